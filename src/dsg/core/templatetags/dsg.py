@@ -1,0 +1,37 @@
+"""Template helpers: circled step numbers, step status on the tracker, 和暦 dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+
+from dsg.core.wareki import wareki
+
+register = template.Library()
+
+CIRCLED = "⓪①②③④⑤⑥⑦⑧⑨"
+
+
+@register.filter
+def circled(number: int) -> str:
+    return CIRCLED[number] if 0 <= number < len(CIRCLED) else str(number)
+
+
+@register.simple_tag
+def step_status(enrollment: object, number: int) -> str:
+    """done, current or todo for step ``number``; an ended case stops where it was."""
+    current = enrollment.step
+    if current == 0:
+        reached = max((r.step for r in enrollment.records.all()), default=1)  # type: ignore[attr-defined]
+        return "done" if number < reached else ("ended" if number == reached else "todo")
+    if number < current:
+        return "done"
+    return "current" if number == current else "todo"
+
+
+@register.filter
+def japanese_era(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return wareki(value.date() if isinstance(value, dt.datetime) else value)

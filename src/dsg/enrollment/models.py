@@ -1,0 +1,441 @@
+"""The 加入案件 (one per site) and its seven-step procedure, declared as a state machine.
+
+Each transition states its source, target, the permission (asked of ``orgs.permissions``) and its
+conditions (``rules``). Transition methods only change the state; the services in ``services.py``
+lock the row, record the step, write the ledger and queue mail in one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import GET_STATE, FSMField, FSMModelMixin, transition
+from django_scopes import ScopedManager
+
+from dsg.orgs import permissions
+from dsg.orgs.models import Site, User
+
+from . import rules
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", _("Draft (下書き)")
+    SUBMITTED = "submitted", _("Under review (審査中)")
+    RETURNED = "returned", _("Returned for correction (補正)")
+    INSPECTION = "inspection", _("On-site inspection (現地確認)")
+    INSPECTION_REMEDIATION = "inspection_remediation", _("Remediation required (改善措置)")
+    INSPECTION_REMEDIATION_REPORTED = (
+        "inspection_remediation_reported",
+        _("Remediation reported (改善報告済み)"),
+    )
+    SURVEY = "survey", _("Site survey for the line (現場調査)")
+    CONSTRUCTION = "construction", _("Line construction (回線敷設工事)")
+    ROUTER_INSTALLATION = "router_installation", _("Router installation (通信ルータの設置)")
+    TERMINAL_SETUP = (
+        "terminal_setup",
+        _("Terminal setup and connection test (端末セットアップ・接続テスト)"),
+    )
+    FINAL_INSPECTION = "final_inspection", _("Final on-site inspection (最終現地確認)")
+    FINAL_REMEDIATION = "final_remediation", _("Remediation required at the final inspection")
+    FINAL_REMEDIATION_REPORTED = (
+        "final_remediation_reported",
+        _("Remediation reported at the final inspection"),
+    )
+    COMPLETED = "completed", _("Enrollment completed (加入完了)")
+    WITHDRAWN = "withdrawn", _("Withdrawn (取下げ)")
+    REJECTED = "rejected", _("Rejected (却下)")
+
+
+# Which of the seven steps (①–⑦) each state belongs to; 8 means past ⑦, 0 means ended early.
+STEP_OF_STATE: dict[str, int] = {
+    State.DRAFT: 1,
+    State.SUBMITTED: 1,
+    State.RETURNED: 1,
+    State.INSPECTION: 2,
+    State.INSPECTION_REMEDIATION: 2,
+    State.INSPECTION_REMEDIATION_REPORTED: 2,
+    State.SURVEY: 3,
+    State.CONSTRUCTION: 4,
+    State.ROUTER_INSTALLATION: 5,
+    State.TERMINAL_SETUP: 6,
+    State.FINAL_INSPECTION: 7,
+    State.FINAL_REMEDIATION: 7,
+    State.FINAL_REMEDIATION_REPORTED: 7,
+    State.COMPLETED: 8,
+    State.WITHDRAWN: 0,
+    State.REJECTED: 0,
+}
+STEP_NAMES: dict[int, Any] = {
+    1: _("Submission of the application (加入申請書の提出)"),
+    2: _("On-site inspection (現地確認)"),
+    3: _("Site survey for the line (回線敷設のための現場調査)"),
+    4: _("Line construction (回線敷設工事)"),
+    5: _("Router installation (通信ルータの設置)"),
+    6: _("Terminal setup and connection test (端末セットアップ・接続テスト)"),
+    7: _("Final on-site inspection (最終現地確認)"),
+}
+CLOSED_STATES = frozenset({State.COMPLETED, State.WITHDRAWN, State.REJECTED})
+OPEN_STATES = [s for s in State.values if s not in CLOSED_STATES]
+PROVIDER_VISIBLE_STATES = frozenset(s for s, step in STEP_OF_STATE.items() if 3 <= step <= 8)
+# Whose move it is in each open state, for the dashboards.
+WAITING_ON: dict[str, str] = {
+    State.DRAFT: "company",
+    State.SUBMITTED: "office",
+    State.RETURNED: "company",
+    State.INSPECTION: "office",
+    State.INSPECTION_REMEDIATION: "company",
+    State.INSPECTION_REMEDIATION_REPORTED: "office",
+    State.SURVEY: "provider",
+    State.CONSTRUCTION: "provider",
+    State.ROUTER_INSTALLATION: "provider",
+    State.TERMINAL_SETUP: "company",
+    State.FINAL_INSPECTION: "office",
+    State.FINAL_REMEDIATION: "company",
+    State.FINAL_REMEDIATION_REPORTED: "office",
+}
+
+_AFTER_PASSED = {State.INSPECTION: State.SURVEY, State.FINAL_INSPECTION: State.COMPLETED}
+_REMEDIATION_OF = {
+    State.INSPECTION: State.INSPECTION_REMEDIATION,
+    State.FINAL_INSPECTION: State.FINAL_REMEDIATION,
+}
+_REPORTED_OF = {
+    State.INSPECTION_REMEDIATION: State.INSPECTION_REMEDIATION_REPORTED,
+    State.FINAL_REMEDIATION: State.FINAL_REMEDIATION_REPORTED,
+}
+_ACCEPTED_OF = {
+    State.INSPECTION_REMEDIATION_REPORTED: State.SURVEY,
+    State.FINAL_REMEDIATION_REPORTED: State.COMPLETED,
+}
+_REINSPECTION_OF = {
+    State.INSPECTION_REMEDIATION_REPORTED: State.INSPECTION,
+    State.FINAL_REMEDIATION_REPORTED: State.FINAL_INSPECTION,
+}
+
+
+def _next(mapping: dict[str, str]) -> GET_STATE:
+    return GET_STATE(
+        lambda enrollment, **kwargs: mapping[enrollment.state], states=list(set(mapping.values()))
+    )
+
+
+def _allowed(action: str) -> Any:
+    return lambda enrollment, user: permissions.may(user, action, enrollment)
+
+
+class Enrollment(FSMModelMixin, models.Model):
+    """A 加入案件: one site's way from the application to 加入完了."""
+
+    site = models.ForeignKey(
+        Site, verbose_name=_("site (拠点)"), on_delete=models.PROTECT, related_name="enrollments"
+    )
+    state = FSMField(
+        _("state"),
+        max_length=40,
+        choices=State.choices,
+        default=State.DRAFT,
+        protected=True,
+        db_index=True,
+    )
+    created_by = models.ForeignKey(
+        User, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    state_changed_at = models.DateTimeField(_("state changed at"), default=timezone.now)
+
+    objects = ScopedManager(company="site__company")
+
+    class Meta:
+        verbose_name = _("enrollment case (加入案件)")
+        verbose_name_plural = _("enrollment cases (加入案件)")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site"],
+                condition=~models.Q(state__in=["completed", "withdrawn", "rejected"]),
+                name="one_open_enrollment_per_site",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"DSG-{self.created_at:%Y}-{self.pk:05d}" if self.pk else "DSG-(new)"
+
+    @property
+    def step(self) -> int:
+        return STEP_OF_STATE[self.state]
+
+    @staticmethod
+    def step_of(state: str) -> int:
+        return STEP_OF_STATE[state]
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state in CLOSED_STATES
+
+    @property
+    def waiting_on(self) -> str | None:
+        return WAITING_ON.get(self.state)
+
+    def transitions_from_here(self) -> list[Any]:
+        """Every transition declared from the current state, whatever its conditions."""
+        return [t for t in self.get_all_state_transitions() if t.source in (self.state, "*")]
+
+    # ① 加入申請書の提出 ------------------------------------------------------------------
+    @transition(
+        field=state,
+        source=[State.DRAFT, State.RETURNED],
+        target=State.SUBMITTED,
+        permission=_allowed("enrollment.submit"),
+        conditions=[rules.APPLICATION_COMPLETE],
+        custom={"label": _("Submit the application"), "payload": {}},
+    )
+    def submit(self) -> None: ...
+
+    @transition(
+        field=state,
+        source=State.SUBMITTED,
+        target=State.RETURNED,
+        permission=_allowed("enrollment.return"),
+        custom={"label": _("Return for correction (補正)"), "payload": {"comment": True}},
+    )
+    def return_for_correction(self) -> None: ...
+
+    @transition(
+        field=state,
+        source=State.SUBMITTED,
+        target=State.INSPECTION,
+        permission=_allowed("enrollment.accept"),
+        custom={"label": _("Accept the application (受理)"), "payload": {}},
+    )
+    def accept(self) -> None: ...
+
+    # ② 現地確認 and ⑦ 最終現地確認 share their result and remediation loop ------------------
+    @transition(
+        field=state,
+        source=list(_AFTER_PASSED),
+        target=_next(_AFTER_PASSED),
+        permission=_allowed("inspection.record"),
+        custom={
+            "label": _("Record: inspection passed"),
+            "payload": {"performed_on": True, "comment": False},
+        },
+    )
+    def pass_inspection(self) -> None: ...
+
+    @transition(
+        field=state,
+        source=list(_REMEDIATION_OF),
+        target=_next(_REMEDIATION_OF),
+        permission=_allowed("inspection.record"),
+        custom={
+            "label": _("Record: remediation required"),
+            "payload": {"performed_on": True, "comment": True},
+        },
+    )
+    def require_remediation(self) -> None: ...
+
+    @transition(
+        field=state,
+        source=State.INSPECTION,
+        target=State.SURVEY,
+        permission=_allowed("inspection.deem_by_audit"),
+        custom={"label": _("Deem done by an earlier audit result"), "payload": {"comment": True}},
+    )
+    def deem_inspection_by_audit(self) -> None: ...
+
+    @transition(
+        field=state,
+        source=list(_REPORTED_OF),
+        target=_next(_REPORTED_OF),
+        permission=_allowed("remediation.report"),
+        custom={"label": _("Report the remediation"), "payload": {"comment": True}},
+    )
+    def report_remediation(self) -> None: ...
+
+    @transition(
+        field=state,
+        source=list(_ACCEPTED_OF),
+        target=_next(_ACCEPTED_OF),
+        permission=_allowed("remediation.decide"),
+        custom={
+            "label": _("Accept the remediation without re-inspection"),
+            "payload": {"comment": False},
+        },
+    )
+    def accept_remediation(self) -> None: ...
+
+    @transition(
+        field=state,
+        source=list(_REINSPECTION_OF),
+        target=_next(_REINSPECTION_OF),
+        permission=_allowed("remediation.decide"),
+        custom={"label": _("Require a re-inspection"), "payload": {"comment": False}},
+    )
+    def require_reinspection(self) -> None: ...
+
+    # ③–⑥ provisioning --------------------------------------------------------------------
+    @transition(
+        field=state,
+        source=State.SURVEY,
+        target=State.CONSTRUCTION,
+        permission=_allowed("survey.record"),
+        conditions=[rules.SURVEY_RECORDED, rules.ANCILLARY_WORK_DONE],
+        custom={"label": _("Finish the survey and start line construction"), "payload": {}},
+    )
+    def complete_survey(self) -> None: ...
+
+    @transition(
+        field=state,
+        source=State.CONSTRUCTION,
+        target=State.ROUTER_INSTALLATION,
+        permission=_allowed("construction.complete"),
+        custom={
+            "label": _("Record: line construction completed"),
+            "payload": {"performed_on": True},
+        },
+    )
+    def complete_construction(self) -> None: ...
+
+    @transition(
+        field=state,
+        source=State.ROUTER_INSTALLATION,
+        target=State.TERMINAL_SETUP,
+        permission=_allowed("router.install"),
+        custom={
+            "label": _("Record: router installed"),
+            "payload": {"performed_on": True, "router_serial": True},
+        },
+    )
+    def install_router(self) -> None: ...
+
+    @transition(
+        field=state,
+        source=State.TERMINAL_SETUP,
+        target=State.FINAL_INSPECTION,
+        permission=_allowed("final_inspection.request"),
+        conditions=[rules.HAS_TERMINALS, rules.EVERY_TERMINAL_PASSED],
+        custom={"label": _("Request the final on-site inspection"), "payload": {"comment": False}},
+    )
+    def request_final_inspection(self) -> None: ...
+
+    # Ending early, at any step -------------------------------------------------------------
+    @transition(
+        field=state,
+        source=OPEN_STATES,
+        target=State.WITHDRAWN,
+        permission=_allowed("enrollment.withdraw"),
+        custom={"label": _("Withdraw (取下げ)"), "payload": {"comment": False}},
+    )
+    def withdraw(self) -> None: ...
+
+    @transition(
+        field=state,
+        source=[s for s in OPEN_STATES if s != State.DRAFT],
+        target=State.REJECTED,
+        permission=_allowed("enrollment.reject"),
+        custom={"label": _("Reject (却下)"), "payload": {"comment": True}},
+    )
+    def reject(self) -> None: ...
+
+
+class FacilityBasis(models.TextChoices):
+    STANDARD = "standard", _("Complies with 防衛産業サイバーセキュリティ基準 第8")
+    EXCEPTION = "exception", _("Approved exception under 特約条項 第9条第5項")
+
+
+class Application(models.Model):
+    """The 加入申請書 of a case: the minimal record of step ①; issue #3 deepens it."""
+
+    enrollment = models.OneToOneField(
+        Enrollment,
+        verbose_name=_("enrollment case"),
+        on_delete=models.CASCADE,
+        related_name="application",
+    )
+    track_record = models.TextField(
+        _("track record and prospects (実績等)"),
+        blank=True,
+        help_text=_("The contracts for which the company will use DSG, performed or expected."),
+    )
+    facility_basis = models.CharField(
+        _("facility (設備)"), max_length=16, blank=True, choices=FacilityBasis.choices
+    )
+    equipment_confirmed = models.BooleanField(
+        _("equipment (機器) meets the specification and has no unintended modification"),
+        default=False,
+    )
+    planned_terminals = models.PositiveSmallIntegerField(
+        _("planned terminals"), null=True, blank=True
+    )
+    desired_start = models.DateField(_("desired start of use"), null=True, blank=True)
+    contract_name = models.CharField(
+        _("contract for which DSG is needed"), max_length=200, blank=True
+    )
+    contract_expected_on = models.DateField(
+        _("expected date of the contract"), null=True, blank=True
+    )
+    schedule_request = models.TextField(_("schedule request (free text)"), blank=True)
+    receipt_number = models.CharField(_("receipt number (到達番号)"), max_length=32, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submission_count = models.PositiveSmallIntegerField(_("submissions"), default=0)
+
+    class Meta:
+        verbose_name = _("application (加入申請書)")
+        verbose_name_plural = _("applications (加入申請書)")
+
+    def __str__(self) -> str:
+        return f"{self.enrollment} application"
+
+    def missing_parts(self) -> list[str]:
+        """What still stops submission, as field names; the site's prefecture covers 拠点地域."""
+        missing = [
+            name
+            for name in (
+                "track_record",
+                "facility_basis",
+                "planned_terminals",
+                "desired_start",
+                "contract_name",
+            )
+            if not getattr(self, name)
+        ]
+        if not self.equipment_confirmed:
+            missing.append("equipment_confirmed")
+        return missing
+
+
+class StepRecord(models.Model):
+    """What happened at a step: who did which transition, when, with what comment or data."""
+
+    enrollment = models.ForeignKey(
+        Enrollment,
+        verbose_name=_("enrollment case"),
+        on_delete=models.CASCADE,
+        related_name="records",
+    )
+    transition = models.CharField(_("transition"), max_length=40)
+    step = models.PositiveSmallIntegerField(_("step"))
+    from_state = models.CharField(_("from state"), max_length=40, choices=State.choices)
+    to_state = models.CharField(_("to state"), max_length=40, choices=State.choices)
+    actor = models.ForeignKey(
+        User, verbose_name=_("actor"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    performed_on = models.DateField(_("performed on"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("step record")
+        verbose_name_plural = _("step records")
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment} {self.transition}"

@@ -1,0 +1,254 @@
+"""Use cases of a 加入案件: one function each, one transaction each, one ledger event each.
+
+Pages, the API, the admin and the commands all call these; none of them changes state directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dsg.audit.services import audit_record
+from dsg.core.errors import RuleViolation
+from dsg.core.guards import require_permission, require_state
+from dsg.orgs.models import Site, User
+
+from .models import Application, Enrollment, State, StepRecord
+
+TRANSITION_NAMES = frozenset(
+    t.name for t in Enrollment._meta.get_field("state").get_all_transitions(Enrollment)
+)
+APPLICATION_FIELDS = (
+    "track_record",
+    "facility_basis",
+    "equipment_confirmed",
+    "planned_terminals",
+    "desired_start",
+    "contract_name",
+    "contract_expected_on",
+    "schedule_request",
+)
+COMMENT_MAX = 4000
+
+
+@dataclass(frozen=True)
+class TransitionInput:
+    comment: str = ""
+    performed_on: dt.date | None = None
+    router_serial: str = ""
+
+
+def enrollment_create(*, site: Site, actor: User) -> Enrollment:
+    """A PSA opens a case for one of their sites; a site has at most one open case."""
+    require_permission(actor=actor, action="enrollment.create", obj=site)
+    try:
+        with transaction.atomic():
+            enrollment = Enrollment.objects.create(site=site, created_by=actor)
+            Application.objects.create(enrollment=enrollment)
+            audit_record(
+                actor=actor,
+                action="enrollment.create",
+                obj=enrollment,
+                company_id=site.company_id,
+                after={"state": enrollment.state, "site": site.pk},
+            )
+    except IntegrityError as error:
+        raise RuleViolation(
+            _("This site already has an open enrollment case."), code="open_case_exists"
+        ) from error
+    return enrollment
+
+
+def application_update(*, enrollment: Enrollment, actor: User, data: dict[str, Any]) -> Application:
+    """The PSA edits the application while it is a draft or returned for correction."""
+    require_permission(actor=actor, action="enrollment.edit_application", obj=enrollment)
+    with transaction.atomic():
+        locked = _lock(enrollment)
+        require_state(enrollment=locked, states=[State.DRAFT, State.RETURNED])
+        application = locked.application
+        before = {name: getattr(application, name) for name in APPLICATION_FIELDS}
+        for name in APPLICATION_FIELDS:
+            if name in data:
+                setattr(application, name, data[name])
+        _validate_application(application)
+        application.save()
+        after = {name: getattr(application, name) for name in APPLICATION_FIELDS}
+        audit_record(
+            actor=actor,
+            action="application.update",
+            obj=application,
+            company_id=locked.site.company_id,
+            before=_changed(before, after),
+            after=_changed(after, before),
+        )
+    return application
+
+
+def _validate_application(application: Application) -> None:
+    from django.core.exceptions import ValidationError
+
+    if application.planned_terminals is not None and not 1 <= application.planned_terminals <= 999:
+        raise RuleViolation(
+            _("Planned terminals must be between 1 and 999."),
+            code="invalid",
+            status=422,
+            field="planned_terminals",
+        )
+    try:
+        application.full_clean(exclude=["enrollment"])
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise RuleViolation(messages[0], code="invalid", status=422, field=field) from error
+
+
+def _changed(mine: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in mine.items() if other.get(key) != value}
+
+
+def enrollment_transition(
+    *, enrollment: Enrollment, name: str, actor: User, data: TransitionInput | None = None
+) -> Enrollment:
+    """Take one step of the procedure. Refusals raise RuleViolation and change nothing."""
+    data = data or TransitionInput()
+    if name not in TRANSITION_NAMES:
+        raise RuleViolation(_("Unknown action."), code="unknown_transition", status=404)
+    with transaction.atomic():
+        locked = _lock(enrollment)
+        transition = _transition_from_state(locked, name, actor)
+        _validate_input(transition.custom["payload"], data)
+        from_state = locked.state
+        getattr(locked, name)()
+        locked.state_changed_at = timezone.now()
+        locked.save(update_fields=["state", "state_changed_at"])
+        record = StepRecord.objects.create(
+            enrollment=locked,
+            transition=name,
+            step=Enrollment.step_of(from_state),
+            from_state=from_state,
+            to_state=locked.state,
+            actor=actor,
+            performed_on=data.performed_on,
+            comment=data.comment.strip(),
+            data={"router_serial": data.router_serial} if data.router_serial else {},
+        )
+        AFTER_TRANSITION.get(name, _nothing)(locked, record)
+        audit_record(
+            actor=actor,
+            action=f"enrollment.{name}",
+            obj=locked,
+            company_id=locked.site.company_id,
+            before={"state": from_state},
+            after={"state": locked.state, "record": record.pk},
+        )
+    enrollment.refresh_from_db()
+    return locked
+
+
+def _lock(enrollment: Enrollment) -> Enrollment:
+    return Enrollment.objects.select_for_update().select_related("site").get(pk=enrollment.pk)
+
+
+def _transition_from_state(enrollment: Enrollment, name: str, actor: User) -> Any:
+    """The transition ``name`` from the current state, or the rule that refuses it."""
+    declared = [t for t in enrollment.get_all_state_transitions() if t.name == name]
+    if not declared[0].has_perm(enrollment, actor):
+        raise RuleViolation(
+            _("Your role is not allowed to do this in this case."), code="forbidden", status=403
+        )
+    transition = next((t for t in declared if t.source == enrollment.state), None)
+    if transition is None:
+        raise RuleViolation(
+            _("“{action}” cannot be done while the case is in the state “{state}”.").format(
+                action=declared[0].custom["label"], state=enrollment.get_state_display()
+            ),
+            code="wrong_state",
+        )
+    for rule in transition.conditions:
+        if not rule(enrollment):
+            raise RuleViolation(rule.message, code=rule.code)
+    return transition
+
+
+def _validate_input(payload: dict[str, bool], data: TransitionInput) -> None:
+    if payload.get("comment") and not data.comment.strip():
+        raise RuleViolation(
+            _("Please enter a comment: it is required for this action."),
+            code="comment_required",
+            status=422,
+            field="comment",
+        )
+    if len(data.comment) > COMMENT_MAX:
+        raise RuleViolation(
+            _("The comment is too long (at most 4000 characters)."),
+            code="comment_too_long",
+            status=422,
+            field="comment",
+        )
+    if payload.get("performed_on"):
+        if data.performed_on is None:
+            raise RuleViolation(
+                _("Please enter the date on which this was done."),
+                code="date_required",
+                status=422,
+                field="performed_on",
+            )
+        if data.performed_on > timezone.localdate():
+            raise RuleViolation(
+                _("The date cannot be in the future."),
+                code="date_in_future",
+                status=422,
+                field="performed_on",
+            )
+    if payload.get("router_serial") and not data.router_serial.strip():
+        raise RuleViolation(
+            _("Please enter the router's serial number."),
+            code="router_serial_required",
+            status=422,
+            field="router_serial",
+        )
+
+
+def _nothing(enrollment: Enrollment, record: StepRecord) -> None:
+    return None
+
+
+def _stamp_submission(enrollment: Enrollment, record: StepRecord) -> None:
+    application = enrollment.application
+    application.submission_count += 1
+    application.submitted_at = record.recorded_at
+    application.receipt_number = (
+        f"{timezone.localtime(record.recorded_at):%Y%m%d}{enrollment.pk:06d}"
+        f"{application.submission_count:02d}"
+    )
+    application.save(update_fields=["submission_count", "submitted_at", "receipt_number"])
+    record.data = {"receipt_number": application.receipt_number}
+    record.save(update_fields=["data"])
+
+
+def _record_construction(enrollment: Enrollment, record: StepRecord) -> None:
+    from dsg.provisioning.services import provisioning_of
+
+    provisioning = provisioning_of(enrollment)
+    provisioning.construction_completed_on = record.performed_on
+    provisioning.save(update_fields=["construction_completed_on"])
+
+
+def _record_router(enrollment: Enrollment, record: StepRecord) -> None:
+    from dsg.provisioning.services import provisioning_of
+
+    provisioning = provisioning_of(enrollment)
+    provisioning.router_installed_on = record.performed_on
+    provisioning.router_serial = record.data["router_serial"].strip()
+    provisioning.save(update_fields=["router_installed_on", "router_serial"])
+
+
+AFTER_TRANSITION = {
+    "submit": _stamp_submission,
+    "complete_construction": _record_construction,
+    "install_router": _record_router,
+}

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from dsg.core.schemas import ERRORS, READ_ERRORS
+
+from . import selectors, services
+
+router = Router(tags=["organisations"])
+
+
+class MeOut(Schema):
+    id: int
+    email: str
+    full_name: str
+    role: str
+    organization_id: int | None
+    organization_kind: str | None
+
+
+class SiteIn(Schema):
+    name: str = Field(max_length=200)
+    postal_code: str = Field(max_length=8)
+    prefecture: str = Field(max_length=2, description="JIS prefecture code, 01–47")
+    address: str = Field(max_length=300)
+    facility: str = Field("", max_length=300)
+
+
+class SiteOut(Schema):
+    id: int
+    company_id: int
+    company_name: str
+    name: str
+    postal_code: str
+    prefecture: str
+    prefecture_name: str
+    address: str
+    facility: str
+
+    @staticmethod
+    def resolve_company_name(obj) -> str:  # type: ignore[no-untyped-def]
+        return obj.company.name
+
+    @staticmethod
+    def resolve_prefecture_name(obj) -> str:  # type: ignore[no-untyped-def]
+        return obj.get_prefecture_display()
+
+
+@router.get("/me", response={200: MeOut, **READ_ERRORS})
+def me(request: HttpRequest) -> MeOut:
+    user = request.user
+    kind = user.organization.kind if user.organization_id else None
+    return MeOut(
+        id=user.pk,
+        email=user.email,
+        full_name=user.full_name,
+        role=user.role,
+        organization_id=user.organization_id,
+        organization_kind=kind,
+    )
+
+
+@router.get("/sites", response={200: list[SiteOut], **READ_ERRORS})
+def site_list(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return list(selectors.site_list_for(user=request.user))
+
+
+@router.post("/sites", response={201: SiteOut, **ERRORS})
+def site_create(request: HttpRequest, payload: SiteIn):  # type: ignore[no-untyped-def]
+    return 201, services.site_create(actor=request.user, data=payload.dict())
+
+
+@router.get("/sites/{site_id}", response={200: SiteOut, **READ_ERRORS})
+def site_detail(request: HttpRequest, site_id: int):  # type: ignore[no-untyped-def]
+    return selectors.site_get_for(user=request.user, pk=site_id)

@@ -1,0 +1,200 @@
+"""Organisations of three kinds, the people in them with one role each, and the companies' sites."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django_scopes import ScopedManager
+
+from .japan import PREFECTURES, validate_corporate_number, validate_postal_code, validate_prefecture
+
+
+class OrganizationKind(models.TextChoices):
+    COMPANY = "company", _("Company (加入企業)")
+    OFFICE = "office", _("Information Systems Management Office (情報システム管理室)")
+    PROVIDER = "provider", _("Service provider (サービス提供事業者)")
+
+
+class Role(models.TextChoices):
+    PSA = "psa", _("Protection system administrator (保護システム管理者)")
+    DELEGATE = "delegate", _("Person designated by the PSA (保護システム管理者が指定する者)")
+    USER = "user", pgettext_lazy("role", "User (利用者)")
+    REVIEWER = "reviewer", _("Reviewer (審査担当)")
+    INSPECTOR = "inspector", _("Inspector (防衛装備庁職員)")
+    PROVIDER_STAFF = "provider_staff", _("Provider staff (提供事業者担当)")
+
+
+ROLES_OF_KIND: dict[str, set[str]] = {
+    OrganizationKind.COMPANY: {Role.PSA, Role.DELEGATE, Role.USER},
+    OrganizationKind.OFFICE: {Role.REVIEWER, Role.INSPECTOR},
+    OrganizationKind.PROVIDER: {Role.PROVIDER_STAFF},
+}
+
+
+class Organization(models.Model):
+    kind = models.CharField(_("kind"), max_length=16, choices=OrganizationKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    corporate_number = models.CharField(
+        _("corporate number (法人番号)"),
+        max_length=13,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[validate_corporate_number],
+    )
+    postal_code = models.CharField(
+        _("postal code"), max_length=8, blank=True, validators=[validate_postal_code]
+    )
+    prefecture = models.CharField(
+        _("prefecture"),
+        max_length=2,
+        blank=True,
+        choices=PREFECTURES,
+        validators=[validate_prefecture],
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="company", corporate_number__isnull=False)
+                | ~models.Q(kind="company"),
+                name="company_has_corporate_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_company(self) -> bool:
+        return self.kind == OrganizationKind.COMPANY
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields: object) -> User:
+        user = self.model(email=self.normalize_email(email), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: object) -> User:
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractUser):
+    """A person with one role in one organisation; logs in with email and password."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=100)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="members",
+        null=True,
+        blank=True,
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+
+class Site(models.Model):
+    """A 拠点: the area of a company where DSG is used, always in Japan."""
+
+    company = models.ForeignKey(
+        Organization,
+        verbose_name=_("company"),
+        on_delete=models.PROTECT,
+        related_name="sites",
+        limit_choices_to={"kind": "company"},
+    )
+    name = models.CharField(_("site name"), max_length=200)
+    postal_code = models.CharField(
+        _("postal code"), max_length=8, validators=[validate_postal_code]
+    )
+    prefecture = models.CharField(
+        _("prefecture"), max_length=2, choices=PREFECTURES, validators=[validate_prefecture]
+    )
+    address = models.CharField(
+        _("address"),
+        max_length=300,
+        help_text=_("City, street and building, after the prefecture."),
+    )
+    facility = models.CharField(_("handling facility (取扱施設等)"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ScopedManager(company="company")
+
+    class Meta:
+        verbose_name = _("site (拠点)")
+        verbose_name_plural = _("sites (拠点)")
+        ordering = ["company", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "name"], name="site_name_unique_per_company"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def full_address(self) -> str:
+        return f"〒{self.postal_code} {self.get_prefecture_display()}{self.address}"
+
+
+class ApiToken(models.Model):
+    """A revocable personal API token; only its SHA-256 is stored."""
+
+    PREFIX = "dsg_"
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    digest = models.CharField(_("SHA-256 of the token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def digest_of(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def new_raw_token(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(32)

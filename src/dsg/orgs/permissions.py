@@ -1,0 +1,130 @@
+"""The one place that decides who may see and do what.
+
+Every page, API handler, selector and transition asks here. Reads are filtered in the query
+(a miss is a 404); actions are checked against ``ACTION_ROLES`` and the object's company.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+
+from .models import OrganizationKind, Role
+
+if TYPE_CHECKING:
+    from .models import Organization, User
+
+COMPANY_ROLES = frozenset({Role.PSA, Role.DELEGATE, Role.USER})
+
+# Which role may do what. Company roles act only on their own company's objects.
+ACTION_ROLES: dict[str, frozenset[str]] = {
+    "site.create": frozenset({Role.PSA}),
+    "enrollment.create": frozenset({Role.PSA}),
+    "enrollment.edit_application": frozenset({Role.PSA}),
+    "enrollment.submit": frozenset({Role.PSA}),
+    "enrollment.withdraw": frozenset({Role.PSA}),
+    "enrollment.return": frozenset({Role.REVIEWER}),
+    "enrollment.accept": frozenset({Role.REVIEWER}),
+    "enrollment.reject": frozenset({Role.REVIEWER}),
+    "inspection.record": frozenset({Role.INSPECTOR}),
+    "inspection.deem_by_audit": frozenset({Role.REVIEWER}),
+    "remediation.report": frozenset({Role.PSA}),
+    "remediation.decide": frozenset({Role.REVIEWER}),
+    "survey.record": frozenset({Role.PROVIDER_STAFF}),
+    "ancillary_work.add": frozenset({Role.PROVIDER_STAFF}),
+    "ancillary_work.mark_done": frozenset({Role.PSA}),
+    "construction.complete": frozenset({Role.PROVIDER_STAFF}),
+    "router.install": frozenset({Role.PROVIDER_STAFF}),
+    "terminal.register": frozenset({Role.PSA}),
+    "account_holder.add": frozenset({Role.PSA}),
+    "account.issue": frozenset({Role.PROVIDER_STAFF}),
+    "vein_registration.record": frozenset({Role.PROVIDER_STAFF}),
+    "connection_test.record": frozenset({Role.PSA, Role.DELEGATE}),
+    "final_inspection.request": frozenset({Role.PSA}),
+    "application.view": frozenset({Role.PSA, Role.DELEGATE, Role.REVIEWER, Role.INSPECTOR}),
+}
+
+
+def kind_of(user: User) -> str | None:
+    if not user.is_authenticated or user.organization_id is None:
+        return None
+    return user.organization.kind
+
+
+def is_company_member(user: User) -> bool:
+    return kind_of(user) == OrganizationKind.COMPANY and user.role in COMPANY_ROLES
+
+
+def is_office(user: User) -> bool:
+    return kind_of(user) == OrganizationKind.OFFICE
+
+
+def is_provider(user: User) -> bool:
+    return kind_of(user) == OrganizationKind.PROVIDER
+
+
+def company_of(obj: Any) -> Organization | None:
+    """The company that owns ``obj`` (a site, an enrollment or anything hanging off one)."""
+    for path in ("company", "site", "enrollment", "terminal", "holder"):
+        target = getattr(obj, path, None)
+        if target is not None:
+            return target if path == "company" else company_of(target)
+    return None
+
+
+def may(user: User, action: str, obj: Any = None) -> bool:
+    """May ``user`` do ``action`` on ``obj``? Unknown actions are never allowed."""
+    roles = ACTION_ROLES.get(action)
+    if roles is None or not user.is_authenticated or user.role not in roles:
+        return False
+    if user.role in COMPANY_ROLES:
+        company = company_of(obj) if obj is not None else user.organization
+        return (
+            company is not None and company.pk == user.organization_id and is_company_member(user)
+        )
+    if user.role == Role.PROVIDER_STAFF:
+        return is_provider(user) and (obj is None or provider_may_see(obj))
+    return is_office(user)
+
+
+def provider_may_see(obj: Any) -> bool:
+    """The provider sees cases from the line survey (③) on, never inspection findings."""
+    from dsg.enrollment.models import PROVIDER_VISIBLE_STATES
+
+    enrollment = (
+        obj
+        if hasattr(obj, "state") and hasattr(obj, "site_id")
+        else getattr(obj, "enrollment", None)
+    )
+    return enrollment is not None and enrollment.state in PROVIDER_VISIBLE_STATES
+
+
+def restrict_enrollments(user: User, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """The cases ``user`` may see, filtered in the query."""
+    from dsg.enrollment.models import PROVIDER_VISIBLE_STATES
+
+    if is_company_member(user):
+        return queryset.filter(site__company_id=user.organization_id)
+    if is_office(user):
+        return queryset
+    if is_provider(user):
+        return queryset.filter(state__in=PROVIDER_VISIBLE_STATES)
+    return queryset.none()
+
+
+def restrict_sites(user: User, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """The sites ``user`` may see: a company its own; the provider those it provisions."""
+    from dsg.enrollment.models import PROVIDER_VISIBLE_STATES
+
+    if is_company_member(user):
+        return queryset.filter(company_id=user.organization_id)
+    if is_office(user):
+        return queryset
+    if is_provider(user):
+        return queryset.filter(
+            pk__in=queryset.model.objects.filter(
+                enrollments__state__in=PROVIDER_VISIBLE_STATES
+            ).values("pk")
+        )
+    return queryset.none()

@@ -1,0 +1,61 @@
+"""Writes to organisations and sites."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from dsg.audit.services import audit_record
+from dsg.core.errors import RuleViolation
+from dsg.core.guards import require_permission
+
+from .models import ApiToken, Site, User
+
+SITE_FIELDS = ("name", "postal_code", "prefecture", "address", "facility")
+
+
+def _as_rule_violation(error: ValidationError) -> RuleViolation:
+    field, messages = next(iter(error.message_dict.items()))
+    return RuleViolation(messages[0], code="invalid", status=422, field=field)
+
+
+def site_create(*, actor: User, data: dict[str, Any]) -> Site:
+    """A PSA registers a 拠点 of their own company; the address must be in Japan."""
+    require_permission(actor=actor, action="site.create")
+    site = Site(company=actor.organization, **{k: data.get(k, "") for k in SITE_FIELDS})
+    try:
+        site.full_clean()
+    except ValidationError as error:
+        raise _as_rule_violation(error) from error
+    with transaction.atomic():
+        site.save()
+        audit_record(
+            actor=actor,
+            action="site.create",
+            obj=site,
+            company_id=site.company_id,
+            after={k: getattr(site, k) for k in SITE_FIELDS},
+        )
+    return site
+
+
+def api_token_create(*, actor: User, name: str) -> str:
+    """Create a personal API token; the raw token is returned once and never stored."""
+    raw = ApiToken.new_raw_token()
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=actor, name=name.strip()[:100], digest=ApiToken.digest_of(raw)
+        )
+        audit_record(actor=actor, action="api_token.create", obj=token, after={"name": token.name})
+    return raw
+
+
+def api_token_revoke(*, token: ApiToken, actor: User) -> None:
+    with transaction.atomic():
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            audit_record(actor=actor, action="api_token.revoke", obj=token)

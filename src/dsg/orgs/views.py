@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dsg.core.errors import RuleViolation
+
+from . import permissions, selectors, services
+from .forms import ApiTokenForm, SiteForm
+
+
+@login_required
+def site_list(request: HttpRequest) -> HttpResponse:
+    sites = selectors.site_list_for(user=request.user)
+    return render(
+        request,
+        "orgs/site_list.html",
+        {"sites": sites, "can_create": permissions.may(request.user, "site.create")},
+    )
+
+
+@login_required
+def site_create(request: HttpRequest) -> HttpResponse:
+    if not permissions.may(request.user, "site.create"):
+        raise RuleViolation(_("Your role is not allowed to do this."), code="forbidden", status=403)
+    form = SiteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            site = services.site_create(actor=request.user, data=form.cleaned_data)
+        except RuleViolation as refusal:
+            if refusal.status in (403, 404):
+                raise
+            form.add_error(
+                refusal.field if refusal.field in form.fields else None, str(refusal.message)
+            )
+        else:
+            messages.success(request, _("The site was registered."))
+            return redirect("site_detail", site_id=site.pk)
+    return render(request, "orgs/site_form.html", {"form": form})
+
+
+@login_required
+def site_detail(request: HttpRequest, site_id: int) -> HttpResponse:
+    from dsg.enrollment.selectors import enrollment_list_for
+
+    site = selectors.site_get_for(user=request.user, pk=site_id)
+    enrollments = enrollment_list_for(user=request.user).filter(site=site)
+    return render(
+        request,
+        "orgs/site_detail.html",
+        {
+            "site": site,
+            "enrollments": enrollments,
+            "can_open_case": permissions.may(request.user, "enrollment.create", site)
+            and not any(not e.is_closed for e in enrollments),
+        },
+    )
+
+
+@login_required
+def api_token_list(request: HttpRequest) -> HttpResponse:
+    form = ApiTokenForm(request.POST or None)
+    new_token = None
+    if request.method == "POST" and form.is_valid():
+        new_token = services.api_token_create(actor=request.user, name=form.cleaned_data["name"])
+        form = ApiTokenForm()
+    tokens = request.user.api_tokens.all()
+    return render(
+        request, "orgs/api_tokens.html", {"form": form, "tokens": tokens, "new_token": new_token}
+    )
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = selectors.api_token_get_for(user=request.user, pk=token_id)
+    services.api_token_revoke(token=token, actor=request.user)
+    messages.success(request, _("The token was revoked."))
+    return redirect("api_tokens")

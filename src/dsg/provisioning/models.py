@@ -1,0 +1,187 @@
+"""The service provider's part of a case (③–⑥) and the company's terminals and account holders."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from dsg.enrollment.models import Enrollment
+from dsg.orgs.models import Site, User
+
+
+class Provisioning(models.Model):
+    """③ survey, ④ construction, ⑤ router: what the provider records for one case."""
+
+    enrollment = models.OneToOneField(
+        Enrollment,
+        verbose_name=_("enrollment case"),
+        on_delete=models.CASCADE,
+        related_name="provisioning",
+    )
+    surveyed_on = models.DateField(_("surveyed on (現場調査)"), null=True, blank=True)
+    route_notes = models.TextField(_("line route notes"), blank=True)
+    construction_completed_on = models.DateField(
+        _("line construction completed on"), null=True, blank=True
+    )
+    router_installed_on = models.DateField(_("router installed on"), null=True, blank=True)
+    router_serial = models.CharField(_("router serial number"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("provisioning record")
+        verbose_name_plural = _("provisioning records")
+
+    def __str__(self) -> str:
+        return f"{self.enrollment} provisioning"
+
+
+class AncillaryWork(models.Model):
+    """付帯工事: work the company must do at its premises before the line can be laid (blocks ④)."""
+
+    enrollment = models.ForeignKey(
+        Enrollment,
+        verbose_name=_("enrollment case"),
+        on_delete=models.CASCADE,
+        related_name="ancillary_works",
+    )
+    description = models.CharField(_("description"), max_length=300)
+    added_by = models.ForeignKey(
+        User, verbose_name=_("added by"), on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        User,
+        verbose_name=_("done by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    objects = ScopedManager(company="enrollment__site__company")
+
+    class Meta:
+        verbose_name = _("ancillary work (付帯工事)")
+        verbose_name_plural = _("ancillary work (付帯工事)")
+        ordering = ["added_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class Terminal(models.Model):
+    """A 利用端末 registered for a site."""
+
+    site = models.ForeignKey(
+        Site, verbose_name=_("site (拠点)"), on_delete=models.PROTECT, related_name="terminals"
+    )
+    enrollment = models.ForeignKey(
+        Enrollment,
+        verbose_name=_("enrollment case"),
+        on_delete=models.PROTECT,
+        related_name="terminals",
+    )
+    name = models.CharField(_("terminal name"), max_length=100)
+    model_name = models.CharField(_("model"), max_length=100)
+    serial_number = models.CharField(_("serial number"), max_length=100)
+    registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
+
+    objects = ScopedManager(company="site__company")
+
+    class Meta:
+        verbose_name = _("terminal (利用端末)")
+        verbose_name_plural = _("terminals (利用端末)")
+        ordering = ["site", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "name"], name="terminal_name_unique_per_site"),
+            models.UniqueConstraint(
+                fields=["site", "serial_number"], name="terminal_serial_unique_per_site"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VeinRegistrationMethod(models.TextChoices):
+    ON_SITE = "shinjuku", _("At the registration office (東京都新宿区)")
+    REMOTE = "remote", _("Remote registration (リモート)")
+
+
+class AccountHolder(models.Model):
+    """A person who gets a DSG account for the case: the PSA or a person they designate."""
+
+    enrollment = models.ForeignKey(
+        Enrollment,
+        verbose_name=_("enrollment case"),
+        on_delete=models.CASCADE,
+        related_name="account_holders",
+    )
+    person = models.ForeignKey(
+        User, verbose_name=_("person"), on_delete=models.PROTECT, related_name="dsg_accounts"
+    )
+    account_issued_on = models.DateField(_("account issued on"), null=True, blank=True)
+    vein_registered_on = models.DateField(
+        _("vein registration (静脈認証登録) on"), null=True, blank=True
+    )
+    vein_method = models.CharField(
+        _("vein registration method"),
+        max_length=16,
+        blank=True,
+        choices=VeinRegistrationMethod.choices,
+    )
+
+    objects = ScopedManager(company="enrollment__site__company")
+
+    class Meta:
+        verbose_name = _("account holder")
+        verbose_name_plural = _("account holders")
+        ordering = ["enrollment", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "person"], name="account_holder_once_per_case"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.person)
+
+    @property
+    def ready_for_connection_test(self) -> bool:
+        return self.account_issued_on is not None and self.vein_registered_on is not None
+
+
+class ConnectionTest(models.Model):
+    """A 接続テスト of one terminal by one account holder."""
+
+    terminal = models.ForeignKey(
+        Terminal,
+        verbose_name=_("terminal"),
+        on_delete=models.CASCADE,
+        related_name="connection_tests",
+    )
+    holder = models.ForeignKey(
+        AccountHolder,
+        verbose_name=_("account holder"),
+        on_delete=models.PROTECT,
+        related_name="connection_tests",
+    )
+    tested_on = models.DateField(_("tested on"))
+    passed = models.BooleanField(_("passed"))
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        User, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects = ScopedManager(company="terminal__site__company")
+
+    class Meta:
+        verbose_name = _("connection test (接続テスト)")
+        verbose_name_plural = _("connection tests (接続テスト)")
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.terminal} {self.tested_on}"

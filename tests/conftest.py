@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import pytest
+from django_scopes import scopes_disabled
+
+from dsg.orgs.models import Role
+
+from .factories import CompanyFactory, OfficeFactory, ProviderFactory, SiteFactory, UserFactory
+from .walk import Cast
+
+
+@pytest.fixture(autouse=True)
+def _scopes_disabled_in_test_code():
+    """Test code sees everything; requests made through a client get the real tenant scope."""
+    with scopes_disabled():
+        yield
+
+
+@pytest.fixture
+def office(db):
+    return OfficeFactory()
+
+
+@pytest.fixture
+def provider_org(db):
+    return ProviderFactory()
+
+
+@pytest.fixture
+def company(db):
+    return CompanyFactory()
+
+
+@pytest.fixture
+def other_company(db):
+    return CompanyFactory()
+
+
+@pytest.fixture
+def psa(company):
+    return UserFactory(organization=company, role=Role.PSA)
+
+
+@pytest.fixture
+def delegate(company):
+    return UserFactory(organization=company, role=Role.DELEGATE)
+
+
+@pytest.fixture
+def company_user(company):
+    return UserFactory(organization=company, role=Role.USER)
+
+
+@pytest.fixture
+def reviewer(office):
+    return UserFactory(organization=office, role=Role.REVIEWER)
+
+
+@pytest.fixture
+def inspector(office):
+    return UserFactory(organization=office, role=Role.INSPECTOR)
+
+
+@pytest.fixture
+def provider_staff(provider_org):
+    return UserFactory(organization=provider_org, role=Role.PROVIDER_STAFF)
+
+
+@pytest.fixture
+def other_psa(other_company):
+    return UserFactory(organization=other_company, role=Role.PSA)
+
+
+@pytest.fixture
+def site(company):
+    return SiteFactory(company=company)
+
+
+@pytest.fixture
+def cast(psa, delegate, reviewer, inspector, provider_staff):
+    return Cast(
+        psa=psa, delegate=delegate, reviewer=reviewer, inspector=inspector, staff=provider_staff
+    )
+
+
+@pytest.fixture
+def everyone(psa, delegate, company_user, reviewer, inspector, provider_staff, other_psa):
+    """Every role, plus a PSA of another company, by name."""
+    return {
+        "psa": psa,
+        "delegate": delegate,
+        "user": company_user,
+        "reviewer": reviewer,
+        "inspector": inspector,
+        "provider_staff": provider_staff,
+        "other_psa": other_psa,
+    }

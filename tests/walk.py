@@ -1,0 +1,140 @@
+"""Drive a case through the services to any state, each step by the actor who owns it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from dsg.enrollment.models import Enrollment, State
+from dsg.enrollment.services import (
+    TransitionInput,
+    application_update,
+    enrollment_create,
+    enrollment_transition,
+)
+from dsg.orgs.models import Site, User
+from dsg.provisioning import services as prov
+
+COMPLETE_APPLICATION = {
+    "track_record": "部品製造契約に従事中",
+    "facility_basis": "standard",
+    "equipment_confirmed": True,
+    "planned_terminals": 1,
+    "desired_start": dt.date(2027, 4, 1),
+    "contract_name": "試験契約",
+}
+
+
+@dataclass
+class Cast:
+    psa: User
+    delegate: User
+    reviewer: User
+    inspector: User
+    staff: User
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def new_case(site: Site, cast: Cast, *, complete: bool = True) -> Enrollment:
+    enrollment = enrollment_create(site=site, actor=cast.psa)
+    if complete:
+        application_update(enrollment=enrollment, actor=cast.psa, data=COMPLETE_APPLICATION)
+    return enrollment
+
+
+def act(enrollment: Enrollment, name: str, actor: User, **data: object) -> Enrollment:
+    return enrollment_transition(
+        enrollment=enrollment, name=name, actor=actor, data=TransitionInput(**data)
+    )  # type: ignore[arg-type]
+
+
+def setup_terminal_passed(enrollment: Enrollment, cast: Cast, *, name: str = "PC-01") -> None:
+    """At ⑥: one terminal, one holder with account and vein registration, a passed test."""
+    terminal = prov.terminal_register(
+        enrollment=enrollment,
+        actor=cast.psa,
+        name=name,
+        model_name="指定端末",
+        serial_number=f"SN-{name}",
+    )
+    holder = enrollment.account_holders.filter(
+        person=cast.delegate
+    ).first() or prov.account_holder_add(
+        enrollment=enrollment, actor=cast.psa, person_id=cast.delegate.pk
+    )
+    prov.account_issue(holder=holder, actor=cast.staff, issued_on=today())
+    prov.vein_registration_record(
+        holder=holder, actor=cast.staff, registered_on=today(), method="remote"
+    )
+    prov.connection_test_record(
+        terminal=terminal, holder=holder, actor=cast.delegate, tested_on=today(), passed=True
+    )
+
+
+# The shortest path from a fresh draft to each state: (transition, actor attribute, data).
+PATH: dict[str, list[tuple[str, str, dict[str, object]]]] = {}
+_MAIN = [
+    (State.SUBMITTED, ("submit", "psa", {})),
+    (State.INSPECTION, ("accept", "reviewer", {})),
+    (State.SURVEY, ("pass_inspection", "inspector", {"performed_on": "today"})),
+    (State.CONSTRUCTION, ("complete_survey", "staff", {})),
+    (State.ROUTER_INSTALLATION, ("complete_construction", "staff", {"performed_on": "today"})),
+    (
+        State.TERMINAL_SETUP,
+        ("install_router", "staff", {"performed_on": "today", "router_serial": "RTR-1"}),
+    ),
+    (State.FINAL_INSPECTION, ("request_final_inspection", "psa", {})),
+    (State.COMPLETED, ("pass_inspection", "inspector", {"performed_on": "today"})),
+]
+
+
+def _build_paths() -> None:
+    path: list[tuple[str, str, dict[str, object]]] = []
+    PATH[State.DRAFT] = []
+    for state, move in _MAIN:
+        path = [*path, move]
+        PATH[state] = path
+    PATH[State.RETURNED] = [
+        *PATH[State.SUBMITTED],
+        ("return_for_correction", "reviewer", {"comment": "補正してください"}),
+    ]
+    remediation = (
+        "require_remediation",
+        "inspector",
+        {"performed_on": "today", "comment": "F-05 入退室記録なし"},
+    )
+    report = ("report_remediation", "psa", {"comment": "記録簿を整備しました"})
+    PATH[State.INSPECTION_REMEDIATION] = [*PATH[State.INSPECTION], remediation]
+    PATH[State.INSPECTION_REMEDIATION_REPORTED] = [*PATH[State.INSPECTION_REMEDIATION], report]
+    PATH[State.FINAL_REMEDIATION] = [*PATH[State.FINAL_INSPECTION], remediation]
+    PATH[State.FINAL_REMEDIATION_REPORTED] = [*PATH[State.FINAL_REMEDIATION], report]
+    PATH[State.WITHDRAWN] = [("withdraw", "psa", {})]
+    PATH[State.REJECTED] = [
+        *PATH[State.SUBMITTED],
+        ("reject", "reviewer", {"comment": "要件を満たしません"}),
+    ]
+
+
+_build_paths()
+
+
+def prepare_for(enrollment: Enrollment, name: str, cast: Cast) -> None:
+    """Record what a transition needs before it can go ahead (survey, terminals)."""
+    if name == "complete_survey":
+        prov.survey_record(enrollment=enrollment, actor=cast.staff, surveyed_on=today())
+    if name == "request_final_inspection":
+        setup_terminal_passed(enrollment, cast)
+
+
+def walk_to(enrollment: Enrollment, state: str, cast: Cast) -> Enrollment:
+    for name, who, data in PATH[state]:
+        prepare_for(enrollment, name, cast)
+        values = {k: today() if v == "today" else v for k, v in data.items()}
+        enrollment = act(enrollment, name, getattr(cast, who), **values)
+    assert enrollment.state == state, (enrollment.state, state)
+    return enrollment
