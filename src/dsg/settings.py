@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "dsg.audit",
     "dsg.enrollment",
     "dsg.provisioning",
+    "dsg.notifications",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +140,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -170,6 +172,8 @@ EMAIL_BACKEND = os.environ.get(
     if os.environ.get("DSG_EMAIL_HOST")
     else "django.core.mail.backends.console.EmailBackend",
 )
+
+PORTAL_URL = os.environ.get("DSG_PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 

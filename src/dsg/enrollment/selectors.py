@@ -5,17 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from dsg.core.errors import NotVisible
 from dsg.orgs import permissions
 from dsg.orgs.models import User
 
-from .models import Enrollment
+from .models import Enrollment, StepRecord
 
 
 def enrollment_list_for(*, user: User) -> QuerySet[Enrollment]:
-    queryset = Enrollment.objects.select_related("site", "site__company", "application")
+    """Visible cases, with the step of their latest record (where a closed case stopped)."""
+    last_step = (
+        StepRecord.objects.filter(enrollment=OuterRef("pk"))
+        .order_by("-recorded_at", "-pk")
+        .values("step")[:1]
+    )
+    queryset = Enrollment.objects.select_related("site", "site__company", "application").annotate(
+        last_step=Subquery(last_step)
+    )
     return permissions.restrict_enrollments(user, queryset)
 
 

@@ -19,6 +19,7 @@ from dsg.core.guards import require_permission, require_state
 from dsg.orgs.models import Site, User
 
 from .models import Application, Enrollment, State, StepRecord
+from .notifications import notify_transition
 
 TRANSITION_NAMES = frozenset(
     t.name for t in Enrollment._meta.get_field("state").get_all_transitions(Enrollment)
@@ -137,6 +138,7 @@ def enrollment_transition(
             data={"router_serial": data.router_serial} if data.router_serial else {},
         )
         AFTER_TRANSITION.get(name, _nothing)(locked, record)
+        notify_transition(locked, record)
         audit_record(
             actor=actor,
             action=f"enrollment.{name}",

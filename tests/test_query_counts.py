@@ -1,0 +1,58 @@
+"""Queries per page stay constant as data grows: the count for few objects equals the count for many."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dsg.enrollment.models import State
+
+from .factories import SiteFactory
+from .walk import new_case, setup_terminal_passed, walk_to
+
+STATES = [State.DRAFT, State.SUBMITTED, State.SURVEY, State.TERMINAL_SETUP, State.WITHDRAWN]
+
+
+def _grow(company, cast, rounds: int) -> None:
+    """Add ``rounds`` cases in each of several states, for the same company."""
+    for _ in range(rounds):
+        for state in STATES:
+            walk_to(new_case(SiteFactory(company=company), cast), state, cast)
+
+
+def _count(client, user, url: str) -> int:
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+PAGES = ["/", "/sites/", "/api/v1/enrollments", "/api/v1/sites"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", PAGES)
+@pytest.mark.parametrize("who", ["psa", "reviewer", "provider_staff"])
+def test_list_pages_use_a_fixed_number_of_queries(client, company, cast, everyone, url, who):
+    _grow(company, cast, 1)
+    few = _count(client, everyone[who], url)
+    _grow(company, cast, 3)
+    many = _count(client, everyone[who], url)
+    assert many == few, f"{url} as {who}: {few} queries with few cases, {many} with many"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["psa", "reviewer", "provider_staff", "delegate"])
+def test_case_page_uses_a_fixed_number_of_queries_whatever_the_terminals(
+    client, site, cast, everyone, who
+):
+    enrollment = walk_to(new_case(site, cast), State.TERMINAL_SETUP, cast)
+    setup_terminal_passed(enrollment, cast, name="PC-01")
+    url = f"/enrollments/{enrollment.pk}/"
+    few = _count(client, everyone[who], url)
+    for n in range(2, 7):
+        setup_terminal_passed(enrollment, cast, name=f"PC-{n:02d}")
+    many = _count(client, everyone[who], url)
+    assert many == few, f"case page as {who}: {few} queries with 1 terminal, {many} with 6"
