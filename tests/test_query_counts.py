@@ -1,4 +1,4 @@
-"""Queries per page stay constant as data grows: the count for few objects equals the count for many."""
+"""Queries per page stay constant as data grows: as many for few objects as for many."""
 
 from __future__ import annotations
 
