@@ -1,4 +1,7 @@
-"""`dsg audit verify`: exit 0 when the chain holds, 1 naming the first bad event otherwise."""
+"""`dsg audit verify|checkpoint`: check the ledger; pin its head with a signed checkpoint.
+
+verify exits 0 when the chain and every checkpoint hold, and 1 naming the first bad event.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +9,26 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from dsg.audit.checkpoints import checkpoint_path, checkpoint_write, checkpoints_verify
 from dsg.audit.services import audit_verify
 
 
 class Command(BaseCommand):
-    help = "Audit ledger tools. 'verify' recomputes the hash chain and reports the first break."
+    help = (
+        "Audit ledger tools. 'verify' recomputes the hash chain and checks the signed "
+        "checkpoints; 'checkpoint' signs the current head and appends it to the checkpoints."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("subcommand", choices=["verify"])
+        parser.add_argument("subcommand", choices=["verify", "checkpoint"])
 
     def handle(self, *args: Any, subcommand: str, **options: Any) -> None:
+        if subcommand == "checkpoint":
+            entry = checkpoint_write()
+            self.stdout.write(
+                f"checkpoint #{entry['sequence']} {entry['hash']} written to {checkpoint_path()}"
+            )
+            return
         result = audit_verify()
         if not result.ok:
             raise CommandError(
@@ -23,4 +36,13 @@ class Command(BaseCommand):
                 f"({result.checked} events verified before it)",
                 returncode=1,
             )
-        self.stdout.write(f"audit chain OK: {result.checked} events verified")
+        checked, problem = checkpoints_verify()
+        if problem is not None:
+            raise CommandError(
+                f"audit checkpoint line {problem.line} (event #{problem.sequence}): "
+                f"{problem.problem}",
+                returncode=1,
+            )
+        self.stdout.write(
+            f"audit chain OK: {result.checked} events verified, {checked} signed checkpoints hold"
+        )
