@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Application
+from .models import Application, FacilityBasis
 
 
 class DateInput(forms.DateInput):
@@ -34,6 +34,11 @@ class ApplicationForm(forms.ModelForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["planned_terminals"].widget.attrs.update(min=1, max=999)
+        # A radio group needs no "---------" choice: none checked means "not answered yet".
+        self.fields["facility_basis"].choices = FacilityBasis.choices
+        # Saving a draft needs nothing; submitting needs what an empty application misses.
+        for name in Application().missing_parts():
+            self.fields[name].required_to_submit = True  # type: ignore[attr-defined]
 
 
 class TransitionForm(forms.Form):

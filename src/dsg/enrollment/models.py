@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -372,7 +373,10 @@ class Application(models.Model):
         default=False,
     )
     planned_terminals = models.PositiveSmallIntegerField(
-        _("planned terminals"), null=True, blank=True
+        _("planned terminals"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(999)],
     )
     desired_start = models.DateField(_("desired start of use"), null=True, blank=True)
     contract_name = models.CharField(

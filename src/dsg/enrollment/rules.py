@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.db.models import Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -43,12 +44,21 @@ def _ancillary_work_done(enrollment: Enrollment) -> bool:
     return not enrollment.ancillary_works.filter(done_on__isnull=True).exists()
 
 
+def _site_terminals(enrollment: Enrollment) -> QuerySet[Any]:
+    """The site's terminals, less those of a withdrawn or rejected case (never put in use)."""
+    return enrollment.site.terminals.exclude(enrollment__state__in=["withdrawn", "rejected"])
+
+
 def _has_terminals(enrollment: Enrollment) -> bool:
-    return enrollment.site.terminals.exists()
+    return _site_terminals(enrollment).exists()
 
 
 def _every_terminal_passed(enrollment: Enrollment) -> bool:
-    return not enrollment.site.terminals.exclude(connection_tests__passed=True).exists()
+    """Every terminal's latest connection test passed (a later failure undoes an earlier pass)."""
+    from dsg.provisioning.models import latest_test_passed
+
+    terminals = _site_terminals(enrollment).annotate(latest_passed=latest_test_passed())
+    return not terminals.filter(Q(latest_passed=False) | Q(latest_passed__isnull=True)).exists()
 
 
 APPLICATION_COMPLETE = Rule(

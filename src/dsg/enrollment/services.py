@@ -93,13 +93,6 @@ def application_update(*, enrollment: Enrollment, actor: User, data: dict[str, A
 def _validate_application(application: Application) -> None:
     from django.core.exceptions import ValidationError
 
-    if application.planned_terminals is not None and not 1 <= application.planned_terminals <= 999:
-        raise RuleViolation(
-            _("Planned terminals must be between 1 and 999."),
-            code="invalid",
-            status=422,
-            field="planned_terminals",
-        )
     try:
         application.full_clean(exclude=["enrollment"])
     except ValidationError as error:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -82,17 +84,19 @@ def validate_corporate_number(value: str) -> None:
         )
 
 
+POSTAL_CODE = re.compile(r"\A[0-9]{3}-?[0-9]{4}\Z")
+
+
 def validate_postal_code(value: str) -> None:
-    digits = value.replace("-", "")
-    if len(digits) != 7 or not digits.isascii() or not digits.isdigit():
+    if not POSTAL_CODE.match(value):
         raise ValidationError(
             _("A Japanese postal code has 7 digits, as in 162-8870."), code="postal_code_format"
         )
 
 
+OUTSIDE_JAPAN = _("A site must be located in Japan: choose one of the 47 prefectures.")
+
+
 def validate_prefecture(value: str) -> None:
     if value not in PREFECTURE_CODES:
-        raise ValidationError(
-            _("A site must be located in Japan: choose one of the 47 prefectures."),
-            code="site_outside_japan",
-        )
+        raise ValidationError(OUTSIDE_JAPAN, code="site_outside_japan")

@@ -12,7 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 
-from .japan import PREFECTURES, validate_corporate_number, validate_postal_code, validate_prefecture
+from .japan import (
+    OUTSIDE_JAPAN,
+    PREFECTURES,
+    validate_corporate_number,
+    validate_postal_code,
+    validate_prefecture,
+)
 
 
 class OrganizationKind(models.TextChoices):
@@ -57,6 +63,7 @@ class Organization(models.Model):
         blank=True,
         choices=PREFECTURES,
         validators=[validate_prefecture],
+        error_messages={"invalid_choice": OUTSIDE_JAPAN},
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -139,7 +146,11 @@ class Site(models.Model):
         _("postal code"), max_length=8, validators=[validate_postal_code]
     )
     prefecture = models.CharField(
-        _("prefecture"), max_length=2, choices=PREFECTURES, validators=[validate_prefecture]
+        _("prefecture"),
+        max_length=2,
+        choices=PREFECTURES,
+        validators=[validate_prefecture],
+        error_messages={"invalid_choice": OUTSIDE_JAPAN},
     )
     address = models.CharField(
         _("address"),

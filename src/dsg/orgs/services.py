@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
@@ -19,7 +20,18 @@ SITE_FIELDS = ("name", "postal_code", "prefecture", "address", "facility")
 
 def _as_rule_violation(error: ValidationError) -> RuleViolation:
     field, messages = next(iter(error.message_dict.items()))
+    if field == NON_FIELD_ERRORS:  # the only model-wide rule of a site: its name is unique
+        return _duplicate_site_name()
     return RuleViolation(messages[0], code="invalid", status=422, field=field)
+
+
+def _duplicate_site_name() -> RuleViolation:
+    return RuleViolation(
+        _("Your company already has a site with this name."),
+        code="invalid",
+        status=422,
+        field="name",
+    )
 
 
 def site_create(*, actor: User, data: dict[str, Any]) -> Site:
@@ -30,15 +42,18 @@ def site_create(*, actor: User, data: dict[str, Any]) -> Site:
         site.full_clean()
     except ValidationError as error:
         raise _as_rule_violation(error) from error
-    with transaction.atomic():
-        site.save()
-        audit_record(
-            actor=actor,
-            action="site.create",
-            obj=site,
-            company_id=site.company_id,
-            after={k: getattr(site, k) for k in SITE_FIELDS},
-        )
+    try:
+        with transaction.atomic():
+            site.save()
+            audit_record(
+                actor=actor,
+                action="site.create",
+                obj=site,
+                company_id=site.company_id,
+                after={k: getattr(site, k) for k in SITE_FIELDS},
+            )
+    except IntegrityError as error:  # a concurrent request registered the same name first
+        raise _duplicate_site_name() from error
     return site
 
 

@@ -185,3 +185,11 @@ class ConnectionTest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.terminal} {self.tested_on}"
+
+
+def latest_test_passed() -> models.Subquery:
+    """Annotation: did the terminal's latest connection test pass? NULL when never tested."""
+    latest = ConnectionTest.objects.filter(terminal=models.OuterRef("pk")).order_by(
+        "-tested_on", "-recorded_at", "-pk"
+    )
+    return models.Subquery(latest.values("passed")[:1], output_field=models.BooleanField())
