@@ -106,8 +106,8 @@ class EnrollmentDetailOut(EnrollmentOut):
         return obj.application if may(user, "application.view", obj) else None
 
     @staticmethod
-    def resolve_records(obj) -> list:  # type: ignore[no-untyped-def]
-        return list(obj.records.select_related("actor"))
+    def resolve_records(obj, context) -> list:  # type: ignore[no-untyped-def]
+        return list(selectors.step_records_for(user=context["request"].user, enrollment=obj))
 
 
 class EnrollmentIn(Schema):

@@ -13,6 +13,10 @@ from dsg.orgs.models import User
 
 from .models import Enrollment, StepRecord
 
+# The provider's part of the procedure: ③ survey to ⑥ setup (whose last record is the request
+# for ⑦). Records of ① and ② and of the inspection at ⑦ are the office's review and findings.
+PROVIDER_RECORD_STEPS = range(3, 7)
+
 
 def enrollment_list_for(*, user: User) -> QuerySet[Enrollment]:
     """Visible cases, with the step of their latest record (where a closed case stopped)."""
@@ -32,6 +36,15 @@ def enrollment_get_for(*, user: User, pk: int) -> Enrollment:
     if enrollment is None:
         raise NotVisible()
     return enrollment
+
+
+def step_records_for(*, user: User, enrollment: Enrollment) -> QuerySet[StepRecord]:
+    """The step records of a visible case that ``user`` may read: the provider never reads the
+    review or the inspection findings (the design's "not inspection findings")."""
+    records = enrollment.records.select_related("actor")
+    if permissions.is_provider(user):
+        return records.filter(step__in=PROVIDER_RECORD_STEPS)
+    return records
 
 
 @dataclass(frozen=True)

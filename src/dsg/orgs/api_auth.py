@@ -31,10 +31,11 @@ class ApiTokenMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        header = request.headers.get("Authorization", "")
-        if request.path.startswith("/api/") and header.startswith("Bearer "):
+        scheme, _space, raw = request.headers.get("Authorization", "").strip().partition(" ")
+        # The scheme is case-insensitive (RFC 9110): "bearer x" must not fall back to the session.
+        if request.path_info.startswith("/api/") and scheme.lower() == "bearer":
             request.dsg_token_auth = True  # type: ignore[attr-defined]
-            user = user_for_token(header.removeprefix("Bearer ").strip())
+            user = user_for_token(raw.strip()) if raw.strip() else None
             # A bad token never falls back to the session: the call is anonymous.
             request.user = user if user is not None else AnonymousUser()
             request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]

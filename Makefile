@@ -1,0 +1,99 @@
+# DSG Portal — developer entry points. See README.md.
+#   make run     install, migrate, load demo data, serve on http://127.0.0.1:8000
+#   make test    whole suite on SQLite, then again on a throw-away PostgreSQL server
+# No activation needed: everything runs from .venv/bin.
+
+PYTHON ?= python3
+VENV   ?= .venv
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+# Extra pytest arguments, e.g. make test PYTEST_ARGS='-k enrollment -x'
+PYTEST_ARGS ?=
+
+BIN    := $(VENV)/bin
+DSG    := $(BIN)/dsg
+PYTEST := $(BIN)/pytest
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
+
+# Debian packages: installed when missing and running as root, otherwise the apt-get line is printed.
+RUN_DEBS  := fonts-ipaexfont libharfbuzz-subset0
+TEST_DEBS := $(RUN_DEBS) postgresql chromium poppler-utils gettext
+
+.DEFAULT_GOAL := help
+.PHONY: help run test test-sqlite test-postgres lint messages clean distclean
+
+help:
+	@echo "make run            install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make test           test suite on SQLite, then on a throw-away PostgreSQL server"
+	@echo "make test-sqlite    only the SQLite half;  make test-postgres  only the PostgreSQL half"
+	@echo "make lint           ruff check src tests"
+	@echo "make messages       update and compile the Japanese message catalog"
+	@echo "make clean          remove caches and build output (distclean: also .venv; var/ is kept)"
+
+# --- virtualenv --------------------------------------------------------------------------------
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	  || { echo "DSG Portal needs Python >= 3.11; $(PYTHON) is $$($(PYTHON) -V 2>&1). Set PYTHON=..." >&2; exit 1; }
+	@$(PYTHON) -m venv --clear $(VENV) 2>/dev/null \
+	  || { rm -rf $(VENV); scripts/debian-packages python3-venv && $(PYTHON) -m venv --clear $(VENV); }
+
+# Reinstall only when pyproject.toml is newer than the stamp (the install is editable: code
+# changes under src/ need no reinstall).
+$(VENV)/.stamp-run: pyproject.toml | $(BIN)/python
+	$(PIP) install -q -e .
+	@touch $@
+
+$(VENV)/.stamp-dev: pyproject.toml | $(BIN)/python
+	$(PIP) install -q -e '.[dev]'
+	@touch $@
+
+# --- run -----------------------------------------------------------------------------------------
+
+run: $(VENV)/.stamp-run
+	@scripts/debian-packages $(RUN_DEBS) \
+	  || echo "warning: continuing without them (PDF notices need fonts-ipaexfont)" >&2
+	$(DSG) migrate --noinput
+	$(DSG) collectstatic --noinput
+	$(DSG) demo
+	$(DSG) serve --host $(HOST) --port $(PORT)
+
+# --- tests ---------------------------------------------------------------------------------------
+# Plain pytest, not xdist: the e2e tests start Chromium and a live server per worker, and on a
+# 2-core machine -n 2 gains little; opt in with PYTEST_ARGS='-p xdist -n 2'.
+# Any non-zero pytest status fails the target, including 5 (no tests collected).
+
+PYTEST_SQLITE   := env -u DATABASE_URL $(PYTEST) $(PYTEST_ARGS)
+PYTEST_POSTGRES := scripts/with-postgres $(PYTEST) $(PYTEST_ARGS)
+
+test: $(VENV)/.stamp-dev
+	@scripts/debian-packages $(TEST_DEBS)
+	@echo "== pytest on SQLite =="
+	$(PYTEST_SQLITE)
+	@echo "== pytest on PostgreSQL =="
+	$(PYTEST_POSTGRES)
+
+test-sqlite: $(VENV)/.stamp-dev
+	@scripts/debian-packages $(TEST_DEBS)
+	$(PYTEST_SQLITE)
+
+test-postgres: $(VENV)/.stamp-dev
+	@scripts/debian-packages $(TEST_DEBS)
+	$(PYTEST_POSTGRES)
+
+# --- other ---------------------------------------------------------------------------------------
+
+lint: $(VENV)/.stamp-dev
+	$(BIN)/ruff check src tests
+
+messages: $(VENV)/.stamp-run
+	$(DSG) makemessages -l ja --ignore .venv --ignore var --ignore staticfiles --ignore tests --ignore bench
+	$(DSG) compilemessages --ignore .venv
+
+clean:
+	rm -rf staticfiles .pytest_cache .ruff_cache test-results src/*.egg-info build dist
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} + \
+	  -o -name '*.pyc' -type f -delete
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,735 @@
+"""The tenancy matrix: a company never sees or touches another company's data, on any page or API.
+
+Nothing here is hand-listed. The page cases come from walking the URL resolver, the API cases from
+``/api/v1/openapi.json``; every path parameter is filled with an object of company B through
+``OBJECTS_OF``, and a parameter name missing from that map fails the test, so a new URL cannot slip
+by. Company A's people (PSA, delegate, user) then GET and POST each URL, with a session and with
+a personal API token, and must get a 404 (or 403) that names nothing of B, with nothing changed.
+
+Both companies' worlds are built once per module inside an outer transaction; each test runs in
+a savepoint that is rolled back, so the cases stay independent and cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RoutePattern
+from django_scopes import scopes_disabled
+
+from dsg.audit.models import AuditEvent, AuditHead
+from dsg.enrollment.models import STEP_OF_STATE, Enrollment, State
+from dsg.enrollment.services import TRANSITION_NAMES
+from dsg.orgs.models import ApiToken, Organization, Role, User
+from dsg.orgs.services import api_token_create
+from dsg.provisioning import services as prov
+
+from .factories import CompanyFactory, OfficeFactory, ProviderFactory, SiteFactory, UserFactory
+from .walk import Cast, act, new_case, setup_terminal_passed, today, walk_to
+
+# --------------------------------------------------------------------------------------------
+# What is probed, generated from the project itself
+# --------------------------------------------------------------------------------------------
+
+SKIPPED_PREFIXES = ("admin/", "accounts/", "i18n/", "api/")
+API_PREFIX = "/api/v1"
+
+# Path parameter (URL converter or OpenAPI parameter) -> which of B's objects fill it. A list
+# expands into one case per object, so each view is probed in the states where it acts.
+OBJECTS_OF: dict[str, list[str]] = {
+    "site_id": ["site_setup"],
+    "enrollment_id": ["case_setup", "case_survey", "case_draft"],
+    "work_id": ["work_open"],
+    "holder_id": ["holder"],
+    "terminal_id": ["terminal"],
+    "token_id": ["token"],
+    "name": sorted(TRANSITION_NAMES),  # transition names: literal values, not objects
+}
+# Ids that a request body may carry; filled with B's objects as well.
+BODY_OBJECTS: dict[str, str] = {
+    "site_id": "site_free",
+    "holder_id": "holder",
+    "person_id": "delegate",
+}
+_CONVERTER = re.compile(r"<(?:(?P<type>\w+):)?(?P<name>\w+)>")
+_API_PARAM = re.compile(r"{(?P<name>\w+)}")
+
+
+@dataclass(frozen=True)
+class Route:
+    route: str  # "enrollments/<int:enrollment_id>/"
+    name: str | None
+    params: tuple[str, ...]
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> Iterator[Route]:
+    for entry in patterns:
+        if not isinstance(entry.pattern, RoutePattern):
+            # re_path() patterns have no named converters to fill: extend this walker first.
+            raise AssertionError(f"unsupported URL pattern {prefix}{entry.pattern}")
+        route = prefix + str(entry.pattern)
+        if route.startswith(SKIPPED_PREFIXES):
+            continue
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern):
+            names = tuple(m["name"] for m in _CONVERTER.finditer(route))
+            yield Route(route, entry.name, names)
+
+
+def page_routes() -> list[Route]:
+    return list(_walk(get_resolver().url_patterns))
+
+
+def api_operations() -> list[tuple[str, str, dict[str, Any]]]:
+    """(method, path, operation) from the OpenAPI document the running site serves.
+
+    Read at collection, before pytest-django's test environment (hence a real host name); a
+    test below checks that the document served in the test environment is the same.
+    """
+    response = Client(headers={"Host": "localhost"}).get(f"{API_PREFIX}/openapi.json")
+    assert response.status_code == 200, response.status_code
+    schema = response.json()
+    api_operations.schema = schema  # type: ignore[attr-defined]
+    return [
+        (method.upper(), path, op)
+        for path, ops in schema["paths"].items()
+        for method, op in ops.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+
+
+def _expand(params: tuple[str, ...]) -> list[dict[str, str | None]]:
+    """Every combination of B's objects for ``params``; an unknown name maps to None (fails)."""
+    combos: list[dict[str, str | None]] = [{}]
+    for name in params:
+        keys: list[str | None] = list(OBJECTS_OF.get(name, [None]))
+        combos = [{**c, name: key} for c in combos for key in keys]
+    return combos
+
+
+def _case_id(label: str, combo: dict[str, str | None]) -> str:
+    return label + ("[" + ",".join(f"{k}={v}" for k, v in combo.items()) + "]" if combo else "")
+
+
+PAGE_ROUTES = page_routes()
+PAGE_CASES = [
+    pytest.param(route, combo, id=_case_id(route.route, combo))
+    for route in PAGE_ROUTES
+    if route.params
+    for combo in _expand(route.params)
+]
+API_OPERATIONS = api_operations()
+API_SCHEMA: dict[str, Any] = api_operations.schema  # type: ignore[attr-defined]
+API_CASES = [
+    pytest.param(method, path, op, combo, id=_case_id(f"{method} {path}", combo))
+    for method, path, op in API_OPERATIONS
+    if _API_PARAM.search(path)
+    for combo in _expand(tuple(m["name"] for m in _API_PARAM.finditer(path)))
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Two companies' worlds
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    company: Organization
+    psa: User
+    delegate: User
+    user: User
+    objects: dict[str, Any] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)  # role -> raw bearer token
+    secrets: list[str] = field(default_factory=list)  # strings that must never reach others
+
+    def id_of(self, key: str) -> Any:
+        if key in TRANSITION_NAMES:
+            return key
+        return self.objects[key].pk
+
+
+@dataclass
+class Worlds:
+    a: World
+    b: World
+    reviewer: User
+    inspector: User
+    staff: User
+
+
+def build_world(tag: str, ascii_tag: str, office: dict[str, User]) -> World:
+    """A company with a case of every kind of object: ancillary work, terminal, holder, token."""
+    company = CompanyFactory(name=f"{tag}株式会社")
+    people = {
+        role: UserFactory(
+            organization=company,
+            role=role,
+            email=f"{ascii_tag}-{role}@{ascii_tag}.example.jp",
+            full_name=f"{tag} {label}",
+        )
+        for role, label in ((Role.PSA, "管理者"), (Role.DELEGATE, "指定者"), (Role.USER, "利用者"))
+    }
+    world = World(company, people[Role.PSA], people[Role.DELEGATE], people[Role.USER])
+    cast = Cast(
+        psa=world.psa,
+        delegate=world.delegate,
+        reviewer=office["reviewer"],
+        inspector=office["inspector"],
+        staff=office["staff"],
+    )
+    sites = {
+        key: SiteFactory(company=company, name=f"{tag} {suffix}")
+        for key, suffix in (
+            ("site_setup", "第一工場"),
+            ("site_survey", "研究所"),
+            ("site_draft", "支社"),
+            ("site_free", "倉庫"),
+        )
+    }
+
+    # ⑥ terminal setup, having passed ③ with a finished ancillary work.
+    case = walk_to(new_case(sites["site_setup"], cast), State.SURVEY, cast)
+    prov.survey_record(enrollment=case, actor=cast.staff, surveyed_on=today())
+    work_done = prov.ancillary_work_add(
+        enrollment=case, actor=cast.staff, description=f"{tag} 配管工事(完了)"
+    )
+    prov.ancillary_work_mark_done(work=work_done, actor=cast.psa, done_on=today())
+    case = act(case, "complete_survey", cast.staff)
+    case = act(case, "complete_construction", cast.staff, performed_on=today())
+    case = act(case, "install_router", cast.staff, performed_on=today(), router_serial="RTR-9")
+    setup_terminal_passed(case, cast, name=f"{ascii_tag}-PC-01")
+    terminal = case.terminals.get()
+    holder = case.account_holders.get()
+
+    # ③ survey with an open ancillary work, and a complete draft.
+    case_survey = walk_to(new_case(sites["site_survey"], cast), State.SURVEY, cast)
+    prov.survey_record(enrollment=case_survey, actor=cast.staff, surveyed_on=today())
+    work_open = prov.ancillary_work_add(
+        enrollment=case_survey, actor=cast.staff, description=f"{tag} 配線工事(未了)"
+    )
+    case_draft = new_case(sites["site_draft"], cast)
+
+    for role, person in people.items():
+        world.tokens[role] = api_token_create(actor=person, name=f"{ascii_tag} {role}")
+    world.objects.update(
+        sites,
+        case_setup=case,
+        case_survey=case_survey,
+        case_draft=case_draft,
+        work_done=work_done,
+        work_open=work_open,
+        terminal=terminal,
+        holder=holder,
+        token=ApiToken.objects.get(user=world.psa),
+        psa=world.psa,
+        delegate=world.delegate,
+    )
+    world.secrets = [
+        company.name,
+        company.corporate_number,
+        *(site.name for site in sites.values()),
+        *(p.full_name for p in people.values()),
+        *(p.email for p in people.values()),
+        terminal.name,
+        terminal.serial_number,
+        work_done.description,
+        work_open.description,
+    ]
+    return world
+
+
+@pytest.fixture(scope="module")
+def worlds(django_db_setup, django_db_blocker) -> Iterator[Worlds]:
+    """A's and B's worlds, built once; rolled back when the module is done."""
+    with django_db_blocker.unblock(), scopes_disabled(), transaction.atomic():
+        office_org, provider_org = OfficeFactory(), ProviderFactory()
+        office = {
+            "reviewer": UserFactory(organization=office_org, role=Role.REVIEWER),
+            "inspector": UserFactory(organization=office_org, role=Role.INSPECTOR),
+            "staff": UserFactory(organization=provider_org, role=Role.PROVIDER_STAFF),
+        }
+        yield Worlds(
+            a=build_world("青葉電機", "aoba", office),
+            b=build_world("紅葉重工", "momiji", office),
+            **office,
+        )
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def w(worlds: Worlds, db) -> Worlds:  # noqa: ARG001 - db: each test in its own savepoint
+    return worlds
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers: state snapshot, request bodies, leak check
+# --------------------------------------------------------------------------------------------
+
+# Fields that a refused request may legitimately touch (logging in, using one's own token).
+VOLATILE_FIELDS = {"last_login", "last_used_at"}
+
+
+def snapshot() -> dict[str, Any]:
+    """Every row of the project's own models and the task queue (mail outbox), plus the ledger."""
+    state: dict[str, Any] = {}
+    for config in apps.get_app_configs():
+        if not (config.name.startswith("dsg.") or config.name == "django_tasks_db"):
+            continue
+        for model in config.get_models():
+            if model is AuditEvent:
+                continue
+            rows = model._base_manager.order_by("pk").values()
+            state[model._meta.label] = [
+                {k: v for k, v in row.items() if k not in VOLATILE_FIELDS} for row in rows
+            ]
+    head = AuditHead.objects.filter(id=1).values_list("sequence", "hash").first()
+    state["audit"] = (AuditEvent.objects.count(), head)
+    return state
+
+
+def page_form(b: World) -> dict[str, Any]:
+    """One POST body for every page form: valid-looking values, B's ids where ids go."""
+    day = today().isoformat()
+    return {
+        "comment": "確認しました",
+        "performed_on": day,
+        "router_serial": "RTR-X",
+        "surveyed_on": day,
+        "route_notes": "",
+        "description": "追加工事",
+        "done_on": day,
+        "name": "PC-X",
+        "model_name": "指定端末",
+        "serial_number": "SN-X",
+        "person_id": b.delegate.pk,
+        "holder_id": b.objects["holder"].pk,
+        "issued_on": day,
+        "registered_on": day,
+        "method": "remote",
+        "tested_on": day,
+        "passed": "1",
+        "note": "",
+        "site_id": b.objects["site_free"].pk,
+        "track_record": "実績",
+        "facility_basis": "standard",
+        "equipment_confirmed": "on",
+        "planned_terminals": "1",
+        "desired_start": "2027-04-01",
+        "contract_name": "契約",
+        "postal_code": "100-0001",
+        "prefecture": "13",
+        "address": "千代田区1-1",
+    }
+
+
+def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = API_SCHEMA["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    if "anyOf" in schema:
+        return _resolve(next(s for s in schema["anyOf"] if s.get("type") != "null"))
+    if "allOf" in schema:
+        return _resolve(schema["allOf"][0])
+    return schema
+
+
+def dummy_value(name: str, schema: dict[str, Any], ids: dict[str, Any]) -> Any:
+    """A value of the declared type: B's object for id fields, today for dates."""
+    if name in ids:
+        return ids[name]
+    schema = _resolve(schema)
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "string":
+        if schema.get("format") == "date":
+            return today().isoformat()
+        if schema.get("format") == "date-time":
+            return dt.datetime.now(dt.UTC).isoformat()
+        return "x"[: schema.get("maxLength", 1)]
+    if kind == "integer":
+        return max(1, schema.get("minimum", 1))
+    if kind == "number":
+        return 1
+    if kind == "boolean":
+        return True
+    if kind == "array":
+        return []
+    if kind == "object":
+        return {
+            key: dummy_value(key, sub, ids) for key, sub in schema.get("properties", {}).items()
+        }
+    raise AssertionError(f"no dummy value for {name}: {schema}")
+
+
+def request_body(op: dict[str, Any], b: World) -> dict[str, Any] | None:
+    """A body built from the operation's requestBody schema (every field, typed)."""
+    content = op.get("requestBody", {}).get("content", {}).get("application/json")
+    if content is None:
+        return None
+    ids = {name: b.id_of(key) for name, key in BODY_OBJECTS.items()}
+    return dummy_value("body", content["schema"], ids)
+
+
+def visible_text(response: Any) -> str:
+    text = response.content.decode(errors="replace")
+    if response.get("Content-Type", "").startswith("application/json") and response.content:
+        text += json.dumps(response.json(), ensure_ascii=False)  # JSON escapes non-ASCII
+    return text
+
+
+def assert_no_leak(response: Any, secrets: list[str], what: str) -> None:
+    text = visible_text(response)
+    leaked = [s for s in secrets if s and s in text]
+    assert not leaked, f"{what} shows {leaked}"
+
+
+_HANDLERS: dict[bool, Any] = {}
+
+
+def new_client(**kwargs: Any) -> Client:
+    """A test client sharing one request handler: each handler loads the middleware again, and
+    WhiteNoise then scans every static file (~0.1 s a client, most of this module's time)."""
+    client = Client(**kwargs)
+    client.handler = _HANDLERS.setdefault(client.handler.enforce_csrf_checks, client.handler)
+    return client
+
+
+def session_client(user: User) -> Client:
+    client = new_client()
+    client.force_login(user)
+    return client
+
+
+def token_client(raw: str) -> Client:
+    return new_client(headers={"Authorization": f"Bearer {raw}"})
+
+
+def fill(template: str, pattern: re.Pattern[str], combo: dict[str, str | None], b: World) -> str:
+    def value(match: re.Match[str]) -> str:
+        key = combo[match["name"]]
+        if key is None:
+            pytest.fail(
+                f"{template}: no object of company B for parameter {match['name']!r}; "
+                f"add it to OBJECTS_OF in {__name__}"
+            )
+        return str(b.id_of(key))
+
+    return pattern.sub(value, template)
+
+
+A_ROLES = (Role.PSA, Role.DELEGATE, Role.USER)
+
+
+# --------------------------------------------------------------------------------------------
+# Coverage of the generators themselves
+# --------------------------------------------------------------------------------------------
+
+
+def test_every_path_parameter_has_an_object_of_company_b():
+    page_params = {p for route in PAGE_ROUTES for p in route.params}
+    api_params = {m["name"] for _, path, _ in API_OPERATIONS for m in _API_PARAM.finditer(path)}
+    unknown = (page_params | api_params) - set(OBJECTS_OF)
+    assert not unknown, f"add these parameters to OBJECTS_OF: {sorted(unknown)}"
+    # The generators found something: a broken walk must not pass vacuously.
+    assert len(PAGE_CASES) >= 10 and len(API_CASES) >= 10
+
+
+def test_the_collected_openapi_document_is_the_one_served(client):
+    assert client.get(f"{API_PREFIX}/openapi.json").json() == API_SCHEMA
+
+
+def test_every_body_id_field_is_filled_with_company_b_objects():
+    """A request body field that names an object (``*_id``) must be probed too."""
+    inputs = {
+        _resolve(op["requestBody"]["content"]["application/json"]["schema"])["title"]
+        for _, _, op in API_OPERATIONS
+        if "requestBody" in op
+    }
+    body_ids = {
+        name
+        for title in inputs
+        for name in API_SCHEMA["components"]["schemas"][title].get("properties", {})
+        if name.endswith("_id")
+    }
+    assert body_ids <= set(BODY_OBJECTS), sorted(body_ids - set(BODY_OBJECTS))
+
+
+# --------------------------------------------------------------------------------------------
+# Pages
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("route", "combo"), PAGE_CASES)
+def test_page_of_company_b_is_invisible_to_company_a(w: Worlds, route: Route, combo):
+    url = "/" + fill(route.route, _CONVERTER, combo, w.b)
+    # Is a GET refused whatever the object (a POST-only view)? Then 405 tells nothing.
+    owner_get = session_client(w.b.psa).get(url)
+    assert owner_get.status_code in (200, 405), (
+        f"{url}: B's PSA cannot GET it ({owner_get.status_code}); B's object is not real"
+    )
+    before = snapshot()
+    form = page_form(w.b)
+    for role in A_ROLES:
+        person = getattr(w.a, role)
+        client = session_client(person)
+        for method in ("GET", "POST"):
+            response = client.get(url) if method == "GET" else client.post(url, form)
+            allowed = {403, 404} | (
+                {405} if method == "GET" and owner_get.status_code == 405 else set()
+            )
+            assert response.status_code in allowed, (
+                f"{method} {url} as A's {role}: {response.status_code}"
+            )
+            assert_no_leak(response, w.b.secrets, f"{method} {url} as A's {role}")
+    assert snapshot() == before, f"{url}: a refused request of company A changed data"
+
+
+def test_company_a_pages_without_ids_never_show_company_b(w: Worlds):
+    urls = ["/" + route.route for route in PAGE_ROUTES if not route.params]
+    assert "/" in urls and "/sites/" in urls
+    for role in A_ROLES:
+        client = session_client(getattr(w.a, role))
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code in (200, 403, 405), (url, role, response.status_code)
+            assert_no_leak(response, w.b.secrets, f"GET {url} as A's {role}")
+    # Control: the same pages do show B's names to B, so the check above can fail.
+    own = session_client(w.b.psa).get("/sites/").content.decode()
+    assert w.b.objects["site_setup"].name in own
+
+
+def test_company_a_cannot_point_its_own_forms_at_company_b_objects(w: Worlds):
+    """A's own case and terminal, with B's site, person or account holder in the form."""
+    a, b = w.a, w.b
+    before = snapshot()
+    posts = [
+        ("/enrollments/new/", {"site_id": b.objects["site_free"].pk}),
+        (
+            f"/enrollments/{a.objects['case_setup'].pk}/account-holders/",
+            {"person_id": b.delegate.pk},
+        ),
+        (
+            f"/terminals/{a.objects['terminal'].pk}/connection-tests/",
+            {**page_form(b), "holder_id": b.objects["holder"].pk},
+        ),
+    ]
+    for url, form in posts:
+        for person in (a.psa, a.delegate):
+            client = session_client(person)
+            response = client.post(url, form)
+            assert response.status_code in (303, 403, 404), (url, response.status_code)
+            assert_no_leak(response, b.secrets, f"POST {url}")
+            if response.status_code == 303:  # refused with a message on A's own page
+                page = client.get(response["Location"])
+                assert_no_leak(page, b.secrets, f"POST {url} then its page")
+    assert snapshot() == before
+
+
+# --------------------------------------------------------------------------------------------
+# API
+# --------------------------------------------------------------------------------------------
+
+
+def _call(client: Client, method: str, url: str, body: Any) -> Any:
+    if body is None:
+        return getattr(client, method.lower())(url)
+    return getattr(client, method.lower())(url, data=body, content_type="application/json")
+
+
+def _assert_refused_json(response: Any, what: str, before: dict[str, Any]) -> None:
+    status = response.status_code
+    # 422 may only answer first when nothing changed.
+    assert status in (403, 404) or (status == 422 and snapshot() == before), f"{what}: {status}"
+    assert response["Content-Type"].startswith("application/json"), what
+    body = response.json()
+    assert {"detail", "code"} <= set(body), f"{what}: {body}"
+
+
+@pytest.mark.parametrize(("method", "path", "op", "combo"), API_CASES)
+def test_api_of_company_b_is_invisible_to_company_a(w: Worlds, method, path, op, combo):
+    url = fill(path, _API_PARAM, combo, w.b)
+    body = request_body(op, w.b)
+    if method == "GET":  # control: the object is real and the office reads it
+        assert session_client(w.reviewer).get(url).status_code == 200, url
+    before = snapshot()
+    for role in A_ROLES:
+        person = getattr(w.a, role)
+        for auth, client in (
+            ("session", session_client(person)),
+            ("token", token_client(w.a.tokens[role])),
+        ):
+            what = f"{method} {url} as A's {role} ({auth})"
+            response = _call(client, method, url, body)
+            _assert_refused_json(response, what, before)
+            assert_no_leak(response, w.b.secrets, what)
+    assert snapshot() == before, f"{method} {url}: a refused call of company A changed data"
+
+
+def test_api_cross_references_from_company_a_objects_to_company_b(w: Worlds):
+    """Every operation whose body names an object, on A's own objects with B's ids inside."""
+    checked = 0
+    before = snapshot()
+    for method, path, op in API_OPERATIONS:
+        body = request_body(op, w.b)
+        if not body or not set(body) & set(BODY_OBJECTS):
+            continue
+        own = {name: OBJECTS_OF[name][0] for name in (m["name"] for m in _API_PARAM.finditer(path))}
+        if "enrollment_id" in own:
+            own["enrollment_id"] = "case_setup"
+        url = fill(path, _API_PARAM, own, w.a)
+        for auth, client in (
+            ("session", session_client(w.a.psa)),
+            ("token", token_client(w.a.tokens[Role.PSA])),
+        ):
+            what = f"{method} {url} {body} as A's PSA ({auth})"
+            response = _call(client, method, url, body)
+            _assert_refused_json(response, what, before)
+            assert_no_leak(response, w.b.secrets, what)
+            checked += 1
+    assert snapshot() == before
+    assert checked >= 6  # enrollments (site_id), account-holders (person_id), tests (holder_id)
+
+
+@pytest.mark.parametrize("role", A_ROLES)
+def test_api_lists_of_company_a_never_include_company_b(w: Worlds, role):
+    person = getattr(w.a, role)
+    b_sites = {o.pk for k, o in w.b.objects.items() if k.startswith("site_")}
+    b_cases = {o.pk for k, o in w.b.objects.items() if k.startswith("case_")}
+    for client in (session_client(person), token_client(w.a.tokens[role])):
+        sites = client.get(f"{API_PREFIX}/sites")
+        cases = client.get(f"{API_PREFIX}/enrollments")
+        assert sites.status_code == cases.status_code == 200
+        assert {s["id"] for s in sites.json()} == {
+            o.pk for k, o in w.a.objects.items() if k.startswith("site_")
+        }
+        assert not {s["id"] for s in sites.json()} & b_sites
+        assert not {c["id"] for c in cases.json()} & b_cases
+        assert {c["company_id"] for c in cases.json()} == {w.a.company.pk}
+        for response in (sites, cases):
+            assert_no_leak(response, w.b.secrets, f"list as A's {role}")
+
+
+# --------------------------------------------------------------------------------------------
+# The provider before step ③, and anonymous callers
+# --------------------------------------------------------------------------------------------
+
+EARLY_STATES = [s for s, step in STEP_OF_STATE.items() if 1 <= step < 3]
+ENROLLMENT_PAGES = [r for r in PAGE_ROUTES if r.params and r.params[0] == "enrollment_id"]
+ENROLLMENT_OPS = [
+    (method, path, op) for method, path, op in API_OPERATIONS if "{enrollment_id}" in path
+]
+
+
+def _enrollment_urls(enrollment: Enrollment) -> list[tuple[str, str, Any]]:
+    """(method, url, body) for every page and operation about one case."""
+    values = {"enrollment_id": str(enrollment.pk), "name": "reject"}
+    urls: list[tuple[str, str, Any]] = []
+    for route in ENROLLMENT_PAGES:
+        url = "/" + _CONVERTER.sub(lambda m: values[m["name"]], route.route)
+        urls += [("GET", url, None), ("POST", url, {"comment": "x", "performed_on": today()})]
+    for method, path, op in ENROLLMENT_OPS:
+        url = _API_PARAM.sub(lambda m: values[m["name"]], path)
+        body = (
+            dummy_value("body", op["requestBody"]["content"]["application/json"]["schema"], {})
+            if "requestBody" in op
+            else None
+        )
+        urls.append((method, url, body))
+    return urls
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", EARLY_STATES)
+def test_provider_does_not_see_cases_before_the_survey(site, cast, state):
+    enrollment = walk_to(new_case(site, cast), state, cast)
+    before = snapshot()
+    staff = session_client(cast.staff)
+    for method, url, body in _enrollment_urls(enrollment):
+        if url.startswith("/api/"):
+            response = _call(staff, method, url, body)
+            assert response.status_code == 404, (method, url, response.status_code)
+            assert response.json()["code"] == "not_found"
+        else:
+            response = staff.get(url) if method == "GET" else staff.post(url, body)
+            assert response.status_code in (404, 405), (method, url, response.status_code)
+        assert_no_leak(response, [site.name, site.company.name], f"{method} {url}")
+    assert session_client(cast.staff).get(f"/sites/{site.pk}/").status_code == 404
+    assert staff.get(f"{API_PREFIX}/sites/{site.pk}").status_code == 404
+    assert enrollment.pk not in {c["id"] for c in staff.get(f"{API_PREFIX}/enrollments").json()}
+    assert site.pk not in {s["id"] for s in staff.get(f"{API_PREFIX}/sites").json()}
+    assert snapshot() == before
+    # The office sees every case at every step.
+    for person in (cast.reviewer, cast.inspector):
+        office = session_client(person)
+        assert office.get(f"/enrollments/{enrollment.pk}/").status_code == 200
+        assert office.get(f"{API_PREFIX}/enrollments/{enrollment.pk}").status_code == 200
+
+
+@pytest.mark.django_db
+def test_provider_sees_the_case_from_the_survey_on(site, cast):
+    """The control for the test above: at ③ the same reads answer 200."""
+    enrollment = walk_to(new_case(site, cast), State.SURVEY, cast)
+    staff = session_client(cast.staff)
+    assert staff.get(f"/enrollments/{enrollment.pk}/").status_code == 200
+    assert staff.get(f"{API_PREFIX}/enrollments/{enrollment.pk}").status_code == 200
+    assert enrollment.pk in {c["id"] for c in staff.get(f"{API_PREFIX}/enrollments").json()}
+
+
+@pytest.mark.django_db
+def test_provider_does_not_read_the_review_or_the_inspection_findings(site, cast):
+    """The provider reads the case from ③ on, but not the comments of ①, ② (or ⑦'s inspection)."""
+    enrollment = walk_to(new_case(site, cast), State.INSPECTION_REMEDIATION_REPORTED, cast)
+    enrollment = act(enrollment, "accept_remediation", cast.reviewer)
+    prov.survey_record(enrollment=enrollment, actor=cast.staff, surveyed_on=today())
+    act(enrollment, "complete_survey", cast.staff)
+    url = f"{API_PREFIX}/enrollments/{enrollment.pk}"
+    records = session_client(cast.staff).get(url).json()["records"]
+    assert [r["transition"] for r in records] == ["complete_survey"]
+    assert "F-05" not in json.dumps(records, ensure_ascii=False)
+    office = session_client(cast.reviewer).get(url).json()["records"]
+    assert "F-05 入退室記録なし" in {r["comment"] for r in office}
+
+
+@pytest.mark.parametrize(
+    "route",
+    [pytest.param(r, id=r.route or "/") for r in PAGE_ROUTES],
+)
+def test_anonymous_is_sent_to_login_from_every_page(w: Worlds, route: Route):
+    combo = {name: OBJECTS_OF.get(name, [None])[0] for name in route.params}
+    url = "/" + fill(route.route, _CONVERTER, combo, w.b)
+    before = snapshot()
+    for method in ("GET", "POST"):
+        client = new_client()
+        response = client.get(url) if method == "GET" else client.post(url, page_form(w.b))
+        assert response.status_code == 302, (method, url, response.status_code)
+        assert response["Location"].startswith("/accounts/login/"), response["Location"]
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "op"),
+    [pytest.param(m, p, o, id=f"{m} {p}") for m, p, o in API_OPERATIONS],
+)
+def test_anonymous_gets_401_json_from_every_api_operation(w: Worlds, method, path, op):
+    combo = {m["name"]: OBJECTS_OF[m["name"]][0] for m in _API_PARAM.finditer(path)}
+    url = fill(path, _API_PARAM, combo, w.b)
+    before = snapshot()
+    for client in (new_client(), token_client("dsg_not-a-real-token")):
+        response = _call(client, method, url, request_body(op, w.b))
+        assert response.status_code == 401, (method, url, response.status_code)
+        assert response.json()["code"] == "unauthenticated"
+        assert response.json()["detail"]
+        assert_no_leak(response, w.b.secrets, f"{method} {url} anonymous")
+    assert snapshot() == before
