@@ -149,6 +149,11 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# Behind a TLS-terminating reverse proxy: trust its X-Forwarded-Proto and the public origin.
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DSG_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+if _env_bool("DSG_BEHIND_TLS_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _env_bool("DSG_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -391,3 +391,15 @@ def test_a_later_failed_connection_test_undoes_an_earlier_pass(site, cast):
         terminal=terminal, holder=holder, actor=cast.delegate, tested_on=today(), passed=True
     )
     assert act(enrollment, "request_final_inspection", cast.psa).state == State.FINAL_INSPECTION
+
+
+@pytest.mark.django_db
+def test_the_provider_never_reads_inspection_findings_on_the_case_page(client, site, cast):
+    enrollment = walk_to(new_case(site, cast), State.INSPECTION_REMEDIATION, cast)
+    act(enrollment, "report_remediation", cast.psa, comment="入退室記録簿を整備")
+    act(enrollment, "accept_remediation", cast.reviewer)
+    client.force_login(cast.staff)
+    page = client.get(f"/enrollments/{enrollment.pk}/").content.decode()
+    assert "F-05" not in page and "入退室記録簿" not in page
+    client.force_login(cast.reviewer)
+    assert "F-05" in client.get(f"/enrollments/{enrollment.pk}/").content.decode()

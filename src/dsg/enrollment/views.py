@@ -77,7 +77,7 @@ def enrollment_detail(request: HttpRequest, enrollment_id: int) -> HttpResponse:
             "enrollment": enrollment,
             "steps": [(n, STEP_NAMES[n]) for n in range(1, 8)],
             "options": selectors.transition_options_for(user=user, enrollment=enrollment),
-            "records": enrollment.records.select_related("actor"),
+            "records": selectors.step_records_for(user=user, enrollment=enrollment),
             "show_application": permissions.may(user, "application.view", enrollment),
             "can_edit_application": permissions.may(user, "enrollment.edit_application", enrollment)
             and enrollment.state in ("draft", "returned"),

@@ -53,10 +53,11 @@ class TerminalOut(Schema):
 
     @staticmethod
     def resolve_connection_passed(obj) -> bool:  # type: ignore[no-untyped-def]
-        tests = getattr(obj, "passed_tests", None)
-        return (
-            bool(tests) if tests is not None else obj.connection_tests.filter(passed=True).exists()
-        )
+        """Whether the terminal's latest connection test passed."""
+        if hasattr(obj, "latest_passed"):
+            return bool(obj.latest_passed)
+        latest = obj.connection_tests.order_by("-tested_on", "-recorded_at", "-pk").first()
+        return bool(latest and latest.passed)
 
 
 class AccountHolderIn(Schema):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from dsg.core.errors import NotVisible
 from dsg.enrollment.models import Enrollment
 from dsg.enrollment.selectors import enrollment_list_for
 from dsg.orgs.models import User
 
-from .models import AccountHolder, AncillaryWork, ConnectionTest, Terminal
+from .models import AccountHolder, AncillaryWork, ConnectionTest, Terminal, latest_test_passed
 
 
 def _visible(user: User, queryset: QuerySet, path: str) -> QuerySet:
@@ -43,7 +43,11 @@ def _get(queryset: QuerySet, pk: int):  # type: ignore[no-untyped-def]
 
 
 def terminals_of(enrollment: Enrollment) -> QuerySet[Terminal]:
-    passed = ConnectionTest.objects.filter(passed=True).order_by("-tested_on")
-    return Terminal.objects.filter(enrollment=enrollment).prefetch_related(
-        Prefetch("connection_tests", queryset=passed, to_attr="passed_tests")
+    """The case's terminals with their latest connection test: result and date (None if none)."""
+    latest = ConnectionTest.objects.filter(terminal=OuterRef("pk")).order_by(
+        "-tested_on", "-recorded_at", "-pk"
+    )
+    return Terminal.objects.filter(enrollment=enrollment).annotate(
+        latest_passed=latest_test_passed(),
+        latest_tested_on=Subquery(latest.values("tested_on")[:1]),
     )
