@@ -17,9 +17,19 @@ print("ok")
 
 
 def test_proxy_settings_come_from_the_environment(tmp_path):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "dsg.settings", "DSG_DATA_DIR": str(tmp_path),
-           "DSG_BEHIND_TLS_PROXY": "true",
-           "DSG_CSRF_TRUSTED_ORIGINS": "https://dsg.example.go.jp"}
-    result = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True,
-                            text=True, timeout=60, check=False)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "dsg.settings",
+        "DSG_DATA_DIR": str(tmp_path),
+        "DSG_BEHIND_TLS_PROXY": "true",
+        "DSG_CSRF_TRUSTED_ORIGINS": "https://dsg.example.go.jp",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.stdout.strip() == "ok", result.stderr

@@ -32,7 +32,9 @@ def _rewrite_whole_chain_consistently() -> None:
             table = AuditEvent._meta.db_table
             cursor.execute(
                 f"UPDATE {table} SET actor_label = %s, previous_hash = %s, hash = %s "  # noqa: S608
-                "WHERE sequence = %s", [event.actor_label, previous, new_hash, event.sequence])
+                "WHERE sequence = %s",
+                [event.actor_label, previous, new_hash, event.sequence],
+            )
             previous = new_hash
         cursor.execute(f"UPDATE {AuditHead._meta.db_table} SET hash = %s", [previous])  # noqa: S608
 
