@@ -611,12 +611,14 @@ def test_api_lists_of_company_a_never_include_company_b(w: Worlds, role):
         sites = client.get(f"{API_PREFIX}/sites")
         cases = client.get(f"{API_PREFIX}/enrollments")
         assert sites.status_code == cases.status_code == 200
-        assert {s["id"] for s in sites.json()} == {
+        site_items, case_items = sites.json()["items"], cases.json()["items"]
+        assert sites.json()["count"] == len(site_items)
+        assert {s["id"] for s in site_items} == {
             o.pk for k, o in w.a.objects.items() if k.startswith("site_")
         }
-        assert not {s["id"] for s in sites.json()} & b_sites
-        assert not {c["id"] for c in cases.json()} & b_cases
-        assert {c["company_id"] for c in cases.json()} == {w.a.company.pk}
+        assert not {s["id"] for s in site_items} & b_sites
+        assert not {c["id"] for c in case_items} & b_cases
+        assert {c["company_id"] for c in case_items} == {w.a.company.pk}
         for response in (sites, cases):
             assert_no_leak(response, w.b.secrets, f"list as A's {role}")
 
@@ -667,8 +669,9 @@ def test_provider_does_not_see_cases_before_the_survey(site, cast, state):
         assert_no_leak(response, [site.name, site.company.name], f"{method} {url}")
     assert session_client(cast.staff).get(f"/sites/{site.pk}/").status_code == 404
     assert staff.get(f"{API_PREFIX}/sites/{site.pk}").status_code == 404
-    assert enrollment.pk not in {c["id"] for c in staff.get(f"{API_PREFIX}/enrollments").json()}
-    assert site.pk not in {s["id"] for s in staff.get(f"{API_PREFIX}/sites").json()}
+    cases = staff.get(f"{API_PREFIX}/enrollments").json()["items"]
+    assert enrollment.pk not in {c["id"] for c in cases}
+    assert site.pk not in {s["id"] for s in staff.get(f"{API_PREFIX}/sites").json()["items"]}
     assert snapshot() == before
     # The office sees every case at every step.
     for person in (cast.reviewer, cast.inspector):
@@ -684,7 +687,8 @@ def test_provider_sees_the_case_from_the_survey_on(site, cast):
     staff = session_client(cast.staff)
     assert staff.get(f"/enrollments/{enrollment.pk}/").status_code == 200
     assert staff.get(f"{API_PREFIX}/enrollments/{enrollment.pk}").status_code == 200
-    assert enrollment.pk in {c["id"] for c in staff.get(f"{API_PREFIX}/enrollments").json()}
+    cases = staff.get(f"{API_PREFIX}/enrollments").json()["items"]
+    assert enrollment.pk in {c["id"] for c in cases}
 
 
 @pytest.mark.django_db

@@ -4,7 +4,8 @@ import datetime as dt
 import enum
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
 
 from dsg.core.schemas import ERRORS, READ_ERRORS
 from dsg.orgs.selectors import site_get_for
@@ -128,14 +129,16 @@ class TransitionOptionOut(Schema):
 
 
 @router.get("/enrollments", response={200: list[EnrollmentOut], **READ_ERRORS})
+@paginate(LimitOffsetPagination)
 def enrollment_list(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return list(selectors.enrollment_list_for(user=request.user))
+    """The visible cases, newest first, a page at a time (?limit=&offset=)."""
+    return selectors.enrollment_list_for(user=request.user).order_by("-created_at", "-pk")
 
 
 @router.post("/enrollments", response={201: EnrollmentOut, **ERRORS})
 def enrollment_create(request: HttpRequest, payload: EnrollmentIn):  # type: ignore[no-untyped-def]
     site = site_get_for(user=request.user, pk=payload.site_id)
-    return 201, services.enrollment_create(site=site, actor=request.user)
+    return Status(201, services.enrollment_create(site=site, actor=request.user))
 
 
 @router.get("/enrollments/{enrollment_id}", response={200: EnrollmentDetailOut, **READ_ERRORS})

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
 
 from dsg.core.schemas import ERRORS, READ_ERRORS
 
@@ -62,13 +63,15 @@ def me(request: HttpRequest) -> MeOut:
 
 
 @router.get("/sites", response={200: list[SiteOut], **READ_ERRORS})
+@paginate(LimitOffsetPagination)
 def site_list(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return list(selectors.site_list_for(user=request.user))
+    """The visible sites, a page at a time (?limit=&offset=)."""
+    return selectors.site_list_for(user=request.user).order_by("company_id", "name", "pk")
 
 
 @router.post("/sites", response={201: SiteOut, **ERRORS})
 def site_create(request: HttpRequest, payload: SiteIn):  # type: ignore[no-untyped-def]
-    return 201, services.site_create(actor=request.user, data=payload.dict())
+    return Status(201, services.site_create(actor=request.user, data=payload.dict()))
 
 
 @router.get("/sites/{site_id}", response={200: SiteOut, **READ_ERRORS})

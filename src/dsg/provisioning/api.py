@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from dsg.core.schemas import ERRORS, READ_ERRORS
 from dsg.enrollment.selectors import enrollment_get_for
@@ -129,8 +129,11 @@ def ancillary_work_add(
     payload: AncillaryWorkIn,
 ):
     enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
-    return 201, services.ancillary_work_add(
-        enrollment=enrollment, actor=request.user, description=payload.description
+    return Status(
+        201,
+        services.ancillary_work_add(
+            enrollment=enrollment, actor=request.user, description=payload.description
+        ),
     )
 
 
@@ -159,8 +162,8 @@ def terminal_register(
     payload: TerminalIn,
 ):
     enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
-    return 201, services.terminal_register(
-        enrollment=enrollment, actor=request.user, **payload.dict()
+    return Status(
+        201, services.terminal_register(enrollment=enrollment, actor=request.user, **payload.dict())
     )
 
 
@@ -182,8 +185,11 @@ def account_holder_add(
     payload: AccountHolderIn,
 ):
     enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
-    return 201, services.account_holder_add(
-        enrollment=enrollment, actor=request.user, person_id=payload.person_id
+    return Status(
+        201,
+        services.account_holder_add(
+            enrollment=enrollment, actor=request.user, person_id=payload.person_id
+        ),
     )
 
 
@@ -226,11 +232,14 @@ def connection_test_record(
 ):
     terminal = selectors.terminal_get_for(user=request.user, pk=terminal_id)
     holder = selectors.account_holder_get_for(user=request.user, pk=payload.holder_id)
-    return 201, services.connection_test_record(
-        terminal=terminal,
-        holder=holder,
-        actor=request.user,
-        tested_on=payload.tested_on,
-        passed=payload.passed,
-        note=payload.note,
+    return Status(
+        201,
+        services.connection_test_record(
+            terminal=terminal,
+            holder=holder,
+            actor=request.user,
+            tested_on=payload.tested_on,
+            passed=payload.passed,
+            note=payload.note,
+        ),
     )
