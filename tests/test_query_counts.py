@@ -29,7 +29,14 @@ def _count(client, user, url: str) -> int:
     return len(queries)
 
 
-PAGES = ["/", "/sites/", "/api/v1/enrollments", "/api/v1/sites"]
+PAGES = [
+    "/",
+    "/sites/",
+    "/enrollments/?step=1",
+    "/enrollments/?step=3",
+    "/api/v1/enrollments",
+    "/api/v1/sites",
+]
 
 
 @pytest.mark.django_db

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from dsg.core.errors import NotVisible
 from dsg.orgs import permissions
 from dsg.orgs.models import User
 
-from .models import Enrollment, StepRecord
+from .models import STEP_OF_STATE, Enrollment, StepRecord
 
 # The provider's part of the procedure: ③ survey to ⑥ setup (whose last record is the request
 # for ⑦). Records of ① and ② and of the inspection at ⑦ are the office's review and findings.
@@ -68,3 +68,31 @@ def transition_options_for(*, user: User, enrollment: Enrollment) -> list[Transi
             )
         )
     return options
+
+
+def states_of_step(step: int) -> list[str]:
+    """The states of one of ①–⑦, 8 for completed, 0 for withdrawn or rejected."""
+    return [state for state, number in STEP_OF_STATE.items() if number == step]
+
+
+def enrollment_counts_by_step(*, user: User) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    rows = (
+        permissions.restrict_enrollments(user, Enrollment.objects.all())
+        .values("state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        step = STEP_OF_STATE[row["state"]]
+        counts[step] = counts.get(step, 0) + row["n"]
+    return counts
+
+
+def enrollments_at_step(*, user: User, step: int) -> QuerySet[Enrollment]:
+    """The cases at one step, those waiting longest first."""
+    return (
+        enrollment_list_for(user=user)
+        .filter(state__in=states_of_step(step))
+        .order_by("state_changed_at", "pk")
+    )

@@ -4,7 +4,8 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,35 +14,75 @@ from django.views.decorators.http import require_POST
 from dsg.core.errors import RuleViolation
 from dsg.core.views import form_error_text, run_action
 from dsg.orgs import permissions
+from dsg.orgs.models import User
 from dsg.orgs.selectors import site_get_for, site_list_for
 
 from . import selectors, services
 from .forms import ApplicationForm, TransitionForm
 from .models import STEP_NAMES
 
+DASHBOARD_ROWS = 20  # per step; the rest is one click away on the case list
+CASE_LIST_PAGE = 50
+
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
-    enrollments = list(selectors.enrollment_list_for(user=user))
-    by_step: dict[int, list[object]] = defaultdict(list)
-    for enrollment in enrollments:
-        by_step[enrollment.step].append(enrollment)
-    sites = list(site_list_for(user=user)) if permissions.is_company_member(user) else []
+    context: dict[str, object] = {
+        "step_names": [(n, STEP_NAMES[n]) for n in range(1, 8)],
+        "can_create_site": permissions.may(user, "site.create"),
+    }
+    if permissions.is_company_member(user):
+        context["site_rows"] = _site_rows(user)
+    else:
+        context["sections"] = _step_sections(user)
+    return render(request, "enrollment/dashboard.html", context)
+
+
+def _site_rows(user: User) -> list[tuple[object, list[object]]]:
+    """A company's sites, each with its cases."""
     cases_of_site: dict[int, list[object]] = defaultdict(list)
-    for enrollment in enrollments:
+    for enrollment in selectors.enrollment_list_for(user=user):
         cases_of_site[enrollment.site_id].append(enrollment)
+    return [(site, cases_of_site.get(site.pk, [])) for site in site_list_for(user=user)]
+
+
+def _step_sections(user: User) -> list[dict[str, object]]:
+    """Per step (①–⑦, completed, ended): how many cases, and those waiting longest."""
+    counts = selectors.enrollment_counts_by_step(user=user)
+    steps = [
+        n
+        for n in (1, 2, 3, 4, 5, 6, 7, 8, 0)
+        if not (permissions.is_provider(user) and n in (0, 1, 2))
+    ]
+    return [
+        {
+            "number": n,
+            "name": STEP_NAMES.get(n),
+            "count": counts.get(n, 0),
+            "cases": list(selectors.enrollments_at_step(user=user, step=n)[:DASHBOARD_ROWS])
+            if counts.get(n)
+            else [],
+        }
+        for n in steps
+    ]
+
+
+@login_required
+def enrollment_list(request: HttpRequest) -> HttpResponse:
+    """Every visible case at one step (?step=), a page at a time."""
+    try:
+        step = int(request.GET.get("step", "1"))
+    except ValueError:
+        step = -1
+    if step not in (0, *STEP_NAMES, 8):
+        raise Http404(_("Not found."))
+    cases = selectors.enrollments_at_step(user=request.user, step=step)
+    page = Paginator(cases, CASE_LIST_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
-        "enrollment/dashboard.html",
-        {
-            "site_rows": [(site, cases_of_site.get(site.pk, [])) for site in sites],
-            "step_names": [(n, STEP_NAMES[n]) for n in range(1, 8)],
-            "steps": [(n, STEP_NAMES[n], by_step.get(n, [])) for n in range(1, 8)],
-            "completed": by_step.get(8, []),
-            "ended": by_step.get(0, []),
-            "can_create_site": permissions.may(user, "site.create"),
-        },
+        "enrollment/enrollment_list.html",
+        {"step": step, "name": STEP_NAMES.get(step), "page": page, "cases": page.object_list},
     )
 
 
