@@ -52,6 +52,7 @@ TARGETS = [
     ("sites", "psa", "/sites/", "session"),
     ("sites", "reviewer", "/sites/", "session"),
     ("sites", "provider", "/sites/", "session"),
+    ("case list", "reviewer", "/enrollments/?step=1", "session"),
     ("case page", "psa", "/enrollments/{case}/", "session"),
     ("case page", "reviewer", "/enrollments/{case}/", "session"),
     ("api list", "psa", "/api/v1/enrollments", "token"),
@@ -91,7 +92,9 @@ def start_server(port: int, log: Path) -> subprocess.Popen:
     with log.open("w") as out:
         return subprocess.Popen(
             [str(dsg), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-            stdout=out, stderr=subprocess.STDOUT, env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
 
 
@@ -170,8 +173,7 @@ def main() -> None:
     run_deadline = time.monotonic() + args.max_seconds
 
     info = json.loads((Path(settings.DATA_DIR) / "bench.json").read_text())
-    case = info["cases"].get("completed") or next(iter(info["cases"].values()))
-    targets = [(page, who, path.format(case=case), how) for page, who, path, how in TARGETS]
+    targets = [(page, who, path.format(case=info["case"]), how) for page, who, path, how in TARGETS]
 
     queries = {(page, who): count_queries(info, path, who, how) for page, who, path, how in targets}
 
@@ -182,8 +184,10 @@ def main() -> None:
     rows = []
     try:
         wait_ready(base, server)
-        openers = {who: login(base, info["logins"][who], info["password"])
-                   for who in {who for _p, who, _u, how in targets if how == "session"}}
+        openers = {
+            who: login(base, info["logins"][who], info["password"])
+            for who in {who for _p, who, _u, how in targets if how == "session"}
+        }
         plain = urllib.request.build_opener()
         print(HEADER)
         for page, who, path, how in targets:
@@ -201,11 +205,18 @@ def main() -> None:
                     if response.status != 200 or "/accounts/login/" in response.geturl():
                         raise OSError(f"{path}: {response.status} {response.geturl()}")
 
-            result = hammer(send, args.requests, args.concurrency,
-                            min(args.seconds_per_page, left))
+            result = hammer(send, args.requests, args.concurrency, min(args.seconds_per_page, left))
             count, size = queries[(page, who)]
-            rows.append({"page": page, "as": who, "path": path, **result,
-                         "queries": count, "kb": round(size / 1024, 1)})
+            rows.append(
+                {
+                    "page": page,
+                    "as": who,
+                    "path": path,
+                    **result,
+                    "queries": count,
+                    "kb": round(size / 1024, 1),
+                }
+            )
             print_row(rows[-1])
     finally:
         server.send_signal(signal.SIGTERM)  # gunicorn's master stops its workers
@@ -216,23 +227,36 @@ def main() -> None:
     save(info["counts"], vars(args), rows)
 
 
-HEADER = f"{'page':<11}{'as':<9}{'n':>5}{'err':>4}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>8}" \
-         f"{'SQL':>5}{'KB':>8}"
+HEADER = (
+    f"{'page':<11}{'as':<9}{'n':>5}{'err':>4}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>8}"
+    f"{'SQL':>5}{'KB':>8}"
+)
 
 
 def print_row(row: dict) -> None:
-    print(f"{row['page']:<11}{row['as']:<9}{row['requests']:>5}{row['errors']:>4}"
-          f"{row['p50_ms']:>9}{row['p95_ms']:>9}{row['req_per_s']:>8}{row['queries']:>5}"
-          f"{row['kb']:>8}")
+    print(
+        f"{row['page']:<11}{row['as']:<9}{row['requests']:>5}{row['errors']:>4}"
+        f"{row['p50_ms']:>9}{row['p95_ms']:>9}{row['req_per_s']:>8}{row['queries']:>5}"
+        f"{row['kb']:>8}"
+    )
 
 
 def save(counts: dict, options: dict, rows: list[dict]) -> None:
     """Merge this run into results.json, keyed by data size, and compare the sizes it holds."""
     path = OUT / "results.json"
     results = json.loads(path.read_text()) if path.exists() else {}
-    label = f"{counts['cases']} cases"
-    results[label] = {"data": counts, "cpus": os.cpu_count(), "options": options, "pages": rows,
-                      "measured_at": time.strftime("%Y-%m-%d %H:%M:%S")}
+    label = f"{counts['cases']} cases, {connection.vendor}"
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True, text=True
+    ).stdout.strip()
+    results[label] = {
+        "data": counts,
+        "cpus": os.cpu_count(),
+        "commit": commit,
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "options": options,
+        "pages": rows,
+    }
     path.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print(f"\nwritten to {path}")
     if len(results) > 1:
@@ -241,8 +265,11 @@ def save(counts: dict, options: dict, rows: list[dict]) -> None:
         for row in rows:
             cells = []
             for size in sizes:
-                match = [r for r in results[size]["pages"]
-                         if (r["page"], r["as"]) == (row["page"], row["as"])]
+                match = [
+                    r
+                    for r in results[size]["pages"]
+                    if (r["page"], r["as"]) == (row["page"], row["as"])
+                ]
                 cells.append(f"{match[0]['p50_ms']} / {match[0]['queries']}" if match else "-")
             print(f"{row['page'] + ' ' + row['as']:<21}" + "".join(f"{c:>20}" for c in cells))
 

@@ -41,3 +41,15 @@ def test_the_provider_lists_nothing_before_the_survey(client, site, cast):
     client.force_login(cast.staff)
     assert early.number not in client.get("/enrollments/?step=1").content.decode()
     assert early.number not in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_site_list_is_paged(client, company, cast):
+    from dsg.orgs.views import SITE_LIST_PAGE
+
+    names = [SiteFactory(company=company).name for _ in range(SITE_LIST_PAGE + 1)]
+    client.force_login(cast.reviewer)
+    first = client.get("/sites/").content.decode()
+    second = client.get("/sites/?page=2").content.decode()
+    assert sum(name in first for name in names) == SITE_LIST_PAGE
+    assert sum(name in second for name in names) == 1

@@ -82,7 +82,13 @@ def enrollment_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "enrollment/enrollment_list.html",
-        {"step": step, "name": STEP_NAMES.get(step), "page": page, "cases": page.object_list},
+        {
+            "step": step,
+            "step_text": str(step),
+            "name": STEP_NAMES.get(step),
+            "page": page,
+            "cases": page.object_list,
+        },
     )
 
 

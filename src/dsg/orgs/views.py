@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,14 +13,21 @@ from dsg.core.errors import RuleViolation
 from . import permissions, selectors, services
 from .forms import ApiTokenForm, SiteForm
 
+SITE_LIST_PAGE = 50
+
 
 @login_required
 def site_list(request: HttpRequest) -> HttpResponse:
-    sites = selectors.site_list_for(user=request.user)
+    sites = selectors.site_list_for(user=request.user).order_by("company__name", "name", "pk")
+    page = Paginator(sites, SITE_LIST_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "orgs/site_list.html",
-        {"sites": sites, "can_create": permissions.may(request.user, "site.create")},
+        {
+            "sites": page.object_list,
+            "page": page,
+            "can_create": permissions.may(request.user, "site.create"),
+        },
     )
 
 
