@@ -80,6 +80,22 @@ def count_queries(info: dict, path: str, who: str, how: str) -> tuple[int, int]:
     return len(queries), len(response.content)
 
 
+def cpu_busy(seconds: float = 1.0) -> float | None:
+    """Percent of CPU time spent busy over ``seconds`` (Linux /proc/stat), before we start."""
+
+    def sample() -> tuple[int, int]:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        return sum(values), values[3] + values[4]  # total, idle + iowait
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except OSError:
+        return None
+    return round(100 * (1 - (idle1 - idle0) / max(total1 - total0, 1)), 1)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -171,6 +187,9 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=600, help="for the whole run")
     args = parser.parse_args()
     run_deadline = time.monotonic() + args.max_seconds
+    busy = cpu_busy()  # other work on the machine slows every number down: it is recorded
+    if busy is not None and busy > 20:
+        print(f"warning: the CPUs are {busy:.0f} % busy before the run; the numbers will be slower")
 
     info = json.loads((Path(settings.DATA_DIR) / "bench.json").read_text())
     targets = [(page, who, path.format(case=info["case"]), how) for page, who, path, how in TARGETS]
@@ -224,7 +243,7 @@ def main() -> None:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
-    save(info["counts"], vars(args), rows)
+    save(info["counts"], vars(args), busy, rows)
 
 
 HEADER = (
@@ -241,7 +260,7 @@ def print_row(row: dict) -> None:
     )
 
 
-def save(counts: dict, options: dict, rows: list[dict]) -> None:
+def save(counts: dict, options: dict, busy: float | None, rows: list[dict]) -> None:
     """Merge this run into results.json, keyed by data size, and compare the sizes it holds."""
     path = OUT / "results.json"
     results = json.loads(path.read_text()) if path.exists() else {}
@@ -251,6 +270,7 @@ def save(counts: dict, options: dict, rows: list[dict]) -> None:
     ).stdout.strip()
     results[label] = {
         "data": counts,
+        "cpu_busy_before_percent": busy,
         "cpus": os.cpu_count(),
         "commit": commit,
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
