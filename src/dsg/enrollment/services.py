@@ -69,7 +69,7 @@ def application_update(*, enrollment: Enrollment, actor: User, data: dict[str, A
     """The PSA edits the application while it is a draft or returned for correction."""
     require_permission(actor=actor, action="enrollment.edit_application", obj=enrollment)
     with transaction.atomic():
-        locked = _lock(enrollment)
+        locked = enrollment_lock(enrollment)
         require_state(enrollment=locked, states=[State.DRAFT, State.RETURNED])
         application = locked.application
         before = {name: getattr(application, name) for name in APPLICATION_FIELDS}
@@ -112,7 +112,7 @@ def enrollment_transition(
     if name not in TRANSITION_NAMES:
         raise RuleViolation(_("Unknown action."), code="unknown_transition", status=404)
     with transaction.atomic():
-        locked = _lock(enrollment)
+        locked = enrollment_lock(enrollment)
         transition = _transition_from_state(locked, name, actor)
         _validate_input(transition.custom["payload"], data)
         from_state = locked.state
@@ -144,7 +144,8 @@ def enrollment_transition(
     return locked
 
 
-def _lock(enrollment: Enrollment) -> Enrollment:
+def enrollment_lock(enrollment: Enrollment) -> Enrollment:
+    """The case re-read under a row lock: every change to a case or its records starts here."""
     return Enrollment.objects.select_for_update().select_related("site").get(pk=enrollment.pk)
 
 

@@ -13,6 +13,7 @@ from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
 from dsg.core.guards import require_permission, require_state
 from dsg.enrollment.models import Enrollment, State
+from dsg.enrollment.services import enrollment_lock
 from dsg.orgs.models import Role, User
 
 from .models import (
@@ -64,17 +65,13 @@ def _audit(
     )
 
 
-def _locked(enrollment: Enrollment) -> Enrollment:
-    return Enrollment.objects.select_for_update().select_related("site").get(pk=enrollment.pk)
-
-
 # ③ 現場調査 -----------------------------------------------------------------------------------
 def survey_record(
     *, enrollment: Enrollment, actor: User, surveyed_on: dt.date | None, route_notes: str = ""
 ) -> Provisioning:
     require_permission(actor=actor, action="survey.record", obj=enrollment)
     with transaction.atomic():
-        locked = _locked(enrollment)
+        locked = enrollment_lock(enrollment)
         require_state(enrollment=locked, states=[State.SURVEY])
         provisioning = provisioning_of(locked)
         provisioning.surveyed_on = _past_or_today(surveyed_on, "surveyed_on")
@@ -93,7 +90,7 @@ def survey_record(
 def ancillary_work_add(*, enrollment: Enrollment, actor: User, description: str) -> AncillaryWork:
     require_permission(actor=actor, action="ancillary_work.add", obj=enrollment)
     with transaction.atomic():
-        locked = _locked(enrollment)
+        locked = enrollment_lock(enrollment)
         require_state(enrollment=locked, states=[State.SURVEY])
         work = AncillaryWork.objects.create(
             enrollment=locked,
@@ -109,7 +106,7 @@ def ancillary_work_mark_done(
 ) -> AncillaryWork:
     require_permission(actor=actor, action="ancillary_work.mark_done", obj=work)
     with transaction.atomic():
-        locked = _locked(work.enrollment)
+        locked = enrollment_lock(work.enrollment)
         require_state(enrollment=locked, states=[State.SURVEY])
         work = AncillaryWork.objects.select_for_update().get(pk=work.pk)
         if work.done_on is not None:
@@ -129,7 +126,7 @@ def terminal_register(
     require_permission(actor=actor, action="terminal.register", obj=enrollment)
     try:
         with transaction.atomic():
-            locked = _locked(enrollment)
+            locked = enrollment_lock(enrollment)
             require_state(enrollment=locked, states=[State.TERMINAL_SETUP])
             terminal = Terminal.objects.create(
                 site=locked.site,
@@ -176,7 +173,7 @@ def account_holder_add(*, enrollment: Enrollment, actor: User, person_id: int) -
         )
     try:
         with transaction.atomic():
-            locked = _locked(enrollment)
+            locked = enrollment_lock(enrollment)
             require_state(enrollment=locked, states=[State.TERMINAL_SETUP])
             holder = AccountHolder.objects.create(enrollment=locked, person=person)
             _audit(actor, "account_holder.add", holder, locked, {"person": person.pk})
@@ -227,7 +224,7 @@ def _holder_update(
     *, holder: AccountHolder, actor: User, action: str, changes: dict[str, Any]
 ) -> AccountHolder:
     with transaction.atomic():
-        locked = _locked(holder.enrollment)
+        locked = enrollment_lock(holder.enrollment)
         require_state(enrollment=locked, states=[State.TERMINAL_SETUP])
         holder = AccountHolder.objects.select_for_update().get(pk=holder.pk)
         for field, value in changes.items():
@@ -256,7 +253,7 @@ def connection_test_record(
             field="holder",
         )
     with transaction.atomic():
-        locked = _locked(terminal.enrollment)
+        locked = enrollment_lock(terminal.enrollment)
         require_state(enrollment=locked, states=[State.TERMINAL_SETUP])
         holder = AccountHolder.objects.get(pk=holder.pk)
         if not holder.ready_for_connection_test:
