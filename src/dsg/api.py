@@ -13,10 +13,14 @@ from ninja.parser import Parser
 from ninja.security import django_auth
 
 from dsg.core.errors import RuleViolation
+from dsg.documents.api import router as documents_router
 from dsg.enrollment.api import router as enrollment_router
+from dsg.inspections.api import router as inspections_router
+from dsg.notices.api import router as notices_router
 from dsg.orgs.api import router as orgs_router
 from dsg.orgs.api_auth import BearerToken
 from dsg.provisioning.api import router as provisioning_router
+from dsg.schedule.api import router as schedule_router
 
 
 def _has_nul(value: Any) -> bool:
@@ -54,6 +58,10 @@ api = NinjaAPI(
 api.add_router("/", orgs_router)
 api.add_router("/", enrollment_router)
 api.add_router("/", provisioning_router)
+api.add_router("/", documents_router)
+api.add_router("/", schedule_router)
+api.add_router("/", inspections_router)
+api.add_router("/", notices_router)
 
 
 @api.exception_handler(RuleViolation)

@@ -41,6 +41,10 @@ INSTALLED_APPS = [
     "dsg.audit",
     "dsg.enrollment",
     "dsg.provisioning",
+    "dsg.documents",
+    "dsg.schedule",
+    "dsg.inspections",
+    "dsg.notices",
     "dsg.notifications",
 ]
 

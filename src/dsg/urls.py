@@ -66,6 +66,10 @@ urlpatterns = [
         provisioning.connection_test_record,
         name="connection_test_record",
     ),
+    path("", include("dsg.documents.urls")),
+    path("", include("dsg.schedule.urls")),
+    path("", include("dsg.inspections.urls")),
+    path("", include("dsg.notices.urls")),
     path("account/api-tokens/", orgs.api_token_list, name="api_tokens"),
     path(
         "account/api-tokens/<int:token_id>/revoke/", orgs.api_token_revoke, name="api_token_revoke"

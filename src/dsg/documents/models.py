@@ -1,0 +1,75 @@
+"""Documents in a company's folder (申請書等格納フォルダ), stored encrypted with their SHA-256."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from dsg.enrollment.models import Enrollment
+from dsg.orgs.models import Organization, User
+
+
+class DocumentKind(models.TextChoices):
+    APPLICATION = "application", _("Application form (加入申請書)")
+    LAYOUT = "layout", _("Layout diagram (レイアウト図)")
+    AUDIT_RESULT = "audit_result", _("Audit-result notice (結果通知書)")
+    CONTRACT_EVIDENCE = "contract_evidence", _("Evidence of contracts")
+    FACILITY_EXCEPTION = (
+        "facility_exception",
+        _("Approved exception under 特約条項 第9条第5項"),
+    )
+    REQUIREMENT_EVIDENCE = "requirement_evidence", _("Evidence for a requirement (加入の要件)")
+    REMEDIATION_EVIDENCE = "remediation_evidence", _("Evidence of remediation (改善措置)")
+    INSPECTION_PHOTO = "inspection_photo", _("Inspection photo")
+    NOTICE = "notice", _("Notice issued by the office")
+    OTHER = "other", _("Other")
+
+
+class Document(models.Model):
+    """One stored file. The bytes live encrypted under DSG_DATA_DIR; only services read them."""
+
+    company = models.ForeignKey(
+        Organization,
+        verbose_name=_("company"),
+        on_delete=models.PROTECT,
+        related_name="documents",
+    )
+    enrollment = models.ForeignKey(
+        Enrollment,
+        verbose_name=_("enrollment case"),
+        on_delete=models.PROTECT,
+        related_name="documents",
+        null=True,
+        blank=True,
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=DocumentKind.choices)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    storage_key = models.CharField(_("storage key"), max_length=100, unique=True, editable=False)
+    password_protected = models.BooleanField(_("password-protected"), default=False)
+    # The password of a protected PDF, itself encrypted like the file (never shown in mail).
+    encrypted_password = models.BinaryField(_("encrypted password"), null=True, blank=True)
+    is_current = models.BooleanField(
+        _("the one that counts"),
+        default=True,
+        help_text=_("Of several audit-result notices, the latest one counts."),
+    )
+    uploaded_by = models.ForeignKey(
+        User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    objects = ScopedManager(company="company")
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-uploaded_at", "-pk"]
+        indexes = [models.Index(fields=["enrollment", "kind"])]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -1,0 +1,1 @@
+"""② 現地確認 and ⑦ 最終現地確認: appointments, checklists, findings, remediation rounds."""
