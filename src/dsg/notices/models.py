@@ -21,7 +21,7 @@ class NoticeKind(models.TextChoices):
 
 
 class Notice(models.Model):
-    """One issued notice. ``snapshot`` holds everything printed on it; re-rendering reads only it."""
+    """One issued notice. ``snapshot`` holds all it prints; re-rendering reads only that."""
 
     enrollment = models.ForeignKey(
         Enrollment,
@@ -52,3 +52,17 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class NoticeCounter(models.Model):
+    """The last document number given out in one year; its row is locked while a number is taken."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    last = models.PositiveIntegerField(_("last serial number"), default=0)
+
+    class Meta:
+        verbose_name = _("notice number counter")
+        verbose_name_plural = _("notice number counters")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
