@@ -43,6 +43,7 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "connection_test.record": frozenset({Role.PSA, Role.DELEGATE}),
     "final_inspection.request": frozenset({Role.PSA}),
     "application.view": frozenset({Role.PSA, Role.DELEGATE, Role.REVIEWER, Role.INSPECTOR}),
+    "notice.issue": frozenset({Role.REVIEWER, Role.INSPECTOR}),
 }
 
 
