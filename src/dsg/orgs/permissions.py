@@ -43,7 +43,26 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "connection_test.record": frozenset({Role.PSA, Role.DELEGATE}),
     "final_inspection.request": frozenset({Role.PSA}),
     "application.view": frozenset({Role.PSA, Role.DELEGATE, Role.REVIEWER, Role.INSPECTOR}),
+    # inspections (② 現地確認, ⑦ 最終現地確認); the provider is never among these
+    "inspection.view": frozenset({Role.PSA, Role.DELEGATE, Role.REVIEWER, Role.INSPECTOR}),
+    "inspection.schedule": frozenset({Role.REVIEWER, Role.INSPECTOR}),
+    "inspection.pick_slot": frozenset({Role.PSA}),
+    "checklist.view": frozenset({Role.REVIEWER, Role.INSPECTOR}),
+    "checklist.manage": frozenset({Role.REVIEWER}),
+    # provisioning ③–⑥ (issue #4): appointments, setup media, account information, tasks
+    "appointment.propose": frozenset({Role.PROVIDER_STAFF}),
+    "appointment.respond": frozenset({Role.PSA}),
+    "appointment.close": frozenset({Role.PROVIDER_STAFF}),
+    "media.ship": frozenset({Role.PROVIDER_STAFF}),
+    "media.receive": frozenset({Role.PSA}),
+    "account_delivery.create": frozenset({Role.PROVIDER_STAFF}),
+    "account_delivery.open": frozenset({Role.PSA}),
+    "router.identify": frozenset({Role.PROVIDER_STAFF}),
+    "provider.tasks": frozenset({Role.PROVIDER_STAFF}),
     "notice.issue": frozenset({Role.REVIEWER, Role.INSPECTOR}),
+    # documents (issue #3): the folder (申請書等格納フォルダ); reads are filtered below
+    "document.store": frozenset({Role.PSA, Role.REVIEWER, Role.INSPECTOR}),
+    "document.read_password": frozenset({Role.REVIEWER, Role.INSPECTOR}),
 }
 
 
@@ -129,3 +148,39 @@ def restrict_sites(user: User, queryset: QuerySet[Any]) -> QuerySet[Any]:
             ).values("pk")
         )
     return queryset.none()
+
+
+# documents (issue #3) ---------------------------------------------------------------------------
+# The provider reads only the layout diagram (it plans the line's route to the room) and "other"
+# documents of the cases it provisions; never audit results, inspection photos, remediation
+# evidence or notices. The office stores any kind; a company never stores the office's kinds.
+PROVIDER_DOCUMENT_KINDS = frozenset({"layout", "other"})
+OFFICE_ONLY_DOCUMENT_KINDS = frozenset({"inspection_photo", "notice"})
+
+
+def restrict_documents(user: User, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """The documents ``user`` may see, filtered in the query."""
+    from dsg.enrollment.models import PROVIDER_VISIBLE_STATES
+
+    if is_company_member(user):
+        return queryset.filter(company_id=user.organization_id)
+    if is_office(user):
+        return queryset
+    if is_provider(user):
+        return queryset.filter(
+            kind__in=PROVIDER_DOCUMENT_KINDS, enrollment__state__in=PROVIDER_VISIBLE_STATES
+        )
+    return queryset.none()
+
+
+def may_store_document(user: User, kind: str, company: Any) -> bool:
+    """May ``user`` put a document of ``kind`` into ``company``'s folder?"""
+    if not user.is_authenticated or user.role not in ACTION_ROLES["document.store"]:
+        return False
+    if user.role in COMPANY_ROLES:
+        return (
+            is_company_member(user)
+            and company.pk == user.organization_id
+            and kind not in OFFICE_ONLY_DOCUMENT_KINDS
+        )
+    return is_office(user)

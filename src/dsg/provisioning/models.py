@@ -27,6 +27,7 @@ class Provisioning(models.Model):
     )
     router_installed_on = models.DateField(_("router installed on"), null=True, blank=True)
     router_serial = models.CharField(_("router serial number"), max_length=100, blank=True)
+    router_model = models.CharField(_("router model"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("provisioning record")
@@ -132,6 +133,7 @@ class AccountHolder(models.Model):
         blank=True,
         choices=VeinRegistrationMethod.choices,
     )
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
 
     objects = ScopedManager(company="enrollment__site__company")
 
@@ -193,3 +195,214 @@ def latest_test_passed() -> models.Subquery:
         "-tested_on", "-recorded_at", "-pk"
     )
     return models.Subquery(latest.values("passed")[:1], output_field=models.BooleanField())
+
+
+# Appointments, setup media and account information (issue #4) --------------------------------
+class AppointmentPurpose(models.TextChoices):
+    SURVEY = "survey", _("③ Site survey (現場調査)")
+    CONSTRUCTION = "construction", _("④ Line construction (回線敷設工事)")
+    ROUTER = "router", _("⑤ Router installation (通信ルータの設置)")
+    VEIN_REGISTRATION = "vein_registration", _("⑥ Vein registration (静脈認証登録)")
+
+
+class AppointmentState(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed (日程案)")
+    CONFIRMED = "confirmed", _("Confirmed (確定)")
+    OTHER_DATE_REQUESTED = "other_date_requested", _("Another date requested (日程再調整)")
+    DONE = "done", _("Done (実施済み)")
+    CANCELLED = "cancelled", _("Cancelled (取消し)")
+
+
+ACTIVE_APPOINTMENT_STATES = (AppointmentState.PROPOSED, AppointmentState.CONFIRMED)
+
+
+class ProvisioningAppointment(models.Model):
+    """A date for ③, ④, ⑤ or one person's 静脈認証登録: the provider proposes, the PSA confirms."""
+
+    enrollment = models.ForeignKey(
+        Enrollment,
+        verbose_name=_("enrollment case"),
+        on_delete=models.CASCADE,
+        related_name="appointments",
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=AppointmentPurpose.choices)
+    holder = models.ForeignKey(
+        AccountHolder,
+        verbose_name=_("account holder"),
+        on_delete=models.CASCADE,
+        related_name="appointments",
+        null=True,
+        blank=True,
+    )
+    vein_method = models.CharField(
+        _("vein registration method"),
+        max_length=16,
+        blank=True,
+        choices=VeinRegistrationMethod.choices,
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    place = models.CharField(_("place"), max_length=300, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    state = models.CharField(
+        _("state"),
+        max_length=24,
+        choices=AppointmentState.choices,
+        default=AppointmentState.PROPOSED,
+        db_index=True,
+    )
+    proposed_by = models.ForeignKey(
+        User, verbose_name=_("proposed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        User,
+        verbose_name=_("confirmed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    response_message = models.TextField(_("message from the company"), blank=True)
+    closed_by = models.ForeignKey(
+        User,
+        verbose_name=_("done or cancelled by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    closed_at = models.DateTimeField(_("done or cancelled at"), null=True, blank=True)
+
+    objects = ScopedManager(company="enrollment__site__company")
+
+    class Meta:
+        verbose_name = _("appointment (日程)")
+        verbose_name_plural = _("appointments (日程)")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__isnull=True)
+                | models.Q(ends_at__gt=models.F("starts_at")),
+                name="appointment_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(purpose="vein_registration", holder__isnull=False)
+                | (~models.Q(purpose="vein_registration") & models.Q(holder__isnull=True)),
+                name="appointment_holder_only_for_vein_registration",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "starts_at"], name="appointment_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_APPOINTMENT_STATES
+
+
+class SetupMediaShipment(models.Model):
+    """⑥ Setup media (セットアップ媒体, DVD-ROM) the provider ships; the PSA confirms receipt."""
+
+    enrollment = models.ForeignKey(
+        Enrollment,
+        verbose_name=_("enrollment case"),
+        on_delete=models.CASCADE,
+        related_name="media_shipments",
+    )
+    media = models.CharField(_("media"), max_length=100, default="DVD-ROM")
+    carrier = models.CharField(_("carrier"), max_length=100)
+    tracking_number = models.CharField(_("tracking number"), max_length=100)
+    shipped_on = models.DateField(_("shipped on"))
+    shipped_by = models.ForeignKey(
+        User, verbose_name=_("shipped by"), on_delete=models.PROTECT, related_name="+"
+    )
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    received_by = models.ForeignKey(
+        User,
+        verbose_name=_("receipt confirmed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects = ScopedManager(company="enrollment__site__company")
+
+    class Meta:
+        verbose_name = _("setup media shipment (セットアップ媒体)")
+        verbose_name_plural = _("setup media shipments (セットアップ媒体)")
+        ordering = ["shipped_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.media} {self.carrier} {self.tracking_number}"
+
+
+class AccountDeliveryState(models.TextChoices):
+    WAITING = "waiting", _("Waiting to be opened")
+    OPENED = "opened", _("Opened by the PSA")
+    REVOKED = "revoked", _("Replaced by a new delivery")
+
+
+class AccountDelivery(models.Model):
+    """⑥ アカウント情報: a holder's user ID and initial password, encrypted, for the PSA to
+    open once through a link whose token is stored only as its SHA-256. Opening destroys it."""
+
+    holder = models.ForeignKey(
+        AccountHolder,
+        verbose_name=_("account holder"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    enrollment = models.ForeignKey(
+        Enrollment,
+        verbose_name=_("enrollment case"),
+        on_delete=models.CASCADE,
+        related_name="account_deliveries",
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    secret = models.BinaryField(_("encrypted account information"), null=True, editable=False)
+    state = models.CharField(
+        _("state"),
+        max_length=16,
+        choices=AccountDeliveryState.choices,
+        default=AccountDeliveryState.WAITING,
+    )
+    created_by = models.ForeignKey(
+        User, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("link expires at"))
+    opened_by = models.ForeignKey(
+        User,
+        verbose_name=_("opened by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+
+    objects = ScopedManager(company="enrollment__site__company")
+
+    class Meta:
+        verbose_name = _("account information delivery (アカウント情報)")
+        verbose_name_plural = _("account information deliveries (アカウント情報)")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["holder"],
+                condition=models.Q(state="waiting"),
+                name="one_waiting_delivery_per_holder",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.state == AccountDeliveryState.WAITING and self.expires_at <= timezone.now()
