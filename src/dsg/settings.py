@@ -186,6 +186,10 @@ EMAIL_BACKEND = os.environ.get(
 
 PORTAL_URL = os.environ.get("DSG_PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Documents (issue #3): the largest upload accepted, in bytes; files are stored encrypted under
+# DATA_DIR/documents with the key DSG_DOCUMENT_KEY or DATA_DIR/keys/documents.key.
+DSG_MAX_UPLOAD_BYTES = int(os.environ.get("DSG_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 LOGGING = {

@@ -1,0 +1,129 @@
+"""Read an uploaded .xlsx safely: every check on the zip before a parser sees it, then calamine.
+
+Refused before parsing: not a zip (an OLE file is an old .xls or a password-protected
+workbook), too many members, too much unpacked data or a suspicious compression ratio (zip bomb),
+macros (``xl/vbaProject.bin``, macro content types), and any DOCTYPE or ENTITY declaration in
+an XML part (XXE, billion laughs).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from dsg.core.errors import RuleViolation
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MAX_UNPACKED = 50 * 1024 * 1024
+MAX_MEMBERS = 2000
+MAX_RATIO = 200  # unpacked / packed, per member and overall
+RATIO_FLOOR = 1024 * 1024  # members smaller than this unpacked are not ratio-checked
+MACRO_MARKERS = (b"macroEnabled", b"vbaProject", b"application/vnd.ms-office.vbaProject")
+XML_SUFFIXES = (".xml", ".rels", ".vml")
+
+
+def _refuse(message: object, code: str) -> RuleViolation:
+    return RuleViolation(message, code=code, status=422, field="file")
+
+
+def check_workbook(
+    data: bytes, *, max_unpacked: int = MAX_UNPACKED, max_members: int = MAX_MEMBERS
+) -> None:
+    """Raise RuleViolation unless ``data`` is a plain .xlsx that is safe to parse."""
+    if data.startswith(OLE_MAGIC):
+        raise _refuse(
+            _(
+                "The workbook is password-protected or in the old .xls format. Save it as an "
+                "Excel workbook (.xlsx) without a password and upload it again."
+            ),
+            "excel_ole",
+        )
+    if not data.startswith(b"PK\x03\x04") or not zipfile.is_zipfile(io.BytesIO(data)):
+        raise _refuse(_("The file is not an Excel workbook (.xlsx)."), "excel_not_xlsx")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            _check_sizes(members, len(data), max_unpacked, max_members)
+            _check_parts(archive, members)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as error:
+        raise _refuse(_("The workbook is damaged and cannot be read."), "excel_corrupt") from error
+
+
+def _check_sizes(
+    members: list[zipfile.ZipInfo], packed: int, max_unpacked: int, max_members: int
+) -> None:
+    too_big = _refuse(
+        _("The workbook unpacks to too much data (a possible zip bomb); it was refused."),
+        "excel_too_large_unpacked",
+    )
+    if len(members) > max_members:
+        raise _refuse(_("The workbook has too many parts; it was refused."), "excel_too_many_parts")
+    total = sum(member.file_size for member in members)
+    if total > max_unpacked:
+        raise too_big
+    for member in members:
+        ratio_packed = max(member.compress_size, 1)
+        if member.file_size > RATIO_FLOOR and member.file_size / ratio_packed > MAX_RATIO:
+            raise too_big
+    if total > RATIO_FLOOR and total / max(packed, 1) > MAX_RATIO:
+        raise too_big
+
+
+def _check_parts(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> None:
+    names = {member.filename for member in members}
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+        raise _refuse(_("The file is not an Excel workbook (.xlsx)."), "excel_not_xlsx")
+    macros = _refuse(
+        _("Workbooks with macros (.xlsm) are not accepted. Save it as .xlsx and upload it again."),
+        "excel_macros",
+    )
+    if any(name.lower().endswith("vbaproject.bin") for name in names):
+        raise macros
+    for member in members:
+        if not member.filename.lower().endswith(XML_SUFFIXES):
+            continue
+        # Read with the declared size as the cap: a lying header cannot unpack more.
+        with archive.open(member) as handle:
+            content = handle.read(member.file_size + 1)
+        if len(content) > member.file_size:
+            raise _refuse(_("The workbook is damaged and cannot be read."), "excel_corrupt")
+        upper = _as_utf8(content).upper()
+        if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
+            raise _refuse(
+                _("The workbook contains XML declarations (DOCTYPE/ENTITY) that are not allowed."),
+                "excel_xml_entities",
+            )
+        if member.filename == "[Content_Types].xml" and any(m in content for m in MACRO_MARKERS):
+            raise macros
+
+
+def _as_utf8(content: bytes) -> bytes:
+    """UTF-16 parts are allowed by XML; look at them as UTF-8 so a declaration cannot hide."""
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")) or content[:2] in (b"<\x00", b"\x00<"):
+        encoding = (
+            "utf-16"
+            if content[:2] in (b"\xff\xfe", b"\xfe\xff")
+            else ("utf-16-le" if content[:1] == b"<" else "utf-16-be")
+        )
+        return content.decode(encoding, "replace").encode("utf-8")
+    return content
+
+
+def read_workbook(
+    data: bytes, *, max_unpacked: int = MAX_UNPACKED, max_members: int = MAX_MEMBERS
+) -> dict[str, list[list[Any]]]:
+    """Every sheet of a checked .xlsx as rows of Python values (str, int, float, bool, dates)."""
+    from python_calamine import CalamineWorkbook
+
+    check_workbook(data, max_unpacked=max_unpacked, max_members=max_members)
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return {
+            name: workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            for name in workbook.sheet_names
+        }
+    except Exception as error:  # calamine raises its own error types for damaged parts
+        raise _refuse(_("The workbook is damaged and cannot be read."), "excel_corrupt") from error

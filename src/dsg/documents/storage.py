@@ -1,0 +1,177 @@
+"""Encryption at rest: AES-256-GCM, one nonce per file, the record bound in as associated data.
+
+The key comes from ``DSG_DOCUMENT_KEY`` (base64 of 32 bytes) or is generated once into
+``DSG_DATA_DIR/keys/documents.key`` (mode 0600). Files live in ``DSG_DATA_DIR/documents/<key>``,
+written atomically (temporary file + rename). A file written inside a transaction that rolls back
+is removed again, so a refused or failed upload leaves nothing on disk.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+KEY_ENV = "DSG_DOCUMENT_KEY"
+MAGIC = b"DSGD1"  # format marker and version of a stored file
+NONCE_BYTES = 12
+
+
+class IntegrityFailure(Exception):
+    """The bytes on disk do not decrypt for this record, or do not match its SHA-256."""
+
+
+def documents_dir() -> Path:
+    return Path(settings.DATA_DIR) / "documents"
+
+
+def key_path() -> Path:
+    return Path(settings.DATA_DIR) / "keys" / "documents.key"
+
+
+_KEYS: dict[str, bytes] = {}
+
+
+def document_key() -> bytes:
+    """The 32-byte key: from the environment, or the one generated into the data directory."""
+    configured = os.environ.get(KEY_ENV, "").strip()
+    if configured:
+        try:
+            key = base64.b64decode(configured, validate=True)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"{KEY_ENV} is not valid base64") from error
+        if len(key) != 32:
+            raise ImproperlyConfigured(f"{KEY_ENV} must be the base64 of 32 bytes")
+        return key
+    path = key_path()
+    cached = _KEYS.get(str(path))
+    if cached is None:
+        cached = _KEYS[str(path)] = _load_or_create_key(path)
+    return cached
+
+
+def _load_or_create_key(path: Path) -> bytes:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(base64.b64encode(AESGCM.generate_key(bit_length=256)) + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)  # fails if another process created it first: theirs wins
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    key = base64.b64decode(path.read_bytes().strip())
+    if len(key) != 32:
+        raise ImproperlyConfigured(f"{path} does not hold a 32-byte key")
+    return key
+
+
+def new_storage_key() -> str:
+    return secrets.token_hex(20)
+
+
+def _aad(storage_key: str, sha256: str, purpose: str = "file") -> bytes:
+    return f"dsg-document:{purpose}:{storage_key}:{sha256}".encode()
+
+
+def encrypt(data: bytes, *, storage_key: str, sha256: str, purpose: str = "file") -> bytes:
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    sealed = AESGCM(document_key()).encrypt(nonce, data, _aad(storage_key, sha256, purpose))
+    return MAGIC + nonce + sealed
+
+
+def decrypt(blob: bytes, *, storage_key: str, sha256: str, purpose: str = "file") -> bytes:
+    from cryptography.exceptions import InvalidTag
+
+    if not blob.startswith(MAGIC) or len(blob) < len(MAGIC) + NONCE_BYTES + 16:
+        raise IntegrityFailure("not a stored document")
+    nonce = blob[len(MAGIC) : len(MAGIC) + NONCE_BYTES]
+    try:
+        return AESGCM(document_key()).decrypt(
+            nonce, blob[len(MAGIC) + NONCE_BYTES :], _aad(storage_key, sha256, purpose)
+        )
+    except InvalidTag as error:
+        raise IntegrityFailure("the file does not decrypt for this record") from error
+
+
+class _RemoveUnlessCommitted:
+    """An on_commit hook that deletes its file when the transaction is rolled back instead.
+
+    Django drops the hooks of a rolled-back transaction or savepoint; the hook is then freed and
+    ``__del__`` removes the file. On commit it is called first, and the file stays.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.committed = False
+
+    def __call__(self) -> None:
+        self.committed = True
+
+    def __del__(self) -> None:
+        if not self.committed:
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+
+
+def store(*, data: bytes, storage_key: str, sha256: str) -> Path:
+    """Encrypt ``data`` into its file; must run inside the transaction that saves its record."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("storage.store must run inside the record's transaction")
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ValueError("sha256 does not match the data")
+    folder = documents_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / storage_key
+    tmp = folder / f".{storage_key}.{secrets.token_hex(6)}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(encrypt(data, storage_key=storage_key, sha256=sha256))
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            raise FileExistsError(path)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    # No reference is kept here: the hook must die with the transaction's list of hooks.
+    transaction.on_commit(_RemoveUnlessCommitted(path))
+    return path
+
+
+def load(*, storage_key: str, sha256: str) -> bytes:
+    """The plaintext of a stored file, checked against its record's SHA-256."""
+    try:
+        blob = (documents_dir() / storage_key).read_bytes()
+    except FileNotFoundError as error:
+        raise IntegrityFailure("the file is missing") from error
+    data = decrypt(blob, storage_key=storage_key, sha256=sha256)
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise IntegrityFailure("the content does not match its SHA-256")
+    return data
+
+
+def stored_files() -> set[str]:
+    """The storage keys that have a file (for orphan checks and tests)."""
+    folder = documents_dir()
+    if not folder.exists():
+        return set()
+    return {p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
