@@ -53,6 +53,7 @@ OBJECTS_OF: dict[str, list[str]] = {
     "holder_id": ["holder"],
     "terminal_id": ["terminal"],
     "token_id": ["token"],
+    "document_id": ["document"],  # documents (issue #3)
     "name": sorted(TRANSITION_NAMES),  # transition names: literal values, not objects
 }
 # Ids that a request body may carry; filled with B's objects as well.
@@ -233,6 +234,7 @@ def build_world(tag: str, ascii_tag: str, office: dict[str, User]) -> World:
         terminal=terminal,
         holder=holder,
         token=ApiToken.objects.get(user=world.psa),
+        document=_documents_of_world(case, world.psa, tag),  # documents (issue #3)
         psa=world.psa,
         delegate=world.delegate,
     )
@@ -246,8 +248,25 @@ def build_world(tag: str, ascii_tag: str, office: dict[str, User]) -> World:
         terminal.serial_number,
         work_done.description,
         work_open.description,
+        world.objects["document"].filename,  # documents (issue #3)
+        world.objects["document"].sha256,
     ]
     return world
+
+
+def _documents_of_world(case: Enrollment, psa: User, tag: str) -> Any:
+    """documents (issue #3): a small real PDF in the case's folder, named after the company."""
+    from dsg.documents.services import document_store
+    from tests.documents.files import pdf
+
+    return document_store(
+        actor=psa,
+        company=case.site.company,
+        enrollment=case,
+        kind="application",
+        filename=f"{tag}-申請書.pdf",
+        data=pdf(1),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -455,7 +474,7 @@ def test_every_body_id_field_is_filled_with_company_b_objects():
     inputs = {
         _resolve(op["requestBody"]["content"]["application/json"]["schema"])["title"]
         for _, _, op in API_OPERATIONS
-        if "requestBody" in op
+        if "application/json" in op.get("requestBody", {}).get("content", {})
     }
     body_ids = {
         name
@@ -645,7 +664,7 @@ def _enrollment_urls(enrollment: Enrollment) -> list[tuple[str, str, Any]]:
         url = _API_PARAM.sub(lambda m: values[m["name"]], path)
         body = (
             dummy_value("body", op["requestBody"]["content"]["application/json"]["schema"], {})
-            if "requestBody" in op
+            if "application/json" in op.get("requestBody", {}).get("content", {})
             else None
         )
         urls.append((method, url, body))

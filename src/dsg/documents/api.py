@@ -1,5 +1,113 @@
+"""The document folder in the API: list, upload (multipart), metadata and content (ledgered)."""
+
 from __future__ import annotations
 
-from ninja import Router
+import datetime as dt
+from typing import Any
 
-router = Router()
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from dsg.core.errors import RuleViolation
+from dsg.core.schemas import ERRORS, READ_ERRORS
+from dsg.enrollment.selectors import enrollment_get_for
+
+from . import selectors, services
+from .views import file_response
+
+router = Router(tags=["documents"])
+
+
+class DocumentOut(Schema):
+    id: int
+    enrollment_id: int | None
+    kind: str
+    kind_label: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    password_protected: bool
+    is_current: bool
+    uploaded_by: str
+    uploaded_at: dt.datetime
+    content_url: str
+
+    @staticmethod
+    def resolve_kind_label(obj: Any) -> str:
+        return str(obj.get_kind_display())
+
+    @staticmethod
+    def resolve_uploaded_by(obj: Any) -> str:
+        return str(obj.uploaded_by)
+
+    @staticmethod
+    def resolve_content_url(obj: Any) -> str:
+        return f"/api/v1/documents/{obj.pk}/content"
+
+
+@router.get(
+    "/enrollments/{enrollment_id}/documents",
+    response={200: list[DocumentOut], **READ_ERRORS},
+)
+@paginate(LimitOffsetPagination)
+def document_list(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
+    """The case's documents the caller may see, newest first, a page at a time."""
+    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    return selectors.documents_for(request.user, enrollment)
+
+
+@router.post("/enrollments/{enrollment_id}/documents", response={201: DocumentOut, **ERRORS})
+def document_upload(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    enrollment_id: int,
+    kind: Form[str] = "",
+    password: Form[str] = "",
+    file: File[UploadedFile] = None,
+):
+    """Store a file (multipart: kind, file, password for a protected PDF).
+
+    PDF for every kind but inspection photos (JPEG/PNG). Refusals answer 422 and store nothing.
+    """
+    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    if file is None:
+        raise RuleViolation(_("Choose a file to upload."), code="invalid", status=422, field="file")
+    if file.size is not None and file.size > services.max_upload_bytes():
+        raise services.too_large()
+    document = services.document_store(
+        actor=request.user,
+        company=enrollment.site.company,
+        enrollment=enrollment,
+        kind=kind,
+        filename=file.name or "",
+        data=file.read(),
+        password=password,
+    )
+    return Status(201, document)
+
+
+@router.get("/documents/{document_id}", response={200: DocumentOut, **READ_ERRORS})
+def document_detail(request: HttpRequest, document_id: int):  # type: ignore[no-untyped-def]
+    return selectors.document_get_for(request.user, document_id)
+
+
+@router.get(
+    "/documents/{document_id}/content",
+    response={200: None, **READ_ERRORS, 409: ERRORS[409]},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file as uploaded (decrypted); the read is in the audit ledger",
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
+            }
+        }
+    },
+)
+def document_content(request: HttpRequest, document_id: int):  # type: ignore[no-untyped-def]
+    document = selectors.document_get_for(request.user, document_id)
+    return file_response(document, services.document_read(document=document, actor=request.user))

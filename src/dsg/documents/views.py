@@ -1,0 +1,116 @@
+"""Pages of the document folder (申請書等格納フォルダ): the list with its upload form, download."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+
+from dsg.core.errors import RuleViolation
+from dsg.core.views import form_error_text
+from dsg.enrollment.selectors import enrollment_get_for
+from dsg.orgs import permissions
+
+from . import selectors, services
+from .forms import UploadForm, kinds_for
+
+FOLDER_PAGE = 50
+
+
+@login_required
+def document_folder(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    company = enrollment.site.company
+    kinds = kinds_for(request.user, company)
+    if request.method == "POST":
+        return _upload(request, enrollment, kinds)
+    documents = selectors.documents_for(request.user, enrollment)
+    page = Paginator(documents, FOLDER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "documents/folder.html",
+        {
+            "enrollment": enrollment,
+            "page": page,
+            "documents": page.object_list,
+            "form": UploadForm(kinds=kinds) if kinds else None,
+            "may_read_password": permissions.may(request.user, "document.read_password"),
+            "max_mb": f"{services.max_upload_bytes() / (1024 * 1024):g}",
+        },
+    )
+
+
+def _upload(request: HttpRequest, enrollment: object, kinds: list) -> HttpResponse:
+    back = reverse("document_folder", args=[enrollment.pk])  # type: ignore[attr-defined]
+    if not kinds:
+        raise RuleViolation(
+            _("Your role may not store documents here."), code="forbidden", status=403
+        )
+    form = UploadForm(request.POST, request.FILES, kinds=kinds)
+    if not form.is_valid():
+        messages.error(request, form_error_text(form))
+        return HttpResponseRedirect(back, status=303)
+    upload = form.cleaned_data["file"]
+    try:
+        if upload.size > services.max_upload_bytes():
+            raise services.too_large()
+        document = services.document_store(
+            actor=request.user,
+            company=enrollment.site.company,  # type: ignore[attr-defined]
+            enrollment=enrollment,
+            kind=form.cleaned_data["kind"],
+            filename=upload.name,
+            data=upload.read(),
+            password=form.cleaned_data["password"],
+        )
+    except RuleViolation as refusal:
+        if refusal.status in (403, 404):
+            raise
+        messages.error(request, str(refusal.message))
+    else:
+        messages.success(
+            request, _("“{name}” was stored in the folder.").format(name=document.filename)
+        )
+    return HttpResponseRedirect(back, status=303)
+
+
+@login_required
+def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
+    """The decrypted file as an attachment; the read is in the ledger."""
+    document = selectors.document_get_for(request.user, document_id)  # 404 before 405
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET"])
+    data = services.document_read(document=document, actor=request.user)
+    return file_response(document, data)
+
+
+def file_response(document: object, data: bytes) -> HttpResponse:
+    response = HttpResponse(data, content_type=document.content_type)  # type: ignore[attr-defined]
+    response["Content-Disposition"] = content_disposition_header(
+        True,
+        document.filename,  # type: ignore[attr-defined]
+    )
+    response["Content-Length"] = str(len(data))
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+def document_password_show(request: HttpRequest, document_id: int) -> HttpResponse:
+    """The office opens a protected PDF: the password is shown once per POST and ledgered."""
+    document = selectors.document_get_for(request.user, document_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    password = services.document_password(document=document, actor=request.user)
+    response = render(
+        request, "documents/password.html", {"document": document, "password": password}
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
