@@ -18,11 +18,7 @@ urlpatterns = [
     path(
         "enrollments/<int:enrollment_id>/", enrollment.enrollment_detail, name="enrollment_detail"
     ),
-    path(
-        "enrollments/<int:enrollment_id>/application/",
-        enrollment.application_edit,
-        name="application_edit",
-    ),
+    path("", include("dsg.enrollment.urls")),  # the 加入申請書 pages
     path(
         "enrollments/<int:enrollment_id>/transitions/<slug:name>/",
         enrollment.enrollment_transition,
@@ -66,6 +62,7 @@ urlpatterns = [
         provisioning.connection_test_record,
         name="connection_test_record",
     ),
+    path("", include("dsg.provisioning.urls")),
     path("", include("dsg.documents.urls")),
     path("", include("dsg.schedule.urls")),
     path("", include("dsg.inspections.urls")),

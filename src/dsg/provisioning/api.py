@@ -3,13 +3,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
-from dsg.core.schemas import ERRORS, READ_ERRORS
+from dsg.core.guards import require_permission
+from dsg.core.schemas import ERRORS, READ_ERRORS, Error
 from dsg.enrollment.selectors import enrollment_get_for
 
-from . import selectors, services
-from .models import VeinRegistrationMethod
+from . import selectors, services, worklist
+from .models import AppointmentPurpose, VeinRegistrationMethod
 
 router = Router(tags=["provisioning"])
 
@@ -243,3 +244,341 @@ def connection_test_record(
             note=payload.note,
         ),
     )
+
+
+# Appointments ---------------------------------------------------------------------------------
+class AppointmentIn(Schema):
+    purpose: AppointmentPurpose
+    starts_at: dt.datetime
+    ends_at: dt.datetime | None = None
+    place: str = Field("", max_length=300)
+    notes: str = Field("", max_length=2000)
+    holder_id: int | None = Field(None, description="the account holder, for a vein registration")
+    vein_method: VeinRegistrationMethod | None = None
+
+
+class AppointmentOut(Schema):
+    id: int
+    enrollment_id: int
+    purpose: str
+    holder_id: int | None
+    vein_method: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime | None
+    place: str
+    notes: str
+    state: str
+    response_message: str
+
+
+class MessageIn(Schema):
+    message: str = Field(max_length=2000)
+
+
+class ReasonIn(Schema):
+    reason: str = Field("", max_length=2000)
+
+
+@router.get(
+    "/enrollments/{enrollment_id}/appointments",
+    response={200: list[AppointmentOut], **READ_ERRORS},
+)
+def appointment_list(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
+    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    return list(selectors.appointments_of(enrollment))
+
+
+@router.post("/enrollments/{enrollment_id}/appointments", response={201: AppointmentOut, **ERRORS})
+def appointment_propose(
+    request: HttpRequest,
+    enrollment_id: int,  # type: ignore[no-untyped-def]
+    payload: AppointmentIn,
+):
+    """The provider proposes a date for ③, ④, ⑤ or a person's 静脈認証登録."""
+    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    holder = (
+        selectors.account_holder_get_for(user=request.user, pk=payload.holder_id)
+        if payload.holder_id is not None
+        else None
+    )
+    return Status(
+        201,
+        services.appointment_propose(
+            enrollment=enrollment,
+            actor=request.user,
+            purpose=payload.purpose.value,
+            starts_at=payload.starts_at,
+            ends_at=payload.ends_at,
+            place=payload.place,
+            notes=payload.notes,
+            holder=holder,
+            vein_method=payload.vein_method.value if payload.vein_method else "",
+        ),
+    )
+
+
+@router.post("/appointments/{appointment_id}/confirm", response={200: AppointmentOut, **ERRORS})
+def appointment_confirm(request: HttpRequest, appointment_id: int):  # type: ignore[no-untyped-def]
+    """The company's PSA confirms the proposed date."""
+    appointment = selectors.appointment_get_for(user=request.user, pk=appointment_id)
+    return services.appointment_confirm(appointment=appointment, actor=request.user)
+
+
+@router.post("/appointments/{appointment_id}/other-date", response={200: AppointmentOut, **ERRORS})
+def appointment_request_other_date(
+    request: HttpRequest,
+    appointment_id: int,  # type: ignore[no-untyped-def]
+    payload: MessageIn,
+):
+    """The PSA asks for another date, with a message for the provider."""
+    appointment = selectors.appointment_get_for(user=request.user, pk=appointment_id)
+    return services.appointment_request_other_date(
+        appointment=appointment, actor=request.user, message=payload.message
+    )
+
+
+@router.post("/appointments/{appointment_id}/done", response={200: AppointmentOut, **ERRORS})
+def appointment_done(request: HttpRequest, appointment_id: int):  # type: ignore[no-untyped-def]
+    appointment = selectors.appointment_get_for(user=request.user, pk=appointment_id)
+    return services.appointment_mark_done(appointment=appointment, actor=request.user)
+
+
+@router.post("/appointments/{appointment_id}/cancel", response={200: AppointmentOut, **ERRORS})
+def appointment_cancel(
+    request: HttpRequest,
+    appointment_id: int,  # type: ignore[no-untyped-def]
+    payload: ReasonIn,
+):
+    appointment = selectors.appointment_get_for(user=request.user, pk=appointment_id)
+    return services.appointment_cancel(
+        appointment=appointment, actor=request.user, reason=payload.reason
+    )
+
+
+# ⑤ router identity -----------------------------------------------------------------------------
+class RouterIn(Schema):
+    router_serial: str = Field(max_length=100)
+    router_model: str = Field(max_length=100)
+
+
+class RouterOut(Schema):
+    router_serial: str
+    router_model: str
+    router_installed_on: dt.date | None
+
+
+@router.post("/enrollments/{enrollment_id}/router", response={200: RouterOut, **ERRORS})
+def router_identity(
+    request: HttpRequest,
+    enrollment_id: int,  # type: ignore[no-untyped-def]
+    payload: RouterIn,
+):
+    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    return services.router_identity_record(
+        enrollment=enrollment,
+        actor=request.user,
+        serial=payload.router_serial,
+        model_name=payload.router_model,
+    )
+
+
+# ⑥ setup media ---------------------------------------------------------------------------------
+class ShipmentIn(Schema):
+    carrier: str = Field(max_length=100)
+    tracking_number: str = Field(max_length=100)
+    shipped_on: dt.date
+    media: str = Field("DVD-ROM", max_length=100)
+
+
+class ReceivedIn(Schema):
+    received_on: dt.date
+
+
+class ShipmentOut(Schema):
+    id: int
+    media: str
+    carrier: str
+    tracking_number: str
+    shipped_on: dt.date
+    received_on: dt.date | None
+
+
+@router.get(
+    "/enrollments/{enrollment_id}/media-shipments",
+    response={200: list[ShipmentOut], **READ_ERRORS},
+)
+def media_shipment_list(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
+    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    return list(selectors.shipments_of(enrollment))
+
+
+@router.post("/enrollments/{enrollment_id}/media-shipments", response={201: ShipmentOut, **ERRORS})
+def media_ship(
+    request: HttpRequest,
+    enrollment_id: int,  # type: ignore[no-untyped-def]
+    payload: ShipmentIn,
+):
+    """The provider records the shipment of the setup media (セットアップ媒体, DVD-ROM)."""
+    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    return Status(
+        201, services.media_ship(enrollment=enrollment, actor=request.user, **payload.dict())
+    )
+
+
+@router.post("/media-shipments/{shipment_id}/received", response={200: ShipmentOut, **ERRORS})
+def media_receive(
+    request: HttpRequest,
+    shipment_id: int,  # type: ignore[no-untyped-def]
+    payload: ReceivedIn,
+):
+    """The PSA confirms that the setup media arrived."""
+    shipment = selectors.shipment_get_for(user=request.user, pk=shipment_id)
+    return services.media_receive(
+        shipment=shipment, actor=request.user, received_on=payload.received_on
+    )
+
+
+# ⑥ account information --------------------------------------------------------------------------
+class AccountDeliveryIn(Schema):
+    user_id: str = Field(max_length=100, description="the holder's DSG user ID")
+    password: str = Field(max_length=200, description="the initial password")
+
+
+class AccountDeliveryOut(Schema):
+    id: int
+    holder_id: int
+    state: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    opened_at: dt.datetime | None
+
+
+class AccountInformationOut(Schema):
+    holder_id: int
+    person_name: str
+    user_id: str
+    password: str
+
+
+@router.get(
+    "/enrollments/{enrollment_id}/account-deliveries",
+    response={200: list[AccountDeliveryOut], **READ_ERRORS},
+)
+def account_delivery_list(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
+    """Which account information was delivered and opened (never the information itself)."""
+    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    return list(selectors.deliveries_of(enrollment))
+
+
+@router.post(
+    "/account-holders/{holder_id}/account-deliveries",
+    response={201: AccountDeliveryOut, **ERRORS},
+)
+def account_delivery_create(
+    request: HttpRequest,
+    holder_id: int,  # type: ignore[no-untyped-def]
+    payload: AccountDeliveryIn,
+):
+    """The provider enters a holder's account information; the PSA gets a one-time link by
+    mail (the mail never carries the information). Replaces a delivery not yet opened."""
+    holder = selectors.account_holder_get_for(user=request.user, pk=holder_id)
+    delivery, _token = services.account_delivery_create(
+        holder=holder, actor=request.user, user_id=payload.user_id, password=payload.password
+    )
+    return Status(201, delivery)
+
+
+@router.post(
+    "/account-deliveries/{delivery_token}/open",
+    response={200: AccountInformationOut, 410: Error, **ERRORS},
+)
+def account_delivery_open(request: HttpRequest, delivery_token: str):  # type: ignore[no-untyped-def]
+    """The PSA of the company opens the one-time link: the account information is answered once
+    and destroyed. A second call answers 409 (already_opened); an expired link 410."""
+    delivery, values = services.account_delivery_open(token=delivery_token, actor=request.user)
+    return {
+        "holder_id": delivery.holder_id,
+        "person_name": str(delivery.holder.person),
+        **values,
+    }
+
+
+# ⑥ readiness per terminal ------------------------------------------------------------------------
+class TerminalReadinessOut(Schema):
+    terminal_id: int
+    terminal_name: str
+    holder_id: int | None
+    setup_media: bool
+    account_issued: bool
+    account_received: bool
+    vein_registered: bool
+    connection_test: bool
+    lacks: list[str]
+
+
+@router.get(
+    "/enrollments/{enrollment_id}/terminal-readiness",
+    response={200: list[TerminalReadinessOut], **READ_ERRORS},
+)
+def terminal_readiness(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
+    """Per terminal, what it still lacks before ⑦ (codes in ``lacks``)."""
+    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    return [
+        {
+            "terminal_id": row.terminal.pk,
+            "terminal_name": row.terminal.name,
+            "holder_id": row.holder.pk if row.holder else None,
+            "setup_media": row.setup_media,
+            "account_issued": row.account_issued,
+            "account_received": row.account_received,
+            "vein_registered": row.vein_registered,
+            "connection_test": row.connection_test,
+            "lacks": row.lacks,
+        }
+        for row in selectors.terminal_readiness(enrollment)
+    ]
+
+
+# The provider's work list ---------------------------------------------------------------------
+class ProviderTaskOut(Schema):
+    kind: str
+    label: str
+    at: dt.datetime
+    enrollment_id: int
+    enrollment_number: str
+    detail: str
+    appointment_id: int | None
+    holder_id: int | None
+
+
+class ProviderTaskPage(Schema):
+    items: list[ProviderTaskOut]
+    count: int
+
+
+@router.get("/provider/tasks", response={200: ProviderTaskPage, 403: Error, 401: Error})
+def provider_tasks(
+    request: HttpRequest,
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0),
+):  # type: ignore[no-untyped-def]
+    """The provider's open tasks across every case, by date (the dashboard's list)."""
+    require_permission(actor=request.user, action="provider.tasks")
+    rows = worklist.provider_task_rows(user=request.user)
+    tasks = worklist.provider_tasks_complete(list(rows[offset : offset + limit]))
+    return {
+        "count": rows.count(),
+        "items": [
+            {
+                "kind": t.kind,
+                "label": str(t.label),
+                "at": t.at,
+                "enrollment_id": t.enrollment.pk,
+                "enrollment_number": t.enrollment.number,
+                "detail": t.detail,
+                "appointment_id": t.appointment.pk if t.appointment else None,
+                "holder_id": t.holder.pk if t.holder else None,
+            }
+            for t in tasks
+        ],
+    }

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.enrollment.forms import DateInput
 
-from .models import VeinRegistrationMethod
+from .models import AppointmentPurpose, VeinRegistrationMethod
 
 
 class InlineForm(forms.Form):
@@ -17,6 +17,10 @@ class InlineForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", False)
         super().__init__(*args, **kwargs)
+
+
+class EmptyForm(InlineForm):
+    """A button without fields."""
 
 
 class SurveyForm(InlineForm):
@@ -71,3 +75,80 @@ class ConnectionTestForm(InlineForm):
         choices=[("1", _("Passed")), ("0", _("Failed"))],
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
+class AppointmentForm(InlineForm):
+    purpose = forms.ChoiceField(label=_("Appointment for"), choices=AppointmentPurpose.choices)
+    starts_at = forms.DateTimeField(
+        label=_("Starts at"), widget=DateTimeInput(), input_formats=DATETIME_FORMATS
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends at"),
+        required=False,
+        widget=DateTimeInput(),
+        input_formats=DATETIME_FORMATS,
+    )
+    place = forms.CharField(label=_("Place"), required=False, max_length=300)
+    holder_id = forms.TypedChoiceField(
+        label=_("Person (vein registration only)"), required=False, coerce=int, empty_value=None
+    )
+    vein_method = forms.ChoiceField(
+        label=_("Where (vein registration only)"),
+        required=False,
+        choices=[("", "—"), *VeinRegistrationMethod.choices],
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=2000)
+
+    def __init__(self, *args: Any, holders: list[tuple[int, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["holder_id"].choices = [("", "—"), *holders]
+
+
+class OtherDateForm(InlineForm):
+    message = forms.CharField(
+        label=_("Message: which dates suit you"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CancelForm(InlineForm):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+
+
+class RouterForm(InlineForm):
+    router_serial = forms.CharField(label=_("Router serial number"), max_length=100)
+    router_model = forms.CharField(label=_("Router model"), max_length=100)
+
+
+class ShipmentForm(InlineForm):
+    media = forms.CharField(label=_("Media"), max_length=100, initial="DVD-ROM")
+    carrier = forms.CharField(label=_("Carrier"), max_length=100)
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=100)
+    shipped_on = forms.DateField(label=_("Shipped on"), widget=DateInput())
+
+
+class ReceivedForm(InlineForm):
+    received_on = forms.DateField(label=_("Received on"), widget=DateInput())
+
+
+class AccountDeliveryForm(InlineForm):
+    user_id = forms.CharField(
+        label=_("User ID"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    password = forms.CharField(
+        label=_("Initial password"),
+        max_length=200,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
 
 from dsg.core.errors import NotVisible
 from dsg.enrollment.models import Enrollment
 from dsg.enrollment.selectors import enrollment_list_for
 from dsg.orgs.models import User
 
-from .models import AccountHolder, AncillaryWork, ConnectionTest, Terminal, latest_test_passed
+from .models import (
+    AccountDelivery,
+    AccountDeliveryState,
+    AccountHolder,
+    AncillaryWork,
+    ConnectionTest,
+    ProvisioningAppointment,
+    SetupMediaShipment,
+    Terminal,
+    latest_test_passed,
+)
 
 
 def _visible(user: User, queryset: QuerySet, path: str) -> QuerySet:
@@ -51,3 +65,112 @@ def terminals_of(enrollment: Enrollment) -> QuerySet[Terminal]:
         latest_passed=latest_test_passed(),
         latest_tested_on=Subquery(latest.values("tested_on")[:1]),
     )
+
+
+def appointment_get_for(*, user: User, pk: int) -> ProvisioningAppointment:
+    return _get(
+        _visible(
+            user,
+            ProvisioningAppointment.objects.select_related("enrollment__site", "holder__person"),
+            "enrollment",
+        ),
+        pk,
+    )
+
+
+def shipment_get_for(*, user: User, pk: int) -> SetupMediaShipment:
+    return _get(
+        _visible(user, SetupMediaShipment.objects.select_related("enrollment"), "enrollment"), pk
+    )
+
+
+def appointments_of(enrollment: Enrollment) -> QuerySet[ProvisioningAppointment]:
+    return enrollment.appointments.select_related("holder__person", "proposed_by", "confirmed_by")
+
+
+def shipments_of(enrollment: Enrollment) -> QuerySet[SetupMediaShipment]:
+    return enrollment.media_shipments.select_related("shipped_by", "received_by")
+
+
+def deliveries_of(enrollment: Enrollment) -> QuerySet[AccountDelivery]:
+    """The account information deliveries of a case: their state, never their secret."""
+    return enrollment.account_deliveries.select_related("holder__person", "opened_by").defer(
+        "secret"
+    )
+
+
+# What each terminal still lacks before ⑦ --------------------------------------------------------
+LACKS: dict[str, Any] = {
+    "setup_media": _("setup media (セットアップ媒体) received"),
+    "account_issued": _("holder's account issued"),
+    "account_received": _("account information (アカウント情報) opened by the PSA"),
+    "vein_registered": _("vein registration (静脈認証登録)"),
+    "connection_test": _("connection test (接続テスト) passed"),
+}
+
+
+@dataclass(frozen=True)
+class TerminalReadiness:
+    terminal: Terminal
+    holder: AccountHolder | None
+    setup_media: bool
+    account_issued: bool
+    account_received: bool
+    vein_registered: bool
+    connection_test: bool
+
+    @property
+    def lacks(self) -> list[str]:
+        return [code for code in LACKS if not getattr(self, code)]
+
+    @property
+    def lack_items(self) -> list[tuple[str, Any]]:
+        return [(code, LACKS[code]) for code in self.lacks]
+
+    @property
+    def ready(self) -> bool:
+        return not self.lacks
+
+
+def terminal_readiness(enrollment: Enrollment) -> list[TerminalReadiness]:
+    """Per terminal: media received, and for the holder who tested it (or the most advanced
+    holder, before any test) account issued and opened, vein registered; latest test passed.
+    Four queries whatever the number of terminals and holders."""
+    latest_holder = (
+        ConnectionTest.objects.filter(terminal=OuterRef("pk"))
+        .order_by("-tested_on", "-recorded_at", "-pk")
+        .values("holder_id")[:1]
+    )
+    terminals = list(terminals_of(enrollment).annotate(latest_holder_id=Subquery(latest_holder)))
+    holders = {h.pk: h for h in enrollment.account_holders.select_related("person")}
+    opened = set(
+        enrollment.account_deliveries.filter(state=AccountDeliveryState.OPENED).values_list(
+            "holder_id", flat=True
+        )
+    )
+    media = enrollment.media_shipments.filter(received_on__isnull=False).exists()
+
+    def score(holder: AccountHolder) -> tuple[bool, bool, bool]:
+        return (
+            holder.account_issued_on is not None,
+            holder.pk in opened,
+            holder.vein_registered_on is not None,
+        )
+
+    best = max(holders.values(), key=score, default=None)
+    rows = []
+    for terminal in terminals:
+        holder = holders.get(terminal.latest_holder_id) or best
+        issued, received, vein = score(holder) if holder else (False, False, False)
+        rows.append(
+            TerminalReadiness(
+                terminal=terminal,
+                holder=holder,
+                setup_media=media,
+                account_issued=issued,
+                account_received=received,
+                vein_registered=vein,
+                connection_test=bool(terminal.latest_passed),
+            )
+        )
+    return rows

@@ -8,24 +8,35 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dsg.core.errors import RuleViolation
 from dsg.core.views import form_error_text, run_action
 from dsg.enrollment.models import Enrollment, State
 from dsg.enrollment.selectors import enrollment_get_for
 from dsg.orgs import permissions
 from dsg.orgs.models import Role, User
 
-from . import selectors, services
+from . import ical, selectors, services, worklist
 from .forms import (
+    AccountDeliveryForm,
     AccountHolderForm,
     AncillaryWorkForm,
+    AppointmentForm,
+    CancelForm,
     ConnectionTestForm,
     DoneForm,
+    EmptyForm,
     IssuedForm,
+    OtherDateForm,
+    ReceivedForm,
+    RouterForm,
+    ShipmentForm,
     SurveyForm,
     TerminalForm,
     VeinForm,
@@ -53,16 +64,32 @@ def provisioning_context(*, user: User, enrollment: Enrollment) -> dict[str, Any
             "account.issue",
             "vein_registration.record",
             "connection_test.record",
+            "appointment.propose",
+            "appointment.respond",
+            "appointment.close",
+            "media.ship",
+            "media.receive",
+            "account_delivery.create",
+            "router.identify",
         )
     }
+    holders = list(enrollment.account_holders.select_related("person"))
+    latest_delivery = {d.holder_id: d for d in selectors.deliveries_of(enrollment)}
     return {
         "provisioning": getattr(enrollment, "provisioning", None),
         "ancillary_works": enrollment.ancillary_works.all(),
         "terminals": selectors.terminals_of(enrollment),
-        "holders": enrollment.account_holders.select_related("person"),
+        "holders": holders,
+        "holder_rows": [(h, latest_delivery.get(h.pk)) for h in holders],
+        "appointments": list(selectors.appointments_of(enrollment)),
+        "shipments": list(selectors.shipments_of(enrollment)),
+        "readiness": selectors.terminal_readiness(enrollment) if enrollment.step >= 6 else [],
         "may": may,
         "in_survey": enrollment.state == State.SURVEY,
         "in_setup": enrollment.state == State.TERMINAL_SETUP,
+        "in_provisioning": enrollment.state in services.PROVISIONING_STATES,
+        "media_open": enrollment.state in services.MEDIA_STATES,
+        "router_open": enrollment.state in (State.ROUTER_INSTALLATION, State.TERMINAL_SETUP),
         "survey_form": SurveyForm(),
         "ancillary_form": AncillaryWorkForm(),
         "done_form": DoneForm(),
@@ -71,17 +98,33 @@ def provisioning_context(*, user: User, enrollment: Enrollment) -> dict[str, Any
         "issued_form": IssuedForm(),
         "vein_form": VeinForm(),
         "test_form": ConnectionTestForm(),
+        "appointment_form": AppointmentForm(holders=[(h.pk, str(h.person)) for h in holders]),
+        "other_date_form": OtherDateForm(),
+        "cancel_form": CancelForm(),
+        "router_form": RouterForm(
+            initial={
+                "router_serial": getattr(enrollment, "provisioning", None)
+                and enrollment.provisioning.router_serial,
+                "router_model": getattr(enrollment, "provisioning", None)
+                and enrollment.provisioning.router_model,
+            }
+        ),
+        "shipment_form": ShipmentForm(),
+        "received_form": ReceivedForm(),
+        "delivery_form": AccountDeliveryForm(),
     }
 
 
 def _post(
     request: HttpRequest,
-    form_class: type[forms.Form],
+    form_class: Callable[[Any], forms.Form],
     enrollment: Enrollment,
     call: Callable[[dict[str, Any]], Any],
     success: str,
+    *,
+    anchor: str = "provisioning",
 ) -> HttpResponse:
-    back = reverse("enrollment_detail", args=[enrollment.pk]) + "#provisioning"
+    back = reverse("enrollment_detail", args=[enrollment.pk]) + f"#{anchor}"
     form = form_class(request.POST)
     if not form.is_valid():
         messages.error(request, form_error_text(form))
@@ -205,3 +248,217 @@ def connection_test_record(request: HttpRequest, terminal_id: int) -> HttpRespon
         record,
         _("The connection test was recorded."),
     )
+
+
+# Appointments -----------------------------------------------------------------------------------
+@login_required
+@require_POST
+def appointment_propose(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    holders = [(h.pk, str(h.person)) for h in enrollment.account_holders.select_related("person")]
+
+    def propose(data: dict[str, Any]) -> Any:
+        holder_id = data.pop("holder_id", None)
+        holder = (
+            selectors.account_holder_get_for(user=request.user, pk=holder_id) if holder_id else None
+        )
+        return services.appointment_propose(
+            enrollment=enrollment, actor=request.user, holder=holder, **data
+        )
+
+    return _post(
+        request,
+        lambda data: AppointmentForm(data, holders=holders),
+        enrollment,
+        propose,
+        _("The date was proposed to the company."),
+        anchor="appointments",
+    )
+
+
+def _appointment_action(
+    request: HttpRequest,
+    appointment_id: int,
+    form_class: Callable[[Any], forms.Form],
+    call: Callable[..., Any],
+    success: str,
+) -> HttpResponse:
+    appointment = selectors.appointment_get_for(user=request.user, pk=appointment_id)
+    return _post(
+        request,
+        form_class,
+        appointment.enrollment,
+        lambda data: call(appointment=appointment, actor=request.user, **data),
+        success,
+        anchor="appointments",
+    )
+
+
+@login_required
+@require_POST
+def appointment_confirm(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    return _appointment_action(
+        request,
+        appointment_id,
+        EmptyForm,
+        services.appointment_confirm,
+        _("The date was confirmed."),
+    )
+
+
+@login_required
+@require_POST
+def appointment_other_date(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    return _appointment_action(
+        request,
+        appointment_id,
+        OtherDateForm,
+        services.appointment_request_other_date,
+        _("The service provider was asked for another date."),
+    )
+
+
+@login_required
+@require_POST
+def appointment_done(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    return _appointment_action(
+        request,
+        appointment_id,
+        EmptyForm,
+        services.appointment_mark_done,
+        _("The appointment was marked as done."),
+    )
+
+
+@login_required
+@require_POST
+def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    return _appointment_action(
+        request,
+        appointment_id,
+        CancelForm,
+        services.appointment_cancel,
+        _("The appointment was cancelled."),
+    )
+
+
+def _ics_response(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def appointment_ics(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = selectors.appointment_get_for(user=request.user, pk=appointment_id)
+    return _ics_response(
+        ical.appointments_ics([appointment]), f"dsg-appointment-{appointment.pk}.ics"
+    )
+
+
+@login_required
+def enrollment_ics(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    appointments = selectors.appointments_of(enrollment).select_related("enrollment__site")
+    return _ics_response(ical.appointments_ics(appointments), f"{enrollment.number}.ics")
+
+
+# ⑤ router, ⑥ setup media and account information -----------------------------------------------
+@login_required
+@require_POST
+def router_identity(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    return _post(
+        request,
+        RouterForm,
+        enrollment,
+        lambda data: services.router_identity_record(
+            enrollment=enrollment,
+            actor=request.user,
+            serial=data["router_serial"],
+            model_name=data["router_model"],
+        ),
+        _("The router was recorded."),
+    )
+
+
+@login_required
+@require_POST
+def media_ship(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    return _post(
+        request,
+        ShipmentForm,
+        enrollment,
+        lambda data: services.media_ship(enrollment=enrollment, actor=request.user, **data),
+        _("The shipment of the setup media was recorded."),
+        anchor="setup-media",
+    )
+
+
+@login_required
+@require_POST
+def media_receive(request: HttpRequest, shipment_id: int) -> HttpResponse:
+    shipment = selectors.shipment_get_for(user=request.user, pk=shipment_id)
+    return _post(
+        request,
+        ReceivedForm,
+        shipment.enrollment,
+        lambda data: services.media_receive(shipment=shipment, actor=request.user, **data),
+        _("The receipt of the setup media was confirmed."),
+        anchor="setup-media",
+    )
+
+
+@login_required
+@require_POST
+def account_delivery_create(request: HttpRequest, holder_id: int) -> HttpResponse:
+    holder = selectors.account_holder_get_for(user=request.user, pk=holder_id)
+    return _post(
+        request,
+        AccountDeliveryForm,
+        holder.enrollment,
+        lambda data: services.account_delivery_create(holder=holder, actor=request.user, **data),
+        _("The account information is stored; the PSA was sent a one-time link by mail."),
+        anchor="accounts",
+    )
+
+
+@login_required
+def account_delivery_open(request: HttpRequest, delivery_token: str) -> HttpResponse:
+    """GET shows what the link is for; POST opens it once and shows the account information."""
+    delivery = services.account_delivery_for(token=delivery_token, actor=request.user)
+    context: dict[str, Any] = {"delivery": delivery, "enrollment": delivery.enrollment}
+    status = 200
+    if request.method == "POST":
+        try:
+            delivery, values = services.account_delivery_open(
+                token=delivery_token, actor=request.user
+            )
+        except RuleViolation as refusal:
+            if refusal.status in (403, 404):
+                raise
+            context["refusal"], status = refusal.message, refusal.status
+        else:
+            context.update(values=values, delivery=delivery)
+    response = render(request, "provisioning/account_delivery.html", context, status=status)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# The provider's dashboard ---------------------------------------------------------------------
+PROVIDER_TASKS_PAGE = 25
+
+
+def provider_dashboard_context(request: HttpRequest) -> dict[str, Any]:
+    """The provider's tasks across all cases by date (paged) and the ④–⑦ month warnings."""
+    if not permissions.may(request.user, "provider.tasks"):
+        return {}
+    rows = worklist.provider_task_rows(user=request.user)
+    page = Paginator(rows, PROVIDER_TASKS_PAGE).get_page(request.GET.get("tasks_page"))
+    return {
+        "provider_tasks": worklist.provider_tasks_complete(list(page.object_list)),
+        "provider_tasks_page": page,
+        "month_warnings": worklist.provider_month_warnings(user=request.user),
+    }

@@ -1,0 +1,94 @@
+"""The guideline's ④–⑦ rule: line construction, router, setup and the final inspection are planned
+within one calendar month (「④～⑦の作業は、同一月内に実施」).
+
+``month_rule_breaks`` is the pure check; ``month_rule_warnings`` gathers, for many cases at once
+(three queries whatever their number), the dates known for ④–⑦: the construction and router
+appointments or their recorded completion, the vein registration appointments, and the ⑦
+appointment where the inspections app records one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.utils import timezone
+
+from .models import AppointmentPurpose, AppointmentState, Provisioning, ProvisioningAppointment
+
+STEP_OF_PURPOSE = {
+    AppointmentPurpose.CONSTRUCTION: 4,
+    AppointmentPurpose.ROUTER: 5,
+    AppointmentPurpose.VEIN_REGISTRATION: 6,
+}
+COUNTING_STATES = (AppointmentState.PROPOSED, AppointmentState.CONFIRMED, AppointmentState.DONE)
+
+
+def month_rule_breaks(dates: dict[int, list[dt.date]]) -> bool:
+    """True when the dates of ④–⑦ (step -> dates) fall in more than one calendar month."""
+    months = {(d.year, d.month) for step in (4, 5, 6, 7) for d in dates.get(step, [])}
+    return len(months) > 1
+
+
+@dataclass(frozen=True)
+class MonthWarning:
+    enrollment_id: int
+    dates: dict[int, list[dt.date]]
+
+    @property
+    def months(self) -> list[str]:
+        found = {(d.year, d.month) for ds in self.dates.values() for d in ds}
+        return [f"{y}-{m:02d}" for y, m in sorted(found)]
+
+    @property
+    def first(self) -> dt.date:
+        return min(d for ds in self.dates.values() for d in ds)
+
+
+def _seventh_dates(ids: list[int]) -> Iterable[tuple[int, dt.date]]:
+    """⑦ appointments recorded by the inspections app (only the date: never its findings)."""
+    try:
+        inspection = apps.get_model("inspections", "Inspection")
+    except LookupError:
+        return []
+    if not any(f.name == "scheduled_at" for f in inspection._meta.get_fields()):
+        return []
+    rows = inspection.objects.filter(
+        enrollment_id__in=ids, step=7, scheduled_at__isnull=False
+    ).values_list("enrollment_id", "scheduled_at")
+    return [(case, timezone.localdate(at)) for case, at in rows]
+
+
+def dates_of_steps(ids: list[int]) -> dict[int, dict[int, list[dt.date]]]:
+    """case id -> step (4..7) -> dates planned or done."""
+    found: dict[int, dict[int, list[dt.date]]] = defaultdict(lambda: defaultdict(list))
+    appointments = ProvisioningAppointment.objects.filter(
+        enrollment_id__in=ids, purpose__in=list(STEP_OF_PURPOSE), state__in=COUNTING_STATES
+    ).values_list("enrollment_id", "purpose", "starts_at")
+    for case, purpose, starts_at in appointments:
+        found[case][STEP_OF_PURPOSE[purpose]].append(timezone.localdate(starts_at))
+    done = Provisioning.objects.filter(enrollment_id__in=ids).values_list(
+        "enrollment_id", "construction_completed_on", "router_installed_on"
+    )
+    for case, construction, router in done:
+        if construction:
+            found[case][4].append(construction)
+        if router:
+            found[case][5].append(router)
+    for case, day in _seventh_dates(ids):
+        found[case][7].append(day)
+    return found
+
+
+def month_rule_warnings(ids: Iterable[int]) -> list[MonthWarning]:
+    """The cases among ``ids`` whose ④–⑦ no longer fit one calendar month, earliest first."""
+    found = dates_of_steps(list(ids))
+    warnings = [
+        MonthWarning(case, {step: sorted(ds) for step, ds in steps.items()})
+        for case, steps in found.items()
+        if month_rule_breaks(steps)
+    ]
+    return sorted(warnings, key=lambda w: (w.first, w.enrollment_id))

@@ -1,0 +1,64 @@
+"""Pages of ③–⑥ added with issue #4 (the older ones are listed in dsg/urls.py)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path(
+        "enrollments/<int:enrollment_id>/appointments/",
+        views.appointment_propose,
+        name="appointment_propose",
+    ),
+    path(
+        "enrollments/<int:enrollment_id>/appointments.ics",
+        views.enrollment_ics,
+        name="enrollment_ics",
+    ),
+    path(
+        "appointments/<int:appointment_id>/confirm/",
+        views.appointment_confirm,
+        name="appointment_confirm",
+    ),
+    path(
+        "appointments/<int:appointment_id>/other-date/",
+        views.appointment_other_date,
+        name="appointment_other_date",
+    ),
+    path(
+        "appointments/<int:appointment_id>/done/", views.appointment_done, name="appointment_done"
+    ),
+    path(
+        "appointments/<int:appointment_id>/cancel/",
+        views.appointment_cancel,
+        name="appointment_cancel",
+    ),
+    path(
+        "appointments/<int:appointment_id>/calendar.ics",
+        views.appointment_ics,
+        name="appointment_ics",
+    ),
+    path("enrollments/<int:enrollment_id>/router/", views.router_identity, name="router_identity"),
+    path(
+        "enrollments/<int:enrollment_id>/media-shipments/",
+        views.media_ship,
+        name="media_ship",
+    ),
+    path(
+        "media-shipments/<int:shipment_id>/received/",
+        views.media_receive,
+        name="media_receive",
+    ),
+    path(
+        "account-holders/<int:holder_id>/account-deliveries/",
+        views.account_delivery_create,
+        name="account_delivery_create",
+    ),
+    path(
+        "account-deliveries/<str:delivery_token>/",
+        views.account_delivery_open,
+        name="account_delivery_open",
+    ),
+]

@@ -1,0 +1,221 @@
+"""The provider's work across every case, one list ordered by date (for its dashboard and API).
+
+Each kind of task is one query over the cases the provider sees; they are joined with UNION ALL,
+ordered, counted and sliced in the database, and the page's rows are completed with a fixed
+number of queries: the same count for ten tasks or ten thousand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import CharField, Exists, F, OuterRef, QuerySet, Value
+from django.utils.translation import gettext_lazy as _
+
+from dsg.enrollment.models import Enrollment, State
+from dsg.orgs import permissions
+from dsg.orgs.models import User
+
+from .models import (
+    ACTIVE_APPOINTMENT_STATES,
+    AccountDelivery,
+    AccountDeliveryState,
+    AccountHolder,
+    AncillaryWork,
+    AppointmentPurpose,
+    AppointmentState,
+    ProvisioningAppointment,
+    SetupMediaShipment,
+)
+from .month_rule import MonthWarning, month_rule_warnings
+
+TASK_LABELS: dict[str, Any] = {
+    "appointment_proposed": _("Appointment proposed, waiting for the company"),
+    "appointment_confirmed": _("Confirmed appointment"),
+    "appointment_repropose": _("Another date requested: propose a new date"),
+    "survey": _("Record the site survey (現場調査)"),
+    "ancillary_work": _("Ancillary work (付帯工事) pending at the company"),
+    "media": _("Ship the setup media (セットアップ媒体)"),
+    "account": _("Deliver the account information (アカウント情報)"),
+    "vein": _("Arrange the vein registration (静脈認証登録)"),
+}
+SETUP_STATES = (State.ROUTER_INSTALLATION, State.TERMINAL_SETUP)
+STEP_STATES = (
+    State.SURVEY,
+    State.CONSTRUCTION,
+    State.ROUTER_INSTALLATION,
+    State.TERMINAL_SETUP,
+    State.FINAL_INSPECTION,
+    State.FINAL_REMEDIATION,
+    State.FINAL_REMEDIATION_REPORTED,
+)
+
+
+def _row(queryset: QuerySet, kind: Any, at: str, case: str) -> QuerySet:
+    kind_value = kind if not isinstance(kind, str) else Value(kind, output_field=CharField())
+    return (
+        queryset.order_by()
+        .annotate(
+            task_kind=kind_value,
+            task_at=F(at) if isinstance(at, str) else at,
+            task_case=F(case),
+            task_ref=F("pk"),
+        )
+        .values("task_kind", "task_at", "task_case", "task_ref")
+    )
+
+
+def provider_task_rows(*, user: User) -> QuerySet:
+    """Every open task as (task_kind, task_at, task_case, task_ref), ordered by date."""
+    cases = permissions.restrict_enrollments(user, Enrollment.objects.all()).values("pk")
+    active = ProvisioningAppointment.objects.filter(
+        enrollment__in=cases, state__in=ACTIVE_APPOINTMENT_STATES
+    )
+    proposed = _row(
+        active.filter(state=AppointmentState.PROPOSED),
+        "appointment_proposed",
+        "starts_at",
+        "enrollment_id",
+    )
+    confirmed = _row(
+        active.filter(state=AppointmentState.CONFIRMED),
+        "appointment_confirmed",
+        "starts_at",
+        "enrollment_id",
+    )
+    newer = ProvisioningAppointment.objects.filter(
+        enrollment=OuterRef("enrollment"),
+        purpose=OuterRef("purpose"),
+        state__in=ACTIVE_APPOINTMENT_STATES,
+        pk__gt=OuterRef("pk"),
+    )
+    repropose = _row(
+        ProvisioningAppointment.objects.filter(
+            enrollment__in=cases,
+            enrollment__state__in=STEP_STATES[:4],
+            state=AppointmentState.OTHER_DATE_REQUESTED,
+        )
+        .exclude(Exists(newer.filter(holder=OuterRef("holder"))))
+        .exclude(Exists(newer.filter(holder__isnull=True)), holder__isnull=True),
+        "appointment_repropose",
+        "closed_at",
+        "enrollment_id",
+    )
+    survey = _row(
+        Enrollment.objects.filter(
+            pk__in=cases, state=State.SURVEY, provisioning__surveyed_on__isnull=True
+        ),
+        "survey",
+        "state_changed_at",
+        "pk",
+    )
+    works = _row(
+        AncillaryWork.objects.filter(
+            enrollment__in=cases, enrollment__state=State.SURVEY, done_on__isnull=True
+        ),
+        "ancillary_work",
+        "added_at",
+        "enrollment_id",
+    )
+    media = _row(
+        Enrollment.objects.filter(pk__in=cases, state__in=SETUP_STATES).exclude(
+            Exists(SetupMediaShipment.objects.filter(enrollment=OuterRef("pk")))
+        ),
+        "media",
+        "state_changed_at",
+        "pk",
+    )
+    holders = AccountHolder.objects.filter(
+        enrollment__in=cases, enrollment__state=State.TERMINAL_SETUP
+    )
+    delivered = AccountDelivery.objects.filter(
+        holder=OuterRef("pk"),
+        state__in=(AccountDeliveryState.WAITING, AccountDeliveryState.OPENED),
+    )
+    accounts = _row(holders.exclude(Exists(delivered)), "account", "added_at", "enrollment_id")
+    vein_booked = ProvisioningAppointment.objects.filter(
+        holder=OuterRef("pk"),
+        purpose=AppointmentPurpose.VEIN_REGISTRATION,
+        state__in=ACTIVE_APPOINTMENT_STATES,
+    )
+    vein = _row(
+        holders.filter(vein_registered_on__isnull=True).exclude(Exists(vein_booked)),
+        "vein",
+        "added_at",
+        "enrollment_id",
+    )
+    union = proposed.union(confirmed, repropose, survey, works, media, accounts, vein, all=True)
+    return union.order_by("task_at", "task_kind", "task_ref")
+
+
+@dataclass(frozen=True)
+class ProviderTask:
+    kind: str
+    at: dt.datetime
+    enrollment: Enrollment
+    appointment: ProvisioningAppointment | None = None
+    holder: AccountHolder | None = None
+    work: AncillaryWork | None = None
+
+    @property
+    def label(self) -> Any:
+        return TASK_LABELS[self.kind]
+
+    @property
+    def detail(self) -> str:
+        if self.appointment is not None:
+            text = str(self.appointment.get_purpose_display())
+            if self.appointment.holder_id:
+                text += f" — {self.appointment.holder.person}"
+            return text
+        if self.holder is not None:
+            return str(self.holder.person)
+        if self.work is not None:
+            return self.work.description
+        return ""
+
+
+def provider_tasks_complete(rows: list[dict[str, Any]]) -> list[ProviderTask]:
+    """The rows of one page as tasks with their case and object: four queries in all."""
+
+    def refs(*kinds: str) -> set[int]:
+        return {r["task_ref"] for r in rows if r["task_kind"] in kinds}
+
+    cases = Enrollment.objects.select_related("site", "site__company").in_bulk(
+        {r["task_case"] for r in rows}
+    )
+    appointments = ProvisioningAppointment.objects.select_related("holder__person").in_bulk(
+        refs("appointment_proposed", "appointment_confirmed", "appointment_repropose")
+    )
+    holders = AccountHolder.objects.select_related("person").in_bulk(refs("account", "vein"))
+    works = AncillaryWork.objects.in_bulk(refs("ancillary_work"))
+    tasks = []
+    for r in rows:
+        kind, ref = r["task_kind"], r["task_ref"]
+        tasks.append(
+            ProviderTask(
+                kind=kind,
+                at=r["task_at"],
+                enrollment=cases[r["task_case"]],
+                appointment=appointments.get(ref) if kind.startswith("appointment") else None,
+                holder=holders.get(ref) if kind in ("account", "vein") else None,
+                work=works.get(ref) if kind == "ancillary_work" else None,
+            )
+        )
+    return tasks
+
+
+def provider_month_warnings(*, user: User) -> list[tuple[Enrollment, MonthWarning]]:
+    """The provider's cases at ③–⑦ whose ④–⑦ dates no longer fit one calendar month."""
+    ids = list(
+        permissions.restrict_enrollments(
+            user, Enrollment.objects.filter(state__in=STEP_STATES)
+        ).values_list("pk", flat=True)
+    )
+    warnings = month_rule_warnings(ids)
+    cases = Enrollment.objects.select_related("site", "site__company").in_bulk(
+        [w.enrollment_id for w in warnings]
+    )
+    return [(cases[w.enrollment_id], w) for w in warnings]

@@ -1,0 +1,178 @@
+"""Appointments of ③, ④, ⑤ and vein registration: the provider proposes, the PSA confirms or asks
+for another date; mail to the other side; iCalendar export."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from icalendar import Calendar
+
+from dsg.audit.models import AuditEvent
+from dsg.audit.services import audit_verify
+from dsg.core.errors import RuleViolation
+from dsg.enrollment.models import State
+from dsg.notifications.models import OutboxMessage
+from dsg.provisioning import services as prov
+from dsg.provisioning.models import AppointmentState, ProvisioningAppointment
+
+from ..walk import new_case, walk_to
+
+
+def soon(days: int = 3, hour: int = 10) -> dt.datetime:
+    day = timezone.localdate() + dt.timedelta(days=days)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+@pytest.fixture
+def at_survey(site, cast):
+    return walk_to(new_case(site, cast), State.SURVEY, cast)
+
+
+def propose(case, cast, purpose="survey", **kwargs):
+    return prov.appointment_propose(
+        enrollment=case, actor=cast.staff, purpose=purpose, starts_at=soon(), **kwargs
+    )
+
+
+@pytest.mark.django_db
+def test_the_provider_proposes_and_the_psa_confirms(at_survey, cast):
+    appointment = propose(at_survey, cast, ends_at=soon(hour=12))
+    assert appointment.state == AppointmentState.PROPOSED
+    assert appointment.place == at_survey.site.full_address  # the site, by default
+    mail = OutboxMessage.objects.get(kind="appointment.propose")
+    assert mail.recipients == [cast.psa.email]
+
+    confirmed = prov.appointment_confirm(appointment=appointment, actor=cast.psa)
+    assert (confirmed.state, confirmed.confirmed_by) == (AppointmentState.CONFIRMED, cast.psa)
+    mail = OutboxMessage.objects.get(kind="appointment.confirm")
+    assert mail.recipients == [cast.staff.email]
+    actions = list(AuditEvent.objects.values_list("action", flat=True))
+    assert "appointment.propose" in actions and "appointment.confirm" in actions
+    assert audit_verify().ok
+
+
+@pytest.mark.django_db
+def test_the_psa_asks_for_another_date_with_a_message_and_the_provider_proposes_again(
+    at_survey, cast
+):
+    first = propose(at_survey, cast)
+    with pytest.raises(RuleViolation) as refusal:  # one open appointment per purpose
+        propose(at_survey, cast)
+    assert refusal.value.code == "appointment_exists"
+    with pytest.raises(RuleViolation) as refusal:
+        prov.appointment_request_other_date(appointment=first, actor=cast.psa, message="  ")
+    assert refusal.value.status == 422
+    declined = prov.appointment_request_other_date(
+        appointment=first, actor=cast.psa, message="午後にしてください"
+    )
+    assert declined.state == AppointmentState.OTHER_DATE_REQUESTED
+    assert declined.response_message == "午後にしてください"
+    mail = OutboxMessage.objects.get(kind="appointment.request_other_date")
+    assert mail.recipients == [cast.staff.email]
+    assert "午後" not in mail.body  # the message stays behind the login
+    with pytest.raises(RuleViolation) as refusal:  # no confirming a declined date
+        prov.appointment_confirm(appointment=declined, actor=cast.psa)
+    assert refusal.value.code == "wrong_appointment_state"
+    second = propose(at_survey, cast)
+    assert second.state == AppointmentState.PROPOSED
+
+
+@pytest.mark.django_db
+def test_only_the_provider_proposes_and_only_the_psa_of_the_company_confirms(at_survey, everyone):
+    for key in ("psa", "delegate", "user", "reviewer", "inspector", "other_psa"):
+        with pytest.raises(RuleViolation) as refusal:
+            prov.appointment_propose(
+                enrollment=at_survey, actor=everyone[key], purpose="survey", starts_at=soon()
+            )
+        assert refusal.value.status == 403, key
+    appointment = prov.appointment_propose(
+        enrollment=at_survey, actor=everyone["provider_staff"], purpose="survey", starts_at=soon()
+    )
+    for key in ("delegate", "user", "reviewer", "inspector", "provider_staff", "other_psa"):
+        with pytest.raises(RuleViolation) as refusal:
+            prov.appointment_confirm(appointment=appointment, actor=everyone[key])
+        assert refusal.value.status == 403, key
+    assert ProvisioningAppointment.objects.get().state == AppointmentState.PROPOSED
+
+
+@pytest.mark.django_db
+def test_dates_in_the_past_or_ending_before_they_start_are_refused(at_survey, cast):
+    past = timezone.now() - dt.timedelta(hours=1)
+    for kwargs, code in (
+        ({"starts_at": past}, "date_in_past"),
+        ({"starts_at": soon(), "ends_at": soon(hour=9)}, "invalid"),
+        ({"starts_at": None}, "date_required"),
+    ):
+        with pytest.raises(RuleViolation) as refusal:
+            prov.appointment_propose(
+                enrollment=at_survey, actor=cast.staff, purpose="survey", **kwargs
+            )
+        assert (refusal.value.status, refusal.value.code) == (422, code)
+    assert not ProvisioningAppointment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_each_purpose_is_proposed_at_its_own_steps(at_survey, cast):
+    with pytest.raises(RuleViolation) as refusal:  # no holders before ⑥
+        propose(at_survey, cast, "vein_registration", vein_method="remote")
+    assert refusal.value.field == "holder_id"
+    for purpose in ("construction", "router"):  # planned ahead during ③, for ④–⑦ in one month
+        propose(at_survey, cast, purpose)
+    assert at_survey.appointments.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_vein_registration_appointment_names_the_person_and_records_the_registration(site, cast):
+    case = walk_to(new_case(site, cast), State.TERMINAL_SETUP, cast)
+    holder = prov.account_holder_add(enrollment=case, actor=cast.psa, person_id=cast.delegate.pk)
+    with pytest.raises(RuleViolation) as refusal:
+        propose(case, cast, "vein_registration", holder=holder)  # Shinjuku or remote?
+    assert refusal.value.field == "vein_method"
+    appointment = propose(case, cast, "vein_registration", holder=holder, vein_method="shinjuku")
+    assert "新宿" in appointment.place
+    prov.appointment_confirm(appointment=appointment, actor=cast.psa)
+    with pytest.raises(RuleViolation) as refusal:  # not before it begins
+        prov.appointment_mark_done(appointment=appointment, actor=cast.staff)
+    assert refusal.value.code == "appointment_not_begun"
+    ProvisioningAppointment.objects.filter(pk=appointment.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    done = prov.appointment_mark_done(appointment=appointment, actor=cast.staff)
+    assert done.state == AppointmentState.DONE
+    holder.refresh_from_db()
+    assert holder.vein_registered_on == timezone.localdate()
+    assert holder.vein_method == "shinjuku"
+
+
+@pytest.mark.django_db
+def test_the_provider_cancels_and_the_psa_hears_of_it(at_survey, cast):
+    appointment = propose(at_survey, cast)
+    cancelled = prov.appointment_cancel(appointment=appointment, actor=cast.staff, reason="雨天")
+    assert cancelled.state == AppointmentState.CANCELLED
+    assert OutboxMessage.objects.get(kind="appointment.cancel").recipients == [cast.psa.email]
+    with pytest.raises(RuleViolation):
+        prov.appointment_confirm(appointment=cancelled, actor=cast.psa)
+
+
+@pytest.mark.django_db
+def test_icalendar_per_appointment_and_per_case(client, at_survey, cast):
+    survey = propose(at_survey, cast, ends_at=soon(hour=12))
+    prov.appointment_confirm(appointment=survey, actor=cast.psa)
+    construction = propose(at_survey, cast, "construction")
+    client.force_login(cast.psa)
+    one = client.get(f"/appointments/{survey.pk}/calendar.ics")
+    assert one.status_code == 200 and one["Content-Type"].startswith("text/calendar")
+    [event] = Calendar.from_ical(one.content).walk("VEVENT")
+    assert event["STATUS"] == "CONFIRMED"
+    assert event.decoded("DTSTART") == survey.starts_at
+    assert event.decoded("DTEND") == survey.ends_at
+    assert at_survey.number in str(event["SUMMARY"]) and "現場調査" in str(event["SUMMARY"])
+    whole = client.get(f"/enrollments/{at_survey.pk}/appointments.ics")
+    events = Calendar.from_ical(whole.content).walk("VEVENT")
+    assert {str(e["UID"]) for e in events} == {
+        f"dsg-appointment-{survey.pk}@127.0.0.1:8000",
+        f"dsg-appointment-{construction.pk}@127.0.0.1:8000",
+    }
+    assert {str(e["STATUS"]) for e in events} == {"CONFIRMED", "TENTATIVE"}
