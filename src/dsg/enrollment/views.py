@@ -36,6 +36,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["site_rows"] = _site_rows(user)
     else:
         context["sections"] = _step_sections(user)
+    if permissions.is_provider(user):  # provisioning's own part: tasks by date, month warnings
+        from dsg.provisioning.views import provider_dashboard_context
+
+        context.update(provider_dashboard_context(request))
     return render(request, "enrollment/dashboard.html", context)
 
 
