@@ -1,5 +1,115 @@
+"""Notices the office issues (現地確認結果通知書, 加入完了通知書): rendered, signed, verifiable."""
+
 from __future__ import annotations
 
-from ninja import Router
+import datetime as dt
+from typing import Any
 
-router = Router()
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+
+from dsg.core.errors import RuleViolation
+from dsg.core.schemas import ERRORS, READ_ERRORS
+from dsg.core.wareki import wareki
+from dsg.enrollment.selectors import enrollment_get_for
+
+from . import selectors
+from .verify import notice_verify
+from .views import VERIFY_MAX_BYTES
+
+router = Router(tags=["notices"])
+
+
+class NoticeOut(Schema):
+    id: int
+    enrollment_id: int
+    kind: str
+    kind_label: str
+    number: str
+    issued_at: dt.datetime
+    issued_on_wareki: str
+    sha256: str
+    pdf_url: str
+
+    @staticmethod
+    def resolve_kind_label(obj: Any) -> str:
+        return str(obj.get_kind_display())
+
+    @staticmethod
+    def resolve_issued_on_wareki(obj: Any) -> str:
+        return wareki(timezone.localtime(obj.issued_at).date())
+
+    @staticmethod
+    def resolve_sha256(obj: Any) -> str:
+        return str(obj.document.sha256)
+
+    @staticmethod
+    def resolve_pdf_url(obj: Any) -> str:
+        return f"/api/v1/notices/{obj.pk}/pdf"
+
+
+class NoticeDetailOut(NoticeOut):
+    snapshot: dict[str, Any]
+
+
+class VerifyOut(Schema):
+    ok: bool
+    sha256: str
+    signed: bool
+    intact: bool
+    valid: bool
+    trusted: bool
+    whole_file: bool
+    signer: str
+    signed_at: str
+    number: str
+    record_checked: bool
+    record_found: bool
+    hash_matches: bool
+    problems: list[str]
+
+
+@router.get("/enrollments/{enrollment_id}/notices", response={200: list[NoticeOut], **READ_ERRORS})
+def notice_list(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
+    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    return list(selectors.notices_of_case_for(user=request.user, enrollment=enrollment))
+
+
+@router.get("/notices/{notice_id}", response={200: NoticeDetailOut, **READ_ERRORS})
+def notice_detail(request: HttpRequest, notice_id: int):  # type: ignore[no-untyped-def]
+    return selectors.notice_get_for(user=request.user, pk=notice_id)
+
+
+@router.get(
+    "/notices/{notice_id}/pdf",
+    response={200: None, **READ_ERRORS},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The signed PDF",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def notice_pdf(request: HttpRequest, notice_id: int):  # type: ignore[no-untyped-def]
+    from dsg.documents.services import document_read
+
+    notice = selectors.notice_get_for(user=request.user, pk=notice_id)
+    response = HttpResponse(
+        document_read(actor=request.user, document=notice.document),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{notice.document.filename}"'
+    return response
+
+
+@router.post("/notices/verify", response={200: VerifyOut, **ERRORS})
+def notice_verify_upload(request: HttpRequest, file: File[UploadedFile]):  # type: ignore[no-untyped-def]
+    """Check an uploaded notice PDF: the office's signature over the whole file and the record."""
+    if file.size is not None and file.size > VERIFY_MAX_BYTES:
+        raise RuleViolation(_("The file is too large."), code="too_large", status=422, field="file")
+    return notice_verify(file.read()).as_dict()

@@ -1,0 +1,20 @@
+"""The case page's notices panel asks here, so the case view needs no change for it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from dsg.notices.selectors import notices_of_case_for
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def case_notices(context: dict[str, Any], enrollment: Any) -> list[Any]:
+    """The notices of ``enrollment`` the requesting user may see (one query)."""
+    request = context.get("request")
+    if request is None or enrollment is None:
+        return []
+    return list(notices_of_case_for(user=request.user, enrollment=enrollment))

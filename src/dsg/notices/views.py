@@ -1,0 +1,71 @@
+"""Pages: a case's notices, a notice's signed PDF, the signing certificate, verifying a file."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from dsg.enrollment.selectors import enrollment_get_for
+
+from . import selectors
+from .keys import certificate_pem
+from .verify import notice_verify
+
+VERIFY_MAX_BYTES = 20 * 1024 * 1024
+
+
+@login_required
+@require_GET
+def notice_list(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    notices = selectors.notices_of_case_for(user=request.user, enrollment=enrollment)
+    return render(
+        request, "notices/list.html", {"enrollment": enrollment, "notices": list(notices)}
+    )
+
+
+@login_required
+@require_GET
+def notice_pdf(request: HttpRequest, notice_id: int) -> HttpResponse:
+    """The signed PDF, read through the documents service so that the read is in the ledger."""
+    from dsg.documents.services import document_read
+
+    notice = selectors.notice_get_for(user=request.user, pk=notice_id)
+    data = document_read(actor=request.user, document=notice.document)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{notice.document.filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def certificate(request: HttpRequest) -> HttpResponse:
+    """The office's public notice certificate, to verify notices offline (also in each PDF)."""
+    response = HttpResponse(certificate_pem(), content_type="application/x-pem-file")
+    response["Content-Disposition"] = 'attachment; filename="dsg-notice-signing.pem"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    """Upload a notice PDF; the page shows whether it is genuine and unchanged."""
+    result, error = None, ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            error = _("Choose a PDF file.")
+        elif upload.size > VERIFY_MAX_BYTES:
+            error = _("The file is too large.")
+        else:
+            result = notice_verify(upload.read())
+    return render(
+        request,
+        "notices/verify.html",
+        {"result": result, "error": error},
+        status=422 if error else 200,
+    )
