@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django import forms
+
+from dsg.enrollment.models import STEP_NAMES
+
+from .planner import MAX_DURATION, MIN_DURATION, STEPS
+
+
+class StepDurationsForm(forms.Form):
+    """One field per step: its business days (1–120)."""
+
+    def __init__(self, *args: object, initial_days: dict[int, int], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for step in STEPS:
+            self.fields[f"step_{step}"] = forms.IntegerField(
+                label=STEP_NAMES[step],
+                min_value=MIN_DURATION,
+                max_value=MAX_DURATION,
+                initial=initial_days[step],
+            )
+
+    def durations(self) -> dict[int, int]:
+        return {step: self.cleaned_data[f"step_{step}"] for step in STEPS}
