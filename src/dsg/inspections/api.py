@@ -1,5 +1,412 @@
+"""API of ② and ⑦: the same services as the pages, with the same rules and refusals."""
+
 from __future__ import annotations
 
-from ninja import Router
+import base64
+import binascii
+import datetime as dt
 
-router = Router()
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from dsg.core.errors import RuleViolation
+from dsg.core.schemas import ERRORS, READ_ERRORS
+from dsg.enrollment.selectors import enrollment_get_for
+
+from . import selectors, services
+
+router = Router(tags=["inspections"])
+
+
+class SlotOut(Schema):
+    id: int
+    starts_at: dt.datetime
+    hours: int
+    chosen: bool
+
+
+class DeficiencyOut(Schema):
+    id: int
+    item: str
+    due_on: dt.date
+    closed: bool
+    overdue: bool
+    reports: int
+
+    @staticmethod
+    def resolve_item(obj) -> str:  # type: ignore[no-untyped-def]
+        return obj.finding.item.code
+
+    @staticmethod
+    def resolve_closed(obj) -> bool:  # type: ignore[no-untyped-def]
+        return obj.resolved_at is not None
+
+    @staticmethod
+    def resolve_overdue(obj) -> bool:  # type: ignore[no-untyped-def]
+        return obj.is_overdue()
+
+    @staticmethod
+    def resolve_reports(obj) -> int:  # type: ignore[no-untyped-def]
+        return len(obj.reports.all())
+
+
+class InspectionOut(Schema):
+    id: int
+    enrollment_id: int
+    step: int
+    round: int
+    status: str
+    outcome: str
+    checklist_version_id: int | None
+    scheduled_at: dt.datetime | None
+    slot_request: str
+    entry_notes: str
+    performed_on: dt.date | None
+    audit_document_id: int | None
+    decision: str
+
+
+class InspectionDetailOut(InspectionOut):
+    slots: list[SlotOut]
+    deficiencies: list[DeficiencyOut]
+
+    @staticmethod
+    def resolve_slots(obj) -> list:  # type: ignore[no-untyped-def]
+        return [s for s in obj.slots.all() if not s.withdrawn]
+
+    @staticmethod
+    def resolve_deficiencies(obj) -> list:  # type: ignore[no-untyped-def]
+        return list(obj.deficiencies.all())
+
+
+class FindingOut(Schema):
+    id: int
+    code: str
+    theme: str
+    text: str
+    result: str
+    note: str
+    due_on: dt.date | None
+    open_at_inspection: bool
+    photo_id: int | None
+
+    @staticmethod
+    def resolve_code(obj) -> str:  # type: ignore[no-untyped-def]
+        return obj.item.code
+
+    @staticmethod
+    def resolve_theme(obj) -> str:  # type: ignore[no-untyped-def]
+        return obj.item.theme
+
+    @staticmethod
+    def resolve_text(obj) -> str:  # type: ignore[no-untyped-def]
+        return obj.item.text
+
+
+class SlotsIn(Schema):
+    starts: list[dt.datetime] = Field(..., min_length=1, max_length=10)
+    hours: int = Field(3, ge=1, le=12)
+
+
+class PickIn(Schema):
+    slot_id: int
+    entry_notes: str = Field("", max_length=4000)
+
+
+class OtherDatesIn(Schema):
+    message: str = Field(..., max_length=4000)
+
+
+class FindingIn(Schema):
+    finding_id: int
+    result: str = Field(..., max_length=20)
+    note: str = Field("", max_length=4000)
+    due_on: dt.date | None = None
+    photo_name: str = Field("", max_length=200)
+    photo_base64: str = ""
+
+
+class FindingsIn(Schema):
+    findings: list[FindingIn] = Field(..., max_length=500)
+
+
+class FinishIn(Schema):
+    performed_on: dt.date
+
+
+class DecideIn(Schema):
+    decision: str = Field(..., max_length=20)
+
+
+class ReportIn(Schema):
+    text: str = Field(..., max_length=4000)
+    evidence_name: str = Field("", max_length=200)
+    evidence_base64: str = ""
+
+
+class ReportOut(Schema):
+    id: int
+    deficiency_id: int
+    text: str
+    evidence_id: int | None
+    reported_at: dt.datetime
+
+
+class DeemIn(Schema):
+    comment: str = Field(..., max_length=4000)
+    audit_document_id: int | None = None
+
+
+class TemplateIn(Schema):
+    name: str = Field(..., max_length=200)
+
+
+class TemplatePatch(Schema):
+    name: str | None = Field(None, max_length=200)
+    is_default: bool = False
+
+
+class ItemIn(Schema):
+    code: str = Field(..., max_length=20)
+    theme: str = Field(..., max_length=50)
+    order: int = Field(0, ge=0)
+    text: str = Field(..., max_length=4000)
+    guidance: str = Field("", max_length=4000)
+    evidence: str = Field("", max_length=300)
+    standard_clause: str = Field("", max_length=100)
+    nist_tags: str = Field("", max_length=100)
+    final_recheck: bool = False
+
+
+class ItemOut(ItemIn):
+    id: int
+
+
+class VersionOut(Schema):
+    id: int
+    number: int
+    published_at: dt.datetime | None
+    frozen: bool
+    items: list[ItemOut]
+
+    @staticmethod
+    def resolve_items(obj) -> list:  # type: ignore[no-untyped-def]
+        return list(obj.items.all())
+
+
+class TemplateOut(Schema):
+    id: int
+    name: str
+    is_sample: bool
+    is_default: bool
+
+
+class TemplateDetailOut(TemplateOut):
+    versions: list[VersionOut]
+
+    @staticmethod
+    def resolve_versions(obj) -> list:  # type: ignore[no-untyped-def]
+        return list(obj.versions.prefetch_related("items"))
+
+
+def _decode(raw: str, field: str) -> bytes:
+    try:
+        return base64.b64decode(raw, validate=True) if raw else b""
+    except (binascii.Error, ValueError) as error:
+        raise RuleViolation("Invalid base64.", code="invalid", status=422, field=field) from error
+
+
+def _detail(request: HttpRequest, inspection_id: int):  # type: ignore[no-untyped-def]
+    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+    rounds = selectors.inspections_of(user=request.user, enrollment=inspection.enrollment)
+    return next(r for r in rounds if r.pk == inspection.pk)
+
+
+# Inspections ---------------------------------------------------------------------------
+@router.get(
+    "/enrollments/{enrollment_id}/inspections",
+    response={200: list[InspectionOut], **READ_ERRORS},
+)
+def inspection_list(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
+    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    return selectors.inspections_of(user=request.user, enrollment=enrollment)
+
+
+@router.post(
+    "/enrollments/{enrollment_id}/inspections",
+    response={201: InspectionOut, **ERRORS},
+)
+def inspection_open(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
+    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    return Status(201, services.inspection_open(enrollment=enrollment, actor=request.user))
+
+
+@router.post(
+    "/enrollments/{enrollment_id}/deem-by-audit",
+    response={200: InspectionOut, **ERRORS},
+)
+def inspection_deem_by_audit(  # type: ignore[no-untyped-def]
+    request: HttpRequest, enrollment_id: int, payload: DeemIn
+):
+    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    return services.inspection_deem_by_audit(
+        enrollment=enrollment,
+        actor=request.user,
+        comment=payload.comment,
+        document_id=payload.audit_document_id,
+    )
+
+
+@router.get("/inspections/{inspection_id}", response={200: InspectionDetailOut, **READ_ERRORS})
+def inspection_get(request: HttpRequest, inspection_id: int):  # type: ignore[no-untyped-def]
+    return _detail(request, inspection_id)
+
+
+@router.get(
+    "/inspections/{inspection_id}/findings", response={200: list[FindingOut], **READ_ERRORS}
+)
+def finding_list(request: HttpRequest, inspection_id: int):  # type: ignore[no-untyped-def]
+    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+    return selectors.findings_of(inspection)
+
+
+@router.post("/inspections/{inspection_id}/findings", response={200: list[FindingOut], **ERRORS})
+def finding_record(  # type: ignore[no-untyped-def]
+    request: HttpRequest, inspection_id: int, payload: FindingsIn
+):
+    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+    entries = [
+        services.FindingInput(
+            finding_id=f.finding_id,
+            result=f.result,
+            note=f.note,
+            due_on=f.due_on,
+            photo_name=f.photo_name,
+            photo_data=_decode(f.photo_base64, "photo_base64"),
+        )
+        for f in payload.findings
+    ]
+    return services.inspection_record(inspection=inspection, actor=request.user, entries=entries)
+
+
+@router.post("/inspections/{inspection_id}/slots", response={200: list[SlotOut], **ERRORS})
+def slots_propose(  # type: ignore[no-untyped-def]
+    request: HttpRequest, inspection_id: int, payload: SlotsIn
+):
+    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+    return services.inspection_propose_slots(
+        inspection=inspection, actor=request.user, starts=payload.starts, hours=payload.hours
+    )
+
+
+@router.post("/inspections/{inspection_id}/pick", response={200: InspectionOut, **ERRORS})
+def slot_pick(request: HttpRequest, inspection_id: int, payload: PickIn):  # type: ignore[no-untyped-def]
+    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+    return services.inspection_pick_slot(
+        inspection=inspection,
+        actor=request.user,
+        slot_id=payload.slot_id,
+        entry_notes=payload.entry_notes,
+    )
+
+
+@router.post("/inspections/{inspection_id}/other-dates", response={200: InspectionOut, **ERRORS})
+def other_dates(  # type: ignore[no-untyped-def]
+    request: HttpRequest, inspection_id: int, payload: OtherDatesIn
+):
+    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+    return services.inspection_ask_other_slots(
+        inspection=inspection, actor=request.user, message=payload.message
+    )
+
+
+@router.post("/inspections/{inspection_id}/finish", response={200: InspectionOut, **ERRORS})
+def finish(request: HttpRequest, inspection_id: int, payload: FinishIn):  # type: ignore[no-untyped-def]
+    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+    return services.inspection_finish(
+        inspection=inspection, actor=request.user, performed_on=payload.performed_on
+    )
+
+
+@router.post("/inspections/{inspection_id}/decide", response={200: InspectionOut, **ERRORS})
+def decide(request: HttpRequest, inspection_id: int, payload: DecideIn):  # type: ignore[no-untyped-def]
+    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+    return services.remediation_decide(
+        inspection=inspection, actor=request.user, decision=payload.decision
+    )
+
+
+@router.post("/deficiencies/{deficiency_id}/reports", response={201: ReportOut, **ERRORS})
+def deficiency_report(  # type: ignore[no-untyped-def]
+    request: HttpRequest, deficiency_id: int, payload: ReportIn
+):
+    deficiency = selectors.deficiency_get_for(user=request.user, pk=deficiency_id)
+    report = services.remediation_report_file(
+        deficiency=deficiency,
+        actor=request.user,
+        text=payload.text,
+        evidence_name=payload.evidence_name,
+        evidence_data=_decode(payload.evidence_base64, "evidence_base64"),
+    )
+    return Status(201, report)
+
+
+# Checklists (office) -----------------------------------------------------------------------
+@router.get("/checklists", response={200: list[TemplateOut], **READ_ERRORS})
+def template_list(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return list(selectors.checklist_template_list_for(user=request.user))
+
+
+@router.post("/checklists", response={201: TemplateOut, **ERRORS})
+def template_create(request: HttpRequest, payload: TemplateIn):  # type: ignore[no-untyped-def]
+    return Status(201, services.checklist_template_create(actor=request.user, name=payload.name))
+
+
+@router.get("/checklists/{template_id}", response={200: TemplateDetailOut, **READ_ERRORS})
+def template_get(request: HttpRequest, template_id: int):  # type: ignore[no-untyped-def]
+    return selectors.checklist_template_get_for(user=request.user, pk=template_id)
+
+
+@router.patch("/checklists/{template_id}", response={200: TemplateOut, **ERRORS})
+def template_update(  # type: ignore[no-untyped-def]
+    request: HttpRequest, template_id: int, payload: TemplatePatch
+):
+    template = selectors.checklist_template_get_for(user=request.user, pk=template_id)
+    return services.checklist_template_update(
+        actor=request.user, template=template, name=payload.name, is_default=payload.is_default
+    )
+
+
+@router.post("/checklists/{template_id}/items", response={200: ItemOut, **ERRORS})
+def item_save(  # type: ignore[no-untyped-def]
+    request: HttpRequest, template_id: int, payload: ItemIn
+):
+    """Add an item, or replace the item with the same ID, in the editable version."""
+    template = selectors.checklist_template_get_for(user=request.user, pk=template_id)
+    latest = template.latest_version()
+    exists = latest is not None and latest.items.filter(code=payload.code).exists()
+    return services.checklist_item_save(
+        actor=request.user,
+        template=template,
+        data=payload.dict(),
+        code=payload.code if exists else None,
+    )
+
+
+class ItemCodeIn(Schema):
+    code: str = Field(..., max_length=20)
+
+
+@router.post("/checklists/{template_id}/items/delete", response={204: None, **ERRORS})
+def item_delete(  # type: ignore[no-untyped-def]
+    request: HttpRequest, template_id: int, payload: ItemCodeIn
+):
+    template = selectors.checklist_template_get_for(user=request.user, pk=template_id)
+    services.checklist_item_delete(actor=request.user, template=template, code=payload.code)
+    return Status(204, None)
+
+
+@router.post("/checklists/{template_id}/publish", response={200: VersionOut, **ERRORS})
+def publish(request: HttpRequest, template_id: int):  # type: ignore[no-untyped-def]
+    template = selectors.checklist_template_get_for(user=request.user, pk=template_id)
+    return services.checklist_version_publish(actor=request.user, template=template)

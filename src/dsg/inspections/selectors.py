@@ -1,0 +1,120 @@
+"""Reads of inspections through the visibility of their case; a miss is a 404.
+
+The provider never reads inspections, findings, deficiencies or their photos, at any step; in a
+company, the PSA and the delegate read their own (the 利用者 role does not).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from dsg.core.errors import NotVisible
+from dsg.enrollment.models import Enrollment
+from dsg.enrollment.selectors import enrollment_list_for
+from dsg.orgs import permissions
+from dsg.orgs.models import User
+
+from .models import (
+    ChecklistTemplate,
+    Deficiency,
+    Finding,
+    Inspection,
+    RemediationReport,
+)
+
+
+def _may_view(user: User) -> bool:
+    return user.is_authenticated and user.role in permissions.ACTION_ROLES["inspection.view"]
+
+
+def inspection_list_for(*, user: User) -> QuerySet[Inspection]:
+    if not _may_view(user) or permissions.is_provider(user):
+        return Inspection.objects.none()
+    return Inspection.objects.filter(
+        enrollment__in=enrollment_list_for(user=user).values("pk")
+    ).select_related(
+        "enrollment__site__company", "checklist_version__template", "inspector", "audit_document"
+    )
+
+
+def inspection_get_for(*, user: User, pk: int) -> Inspection:
+    inspection = inspection_list_for(user=user).filter(pk=pk).first()
+    if inspection is None:
+        raise NotVisible()
+    return inspection
+
+
+def inspections_of(*, user: User, enrollment: Enrollment) -> list[Inspection]:
+    """Every round of ② and ⑦ of a case, with their deficiencies and reports (fixed queries)."""
+    return list(
+        inspection_list_for(user=user)
+        .filter(enrollment=enrollment)
+        .annotate(
+            recorded=Count("findings", filter=~Q(findings__result="")),
+            total=Count("findings"),
+        )
+        .prefetch_related(
+            Prefetch(
+                "deficiencies",
+                queryset=Deficiency.objects.select_related("finding__item").prefetch_related(
+                    Prefetch(
+                        "reports",
+                        queryset=RemediationReport.objects.select_related(
+                            "reported_by", "evidence"
+                        ),
+                    )
+                ),
+            ),
+            "slots",
+        )
+    )
+
+
+def findings_of(inspection: Inspection) -> list[Finding]:
+    return list(inspection.findings.select_related("item", "photo", "recorded_by"))
+
+
+def deficiency_get_for(*, user: User, pk: int) -> Deficiency:
+    deficiency = (
+        Deficiency.objects.filter(inspection__in=inspection_list_for(user=user).values("pk"))
+        .select_related("inspection__enrollment__site__company", "finding__item")
+        .filter(pk=pk)
+        .first()
+    )
+    if deficiency is None:
+        raise NotVisible()
+    return deficiency
+
+
+def overdue_deficiencies_for(*, user: User) -> QuerySet[Deficiency]:
+    """Open deficiencies past their due date with no report: flagged to both sides."""
+    return (
+        Deficiency.objects.filter(
+            inspection__in=inspection_list_for(user=user).values("pk"),
+            resolved_at__isnull=True,
+            due_on__lt=timezone.localdate(),
+            reports__isnull=True,
+        )
+        .select_related("inspection__enrollment__site__company", "finding__item")
+        .order_by("due_on", "pk")
+    )
+
+
+def checklist_template_list_for(*, user: User) -> QuerySet[ChecklistTemplate]:
+    if not permissions.may(user, "checklist.view"):
+        return ChecklistTemplate.objects.none()
+    return ChecklistTemplate.objects.all()
+
+
+def checklist_template_get_for(*, user: User, pk: int) -> ChecklistTemplate:
+    template = checklist_template_list_for(user=user).filter(pk=pk).first()
+    if template is None:
+        raise NotVisible()
+    return template
+
+
+def may(user: User, action: str, obj: Any = None) -> bool:
+    return permissions.may(user, action, obj)

@@ -1,0 +1,418 @@
+"""Pages of ② and ⑦. Each POST validates its input, calls one service and goes back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from itertools import groupby
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from dsg.core.errors import NotVisible, RuleViolation
+from dsg.core.views import run_action
+from dsg.enrollment.selectors import enrollment_get_for
+from dsg.orgs import permissions
+
+from . import selectors, services
+from .calendar import appointment_ics
+from .models import Decision, InspectionStatus, Result
+
+PHOTO_MAX = 10 * 1024 * 1024
+
+
+def _back(inspection_id: int) -> str:
+    return reverse("inspection_detail", args=[inspection_id])
+
+
+def _required(request: HttpRequest, action: str, obj: Any) -> None:
+    if not permissions.may(request.user, action, obj):
+        raise RuleViolation(_("Your role is not allowed to do this."), code="forbidden", status=403)
+
+
+@login_required
+@require_GET
+def inspection_list(request: HttpRequest) -> HttpResponse:
+    """Open rounds and overdue deficiencies: what each side has to look at."""
+    inspections = (
+        selectors.inspection_list_for(user=request.user)
+        .exclude(status=InspectionStatus.FINISHED)
+        .order_by("scheduled_at", "pk")[:100]
+    )
+    overdue = selectors.overdue_deficiencies_for(user=request.user)[:100]
+    return render(
+        request,
+        "inspections/inspection_list.html",
+        {"inspections": inspections, "overdue": overdue},
+    )
+
+
+@login_required
+@require_GET
+def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    user = request.user
+    inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
+    enrollment = inspection.enrollment
+    findings = selectors.findings_of(inspection)
+    rounds = selectors.inspections_of(user=user, enrollment=enrollment)
+    this = next(r for r in rounds if r.pk == inspection.pk)
+    latest = max((r for r in rounds if r.step == inspection.step), key=lambda r: r.round)
+    may = {
+        name.replace(".", "_"): permissions.may(user, name, enrollment)
+        for name in (
+            "inspection.schedule",
+            "inspection.pick_slot",
+            "inspection.record",
+            "remediation.report",
+            "remediation.decide",
+        )
+    }
+    return render(
+        request,
+        "inspections/inspection_detail.html",
+        {
+            "inspection": this,
+            "enrollment": enrollment,
+            "findings": findings,
+            "slots": [s for s in this.slots.all() if not s.withdrawn],
+            "deficiencies": list(this.deficiencies.all()),
+            "may": may,
+            "is_open": not inspection.is_finished,
+            "can_report": may["remediation_report"]
+            and enrollment.state in services.REMEDIATION_STATES
+            and latest.pk == inspection.pk,
+            "can_decide": may["remediation_decide"]
+            and enrollment.state in services.REPORTED_STATES
+            and latest.pk == inspection.pk
+            and not inspection.decision,
+            "decisions": Decision.choices,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def inspection_checklist(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    """The checklist sent to the company in advance: a printable page."""
+    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+    findings = selectors.findings_of(inspection)
+    return render(
+        request,
+        "inspections/checklist_print.html",
+        {"inspection": inspection, "themes": _by_theme(findings)},
+    )
+
+
+def _by_theme(findings: list[Any]) -> list[tuple[str, list[Any]]]:
+    order: dict[str, int] = {}
+    for finding in findings:
+        order.setdefault(finding.item.theme, len(order))
+    ordered = sorted(findings, key=lambda f: (order[f.item.theme], f.order))
+    return [(theme, list(group)) for theme, group in groupby(ordered, key=lambda f: f.item.theme)]
+
+
+@login_required
+@require_GET
+def appointment_calendar(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+    chosen = next((s for s in inspection.slots.all() if s.chosen), None)
+    if chosen is None:
+        raise NotVisible()
+    response = HttpResponse(
+        appointment_ics(inspection, chosen), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="inspection-{inspection.pk}.ics"'
+    return response
+
+
+@login_required
+def inspection_record(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    """The tablet page: one theme per section, each saved on its own; no JavaScript needed."""
+    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+    can_record = permissions.may(request.user, "inspection.record", inspection.enrollment)
+    if request.method == "POST":
+        _required(request, "inspection.record", inspection.enrollment)
+        theme = request.POST.get("theme", "")
+        back = reverse("inspection_record", args=[inspection.pk]) + (
+            f"#theme-{theme}" if theme else ""
+        )
+        entries = _entries(request)
+        return run_action(
+            request,
+            lambda: services.inspection_record(
+                inspection=inspection, actor=request.user, entries=entries
+            ),
+            success=_("Saved."),
+            back=back,
+        )
+    findings = selectors.findings_of(inspection)
+    return render(
+        request,
+        "inspections/record.html",
+        {
+            "inspection": inspection,
+            "themes": _by_theme(findings),
+            "can_record": can_record and not inspection.is_finished,
+            "results": Result.choices,
+            "recorded": sum(1 for f in findings if f.result),
+            "total": len(findings),
+            "today": timezone.localdate(),
+            "default_due": timezone.localdate() + dt.timedelta(days=services.DEFAULT_DUE_DAYS),
+        },
+    )
+
+
+def _entries(request: HttpRequest) -> list[services.FindingInput]:
+    """The items of the posted section that have a result chosen."""
+    entries = []
+    for raw in request.POST.getlist("finding"):
+        if not raw.isdigit():
+            continue
+        result = request.POST.get(f"result-{raw}", "")
+        if not result:
+            continue
+        photo = request.FILES.get(f"photo-{raw}")
+        data = photo.read(PHOTO_MAX + 1) if photo else b""
+        if len(data) > PHOTO_MAX:
+            raise RuleViolation(
+                _("The photo is too large (at most 10 MB)."), code="too_large", status=422
+            )
+        entries.append(
+            services.FindingInput(
+                finding_id=int(raw),
+                result=result,
+                note=request.POST.get(f"note-{raw}", ""),
+                due_on=parse_date(request.POST.get(f"due-{raw}", "") or "") or None,
+                photo_name=photo.name if photo else "",
+                photo_data=data,
+            )
+        )
+    return entries
+
+
+def _refused(request: HttpRequest, message: Any, back: str) -> HttpResponse:
+    messages.error(request, str(message))
+    return HttpResponseRedirect(back, status=303)
+
+
+def _post_inspection(request: HttpRequest, inspection_id: int) -> Any:
+    return selectors.inspection_get_for(user=request.user, pk=inspection_id)
+
+
+@login_required
+@require_POST
+def inspection_open(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    _required(request, "inspection.schedule", enrollment)
+    try:
+        inspection = services.inspection_open(enrollment=enrollment, actor=request.user)
+    except RuleViolation as refusal:
+        if refusal.status in (403, 404):
+            raise
+        return _refused(
+            request, refusal.message, reverse("enrollment_detail", args=[enrollment.pk])
+        )
+    return HttpResponseRedirect(_back(inspection.pk), status=303)
+
+
+@login_required
+@require_POST
+def propose_slots(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    inspection = _post_inspection(request, inspection_id)
+    _required(request, "inspection.schedule", inspection.enrollment)
+    starts = []
+    for raw in request.POST.getlist("starts_at"):
+        value = parse_datetime(raw) if raw else None
+        if value is not None:
+            starts.append(timezone.make_aware(value) if timezone.is_naive(value) else value)
+    hours = request.POST.get("hours", "3")
+    return run_action(
+        request,
+        lambda: services.inspection_propose_slots(
+            inspection=inspection,
+            actor=request.user,
+            starts=starts,
+            hours=int(hours) if hours.isdigit() else 0,
+        ),
+        success=_("The dates were sent to the company."),
+        back=_back(inspection.pk),
+    )
+
+
+@login_required
+@require_POST
+def pick_slot(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    inspection = _post_inspection(request, inspection_id)
+    _required(request, "inspection.pick_slot", inspection.enrollment)
+    raw = request.POST.get("slot_id", "")
+    return run_action(
+        request,
+        lambda: services.inspection_pick_slot(
+            inspection=inspection,
+            actor=request.user,
+            slot_id=int(raw) if raw.isdigit() else 0,
+            entry_notes=request.POST.get("entry_notes", ""),
+        ),
+        success=_("The date was chosen."),
+        back=_back(inspection.pk),
+    )
+
+
+@login_required
+@require_POST
+def ask_other_slots(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    inspection = _post_inspection(request, inspection_id)
+    _required(request, "inspection.pick_slot", inspection.enrollment)
+    return run_action(
+        request,
+        lambda: services.inspection_ask_other_slots(
+            inspection=inspection, actor=request.user, message=request.POST.get("message", "")
+        ),
+        success=_("Your request was sent to the office."),
+        back=_back(inspection.pk),
+    )
+
+
+@login_required
+@require_POST
+def finish(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    inspection = _post_inspection(request, inspection_id)
+    _required(request, "inspection.record", inspection.enrollment)
+    performed_on = parse_date(request.POST.get("performed_on", "") or "")
+    if performed_on is None or performed_on > timezone.localdate():
+        return _refused(
+            request, _("Please enter the date on which this was done."), _back(inspection.pk)
+        )
+    return run_action(
+        request,
+        lambda: services.inspection_finish(
+            inspection=inspection, actor=request.user, performed_on=performed_on
+        ),
+        success=_("The inspection was finished."),
+        back=_back(inspection.pk),
+    )
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    inspection = _post_inspection(request, inspection_id)
+    _required(request, "remediation.decide", inspection.enrollment)
+    return run_action(
+        request,
+        lambda: services.remediation_decide(
+            inspection=inspection, actor=request.user, decision=request.POST.get("decision", "")
+        ),
+        success=_("The decision was recorded."),
+        back=_back(inspection.pk),
+    )
+
+
+@login_required
+@require_POST
+def report_deficiency(request: HttpRequest, deficiency_id: int) -> HttpResponse:
+    deficiency = selectors.deficiency_get_for(user=request.user, pk=deficiency_id)
+    _required(request, "remediation.report", deficiency.inspection.enrollment)
+    upload = request.FILES.get("evidence")
+    data = upload.read(PHOTO_MAX + 1) if upload else b""
+    return run_action(
+        request,
+        lambda: services.remediation_report_file(
+            deficiency=deficiency,
+            actor=request.user,
+            text=request.POST.get("text", ""),
+            evidence_name=upload.name if upload else "",
+            evidence_data=data,
+        ),
+        success=_("The remediation report was filed."),
+        back=_back(deficiency.inspection_id),
+    )
+
+
+@login_required
+@require_POST
+def deem_by_audit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    _required(request, "inspection.deem_by_audit", enrollment)
+    raw = request.POST.get("document_id", "")
+    return run_action(
+        request,
+        lambda: services.inspection_deem_by_audit(
+            enrollment=enrollment,
+            actor=request.user,
+            comment=request.POST.get("comment", ""),
+            document_id=int(raw) if raw.isdigit() else None,
+        ),
+        success=_("The inspection was deemed done by the audit result."),
+        back=reverse("enrollment_detail", args=[enrollment.pk]),
+    )
+
+
+# Checklists (office) --------------------------------------------------------------------
+CHECKLIST_ACTIONS = ("create", "rename", "default", "save_item", "delete_item", "publish")
+
+
+@login_required
+def checklists(request: HttpRequest) -> HttpResponse:
+    """The office's checklist templates; ``?template=`` opens one. Office only."""
+    if not permissions.may(request.user, "checklist.view"):
+        raise RuleViolation(_("Your role is not allowed to do this."), code="forbidden", status=403)
+    templates = list(selectors.checklist_template_list_for(user=request.user))
+    raw = request.GET.get("template") or request.POST.get("template") or ""
+    current = (
+        selectors.checklist_template_get_for(user=request.user, pk=int(raw))
+        if raw.isdigit()
+        else None
+    )
+    if request.method == "POST":
+        return _checklist_post(request, current)
+    versions = list(current.versions.prefetch_related("items")) if current else []
+    return render(
+        request,
+        "inspections/checklists.html",
+        {
+            "templates": templates,
+            "current": current,
+            "versions": versions,
+            "draft": versions[0] if versions and versions[0].published_at is None else None,
+            "can_manage": permissions.may(request.user, "checklist.manage"),
+        },
+    )
+
+
+def _checklist_post(request: HttpRequest, template: Any) -> HttpResponse:
+    action, post, user = request.POST.get("action", ""), request.POST, request.user
+    if action not in CHECKLIST_ACTIONS or (template is None and action != "create"):
+        raise NotVisible()
+    back = reverse("checklists") + (f"?template={template.pk}" if template else "")
+    item = {
+        key: post.get(key, "")
+        for key in ("code", "theme", "text", "guidance", "evidence", "standard_clause", "nist_tags")
+    }
+    item["order"] = int(post["order"]) if post.get("order", "").isdigit() else 0
+    item["final_recheck"] = post.get("final_recheck") == "on"
+    calls = {
+        "create": lambda: services.checklist_template_create(actor=user, name=post.get("name", "")),
+        "rename": lambda: services.checklist_template_update(
+            actor=user, template=template, name=post.get("name", "")
+        ),
+        "default": lambda: services.checklist_template_update(
+            actor=user, template=template, is_default=True
+        ),
+        "save_item": lambda: services.checklist_item_save(
+            actor=user, template=template, data=item, code=post.get("original_code") or None
+        ),
+        "delete_item": lambda: services.checklist_item_delete(
+            actor=user, template=template, code=post.get("code", "")
+        ),
+        "publish": lambda: services.checklist_version_publish(actor=user, template=template),
+    }
+    return run_action(request, calls[action], success=_("Saved."), back=back)
