@@ -63,6 +63,8 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     # documents (issue #3): the folder (申請書等格納フォルダ); reads are filtered below
     "document.store": frozenset({Role.PSA, Role.REVIEWER, Role.INSPECTOR}),
     "document.read_password": frozenset({Role.REVIEWER, Role.INSPECTOR}),
+    # schedule (スケジュール表)
+    "schedule.change_durations": frozenset({Role.REVIEWER}),
 }
 
 
