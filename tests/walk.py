@@ -138,3 +138,14 @@ def walk_to(enrollment: Enrollment, state: str, cast: Cast) -> Enrollment:
         enrollment = act(enrollment, name, getattr(cast, who), **values)
     assert enrollment.state == state, (enrollment.state, state)
     return enrollment
+    if name == "deem_inspection_by_audit":
+        choose_audit_result(enrollment, cast)
+
+
+def choose_audit_result(enrollment: Enrollment, cast: Cast) -> None:
+    """inspections: the company's audit-result notice, chosen by the office to stand in for ②
+    (the condition of deem_inspection_by_audit)."""
+    from dsg.inspections.services import audit_result_choose
+
+    attach_documents(enrollment, cast.psa, kinds=("audit_result",))
+    audit_result_choose(enrollment=enrollment, actor=cast.reviewer)

@@ -288,6 +288,7 @@ def _actor(everyone, name):
 @pytest.mark.parametrize(("name", "source"), sorted(COMMENT_REQUIRED.items()))
 def test_a_comment_is_required(site, cast, everyone, name, source):
     enrollment = walk_to(new_case(site, cast), source, cast)
+    prepare_for(enrollment, name, cast)  # e.g. the audit result that stands in for ②
     actor = _actor(everyone, name)
     for comment in ("", "  \n\t ", "　"):  # the last is an ideographic space
         data = TransitionInput(
@@ -487,6 +488,7 @@ def test_remediation_accepted_without_reinspection(site, cast, inspection):
 @pytest.mark.django_db
 def test_inspection_deemed_done_by_an_earlier_audit(site, cast):
     enrollment = walk_to(new_case(site, cast), State.INSPECTION, cast)
+    prepare_for(enrollment, "deem_inspection_by_audit", cast)  # the audit result chosen
     reference = "令和6年度 監査結果通知書 装情第123号により現地確認を省略"
     result = act(enrollment, "deem_inspection_by_audit", cast.reviewer, comment=reference)
     assert result.state == State.SURVEY

@@ -230,6 +230,7 @@ class Enrollment(FSMModelMixin, models.Model):
     )
     def pass_inspection(self) -> None: ...
 
+        conditions=[rules.INSPECTION_PASSED],
     @transition(
         field=state,
         source=list(_REMEDIATION_OF),
@@ -242,6 +243,7 @@ class Enrollment(FSMModelMixin, models.Model):
     )
     def require_remediation(self) -> None: ...
 
+        conditions=[rules.INSPECTION_FOUND_DEFICIENCIES],
     @transition(
         field=state,
         source=State.INSPECTION,
@@ -254,6 +256,7 @@ class Enrollment(FSMModelMixin, models.Model):
     @transition(
         field=state,
         source=list(_REPORTED_OF),
+        conditions=[rules.AUDIT_RESULT_CHOSEN],
         target=_next(_REPORTED_OF),
         permission=_allowed("remediation.report"),
         custom={"label": _("Report the remediation"), "payload": {"comment": True}},
@@ -263,6 +266,7 @@ class Enrollment(FSMModelMixin, models.Model):
     @transition(
         field=state,
         source=list(_ACCEPTED_OF),
+        conditions=[rules.EVERY_DEFICIENCY_REPORTED],
         target=_next(_ACCEPTED_OF),
         permission=_allowed("remediation.decide"),
         custom={

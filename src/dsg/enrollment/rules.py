@@ -96,3 +96,59 @@ EVERY_TERMINAL_PASSED = Rule(
     ),
     _every_terminal_passed,
 )
+
+
+# ② 現地確認 and ⑦ 最終現地確認 (the inspections app records them) ----------------------------
+def _inspection_outcome_is(outcome: str) -> Callable[[Enrollment], bool]:
+    def check(enrollment: Enrollment) -> bool:
+        from dsg.inspections.rules import portal_outcome
+
+        return portal_outcome(enrollment) in (None, outcome)
+
+    return check
+
+
+def _every_deficiency_reported(enrollment: Enrollment) -> bool:
+    from dsg.inspections.rules import unreported_deficiencies
+
+    return not unreported_deficiencies(enrollment).exists()
+
+
+def _audit_result_chosen(enrollment: Enrollment) -> bool:
+    from dsg.inspections.rules import audit_result_chosen
+
+    return audit_result_chosen(enrollment)
+
+
+INSPECTION_PASSED = Rule(
+    "inspection_not_passed",
+    _(
+        "The inspection recorded in the portal has not passed: finish it on its page, where the "
+        "findings decide the outcome (any 不適合 requires remediation)."
+    ),
+    _inspection_outcome_is("passed"),
+)
+INSPECTION_FOUND_DEFICIENCIES = Rule(
+    "inspection_without_deficiency",
+    _(
+        "The inspection recorded in the portal found no deficiency (不適合): finish it on its "
+        "page, where the findings decide the outcome."
+    ),
+    _inspection_outcome_is("remediation_required"),
+)
+EVERY_DEFICIENCY_REPORTED = Rule(
+    "deficiency_not_reported",
+    _(
+        "Every open deficiency (不適合) needs a remediation report (改善報告) with its evidence "
+        "before the remediation can be reported."
+    ),
+    _every_deficiency_reported,
+)
+AUDIT_RESULT_CHOSEN = Rule(
+    "audit_result_missing",
+    _(
+        "Choose the company's audit-result notice (監査結果通知書) that stands in for the visit: "
+        "the inspection can be deemed done only on such a document."
+    ),
+    _audit_result_chosen,
+)
