@@ -727,7 +727,7 @@ def remediation_decide(*, inspection: Inspection, actor: User, decision: str) ->
         locked.decision, locked.decided_by, locked.decided_at = decision, actor, now
         locked.save(update_fields=["decision", "decided_by", "decided_at"])
         locked.deficiencies.filter(resolved_at__isnull=True).update(resolved_at=now)
-        accepted = decision == Decision.ACCEPTED
+        accepted, step = decision == Decision.ACCEPTED, enrollment.step
         enrollment_transition(
             enrollment=enrollment,
             name="accept_remediation" if accepted else "require_reinspection",
@@ -740,8 +740,7 @@ def remediation_decide(*, inspection: Inspection, actor: User, decision: str) ->
             company_id=enrollment.site.company_id,
             after={"decision": decision},
         )
-        if accepted and enrollment.step == 7:
-            enrollment.refresh_from_db()
+        if accepted and step == 7:
             _issue_completion(locked, actor)
     return locked
 
