@@ -78,6 +78,14 @@ def notice_list(request: HttpRequest, enrollment_id: int):  # type: ignore[no-un
     return list(selectors.notices_of_case_for(user=request.user, enrollment=enrollment))
 
 
+@router.post("/notices/verify", response={200: VerifyOut, **ERRORS})
+def notice_verify_upload(request: HttpRequest, file: File[UploadedFile]):  # type: ignore[no-untyped-def]
+    """Check an uploaded notice PDF: the office's signature over the whole file and the record."""
+    if file.size is not None and file.size > VERIFY_MAX_BYTES:
+        raise RuleViolation(_("The file is too large."), code="too_large", status=422, field="file")
+    return notice_verify(file.read()).as_dict()
+
+
 @router.get("/notices/{notice_id}", response={200: NoticeDetailOut, **READ_ERRORS})
 def notice_detail(request: HttpRequest, notice_id: int):  # type: ignore[no-untyped-def]
     return selectors.notice_get_for(user=request.user, pk=notice_id)
@@ -105,11 +113,3 @@ def notice_pdf(request: HttpRequest, notice_id: int):  # type: ignore[no-untyped
     )
     response["Content-Disposition"] = f'attachment; filename="{notice.document.filename}"'
     return response
-
-
-@router.post("/notices/verify", response={200: VerifyOut, **ERRORS})
-def notice_verify_upload(request: HttpRequest, file: File[UploadedFile]):  # type: ignore[no-untyped-def]
-    """Check an uploaded notice PDF: the office's signature over the whole file and the record."""
-    if file.size is not None and file.size > VERIFY_MAX_BYTES:
-        raise RuleViolation(_("The file is too large."), code="too_large", status=422, field="file")
-    return notice_verify(file.read()).as_dict()
