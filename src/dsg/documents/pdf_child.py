@@ -35,6 +35,7 @@ ACTIVE_NAMES = frozenset(
     }
 )
 MAX_OBJECTS = 500_000
+MAX_CONTENT_BYTES = 200 * 1024 * 1024  # page content of all pages, unpacked
 
 
 class Refused(Exception):
@@ -73,10 +74,17 @@ def inspect(data: bytes, password: str) -> dict[str, Any]:
     if pages == 0:
         raise Refused("corrupt")
     check_active_content(reader)
+    unpacked = 0
     for page in reader.pages:
-        contents = page.get_contents()
-        if contents is not None:
-            contents.get_data()
+        # Each content stream on its own: pypdf caps one stream's output, our limits the rest.
+        contents = page.get("/Contents")
+        contents = contents.get_object() if contents is not None else None
+        streams = contents if isinstance(contents, list) else [contents]
+        for stream in streams:
+            if stream is not None:
+                unpacked += len(stream.get_object().get_data())
+                if unpacked > MAX_CONTENT_BYTES:
+                    raise Refused("too_large_unpacked")
     return {"ok": True, "pages": pages, "encrypted": encrypted, "password_needed": needed}
 
 

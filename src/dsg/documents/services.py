@@ -36,11 +36,12 @@ def max_upload_bytes() -> int:
     return int(getattr(settings, "DSG_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
 
 
-def too_large(size: int | None = None) -> RuleViolation:
-    limit_mb = max_upload_bytes() / (1024 * 1024)
+def too_large() -> RuleViolation:
+    from django.template.defaultfilters import filesizeformat
+
     return RuleViolation(
-        _("The file is too large: at most {limit} MB can be uploaded.").format(
-            limit=f"{limit_mb:g}"
+        _("The file is too large: at most {limit} can be uploaded.").format(
+            limit=filesizeformat(max_upload_bytes())
         ),
         code="file_too_large",
         status=422,
