@@ -241,7 +241,7 @@ def document_read(*, document: Document, actor: Any) -> bytes:
         raise RuleViolation(
             _(
                 "The stored file does not match its record (it was changed or is missing). "
-                "The office has been told; please upload it again if asked."
+                "This was recorded in the audit ledger; please contact the office."
             ),
             code="document_integrity",
         ) from failure
