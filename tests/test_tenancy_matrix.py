@@ -53,6 +53,10 @@ OBJECTS_OF: dict[str, list[str]] = {
     "holder_id": ["holder"],
     "terminal_id": ["terminal"],
     "token_id": ["token"],
+    # provisioning ③–⑥ (issue #4)
+    "appointment_id": ["appointment"],
+    "shipment_id": ["shipment"],
+    "delivery_token": ["delivery"],
     "document_id": ["document"],  # documents (issue #3)
     "name": sorted(TRANSITION_NAMES),  # transition names: literal values, not objects
 }
@@ -213,6 +217,33 @@ def build_world(tag: str, ascii_tag: str, office: dict[str, User]) -> World:
     setup_terminal_passed(case, cast, name=f"{ascii_tag}-PC-01")
     terminal = case.terminals.get()
     holder = case.account_holders.get()
+    # provisioning ③–⑥ (issue #4): an appointment, a media shipment, an account delivery link.
+    from types import SimpleNamespace
+
+    appointment = prov.appointment_propose(
+        enrollment=case,
+        actor=cast.staff,
+        purpose="vein_registration",
+        holder=holder,
+        vein_method="remote",
+        starts_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=3),
+        notes=f"{tag} 日程メモ",
+    )
+    shipment = prov.media_ship(
+        enrollment=case,
+        actor=cast.staff,
+        carrier="配送業者",
+        tracking_number=f"{ascii_tag}-TRK-1",
+        shipped_on=today(),
+    )
+    _delivery, delivery_token = prov.account_delivery_create(
+        holder=holder,
+        actor=cast.staff,
+        username=f"{ascii_tag}-dsg-user",
+        password=f"{ascii_tag}-pw",
+    )
+    # a link is named by its token, not by a primary key
+    delivery = SimpleNamespace(pk=delivery_token)
 
     # ③ survey with an open ancillary work, and a complete draft.
     case_survey = walk_to(new_case(sites["site_survey"], cast), State.SURVEY, cast)
@@ -234,6 +265,9 @@ def build_world(tag: str, ascii_tag: str, office: dict[str, User]) -> World:
         terminal=terminal,
         holder=holder,
         token=ApiToken.objects.get(user=world.psa),
+        appointment=appointment,
+        shipment=shipment,
+        delivery=delivery,
         document=_documents_of_world(case, world.psa, tag),  # documents (issue #3)
         psa=world.psa,
         delegate=world.delegate,
@@ -248,6 +282,10 @@ def build_world(tag: str, ascii_tag: str, office: dict[str, User]) -> World:
         terminal.serial_number,
         work_done.description,
         work_open.description,
+        appointment.notes,
+        shipment.tracking_number,
+        f"{ascii_tag}-dsg-user",
+        f"{ascii_tag}-pw",
         world.objects["document"].filename,  # documents (issue #3)
         world.objects["document"].sha256,
     ]

@@ -23,7 +23,7 @@ from ..factories import UserFactory
 from ..notifications.test_outbox import smtp  # noqa: F401 — the aiosmtpd fixture
 from ..walk import new_case, walk_to
 
-USER_ID = "dsg-user-7731"
+USERNAME = "dsg-user-7731"
 PASSWORD = "Init!Pw-9f3K2q"
 
 
@@ -35,7 +35,7 @@ def holder(site, cast):
 
 def deliver(holder, cast):
     return prov.account_delivery_create(
-        holder=holder, actor=cast.staff, user_id=USER_ID, password=PASSWORD
+        holder=holder, actor=cast.staff, username=USERNAME, password=PASSWORD
     )
 
 
@@ -54,10 +54,10 @@ def test_the_mail_says_where_to_look_and_never_carries_the_account_information(
     [received] = [m for m in smtp.messages if "アカウント情報" in _body(m)]
     body = _body(received)
     assert received["To"] == cast.psa.email
-    assert USER_ID not in body and PASSWORD not in body
+    assert USERNAME not in body and PASSWORD not in body
     assert f"/account-deliveries/{token}/" in body  # the one-time link
     for message in OutboxMessage.objects.all():
-        assert USER_ID not in message.body and PASSWORD not in message.body
+        assert USERNAME not in message.body and PASSWORD not in message.body
     holder.refresh_from_db()
     assert holder.account_issued_on == timezone.localdate()  # delivering means issued
 
@@ -71,11 +71,11 @@ def test_the_secret_is_stored_encrypted_and_the_token_only_as_its_hash(holder, c
         )
         row = cursor.fetchone()
     raw = b"".join(bytes(v) if isinstance(v, (bytes, memoryview)) else str(v).encode() for v in row)
-    assert USER_ID.encode() not in raw and PASSWORD.encode() not in raw
+    assert USERNAME.encode() not in raw and PASSWORD.encode() not in raw
     assert token.encode() not in raw
-    assert len(bytes(delivery.secret)) > len(USER_ID) + len(PASSWORD)  # there is a ciphertext
+    assert len(bytes(delivery.secret)) > len(USERNAME) + len(PASSWORD)  # there is a ciphertext
     ledger = str(list(AuditEvent.objects.values_list("before", "after")))
-    assert USER_ID not in ledger and PASSWORD not in ledger and token not in ledger
+    assert USERNAME not in ledger and PASSWORD not in ledger and token not in ledger
 
 
 @pytest.mark.django_db
@@ -90,7 +90,7 @@ def test_only_the_psa_of_the_company_opens_it_and_only_once(holder, cast, everyo
     assert refusal.value.status == 404
 
     delivery, values = prov.account_delivery_open(token=token, actor=cast.psa)
-    assert values == {"user_id": USER_ID, "password": PASSWORD}
+    assert values == {"username": USERNAME, "password": PASSWORD}
     delivery.refresh_from_db()
     assert delivery.state == AccountDeliveryState.OPENED and delivery.secret is None
     assert delivery.opened_by == cast.psa
@@ -106,7 +106,7 @@ def test_only_the_psa_of_the_company_opens_it_and_only_once(holder, cast, everyo
 def test_another_psa_of_the_same_company_may_open_it(holder, cast, company):
     _delivery, token = deliver(holder, cast)
     second_psa = UserFactory(organization=company, role=Role.PSA)
-    assert prov.account_delivery_open(token=token, actor=second_psa)[1]["user_id"] == USER_ID
+    assert prov.account_delivery_open(token=token, actor=second_psa)[1]["username"] == USERNAME
 
 
 @pytest.mark.django_db
@@ -140,7 +140,7 @@ def test_only_the_provider_enters_account_information(holder, everyone):
     for key in ("psa", "delegate", "user", "reviewer", "inspector", "other_psa"):
         with pytest.raises(RuleViolation) as refusal:
             prov.account_delivery_create(
-                holder=holder, actor=everyone[key], user_id=USER_ID, password=PASSWORD
+                holder=holder, actor=everyone[key], username=USERNAME, password=PASSWORD
             )
         assert refusal.value.status == 403, key
     assert not AccountDelivery.objects.exists()
@@ -159,12 +159,12 @@ def test_the_link_page_shows_it_once_to_the_psa(client, holder, cast):
     assert AccountDelivery.objects.get().state == AccountDeliveryState.WAITING  # GET opens nothing
     opened = client.post(url)
     text = opened.content.decode()
-    assert opened.status_code == 200 and USER_ID in text and PASSWORD in text
+    assert opened.status_code == 200 and USERNAME in text and PASSWORD in text
     assert opened["Cache-Control"] == "no-store"
     again = client.post(url)
     assert again.status_code == 409 and PASSWORD not in again.content.decode()
     case_page = client.get(f"/enrollments/{holder.enrollment_id}/").content.decode()
-    assert PASSWORD not in case_page and USER_ID not in case_page
+    assert PASSWORD not in case_page and USERNAME not in case_page
     assert re.search(r'data-delivery="opened"', case_page)
 
 
@@ -173,7 +173,7 @@ def test_the_api_opens_once_and_declares_its_refusals(client, holder, cast):
     client.force_login(cast.staff)
     created = client.post(
         f"/api/v1/account-holders/{holder.pk}/account-deliveries",
-        {"user_id": USER_ID, "password": PASSWORD},
+        {"username": USERNAME, "password": PASSWORD},
         content_type="application/json",
     )
     assert created.status_code == 201

@@ -440,7 +440,7 @@ def media_receive(
 
 # ⑥ account information --------------------------------------------------------------------------
 class AccountDeliveryIn(Schema):
-    user_id: str = Field(max_length=100, description="the holder's DSG user ID")
+    username: str = Field(max_length=100, description="the holder's DSG user ID")
     password: str = Field(max_length=200, description="the initial password")
 
 
@@ -456,7 +456,7 @@ class AccountDeliveryOut(Schema):
 class AccountInformationOut(Schema):
     holder_id: int
     person_name: str
-    user_id: str
+    username: str
     password: str
 
 
@@ -483,7 +483,7 @@ def account_delivery_create(
     mail (the mail never carries the information). Replaces a delivery not yet opened."""
     holder = selectors.account_holder_get_for(user=request.user, pk=holder_id)
     delivery, _token = services.account_delivery_create(
-        holder=holder, actor=request.user, user_id=payload.user_id, password=payload.password
+        holder=holder, actor=request.user, username=payload.username, password=payload.password
     )
     return Status(201, delivery)
 

@@ -143,7 +143,7 @@ class ReceivedForm(InlineForm):
 
 
 class AccountDeliveryForm(InlineForm):
-    user_id = forms.CharField(
+    username = forms.CharField(
         label=_("User ID"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
     password = forms.CharField(

@@ -763,14 +763,14 @@ def _delivery_context(delivery: AccountDelivery) -> str:
 
 
 def account_delivery_create(
-    *, holder: AccountHolder, actor: User, user_id: str, password: str
+    *, holder: AccountHolder, actor: User, username: str, password: str
 ) -> tuple[AccountDelivery, str]:
     """The provider enters a holder's user ID and initial password; they are stored encrypted and
     the PSA gets a mail with a one-time link (the mail never holds them). A new delivery replaces
     a waiting one. Returns the delivery and the raw token (only ever in the mail's link)."""
     require_permission(actor=actor, action="account_delivery.create", obj=holder)
     values = {
-        "user_id": _required_text(user_id, "user_id", 100),
+        "username": _required_text(username, "username", 100),
         "password": _required_text(password, "password", 200),
     }
     token = secrets.token_urlsafe(32)

@@ -1,0 +1,221 @@
+"""The provider's dashboard: its tasks across all cases by date, paged, with a fixed number of
+queries; warnings where ④–⑦ no longer fit one calendar month; nothing of ①② findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from dsg.enrollment.models import State
+from dsg.provisioning import services as prov
+from dsg.provisioning import worklist
+from dsg.provisioning.month_rule import month_rule_breaks
+from dsg.provisioning.views import PROVIDER_TASKS_PAGE
+
+from ..factories import SiteFactory
+from ..walk import act, new_case, today, walk_to
+
+
+def at(day: dt.date, hour: int = 10) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+def first_of_next_month(months: int = 1) -> dt.date:
+    d = timezone.localdate().replace(day=1)
+    for _ in range(months):
+        d = (d + dt.timedelta(days=32)).replace(day=1)
+    return d
+
+
+def test_the_month_rule_itself():
+    d = dt.date
+    assert not month_rule_breaks({4: [d(2027, 5, 10)], 5: [d(2027, 5, 20)], 7: [d(2027, 5, 31)]})
+    assert month_rule_breaks({4: [d(2027, 5, 31)], 7: [d(2027, 6, 1)]})
+    assert month_rule_breaks({4: [d(2027, 12, 20)], 6: [d(2028, 12, 21)]})  # same month, not year
+    assert not month_rule_breaks({3: [d(2027, 4, 1)], 4: [d(2027, 5, 1)]})  # ③ does not count
+    assert not month_rule_breaks({})
+
+
+@pytest.mark.django_db
+def test_tasks_across_cases_come_ordered_by_date(company, cast):
+    survey_case = walk_to(new_case(SiteFactory(company=company), cast), State.SURVEY, cast)
+    setup_case = walk_to(new_case(SiteFactory(company=company), cast), State.TERMINAL_SETUP, cast)
+    prov.survey_record(enrollment=survey_case, actor=cast.staff, surveyed_on=today())
+    prov.ancillary_work_add(enrollment=survey_case, actor=cast.staff, description="配管")
+    late = prov.appointment_propose(
+        enrollment=survey_case,
+        actor=cast.staff,
+        purpose="construction",
+        starts_at=at(today() + dt.timedelta(days=9)),
+    )
+    early = prov.appointment_propose(
+        enrollment=survey_case,
+        actor=cast.staff,
+        purpose="router",
+        starts_at=at(today() + dt.timedelta(days=2)),
+    )
+    prov.appointment_confirm(appointment=early, actor=cast.psa)
+    prov.account_holder_add(enrollment=setup_case, actor=cast.psa, person_id=cast.delegate.pk)
+
+    rows = list(worklist.provider_task_rows(user=cast.staff))
+    tasks = worklist.provider_tasks_complete(rows)
+    kinds = [t.kind for t in tasks]
+    assert sorted(kinds) == sorted(
+        [
+            "ancillary_work",
+            "media",
+            "account",
+            "vein",
+            "appointment_confirmed",
+            "appointment_proposed",
+        ]
+    )
+    assert [t.at for t in tasks] == sorted(t.at for t in tasks)
+    assert kinds[-2:] == ["appointment_confirmed", "appointment_proposed"]  # the future last
+    assert tasks[-1].appointment == late
+    assert "survey" not in kinds  # recorded already
+
+    # Done work leaves the list: media shipped, account delivered, vein appointment booked.
+    prov.media_ship(
+        enrollment=setup_case,
+        actor=cast.staff,
+        carrier="c",
+        tracking_number="t",
+        shipped_on=today(),
+    )
+    holder = setup_case.account_holders.get()
+    prov.account_delivery_create(holder=holder, actor=cast.staff, username="u", password="p")
+    prov.appointment_propose(
+        enrollment=setup_case,
+        actor=cast.staff,
+        purpose="vein_registration",
+        holder=holder,
+        vein_method="remote",
+        starts_at=at(today() + dt.timedelta(days=4)),
+    )
+    kinds = [
+        t.kind
+        for t in worklist.provider_tasks_complete(
+            list(worklist.provider_task_rows(user=cast.staff))
+        )
+    ]
+    assert "media" not in kinds and "account" not in kinds and "vein" not in kinds
+    assert kinds.count("appointment_proposed") == 2
+
+
+@pytest.mark.django_db
+def test_another_date_requested_asks_the_provider_to_propose_again(site, cast):
+    case = walk_to(new_case(site, cast), State.SURVEY, cast)
+    prov.survey_record(enrollment=case, actor=cast.staff, surveyed_on=today())
+    appointment = prov.appointment_propose(
+        enrollment=case,
+        actor=cast.staff,
+        purpose="construction",
+        starts_at=at(today() + dt.timedelta(days=3)),
+    )
+    prov.appointment_request_other_date(appointment=appointment, actor=cast.psa, message="別日")
+    kinds = [r["task_kind"] for r in worklist.provider_task_rows(user=cast.staff)]
+    assert kinds == ["appointment_repropose"]
+    prov.appointment_propose(
+        enrollment=case,
+        actor=cast.staff,
+        purpose="construction",
+        starts_at=at(today() + dt.timedelta(days=5)),
+    )
+    kinds = [r["task_kind"] for r in worklist.provider_task_rows(user=cast.staff)]
+    assert kinds == ["appointment_proposed"]
+
+
+@pytest.mark.django_db
+def test_a_warning_when_four_to_seven_spill_over_a_month(client, company, cast):
+    case = walk_to(new_case(SiteFactory(company=company), cast), State.SURVEY, cast)
+    fits = walk_to(new_case(SiteFactory(company=company), cast), State.SURVEY, cast)
+    month = first_of_next_month()
+    for c in (case, fits):
+        prov.appointment_propose(
+            enrollment=c,
+            actor=cast.staff,
+            purpose="construction",
+            starts_at=at(month + dt.timedelta(days=5)),
+        )
+    prov.appointment_propose(
+        enrollment=case, actor=cast.staff, purpose="router", starts_at=at(first_of_next_month(2))
+    )
+    prov.appointment_propose(
+        enrollment=fits,
+        actor=cast.staff,
+        purpose="router",
+        starts_at=at(month + dt.timedelta(days=9)),
+    )
+    warnings = worklist.provider_month_warnings(user=cast.staff)
+    assert [c for c, _w in warnings] == [case]
+    client.force_login(cast.staff)
+    page = client.get("/").content.decode()
+    assert f'data-warning="{case.number}"' in page
+    assert f'data-warning="{fits.number}"' not in page
+
+
+@pytest.mark.django_db
+def test_the_dashboard_pages_its_tasks_with_a_fixed_number_of_queries(client, company, cast):
+    def grow(n: int) -> None:
+        for _ in range(n):
+            c = walk_to(new_case(SiteFactory(company=company), cast), State.SURVEY, cast)
+            prov.ancillary_work_add(enrollment=c, actor=cast.staff, description="配線")
+            prov.appointment_propose(
+                enrollment=c,
+                actor=cast.staff,
+                purpose="survey",
+                starts_at=at(today() + dt.timedelta(days=3)),
+            )
+            prov.appointment_propose(
+                enrollment=c,
+                actor=cast.staff,
+                purpose="construction",
+                starts_at=at(first_of_next_month() + dt.timedelta(days=1)),
+            )
+            prov.appointment_propose(
+                enrollment=c,
+                actor=cast.staff,
+                purpose="router",
+                starts_at=at(first_of_next_month(2)),
+            )
+
+    client.force_login(cast.staff)
+
+    def count(url: str) -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(queries), response.content.decode()
+
+    grow(1)
+    few, _page = count("/")
+    few_api, _ = count("/api/v1/provider/tasks")
+    grow(7)  # 7 × 5 tasks: more than a page
+    many, page = count("/")
+    many_api, _ = count("/api/v1/provider/tasks")
+    assert few == many and few_api == many_api
+    assert page.count('data-task="') == PROVIDER_TASKS_PAGE
+    assert "tasks_page=2" in page
+    second = client.get("/?tasks_page=2").content.decode()
+    assert second.count('data-task="') == 8 * 5 - PROVIDER_TASKS_PAGE
+    assert page.count("data-warning=") == 8
+
+
+@pytest.mark.django_db
+def test_the_task_list_is_the_providers_and_shows_no_findings(client, site, cast):
+    case = walk_to(new_case(site, cast), State.INSPECTION_REMEDIATION_REPORTED, cast)
+    act(case, "accept_remediation", cast.reviewer)
+    client.force_login(cast.psa)
+    assert client.get("/api/v1/provider/tasks").status_code == 403
+    client.force_login(cast.staff)
+    api = client.get("/api/v1/provider/tasks")
+    assert api.status_code == 200 and api.json()["items"][0]["kind"] == "survey"
+    page = client.get("/").content.decode()
+    assert (
+        'data-task="survey"' in page and "F-05" not in page and "F-05" not in api.content.decode()
+    )
