@@ -59,6 +59,7 @@ OBJECTS_OF: dict[str, list[str]] = {
     "delivery_token": ["delivery"],
     "document_id": ["document"],  # documents (issue #3)
     "name": sorted(TRANSITION_NAMES),  # transition names: literal values, not objects
+    "version_id": ["version"],  # 加入申請書 (enrollment): a submitted version of B's case
 }
 # Ids that a request body may carry; filled with B's objects as well.
 BODY_OBJECTS: dict[str, str] = {
@@ -265,6 +266,8 @@ def build_world(tag: str, ascii_tag: str, office: dict[str, User]) -> World:
         terminal=terminal,
         holder=holder,
         token=ApiToken.objects.get(user=world.psa),
+        # 加入申請書 (enrollment): the version submitted on the way to ⑥.
+        version=case.application.versions.get(number=1),
         appointment=appointment,
         shipment=shipment,
         delivery=delivery,

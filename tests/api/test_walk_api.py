@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 import dsg
@@ -19,7 +20,7 @@ from dsg.audit.models import AuditEvent
 from dsg.audit.services import audit_verify
 from dsg.orgs.services import api_token_create
 
-from ..walk import today
+from ..walk import small_pdf, today
 
 API = "/api/v1"
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -109,10 +110,26 @@ def test_an_enrollment_from_draft_to_completed_through_the_api(cast):
             "equipment_confirmed": True,
             "planned_terminals": 2,
             "desired_start": "2027-04-01",
+            "terminal_models": "指定端末 DSG-T1",
+            "psa_department": "情報セキュリティ部",
+            "psa_phone": "046-822-3522",
+            "contacts": [
+                {"name": "連絡 花子", "phone": "046-822-3523", "email": "hanako@test.example.jp"}
+            ],
         },
     )
-    assert application["missing"] == ["contract_name"]
+    assert application["missing"] == [
+        "contract_name",
+        "document:contract_evidence",
+        "document:layout",
+    ]
     psa.act(cid, "submit", expect=409)
+    for kind in ("contract_evidence", "layout"):  # the 添付書類, through the document folder
+        response = psa.client.post(
+            f"{API}/enrollments/{cid}/documents",
+            {"kind": kind, "file": SimpleUploadedFile(f"{kind}.pdf", small_pdf())},
+        )
+        assert response.status_code == 201, response.content
     application = psa.patch(f"/enrollments/{cid}/application", {"contract_name": "試験契約"})
     assert application["missing"] == []
     may(cid, {psa: {"submit", "withdraw"}})

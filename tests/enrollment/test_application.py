@@ -13,7 +13,7 @@ from dsg.core.errors import RuleViolation
 from dsg.enrollment.models import Application, State
 from dsg.enrollment.services import APPLICATION_FIELDS, application_update
 
-from ..walk import COMPLETE_APPLICATION, act, new_case, walk_to
+from ..walk import COMPLETE_APPLICATION, act, attach_documents, new_case, walk_to
 
 
 def stored(enrollment) -> dict:
@@ -114,6 +114,7 @@ def test_a_receipt_number_is_assigned_on_every_submission(site, cast):
     returned = Application.objects.get(enrollment=enrollment)
     assert returned.receipt_number == first.receipt_number  # kept until resubmitted
     application_update(enrollment=enrollment, actor=cast.psa, data={"facility_basis": "exception"})
+    attach_documents(enrollment, cast.psa, kinds=("facility_exception",))
     act(enrollment, "submit", cast.psa)
 
     second = Application.objects.get(enrollment=enrollment)

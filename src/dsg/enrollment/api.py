@@ -3,15 +3,22 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, File, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from dsg.core.errors import RuleViolation
 from dsg.core.schemas import ERRORS, READ_ERRORS
 from dsg.orgs.selectors import site_get_for
 
-from . import selectors, services
-from .models import FacilityBasis
+from . import application_services, excel, selectors, services
+from .application_services import current_version
+from .application_views import MAX_WORKBOOK_BYTES
+from .excel import XLSX
+from .models import Application, ApplicationContact, FacilityBasis
+from .parts import COMMENT_PARTS, application_tasks
 
 router = Router(tags=["enrollment"])
 TransitionName = enum.Enum(  # type: ignore[misc]
@@ -19,33 +26,171 @@ TransitionName = enum.Enum(  # type: ignore[misc]
 )
 
 
+class ContactSchema(Schema):
+    name: str = Field(..., max_length=100)
+    department: str = Field("", max_length=200)
+    phone: str = Field(..., max_length=20)
+    email: str = Field(..., max_length=254)
+
+
+class TaskOut(Schema):
+    part: str
+    label: str
+    status: str
+    status_label: str
+    missing: list[str]
+
+
 class ApplicationOut(Schema):
-    track_record: str
-    facility_basis: str
-    equipment_confirmed: bool
+    company_corporate_number: str
+    company_name: str
+    company_postal_code: str
+    company_prefecture: str
+    company_address: str
+    site_name: str
+    site_postal_code: str
+    site_prefecture: str
+    site_address: str
+    facility_name: str
+    facility_description: str
+    psa_name: str
+    psa_department: str
+    psa_phone: str
+    psa_email: str
+    contacts: list[ContactSchema]
     planned_terminals: int | None
+    terminal_models: str
     desired_start: dt.date | None
     contract_name: str
     contract_expected_on: dt.date | None
     schedule_request: str
+    track_record: str
+    facility_basis: str
+    equipment_confirmed: bool
     receipt_number: str
     submitted_at: dt.datetime | None
+    submission_count: int
+    status: str
+    status_label: str
     missing: list[str]
+    tasks: list[TaskOut]
+
+    @staticmethod
+    def resolve_contacts(obj) -> list:  # type: ignore[no-untyped-def]
+        return list(ApplicationContact.objects.filter(application=obj))
 
     @staticmethod
     def resolve_missing(obj) -> list[str]:  # type: ignore[no-untyped-def]
-        return obj.missing_parts()
+        return [key for task in _tasks(obj) for key in task.missing_keys]
+
+    @staticmethod
+    def resolve_tasks(obj) -> list[TaskOut]:  # type: ignore[no-untyped-def]
+        return [
+            TaskOut(
+                part=t.part.key,
+                label=str(t.part.label),
+                status=t.status,
+                status_label=str(t.status_label),
+                missing=[str(m) for m in t.missing],
+            )
+            for t in _tasks(obj)
+        ]
+
+    @staticmethod
+    def resolve_status(obj) -> str:  # type: ignore[no-untyped-def]
+        return selectors.application_status(obj.enrollment, current_version(obj.enrollment))
+
+    @staticmethod
+    def resolve_status_label(obj) -> str:  # type: ignore[no-untyped-def]
+        status = selectors.application_status(obj.enrollment, current_version(obj.enrollment))
+        return str(selectors.APPLICATION_STATUS[status])
+
+
+def _tasks(application: Application) -> list:  # type: ignore[type-arg]
+    """The task list, computed once per serialised application."""
+    cached = getattr(application, "_api_tasks", None)
+    if cached is None:
+        cached = application._api_tasks = application_tasks(application)  # type: ignore[attr-defined]
+    return cached
 
 
 class ApplicationIn(Schema):
-    track_record: str | None = Field(None, max_length=4000)
-    facility_basis: FacilityBasis | None = None
-    equipment_confirmed: bool | None = None
+    company_corporate_number: str | None = Field(None, max_length=13)
+    company_name: str | None = Field(None, max_length=200)
+    company_postal_code: str | None = Field(None, max_length=8)
+    company_prefecture: str | None = Field(None, max_length=2)
+    company_address: str | None = Field(None, max_length=300)
+    site_name: str | None = Field(None, max_length=200)
+    site_postal_code: str | None = Field(None, max_length=8)
+    site_prefecture: str | None = Field(None, max_length=2)
+    site_address: str | None = Field(None, max_length=300)
+    facility_name: str | None = Field(None, max_length=200)
+    facility_description: str | None = Field(None, max_length=4000)
+    psa_name: str | None = Field(None, max_length=100)
+    psa_department: str | None = Field(None, max_length=200)
+    psa_phone: str | None = Field(None, max_length=20)
+    psa_email: str | None = Field(None, max_length=254)
+    contacts: list[ContactSchema] | None = Field(None, max_length=10)
     planned_terminals: int | None = Field(None, ge=1, le=999)
+    terminal_models: str | None = Field(None, max_length=300)
     desired_start: dt.date | None = None
     contract_name: str | None = Field(None, max_length=200)
     contract_expected_on: dt.date | None = None
     schedule_request: str | None = Field(None, max_length=4000)
+    track_record: str | None = Field(None, max_length=4000)
+    facility_basis: FacilityBasis | None = None
+    equipment_confirmed: bool | None = None
+
+
+class CommentOut(Schema):
+    id: int
+    part: str
+    text: str
+    author: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_author(obj) -> str:  # type: ignore[no-untyped-def]
+        return str(obj.author)
+
+
+class VersionOut(Schema):
+    id: int
+    number: int
+    receipt_number: str
+    submitted_at: dt.datetime
+    submitted_by: str
+    review_started_at: dt.datetime | None
+    decision: str
+    decided_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_submitted_by(obj) -> str:  # type: ignore[no-untyped-def]
+        return str(obj.submitted_by)
+
+
+class VersionDetailOut(VersionOut):
+    enrollment_id: int
+    snapshot: dict
+    comments: list[CommentOut]
+
+    @staticmethod
+    def resolve_enrollment_id(obj) -> int:  # type: ignore[no-untyped-def]
+        return obj.application.enrollment_id
+
+    @staticmethod
+    def resolve_comments(obj) -> list:  # type: ignore[no-untyped-def]
+        return list(obj.comments.select_related("author"))
+
+
+CommentPart = enum.Enum(  # type: ignore[misc]
+    "CommentPart", {name: name for name in COMMENT_PARTS}, type=str
+)
+
+
+class CommentIn(Schema):
+    part: CommentPart
+    text: str = Field(..., min_length=1, max_length=4000)
 
 
 class EnrollmentOut(Schema):
@@ -146,15 +291,105 @@ def enrollment_detail(request: HttpRequest, enrollment_id: int):  # type: ignore
     return selectors.enrollment_get_for(user=request.user, pk=enrollment_id)
 
 
+def _application_for(request: HttpRequest, enrollment_id: int) -> Application:
+    enrollment = selectors.enrollment_get_for(user=request.user, pk=enrollment_id)
+    selectors.application_visible(user=request.user, enrollment=enrollment)
+    return Application.objects.select_related("enrollment__site").get(enrollment=enrollment)
+
+
+@router.get("/enrollments/{enrollment_id}/application", response={200: ApplicationOut, **ERRORS})
+def application_detail(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
+    """Every part of the application, its task list (what is missing) and its status."""
+    return _application_for(request, enrollment_id)
+
+
 @router.patch("/enrollments/{enrollment_id}/application", response={200: ApplicationOut, **ERRORS})
 def application_update(
     request: HttpRequest,
     enrollment_id: int,  # type: ignore[no-untyped-def]
     payload: ApplicationIn,
 ):
+    """Save any fields of any part (a draft); ``contacts`` replaces the contact list."""
     enrollment = selectors.enrollment_get_for(user=request.user, pk=enrollment_id)
     data = payload.dict(exclude_unset=True)
-    return services.application_update(enrollment=enrollment, actor=request.user, data=data)
+    if data.get("contacts") is None:
+        data.pop("contacts", None)
+    services.application_update(enrollment=enrollment, actor=request.user, data=data)
+    return _application_for(request, enrollment_id)
+
+
+@router.get(
+    "/enrollments/{enrollment_id}/application/versions",
+    response={200: list[VersionOut], **ERRORS},
+)
+def application_versions(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
+    """Every submitted version, oldest first, each with its receipt number (到達番号)."""
+    application = _application_for(request, enrollment_id)
+    return list(selectors.versions_of(application.enrollment))
+
+
+@router.get("/application-versions/{version_id}", response={200: VersionDetailOut, **ERRORS})
+def application_version(request: HttpRequest, version_id: int):  # type: ignore[no-untyped-def]
+    """One submitted version: its frozen snapshot of every part and the review comments."""
+    return selectors.version_get_for(user=request.user, pk=version_id)
+
+
+@router.post("/application-versions/{version_id}/review", response={200: VersionOut, **ERRORS})
+def application_review_start(request: HttpRequest, version_id: int):  # type: ignore[no-untyped-def]
+    """The reviewer opens the submitted version: 到達 → 審査中."""
+    version = selectors.version_get_for(user=request.user, pk=version_id)
+    return application_services.application_review_start(version=version, actor=request.user)
+
+
+@router.post("/application-versions/{version_id}/comments", response={201: CommentOut, **ERRORS})
+def review_comment_add(  # type: ignore[no-untyped-def]
+    request: HttpRequest, version_id: int, payload: CommentIn
+):
+    """The reviewer's comment on one part (or ``general``) of the version under review."""
+    version = selectors.version_get_for(user=request.user, pk=version_id)
+    comment = application_services.review_comment_add(
+        version=version, actor=request.user, part=payload.part.value, text=payload.text
+    )
+    return Status(201, comment)
+
+
+@router.get(
+    "/enrollments/{enrollment_id}/application/export",
+    response={200: None, **ERRORS},
+    openapi_extra={
+        "responses": {200: {"description": "The application as .xlsx", "content": {XLSX: {}}}}
+    },
+)
+def application_export(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
+    """The application (sheet 1) and its generated schedule (sheet 2) as an Excel workbook."""
+    application = _application_for(request, enrollment_id)
+    response = HttpResponse(
+        excel.application_workbook(enrollment=application.enrollment), content_type=XLSX
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{application.enrollment.number}-application.xlsx"'
+    )
+    return response
+
+
+@router.post(
+    "/enrollments/{enrollment_id}/application/import", response={200: ApplicationOut, **ERRORS}
+)
+def application_import(  # type: ignore[no-untyped-def]
+    request: HttpRequest, enrollment_id: int, file: File[UploadedFile] = None
+):
+    """Fill the draft from an exported and filled-in workbook (multipart ``file``)."""
+    application = _application_for(request, enrollment_id)
+    if file is None:
+        raise RuleViolation(_("Choose a file to upload."), code="invalid", status=422, field="file")
+    if file.size is not None and file.size > MAX_WORKBOOK_BYTES:
+        raise RuleViolation(
+            _("The workbook is too large (at most 5 MB)."), code="too_large", status=422
+        )
+    excel.application_import(
+        enrollment=application.enrollment, actor=request.user, data=file.read()
+    )
+    return _application_for(request, enrollment_id)
 
 
 @router.get(

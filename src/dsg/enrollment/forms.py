@@ -1,44 +1,104 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Application, FacilityBasis
+from .parts import PARTS, Part
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class ApplicationForm(forms.ModelForm):
-    class Meta:
-        model = Application
-        fields = [
-            "track_record",
-            "facility_basis",
-            "equipment_confirmed",
-            "planned_terminals",
-            "desired_start",
-            "contract_name",
-            "contract_expected_on",
-            "schedule_request",
-        ]
-        widgets = {
-            "desired_start": DateInput(),
-            "contract_expected_on": DateInput(),
-            "track_record": forms.Textarea(attrs={"rows": 3}),
-            "schedule_request": forms.Textarea(attrs={"rows": 3}),
-            "facility_basis": forms.RadioSelect(),
-        }
+WIDGETS: dict[str, Any] = {
+    "desired_start": DateInput(),
+    "contract_expected_on": DateInput(),
+    "track_record": forms.Textarea(attrs={"rows": 3}),
+    "schedule_request": forms.Textarea(attrs={"rows": 3}),
+    "facility_description": forms.Textarea(attrs={"rows": 3}),
+    "facility_basis": forms.RadioSelect(),
+    "company_corporate_number": forms.TextInput(
+        attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 13}
+    ),
+    "company_postal_code": forms.TextInput(attrs={"autocomplete": "postal-code"}),
+    "site_postal_code": forms.TextInput(attrs={"autocomplete": "postal-code"}),
+    "psa_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    "psa_email": forms.EmailInput(attrs={"autocomplete": "email"}),
+}
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+
+def part_form_class(part: Part) -> type[forms.ModelForm]:
+    """A ModelForm with the fields of one part of the application."""
+
+    class PartForm(forms.ModelForm):
+        class Meta:
+            model = Application
+            fields = list(part.fields)
+            widgets = {name: w for name, w in WIDGETS.items() if name in part.fields}
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            if "planned_terminals" in self.fields:
+                self.fields["planned_terminals"].widget.attrs.update(min=1, max=999)
+            if "facility_basis" in self.fields:
+                # A radio group needs no "---------" choice: none checked means not answered.
+                self.fields["facility_basis"].choices = FacilityBasis.choices
+            # Saving a draft needs nothing; submitting needs the part's required fields.
+            for name in part.required:
+                self.fields[name].required_to_submit = True  # type: ignore[attr-defined]
+
+    return PartForm
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=100, required=False)
+    department = forms.CharField(label=_("department"), max_length=200, required=False)
+    phone = forms.CharField(label=_("telephone"), max_length=20, required=False)
+    email = forms.EmailField(label=_("email address"), required=False)
+
+    def is_blank(self) -> bool:
+        return not any(str(v or "").strip() for v in self.cleaned_data.values())
+
+
+ContactFormSet = forms.formset_factory(ContactForm, extra=2, max_num=10, absolute_max=10)
+
+
+class DocumentUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of document"))
+    file = forms.FileField(label=_("File (PDF)"))
+    password = forms.CharField(
+        label=_("Password of the PDF, if it has one"),
+        required=False,
+        max_length=200,
+        widget=forms.PasswordInput(render_value=False),
+    )
+
+    def __init__(self, *args: Any, kinds: tuple[str, ...] = (), **kwargs: Any) -> None:
+        from dsg.documents.models import DocumentKind
+
         super().__init__(*args, **kwargs)
-        self.fields["planned_terminals"].widget.attrs.update(min=1, max=999)
-        # A radio group needs no "---------" choice: none checked means "not answered yet".
-        self.fields["facility_basis"].choices = FacilityBasis.choices
-        # Saving a draft needs nothing; submitting needs what an empty application misses.
-        for name in Application().missing_parts():
-            self.fields[name].required_to_submit = True  # type: ignore[attr-defined]
+        labels = dict(DocumentKind.choices)
+        self.fields["kind"].choices = [(k, labels[k]) for k in kinds]
+
+
+class ReviewCommentForm(forms.Form):
+    part = forms.ChoiceField(label=_("Part of the application"))
+    text = forms.CharField(
+        label=_("Comment"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["part"].choices = [(p.key, p.label) for p in PARTS] + [
+            ("general", _("The application as a whole"))
+        ]
+
+
+class WorkbookImportForm(forms.Form):
+    file = forms.FileField(label=_("Application workbook (.xlsx)"))
 
 
 class TransitionForm(forms.Form):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +17,13 @@ from django_fsm import GET_STATE, FSMField, FSMModelMixin, transition
 from django_scopes import ScopedManager
 
 from dsg.orgs import permissions
+from dsg.orgs.japan import (
+    OUTSIDE_JAPAN,
+    PREFECTURES,
+    validate_corporate_number,
+    validate_postal_code,
+    validate_prefecture,
+)
 from dsg.orgs.models import Site, User
 
 from . import rules
@@ -223,6 +230,7 @@ class Enrollment(FSMModelMixin, models.Model):
         source=list(_AFTER_PASSED),
         target=_next(_AFTER_PASSED),
         permission=_allowed("inspection.record"),
+        conditions=[rules.INSPECTION_PASSED],
         custom={
             "label": _("Record: inspection passed"),
             "payload": {"performed_on": True, "comment": False},
@@ -230,12 +238,12 @@ class Enrollment(FSMModelMixin, models.Model):
     )
     def pass_inspection(self) -> None: ...
 
-        conditions=[rules.INSPECTION_PASSED],
     @transition(
         field=state,
         source=list(_REMEDIATION_OF),
         target=_next(_REMEDIATION_OF),
         permission=_allowed("inspection.record"),
+        conditions=[rules.INSPECTION_FOUND_DEFICIENCIES],
         custom={
             "label": _("Record: remediation required"),
             "payload": {"performed_on": True, "comment": True},
@@ -243,12 +251,12 @@ class Enrollment(FSMModelMixin, models.Model):
     )
     def require_remediation(self) -> None: ...
 
-        conditions=[rules.INSPECTION_FOUND_DEFICIENCIES],
     @transition(
         field=state,
         source=State.INSPECTION,
         target=State.SURVEY,
         permission=_allowed("inspection.deem_by_audit"),
+        conditions=[rules.AUDIT_RESULT_CHOSEN],
         custom={"label": _("Deem done by an earlier audit result"), "payload": {"comment": True}},
     )
     def deem_inspection_by_audit(self) -> None: ...
@@ -256,9 +264,9 @@ class Enrollment(FSMModelMixin, models.Model):
     @transition(
         field=state,
         source=list(_REPORTED_OF),
-        conditions=[rules.AUDIT_RESULT_CHOSEN],
         target=_next(_REPORTED_OF),
         permission=_allowed("remediation.report"),
+        conditions=[rules.EVERY_DEFICIENCY_REPORTED],
         custom={"label": _("Report the remediation"), "payload": {"comment": True}},
     )
     def report_remediation(self) -> None: ...
@@ -266,7 +274,6 @@ class Enrollment(FSMModelMixin, models.Model):
     @transition(
         field=state,
         source=list(_ACCEPTED_OF),
-        conditions=[rules.EVERY_DEFICIENCY_REPORTED],
         target=_next(_ACCEPTED_OF),
         permission=_allowed("remediation.decide"),
         custom={
@@ -355,8 +362,19 @@ class FacilityBasis(models.TextChoices):
     EXCEPTION = "exception", _("Approved exception under 特約条項 第9条第5項")
 
 
+PHONE = RegexValidator(
+    r"\A\+?[0-9][0-9()\- ]{8,18}[0-9]\Z",
+    _("Enter a telephone number of 10 to 11 digits, as in 03-3268-3111."),
+    code="phone_format",
+)
+
+
 class Application(models.Model):
-    """The 加入申請書 of a case: the minimal record of step ①; issue #3 deepens it."""
+    """The 加入申請書 of a case, a draft saved part by part until it is submitted.
+
+    The parts (会社, 拠点, 保護システム管理者, 利用端末, 日程, 加入の要件, 添付書類) are
+    described in ``parts.py``; every submission is kept as an immutable ``ApplicationVersion``.
+    """
 
     enrollment = models.OneToOneField(
         Enrollment,
@@ -364,8 +382,106 @@ class Application(models.Model):
         on_delete=models.CASCADE,
         related_name="application",
     )
+    # 会社 --------------------------------------------------------------------------------
+    company_corporate_number = models.CharField(
+        _("corporate number (法人番号)"),
+        max_length=13,
+        blank=True,
+        validators=[validate_corporate_number],
+    )
+    company_name = models.CharField(_("company name"), max_length=200, blank=True)
+    company_postal_code = models.CharField(
+        _("postal code of the company"),
+        max_length=8,
+        blank=True,
+        validators=[validate_postal_code],
+    )
+    company_prefecture = models.CharField(
+        _("prefecture of the company"),
+        max_length=2,
+        blank=True,
+        choices=PREFECTURES,
+        validators=[validate_prefecture],
+        error_messages={"invalid_choice": OUTSIDE_JAPAN},
+    )
+    company_address = models.CharField(
+        _("address of the company"),
+        max_length=300,
+        blank=True,
+        help_text=_("City, street and building, after the prefecture."),
+    )
+    # 拠点 and its 取扱施設等 ----------------------------------------------------------------
+    site_name = models.CharField(_("site name"), max_length=200, blank=True)
+    site_postal_code = models.CharField(
+        _("postal code of the site"), max_length=8, blank=True, validators=[validate_postal_code]
+    )
+    site_prefecture = models.CharField(
+        _("prefecture of the site (拠点地域)"),
+        max_length=2,
+        blank=True,
+        choices=PREFECTURES,
+        validators=[validate_prefecture],
+        error_messages={"invalid_choice": OUTSIDE_JAPAN},
+    )
+    site_address = models.CharField(
+        _("address of the site"),
+        max_length=300,
+        blank=True,
+        help_text=_("City, street and building, after the prefecture."),
+    )
+    facility_name = models.CharField(
+        _("name of the handling facility (取扱施設等)"), max_length=200, blank=True
+    )
+    facility_description = models.TextField(
+        _("description of the handling facility (取扱施設等)"),
+        max_length=4000,
+        blank=True,
+        help_text=_("Room, floor, entrance control: where the terminals will stand."),
+    )
+    # 保護システム管理者 (contacts are ApplicationContact rows) ---------------------------------
+    psa_name = models.CharField(
+        _("name of the protection system administrator (保護システム管理者)"),
+        max_length=100,
+        blank=True,
+    )
+    psa_department = models.CharField(
+        _("department of the protection system administrator"), max_length=200, blank=True
+    )
+    psa_phone = models.CharField(
+        _("telephone of the protection system administrator"),
+        max_length=20,
+        blank=True,
+        validators=[PHONE],
+    )
+    psa_email = models.EmailField(_("email of the protection system administrator"), blank=True)
+    # 利用端末 -------------------------------------------------------------------------------
+    planned_terminals = models.PositiveSmallIntegerField(
+        _("planned terminals"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(999)],
+    )
+    terminal_models = models.CharField(
+        _("models of the planned terminals"),
+        max_length=300,
+        blank=True,
+        help_text=_("Maker and model of each kind of terminal, as specified by the office."),
+    )
+    # 日程 -----------------------------------------------------------------------------------
+    desired_start = models.DateField(_("desired start of use"), null=True, blank=True)
+    contract_name = models.CharField(
+        _("contract for which DSG is needed"), max_length=200, blank=True
+    )
+    contract_expected_on = models.DateField(
+        _("expected date of the contract"), null=True, blank=True
+    )
+    schedule_request = models.TextField(
+        _("schedule request (free text)"), max_length=4000, blank=True
+    )
+    # 加入の要件 -------------------------------------------------------------------------------
     track_record = models.TextField(
         _("track record and prospects (実績等)"),
+        max_length=4000,
         blank=True,
         help_text=_("The contracts for which the company will use DSG, performed or expected."),
     )
@@ -376,20 +492,7 @@ class Application(models.Model):
         _("equipment (機器) meets the specification and has no unintended modification"),
         default=False,
     )
-    planned_terminals = models.PositiveSmallIntegerField(
-        _("planned terminals"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(999)],
-    )
-    desired_start = models.DateField(_("desired start of use"), null=True, blank=True)
-    contract_name = models.CharField(
-        _("contract for which DSG is needed"), max_length=200, blank=True
-    )
-    contract_expected_on = models.DateField(
-        _("expected date of the contract"), null=True, blank=True
-    )
-    schedule_request = models.TextField(_("schedule request (free text)"), blank=True)
+    # Latest submission (each one is an ApplicationVersion) -----------------------------------
     receipt_number = models.CharField(_("receipt number (到達番号)"), max_length=32, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submission_count = models.PositiveSmallIntegerField(_("submissions"), default=0)
@@ -402,21 +505,122 @@ class Application(models.Model):
         return f"{self.enrollment} application"
 
     def missing_parts(self) -> list[str]:
-        """What still stops submission, as field names; the site's prefecture covers 拠点地域."""
-        missing = [
-            name
-            for name in (
-                "track_record",
-                "facility_basis",
-                "planned_terminals",
-                "desired_start",
-                "contract_name",
-            )
-            if not getattr(self, name)
+        """What still stops submission: field names and ``document:<kind>`` (see parts.py)."""
+        from .parts import application_missing
+
+        return application_missing(self)
+
+
+class ApplicationContact(models.Model):
+    """A contact person (連絡先) of the application, besides the protection system administrator."""
+
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="contacts",
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    name = models.CharField(_("name"), max_length=100)
+    department = models.CharField(_("department"), max_length=200, blank=True)
+    phone = models.CharField(_("telephone"), max_length=20, validators=[PHONE])
+    email = models.EmailField(_("email address"))
+
+    objects = ScopedManager(company="application__enrollment__site__company")
+
+    class Meta:
+        verbose_name = _("contact (連絡先)")
+        verbose_name_plural = _("contacts (連絡先)")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReviewDecision(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted (受理)")
+    RETURNED = "returned", _("Returned for correction (補正)")
+
+
+class ApplicationVersion(models.Model):
+    """One submission of the application, frozen: what was sent, when, under which 到達番号."""
+
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="versions",
+    )
+    number = models.PositiveSmallIntegerField(_("version"))
+    receipt_number = models.CharField(_("receipt number (到達番号)"), max_length=32, unique=True)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    submitted_by = models.ForeignKey(
+        User, verbose_name=_("submitted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    snapshot = models.JSONField(_("snapshot of every part"), default=dict)
+    review_started_at = models.DateTimeField(_("review started at"), null=True, blank=True)
+    review_started_by = models.ForeignKey(
+        User,
+        verbose_name=_("review started by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    decision = models.CharField(
+        _("decision"), max_length=16, blank=True, choices=ReviewDecision.choices
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    objects = ScopedManager(company="application__enrollment__site__company")
+
+    class Meta:
+        verbose_name = _("submitted version of the application")
+        verbose_name_plural = _("submitted versions of the application")
+        ordering = ["application", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "number"], name="application_version_number_unique"
+            ),
         ]
-        if not self.equipment_confirmed:
-            missing.append("equipment_confirmed")
-        return missing
+
+    def __str__(self) -> str:
+        return f"{self.application.enrollment} v{self.number} ({self.receipt_number})"
+
+
+class ReviewComment(models.Model):
+    """The reviewer's comment on one part of a submitted version (補正の指摘)."""
+
+    version = models.ForeignKey(
+        ApplicationVersion,
+        verbose_name=_("submitted version"),
+        on_delete=models.CASCADE,
+        related_name="comments",
+    )
+    part = models.CharField(_("part of the application"), max_length=20)
+    text = models.TextField(_("comment"), max_length=4000)
+    author = models.ForeignKey(
+        User, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ScopedManager(company="version__application__enrollment__site__company")
+
+    class Meta:
+        verbose_name = _("review comment")
+        verbose_name_plural = _("review comments")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.part}"
 
 
 class StepRecord(models.Model):

@@ -58,3 +58,34 @@ def notify_transition(enrollment: Enrollment, record: StepRecord) -> None:
         kind=f"enrollment.{record.transition}",
         company_id=enrollment.site.company_id,
     )
+
+
+def notify_receipt(enrollment: Enrollment, version: object) -> None:
+    """The 到達 notice to the company's PSAs: the receipt number (到達番号), nothing else."""
+    with translation.override("ja"):
+        subject = _("[DSG Portal] {number}: application received ({receipt})").format(
+            number=enrollment.number,
+            receipt=version.receipt_number,  # type: ignore[attr-defined]
+        )
+        body = "\n".join(
+            [
+                _("The application of {number} ({site}) reached the office.").format(
+                    number=enrollment.number, site=enrollment.site.name
+                ),
+                _("Receipt number (到達番号): {receipt}").format(
+                    receipt=version.receipt_number  # type: ignore[attr-defined]
+                ),
+                _("Version: {n}").format(n=version.number),  # type: ignore[attr-defined]
+                "",
+                _("Please log in to the portal for the details: {url}").format(
+                    url=f"{settings.PORTAL_URL}/enrollments/{enrollment.pk}/application/"
+                ),
+            ]
+        )
+    outbox_queue(
+        recipients=_emails(organization_id=enrollment.site.company_id, role=Role.PSA),
+        subject=subject,
+        body=body,
+        kind="application.receipt",
+        company_id=enrollment.site.company_id,
+    )

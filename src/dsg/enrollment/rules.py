@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -21,9 +22,18 @@ class Rule:
     code: str
     message: Promise
     check: Callable[[Enrollment], bool]
+    # What exactly is missing, appended to the message when the rule refuses (optional).
+    explain: Callable[[Enrollment], list[Any]] | None = None
 
     def __call__(self, enrollment: Enrollment) -> bool:
         return self.check(enrollment)
+
+    def message_for(self, enrollment: Enrollment) -> Any:
+        """The message, followed by the details of what is missing for this case."""
+        details = self.explain(enrollment) if self.explain else []
+        if not details:
+            return self.message
+        return format_lazy("{} {}", self.message, " / ".join(str(d) for d in details))
 
     @property
     def __name__(self) -> str:  # django-fsm and graph tools name conditions by __name__
@@ -33,6 +43,13 @@ class Rule:
 def _application_complete(enrollment: Enrollment) -> bool:
     application = getattr(enrollment, "application", None)
     return application is not None and not application.missing_parts()
+
+
+def _application_missing(enrollment: Enrollment) -> list[Any]:
+    from .parts import application_missing_messages
+
+    application = getattr(enrollment, "application", None)
+    return [] if application is None else application_missing_messages(application)
 
 
 def _survey_recorded(enrollment: Enrollment) -> bool:
@@ -69,6 +86,7 @@ APPLICATION_COMPLETE = Rule(
         "the desired start of use and the contract must be filled in."
     ),
     _application_complete,
+    _application_missing,
 )
 SURVEY_RECORDED = Rule(
     "survey_not_recorded",

@@ -6,12 +6,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
 
-from dsg.core.errors import NotVisible
+from dsg.core.errors import NotVisible, RuleViolation
 from dsg.orgs import permissions
 from dsg.orgs.models import User
 
-from .models import STEP_OF_STATE, Enrollment, StepRecord
+from .models import (
+    STEP_OF_STATE,
+    ApplicationVersion,
+    Enrollment,
+    ReviewComment,
+    ReviewDecision,
+    State,
+    StepRecord,
+)
 
 # The provider's part of the procedure: ③ survey to ⑥ setup (whose last record is the request
 # for ⑦). Records of ① and ② and of the inspection at ⑦ are the office's review and findings.
@@ -61,7 +70,9 @@ def transition_options_for(*, user: User, enrollment: Enrollment) -> list[Transi
     for transition in enrollment.transitions_from_here():
         if not transition.has_perm(enrollment, user):
             continue
-        blocked = [rule.message for rule in transition.conditions if not rule(enrollment)]
+        blocked = [
+            rule.message_for(enrollment) for rule in transition.conditions if not rule(enrollment)
+        ]
         options.append(
             TransitionOption(
                 transition.name, transition.custom["label"], transition.custom["payload"], blocked
@@ -96,3 +107,92 @@ def enrollments_at_step(*, user: User, step: int) -> QuerySet[Enrollment]:
         .filter(state__in=states_of_step(step))
         .order_by("state_changed_at", "pk")
     )
+
+
+# 加入申請書: versions, review comments, status -------------------------------------------------
+APPLICATION_STATUS: dict[str, Any] = {
+    "draft": _("Draft (下書き)"),
+    "arrived": _("Received (到達)"),
+    "under_review": _("Under review (審査中)"),
+    "returned": _("Returned for correction (補正)"),
+    "accepted": _("Accepted (受理)"),
+    "withdrawn": _("Withdrawn (取下げ)"),
+    "rejected": _("Rejected (却下)"),
+}
+
+
+def application_status(enrollment: Enrollment, version: ApplicationVersion | None) -> str:
+    """到達 → 審査中 → 受理, or 補正 / 取下げ: from the case state and the latest version."""
+    if enrollment.state == State.WITHDRAWN:
+        return "withdrawn"
+    if enrollment.state == State.REJECTED:
+        return "rejected"
+    if version is None:
+        return "draft"
+    if version.decision == ReviewDecision.ACCEPTED:
+        return "accepted"
+    if enrollment.state == State.RETURNED or version.decision == ReviewDecision.RETURNED:
+        return "returned"
+    if enrollment.state == State.SUBMITTED:
+        return "under_review" if version.review_started_at else "arrived"
+    return "accepted"
+
+
+def application_visible(*, user: User, enrollment: Enrollment) -> None:
+    """The case is visible (selectors made sure); may ``user`` read its application?"""
+    if not permissions.may(user, "application.view", enrollment):
+        raise RuleViolation(
+            _("Your role does not read the application."), code="forbidden", status=403
+        )
+
+
+def versions_of(enrollment: Enrollment) -> QuerySet[ApplicationVersion]:
+    return ApplicationVersion.objects.filter(application__enrollment=enrollment).select_related(
+        "submitted_by", "decided_by", "review_started_by"
+    )
+
+
+def version_get_for(*, user: User, pk: int) -> ApplicationVersion:
+    """A submitted version of a case ``user`` sees and whose application they may read."""
+    cases = permissions.restrict_enrollments(user, Enrollment.objects.all())
+    version = (
+        ApplicationVersion.objects.select_related(
+            "application__enrollment__site__company",
+            "submitted_by",
+            "decided_by",
+            "review_started_by",
+        )
+        .filter(pk=pk, application__enrollment__in=cases)
+        .first()
+    )
+    if version is None:
+        raise NotVisible()
+    application_visible(user=user, enrollment=version.application.enrollment)
+    return version
+
+
+def version_by_number(*, enrollment: Enrollment, number: Any) -> ApplicationVersion:
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        raise NotVisible() from None
+    version = versions_of(enrollment).filter(number=number).first()
+    if version is None:
+        raise NotVisible()
+    return version
+
+
+def comments_by_part(version: ApplicationVersion | None) -> dict[str, list[ReviewComment]]:
+    grouped: dict[str, list[ReviewComment]] = {}
+    if version is None:
+        return grouped
+    for comment in ReviewComment.objects.filter(version=version).select_related("author"):
+        grouped.setdefault(comment.part, []).append(comment)
+    return grouped
+
+
+def returned_version(enrollment: Enrollment) -> ApplicationVersion | None:
+    """The version the office returned, while the PSA corrects it (its comments guide them)."""
+    if enrollment.state != State.RETURNED:
+        return None
+    return versions_of(enrollment).filter(decision=ReviewDecision.RETURNED).last()

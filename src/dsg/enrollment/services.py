@@ -15,24 +15,17 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
-from dsg.core.guards import require_permission, require_state
+from dsg.core.guards import require_permission
 from dsg.orgs.models import Site, User
 
-from .models import Application, Enrollment, State, StepRecord
+from .models import Application, Enrollment, StepRecord
 from .notifications import notify_transition
+from .parts import APPLICATION_FIELDS
+
+__all__ = ["APPLICATION_FIELDS"]  # re-exported: tests and the API name the editable fields here
 
 TRANSITION_NAMES = frozenset(
     t.name for t in Enrollment._meta.get_field("state").get_all_transitions(Enrollment)
-)
-APPLICATION_FIELDS = (
-    "track_record",
-    "facility_basis",
-    "equipment_confirmed",
-    "planned_terminals",
-    "desired_start",
-    "contract_name",
-    "contract_expected_on",
-    "schedule_request",
 )
 COMMENT_MAX = 4000
 
@@ -50,7 +43,9 @@ def enrollment_create(*, site: Site, actor: User) -> Enrollment:
     try:
         with transaction.atomic():
             enrollment = Enrollment.objects.create(site=site, created_by=actor)
-            Application.objects.create(enrollment=enrollment)
+            Application.objects.create(
+                enrollment=enrollment, **application_prefill(site=site, actor=actor)
+            )
             audit_record(
                 actor=actor,
                 action="enrollment.create",
@@ -65,39 +60,34 @@ def enrollment_create(*, site: Site, actor: User) -> Enrollment:
     return enrollment
 
 
+def application_prefill(*, site: Site, actor: User) -> dict[str, Any]:
+    """A new application starts from what the portal knows: the company, the site, the PSA."""
+    company = site.company
+    return {
+        "company_corporate_number": company.corporate_number or "",
+        "company_name": company.name,
+        "company_postal_code": company.postal_code,
+        "company_prefecture": company.prefecture,
+        "company_address": company.address,
+        "site_name": site.name,
+        "site_postal_code": site.postal_code,
+        "site_prefecture": site.prefecture,
+        "site_address": site.address,
+        "facility_name": site.facility,
+        "psa_name": actor.full_name,
+        "psa_email": actor.email,
+    }
+
+
 def application_update(*, enrollment: Enrollment, actor: User, data: dict[str, Any]) -> Application:
-    """The PSA edits the application while it is a draft or returned for correction."""
-    require_permission(actor=actor, action="enrollment.edit_application", obj=enrollment)
-    with transaction.atomic():
-        locked = enrollment_lock(enrollment)
-        require_state(enrollment=locked, states=[State.DRAFT, State.RETURNED])
-        application = locked.application
-        before = {name: getattr(application, name) for name in APPLICATION_FIELDS}
-        for name in APPLICATION_FIELDS:
-            if name in data:
-                setattr(application, name, data[name])
-        _validate_application(application)
-        application.save()
-        after = {name: getattr(application, name) for name in APPLICATION_FIELDS}
-        audit_record(
-            actor=actor,
-            action="application.update",
-            obj=application,
-            company_id=locked.site.company_id,
-            before=_changed(before, after),
-            after=_changed(after, before),
-        )
-    return application
+    """The PSA saves any part of the application (a draft) while it is a draft or returned.
 
+    ``data`` holds fields of ``APPLICATION_FIELDS`` and optionally ``contacts`` (a list of
+    {name, department, phone, email}, replacing the contacts). Anything else is ignored.
+    """
+    from .application_services import application_save
 
-def _validate_application(application: Application) -> None:
-    from django.core.exceptions import ValidationError
-
-    try:
-        application.full_clean(exclude=["enrollment"])
-    except ValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        raise RuleViolation(messages[0], code="invalid", status=422, field=field) from error
+    return application_save(enrollment=enrollment, actor=actor, data=data)
 
 
 def _changed(mine: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
@@ -166,7 +156,7 @@ def _transition_from_state(enrollment: Enrollment, name: str, actor: User) -> An
         )
     for rule in transition.conditions:
         if not rule(enrollment):
-            raise RuleViolation(rule.message, code=rule.code)
+            raise RuleViolation(rule.message_for(enrollment), code=rule.code)
     return transition
 
 
@@ -214,16 +204,15 @@ def _nothing(enrollment: Enrollment, record: StepRecord) -> None:
 
 
 def _stamp_submission(enrollment: Enrollment, record: StepRecord) -> None:
-    application = enrollment.application
-    application.submission_count += 1
-    application.submitted_at = record.recorded_at
-    application.receipt_number = (
-        f"{timezone.localtime(record.recorded_at):%Y%m%d}{enrollment.pk:06d}"
-        f"{application.submission_count:02d}"
-    )
-    application.save(update_fields=["submission_count", "submitted_at", "receipt_number"])
-    record.data = {"receipt_number": application.receipt_number}
-    record.save(update_fields=["data"])
+    from .application_services import application_version_create
+
+    application_version_create(enrollment=enrollment, record=record)
+
+
+def _record_decision(enrollment: Enrollment, record: StepRecord) -> None:
+    from .application_services import application_version_decide
+
+    application_version_decide(enrollment=enrollment, record=record)
 
 
 def _record_construction(enrollment: Enrollment, record: StepRecord) -> None:
@@ -245,6 +234,8 @@ def _record_router(enrollment: Enrollment, record: StepRecord) -> None:
 
 AFTER_TRANSITION = {
     "submit": _stamp_submission,
+    "return_for_correction": _record_decision,
+    "accept": _record_decision,
     "complete_construction": _record_construction,
     "install_router": _record_router,
 }

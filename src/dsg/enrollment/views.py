@@ -18,7 +18,7 @@ from dsg.orgs.models import User
 from dsg.orgs.selectors import site_get_for, site_list_for
 
 from . import selectors, services
-from .forms import ApplicationForm, TransitionForm
+from .forms import TransitionForm
 from .models import STEP_NAMES
 
 DASHBOARD_ROWS = 20  # per step; the rest is one click away on the case list
@@ -112,7 +112,7 @@ def enrollment_create(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(refusal.message))
         return redirect("site_detail", site_id=site.pk)
     messages.success(request, _("The enrollment case was opened. Fill in the application."))
-    return redirect("application_edit", enrollment_id=enrollment.pk)
+    return redirect("application_overview", enrollment_id=enrollment.pk)
 
 
 @login_required
@@ -134,40 +134,6 @@ def enrollment_detail(request: HttpRequest, enrollment_id: int) -> HttpResponse:
             and enrollment.state in ("draft", "returned"),
             "transition_form": TransitionForm(),
             **provisioning_context(user=user, enrollment=enrollment),
-        },
-    )
-
-
-@login_required
-def application_edit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    enrollment = selectors.enrollment_get_for(user=request.user, pk=enrollment_id)
-    if not permissions.may(request.user, "enrollment.edit_application", enrollment):
-        raise RuleViolation(_("Your role is not allowed to do this."), code="forbidden", status=403)
-    form = ApplicationForm(request.POST or None, instance=enrollment.application)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.application_update(
-                enrollment=enrollment, actor=request.user, data=form.cleaned_data
-            )
-        except RuleViolation as refusal:
-            if refusal.status in (403, 404):
-                raise
-            form.add_error(
-                refusal.field if refusal.field in form.fields else None, str(refusal.message)
-            )
-        else:
-            messages.success(request, _("The application was saved."))
-            return redirect("enrollment_detail", enrollment_id=enrollment.pk)
-    return render(
-        request,
-        "enrollment/application_form.html",
-        {
-            "enrollment": enrollment,
-            "form": form,
-            "missing": [
-                enrollment.application._meta.get_field(name).verbose_name
-                for name in enrollment.application.missing_parts()
-            ],
         },
     )
 

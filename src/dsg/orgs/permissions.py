@@ -43,6 +43,8 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "connection_test.record": frozenset({Role.PSA, Role.DELEGATE}),
     "final_inspection.request": frozenset({Role.PSA}),
     "application.view": frozenset({Role.PSA, Role.DELEGATE, Role.REVIEWER, Role.INSPECTOR}),
+    # 加入申請書 review (enrollment app): comments per part, opening a submitted version.
+    "application.review": frozenset({Role.REVIEWER}),
     # inspections (② 現地確認, ⑦ 最終現地確認); the provider is never among these
     "inspection.view": frozenset({Role.PSA, Role.DELEGATE, Role.REVIEWER, Role.INSPECTOR}),
     "inspection.schedule": frozenset({Role.REVIEWER, Role.INSPECTOR}),

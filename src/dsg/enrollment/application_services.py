@@ -1,0 +1,301 @@
+"""Use cases of the 加入申請書: save a part, attach a document, submit (a version), review.
+
+Called by ``services.py`` (application_update, the submit/return/accept hooks), the pages, the
+API and the Excel import. Each runs in one transaction under the case lock, with its ledger event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dsg.audit.services import audit_record
+from dsg.core.errors import RuleViolation
+from dsg.core.guards import require_permission, require_state
+from dsg.orgs.models import User
+
+from .models import (
+    Application,
+    ApplicationContact,
+    ApplicationVersion,
+    Enrollment,
+    ReviewComment,
+    ReviewDecision,
+    State,
+    StepRecord,
+)
+from .parts import (
+    APPLICATION_FIELDS,
+    COMMENT_PARTS,
+    CONTACT_FIELDS,
+    MAX_CONTACTS,
+    PART_OF,
+    application_snapshot,
+    documents_by_kind,
+)
+
+EDITABLE_STATES = (State.DRAFT, State.RETURNED)
+UPLOAD_KINDS = tuple(kind for part in PART_OF.values() for kind in part.documents)
+COMMENT_MAX = 4000
+
+
+def _lock(enrollment: Enrollment) -> Enrollment:
+    from .services import enrollment_lock
+
+    return enrollment_lock(enrollment)
+
+
+def _refusal(error: ValidationError, prefix: str = "") -> RuleViolation:
+    field, messages = next(iter(error.message_dict.items()))
+    return RuleViolation(messages[0], code="invalid", status=422, field=f"{prefix}{field}")
+
+
+def _contacts_of(application: Application) -> list[dict[str, str]]:
+    return [
+        {name: getattr(c, name) for name in CONTACT_FIELDS}
+        for c in ApplicationContact.objects.filter(application=application)
+    ]
+
+
+def _clean_contacts(application: Application, rows: Any) -> list[ApplicationContact]:
+    if not isinstance(rows, list) or len(rows) > MAX_CONTACTS:
+        raise RuleViolation(
+            _("At most {n} contacts can be given.").format(n=MAX_CONTACTS),
+            code="invalid",
+            status=422,
+            field="contacts",
+        )
+    contacts = []
+    for position, row in enumerate(rows):
+        values = {name: str(row.get(name) or "").strip() for name in CONTACT_FIELDS}
+        contact = ApplicationContact(application=application, position=position, **values)
+        try:
+            contact.full_clean(exclude=["application"])
+        except ValidationError as error:
+            raise _refusal(error, prefix=f"contacts.{position}.") from error
+        contacts.append(contact)
+    return contacts
+
+
+def _check_dates(application: Application, data: dict[str, Any]) -> None:
+    """A contract date in the past is refused when it is entered (a stored one is kept)."""
+    day = data.get("contract_expected_on")
+    if day is not None and day < timezone.localdate():
+        raise RuleViolation(
+            _(
+                "The expected date of the contract is in the past; enter a date from today on "
+                "(the schedule is planned backwards from it)."
+            ),
+            code="date_in_past",
+            status=422,
+            field="contract_expected_on",
+        )
+
+
+def application_save(*, enrollment: Enrollment, actor: User, data: dict[str, Any]) -> Application:
+    require_permission(actor=actor, action="enrollment.edit_application", obj=enrollment)
+    with transaction.atomic():
+        locked = _lock(enrollment)
+        require_state(enrollment=locked, states=EDITABLE_STATES)
+        application = Application.objects.get(enrollment=locked)
+        before = {name: getattr(application, name) for name in APPLICATION_FIELDS}
+        contacts_before = _contacts_of(application)
+        for name in APPLICATION_FIELDS:
+            if name in data:
+                value = data[name]
+                setattr(application, name, value.strip() if isinstance(value, str) else value)
+        _check_dates(application, data)
+        try:
+            application.full_clean(exclude=["enrollment"])
+        except ValidationError as error:
+            raise _refusal(error) from error
+        application.save()
+        after = {name: getattr(application, name) for name in APPLICATION_FIELDS}
+        if "contacts" in data:
+            contacts = _clean_contacts(application, data["contacts"])
+            ApplicationContact.objects.filter(application=application).delete()
+            ApplicationContact.objects.bulk_create(contacts)
+            contacts_after = _contacts_of(application)
+            if contacts_after != contacts_before:
+                before["contacts"], after["contacts"] = contacts_before, contacts_after
+        audit_record(
+            actor=actor,
+            action="application.update",
+            obj=application,
+            company_id=locked.site.company_id,
+            before=_changed(before, after),
+            after=_changed(after, before),
+        )
+    return application
+
+
+def _changed(mine: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in mine.items() if other.get(key) != value}
+
+
+def application_document_add(
+    *,
+    enrollment: Enrollment,
+    actor: User,
+    kind: str,
+    filename: str,
+    data: bytes,
+    password: str = "",
+) -> Any:
+    """Attach a document to the draft (レイアウト図, evidence, exception, audit result)."""
+    from dsg.documents.services import document_store
+
+    require_permission(actor=actor, action="enrollment.edit_application", obj=enrollment)
+    if kind not in UPLOAD_KINDS:
+        raise RuleViolation(
+            _("This kind of document is not part of the application."),
+            code="invalid",
+            status=422,
+            field="kind",
+        )
+    with transaction.atomic():
+        locked = _lock(enrollment)
+        require_state(enrollment=locked, states=EDITABLE_STATES)
+        return document_store(
+            actor=actor,
+            company=locked.site.company,
+            enrollment=locked,
+            kind=kind,
+            filename=filename,
+            data=data,
+            password=password,
+        )
+
+
+# Submission and review --------------------------------------------------------------------
+
+
+def receipt_number_for(enrollment: Enrollment, number: int, at: Any) -> str:
+    """The 到達番号: the year and 12 digits (case, submission), unique by construction."""
+    return f"{timezone.localtime(at):%Y}{enrollment.pk:08d}{number:04d}"
+
+
+def application_version_create(*, enrollment: Enrollment, record: StepRecord) -> ApplicationVersion:
+    """Freeze what was submitted (runs inside the submit transition's transaction)."""
+    application = Application.objects.get(enrollment=enrollment)
+    contacts = list(ApplicationContact.objects.filter(application=application))
+    number = application.submission_count + 1
+    version = ApplicationVersion.objects.create(
+        application=application,
+        number=number,
+        receipt_number=receipt_number_for(enrollment, number, record.recorded_at),
+        submitted_at=record.recorded_at,
+        submitted_by=record.actor,
+        snapshot=application_snapshot(application, contacts, documents_by_kind(application)),
+    )
+    application.submission_count = number
+    application.submitted_at = record.recorded_at
+    application.receipt_number = version.receipt_number
+    application.save(update_fields=["submission_count", "submitted_at", "receipt_number"])
+    record.data = {"receipt_number": version.receipt_number}
+    record.save(update_fields=["data"])
+    # The submit transition's own ledger event records it (its record carries the receipt).
+    from .notifications import notify_receipt
+
+    notify_receipt(enrollment, version)
+    return version
+
+
+def application_version_decide(*, enrollment: Enrollment, record: StepRecord) -> None:
+    """Record the office's decision on the submitted version (accept or return)."""
+    version = current_version(enrollment)
+    if version is None:
+        return
+    version.decision = (
+        ReviewDecision.ACCEPTED if record.transition == "accept" else ReviewDecision.RETURNED
+    )
+    version.decided_at, version.decided_by = record.recorded_at, record.actor
+    if version.review_started_at is None:
+        version.review_started_at, version.review_started_by = record.recorded_at, record.actor
+    version.save(
+        update_fields=[
+            "decision",
+            "decided_at",
+            "decided_by",
+            "review_started_at",
+            "review_started_by",
+        ]
+    )
+    if record.comment:
+        ReviewComment.objects.create(
+            version=version, part="general", text=record.comment, author=record.actor
+        )
+
+
+def current_version(enrollment: Enrollment) -> ApplicationVersion | None:
+    return (
+        ApplicationVersion.objects.filter(application__enrollment=enrollment)
+        .order_by("-number")
+        .first()
+    )
+
+
+def _reviewable(version: ApplicationVersion, actor: User) -> Enrollment:
+    """Lock the case; the version must be the one under review (the latest, case submitted)."""
+    enrollment = version.application.enrollment
+    require_permission(actor=actor, action="application.review", obj=enrollment)
+    locked = _lock(enrollment)
+    require_state(enrollment=locked, states=[State.SUBMITTED])
+    latest = current_version(locked)
+    if latest is None or latest.pk != version.pk:
+        raise RuleViolation(
+            _("Only the latest submitted version can be reviewed."), code="wrong_version"
+        )
+    return locked
+
+
+def application_review_start(*, version: ApplicationVersion, actor: User) -> ApplicationVersion:
+    """The reviewer opens the submitted version: its status goes from 到達 to 審査中."""
+    with transaction.atomic():
+        locked = _reviewable(version, actor)
+        version = ApplicationVersion.objects.select_for_update().get(pk=version.pk)
+        if version.review_started_at is None:
+            version.review_started_at, version.review_started_by = timezone.now(), actor
+            version.save(update_fields=["review_started_at", "review_started_by"])
+            audit_record(
+                actor=actor,
+                action="application.review_start",
+                obj=version,
+                company_id=locked.site.company_id,
+                after={"number": version.number},
+            )
+    return version
+
+
+def review_comment_add(
+    *, version: ApplicationVersion, actor: User, part: str, text: str
+) -> ReviewComment:
+    """The reviewer comments on one part of the version under review (for a 補正)."""
+    text = text.strip()
+    if part not in COMMENT_PARTS:
+        raise RuleViolation(
+            _("Choose a part of the application."), code="invalid", status=422, field="part"
+        )
+    if not text or len(text) > COMMENT_MAX:
+        raise RuleViolation(
+            _("Please enter a comment of at most 4000 characters."),
+            code="comment_required",
+            status=422,
+            field="text",
+        )
+    version = application_review_start(version=version, actor=actor)
+    with transaction.atomic():
+        locked = _reviewable(version, actor)
+        comment = ReviewComment.objects.create(version=version, part=part, text=text, author=actor)
+        audit_record(
+            actor=actor,
+            action="application.review_comment",
+            obj=comment,
+            company_id=locked.site.company_id,
+            after={"version": version.number, "part": part},
+        )
+    return comment

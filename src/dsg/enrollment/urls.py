@@ -1,0 +1,34 @@
+"""Pages of the 加入申請書 (application), included at "" by dsg.urls."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from . import application_views as views
+from .parts import PARTS
+
+CASE = "enrollments/<int:enrollment_id>/application/"
+
+urlpatterns = [
+    path(CASE, views.application_overview, name="application_overview"),
+    *(
+        path(f"{CASE}{part.key}/", views.PART_VIEWS[part.key], name=f"application_{part.key}")
+        for part in PARTS
+    ),
+    path(f"{CASE}upload/", views.application_upload, name="application_upload"),
+    path(f"{CASE}confirm/", views.application_confirm, name="application_confirm"),
+    path(f"{CASE}versions/", views.application_versions, name="application_versions"),
+    path(f"{CASE}compare/", views.application_compare, name="application_compare"),
+    path(f"{CASE}export/", views.application_export, name="application_export"),
+    path(f"{CASE}import/", views.application_import, name="application_import"),
+    path(
+        "application-versions/<int:version_id>/",
+        views.application_version,
+        name="application_version",
+    ),
+    path(
+        "application-versions/<int:version_id>/comments/",
+        views.review_comment_add,
+        name="review_comment_add",
+    ),
+]
