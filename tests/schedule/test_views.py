@@ -172,3 +172,20 @@ def test_durations_out_of_range_are_refused_and_nothing_changes(client, reviewer
     assert "field--error" in response.content.decode()
     assert not StepDuration.objects.exists()
     assert not AuditEvent.objects.filter(action__startswith="schedule.").exists()
+
+
+@pytest.mark.django_db
+def test_exports_answer_post_with_405_on_a_visible_case(client, site, cast):
+    enrollment = new_case(site, cast)
+    client.force_login(cast.psa)
+    response = client.post(f"/enrollments/{enrollment.pk}/schedule.ics")
+    assert response.status_code == 405
+    assert not AuditEvent.objects.filter(action__startswith="schedule.export").exists()
+
+
+@pytest.mark.django_db
+def test_only_the_reviewer_sees_the_link_to_the_durations(client, site, cast):
+    enrollment = walk_to(new_case(site, cast), State.SUBMITTED, cast)
+    url = f"/enrollments/{enrollment.pk}/"
+    assert "/schedule/settings/" in _get(client, cast.reviewer, url).content.decode()
+    assert "/schedule/settings/" not in _get(client, cast.psa, url).content.decode()

@@ -67,9 +67,7 @@ def _durations_out() -> dict[str, int]:
     return {f"step_{n}": days for n, days in selectors.step_durations_current().items()}
 
 
-@router.get(
-    "/enrollments/{enrollment_id}/schedule", response={200: CaseScheduleOut, **READ_ERRORS}
-)
+@router.get("/enrollments/{enrollment_id}/schedule", response={200: CaseScheduleOut, **READ_ERRORS})
 def enrollment_schedule(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
     """The case's plan with its actual dates, warnings and the contract date planned backwards."""
     enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)

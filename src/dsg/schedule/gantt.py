@@ -37,9 +37,7 @@ def _monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def _cells(
-    weeks: list[Week], first: dt.date | None, last: dt.date | None, bar: str
-) -> list[str]:
+def _cells(weeks: list[Week], first: dt.date | None, last: dt.date | None, bar: str) -> list[str]:
     """The CSS classes of each week's cell: gridline, today line, and the bar if it covers it."""
     classes = []
     for week in weeks:

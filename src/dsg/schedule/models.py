@@ -41,7 +41,9 @@ class StepDuration(models.Model):
                 condition=models.Q(step__gte=1, step__lte=7), name="step_duration_step_1_to_7"
             ),
             models.CheckConstraint(
-                condition=models.Q(business_days__gte=MIN_DURATION, business_days__lte=MAX_DURATION),
+                condition=models.Q(
+                    business_days__gte=MIN_DURATION, business_days__lte=MAX_DURATION
+                ),
                 name="step_duration_days_in_range",
             ),
         ]

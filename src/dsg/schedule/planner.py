@@ -164,10 +164,7 @@ def plan(
     actuals = actuals or {}
     steps = _schedule(start, days, actuals, today)
     baseline = _schedule(start, days, {}, None) if actuals or today else steps
-    steps = [
-        replace(s, slipped=s.end > b.end)
-        for s, b in zip(steps, baseline, strict=True)
-    ]
+    steps = [replace(s, slipped=s.end > b.end) for s, b in zip(steps, baseline, strict=True)]
     result = Plan(start=start, completion=steps[-1].end, terminals=terminals, steps=steps)
     return replace(result, warnings=plan_warnings(result, baseline_completion=baseline[-1].end))
 
@@ -215,7 +212,9 @@ def _stretch_survey(steps: list[PlannedStep], actuals: dict[int, Actual]) -> Non
         return
     last = add_business_days(construction.start, -1)
     if last > survey.end:
-        steps[2] = replace(survey, end=last, business_days=business_days_between(survey.start, last))
+        steps[2] = replace(
+            survey, end=last, business_days=business_days_between(survey.start, last)
+        )
 
 
 def month_window_warning(
@@ -262,9 +261,9 @@ def plan_warnings(plan: Plan, *, baseline_completion: dt.date | None = None) -> 
             PlanWarning(
                 "slipped",
                 str(
-                    _(
-                        "The schedule has slipped: completion moved from {planned} to {now}."
-                    ).format(planned=baseline_completion.isoformat(), now=plan.completion.isoformat())
+                    _("The schedule has slipped: completion moved from {planned} to {now}.").format(
+                        planned=baseline_completion.isoformat(), now=plan.completion.isoformat()
+                    )
                 ),
             )
         )

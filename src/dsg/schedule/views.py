@@ -5,10 +5,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
 
 from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
@@ -73,9 +72,10 @@ def _attachment(content: bytes, content_type: str, filename: str) -> HttpRespons
 
 
 @login_required
-@require_GET
 def enrollment_schedule_ics(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    if request.method not in ("GET", "HEAD"):  # after the lookup: another's case is a 404
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     plan = selectors.schedule_for(enrollment)
     _export(request, enrollment, "ics")
     return _attachment(
@@ -86,9 +86,10 @@ def enrollment_schedule_ics(request: HttpRequest, enrollment_id: int) -> HttpRes
 
 
 @login_required
-@require_GET
 def enrollment_schedule_xlsx(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    if request.method not in ("GET", "HEAD"):  # after the lookup: another's case is a 404
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     plan = selectors.schedule_for(enrollment)
     _export(request, enrollment, "xlsx")
     heading = f"{enrollment.number} {enrollment.site.name} 加入完了（利用開始）までのスケジュール表"

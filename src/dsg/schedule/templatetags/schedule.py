@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 
 from dsg.enrollment.models import STEP_NAMES
+from dsg.orgs import permissions
 
 from ..gantt import gantt
 from ..selectors import case_schedule_for
@@ -15,9 +16,17 @@ from ..selectors import case_schedule_for
 register = template.Library()
 
 
-@register.simple_tag
-def case_schedule(enrollment: Any) -> dict[str, Any]:
+@register.simple_tag(takes_context=True)
+def case_schedule(context: Any, enrollment: Any) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
     schedule = case_schedule_for(enrollment)
     chart = gantt(schedule)
     rows = [(row, STEP_NAMES[row.step]) for row in chart["rows"]]  # type: ignore[attr-defined]
-    return {"schedule": schedule, "weeks": chart["weeks"], "rows": rows}
+    return {
+        "schedule": schedule,
+        "weeks": chart["weeks"],
+        "rows": rows,
+        "can_change_durations": user is not None
+        and permissions.may(user, "schedule.change_durations"),
+    }

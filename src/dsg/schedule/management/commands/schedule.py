@@ -1,4 +1,4 @@
-"""dsg schedule: the スケジュール表 for an application date, optionally planned back from a target."""
+"""dsg schedule: the スケジュール表 from an application date, or back from a target date."""
 
 from __future__ import annotations
 
@@ -95,7 +95,9 @@ class Command(BaseCommand):
         }
         self.stdout.write(json.dumps(body, ensure_ascii=False))
 
-    def _print_table(self, plan: planner.Plan, target: dt.date | None, latest: dt.date | None) -> None:
+    def _print_table(
+        self, plan: planner.Plan, target: dt.date | None, latest: dt.date | None
+    ) -> None:
         out = self.stdout.write
         out(f"申請日　　　　{plan.start}（{wareki(plan.start)}）")
         for s in plan.steps:
