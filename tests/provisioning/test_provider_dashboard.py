@@ -219,3 +219,24 @@ def test_the_task_list_is_the_providers_and_shows_no_findings(client, site, cast
     assert (
         'data-task="survey"' in page and "F-05" not in page and "F-05" not in api.content.decode()
     )
+
+
+@pytest.mark.django_db
+def test_the_appointment_of_the_final_inspection_counts_too(site, cast):
+    from dsg.inspections.models import Inspection
+    from dsg.provisioning.month_rule import month_rule_warnings
+
+    case = walk_to(new_case(site, cast), State.SURVEY, cast)
+    month = first_of_next_month()
+    prov.appointment_propose(
+        enrollment=case, actor=cast.staff, purpose="construction", starts_at=at(month)
+    )
+    assert month_rule_warnings([case.pk]) == []
+    seventh = Inspection.objects.create(
+        enrollment=case, step=7, scheduled_at=at(month + dt.timedelta(days=20))
+    )
+    assert month_rule_warnings([case.pk]) == []
+    Inspection.objects.filter(pk=seventh.pk).update(scheduled_at=at(first_of_next_month(2)))
+    [warning] = month_rule_warnings([case.pk])
+    assert warning.dates[7] == [first_of_next_month(2)]
+    assert "④～⑦" in warning.message or "④–⑦" in warning.message

@@ -1,7 +1,8 @@
 """The guideline's ④–⑦ rule: line construction, router, setup and the final inspection are planned
 within one calendar month (「④～⑦の作業は、同一月内に実施」).
 
-``month_rule_breaks`` is the pure check; ``month_rule_warnings`` gathers, for many cases at once
+``month_rule_breaks`` is the check, made by the schedule planner's ``month_window_warning`` on the
+earliest and the latest known date of ④–⑦; ``month_rule_warnings`` gathers, for many cases at once
 (three queries whatever their number), the dates known for ④–⑦: the construction and router
 appointments or their recorded completion, the vein registration appointments, and the ⑦
 appointment where the inspections app records one.
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.utils import timezone
 
+from dsg.schedule.planner import month_window_warning
+
 from .models import AppointmentPurpose, AppointmentState, Provisioning, ProvisioningAppointment
 
 STEP_OF_PURPOSE = {
@@ -29,8 +32,8 @@ COUNTING_STATES = (AppointmentState.PROPOSED, AppointmentState.CONFIRMED, Appoin
 
 def month_rule_breaks(dates: dict[int, list[dt.date]]) -> bool:
     """True when the dates of ④–⑦ (step -> dates) fall in more than one calendar month."""
-    months = {(d.year, d.month) for step in (4, 5, 6, 7) for d in dates.get(step, [])}
-    return len(months) > 1
+    known = [d for step in (4, 5, 6, 7) for d in dates.get(step, [])]
+    return bool(known) and month_window_warning(min(known), max(known)) is not None
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,13 @@ class MonthWarning:
     def months(self) -> list[str]:
         found = {(d.year, d.month) for ds in self.dates.values() for d in ds}
         return [f"{y}-{m:02d}" for y, m in sorted(found)]
+
+    @property
+    def message(self) -> str:
+        """The planner's own wording of the warning."""
+        first, last = self.first, max(d for ds in self.dates.values() for d in ds)
+        warning = month_window_warning(first, last)
+        return warning.message if warning else ""
 
     @property
     def first(self) -> dt.date:
