@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import secrets
 from typing import Any
 
@@ -751,7 +752,11 @@ def media_receive(
 
 # ⑥ アカウント情報: delivered through a one-time link, never in mail -------------------------------
 def account_link_days() -> int:
-    return int(getattr(settings, "DSG_ACCOUNT_LINK_DAYS", 7))
+    """Days a one-time link stays valid: DSG_ACCOUNT_LINK_DAYS (environment or settings), 7."""
+    value = getattr(settings, "DSG_ACCOUNT_LINK_DAYS", None) or os.environ.get(
+        "DSG_ACCOUNT_LINK_DAYS"
+    )
+    return max(1, int(value or 7))
 
 
 def token_hash(token: str) -> str:
