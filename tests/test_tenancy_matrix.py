@@ -60,6 +60,10 @@ OBJECTS_OF: dict[str, list[str]] = {
     "document_id": ["document"],  # documents (issue #3)
     "name": sorted(TRANSITION_NAMES),  # transition names: literal values, not objects
     "version_id": ["version"],  # 加入申請書 (enrollment): a submitted version of B's case
+    # inspections (② ⑦): a round, its deficiency, the office's checklist template
+    "inspection_id": ["inspection"],
+    "deficiency_id": ["deficiency"],
+    "template_id": ["checklist"],
 }
 # Ids that a request body may carry; filled with B's objects as well.
 BODY_OBJECTS: dict[str, str] = {
@@ -67,6 +71,10 @@ BODY_OBJECTS: dict[str, str] = {
     "holder_id": "holder",
     "person_id": "delegate",
 }
+    # inspections (② ⑦)
+    "finding_id": "finding",
+    "slot_id": "slot",
+    "audit_document_id": "audit_result",
 _CONVERTER = re.compile(r"<(?:(?P<type>\w+):)?(?P<name>\w+)>")
 _API_PARAM = re.compile(r"{(?P<name>\w+)}")
 
@@ -295,9 +303,74 @@ def build_world(tag: str, ascii_tag: str, office: dict[str, User]) -> World:
     return world
 
 
+    _inspections_of_world(world, cast, tag)  # inspections (② ⑦)
 def _documents_of_world(case: Enrollment, psa: User, tag: str) -> Any:
     """documents (issue #3): a small real PDF in the case's folder, named after the company."""
     from dsg.documents.services import document_store
+def _inspections_of_world(world: World, cast: Cast, tag: str) -> None:
+    """inspections (② ⑦): a round of ② with a chosen date, finished with a deficiency; the
+    company's audit-result notice; the office's checklist template (not the company's)."""
+    from dsg.inspections import services as insp
+    from dsg.inspections.models import ChecklistTemplate, Result
+
+    from .walk import attach_documents
+
+    site = SiteFactory(company=world.company, name=f"{tag} 検査拠点")
+    case = walk_to(new_case(site, cast), State.INSPECTION, cast)
+    inspection = insp.inspection_open(enrollment=case, actor=cast.inspector)
+    starts = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    slot = insp.inspection_propose_slots(inspection=inspection, actor=cast.reviewer, starts=[starts])
+    entry_notes = f"{tag} 正門で受付"
+    insp.inspection_pick_slot(
+        inspection=inspection, actor=world.psa, slot_id=slot[0].pk, entry_notes=entry_notes
+    )
+    findings = list(inspection.findings.select_related("item"))
+    note = f"{tag} 入退室記録簿なし"
+    insp.inspection_record(
+        inspection=inspection,
+        actor=cast.inspector,
+        entries=[
+            insp.FindingInput(
+                finding_id=f.pk,
+                result=Result.NONCONFORMING if f.item.code == "F-05" else Result.CONFORMING,
+                note=note if f.item.code == "F-05" else "",
+            )
+            for f in findings
+        ],
+    )
+    insp.inspection_finish(inspection=inspection, actor=cast.inspector, performed_on=today())
+    attach_documents(case, world.psa, kinds=("audit_result",))
+    world.objects.update(
+        site_inspection=site,
+        inspection=inspection,
+        deficiency=inspection.deficiencies.get(),
+        finding=findings[0],
+        slot=slot[0],
+        audit_result=case.documents.get(kind="audit_result"),
+        checklist=ChecklistTemplate.objects.get(is_sample=True),
+    )
+    world.secrets += [site.name, entry_notes, note]
+
+
+def _notice_of_world(case: Enrollment, reviewer: User) -> Any:
+    """notices (issue #4): a 現地確認結果通知書 with findings, issued by the office."""
+    from dsg.notices.services import notice_issue
+
+    snapshot = {
+        "company": {"name": case.site.company.name},
+        "site": {"name": case.site.name},
+        "case_number": case.number,
+        "inspection": {
+            "kind": 2,
+            "outcome": "passed",
+            "items": [{"theme": "設備", "text": "施錠", "result": "conforming", "note": ""}],
+        },
+    }
+    return notice_issue(
+        enrollment=case, kind="inspection_result", snapshot=snapshot, issued_by=reviewer
+    )
+
+
     from tests.documents.files import pdf
 
     return document_store(

@@ -413,3 +413,26 @@ def test_a_photo_is_stored_through_the_documents_service(at_inspection, cast):
     finding.refresh_from_db()
     assert finding.photo is not None and finding.photo.kind == "inspection_photo"
     assert finding.photo.enrollment == at_inspection
+
+
+def test_the_remind_command_queues_mail_that_the_outbox_delivers(at_inspection, cast, settings):
+    import io
+
+    from django.core import mail
+    from django.core.management import call_command
+
+    from dsg.notifications.services import outbox_deliver_pending
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    inspection = services.inspection_open(enrollment=at_inspection, actor=cast.reviewer)
+    slot = services.inspection_propose_slots(
+        inspection=inspection, actor=cast.reviewer, starts=[tomorrow_at(13)]
+    )[0]
+    services.inspection_pick_slot(inspection=inspection, actor=cast.psa, slot_id=slot.pk)
+    out = io.StringIO()
+    call_command("inspections", "remind", stdout=out)
+    assert "1 reminders, 0 overdue" in out.getvalue()
+    mail.outbox.clear()
+    outbox_deliver_pending()
+    reminder = [m for m in mail.outbox if "現地確認" in m.body or "inspection" in m.subject]
+    assert any(cast.psa.email in m.to for m in reminder)

@@ -407,10 +407,10 @@ def inspection_pick_slot(
         raise _invalid(_("The text is too long (at most 4000 characters)."), "entry_notes")
     with transaction.atomic():
         _enrollment, locked = _lock(inspection)
-        _require_not_finished(locked)
         slot = locked.slots.filter(pk=slot_id, withdrawn=False).first()
         if slot is None:
             raise _invalid(_("Choose one of the offered dates."), "slot_id", "unknown_slot")
+        _require_not_finished(locked)
         locked.slots.update(chosen=False)
         slot.chosen = True
         slot.save(update_fields=["chosen"])

@@ -8,13 +8,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from dsg.core.errors import NotVisible, RuleViolation
 from dsg.core.views import run_action
@@ -38,9 +38,10 @@ def _required(request: HttpRequest, action: str, obj: Any) -> None:
 
 
 @login_required
-@require_GET
 def inspection_list(request: HttpRequest) -> HttpResponse:
     """Open rounds and overdue deficiencies: what each side has to look at."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
     inspections = (
         selectors.inspection_list_for(user=request.user)
         .exclude(status=InspectionStatus.FINISHED)
@@ -55,10 +56,11 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
 def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
     user = request.user
     inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
     enrollment = inspection.enrollment
     findings = selectors.findings_of(inspection)
     rounds = selectors.inspections_of(user=user, enrollment=enrollment)
@@ -99,10 +101,11 @@ def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
 def inspection_checklist(request: HttpRequest, inspection_id: int) -> HttpResponse:
     """The checklist sent to the company in advance: a printable page."""
     inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
     findings = selectors.findings_of(inspection)
     return render(
         request,
@@ -120,9 +123,10 @@ def _by_theme(findings: list[Any]) -> list[tuple[str, list[Any]]]:
 
 
 @login_required
-@require_GET
 def appointment_calendar(request: HttpRequest, inspection_id: int) -> HttpResponse:
     inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
     chosen = next((s for s in inspection.slots.all() if s.chosen), None)
     if chosen is None:
         raise NotVisible()
