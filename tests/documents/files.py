@@ -133,6 +133,19 @@ def png(width: int = 64, height: int = 48, *, gps: bool = False, fmt: str = "PNG
     return out.getvalue()
 
 
+def png_claiming(width: int, height: int) -> bytes:
+    """A tiny PNG whose header claims ``width`` x ``height`` pixels (a decompression bomb's
+    first step): refused from the header, before any pixel is decoded."""
+    import struct
+
+    data = bytearray(png(4, 4))
+    ihdr = data.index(b"IHDR")
+    data[ihdr + 4 : ihdr + 12] = struct.pack(">II", width, height)
+    crc = zlib.crc32(bytes(data[ihdr : ihdr + 17])) & 0xFFFFFFFF
+    data[ihdr + 17 : ihdr + 21] = struct.pack(">I", crc)
+    return bytes(data)
+
+
 def jpeg(width: int = 64, height: int = 48, *, gps: bool = False) -> bytes:
     return png(width, height, gps=gps, fmt="JPEG")
 

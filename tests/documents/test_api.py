@@ -125,3 +125,20 @@ def test_the_openapi_document_declares_the_operations(client):
     content = schema["paths"]["/api/v1/documents/{document_id}/content"]["get"]
     assert "application/octet-stream" in content["responses"]["200"]["content"]
     assert "404" in content["responses"]
+
+
+def test_the_list_costs_the_same_queries_for_1_or_4_documents(case, psa):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = session(psa)
+    url = f"{API}/enrollments/{case.pk}/documents"
+    store(psa, case, files.pdf(1))
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for _ in range(3):
+        store(psa, case, files.pdf(1))
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get(url).json()["items"]) == 4
+    assert len(many) == len(one)

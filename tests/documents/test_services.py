@@ -274,7 +274,8 @@ def test_an_inspection_photo_is_a_jpeg_or_png_without_gps(case, inspector, revie
     [
         (lambda: files.pdf(1), "image_invalid"),
         (lambda: files.png()[:60], "image_invalid"),
-        (lambda: files.png(8000, 7000), "image_too_large"),
+        (lambda: files.png_claiming(8000, 7000), "image_too_large"),
+        (lambda: files.png_claiming(100_000, 100_000), "image_too_large"),
         (lambda: b"GIF89a" + b"\x00" * 100, "image_invalid"),
     ],
 )

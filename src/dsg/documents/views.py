@@ -85,7 +85,18 @@ def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
     document = selectors.document_get_for(request.user, document_id)  # 404 before 405
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET"])
-    data = services.document_read(document=document, actor=request.user)
+    try:
+        data = services.document_read(document=document, actor=request.user)
+    except RuleViolation as refusal:  # the file failed its integrity check: say so, no 500
+        if refusal.status in (403, 404):
+            raise
+        messages.error(request, str(refusal.message))
+        back = (
+            reverse("document_folder", args=[document.enrollment_id])
+            if document.enrollment_id
+            else reverse("dashboard")
+        )
+        return HttpResponseRedirect(back, status=303)
     return file_response(document, data)
 
 
