@@ -58,6 +58,7 @@ OBJECTS_OF: dict[str, list[str]] = {
     "shipment_id": ["shipment"],
     "delivery_token": ["delivery"],
     "document_id": ["document"],  # documents (issue #3)
+    "notice_id": ["notice"],  # notices (issue #4): B's 現地確認結果通知書
     "name": sorted(TRANSITION_NAMES),  # transition names: literal values, not objects
     "version_id": ["version"],  # 加入申請書 (enrollment): a submitted version of B's case
     # inspections (② ⑦): a round, its deficiency, the office's checklist template
@@ -280,6 +281,7 @@ def build_world(tag: str, ascii_tag: str, office: dict[str, User]) -> World:
         shipment=shipment,
         delivery=delivery,
         document=_documents_of_world(case, world.psa, tag),  # documents (issue #3)
+        notice=_notice_of_world(case, office["reviewer"]),  # notices (issue #4)
         psa=world.psa,
         delegate=world.delegate,
     )
@@ -299,11 +301,31 @@ def build_world(tag: str, ascii_tag: str, office: dict[str, User]) -> World:
         f"{ascii_tag}-pw",
         world.objects["document"].filename,  # documents (issue #3)
         world.objects["document"].sha256,
+        world.objects["notice"].number,  # notices (issue #4)
     ]
     return world
 
 
     _inspections_of_world(world, cast, tag)  # inspections (② ⑦)
+def _notice_of_world(case: Enrollment, reviewer: User) -> Any:
+    """notices (issue #4): a 現地確認結果通知書 with findings, issued by the office."""
+    from dsg.notices.services import notice_issue
+
+    snapshot = {
+        "company": {"name": case.site.company.name},
+        "site": {"name": case.site.name},
+        "case_number": case.number,
+        "inspection": {
+            "kind": 2,
+            "outcome": "passed",
+            "items": [{"theme": "設備", "text": "施錠", "result": "conforming", "note": ""}],
+        },
+    }
+    return notice_issue(
+        enrollment=case, kind="inspection_result", snapshot=snapshot, issued_by=reviewer
+    )
+
+
 def _documents_of_world(case: Enrollment, psa: User, tag: str) -> Any:
     """documents (issue #3): a small real PDF in the case's folder, named after the company."""
     from dsg.documents.services import document_store

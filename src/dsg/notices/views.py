@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -18,9 +18,10 @@ VERIFY_MAX_BYTES = 20 * 1024 * 1024
 
 
 @login_required
-@require_GET
 def notice_list(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    if request.method != "GET":  # after the visibility check: another company's case is a 404
+        return HttpResponseNotAllowed(["GET"])
     notices = selectors.notices_of_case_for(user=request.user, enrollment=enrollment)
     return render(
         request, "notices/list.html", {"enrollment": enrollment, "notices": list(notices)}
@@ -28,12 +29,13 @@ def notice_list(request: HttpRequest, enrollment_id: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
 def notice_pdf(request: HttpRequest, notice_id: int) -> HttpResponse:
     """The signed PDF, read through the documents service so that the read is in the ledger."""
     from dsg.documents.services import document_read
 
     notice = selectors.notice_get_for(user=request.user, pk=notice_id)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
     data = document_read(actor=request.user, document=notice.document)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{notice.document.filename}"'
