@@ -86,6 +86,10 @@ def test_the_workbook_has_labelled_rows_and_the_schedule_sheet(site, cast):
     assert rows["site_prefecture"][2] == "東京都"  # the prefecture's name, as on the form
     assert rows["equipment_confirmed"][2] == "はい"
     assert sheet.column_dimensions["D"].hidden
+    schedule = workbook.worksheets[1]
+    cells = [c for row in schedule.iter_rows(values_only=True) for c in row if c is not None]
+    assert "加入完了（利用開始）までのスケジュール表" in cells
+    assert any(isinstance(c, dt.datetime) for c in cells)  # real dates, step by step
 
 
 def test_a_filled_in_workbook_fills_the_draft(site, cast):

@@ -30,6 +30,34 @@ class DemoLogin:
     organization: str
 
 
+def _demo_pdf(title: str) -> bytes:
+    """A small real PDF standing in for a layout diagram or an evidence document."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=842, height=595)
+    writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _attach_demo_documents(enrollment: Enrollment, actor: User) -> None:
+    """The 加入申請書's required documents (レイアウト図, 実績等の資料), uploaded like a PSA."""
+    from .application_services import application_document_add
+
+    for kind, filename in (("layout", "レイアウト図.pdf"), ("contract_evidence", "契約実績.pdf")):
+        application_document_add(
+            enrollment=enrollment,
+            actor=actor,
+            kind=kind,
+            filename=filename,
+            data=_demo_pdf(filename),
+        )
+
+
 def _corporate_number(base: str) -> str:
     return f"{corporate_number_check_digit(base)}{base}"
 
@@ -111,8 +139,12 @@ def _build() -> None:
                 "desired_start": timezone.localdate() + dt.timedelta(days=100),
                 "contract_name": "○○用部品の製造請負契約",
                 "contract_expected_on": timezone.localdate() + dt.timedelta(days=120),
+                "psa_department": "情報セキュリティ管理部",
+                "psa_phone": "03-3268-3111",
+                "terminal_models": "防衛装備庁指定仕様の端末（デモ）",
             },
         )
+        _attach_demo_documents(enrollment, actor)
         return enrollment
 
     def step(enrollment: Enrollment, name: str, actor: User, **data: object) -> None:

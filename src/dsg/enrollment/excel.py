@@ -93,18 +93,11 @@ def _append_contacts(sheet: Any, part_label: Any, contacts: list[ApplicationCont
 
 def _schedule_sheet(workbook: Any, enrollment: Enrollment) -> None:
     """Sheet 2: the schedule generated from the application (dsg.schedule writes it)."""
+    from dsg.schedule.excel import write_schedule_sheet
+    from dsg.schedule.selectors import schedule_for
+
     sheet = workbook.create_sheet(SCHEDULE_SHEET)
-    try:
-        from dsg.schedule.excel import write_schedule_sheet
-        from dsg.schedule.selectors import schedule_for
-    except ImportError:  # SCHEDULE-CALL-SITE: the schedule app has not landed its writer yet
-        sheet.append([_("The schedule is generated once the schedule module is available.")])
-        return
-    plan = schedule_for(enrollment)
-    if plan is None:
-        sheet.append([_("The schedule is generated once the desired start of use is entered.")])
-        return
-    write_schedule_sheet(sheet, plan)
+    write_schedule_sheet(sheet, schedule_for(enrollment))
 
 
 # Import --------------------------------------------------------------------------------------
