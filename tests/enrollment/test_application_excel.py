@@ -193,7 +193,7 @@ def test_export_and_import_pages_and_api(client, site, cast):
         {"file": SimpleUploadedFile("a.xlsx", b"PK garbage")},
         follow=True,
     )
-    assert 'notice--error' in page.content.decode()
+    assert "notice--error" in page.content.decode()
 
     api = f"/api/v1/enrollments/{enrollment.pk}/application"
     exported = client.get(f"{api}/export")

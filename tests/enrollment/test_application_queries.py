@@ -1,4 +1,4 @@
-"""The application pages use a fixed number of queries, whatever the contacts, comments, versions."""
+"""The application pages use a fixed number of queries, whatever contacts, comments, versions."""
 
 from __future__ import annotations
 
