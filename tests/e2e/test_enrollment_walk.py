@@ -6,6 +6,8 @@ their own part; every step is checked by what the page shows (state, flash messa
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -14,6 +16,7 @@ from dsg.audit.services import audit_verify
 from dsg.enrollment import rules
 from dsg.enrollment.models import Enrollment
 
+from ..walk import small_pdf
 from .conftest import ja, shoot
 
 pytestmark = pytest.mark.e2e
@@ -69,6 +72,20 @@ def expect_success(page: Page, msgid: str) -> None:
     expect(page.locator(".notice--success")).to_contain_text(ja(msgid))
 
 
+def record_items(page: Page, url: str, results: dict[str, tuple[str, str]]) -> None:
+    """inspections: record every item on the tablet page, a theme (form) at a time."""
+    page.goto(url + "record/")
+    for n in range(page.locator("form[data-theme]").count()):
+        form = page.locator("form[data-theme]").nth(n)
+        for item in form.locator("fieldset[data-item]").all():
+            result, note = results.get(item.get_attribute("data-item"), ("conforming", ""))
+            item.locator(f"input[value={result}]").check()
+            if note:
+                item.locator("textarea").fill(note)
+        submit(page, form.locator("button[type=submit]"))
+        expect(page.locator(".notice--success")).to_be_visible()
+
+
 def open_case(page: Page, number: str) -> None:
     """From the dashboard, follow the case's link (office and provider dashboards list cases)."""
     page.goto("/")
@@ -104,47 +121,94 @@ def test_one_case_from_draft_to_enrollment_completed(
 
     submit(company, company.locator("form[data-form=open-case] button"))
     expect_success(company, "The enrollment case was opened. Fill in the application.")
-    expect(company.locator(".notice--warning li")).to_have_count(6)
-    record(
-        company,
-        "application",
-        track_record="部品製造契約（令和7年度）に従事中",
-        facility_basis="standard",
-        equipment_confirmed=True,
-        planned_terminals=1,
-        desired_start="2027-04-01",
-        contract_name="試験装置の部品製造",
-    )
-    expect_success(company, "The application was saved.")
-    expect_state(company, "draft")
     enrollment = Enrollment.objects.get(site__name="市ヶ谷事業所")
     number = enrollment.number
     case_url = f"/enrollments/{enrollment.pk}/"
+    app_url = f"{case_url}application/"
+    # The task list: 会社 and 拠点 come prefilled; parts that depend on others wait.
+    expect(company.locator("li[data-part=company]")).to_have_attribute("data-status", "complete")
+    expect(company.locator("li[data-part=site]")).to_have_attribute("data-status", "complete")
+    expect(company.locator("li[data-part=schedule]")).to_have_attribute("data-status", "incomplete")
+    shoot(company, "application-tasks-new")
+    parts = {
+        "contacts": {"psa_department": "情報セキュリティ部", "psa_phone": "03-3268-3111"},
+        "terminals": {"planned_terminals": 1, "terminal_models": "指定端末 DSG-T1"},
+        "schedule": {"desired_start": "2027-04-01", "contract_name": "試験装置の部品製造"},
+        "requirements": {
+            "track_record": "部品製造契約（令和7年度）に従事中",
+            "facility_basis": "standard",
+            "equipment_confirmed": True,
+        },
+    }
+    for part, values in parts.items():
+        company.locator(f"a[href='{app_url}{part}/']").click()
+        record(company, "application", **values)
+        expect_success(company, "The application was saved.")
+        expect(company.locator(f"li[data-part={part}]")).to_have_attribute(
+            "data-status", "complete" if part != "requirements" else "incomplete"
+        )
+    for part, kind in (("requirements", "contract_evidence"), ("documents", "layout")):
+        company.goto(f"{app_url}{part}/")
+        upload = company.locator("form[data-form=application-upload]")
+        upload.locator("select[name=kind]").select_option(kind)
+        upload.locator("input[name=file]").set_input_files(
+            {"name": f"{kind}.pdf", "mimeType": "application/pdf", "buffer": small_pdf()}
+        )
+        submit(company, upload.locator("button[type=submit]"))
+        expect_success(company, "The document was attached.")
+    company.goto(app_url)
+    expect(company.locator(".task-list li[data-status=complete]")).to_have_count(7)
 
-    act(company, "submit")
-    expect_success(company, DONE)
-    expect_state(company, "submitted")
+    # 入力内容の確認, then submission with its 到達番号.
+    company.locator(f"a.button[href='{app_url}confirm/']").click()
+    expect(company.locator("#missing")).to_have_count(0)
+    submit(company, company.locator("form[data-form=application-submit] button"))
+    first = enrollment.application.versions.get()
+    expect(company.locator("[data-version-receipt]")).to_have_text(first.receipt_number)
+    expect(company.locator(".notice--success")).to_contain_text(first.receipt_number)
+    expect(company.locator("[data-app-status]")).to_have_attribute("data-app-status", "arrived")
 
-    # The reviewer returns it for correction with a comment.
-    open_case(office, number)
+    # The reviewer opens the version (審査中), comments on a part and returns it.
+    office.goto(f"/application-versions/{first.pk}/")
+    expect(office.locator("[data-app-status]")).to_have_attribute("data-app-status", "under_review")
+    comment = office.locator("form[data-form=review-comment][data-part=schedule]")
+    fill(comment, text="スケジュールの要望を記入してください。")
+    submit(office, comment.locator("button[type=submit]"))
+    expect_success(office, "The comment was added.")
     act(office, "return_for_correction", comment="配置図に取扱施設の範囲を記入してください。")
     expect_success(office, DONE)
     expect_state(office, "returned")
 
-    # The PSA reads the comment, edits and resubmits.
+    # The PSA reads the comments on the part, corrects and resubmits: version 2.
     company.goto(case_url)
     expect_state(company, "returned")
     expect(company.locator("#history")).to_contain_text(
         "配置図に取扱施設の範囲を記入してください。"
     )
-    company.locator(f"a[href='{case_url}application/']").click()
+    company.locator(f"a[href='{app_url}']").first.click()
+    expect(company.locator("[data-app-status]")).to_have_attribute("data-app-status", "returned")
+    company.locator(f"a[href='{app_url}schedule/']").click()
+    expect(company.locator("[data-comments=schedule]")).to_contain_text(
+        "スケジュールの要望を記入してください。"
+    )
     record(company, "application", schedule_request="5月の連休中は現地確認を避けてください。")
     expect_success(company, "The application was saved.")
-    act(company, "submit")
+    company.goto(f"{app_url}confirm/")
+    submit(company, company.locator("form[data-form=application-submit] button"))
+    second = enrollment.application.versions.get(number=2)
+    expect(company.locator("[data-version-receipt]")).to_have_text(second.receipt_number)
+    company.goto(f"{app_url}compare/?a=1&b=2")
+    expect(company.locator("tr[data-changed=true]")).to_have_count(1)
+    expect(company.locator("tr[data-changed=true] mark")).to_have_text(
+        "5月の連休中は現地確認を避けてください。"
+    )
+    shoot(company, "application-compare")
+    company.goto(case_url)
     expect_state(company, "submitted")
     expect(company.locator("#application")).to_contain_text(
         "5月の連休中は現地確認を避けてください。"
     )
+    open_case(office, number)
 
     # The reviewer accepts; ② the inspector finds deficiencies.
     office.reload()
@@ -152,24 +216,50 @@ def test_one_case_from_draft_to_enrollment_completed(
     expect_success(office, DONE)
     expect_state(office, "inspection")
 
+    # ② (inspections) The office opens the inspection and proposes a date; the PSA picks it.
     open_case(field_office, number)
-    act(
-        field_office,
-        "require_remediation",
-        performed_on=today,
-        comment="F-05 入退室記録が整備されていない。",
-    )
-    expect_success(field_office, DONE)
-    expect_state(field_office, "inspection_remediation")
+    submit(field_office, field_office.locator("form[data-form=inspection-open] button"))
+    inspection_url = field_office.url
+    slots = field_office.locator("form[data-form=slots]")
+    slots.locator("#slot-1").fill(f"{timezone.localdate() + dt.timedelta(days=7)}T10:00")
+    submit(field_office, slots.locator("button[type=submit]"))
+    expect_success(field_office, "The dates were sent to the company.")
 
-    company.reload()
-    act(company, "report_remediation", comment="入退室記録簿を整備し、運用を開始しました。")
+    company.goto(inspection_url)
+    pick = company.locator("form[data-form=pick]")
+    pick.locator("input[name=slot_id]").first.check()
+    pick.locator("textarea[name=entry_notes]").fill("正門受付で身分証を提示。駐車場あり。")
+    submit(company, pick.locator("button[type=submit]"))
+    expect_success(company, "The date was chosen.")
+    expect(company.locator("a[href$='appointment.ics']")).to_be_visible()
+
+    # The inspector records every theme on the tablet page: F-05 is 不適合.
+    record_items(field_office, inspection_url, {"F-05": ("nonconforming", "入退室記録なし")})
+    field_office.goto(inspection_url)
+    submit(field_office, field_office.locator("form[data-form=finish] button[type=submit]"))
+    expect_success(field_office, "The inspection was finished.")
+    expect(field_office.locator("[data-outcome]")).to_have_attribute(
+        "data-outcome", "remediation_required"
+    )
+
+    # The PSA files the remediation report for the deficiency, then reports on the case.
+    company.goto(inspection_url)
+    report = company.locator("form[data-form=report]")
+    report.locator("textarea[name=text]").fill("入退室記録簿を整備し、運用を開始しました。")
+    submit(company, report.locator("button[type=submit]"))
+    expect_success(company, "The remediation report was filed.")
+    company.goto(case_url)
+    act(company, "report_remediation", comment="全ての不適合について改善報告を提出しました。")
     expect_success(company, DONE)
     expect_state(company, "inspection_remediation_reported")
 
-    office.reload()
-    act(office, "accept_remediation")
-    expect_success(office, DONE)
+    # The office accepts the remediation without a re-inspection.
+    office.goto(inspection_url)
+    decide = office.locator("form[data-form=decide]")
+    decide.locator("input[value=accepted]").check()
+    submit(office, decide.locator("button[type=submit]"))
+    expect_success(office, "The decision was recorded.")
+    office.goto(case_url)
     expect_state(office, "survey")
 
     # ③ The provider records the survey and asks for ancillary work, which blocks ④.
@@ -233,9 +323,14 @@ def test_one_case_from_draft_to_enrollment_completed(
     expect_success(company, DONE)
     expect_state(company, "final_inspection")
 
-    field_office.reload()
-    act(field_office, "pass_inspection", performed_on=today)
-    expect_success(field_office, DONE)
+    field_office.goto(case_url)
+    submit(field_office, field_office.locator("form[data-form=inspection-open] button"))
+    final_url = field_office.url
+    record_items(field_office, final_url, {})
+    field_office.goto(final_url)
+    submit(field_office, field_office.locator("form[data-form=finish] button[type=submit]"))
+    expect_success(field_office, "The inspection was finished.")
+    field_office.goto(case_url)
     expect_state(field_office, "completed")
 
     # 加入完了: the case page and the company's dashboard show every step done.

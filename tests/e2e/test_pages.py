@@ -144,14 +144,25 @@ def test_company_dashboard_shows_its_sites_with_the_step_tracker(actor, psa, dem
     expect(blocked).to_contain_text(ja(rules.EVERY_TERMINAL_PASSED.message))
     shoot(page, "case-step6-psa")
 
-    # The draft's application form: what is still missing, and which fields submission needs.
+    # The draft's application: its task list, one part's form, and the confirmation page.
     draft = demo.cases["第1工場"]
     page.goto(f"/enrollments/{draft.pk}/application/")
+    # 会社 and 拠点 are prefilled from the company and the site; the rest is still to do.
+    expect(page.locator(".task-list li[data-status=complete]")).to_have_count(2)
+    expect(page.locator(".task-list li[data-status=incomplete]")).to_have_count(5)
+    expect(page.locator("li[data-part=documents] .task__missing")).to_contain_text("レイアウト図")
+    shoot(page, "application-tasks")
+    page.locator(f"a[href='/enrollments/{draft.pk}/application/requirements/']").click()
     form = page.locator("form[data-form=application]")
-    expect(page.locator(".notice--warning li")).to_have_count(6)
-    expect(form.locator(".req")).to_have_count(6)
+    expect(form.locator(".req")).to_have_count(3)
     expect(form.locator("input[name=facility_basis]")).to_have_count(2)  # no "---------" choice
+    expect(page.locator("form[data-form=application-upload]")).to_have_count(1)
     shoot(page, "application-form")
+    page.goto(f"/enrollments/{draft.pk}/application/confirm/")
+    expect(page.locator("section.app-part")).to_have_count(7)
+    expect(page.locator("form[data-form=application-submit]")).to_have_count(1)
+    expect(page.locator("#missing li").first).to_be_visible()  # what stops submission
+    shoot(page, "application-confirm")
 
 
 def test_office_dashboard_groups_every_case_by_step(actor, reviewer, demo):
