@@ -152,3 +152,30 @@ SAMPLE_ITEMS: list[tuple[str, str, str, str, str, str, bool]] = [
     ("O-01", "組織", "保護システム管理者が指定されている", "3.1.5", "指定の記録", "第3", False),
     ("O-02", "組織", "連絡体制図及び責任者が整備されている", "3.6.1", "連絡先一覧", "第3", False),
 ]
+
+
+def sample_load(template_model, version_model, item_model) -> None:  # type: ignore[no-untyped-def]
+    """Create the sample as the default template, version 1 published (the models are passed in
+    so that the data migration can use its historical ones)."""
+    from django.utils import timezone
+
+    if template_model.objects.filter(is_sample=True).exists():
+        return
+    template = template_model.objects.create(
+        name=SAMPLE_NAME, is_sample=True, is_default=not template_model.objects.exists()
+    )
+    version = version_model.objects.create(template=template, number=1, published_at=timezone.now())
+    item_model.objects.bulk_create(
+        item_model(
+            version=version,
+            code=code,
+            theme=theme,
+            order=index * 10,
+            text=text,
+            nist_tags=nist,
+            evidence=evidence,
+            standard_clause=clause,
+            final_recheck=final,
+        )
+        for index, (code, theme, text, nist, evidence, clause, final) in enumerate(SAMPLE_ITEMS, 1)
+    )
