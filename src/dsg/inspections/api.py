@@ -7,6 +7,7 @@ import binascii
 import datetime as dt
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 
 from dsg.core.errors import RuleViolation
@@ -213,7 +214,9 @@ def _decode(raw: str, field: str) -> bytes:
     try:
         return base64.b64decode(raw, validate=True) if raw else b""
     except (binascii.Error, ValueError) as error:
-        raise RuleViolation("Invalid base64.", code="invalid", status=422, field=field) from error
+        raise RuleViolation(
+            _("The file is not valid base64."), code="invalid", status=422, field=field
+        ) from error
 
 
 def _detail(request: HttpRequest, inspection_id: int):  # type: ignore[no-untyped-def]
