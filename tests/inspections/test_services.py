@@ -420,6 +420,7 @@ def test_the_remind_command_queues_mail_that_the_outbox_delivers(at_inspection, 
 
     from django.core import mail
     from django.core.management import call_command
+    from django_scopes import scope
 
     from dsg.notifications.services import outbox_deliver_pending
 
@@ -430,7 +431,8 @@ def test_the_remind_command_queues_mail_that_the_outbox_delivers(at_inspection, 
     )[0]
     services.inspection_pick_slot(inspection=inspection, actor=cast.psa, slot_id=slot.pk)
     out = io.StringIO()
-    call_command("inspections", "remind", stdout=out)
+    with scope(company=None):  # as from cron: the command opens its own view of every company
+        call_command("inspections", "remind", stdout=out)
     assert "1 reminders, 0 overdue" in out.getvalue()
     mail.outbox.clear()
     outbox_deliver_pending()
