@@ -109,9 +109,19 @@ class AppointmentForm(InlineForm):
     )
     notes = forms.CharField(label=_("Notes"), required=False, max_length=2000)
 
-    def __init__(self, *args: Any, holders: list[tuple[int, str]] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        holders: list[tuple[int, str]] = (),
+        purposes: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["holder_id"].choices = [("", "—"), *holders]
+        if purposes is not None:  # only what may be proposed at the case's step
+            self.fields["purpose"].choices = [
+                (value, label) for value, label in AppointmentPurpose.choices if value in purposes
+            ]
 
 
 class OtherDateForm(InlineForm):

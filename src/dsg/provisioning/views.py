@@ -98,7 +98,12 @@ def provisioning_context(*, user: User, enrollment: Enrollment) -> dict[str, Any
         "issued_form": IssuedForm(),
         "vein_form": VeinForm(),
         "test_form": ConnectionTestForm(),
-        "appointment_form": AppointmentForm(holders=[(h.pk, str(h.person)) for h in holders]),
+        "appointment_form": AppointmentForm(
+            holders=[(h.pk, str(h.person)) for h in holders],
+            purposes=[
+                p for p, states in services.PROPOSE_STATES.items() if enrollment.state in states
+            ],
+        ),
         "other_date_form": OtherDateForm(),
         "cancel_form": CancelForm(),
         "router_form": RouterForm(
@@ -443,7 +448,7 @@ def account_delivery_open(request: HttpRequest, delivery_token: str) -> HttpResp
             context.update(values=values, delivery=delivery)
     response = render(request, "provisioning/account_delivery.html", context, status=status)
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"  # no-referrer makes Origin null: CSRF fails
     return response
 
 
