@@ -299,3 +299,15 @@ def test_checklist_templates_through_the_api(client, cast):
     client.force_login(cast.psa)
     assert client.get(f"{API}/checklists/{tid}").status_code == 404
     assert client.get(f"{API}/checklists").json() == []
+
+
+def test_the_dashboards_show_overdue_deficiencies_to_both_sides(client, at_inspection, cast):
+    first = inspect(at_inspection, cast, {"F-05": Result.NONCONFORMING})
+    for person in (cast.psa, cast.reviewer):
+        page = _client(client, person).get("/").content.decode()
+        assert 'data-overdue="0"' in page
+    first.deficiencies.update(due_on=today() - dt.timedelta(days=1))
+    for person in (cast.psa, cast.reviewer, cast.inspector):
+        page = _client(client, person).get("/").content.decode()
+        assert 'data-overdue="1"' in page
+    assert "inspections-dashboard" not in _client(client, cast.staff).get("/").content.decode()

@@ -48,3 +48,16 @@ def inspection_panel(context: dict[str, Any], enrollment: Any) -> dict[str, Any]
 @register.filter
 def overdue(deficiency: Any) -> bool:
     return bool(deficiency.is_overdue())
+
+
+@register.inclusion_tag("inspections/_dashboard.html", takes_context=True)
+def inspection_dashboard(context: dict[str, Any]) -> dict[str, Any]:
+    """The dashboard's line on inspections: overdue deficiencies (one count query) and links."""
+    user = context["request"].user
+    if not permissions.may(user, "inspection.view"):
+        return {"visible": False}
+    return {
+        "visible": True,
+        "overdue": selectors.overdue_deficiencies_for(user=user).count(),
+        "checklists": permissions.may(user, "checklist.view"),
+    }
