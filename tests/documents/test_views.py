@@ -50,6 +50,7 @@ def test_the_folder_lists_the_case_documents_with_their_facts(case, psa):
     assert "superseded" in html
     assert 'enctype="multipart/form-data"' in html and 'name="password"' in html
     assert "separate mail" in html  # the help text on the guideline's mail channel
+    assert "At most 20.0\xa0MB per file" in html
 
 
 def test_the_case_page_links_the_folder(case, psa):

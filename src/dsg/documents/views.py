@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -40,7 +41,7 @@ def document_folder(request: HttpRequest, enrollment_id: int) -> HttpResponse:
             "documents": page.object_list,
             "form": UploadForm(kinds=kinds) if kinds else None,
             "may_read_password": permissions.may(request.user, "document.read_password"),
-            "max_mb": f"{services.max_upload_bytes() / (1024 * 1024):g}",
+            "max_size": filesizeformat(services.max_upload_bytes()),
         },
     )
 
