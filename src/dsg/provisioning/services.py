@@ -496,11 +496,8 @@ def _appointment_change(
     """Lock the case and the appointment, check its state, apply ``changes`` and log them."""
     locked = enrollment_lock(appointment.enrollment)
     require_state(enrollment=locked, states=PROVISIONING_STATES)
-    appointment = (
-        ProvisioningAppointment.objects.select_for_update()
-        .select_related("holder__person")
-        .get(pk=appointment.pk)
-    )
+    # No select_related here: PostgreSQL cannot lock the nullable side of an outer join (holder).
+    appointment = ProvisioningAppointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.state not in sources:
         raise RuleViolation(
             _("This cannot be done while the appointment is “{state}”.").format(
