@@ -110,3 +110,12 @@ def test_the_schedule_takes_a_fixed_number_of_queries(site, cast):
             case_schedule_for(loaded)
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 2
+
+
+@pytest.mark.django_db
+def test_a_completed_case_shows_every_step_done(site, cast):
+    enrollment = walk_to(new_case(site, cast), State.COMPLETED, cast)
+    result = schedule_for(_reload(enrollment, cast.reviewer))
+    assert all(s.actual_start and s.actual_end for s in result.steps)
+    assert result.completion == today()
+    assert "over_four_months" not in {w.code for w in result.warnings}

@@ -186,6 +186,7 @@ def _schedule(
                 first = _construction_start(first, days)
         if actual.end is not None:
             last = actual.end
+            first = min(first, last)  # an end recorded without its start
         else:
             last = _span(business_day_on_or_after(first), days[number])
             if today is not None and last < today:
