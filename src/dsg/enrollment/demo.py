@@ -169,6 +169,12 @@ def _build() -> None:
     prov.ancillary_work_add(
         enrollment=at_survey, actor=staff, description="2階サーバ室への配管用の壁貫通（会社負担）"
     )
+    # provisioning (issue #4): the construction date proposed, waiting for the PSA.
+    next_week = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
+    next_week += dt.timedelta(days=7)
+    prov.appointment_propose(
+        enrollment=at_survey, actor=staff, purpose="construction", starts_at=next_week
+    )
     # At ⑥: router installed, one terminal waiting for its connection test.
     at_setup = applied(psa, new_site(psa, "名古屋事業所", "23", "名古屋市港区4-5-6"))
     for name, actor in (("submit", psa), ("accept", reviewer)):
@@ -187,6 +193,23 @@ def _build() -> None:
     )
     holder = prov.account_holder_add(enrollment=at_setup, actor=psa, person_id=delegate.pk)
     prov.account_issue(holder=holder, actor=staff, issued_on=today)
+    # provisioning (issue #4): setup media shipped; a remote vein registration date confirmed.
+    prov.media_ship(
+        enrollment=at_setup,
+        actor=staff,
+        carrier="日本郵便",
+        tracking_number="EMS-DEMO-0001",
+        shipped_on=today,
+    )
+    vein = prov.appointment_propose(
+        enrollment=at_setup,
+        actor=staff,
+        purpose="vein_registration",
+        holder=holder,
+        vein_method="remote",
+        starts_at=next_week + dt.timedelta(days=1),
+    )
+    prov.appointment_confirm(appointment=vein, actor=psa)
     # The other company: submitted, waiting for the office.
     towa = applied(other_psa, new_site(other_psa, "本社", "23", "名古屋市中区三の丸1-1"))
     step(towa, "submit", other_psa)
