@@ -23,8 +23,15 @@ def inspection_snapshot(enrollment: Enrollment, **overrides: Any) -> dict[str, A
             "performed_on": "2026-11-20",
             "inspector": {"name": "検査 一郎"},
             "outcome": "deficiencies",
+            "checklist": "現地確認チェックリスト v1",
             "items": [
-                {"theme": "設備", "text": "取扱施設の施錠", "result": "conforming", "note": ""},
+                {
+                    "code": "A-1",
+                    "theme": "設備",
+                    "text": "取扱施設の施錠",
+                    "result": "conforming",
+                    "note": "",
+                },
                 {
                     "theme": "機器",
                     "text": "端末の改造なし",

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.db import transaction
+from django.utils import translation
 from django_scopes import scopes_disabled
 from pypdf import PdfReader
 
@@ -76,6 +77,7 @@ def test_issued_notice_text_is_extractable_japanese(issued):
     assert "防衛装備庁 情報システム管理室" in text
     assert "令和8年11月20日（2026-11-20）" in text  # performed on, in 和暦 and western form
     assert "令和8年12月25日" in text  # the deficiency's due date
+    assert "A-1" in text and "現地確認チェックリスト v1" in text
     for label in ("適合", "不適合", "該当なし", "未確認"):
         assert label in text
 
@@ -138,7 +140,8 @@ def test_an_incremental_update_after_signing_breaks_verification(issued):
     writer.update_root()
     out = BytesIO()
     writer.write(out)
-    result = notice_verify(out.getvalue(), check_record=False)
+    with translation.override("en"):
+        result = notice_verify(out.getvalue(), check_record=False)
     assert result.intact and result.valid  # the signed revision itself is untouched ...
     assert not result.whole_file and not result.ok  # ... but something was appended
     assert any("after it was signed" in problem for problem in result.problems)

@@ -40,6 +40,7 @@ OUTCOME_LABELS = {
     "deficiencies": "不適合事項あり（改善措置を要する）",
     "remediation_required": "不適合事項あり（改善措置を要する）",
     "reinspection_required": "不適合事項あり（再確認を要する）",
+    "deemed_by_audit": "監査結果により実施したものとみなす",
 }
 STEP_TITLES = {2: "② 現地確認", 7: "⑦ 最終現地確認"}
 TEMPLATES = {
@@ -154,6 +155,7 @@ def _inspection_context(inspection: dict[str, Any]) -> dict[str, Any]:
         result = _text(item.get("result"))
         items.append(
             {
+                "code": _text(item.get("code")),
                 "theme": _text(item.get("theme")),
                 "text": _text(item.get("text")),
                 "result": RESULT_LABELS.get(result.lower(), result),
@@ -171,6 +173,7 @@ def _inspection_context(inspection: dict[str, Any]) -> dict[str, Any]:
         "step": step,
         "step_title": STEP_TITLES[step],
         "round": _text(inspection.get("round")),
+        "checklist": _text(inspection.get("checklist")),
         "performed_on": dual_date(inspection.get("performed_on")),
         "inspector": _text(_mapping(inspection.get("inspector")).get("name")),
         "outcome": OUTCOME_LABELS.get(outcome.lower(), outcome),

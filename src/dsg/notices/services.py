@@ -15,8 +15,9 @@ Expected keys (every one optional; text is user input and is escaped when printe
         "round": int,                                   # 1 for the first visit, 2 for a re-visit
         "performed_on": "YYYY-MM-DD",
         "inspector": {"name": str} | str,
-        "outcome": "passed" | "deficiencies" | "reinspection_required" | free text,
-        "items": [{"theme": str, "text": str,
+        "outcome": "passed" | "deficiencies" | "deemed_by_audit" | free text,
+        "checklist": str,                               # the checklist's name and version
+        "items": [{"code": str, "theme": str, "text": str,
                    "result": "conforming" | "nonconforming" | "not_applicable" | "unchecked",
                    "note": str}],                        # printed 適合/不適合/該当なし/未確認
         "deficiencies": [{"item": str, "due_date": "YYYY-MM-DD"}],
