@@ -323,3 +323,24 @@ def test_the_application_is_read_only_once_submitted(client, site, cast):
     )
     assert response.status_code == 200
     assert stored(enrollment) == before
+
+
+def test_the_provider_never_reads_the_application_even_from_the_survey_on(client, site, cast):
+    from ..walk import walk_to
+
+    enrollment = walk_to(new_case(site, cast), State.SURVEY, cast)
+    version = enrollment.application.versions.get()
+    client.force_login(cast.staff)
+    assert client.get(f"/enrollments/{enrollment.pk}/").status_code == 200  # the case: yes
+    for url in (
+        f"/enrollments/{enrollment.pk}/application/",
+        f"/enrollments/{enrollment.pk}/application/confirm/",
+        f"/enrollments/{enrollment.pk}/application/export/",
+        f"/application-versions/{version.pk}/",
+        f"/api/v1/enrollments/{enrollment.pk}/application",
+        f"/api/v1/application-versions/{version.pk}",
+        f"/api/v1/enrollments/{enrollment.pk}/application/export",
+    ):
+        response = client.get(url)
+        assert response.status_code == 403, (url, response.status_code)
+        assert version.receipt_number not in response.content.decode()
