@@ -341,7 +341,9 @@ def _inspections_of_world(world: World, cast: Cast, tag: str) -> None:
     case = walk_to(new_case(site, cast), State.INSPECTION, cast)
     inspection = insp.inspection_open(enrollment=case, actor=cast.inspector)
     starts = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
-    slot = insp.inspection_propose_slots(inspection=inspection, actor=cast.reviewer, starts=[starts])
+    slot = insp.inspection_propose_slots(
+        inspection=inspection, actor=cast.reviewer, starts=[starts]
+    )
     entry_notes = f"{tag} 正門で受付"
     insp.inspection_pick_slot(
         inspection=inspection, actor=world.psa, slot_id=slot[0].pk, entry_notes=entry_notes
