@@ -60,22 +60,22 @@ OBJECTS_OF: dict[str, list[str]] = {
     "document_id": ["document"],  # documents (issue #3)
     "notice_id": ["notice"],  # notices (issue #4): B's 現地確認結果通知書
     "name": sorted(TRANSITION_NAMES),  # transition names: literal values, not objects
-    "version_id": ["version"],  # 加入申請書 (enrollment): a submitted version of B's case
     # inspections (② ⑦): a round, its deficiency, the office's checklist template
     "inspection_id": ["inspection"],
     "deficiency_id": ["deficiency"],
     "template_id": ["checklist"],
+    "version_id": ["version"],  # 加入申請書 (enrollment): a submitted version of B's case
 }
 # Ids that a request body may carry; filled with B's objects as well.
 BODY_OBJECTS: dict[str, str] = {
     "site_id": "site_free",
     "holder_id": "holder",
     "person_id": "delegate",
-}
     # inspections (② ⑦)
     "finding_id": "finding",
     "slot_id": "slot",
     "audit_document_id": "audit_result",
+}
 _CONVERTER = re.compile(r"<(?:(?P<type>\w+):)?(?P<name>\w+)>")
 _API_PARAM = re.compile(r"{(?P<name>\w+)}")
 
@@ -303,32 +303,10 @@ def build_world(tag: str, ascii_tag: str, office: dict[str, User]) -> World:
         world.objects["document"].sha256,
         world.objects["notice"].number,  # notices (issue #4)
     ]
+    _inspections_of_world(world, cast, tag)  # inspections (② ⑦)
     return world
 
 
-    _inspections_of_world(world, cast, tag)  # inspections (② ⑦)
-def _notice_of_world(case: Enrollment, reviewer: User) -> Any:
-    """notices (issue #4): a 現地確認結果通知書 with findings, issued by the office."""
-    from dsg.notices.services import notice_issue
-
-    snapshot = {
-        "company": {"name": case.site.company.name},
-        "site": {"name": case.site.name},
-        "case_number": case.number,
-        "inspection": {
-            "kind": 2,
-            "outcome": "passed",
-            "items": [{"theme": "設備", "text": "施錠", "result": "conforming", "note": ""}],
-        },
-    }
-    return notice_issue(
-        enrollment=case, kind="inspection_result", snapshot=snapshot, issued_by=reviewer
-    )
-
-
-def _documents_of_world(case: Enrollment, psa: User, tag: str) -> Any:
-    """documents (issue #3): a small real PDF in the case's folder, named after the company."""
-    from dsg.documents.services import document_store
 def _inspections_of_world(world: World, cast: Cast, tag: str) -> None:
     """inspections (② ⑦): a round of ② with a chosen date, finished with a deficiency; the
     company's audit-result notice; the office's checklist template (not the company's)."""
@@ -395,6 +373,9 @@ def _notice_of_world(case: Enrollment, reviewer: User) -> Any:
     )
 
 
+def _documents_of_world(case: Enrollment, psa: User, tag: str) -> Any:
+    """documents (issue #3): a small real PDF in the case's folder, named after the company."""
+    from dsg.documents.services import document_store
     from tests.documents.files import pdf
 
     return document_store(
