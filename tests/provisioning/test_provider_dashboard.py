@@ -240,3 +240,24 @@ def test_the_appointment_of_the_final_inspection_counts_too(site, cast):
     [warning] = month_rule_warnings([case.pk])
     assert warning.dates[7] == [first_of_next_month(2)]
     assert "④～⑦" in warning.message or "④–⑦" in warning.message
+
+
+@pytest.mark.django_db
+def test_an_expired_account_link_is_a_task_again(site, cast):
+    from dsg.provisioning.models import AccountDelivery
+
+    case = walk_to(new_case(site, cast), State.TERMINAL_SETUP, cast)
+    holder = prov.account_holder_add(enrollment=case, actor=cast.psa, person_id=cast.delegate.pk)
+
+    def kinds() -> list[str]:
+        return [r["task_kind"] for r in worklist.provider_task_rows(user=cast.staff)]
+
+    assert "account" in kinds()
+    delivery, _token = prov.account_delivery_create(
+        holder=holder, actor=cast.staff, username="u", password="p"
+    )
+    assert "account" not in kinds()
+    AccountDelivery.objects.filter(pk=delivery.pk).update(
+        expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    assert "account" in kinds()

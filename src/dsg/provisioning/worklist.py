@@ -11,7 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import CharField, Exists, F, OuterRef, QuerySet, Value
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dsg.enrollment.models import Enrollment, State
@@ -130,10 +131,10 @@ def provider_task_rows(*, user: User) -> QuerySet:
     holders = AccountHolder.objects.filter(
         enrollment__in=cases, enrollment__state=State.TERMINAL_SETUP
     )
-    delivered = AccountDelivery.objects.filter(
-        holder=OuterRef("pk"),
-        state__in=(AccountDeliveryState.WAITING, AccountDeliveryState.OPENED),
-    )
+    delivered = AccountDelivery.objects.filter(holder=OuterRef("pk")).filter(
+        Q(state=AccountDeliveryState.OPENED)
+        | Q(state=AccountDeliveryState.WAITING, expires_at__gt=timezone.now())
+    )  # an expired link is to be issued again
     accounts = _row(holders.exclude(Exists(delivered)), "account", "added_at", "enrollment_id")
     vein_booked = ProvisioningAppointment.objects.filter(
         holder=OuterRef("pk"),
