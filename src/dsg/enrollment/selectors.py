@@ -127,8 +127,8 @@ def application_status(enrollment: Enrollment, version: ApplicationVersion | Non
         return "withdrawn"
     if enrollment.state == State.REJECTED:
         return "rejected"
-    if version is None:
-        return "draft"
+    if version is None:  # a case from before versions were kept reads by its step
+        return "accepted" if enrollment.step >= 2 else "draft"
     if version.decision == ReviewDecision.ACCEPTED:
         return "accepted"
     if enrollment.state == State.RETURNED or version.decision == ReviewDecision.RETURNED:
