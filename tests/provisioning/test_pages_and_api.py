@@ -138,3 +138,51 @@ def test_media_and_accounts_through_the_pages(client, site, cast):
     assert shipment.received_on == today()
     case.provisioning.refresh_from_db()
     assert case.provisioning.router_model == "IX"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["psa", "staff"])
+def test_the_case_page_queries_stay_fixed_as_provisioning_records_grow(client, site, cast, who):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dsg.provisioning import services as prov
+
+    case = walk_to(new_case(site, cast), State.TERMINAL_SETUP, cast)
+    client.force_login(getattr(cast, who))
+
+    def grow(n: int) -> None:
+        for i in range(n):
+            prov.media_ship(
+                enrollment=case,
+                actor=cast.staff,
+                carrier="c",
+                tracking_number=f"T-{n}-{i}",
+                shipped_on=today(),
+            )
+        holder = case.account_holders.first() or prov.account_holder_add(
+            enrollment=case, actor=cast.psa, person_id=cast.delegate.pk
+        )
+        for _ in range(n):
+            prov.account_delivery_create(
+                holder=holder, actor=cast.staff, username="u", password="p"
+            )
+            appointment = prov.appointment_propose(
+                enrollment=case,
+                actor=cast.staff,
+                purpose="vein_registration",
+                holder=holder,
+                vein_method="remote",
+                starts_at=timezone.now() + dt.timedelta(days=2),
+            )
+            prov.appointment_cancel(appointment=appointment, actor=cast.staff)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/enrollments/{case.pk}/").status_code == 200
+        return len(queries)
+
+    grow(1)
+    few = count()
+    grow(4)
+    assert count() == few
