@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
@@ -39,10 +40,13 @@ def max_upload_bytes() -> int:
 def too_large() -> RuleViolation:
     from django.template.defaultfilters import filesizeformat
 
-    return RuleViolation(
-        _("The file is too large: at most {limit} can be uploaded.").format(
+    def message() -> str:  # in the language of whoever reads it, like every other refusal
+        return _("The file is too large: at most {limit} can be uploaded.").format(
             limit=filesizeformat(max_upload_bytes())
-        ),
+        )
+
+    return RuleViolation(
+        lazy(message, str)(),
         code="file_too_large",
         status=422,
         field="file",
