@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import subprocess
 from urllib.parse import unquote
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from pypdf import PdfReader
 
 from dsg.enrollment.models import State
 from dsg.inspections import services
@@ -148,6 +151,37 @@ def test_the_checklist_goes_to_the_company_as_a_printable_page(client, at_inspec
     assert page.status_code == 200
     text = page.content.decode()
     assert "F-01" in text and "O-02" in text and "レイアウト図" in text
+
+
+def test_the_checklist_goes_to_the_company_as_a_pdf_with_japanese_fonts(
+    client, at_inspection, cast, tmp_path
+):
+    inspection = services.inspection_open(enrollment=at_inspection, actor=cast.reviewer)
+    psa = _client(client, cast.psa)
+    page = psa.get(f"/inspections/{inspection.pk}/checklist/")
+    assert f"/inspections/{inspection.pk}/checklist.pdf" in page.content.decode()
+    response = psa.get(f"/inspections/{inspection.pk}/checklist.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    pdf = response.content
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "現地確認 確認項目一覧" in text and "F-01" in text and "O-02" in text
+    assert at_inspection.site.company.name in text
+    path = tmp_path / "checklist.pdf"
+    path.write_bytes(pdf)
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True)
+    assert "IPAex" in fonts.stdout
+    assert all(line.split()[-5] == "yes" for line in fonts.stdout.splitlines()[2:])  # embedded
+
+    api = psa.get(f"{API}/inspections/{inspection.pk}/checklist.pdf")
+    assert api.status_code == 200 and api.content.startswith(b"%PDF-")
+
+
+def test_the_provider_gets_no_checklist_pdf(client, at_inspection, cast):
+    inspection = services.inspection_open(enrollment=at_inspection, actor=cast.reviewer)
+    staff = _client(client, cast.staff)
+    assert staff.get(f"/inspections/{inspection.pk}/checklist.pdf").status_code == 404
+    assert staff.get(f"{API}/inspections/{inspection.pk}/checklist.pdf").status_code == 404
 
 
 def test_the_reviewer_edits_checklists_in_the_portal(client, at_inspection, cast):

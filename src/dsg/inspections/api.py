@@ -15,6 +15,7 @@ from dsg.core.schemas import ERRORS, READ_ERRORS
 from dsg.enrollment.selectors import enrollment_get_for
 
 from . import selectors, services
+from .printing import checklist_pdf_response
 
 router = Router(tags=["inspections"])
 
@@ -271,6 +272,23 @@ def inspection_get(request: HttpRequest, inspection_id: int):  # type: ignore[no
 def finding_list(request: HttpRequest, inspection_id: int):  # type: ignore[no-untyped-def]
     inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
     return selectors.findings_of(inspection)
+
+
+@router.get(
+    "/inspections/{inspection_id}/checklist.pdf",
+    response={200: None, **READ_ERRORS},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The checklist sent to the company in advance, as PDF",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def checklist_pdf(request: HttpRequest, inspection_id: int):  # type: ignore[no-untyped-def]
+    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+    return checklist_pdf_response(inspection)
 
 
 @router.post("/inspections/{inspection_id}/findings", response={200: list[FindingOut], **ERRORS})

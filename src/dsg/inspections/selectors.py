@@ -6,6 +6,7 @@ company, the PSA and the delegate read their own (the 利用者 role does not).
 
 from __future__ import annotations
 
+from itertools import groupby
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -118,3 +119,12 @@ def checklist_template_get_for(*, user: User, pk: int) -> ChecklistTemplate:
 
 def may(user: User, action: str, obj: Any = None) -> bool:
     return permissions.may(user, action, obj)
+
+
+def findings_by_theme(findings: list[Any]) -> list[tuple[str, list[Any]]]:
+    """Findings grouped by theme, themes in the order they first appear."""
+    order: dict[str, int] = {}
+    for finding in findings:
+        order.setdefault(finding.item.theme, len(order))
+    ordered = sorted(findings, key=lambda f: (order[f.item.theme], f.order))
+    return [(theme, list(group)) for theme, group in groupby(ordered, key=lambda f: f.item.theme)]

@@ -24,6 +24,11 @@ urlpatterns = [
         name="inspection_checklist",
     ),
     path(
+        "inspections/<int:inspection_id>/checklist.pdf",
+        views.inspection_checklist_pdf,
+        name="inspection_checklist_pdf",
+    ),
+    path(
         "inspections/<int:inspection_id>/appointment.ics",
         views.appointment_calendar,
         name="inspection_ics",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from itertools import groupby
 from typing import Any
 
 from django.contrib import messages
@@ -24,6 +23,7 @@ from dsg.orgs import permissions
 from . import selectors, services
 from .calendar import appointment_ics
 from .models import Decision, InspectionStatus, Result
+from .printing import checklist_pdf_response
 
 PHOTO_MAX = 10 * 1024 * 1024
 
@@ -110,16 +110,17 @@ def inspection_checklist(request: HttpRequest, inspection_id: int) -> HttpRespon
     return render(
         request,
         "inspections/checklist_print.html",
-        {"inspection": inspection, "themes": _by_theme(findings)},
+        {"inspection": inspection, "themes": selectors.findings_by_theme(findings)},
     )
 
 
-def _by_theme(findings: list[Any]) -> list[tuple[str, list[Any]]]:
-    order: dict[str, int] = {}
-    for finding in findings:
-        order.setdefault(finding.item.theme, len(order))
-    ordered = sorted(findings, key=lambda f: (order[f.item.theme], f.order))
-    return [(theme, list(group)) for theme, group in groupby(ordered, key=lambda f: f.item.theme)]
+@login_required
+def inspection_checklist_pdf(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    """The same checklist as a PDF to file or print (Japanese, fonts embedded; not signed)."""
+    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    return checklist_pdf_response(inspection)
 
 
 @login_required
@@ -163,7 +164,7 @@ def inspection_record(request: HttpRequest, inspection_id: int) -> HttpResponse:
         "inspections/record.html",
         {
             "inspection": inspection,
-            "themes": _by_theme(findings),
+            "themes": selectors.findings_by_theme(findings),
             "can_record": can_record and not inspection.is_finished,
             "results": Result.choices,
             "recorded": sum(1 for f in findings if f.result),
