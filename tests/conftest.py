@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 from django_scopes import scopes_disabled
 
 from dsg.orgs.models import Role
@@ -14,6 +16,16 @@ def _scopes_disabled_in_test_code():
     """Test code sees everything; requests made through a client get the real tenant scope."""
     with scopes_disabled():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language_for_each_test():
+    """Each test starts in the portal's default language: a request (or API call with
+    ``Accept-Language``) leaves its language active in the thread, which would leak into the next
+    test and make lazy messages depend on the order the tests run in."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

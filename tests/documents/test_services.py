@@ -167,9 +167,10 @@ ACTIVE_CONTENT = (
     reason="locale-pending/documents.json is not merged into the catalog yet",
 )
 def test_refusals_speak_japanese_when_the_language_is_japanese(case, psa, footprint):
-    with translation.override("ja"), pytest.raises(RuleViolation) as caught:
-        store(psa, case, files.pdf_with_open_action_javascript())
-    message = str(caught.value.message)
+    with translation.override("ja"):
+        with pytest.raises(RuleViolation) as caught:
+            store(psa, case, files.pdf_with_open_action_javascript())
+        message = str(caught.value.message)  # lazy: rendered while Japanese is active
     assert "JavaScript" in message and any("\u3040" <= ch <= "\u30ff" for ch in message), message
     assert footprint.unchanged()
 
