@@ -345,3 +345,36 @@ def test_the_dashboards_show_overdue_deficiencies_to_both_sides(client, at_inspe
         page = _client(client, person).get("/").content.decode()
         assert 'data-overdue="1"' in page
     assert "inspections-dashboard" not in _client(client, cast.staff).get("/").content.decode()
+
+
+def test_a_recorded_photo_is_linked_and_opens_for_the_office_and_the_company(
+    client, at_inspection, cast
+):
+    from .helpers import jpeg
+
+    inspection = services.inspection_open(enrollment=at_inspection, actor=cast.inspector)
+    finding = inspection.findings.first()
+    services.inspection_record(
+        inspection=inspection,
+        actor=cast.inspector,
+        entries=[
+            services.FindingInput(
+                finding_id=finding.pk,
+                result=Result.NONCONFORMING,
+                note="施錠なし",
+                photo_name="door.jpg",
+                photo_data=jpeg(),
+            )
+        ],
+    )
+    finding.refresh_from_db()
+    link = f"/documents/{finding.photo_id}/download/"
+    for user in (cast.inspector, cast.psa):
+        c = _client(client, user)
+        assert link in c.get(f"/inspections/{inspection.pk}/").content.decode()
+        photo = c.get(link)
+        assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
+        assert b"".join(photo.streaming_content if photo.streaming else [photo.content])[:2] == (
+            b"\xff\xd8"
+        )
+    assert _client(client, cast.staff).get(link).status_code == 404
