@@ -21,6 +21,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
+from dsg.core.keys import data_key, key_file
+
 log = logging.getLogger(__name__)
 
 KEY_ENV = "DSG_DOCUMENT_KEY"
@@ -36,11 +38,11 @@ def documents_dir() -> Path:
     return Path(settings.DATA_DIR) / "documents"
 
 
+KEY_FILE = "documents.key"
+
+
 def key_path() -> Path:
-    return Path(settings.DATA_DIR) / "keys" / "documents.key"
-
-
-_KEYS: dict[str, bytes] = {}
+    return key_file(KEY_FILE)
 
 
 def document_key() -> bytes:
@@ -54,32 +56,7 @@ def document_key() -> bytes:
         if len(key) != 32:
             raise ImproperlyConfigured(f"{KEY_ENV} must be the base64 of 32 bytes")
         return key
-    path = key_path()
-    cached = _KEYS.get(str(path))
-    if cached is None:
-        cached = _KEYS[str(path)] = _load_or_create_key(path)
-    return cached
-
-
-def _load_or_create_key(path: Path) -> bytes:
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(base64.b64encode(AESGCM.generate_key(bit_length=256)) + b"\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(tmp, path)  # fails if another process created it first: theirs wins
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    key = base64.b64decode(path.read_bytes().strip())
-    if len(key) != 32:
-        raise ImproperlyConfigured(f"{path} does not hold a 32-byte key")
-    return key
+    return data_key(KEY_FILE)
 
 
 def new_storage_key() -> str:

@@ -1,6 +1,6 @@
 """Encryption of account information at rest: AES-256-GCM with a key in DSG_DATA_DIR/keys/.
 
-The key file ``keys/accounts.key`` (32 random bytes, mode 0600) is created on first use. Each
+The key file ``keys/accounts.key`` is created on first use (``dsg.core.keys``). Each
 secret is sealed with a fresh 96-bit nonce and bound to its row by the associated data, so a
 ciphertext copied to another row does not open.
 """
@@ -8,36 +8,23 @@ ciphertext copied to another row does not open.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.conf import settings
+
+from dsg.core.keys import data_key, key_file
 
 KEY_FILE = "accounts.key"
 NONCE_BYTES = 12
 
 
 def key_path() -> Path:
-    return Path(settings.DATA_DIR) / "keys" / KEY_FILE
+    return key_file(KEY_FILE)
 
 
 def _key() -> bytes:
-    path = key_path()
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it first
-            pass
-        else:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(AESGCM.generate_key(bit_length=256))
-    key = path.read_bytes()
-    if len(key) != 32:
-        raise RuntimeError(f"{path} does not hold a 256-bit key")
-    return key
+    return data_key(KEY_FILE)
 
 
 def seal(values: dict[str, str], *, context: str) -> bytes:
