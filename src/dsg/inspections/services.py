@@ -57,7 +57,6 @@ from .models import (
     RemediationReport,
     Result,
 )
-from .sample_checklist import sample_load
 
 DEFAULT_DUE_DAYS = 30
 MAX_SLOTS = 10
@@ -88,12 +87,7 @@ def _company_id(inspection: Inspection) -> int:
 
 # Checklists --------------------------------------------------------------------------------
 def checklist_version_current() -> ChecklistVersion:
-    """The latest published version of the default template: what a new inspection uses.
-
-    With no checklist at all (a database emptied after its migration, as in browser tests), the
-    shipped sample is loaded again."""
-    if not ChecklistTemplate.objects.exists():
-        sample_load(ChecklistTemplate, ChecklistVersion, ChecklistItem)
+    """The latest published version of the default template: what a new inspection uses."""
     version = (
         ChecklistVersion.objects.filter(template__is_default=True, published_at__isnull=False)
         .order_by("-number")
