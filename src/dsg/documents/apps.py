@@ -6,3 +6,8 @@ class DocumentsConfig(AppConfig):
     name = "dsg.documents"
     label = "documents"
     verbose_name = _("Documents")
+
+    def ready(self) -> None:
+        from .policy import register_policy
+
+        register_policy()

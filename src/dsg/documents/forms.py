@@ -7,17 +7,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dsg.orgs import permissions
-
 from .models import DocumentKind
+from .policy import may_store
 
 
 def kinds_for(user: Any, company: Any) -> list[tuple[str, Any]]:
     """The kinds ``user`` may store in ``company``'s folder."""
     return [
-        (value, label)
-        for value, label in DocumentKind.choices
-        if permissions.may_store_document(user, value, company)
+        (value, label) for value, label in DocumentKind.choices if may_store(user, value, company)
     ]
 
 

@@ -15,13 +15,13 @@ from .models import Document
 def documents_for(user: Any, enrollment: Any) -> QuerySet[Document]:
     """The documents of a (visible) case that ``user`` may see, newest first."""
     queryset = Document.objects.filter(enrollment=enrollment).select_related("uploaded_by")
-    return permissions.restrict_documents(user, queryset)
+    return permissions.restrict(user, queryset)
 
 
 def document_get_for(user: Any, pk: int) -> Document:
     """One document ``user`` may see, or NotVisible (404)."""
     queryset = Document.objects.select_related("uploaded_by", "enrollment", "company")
-    document = permissions.restrict_documents(user, queryset).filter(pk=pk).first()
+    document = permissions.restrict(user, queryset).filter(pk=pk).first()
     if document is None:
         raise NotVisible()
     return document

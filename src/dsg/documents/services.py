@@ -22,7 +22,7 @@ from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
 from dsg.orgs import permissions
 
-from . import storage
+from . import policy, storage
 from .images import inspect_image
 from .models import Document, DocumentKind
 from .pdf import inspect_pdf
@@ -72,7 +72,7 @@ def _check_request(*, actor: Any, company: Any, enrollment: Any, kind: str) -> N
         raise RuleViolation(
             _("The case does not belong to this company."), code="invalid", status=422
         )
-    if not permissions.may_store_document(actor, kind, company):
+    if not policy.may_store(actor, kind, company):
         raise RuleViolation(
             _("Your role may not store this kind of document here."), code="forbidden", status=403
         )

@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
-from dsg.core.guards import require_permission, require_state
 from dsg.orgs.models import User
+from dsg.orgs.permissions import require_permission
 
 from .models import (
     Application,
@@ -37,6 +37,7 @@ from .parts import (
     application_snapshot,
     documents_by_kind,
 )
+from .rules import require_state
 
 EDITABLE_STATES = (State.DRAFT, State.RETURNED)
 UPLOAD_KINDS = tuple(kind for part in PART_OF.values() for kind in part.documents)

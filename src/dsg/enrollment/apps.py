@@ -6,3 +6,10 @@ class EnrollmentConfig(AppConfig):
     name = "dsg.enrollment"
     label = "enrollment"
     verbose_name = _("Enrollment")
+
+    def ready(self) -> None:
+        from .policy import register_policy
+        from .subject import register_subject
+
+        register_policy()
+        register_subject()

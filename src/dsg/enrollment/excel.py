@@ -199,7 +199,7 @@ def _read_sheet(sheets: dict[str, list[list[Any]]]) -> dict[str, Any]:
 
 def application_import(*, enrollment: Enrollment, actor: User, data: bytes) -> Application:
     """Fill the draft from a workbook; a bad workbook changes nothing."""
-    from dsg.core.guards import require_permission
+    from dsg.orgs.permissions import require_permission
 
     from .services import application_update
 

@@ -6,86 +6,68 @@ comments or documents, which stay behind the login.
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.utils import translation
-from django.utils.translation import gettext as _
+from typing import Any
 
-from dsg.notifications.services import outbox_queue
-from dsg.orgs.models import OrganizationKind, Role, User
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from dsg.notifications.services import mail_queue
+from dsg.orgs.models import Role
+from dsg.orgs.selectors import emails_of, psa_emails
 
 from .models import PROVIDER_VISIBLE_STATES, Enrollment, StepRecord
 
 
-def _emails(**filters: object) -> list[str]:
-    return list(User.objects.filter(is_active=True, **filters).values_list("email", flat=True))
-
-
 def recipients_of(enrollment: Enrollment, record: StepRecord) -> list[str]:
     """The company's PSAs, the office's reviewers, and the provider while the case is theirs."""
-    emails = _emails(organization_id=enrollment.site.company_id, role=Role.PSA)
-    emails += _emails(organization__kind=OrganizationKind.OFFICE, role=Role.REVIEWER)
+    emails = psa_emails(enrollment.site.company_id) + emails_of(roles=[Role.REVIEWER])
     if record.to_state in PROVIDER_VISIBLE_STATES and record.to_state != "completed":
-        emails += _emails(organization__kind=OrganizationKind.PROVIDER, role=Role.PROVIDER_STAFF)
-    return [email for email in emails if email != record.actor.email]
+        emails += emails_of(roles=[Role.PROVIDER_STAFF])
+    return emails
 
 
 def notify_transition(enrollment: Enrollment, record: StepRecord) -> None:
-    with translation.override("ja"):
-        subject = _("[DSG Portal] {number}: {state}").format(
-            number=enrollment.number, state=enrollment.get_state_display()
-        )
-        lines = [
-            _("The enrollment case {number} ({site}, {company}) changed.").format(
-                number=enrollment.number,
-                site=enrollment.site.name,
-                company=enrollment.site.company.name,
-            ),
-            _("New state: {state}").format(state=enrollment.get_state_display()),
-        ]
-        receipt = record.data.get("receipt_number")
-        if receipt:
-            lines.append(_("Receipt number (到達番号): {receipt}").format(receipt=receipt))
-        lines += [
-            "",
-            _("Please log in to the portal for the details: {url}").format(
-                url=f"{settings.PORTAL_URL}/enrollments/{enrollment.pk}/"
-            ),
-        ]
-    outbox_queue(
-        recipients=recipients_of(enrollment, record),
-        subject=subject,
-        body="\n".join(lines),
+    state = enrollment.get_state_display()
+    lines: list[Any] = [
+        format_lazy(
+            _("The enrollment case {number} ({site}, {company}) changed."),
+            number=enrollment.number,
+            site=enrollment.site.name,
+            company=enrollment.site.company.name,
+        ),
+        format_lazy(_("New state: {state}"), state=state),
+    ]
+    receipt = record.data.get("receipt_number")
+    if receipt:
+        lines.append(format_lazy(_("Receipt number (到達番号): {receipt}"), receipt=receipt))
+    mail_queue(
+        to=recipients_of(enrollment, record),
+        exclude=[record.actor.email],
+        about=enrollment.number,
+        subject=state,
+        lines=lines,
+        link=f"/enrollments/{enrollment.pk}/",
         kind=f"enrollment.{record.transition}",
         company_id=enrollment.site.company_id,
     )
 
 
-def notify_receipt(enrollment: Enrollment, version: object) -> None:
+def notify_receipt(enrollment: Enrollment, version: Any) -> None:
     """The 到達 notice to the company's PSAs: the receipt number (到達番号), nothing else."""
-    with translation.override("ja"):
-        subject = _("[DSG Portal] {number}: application received ({receipt})").format(
-            number=enrollment.number,
-            receipt=version.receipt_number,  # type: ignore[attr-defined]
-        )
-        body = "\n".join(
-            [
-                _("The application of {number} ({site}) reached the office.").format(
-                    number=enrollment.number, site=enrollment.site.name
-                ),
-                _("Receipt number (到達番号): {receipt}").format(
-                    receipt=version.receipt_number  # type: ignore[attr-defined]
-                ),
-                _("Version: {n}").format(n=version.number),  # type: ignore[attr-defined]
-                "",
-                _("Please log in to the portal for the details: {url}").format(
-                    url=f"{settings.PORTAL_URL}/enrollments/{enrollment.pk}/application/"
-                ),
-            ]
-        )
-    outbox_queue(
-        recipients=_emails(organization_id=enrollment.site.company_id, role=Role.PSA),
-        subject=subject,
-        body=body,
+    mail_queue(
+        to=psa_emails(enrollment.site.company_id),
+        about=enrollment.number,
+        subject=format_lazy(_("application received ({receipt})"), receipt=version.receipt_number),
+        lines=[
+            format_lazy(
+                _("The application of {number} ({site}) reached the office."),
+                number=enrollment.number,
+                site=enrollment.site.name,
+            ),
+            format_lazy(_("Receipt number (到達番号): {receipt}"), receipt=version.receipt_number),
+            format_lazy(_("Version: {n}"), n=version.number),
+        ],
+        link=f"/enrollments/{enrollment.pk}/application/",
         kind="application.receipt",
         company_id=enrollment.site.company_id,
     )

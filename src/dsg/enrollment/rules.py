@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -11,8 +11,21 @@ from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from dsg.core.errors import RuleViolation
+
 if TYPE_CHECKING:
     from .models import Enrollment
+
+
+def require_state(*, enrollment: Enrollment, states: Iterable[str]) -> None:
+    """The guard of every change to a case's records: the case must be in one of ``states``."""
+    if enrollment.state not in list(states):
+        raise RuleViolation(
+            _("This cannot be done while the case is in the state “{state}”.").format(
+                state=enrollment.get_state_display()
+            ),
+            code="wrong_state",
+        )
 
 
 @dataclass(frozen=True)

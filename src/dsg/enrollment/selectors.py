@@ -22,10 +22,6 @@ from .models import (
     StepRecord,
 )
 
-# The provider's part of the procedure: ③ survey to ⑥ setup (whose last record is the request
-# for ⑦). Records of ① and ② and of the inspection at ⑦ are the office's review and findings.
-PROVIDER_RECORD_STEPS = range(3, 7)
-
 
 def enrollment_list_for(*, user: User) -> QuerySet[Enrollment]:
     """Visible cases, with the step of their latest record (where a closed case stopped)."""
@@ -37,7 +33,7 @@ def enrollment_list_for(*, user: User) -> QuerySet[Enrollment]:
     queryset = Enrollment.objects.select_related("site", "site__company", "application").annotate(
         last_step=Subquery(last_step)
     )
-    return permissions.restrict_enrollments(user, queryset)
+    return permissions.restrict(user, queryset)
 
 
 def enrollment_get_for(*, user: User, pk: int) -> Enrollment:
@@ -49,11 +45,8 @@ def enrollment_get_for(*, user: User, pk: int) -> Enrollment:
 
 def step_records_for(*, user: User, enrollment: Enrollment) -> QuerySet[StepRecord]:
     """The step records of a visible case that ``user`` may read: the provider never reads the
-    review or the inspection findings (the design's "not inspection findings")."""
-    records = enrollment.records.select_related("actor")
-    if permissions.is_provider(user):
-        return records.filter(step__in=PROVIDER_RECORD_STEPS)
-    return records
+    review or the inspection findings (the design's "not inspection findings"; see policy.py)."""
+    return permissions.restrict(user, enrollment.records.select_related("actor"))
 
 
 @dataclass(frozen=True)
@@ -89,7 +82,7 @@ def states_of_step(step: int) -> list[str]:
 def enrollment_counts_by_step(*, user: User) -> dict[int, int]:
     counts: dict[int, int] = {}
     rows = (
-        permissions.restrict_enrollments(user, Enrollment.objects.all())
+        permissions.restrict(user, Enrollment.objects.all())
         .values("state")
         .annotate(n=Count("pk"))
         .order_by()
@@ -154,7 +147,7 @@ def versions_of(enrollment: Enrollment) -> QuerySet[ApplicationVersion]:
 
 def version_get_for(*, user: User, pk: int) -> ApplicationVersion:
     """A submitted version of a case ``user`` sees and whose application they may read."""
-    cases = permissions.restrict_enrollments(user, Enrollment.objects.all())
+    cases = permissions.restrict(user, Enrollment.objects.all())
     version = (
         ApplicationVersion.objects.select_related(
             "application__enrollment__site__company",

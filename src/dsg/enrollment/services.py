@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
-from dsg.core.guards import require_permission
 from dsg.orgs.models import Site, User
+from dsg.orgs.permissions import require_permission
 
 from .models import Application, Enrollment, StepRecord
 from .notifications import notify_transition

@@ -6,3 +6,8 @@ class InspectionsConfig(AppConfig):
     name = "dsg.inspections"
     label = "inspections"
     verbose_name = _("Inspections")
+
+    def ready(self) -> None:
+        from .policy import register_policy
+
+        register_policy()

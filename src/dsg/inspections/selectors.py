@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from dsg.core.errors import NotVisible
 from dsg.enrollment.models import Enrollment
-from dsg.enrollment.selectors import enrollment_list_for
 from dsg.orgs import permissions
 from dsg.orgs.models import User
 
@@ -27,16 +26,8 @@ from .models import (
 )
 
 
-def _may_view(user: User) -> bool:
-    return user.is_authenticated and user.role in permissions.ACTION_ROLES["inspection.view"]
-
-
 def inspection_list_for(*, user: User) -> QuerySet[Inspection]:
-    if not _may_view(user) or permissions.is_provider(user):
-        return Inspection.objects.none()
-    return Inspection.objects.filter(
-        enrollment__in=enrollment_list_for(user=user).values("pk")
-    ).select_related(
+    return permissions.restrict(user, Inspection.objects.all()).select_related(
         "enrollment__site__company", "checklist_version__template", "inspector", "audit_document"
     )
 

@@ -28,20 +28,22 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
-from dsg.core.guards import require_permission, require_state
 from dsg.enrollment.models import Enrollment, State
+from dsg.enrollment.rules import require_state
 from dsg.enrollment.services import TransitionInput, enrollment_lock, enrollment_transition
-from dsg.notifications.services import outbox_queue
-from dsg.orgs.models import OrganizationKind, Role, User
+from dsg.notifications.services import mail_queue
+from dsg.orgs.models import Role, User
+from dsg.orgs.permissions import require_permission
+from dsg.orgs.selectors import emails_of, psa_emails
 
 from .models import (
     AppointmentSlot,
@@ -305,44 +307,32 @@ def _with_open_items_of_step_2(
 
 # Appointment -------------------------------------------------------------------------------
 def _office_emails() -> list[str]:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            organization__kind=OrganizationKind.OFFICE,
-            role__in=[Role.REVIEWER, Role.INSPECTOR],
-        ).values_list("email", flat=True)
-    )
+    return emails_of(roles=[Role.REVIEWER, Role.INSPECTOR])
 
 
 def _psa_emails(inspection: Inspection) -> list[str]:
-    return list(
-        User.objects.filter(
-            is_active=True, organization_id=_company_id(inspection), role=Role.PSA
-        ).values_list("email", flat=True)
-    )
+    return psa_emails(_company_id(inspection))
 
 
-def _mail(inspection: Inspection, *, to: list[str], kind: str, subject: str, line: str) -> None:
+def _mail(inspection: Inspection, *, to: list[str], kind: str, subject: Any, line: Any) -> None:
     """A short mail pointing to the inspection's page; the details stay behind the login."""
     enrollment = inspection.enrollment
-    with translation.override("ja"):
-        body = "\n".join(
-            [
-                gettext_now("The enrollment case {number} ({site}, {company}).").format(
-                    number=enrollment.number,
-                    site=enrollment.site.name,
-                    company=enrollment.site.company.name,
-                ),
-                line,
-                "",
-                gettext_now("Please log in to the portal for the details: {url}").format(
-                    url=f"{settings.PORTAL_URL}/inspections/{inspection.pk}/"
-                ),
-            ]
-        )
-        title = f"[DSG Portal] {enrollment.number}: {subject}"
-    outbox_queue(
-        recipients=to, subject=title, body=body, kind=kind, company_id=_company_id(inspection)
+    mail_queue(
+        to=to,
+        about=enrollment.number,
+        subject=subject,
+        lines=[
+            format_lazy(
+                _("The enrollment case {number} ({site}, {company})."),
+                number=enrollment.number,
+                site=enrollment.site.name,
+                company=enrollment.site.company.name,
+            ),
+            line,
+        ],
+        link=f"/inspections/{inspection.pk}/",
+        kind=kind,
+        company_id=_company_id(inspection),
     )
 
 
@@ -387,8 +377,8 @@ def inspection_propose_slots(
             locked,
             to=_psa_emails(locked),
             kind="inspection.slots",
-            subject=gettext_now("proposed dates for the on-site inspection"),
-            line=gettext_now("The office proposes dates for the on-site inspection."),
+            subject=_("proposed dates for the on-site inspection"),
+            line=_("The office proposes dates for the on-site inspection."),
         )
     return slots
 
@@ -429,9 +419,10 @@ def inspection_pick_slot(
             locked,
             to=_office_emails(),
             kind="inspection.slot_picked",
-            subject=gettext_now("date of the on-site inspection chosen"),
-            line=gettext_now("The company chose {when}.").format(
-                when=f"{timezone.localtime(slot.starts_at):%Y-%m-%d %H:%M}"
+            subject=_("date of the on-site inspection chosen"),
+            line=format_lazy(
+                _("The company chose {when}."),
+                when=f"{timezone.localtime(slot.starts_at):%Y-%m-%d %H:%M}",
             ),
         )
     return locked
@@ -462,8 +453,8 @@ def inspection_ask_other_slots(*, inspection: Inspection, actor: User, message: 
             locked,
             to=_office_emails(),
             kind="inspection.slot_request",
-            subject=gettext_now("other dates requested"),
-            line=gettext_now("The company asks for other dates for the on-site inspection."),
+            subject=_("other dates requested"),
+            line=_("The company asks for other dates for the on-site inspection."),
         )
     return locked
 
@@ -865,10 +856,8 @@ def inspections_remind(*, today: dt.date | None = None) -> tuple[int, int]:
                 inspection,
                 to=_psa_emails(inspection) + _office_emails(),
                 kind="inspection.reminder",
-                subject=gettext_now("on-site inspection tomorrow"),
-                line=gettext_now("Reminder: the on-site inspection is on {when}.").format(
-                    when=when
-                ),
+                subject=_("on-site inspection tomorrow"),
+                line=format_lazy(_("Reminder: the on-site inspection is on {when}."), when=when),
             )
             Inspection.objects.filter(pk=inspection.pk).update(reminded_at=timezone.now())
             reminded += 1
@@ -884,10 +873,12 @@ def inspections_remind(*, today: dt.date | None = None) -> tuple[int, int]:
                 deficiency.inspection,
                 to=_psa_emails(deficiency.inspection) + _office_emails(),
                 kind="inspection.overdue",
-                subject=gettext_now("remediation overdue"),
-                line=gettext_now(
-                    "The remediation of item {item} was due on {due} and is not reported."
-                ).format(item=deficiency.finding.item.code, due=deficiency.due_on.isoformat()),
+                subject=_("remediation overdue"),
+                line=format_lazy(
+                    _("The remediation of item {item} was due on {due} and is not reported."),
+                    item=deficiency.finding.item.code,
+                    due=deficiency.due_on.isoformat(),
+                ),
             )
             Deficiency.objects.filter(pk=deficiency.pk).update(overdue_notified_at=timezone.now())
             overdue += 1

@@ -6,3 +6,8 @@ class NoticesConfig(AppConfig):
     name = "dsg.notices"
     label = "notices"
     verbose_name = _("Notices")
+
+    def ready(self) -> None:
+        from .policy import register_policy
+
+        register_policy()

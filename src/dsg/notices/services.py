@@ -37,20 +37,20 @@ import hashlib
 import json
 from typing import Any
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
-from dsg.core.guards import require_permission
 from dsg.enrollment.models import Enrollment
 from dsg.enrollment.services import enrollment_lock
-from dsg.notifications.services import outbox_queue
-from dsg.orgs.models import Role, User
+from dsg.notifications.services import mail_queue
+from dsg.orgs.models import User
+from dsg.orgs.permissions import require_permission
+from dsg.orgs.selectors import psa_emails
 
 from .models import Notice, NoticeCounter, NoticeKind
 from .render import notice_render, notice_sign
@@ -146,27 +146,18 @@ def _store(enrollment: Enrollment, kind: str, number: str, pdf: bytes, actor: Us
 
 def _tell_psa(enrollment: Enrollment, notice: Notice) -> None:
     """Mail the company's PSAs that a notice waits in the portal; the mail carries no contents."""
-    psas = User.objects.filter(
-        organization_id=enrollment.site.company_id, role=Role.PSA, is_active=True
-    ).values_list("email", flat=True)
-    with translation.override("ja"):
-        subject = gettext("[DSG Portal] {number}: a notice was issued").format(
-            number=enrollment.number
-        )
-        body = "\n".join(
-            [
-                gettext(
-                    "The office issued a notice ({kind}) for the enrollment case {number}."
-                ).format(kind=notice.get_kind_display(), number=enrollment.number),
-                gettext("Please log in to the portal to read it: {url}").format(
-                    url=f"{settings.PORTAL_URL}/enrollments/{enrollment.pk}/notices/"
-                ),
-            ]
-        )
-    outbox_queue(
-        recipients=list(psas),
-        subject=subject,
-        body=body,
+    mail_queue(
+        to=psa_emails(enrollment.site.company_id),
+        about=enrollment.number,
+        subject=_("a notice was issued"),
+        lines=[
+            format_lazy(
+                _("The office issued a notice ({kind}) for the enrollment case {number}."),
+                kind=notice.get_kind_display(),
+                number=enrollment.number,
+            )
+        ],
+        link=f"/enrollments/{enrollment.pk}/notices/",
         kind="notice.issued",
         company_id=enrollment.site.company_id,
     )

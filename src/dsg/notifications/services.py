@@ -1,13 +1,22 @@
-"""Queue mail inside a change's transaction; deliver it after commit, retrying what failed."""
+"""Queue mail inside a change's transaction; deliver it after commit, retrying what failed.
+
+``mail_queue`` is the one mail every part of the portal writes: in Japanese (the office's
+language, whatever the actor's), "[DSG Portal] <number>: <subject>", a few lines naming what
+changed, and the link to the portal. Mails never carry findings, comments, documents or account
+information; those stay behind the login.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from .models import OutboxMessage
 
@@ -29,6 +38,42 @@ def outbox_queue(
     )
     transaction.on_commit(_enqueue_delivery)
     return message
+
+
+def mail_queue(
+    *,
+    to: Iterable[str],
+    about: str,
+    subject: Any,
+    lines: Iterable[Any],
+    link: str,
+    kind: str,
+    company_id: int | None = None,
+    exclude: Iterable[str] = (),
+) -> OutboxMessage | None:
+    """Compose the portal's mail and queue it in the current transaction.
+
+    ``about`` names what the mail is about (a case number); ``subject`` and ``lines`` may be
+    lazy messages (``gettext_lazy``, ``format_lazy``): they are rendered in Japanese here. ``link``
+    is a path of the portal. Addresses in ``exclude`` (the actor's own) get no copy.
+    """
+    with translation.override("ja"):
+        title = gettext("[DSG Portal] {number}: {subject}").format(number=about, subject=subject)
+        body = [str(line) for line in lines]
+        body += [
+            "",
+            gettext("Please log in to the portal for the details: {url}").format(
+                url=f"{settings.PORTAL_URL}{link}"
+            ),
+        ]
+    skip = set(exclude)
+    return outbox_queue(
+        recipients=[address for address in to if address not in skip],
+        subject=title,
+        body="\n".join(body),
+        kind=kind,
+        company_id=company_id,
+    )
 
 
 def _enqueue_delivery() -> None:

@@ -6,3 +6,8 @@ class OrgsConfig(AppConfig):
     name = "dsg.orgs"
     label = "orgs"
     verbose_name = _("Organizations")
+
+    def ready(self) -> None:
+        from .policy import register_policy
+
+        register_policy()

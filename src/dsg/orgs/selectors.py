@@ -1,17 +1,19 @@
-"""Reads of organisations and sites that depend on who asks."""
+"""Reads of organisations, people and sites that depend on who asks; who hears about a change."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
 from dsg.core.errors import NotVisible
 
 from . import permissions
-from .models import ApiToken, Site, User
+from .models import ROLES_OF_KIND, ApiToken, OrganizationKind, Role, Site, User
 
 
 def site_list_for(*, user: User) -> QuerySet[Site]:
-    return permissions.restrict_sites(user, Site.objects.select_related("company"))
+    return permissions.restrict(user, Site.objects.select_related("company"))
 
 
 def site_get_for(*, user: User, pk: int) -> Site:
@@ -26,3 +28,23 @@ def api_token_get_for(*, user: User, pk: int) -> ApiToken:
     if token is None:
         raise NotVisible()
     return token
+
+
+def emails_of(*, roles: Iterable[str], company_id: int | None = None) -> list[str]:
+    """The addresses of the active people with one of ``roles``: of one company when
+    ``company_id`` is given (company roles), else of the office or the provider (their roles)."""
+    roles = list(roles)
+    people = User.objects.filter(is_active=True, role__in=roles)
+    if company_id is not None:
+        people = people.filter(organization_id=company_id)
+    else:
+        kinds = [kind for kind, own in ROLES_OF_KIND.items() if own & set(roles)]
+        people = people.filter(organization__kind__in=kinds).exclude(
+            organization__kind=OrganizationKind.COMPANY
+        )
+    return sorted(set(people.values_list("email", flat=True)))
+
+
+def psa_emails(company_id: int) -> list[str]:
+    """The company's 保護システム管理者: every notice to the company goes to them."""
+    return emails_of(roles=[Role.PSA], company_id=company_id)

@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
-from dsg.core.guards import require_permission
 
 from .models import ApiToken, Site, User
+from .permissions import require_permission
 
 SITE_FIELDS = ("name", "postal_code", "prefecture", "address", "facility")
 

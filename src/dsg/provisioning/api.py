@@ -5,9 +5,9 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from dsg.core.guards import require_permission
 from dsg.core.schemas import ERRORS, READ_ERRORS, Error
 from dsg.enrollment.selectors import enrollment_get_for
+from dsg.orgs.permissions import require_permission
 
 from . import selectors, services, worklist
 from .models import AppointmentPurpose, VeinRegistrationMethod

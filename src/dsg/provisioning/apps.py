@@ -6,3 +6,8 @@ class ProvisioningConfig(AppConfig):
     name = "dsg.provisioning"
     label = "provisioning"
     verbose_name = _("Provisioning")
+
+    def ready(self) -> None:
+        from .policy import register_policy
+
+        register_policy()

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.core.errors import NotVisible
 from dsg.enrollment.models import Enrollment
-from dsg.enrollment.selectors import enrollment_list_for
+from dsg.orgs import permissions
 from dsg.orgs.models import User
 
 from .models import (
@@ -26,27 +26,21 @@ from .models import (
 )
 
 
-def _visible(user: User, queryset: QuerySet, path: str) -> QuerySet:
-    return queryset.filter(**{f"{path}__in": enrollment_list_for(user=user).values("pk")})
-
-
 def terminal_get_for(*, user: User, pk: int) -> Terminal:
     return _get(
-        _visible(user, Terminal.objects.select_related("site", "enrollment"), "enrollment"), pk
+        permissions.restrict(user, Terminal.objects.select_related("site", "enrollment")), pk
     )
 
 
 def account_holder_get_for(*, user: User, pk: int) -> AccountHolder:
     return _get(
-        _visible(user, AccountHolder.objects.select_related("person", "enrollment"), "enrollment"),
+        permissions.restrict(user, AccountHolder.objects.select_related("person", "enrollment")),
         pk,
     )
 
 
 def ancillary_work_get_for(*, user: User, pk: int) -> AncillaryWork:
-    return _get(
-        _visible(user, AncillaryWork.objects.select_related("enrollment"), "enrollment"), pk
-    )
+    return _get(permissions.restrict(user, AncillaryWork.objects.select_related("enrollment")), pk)
 
 
 def _get(queryset: QuerySet, pk: int):  # type: ignore[no-untyped-def]
@@ -69,10 +63,9 @@ def terminals_of(enrollment: Enrollment) -> QuerySet[Terminal]:
 
 def appointment_get_for(*, user: User, pk: int) -> ProvisioningAppointment:
     return _get(
-        _visible(
+        permissions.restrict(
             user,
             ProvisioningAppointment.objects.select_related("enrollment__site", "holder__person"),
-            "enrollment",
         ),
         pk,
     )
@@ -80,7 +73,7 @@ def appointment_get_for(*, user: User, pk: int) -> ProvisioningAppointment:
 
 def shipment_get_for(*, user: User, pk: int) -> SetupMediaShipment:
     return _get(
-        _visible(user, SetupMediaShipment.objects.select_related("enrollment"), "enrollment"), pk
+        permissions.restrict(user, SetupMediaShipment.objects.select_related("enrollment")), pk
     )
 
 

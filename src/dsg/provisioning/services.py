@@ -10,17 +10,20 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
 from dsg.core.errors import NotVisible, RuleViolation
-from dsg.core.guards import require_permission, require_state
 from dsg.enrollment.models import Enrollment, State
+from dsg.enrollment.rules import require_state
 from dsg.enrollment.services import enrollment_lock
-from dsg.notifications.services import outbox_queue
+from dsg.notifications.services import mail_queue
 from dsg.orgs import permissions
-from dsg.orgs.models import OrganizationKind, Role, User
+from dsg.orgs.models import Role, User
+from dsg.orgs.permissions import require_permission
+from dsg.orgs.selectors import emails_of, psa_emails
 
 from . import vault
 from .models import (
@@ -354,47 +357,36 @@ def _appointment_times(
     return starts_at, ends_at
 
 
-def _emails_of(**filters: Any) -> list[str]:
-    return list(User.objects.filter(is_active=True, **filters).values_list("email", flat=True))
-
-
 def _psa_emails(enrollment: Enrollment) -> list[str]:
-    return _emails_of(organization_id=enrollment.site.company_id, role=Role.PSA)
+    return psa_emails(enrollment.site.company_id)
 
 
 def _provider_emails() -> list[str]:
-    return _emails_of(organization__kind=OrganizationKind.PROVIDER, role=Role.PROVIDER_STAFF)
+    return emails_of(roles=[Role.PROVIDER_STAFF])
 
 
 def _mail(
     *, enrollment: Enrollment, recipients: list[str], kind: str, subject: Any, lines: list[Any]
 ) -> None:
     """A short mail that names the case and points to the portal; details stay behind the login."""
-    with translation.override("ja"):
-        text = [str(line) for line in lines]
-        text += [
-            "",
-            str(_("Please log in to the portal for the details: {url}")).format(
-                url=f"{settings.PORTAL_URL}/enrollments/{enrollment.pk}/#provisioning"
-            ),
-        ]
-        outbox_queue(
-            recipients=recipients,
-            subject=str(_("[DSG Portal] {number}: {subject}")).format(
-                number=enrollment.number, subject=str(subject)
-            ),
-            body="\n".join(text),
-            kind=kind,
-            company_id=enrollment.site.company_id,
-        )
+    mail_queue(
+        to=recipients,
+        about=enrollment.number,
+        subject=subject,
+        lines=lines,
+        link=f"/enrollments/{enrollment.pk}/#provisioning",
+        kind=kind,
+        company_id=enrollment.site.company_id,
+    )
 
 
-def _appointment_line(appointment: ProvisioningAppointment) -> str:
-    when = timezone.localtime(appointment.starts_at)
-    text = f"{appointment.get_purpose_display()}: {when:%Y-%m-%d %H:%M}"
+def _appointment_line(appointment: ProvisioningAppointment) -> Any:
+    when = f"{timezone.localtime(appointment.starts_at):%Y-%m-%d %H:%M}"
     if appointment.holder_id:
-        text += f" ({appointment.holder.person})"
-    return text
+        return format_lazy(
+            "{}: {} ({})", appointment.get_purpose_display(), when, appointment.holder.person
+        )
+    return format_lazy("{}: {}", appointment.get_purpose_display(), when)
 
 
 def appointment_propose(
@@ -708,10 +700,11 @@ def media_ship(
             kind="media.ship",
             subject=_("The setup media was shipped"),
             lines=[
-                _(
-                    "The service provider shipped the setup media ({media}): {carrier}, "
-                    "tracking number {tracking}. Please confirm its receipt in the portal."
-                ).format(
+                format_lazy(
+                    _(
+                        "The service provider shipped the setup media ({media}): {carrier}, "
+                        "tracking number {tracking}. Please confirm its receipt in the portal."
+                    ),
                     media=shipment.media,
                     carrier=shipment.carrier,
                     tracking=shipment.tracking_number,
@@ -820,13 +813,21 @@ def account_delivery_create(
             kind="account_delivery.create",
             subject=_("Account information is waiting in the portal"),
             lines=[
-                _(
-                    "The service provider has prepared the account information (アカウント情報) "
-                    "of {person}. It is waiting in the portal and is not sent by mail."
-                ).format(person=holder.person),
-                _(
-                    "Open it once, logged in as the PSA, through this link (valid until {expires}):"
-                ).format(expires=f"{timezone.localtime(delivery.expires_at):%Y-%m-%d %H:%M}"),
+                format_lazy(
+                    _(
+                        "The service provider has prepared the account information "
+                        "(アカウント情報) of {person}. It is waiting in the portal and is not "
+                        "sent by mail."
+                    ),
+                    person=holder.person,
+                ),
+                format_lazy(
+                    _(
+                        "Open it once, logged in as the PSA, through this link "
+                        "(valid until {expires}):"
+                    ),
+                    expires=f"{timezone.localtime(delivery.expires_at):%Y-%m-%d %H:%M}",
+                ),
                 f"{settings.PORTAL_URL}/account-deliveries/{token}/",
             ],
         )

@@ -70,7 +70,7 @@ def _row(queryset: QuerySet, kind: Any, at: str, case: str) -> QuerySet:
 
 def provider_task_rows(*, user: User) -> QuerySet:
     """Every open task as (task_kind, task_at, task_case, task_ref), ordered by date."""
-    cases = permissions.restrict_enrollments(user, Enrollment.objects.all()).values("pk")
+    cases = permissions.restrict(user, Enrollment.objects.all()).values("pk")
     active = ProvisioningAppointment.objects.filter(
         enrollment__in=cases, state__in=ACTIVE_APPOINTMENT_STATES
     )
@@ -211,9 +211,9 @@ def provider_tasks_complete(rows: list[dict[str, Any]]) -> list[ProviderTask]:
 def provider_month_warnings(*, user: User) -> list[tuple[Enrollment, MonthWarning]]:
     """The provider's cases at ③–⑦ whose ④–⑦ dates no longer fit one calendar month."""
     ids = list(
-        permissions.restrict_enrollments(
-            user, Enrollment.objects.filter(state__in=STEP_STATES)
-        ).values_list("pk", flat=True)
+        permissions.restrict(user, Enrollment.objects.filter(state__in=STEP_STATES)).values_list(
+            "pk", flat=True
+        )
     )
     warnings = month_rule_warnings(ids)
     cases = Enrollment.objects.select_related("site", "site__company").in_bulk(

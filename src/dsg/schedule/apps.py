@@ -6,3 +6,8 @@ class ScheduleConfig(AppConfig):
     name = "dsg.schedule"
     label = "schedule"
     verbose_name = _("Schedule")
+
+    def ready(self) -> None:
+        from .policy import register_policy
+
+        register_policy()

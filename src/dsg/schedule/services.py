@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
-from dsg.core.guards import require_permission
 from dsg.orgs.models import User
+from dsg.orgs.permissions import require_permission
 
 from .models import StepDuration
 from .planner import MAX_DURATION, MIN_DURATION, STEPS

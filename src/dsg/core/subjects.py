@@ -1,0 +1,80 @@
+"""Subjects: what the shared apps attach their records to, without knowing the app that owns it.
+
+A document, a notice, an inspection or an appointment belongs to a company and, optionally, to a
+*subject*: an enrollment case today, a change application or a terminal request later. The shared
+apps (documents, notices, appointments, inspections) sit below the apps that own the subjects and
+never import them; the owning app registers its kind of subject here when Django starts, with the
+few things the shared apps need of it: how a person finds one (its selector, a miss being a 404),
+how it is locked for a change, which company owns it, its number and page, and whether it still
+takes additions.
+
+A shared app names a subject type by its key (``"enrollment"``) where it serves a route for it;
+it never names the model or the code behind it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+from .errors import NotVisible
+
+_TYPES: dict[str, SubjectType] = {}
+
+
+def _takes_additions(subject: Any) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class SubjectType:
+    """One kind of subject and what the shared apps may ask of it."""
+
+    key: str
+    model: type[models.Model]
+    # The owner's selector: the subject ``user`` may see, or NotVisible.
+    get_for: Callable[..., Any]
+    # The subject re-read under a row lock: every change that hangs off it starts here.
+    lock: Callable[[Any], Any]
+    company_id: Callable[[Any], int]
+    number: Callable[[Any], str]
+    url: Callable[[Any], str]
+    # Raises RuleViolation when the subject takes no more records (a withdrawn case).
+    check_open: Callable[[Any], None] = _takes_additions
+
+
+def register(subject_type: SubjectType) -> None:
+    known = _TYPES.get(subject_type.key)
+    if known is not None and known.model is not subject_type.model:
+        raise ImproperlyConfigured(f"subject type {subject_type.key!r} registered twice")
+    _TYPES[subject_type.key] = subject_type
+
+
+def subject_type(key: str) -> SubjectType:
+    try:
+        return _TYPES[key]
+    except KeyError:
+        raise ImproperlyConfigured(f"no subject type {key!r} is registered") from None
+
+
+def subject_type_of(subject: models.Model | type[models.Model]) -> SubjectType:
+    model = subject if isinstance(subject, type) else type(subject)
+    for known in _TYPES.values():
+        if issubclass(model, known.model):
+            return known
+    raise ImproperlyConfigured(f"{model.__name__} is not a registered subject type")
+
+
+def subject_types() -> list[SubjectType]:
+    return list(_TYPES.values())
+
+
+def subject_get_for(key: str, *, user: Any, pk: int) -> Any:
+    """The subject of type ``key`` with id ``pk`` that ``user`` may see, or NotVisible (404)."""
+    if key not in _TYPES:
+        raise NotVisible()
+    return _TYPES[key].get_for(user=user, pk=pk)

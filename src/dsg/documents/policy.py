@@ -1,0 +1,48 @@
+"""Who stores and who reads which documents of a company's folder (申請書等格納フォルダ).
+
+A company's people read their own company's documents; the office reads every company's and
+stores any kind; a company never stores the office's kinds (inspection photos, notices). The
+provider reads only the layout diagram (it plans the line's route to the room) and "other"
+documents of the cases it provisions; never audit results, inspection photos, remediation
+evidence or notices.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from dsg.orgs import permissions
+from dsg.orgs.models import Role
+from dsg.orgs.permissions import ProviderView, Visibility
+
+from .models import Document
+
+PROVIDER_KINDS = frozenset({"layout", "other"})
+OFFICE_ONLY_KINDS = frozenset({"inspection_photo", "notice"})
+
+
+def _provider_documents(user: Any, documents: QuerySet[Any]) -> QuerySet[Any]:
+    case = Document._meta.get_field("enrollment").related_model
+    cases = permissions.restrict(user, case._default_manager.all()).values("pk")
+    return documents.filter(kind__in=PROVIDER_KINDS, enrollment__in=cases)
+
+
+def may_store(user: Any, kind: str, company: Any) -> bool:
+    """May ``user`` put a document of ``kind`` into ``company``'s folder?"""
+    if not permissions.may(user, "document.store", company):
+        return False
+    return not (permissions.is_company_member(user) and kind in OFFICE_ONLY_KINDS)
+
+
+def register_policy() -> None:
+    permissions.register(
+        actions={
+            "document.store": {Role.PSA, Role.REVIEWER, Role.INSPECTOR},
+            "document.read_password": {Role.REVIEWER, Role.INSPECTOR},
+        },
+        models={
+            Document: Visibility(company="company", provider=ProviderView(rows=_provider_documents))
+        },
+    )

@@ -1,0 +1,37 @@
+"""The 加入案件 as a subject of the shared apps: documents, notices, inspections, appointments."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from dsg.core import subjects
+from dsg.core.errors import RuleViolation
+
+from .models import Enrollment, State
+from .selectors import enrollment_get_for
+from .services import enrollment_lock
+
+CLOSED_TO_ADDITIONS = frozenset({State.WITHDRAWN, State.REJECTED})
+
+
+def _check_open(enrollment: Enrollment) -> None:
+    if enrollment.state in CLOSED_TO_ADDITIONS:
+        raise RuleViolation(
+            _("The case is closed (withdrawn or rejected); no documents can be added."),
+            code="wrong_state",
+        )
+
+
+def register_subject() -> None:
+    subjects.register(
+        subjects.SubjectType(
+            key="enrollment",
+            model=Enrollment,
+            get_for=enrollment_get_for,
+            lock=enrollment_lock,
+            company_id=lambda enrollment: enrollment.site.company_id,
+            number=lambda enrollment: enrollment.number,
+            url=lambda enrollment: f"/enrollments/{enrollment.pk}/",
+            check_open=_check_open,
+        )
+    )

@@ -1,0 +1,17 @@
+"""What the organisations part offers: registering a site, and who sees which sites.
+
+The provider sees a site while it provisions one of its cases; the enrollment app, which knows the
+cases, declares that (``register_provider_view``).
+"""
+
+from __future__ import annotations
+
+from .models import Role, Site
+from .permissions import Visibility, register
+
+
+def register_policy() -> None:
+    register(
+        actions={"site.create": {Role.PSA}},
+        models={Site: Visibility(company="company")},
+    )

@@ -1,0 +1,67 @@
+"""Who does what at ③–⑥, and who sees the provisioning records.
+
+The provider records the survey, the construction and the router, ships the setup media,
+prepares the account information and the vein registration; the company's PSA confirms dates,
+marks its ancillary work done, names the account holders, receives the media and opens the
+account information; the PSA and the delegate record the connection tests. Every record of ③–⑥
+is seen with its case: by the company's people, the office, and the provider once the case is its.
+"""
+
+from __future__ import annotations
+
+from dsg.enrollment.models import Enrollment
+from dsg.orgs.models import Role
+from dsg.orgs.permissions import Visibility, register, through
+
+from .models import (
+    AccountDelivery,
+    AccountHolder,
+    AncillaryWork,
+    ConnectionTest,
+    Provisioning,
+    ProvisioningAppointment,
+    SetupMediaShipment,
+    Terminal,
+)
+
+ACTIONS = {
+    "survey.record": {Role.PROVIDER_STAFF},
+    "ancillary_work.add": {Role.PROVIDER_STAFF},
+    "ancillary_work.mark_done": {Role.PSA},
+    "construction.complete": {Role.PROVIDER_STAFF},
+    "router.install": {Role.PROVIDER_STAFF},
+    "router.identify": {Role.PROVIDER_STAFF},
+    "terminal.register": {Role.PSA},
+    "account_holder.add": {Role.PSA},
+    "account.issue": {Role.PROVIDER_STAFF},
+    "vein_registration.record": {Role.PROVIDER_STAFF},
+    "connection_test.record": {Role.PSA, Role.DELEGATE},
+    "appointment.propose": {Role.PROVIDER_STAFF},
+    "appointment.respond": {Role.PSA},
+    "appointment.close": {Role.PROVIDER_STAFF},
+    "media.ship": {Role.PROVIDER_STAFF},
+    "media.receive": {Role.PSA},
+    "account_delivery.create": {Role.PROVIDER_STAFF},
+    "account_delivery.open": {Role.PSA},
+    "provider.tasks": {Role.PROVIDER_STAFF},
+}
+
+
+def _with_its_case(path: str) -> Visibility:
+    return Visibility(company=f"{path}__site__company", provider=through(path, Enrollment))
+
+
+def register_policy() -> None:
+    register(
+        actions=ACTIONS,
+        models={
+            Provisioning: _with_its_case("enrollment"),
+            AncillaryWork: _with_its_case("enrollment"),
+            Terminal: _with_its_case("enrollment"),
+            AccountHolder: _with_its_case("enrollment"),
+            ConnectionTest: _with_its_case("terminal__enrollment"),
+            ProvisioningAppointment: _with_its_case("enrollment"),
+            SetupMediaShipment: _with_its_case("enrollment"),
+            AccountDelivery: _with_its_case("enrollment"),
+        },
+    )
