@@ -28,6 +28,7 @@ from django.urls.resolvers import RoutePattern
 from django_scopes import scopes_disabled
 
 from dsg.audit.models import AuditEvent, AuditHead
+from dsg.documents.selectors import documents_of
 from dsg.enrollment.models import STEP_OF_STATE, Enrollment, State
 from dsg.enrollment.services import TRANSITION_NAMES
 from dsg.orgs.models import ApiToken, Organization, Role, User
@@ -348,7 +349,7 @@ def _inspections_of_world(world: World, cast: Cast, tag: str) -> None:
         deficiency=inspection.deficiencies.get(),
         finding=findings[0],
         slot=slot[0],
-        audit_result=case.documents.get(kind="audit_result"),
+        audit_result=documents_of(case, "audit_result").get(),
         checklist=ChecklistTemplate.objects.get(is_sample=True),
     )
     world.secrets += [site.name, entry_notes, note]
@@ -381,7 +382,7 @@ def _documents_of_world(case: Enrollment, psa: User, tag: str) -> Any:
     return document_store(
         actor=psa,
         company=case.site.company,
-        enrollment=case,
+        subject=case,
         kind="application",
         filename=f"{tag}-申請書.pdf",
         data=pdf(1),

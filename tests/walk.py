@@ -60,7 +60,7 @@ def attach_documents(enrollment: Enrollment, actor: User, kinds=APPLICATION_DOCU
             _save(
                 actor=actor,
                 company=enrollment.site.company,
-                enrollment=enrollment,
+                subject=enrollment,
                 kind=kind,
                 filename=f"{kind}.pdf",
                 data=small_pdf(),

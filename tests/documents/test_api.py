@@ -26,7 +26,7 @@ def store(actor, case, data, **kwargs):
     kwargs.setdefault("kind", "application")
     kwargs.setdefault("filename", "申請書.pdf")
     return services.document_store(
-        actor=actor, company=case.site.company, enrollment=case, data=data, **kwargs
+        actor=actor, company=case.site.company, subject=case, data=data, **kwargs
     )
 
 

@@ -25,7 +25,7 @@ def test_verify_passes_then_fails_on_an_altered_file(case, psa):
         services.document_store(
             actor=psa,
             company=case.site.company,
-            enrollment=case,
+            subject=case,
             kind="other",
             filename=f"{n}.pdf",
             data=files.pdf(1),

@@ -26,7 +26,7 @@ def store(actor, case, data, *, kind="application", filename="申請書.pdf", pa
     return services.document_store(
         actor=actor,
         company=case.site.company,
-        enrollment=case,
+        subject=case,
         kind=kind,
         filename=filename,
         data=data,
@@ -302,7 +302,7 @@ def test_a_case_of_another_company_is_refused(case, other_psa, footprint):
         services.document_store(
             actor=other_psa,
             company=other_psa.organization,
-            enrollment=case,
+            subject=case,
             kind="application",
             filename="x.pdf",
             data=files.pdf(1),
@@ -315,7 +315,7 @@ def test_generated_notices_skip_upload_checks_but_not_storage(case, reviewer, ps
     notice = services.document_store_generated(
         actor=reviewer,
         company=case.site.company,
-        enrollment=case,
+        subject=case,
         kind=DocumentKind.NOTICE,
         filename="notice.pdf",
         data=data,
@@ -326,7 +326,7 @@ def test_generated_notices_skip_upload_checks_but_not_storage(case, reviewer, ps
         services.document_store_generated(
             actor=psa,
             company=case.site.company,
-            enrollment=case,
+            subject=case,
             kind=DocumentKind.NOTICE,
             filename="forged.pdf",
             data=data,

@@ -9,6 +9,7 @@ from django.forms.models import model_to_dict
 
 from dsg.audit.models import AuditEvent
 from dsg.core.errors import RuleViolation
+from dsg.core.subjects import attached_to
 from dsg.documents.models import Document
 from dsg.enrollment.models import Application, ApplicationContact, State
 from dsg.enrollment.parts import application_tasks
@@ -238,7 +239,7 @@ def test_documents_are_uploaded_through_the_document_store(client, site, cast):
         {"part": "documents", "kind": "layout", "file": SimpleUploadedFile("図.pdf", small_pdf())},
     )
     assert response.status_code == 303
-    layout = Document.objects.get(enrollment=enrollment, kind="layout")
+    layout = attached_to(Document.objects.filter(kind="layout"), enrollment).get()
     assert layout.filename == "図.pdf" and len(layout.sha256) == 64
     # Not a PDF: refused with the documents' message, nothing stored.
     response = client.post(
@@ -246,14 +247,14 @@ def test_documents_are_uploaded_through_the_document_store(client, site, cast):
         {"part": "documents", "kind": "layout", "file": SimpleUploadedFile("x.pdf", b"MZ\x90")},
         follow=True,
     )
-    assert Document.objects.filter(enrollment=enrollment).count() == 1
+    assert attached_to(Document.objects.all(), enrollment).count() == 1
     assert "PDF" in response.content.decode()
     # A kind that is not the part's is refused by the form.
     client.post(
         url,
         {"part": "documents", "kind": "notice", "file": SimpleUploadedFile("n.pdf", small_pdf())},
     )
-    assert Document.objects.filter(enrollment=enrollment).count() == 1
+    assert attached_to(Document.objects.all(), enrollment).count() == 1
 
 
 # Confirmation and submission ----------------------------------------------------------------------

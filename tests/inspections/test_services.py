@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from dsg.audit.services import audit_verify
 from dsg.core.errors import RuleViolation
+from dsg.documents.selectors import documents_of
 from dsg.enrollment.models import State, StepRecord
 from dsg.inspections import services
 from dsg.inspections.models import (
@@ -290,7 +291,7 @@ def test_deemed_by_audit_records_the_document_that_stood_in(at_inspection, cast)
         act(at_inspection, "deem_inspection_by_audit", cast.reviewer, comment="監査結果による")
     assert refusal.value.code == "audit_result_missing"
     attach_documents(at_inspection, cast.psa, kinds=("audit_result", "audit_result"))
-    older, current = at_inspection.documents.filter(kind="audit_result").order_by("pk")
+    older, current = documents_of(at_inspection, "audit_result").order_by("pk")
     inspection = services.inspection_deem_by_audit(
         enrollment=at_inspection, actor=cast.reviewer, comment="監査結果による"
     )
@@ -301,7 +302,7 @@ def test_deemed_by_audit_records_the_document_that_stood_in(at_inspection, cast)
 
 def test_the_reviewer_may_choose_another_audit_result(at_inspection, cast):
     attach_documents(at_inspection, cast.psa, kinds=("audit_result", "audit_result"))
-    older = at_inspection.documents.filter(kind="audit_result").order_by("pk").first()
+    older = documents_of(at_inspection, "audit_result").order_by("pk").first()
     with pytest.raises(RuleViolation) as refusal:
         services.inspection_deem_by_audit(
             enrollment=at_inspection, actor=cast.psa, comment="x", document_id=older.pk
@@ -412,7 +413,7 @@ def test_a_photo_is_stored_through_the_documents_service(at_inspection, cast):
     )
     finding.refresh_from_db()
     assert finding.photo is not None and finding.photo.kind == "inspection_photo"
-    assert finding.photo.enrollment == at_inspection
+    assert finding.photo.subject == at_inspection
 
 
 def test_the_remind_command_queues_mail_that_the_outbox_delivers(at_inspection, cast, settings):

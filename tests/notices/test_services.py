@@ -51,7 +51,7 @@ def test_issue_stores_the_signed_pdf_records_the_ledger_and_tells_the_psa(
     pdf = document_read(document=document, actor=None)
     assert pdf.startswith(b"%PDF-") and document.kind == DocumentKind.NOTICE
     assert document.company_id == enrollment.site.company_id
-    assert document.enrollment_id == enrollment.pk
+    assert document.subject == enrollment
     assert document.sha256 == hashlib.sha256(pdf).hexdigest()
     assert notice.snapshot == completion_snapshot(enrollment)
     assert "加入完了通知書" in _text(pdf) and "令和8年12月1日" in _text(pdf)

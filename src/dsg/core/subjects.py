@@ -18,12 +18,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.db.models.signals import pre_delete
+from django_scopes import scopes_disabled
 
 from .errors import NotVisible
 
 _TYPES: dict[str, SubjectType] = {}
+# The models that link to a subject through ``subject_type`` / ``subject_id``.
+_ATTACHED: list[type[models.Model]] = []
 
 
 def _takes_additions(subject: Any) -> None:
@@ -40,8 +45,11 @@ class SubjectType:
     get_for: Callable[..., Any]
     # The subject re-read under a row lock: every change that hangs off it starts here.
     lock: Callable[[Any], Any]
-    company_id: Callable[[Any], int]
+    # The company (an orgs Organization) whose folder and records it belongs to.
+    company: Callable[[Any], Any]
     number: Callable[[Any], str]
+    # How people name it on a page: its number and where it is ("DSG-2026-00001 (第1拠点)").
+    label: Callable[[Any], str]
     url: Callable[[Any], str]
     # Raises RuleViolation when the subject takes no more records (a withdrawn case).
     check_open: Callable[[Any], None] = _takes_additions
@@ -52,6 +60,34 @@ def register(subject_type: SubjectType) -> None:
     if known is not None and known.model is not subject_type.model:
         raise ImproperlyConfigured(f"subject type {subject_type.key!r} registered twice")
     _TYPES[subject_type.key] = subject_type
+    pre_delete.connect(
+        _protect, sender=subject_type.model, dispatch_uid=f"subject:{subject_type.key}"
+    )
+
+
+def register_attached(model: type[models.Model]) -> None:
+    """A model of a shared app that links to subjects (``subject_type``, ``subject_id``)."""
+    if model not in _ATTACHED:
+        _ATTACHED.append(model)
+
+
+def attached_to(queryset: models.QuerySet[Any], subject: models.Model) -> models.QuerySet[Any]:
+    """The rows of ``queryset`` that belong to ``subject``."""
+    return queryset.filter(
+        subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk
+    )
+
+
+def _protect(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    """A subject with records attached is never deleted (the generic link has no PROTECT)."""
+    with scopes_disabled():
+        for model in _ATTACHED:
+            records = attached_to(model._default_manager.all(), instance)
+            if records.exists():
+                raise models.ProtectedError(
+                    f"{instance} has {model._meta.verbose_name_plural} attached",
+                    set(records[:10]),
+                )
 
 
 def subject_type(key: str) -> SubjectType:

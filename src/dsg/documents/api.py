@@ -11,9 +11,9 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from dsg.core import subjects
 from dsg.core.errors import RuleViolation
 from dsg.core.schemas import ERRORS, READ_ERRORS
-from dsg.enrollment.selectors import enrollment_get_for
 
 from . import selectors, services
 from .views import file_response
@@ -23,6 +23,8 @@ router = Router(tags=["documents"])
 
 class DocumentOut(Schema):
     id: int
+    subject_type: str | None
+    subject_id: int | None
     enrollment_id: int | None
     kind: str
     kind_label: str
@@ -35,6 +37,15 @@ class DocumentOut(Schema):
     uploaded_by: str
     uploaded_at: dt.datetime
     content_url: str
+
+    @staticmethod
+    def resolve_subject_type(obj: Any) -> str | None:
+        return selectors.subject_key(obj)
+
+    @staticmethod
+    def resolve_enrollment_id(obj: Any) -> int | None:
+        """The case the document was filed for (``subject_id`` of an "enrollment" subject)."""
+        return obj.subject_id if selectors.subject_key(obj) == "enrollment" else None
 
     @staticmethod
     def resolve_kind_label(obj: Any) -> str:
@@ -56,8 +67,8 @@ class DocumentOut(Schema):
 @paginate(LimitOffsetPagination)
 def document_list(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
     """The case's documents the caller may see, newest first, a page at a time."""
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
-    return selectors.documents_for(request.user, enrollment)
+    case = subjects.subject_get_for("enrollment", user=request.user, pk=enrollment_id)
+    return selectors.documents_for(request.user, case)
 
 
 @router.post("/enrollments/{enrollment_id}/documents", response={201: DocumentOut, **ERRORS})
@@ -70,17 +81,18 @@ def document_upload(  # type: ignore[no-untyped-def]
 ):
     """Store a file (multipart: kind, file, password for a protected PDF).
 
-    PDF for every kind but inspection photos (JPEG/PNG). Refusals answer 422 and store nothing.
+    PDF for every kind but inspection photos (JPEG/PNG); an Excel workbook (.xlsx) too for the
+    kinds that are Excel forms. Refusals answer 422 and store nothing.
     """
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    case = subjects.subject_get_for("enrollment", user=request.user, pk=enrollment_id)
     if file is None:
         raise RuleViolation(_("Choose a file to upload."), code="invalid", status=422, field="file")
     if file.size is not None and file.size > services.max_upload_bytes():
         raise services.too_large()
     document = services.document_store(
         actor=request.user,
-        company=enrollment.site.company,
-        enrollment=enrollment,
+        company=subjects.subject_type_of(case).company(case),
+        subject=case,
         kind=kind,
         filename=file.name or "",
         data=file.read(),

@@ -23,7 +23,8 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
         help_text=_(
-            "PDF (inspection photos: JPEG or PNG). The file's content decides, not its name."
+            "PDF, or an Excel workbook (.xlsx) for application and request forms; inspection "
+            "photos: JPEG or PNG. The file's content decides, not its name."
         ),
     )
     password = forms.CharField(

@@ -1,13 +1,18 @@
-"""Documents in a company's folder (申請書等格納フォルダ), stored encrypted with their SHA-256."""
+"""Documents in a company's folder (申請書等格納フォルダ), stored encrypted with their SHA-256.
+
+A document belongs to a company and, optionally, to a subject: the case or request it was filed
+for (see ``dsg.core.subjects``). A document with no subject sits in the company's folder alone.
+"""
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from dsg.enrollment.models import Enrollment
 from dsg.orgs.models import Organization, User
 
 
@@ -21,6 +26,7 @@ class DocumentKind(models.TextChoices):
         _("Approved exception under 特約条項 第9条第5項"),
     )
     REQUIREMENT_EVIDENCE = "requirement_evidence", _("Evidence for a requirement (加入の要件)")
+    REQUEST_FORM = "request_form", _("Request form (申請書, Excel)")
     REMEDIATION_EVIDENCE = "remediation_evidence", _("Evidence of remediation (改善措置)")
     INSPECTION_PHOTO = "inspection_photo", _("Inspection photo")
     NOTICE = "notice", _("Notice issued by the office")
@@ -36,14 +42,16 @@ class Document(models.Model):
         on_delete=models.PROTECT,
         related_name="documents",
     )
-    enrollment = models.ForeignKey(
-        Enrollment,
-        verbose_name=_("enrollment case"),
+    subject_type = models.ForeignKey(
+        ContentType,
+        verbose_name=_("kind of subject"),
         on_delete=models.PROTECT,
-        related_name="documents",
+        related_name="+",
         null=True,
         blank=True,
     )
+    subject_id = models.PositiveBigIntegerField(_("subject"), null=True, blank=True)
+    subject = GenericForeignKey("subject_type", "subject_id")
     kind = models.CharField(_("kind"), max_length=32, choices=DocumentKind.choices)
     filename = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
@@ -69,7 +77,19 @@ class Document(models.Model):
         verbose_name = _("document")
         verbose_name_plural = _("documents")
         ordering = ["-uploaded_at", "-pk"]
-        indexes = [models.Index(fields=["enrollment", "kind"])]
+        indexes = [
+            models.Index(
+                fields=["subject_type", "subject_id", "kind"], name="document_subject_idx"
+            ),
+            models.Index(fields=["company", "kind"], name="document_company_kind_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(subject_type__isnull=True, subject_id__isnull=True)
+                | models.Q(subject_type__isnull=False, subject_id__isnull=False),
+                name="document_subject_whole_or_none",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.filename

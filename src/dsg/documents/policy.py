@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from dsg.core import subjects
 from dsg.orgs import permissions
 from dsg.orgs.models import Role
 from dsg.orgs.permissions import ProviderView, Visibility
@@ -24,9 +25,8 @@ OFFICE_ONLY_KINDS = frozenset({"inspection_photo", "notice"})
 
 
 def _provider_documents(user: Any, documents: QuerySet[Any]) -> QuerySet[Any]:
-    case = Document._meta.get_field("enrollment").related_model
-    cases = permissions.restrict(user, case._default_manager.all()).values("pk")
-    return documents.filter(kind__in=PROVIDER_KINDS, enrollment__in=cases)
+    """The provider's kinds, of the subjects (cases) it sees."""
+    return documents.filter(permissions.subject_visible_q(user), kind__in=PROVIDER_KINDS)
 
 
 def may_store(user: Any, kind: str, company: Any) -> bool:
@@ -37,6 +37,7 @@ def may_store(user: Any, kind: str, company: Any) -> bool:
 
 
 def register_policy() -> None:
+    subjects.register_attached(Document)
     permissions.register(
         actions={
             "document.store": {Role.PSA, Role.REVIEWER, Role.INSPECTOR},

@@ -1,37 +1,53 @@
-"""Reads of the document folder that depend on who asks; a miss is a 404."""
+"""Reads of the document folder that depend on who asks (see policy.py); a miss is a 404."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
+from dsg.core import subjects
 from dsg.core.errors import NotVisible
 from dsg.orgs import permissions
 
 from .models import Document
 
 
-def documents_for(user: Any, enrollment: Any) -> QuerySet[Document]:
-    """The documents of a (visible) case that ``user`` may see, newest first."""
-    queryset = Document.objects.filter(enrollment=enrollment).select_related("uploaded_by")
+def folder_for(user: Any, company: Any) -> QuerySet[Document]:
+    """The documents of ``company``'s folder that ``user`` may see, newest first."""
+    queryset = Document.objects.filter(company=company).select_related("uploaded_by")
+    return permissions.restrict(user, queryset)
+
+
+def documents_for(user: Any, subject: Any) -> QuerySet[Document]:
+    """The documents of a (visible) case or request that ``user`` may see, newest first."""
+    queryset = subjects.attached_to(Document.objects.select_related("uploaded_by"), subject)
     return permissions.restrict(user, queryset)
 
 
 def document_get_for(user: Any, pk: int) -> Document:
     """One document ``user`` may see, or NotVisible (404)."""
-    queryset = Document.objects.select_related("uploaded_by", "enrollment", "company")
+    queryset = Document.objects.select_related("uploaded_by", "company", "subject_type")
     document = permissions.restrict(user, queryset).filter(pk=pk).first()
     if document is None:
         raise NotVisible()
     return document
 
 
-def documents_of(enrollment: Any, kind: str) -> QuerySet[Document]:
-    """A case's documents of one kind, newest first (no permission filter: for services)."""
-    return Document.objects.filter(enrollment=enrollment, kind=kind)
+def documents_of(subject: Any, kind: str) -> QuerySet[Document]:
+    """A subject's documents of one kind, newest first (no permission filter: for services)."""
+    return subjects.attached_to(Document.objects.filter(kind=kind), subject)
 
 
-def current_audit_result(enrollment: Any) -> Document | None:
-    """The audit-result notice that counts: the newest one of the case."""
-    return documents_of(enrollment, "audit_result").filter(is_current=True).first()
+def current_audit_result(subject: Any) -> Document | None:
+    """The audit-result notice that counts: the newest one of the subject."""
+    return documents_of(subject, "audit_result").filter(is_current=True).first()
+
+
+def subject_key(document: Document) -> str | None:
+    """The kind of subject the document was filed for ("enrollment"), None for none."""
+    if document.subject_type_id is None:
+        return None
+    model = ContentType.objects.get_for_id(document.subject_type_id).model_class()
+    return subjects.subject_type_of(model).key if model is not None else None

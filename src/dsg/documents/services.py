@@ -1,8 +1,13 @@
 """Use cases of the document folder: store (checked and encrypted), read (logged), the password.
 
-Every upload is validated before anything is written: size, type by content (PDF for every kind,
-JPEG/PNG for inspection photos), readability, active content, the password. A refusal raises
+Every upload is validated before anything is written: size, type by content (PDF for every kind;
+also an Excel workbook (.xlsx) for the kinds that are Excel forms; JPEG/PNG for inspection
+photos), readability, active content, macros and zip bombs, the password. A refusal raises
 RuleViolation and stores nothing (no row, no file, no ledger event).
+
+A document belongs to a company's folder and, optionally, to a subject (the case or request it was
+filed for, see ``dsg.core.subjects``): the subject must belong to the same company and still take
+documents, and it is locked while the document is stored.
 """
 
 from __future__ import annotations
@@ -13,16 +18,19 @@ import unicodedata
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
+from dsg.core import subjects
 from dsg.core.errors import RuleViolation
 from dsg.orgs import permissions
 
 from . import policy, storage
+from .excel import OLE_MAGIC, check_workbook
 from .images import inspect_image
 from .models import Document, DocumentKind
 from .pdf import inspect_pdf
@@ -30,7 +38,9 @@ from .pdf import inspect_pdf
 log = logging.getLogger(__name__)
 
 FILENAME_MAX = 200
-REFUSED_CASE_STATES = frozenset({"withdrawn", "rejected"})
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The kinds that are Excel forms: they are accepted as .xlsx as well as PDF.
+WORKBOOK_KINDS = frozenset({DocumentKind.APPLICATION, DocumentKind.REQUEST_FORM})
 
 
 def max_upload_bytes() -> int:
@@ -65,10 +75,10 @@ def clean_filename(name: str) -> str:
     return name or "document"
 
 
-def _check_request(*, actor: Any, company: Any, enrollment: Any, kind: str) -> None:
+def _check_request(*, actor: Any, company: Any, subject: Any, kind: str) -> None:
     if kind not in DocumentKind.values:
         raise RuleViolation(_("Unknown document kind."), code="invalid", status=422, field="kind")
-    if enrollment is not None and enrollment.site.company_id != company.pk:
+    if subject is not None and subjects.subject_type_of(subject).company(subject).pk != company.pk:
         raise RuleViolation(
             _("The case does not belong to this company."), code="invalid", status=422
         )
@@ -76,11 +86,12 @@ def _check_request(*, actor: Any, company: Any, enrollment: Any, kind: str) -> N
         raise RuleViolation(
             _("Your role may not store this kind of document here."), code="forbidden", status=403
         )
-    if enrollment is not None and enrollment.state in REFUSED_CASE_STATES:
-        raise RuleViolation(
-            _("The case is closed (withdrawn or rejected); no documents can be added."),
-            code="wrong_state",
-        )
+    if subject is not None:
+        subjects.subject_type_of(subject).check_open(subject)
+
+
+def _is_workbook(data: bytes) -> bool:
+    return data.startswith((b"PK\x03\x04", OLE_MAGIC))
 
 
 def _validate(*, kind: str, data: bytes, password: str) -> tuple[bytes, str, bool]:
@@ -92,6 +103,9 @@ def _validate(*, kind: str, data: bytes, password: str) -> tuple[bytes, str, boo
     if kind == DocumentKind.INSPECTION_PHOTO:
         image = inspect_image(data)
         return image.data, image.content_type, False
+    if kind in WORKBOOK_KINDS and _is_workbook(data):
+        check_workbook(data)
+        return data, XLSX, False
     info = inspect_pdf(data, password)
     return data, "application/pdf", info.password_needed
 
@@ -100,7 +114,7 @@ def document_store(
     *,
     actor: Any,
     company: Any,
-    enrollment: Any = None,
+    subject: Any = None,
     kind: str,
     filename: str,
     data: bytes,
@@ -109,15 +123,15 @@ def document_store(
     """Check an upload, then store it encrypted with its SHA-256 and ledger "document.stored".
 
     A password-protected PDF is stored as uploaded (still protected) once ``password`` opened
-    it; the password is stored encrypted for the office. Of a case's audit-result notices, the
-    newest counts (``is_current``).
+    it; the password is stored encrypted for the office. Of a subject's audit-result notices,
+    the newest counts (``is_current``).
     """
-    _check_request(actor=actor, company=company, enrollment=enrollment, kind=kind)
+    _check_request(actor=actor, company=company, subject=subject, kind=kind)
     stored, content_type, protected = _validate(kind=kind, data=data, password=password)
     return _save(
         actor=actor,
         company=company,
-        enrollment=enrollment,
+        subject=subject,
         kind=kind,
         filename=clean_filename(filename),
         data=stored,
@@ -130,7 +144,7 @@ def document_store_generated(
     *,
     actor: Any,
     company: Any,
-    enrollment: Any,
+    subject: Any,
     kind: str,
     filename: str,
     data: bytes,
@@ -146,7 +160,7 @@ def document_store_generated(
     return _save(
         actor=actor,
         company=company,
-        enrollment=enrollment,
+        subject=subject,
         kind=kind,
         filename=clean_filename(filename),
         data=data,
@@ -156,11 +170,17 @@ def document_store_generated(
     )
 
 
+def _subject_fields(subject: Any) -> dict[str, Any]:
+    if subject is None:
+        return {"subject_type": None, "subject_id": None}
+    return {"subject_type": ContentType.objects.get_for_model(subject), "subject_id": subject.pk}
+
+
 def _save(
     *,
     actor: Any,
     company: Any,
-    enrollment: Any,
+    subject: Any,
     kind: str,
     filename: str,
     data: bytes,
@@ -168,16 +188,15 @@ def _save(
     password: str,
     generated: bool = False,
 ) -> Document:
-    from dsg.enrollment.services import enrollment_lock
-
     sha256 = hashlib.sha256(data).hexdigest()
     key = storage.new_storage_key()
+    link = _subject_fields(subject)
     with transaction.atomic():
-        if enrollment is not None:
-            enrollment_lock(enrollment)
+        if subject is not None:
+            subjects.subject_type_of(subject).lock(subject)
         document = Document(
             company=company,
-            enrollment=enrollment,
+            **link,
             kind=kind,
             filename=filename,
             content_type=content_type,
@@ -196,9 +215,9 @@ def _save(
             uploaded_at=timezone.now(),
         )
         if kind == DocumentKind.AUDIT_RESULT:
-            Document.objects.filter(
-                company=company, enrollment=enrollment, kind=kind, is_current=True
-            ).update(is_current=False)
+            Document.objects.filter(company=company, kind=kind, is_current=True, **link).update(
+                is_current=False
+            )
         document.save()
         storage.store(data=data, storage_key=key, sha256=sha256)
         audit_record(
@@ -211,12 +230,18 @@ def _save(
                 "filename": filename,
                 "size": len(data),
                 "sha256": sha256,
-                "enrollment": getattr(enrollment, "pk", None),
+                "subject": _subject_label(subject),
                 "password_protected": bool(password),
                 "generated": generated,
             },
         )
     return document
+
+
+def _subject_label(subject: Any) -> dict[str, Any] | None:
+    if subject is None:
+        return None
+    return {"type": subjects.subject_type_of(subject).key, "id": subject.pk}
 
 
 def _require_visible(*, document: Document, actor: Any) -> None:

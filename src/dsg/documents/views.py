@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -12,42 +14,51 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from dsg.core import subjects
 from dsg.core.errors import RuleViolation
 from dsg.core.views import form_error_text
-from dsg.enrollment.selectors import enrollment_get_for
 from dsg.orgs import permissions
 
 from . import selectors, services
 from .forms import UploadForm, kinds_for
+from .models import Document
 
 FOLDER_PAGE = 50
 
 
 @login_required
 def document_folder(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
-    company = enrollment.site.company
+    """A case's part of the company's folder: its documents and the upload form."""
+    subject = subjects.subject_get_for("enrollment", user=request.user, pk=enrollment_id)
+    subject_type = subjects.subject_type_of(subject)
+    company = subject_type.company(subject)
     kinds = kinds_for(request.user, company)
+    back = reverse("document_folder", args=[subject.pk])
     if request.method == "POST":
-        return _upload(request, enrollment, kinds)
-    documents = selectors.documents_for(request.user, enrollment)
+        return _upload(request, subject, company, kinds, back)
+    documents = selectors.documents_for(request.user, subject)
     page = Paginator(documents, FOLDER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "documents/folder.html",
         {
-            "enrollment": enrollment,
+            "subject_label": subject_type.label(subject),
+            "subject_url": subject_type.url(subject),
+            "company": company,
+            "upload_url": back,
             "page": page,
             "documents": page.object_list,
             "form": UploadForm(kinds=kinds) if kinds else None,
             "may_read_password": permissions.may(request.user, "document.read_password"),
+            "xlsx": services.XLSX,
             "max_size": filesizeformat(services.max_upload_bytes()),
         },
     )
 
 
-def _upload(request: HttpRequest, enrollment: object, kinds: list) -> HttpResponse:
-    back = reverse("document_folder", args=[enrollment.pk])  # type: ignore[attr-defined]
+def _upload(
+    request: HttpRequest, subject: Any, company: Any, kinds: list[Any], back: str
+) -> HttpResponse:
     if not kinds:
         raise RuleViolation(
             _("Your role may not store documents here."), code="forbidden", status=403
@@ -62,8 +73,8 @@ def _upload(request: HttpRequest, enrollment: object, kinds: list) -> HttpRespon
             raise services.too_large()
         document = services.document_store(
             actor=request.user,
-            company=enrollment.site.company,  # type: ignore[attr-defined]
-            enrollment=enrollment,
+            company=company,
+            subject=subject,
             kind=form.cleaned_data["kind"],
             filename=upload.name,
             data=upload.read(),
@@ -92,13 +103,19 @@ def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
         if refusal.status in (403, 404):
             raise
         messages.error(request, str(refusal.message))
-        back = (
-            reverse("document_folder", args=[document.enrollment_id])
-            if document.enrollment_id
-            else reverse("dashboard")
-        )
+        back = folder_url(document)
         return HttpResponseRedirect(back, status=303)
     return file_response(document, data)
+
+
+def folder_url(document: Document) -> str:
+    """Where a document is listed: its case's folder, else the dashboard."""
+    if document.subject_type_id is None:
+        return reverse("dashboard")
+    subject_type = subjects.subject_type_of(document.subject_type.model_class())
+    if subject_type.key != "enrollment":
+        return reverse("dashboard")
+    return reverse("document_folder", args=[document.subject_id])
 
 
 def file_response(document: object, data: bytes) -> HttpResponse:
@@ -122,7 +139,9 @@ def document_password_show(request: HttpRequest, document_id: int) -> HttpRespon
         return HttpResponseNotAllowed(["POST"])
     password = services.document_password(document=document, actor=request.user)
     response = render(
-        request, "documents/password.html", {"document": document, "password": password}
+        request,
+        "documents/password.html",
+        {"document": document, "password": password, "folder_url": folder_url(document)},
     )
     response["Cache-Control"] = "private, no-store"
     return response

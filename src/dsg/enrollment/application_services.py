@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
+from dsg.documents.services import document_store
 from dsg.orgs.models import User
 from dsg.orgs.permissions import require_permission
 
@@ -148,8 +149,6 @@ def application_document_add(
     password: str = "",
 ) -> Any:
     """Attach a document to the draft (レイアウト図, evidence, exception, audit result)."""
-    from dsg.documents.services import document_store
-
     require_permission(actor=actor, action="enrollment.edit_application", obj=enrollment)
     if kind not in UPLOAD_KINDS:
         raise RuleViolation(
@@ -164,7 +163,7 @@ def application_document_add(
         return document_store(
             actor=actor,
             company=locked.site.company,
-            enrollment=locked,
+            subject=locked,
             kind=kind,
             filename=filename,
             data=data,

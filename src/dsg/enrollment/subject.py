@@ -29,8 +29,9 @@ def register_subject() -> None:
             model=Enrollment,
             get_for=enrollment_get_for,
             lock=enrollment_lock,
-            company_id=lambda enrollment: enrollment.site.company_id,
+            company=lambda enrollment: enrollment.site.company,
             number=lambda enrollment: enrollment.number,
+            label=lambda enrollment: f"{enrollment.number} ({enrollment.site.name})",
             url=lambda enrollment: f"/enrollments/{enrollment.pk}/",
             check_open=_check_open,
         )

@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
+from dsg.documents.services import document_store
 from dsg.enrollment.models import Enrollment, State
 from dsg.enrollment.rules import require_state
 from dsg.enrollment.services import TransitionInput, enrollment_lock, enrollment_transition
@@ -525,16 +526,10 @@ def _apply(finding: Finding, entry: FindingInput, actor: User, enrollment: Enrol
 def _store_document(
     *, actor: User, enrollment: Enrollment, kind: str, filename: str, data: bytes
 ) -> Any:
-    try:
-        from dsg.documents.services import document_store
-    except ImportError as error:  # the documents part is not installed yet
-        raise RuleViolation(
-            _("Files cannot be uploaded yet."), code="uploads_unavailable", status=422
-        ) from error
     return document_store(
         actor=actor,
         company=enrollment.site.company,
-        enrollment=enrollment,
+        subject=enrollment,
         kind=kind,
         filename=filename,
         data=data,

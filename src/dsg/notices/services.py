@@ -45,6 +45,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
+from dsg.documents.models import DocumentKind
+from dsg.documents.services import document_store_generated
 from dsg.enrollment.models import Enrollment
 from dsg.enrollment.services import enrollment_lock
 from dsg.notifications.services import mail_queue
@@ -129,14 +131,11 @@ def _frozen(snapshot: dict[str, Any]) -> dict[str, Any]:
 
 
 def _store(enrollment: Enrollment, kind: str, number: str, pdf: bytes, actor: User) -> Any:
-    from dsg.documents.models import DocumentKind
-    from dsg.documents.services import document_store_generated
-
     serial = number.removeprefix("防装庁情第").removesuffix("号")
     return document_store_generated(
         actor=actor,
         company=enrollment.site.company,
-        enrollment=enrollment,
+        subject=enrollment,
         kind=DocumentKind.NOTICE,
         filename=f"{FILENAME_PREFIX[kind]}-{serial}.pdf",
         data=pdf,

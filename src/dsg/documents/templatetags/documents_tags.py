@@ -13,12 +13,12 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def folder_summary(context: dict[str, Any], enrollment: Any) -> dict[str, Any]:
-    """How many documents of ``enrollment`` the user sees, how many protected (one query)."""
+def folder_summary(context: dict[str, Any], subject: Any) -> dict[str, Any]:
+    """How many documents of ``subject`` the user sees, how many protected (one query)."""
     request = context.get("request")
-    if request is None or enrollment is None:
+    if request is None or subject is None:
         return {"count": 0}
-    counts = documents_for(request.user, enrollment).aggregate(
+    counts = documents_for(request.user, subject).aggregate(
         count=Count("pk"),
         protected=Count("pk", filter=Q(password_protected=True)),
         audit=Count("pk", filter=Q(kind="audit_result", is_current=True)),
