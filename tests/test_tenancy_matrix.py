@@ -36,7 +36,7 @@ from dsg.orgs.services import api_token_create
 from dsg.provisioning import services as prov
 
 from .factories import CompanyFactory, OfficeFactory, ProviderFactory, SiteFactory, UserFactory
-from .walk import Cast, act, new_case, setup_terminal_passed, today, walk_to
+from .walk import Cast, act, after_commit, new_case, setup_terminal_passed, today, walk_to
 
 # --------------------------------------------------------------------------------------------
 # What is probed, generated from the project itself
@@ -369,9 +369,12 @@ def _notice_of_world(case: Enrollment, reviewer: User) -> Any:
             "items": [{"theme": "設備", "text": "施錠", "result": "conforming", "note": ""}],
         },
     }
-    return notice_issue(
-        enrollment=case, kind="inspection_result", snapshot=snapshot, issued_by=reviewer
-    )
+    with after_commit():
+        notice = notice_issue(
+            subject=case, kind="inspection_result", snapshot=snapshot, issued_by=reviewer
+        )
+    notice.refresh_from_db()
+    return notice
 
 
 def _documents_of_world(case: Enrollment, psa: User, tag: str) -> Any:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.test import TestCase
 from django.utils import timezone
 from pypdf import PdfWriter
 
@@ -35,6 +38,14 @@ COMPLETE_APPLICATION = {
 }
 # The documents a submittable application carries (添付書類: レイアウト図, 実績等の資料).
 APPLICATION_DOCUMENTS = ("layout", "contract_evidence")
+
+
+@contextmanager
+def after_commit() -> Iterator[None]:
+    """Run, at the end of the block, what the code leaves for after its transaction commits (a
+    notice's PDF is rendered and signed then): a test's own transaction never commits."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        yield
 
 
 @functools.cache

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from dsg.audit.services import audit_verify
 from dsg.core.errors import RuleViolation
+from dsg.core.subjects import attached_to
 from dsg.documents.selectors import documents_of
 from dsg.enrollment.models import State, StepRecord
 from dsg.inspections import services
@@ -108,7 +109,9 @@ def test_an_inspection_without_nonconformity_passes_and_moves_the_case(at_inspec
     assert _state(at_inspection) == State.SURVEY
     record_ = StepRecord.objects.get(enrollment=at_inspection, transition="pass_inspection")
     assert record_.performed_on == today() and record_.actor == cast.inspector
-    notice = Notice.objects.get(enrollment=at_inspection, kind=NoticeKind.INSPECTION_RESULT)
+    notice = attached_to(
+        Notice.objects.filter(kind=NoticeKind.INSPECTION_RESULT), at_inspection
+    ).get()
     printed = notice.snapshot["inspection"]
     assert printed["outcome"] == "passed" and printed["round"] == 1 and printed["kind"] == 2
     assert {"code": "F-09", "result": "not_applicable"}.items() <= printed["items"][8].items()
@@ -158,7 +161,9 @@ def test_remediation_and_reinspection_at_step_2_over_two_rounds(at_inspection, c
     deficiencies = list(first.deficiencies.order_by("finding__order"))
     assert [d.finding.item.code for d in deficiencies] == ["F-05", "M-02"]
     assert {d.due_on for d in deficiencies} == {due}
-    notice = Notice.objects.get(enrollment=at_inspection, kind=NoticeKind.INSPECTION_RESULT)
+    notice = attached_to(
+        Notice.objects.filter(kind=NoticeKind.INSPECTION_RESULT), at_inspection
+    ).get()
     assert notice.snapshot["inspection"]["outcome"] == "deficiencies"
     assert [d["due_date"] for d in notice.snapshot["inspection"]["deficiencies"]] == [
         due.isoformat()
@@ -188,7 +193,7 @@ def test_remediation_and_reinspection_at_step_2_over_two_rounds(at_inspection, c
         (2, Outcome.PASSED, ""),
     ]
     assert not Deficiency.objects.filter(inspection=first, resolved_at__isnull=True).exists()
-    assert Notice.objects.filter(enrollment=at_inspection).count() == 2
+    assert attached_to(Notice.objects.all(), at_inspection).count() == 2
     assert audit_verify().ok
 
 
@@ -264,7 +269,7 @@ def test_final_remediation_then_reinspection_completes_with_a_completion_notice(
     second = inspect(enrollment, cast)
     assert (second.round, second.outcome) == (2, Outcome.PASSED)
     assert _state(enrollment) == State.COMPLETED
-    completion = Notice.objects.get(enrollment=enrollment, kind=NoticeKind.COMPLETION)
+    completion = attached_to(Notice.objects.filter(kind=NoticeKind.COMPLETION), enrollment).get()
     terminals = completion.snapshot["completion"]["terminals"]
     assert [t["name"] for t in terminals] == ["PC-01"]
     assert completion.snapshot["completion"]["started_on"] == today().isoformat()
@@ -277,7 +282,7 @@ def test_final_remediation_accepted_completes_with_a_completion_notice(site, cas
     act(enrollment, "report_remediation", cast.psa, comment="登録しました")
     services.remediation_decide(inspection=first, actor=cast.reviewer, decision="accepted")
     assert _state(enrollment) == State.COMPLETED
-    assert Notice.objects.filter(enrollment=enrollment, kind=NoticeKind.COMPLETION).count() == 1
+    assert attached_to(Notice.objects.filter(kind=NoticeKind.COMPLETION), enrollment).count() == 1
 
 
 # Deemed by audit ---------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from dsg.notices.verify import notice_verify, trusted_certificates
 from dsg.orgs.models import Role
 from tests.factories import CompanyFactory, OfficeFactory, SiteFactory, UserFactory
 
+from ..walk import after_commit
 from .snapshots import MARKUP_NOTE, inspection_snapshot
 
 pytestmark = pytest.mark.django_db  # the module's notice is issued in the test database
@@ -47,12 +48,14 @@ def issued(django_db_setup, django_db_blocker) -> Iterator[Issued]:
         psa = UserFactory(organization=company, role=Role.PSA)
         reviewer = UserFactory(organization=OfficeFactory(), role=Role.REVIEWER)
         enrollment = Enrollment.objects.create(site=SiteFactory(company=company), created_by=psa)
-        notice = notice_issue(
-            enrollment=enrollment,
-            kind=NoticeKind.INSPECTION_RESULT,
-            snapshot=inspection_snapshot(enrollment),
-            issued_by=reviewer,
-        )
+        with after_commit():
+            notice = notice_issue(
+                subject=enrollment,
+                kind=NoticeKind.INSPECTION_RESULT,
+                snapshot=inspection_snapshot(enrollment),
+                issued_by=reviewer,
+            )
+        notice.refresh_from_db()
         pdf = document_read(document=notice.document, actor=None)
         yield Issued(pdf, notice.number, company.name)
         transaction.set_rollback(True)

@@ -21,6 +21,7 @@ from dsg.notices.render import notice_render
 from dsg.notices.services import notice_issue, notice_number_next
 from dsg.notifications.models import OutboxMessage
 
+from ..walk import after_commit
 from .snapshots import completion_snapshot, inspection_snapshot
 
 
@@ -35,7 +36,10 @@ def _issue(enrollment, actor, kind=NoticeKind.INSPECTION_RESULT):
         if kind == NoticeKind.INSPECTION_RESULT
         else completion_snapshot(enrollment)
     )
-    return notice_issue(enrollment=enrollment, kind=kind, snapshot=snapshot, issued_by=actor)
+    with after_commit():
+        notice = notice_issue(subject=enrollment, kind=kind, snapshot=snapshot, issued_by=actor)
+    notice.refresh_from_db()
+    return notice
 
 
 def _text(pdf: bytes) -> str:
@@ -81,7 +85,7 @@ def test_no_one_outside_the_office_may_issue(enrollment, everyone, who):
 
 def test_an_unknown_kind_is_refused(enrollment, reviewer):
     with pytest.raises(RuleViolation) as refusal:
-        notice_issue(enrollment=enrollment, kind="memo", snapshot={}, issued_by=reviewer)
+        notice_issue(subject=enrollment, kind="memo", snapshot={}, issued_by=reviewer)
     assert refusal.value.status == 422 and not Notice.objects.exists()
 
 

@@ -32,6 +32,7 @@ from dsg.notices.verify import notice_verify
 from dsg.orgs.models import Role, User
 from tests.factories import CompanyFactory, OfficeFactory, ProviderFactory, SiteFactory, UserFactory
 
+from ..walk import after_commit
 from .snapshots import completion_snapshot, inspection_snapshot
 
 pytestmark = pytest.mark.django_db
@@ -67,9 +68,12 @@ def world(django_db_setup, django_db_blocker) -> Iterator[World]:
         )
 
         def issue(enrollment: Enrollment, kind: str, snapshot: dict) -> Notice:
-            return notice_issue(
-                enrollment=enrollment, kind=kind, snapshot=snapshot, issued_by=people["reviewer"]
-            )
+            with after_commit():
+                notice = notice_issue(
+                    subject=enrollment, kind=kind, snapshot=snapshot, issued_by=people["reviewer"]
+                )
+            notice.refresh_from_db()
+            return notice
 
         inspection = issue(case, NoticeKind.INSPECTION_RESULT, inspection_snapshot(case))
         completion = issue(case, NoticeKind.COMPLETION, completion_snapshot(case))

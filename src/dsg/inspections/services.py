@@ -41,6 +41,8 @@ from dsg.documents.services import document_store
 from dsg.enrollment.models import Enrollment, State
 from dsg.enrollment.rules import require_state
 from dsg.enrollment.services import TransitionInput, enrollment_lock, enrollment_transition
+from dsg.notices.models import NoticeKind
+from dsg.notices.services import notice_issue
 from dsg.notifications.services import mail_queue
 from dsg.orgs.models import Role, User
 from dsg.orgs.permissions import require_permission
@@ -795,22 +797,9 @@ def completion_snapshot(enrollment: Enrollment) -> dict[str, Any]:
     }
 
 
-def _notice_issue() -> Any:
-    try:
-        from dsg.notices.services import notice_issue
-    except ImportError:  # the notices part is not installed
-        return None
-    return notice_issue
-
-
 def _issue_notices(inspection: Inspection, actor: User) -> None:
-    issue = _notice_issue()
-    if issue is None:
-        return
-    from dsg.notices.models import NoticeKind
-
-    issue(
-        enrollment=inspection.enrollment,
+    notice_issue(
+        subject=inspection.enrollment,
         kind=NoticeKind.INSPECTION_RESULT,
         snapshot=inspection_result_snapshot(inspection),
         issued_by=actor,
@@ -820,13 +809,8 @@ def _issue_notices(inspection: Inspection, actor: User) -> None:
 
 
 def _issue_completion(inspection: Inspection, actor: User) -> None:
-    issue = _notice_issue()
-    if issue is None:
-        return
-    from dsg.notices.models import NoticeKind
-
-    issue(
-        enrollment=inspection.enrollment,
+    notice_issue(
+        subject=inspection.enrollment,
         kind=NoticeKind.COMPLETION,
         snapshot=completion_snapshot(inspection.enrollment),
         issued_by=actor,

@@ -11,21 +11,24 @@ from django.utils.translation import gettext_lazy as _
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
+from dsg.core import subjects
 from dsg.core.errors import RuleViolation
-from dsg.core.schemas import ERRORS, READ_ERRORS
+from dsg.core.schemas import ERRORS, READ_ERRORS, Error
 from dsg.core.wareki import wareki
-from dsg.enrollment.selectors import enrollment_get_for
 
 from . import selectors
 from .verify import notice_verify
-from .views import VERIFY_MAX_BYTES
+from .views import VERIFY_MAX_BYTES, notice_pdf_of
 
 router = Router(tags=["notices"])
 
 
 class NoticeOut(Schema):
     id: int
-    enrollment_id: int
+    subject_type: str
+    subject_id: int
+    enrollment_id: int | None
+    pending: bool
     kind: str
     kind_label: str
     number: str
@@ -33,6 +36,20 @@ class NoticeOut(Schema):
     issued_on_wareki: str
     sha256: str
     pdf_url: str
+
+    @staticmethod
+    def resolve_subject_type(obj: Any) -> str:
+        return selectors.subject_of(obj)[0]
+
+    @staticmethod
+    def resolve_enrollment_id(obj: Any) -> int | None:
+        key, pk = selectors.subject_of(obj)
+        return pk if key == "enrollment" else None
+
+    @staticmethod
+    def resolve_pending(obj: Any) -> bool:
+        """The PDF is still being rendered and signed (``sha256`` is empty until then)."""
+        return bool(obj.is_pending)
 
     @staticmethod
     def resolve_kind_label(obj: Any) -> str:
@@ -44,7 +61,7 @@ class NoticeOut(Schema):
 
     @staticmethod
     def resolve_sha256(obj: Any) -> str:
-        return str(obj.document.sha256)
+        return "" if obj.is_pending else str(obj.document.sha256)
 
     @staticmethod
     def resolve_pdf_url(obj: Any) -> str:
@@ -74,8 +91,8 @@ class VerifyOut(Schema):
 
 @router.get("/enrollments/{enrollment_id}/notices", response={200: list[NoticeOut], **READ_ERRORS})
 def notice_list(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
-    return list(selectors.notices_of_case_for(user=request.user, enrollment=enrollment))
+    case = subjects.subject_get_for("enrollment", user=request.user, pk=enrollment_id)
+    return list(selectors.notices_of_subject_for(user=request.user, subject=case))
 
 
 @router.post("/notices/verify", response={200: VerifyOut, **ERRORS})
@@ -93,23 +110,19 @@ def notice_detail(request: HttpRequest, notice_id: int):  # type: ignore[no-unty
 
 @router.get(
     "/notices/{notice_id}/pdf",
-    response={200: None, **READ_ERRORS},
+    response={200: None, **READ_ERRORS, 409: Error},
     openapi_extra={
         "responses": {
             200: {
-                "description": "The signed PDF",
+                "description": "The signed PDF (409 while it is being rendered and signed)",
                 "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
             }
         }
     },
 )
 def notice_pdf(request: HttpRequest, notice_id: int):  # type: ignore[no-untyped-def]
-    from dsg.documents.services import document_read
-
     notice = selectors.notice_get_for(user=request.user, pk=notice_id)
-    response = HttpResponse(
-        document_read(actor=request.user, document=notice.document),
-        content_type="application/pdf",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{notice.document.filename}"'
+    data, filename = notice_pdf_of(notice, request.user)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

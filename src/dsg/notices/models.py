@@ -1,15 +1,21 @@
-"""Notices the office issues: an immutable snapshot of what was issued and its signed PDF."""
+"""Notices the office issues: an immutable snapshot of what was issued and its signed PDF.
+
+A notice is addressed to a company about a subject (the case it concludes a step of). Its number
+and snapshot are fixed when it is issued; its PDF is rendered and signed right after, outside the
+subject's lock, and until then (or while a failed rendering waits for its retry) it is pending.
+"""
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from dsg.documents.models import Document
-from dsg.enrollment.models import Enrollment
-from dsg.orgs.models import User
+from dsg.orgs.models import Organization, User
 
 
 class NoticeKind(models.TextChoices):
@@ -23,12 +29,17 @@ class NoticeKind(models.TextChoices):
 class Notice(models.Model):
     """One issued notice. ``snapshot`` holds all it prints; re-rendering reads only that."""
 
-    enrollment = models.ForeignKey(
-        Enrollment,
-        verbose_name=_("enrollment case"),
+    company = models.ForeignKey(
+        Organization,
+        verbose_name=_("company"),
         on_delete=models.PROTECT,
         related_name="notices",
     )
+    subject_type = models.ForeignKey(
+        ContentType, verbose_name=_("kind of subject"), on_delete=models.PROTECT, related_name="+"
+    )
+    subject_id = models.PositiveBigIntegerField(_("subject"))
+    subject = GenericForeignKey("subject_type", "subject_id")
     kind = models.CharField(_("kind"), max_length=32, choices=NoticeKind.choices)
     number = models.CharField(_("document number"), max_length=40, unique=True)
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
@@ -41,17 +52,35 @@ class Notice(models.Model):
         verbose_name=_("signed PDF"),
         on_delete=models.PROTECT,
         related_name="notice",
+        null=True,
+        blank=True,
+        help_text=_("Empty while the PDF is being rendered and signed."),
     )
+    render_attempts = models.PositiveSmallIntegerField(_("failed renderings"), default=0)
+    render_error = models.TextField(_("last rendering error"), blank=True)
 
-    objects = ScopedManager(company="enrollment__site__company")
+    objects = ScopedManager(company="company")
 
     class Meta:
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
         ordering = ["-issued_at", "-pk"]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"], name="notice_subject_idx"),
+            models.Index(
+                fields=["issued_at"],
+                condition=models.Q(document__isnull=True),
+                name="notice_pending_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def is_pending(self) -> bool:
+        """The PDF is not rendered and signed yet."""
+        return self.document_id is None
 
 
 class NoticeCounter(models.Model):

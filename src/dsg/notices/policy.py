@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from dsg.core import subjects
 from dsg.orgs.models import Role
 from dsg.orgs.permissions import Visibility, register
 
@@ -26,9 +27,8 @@ def _kinds_for_the_role(user: Any, notices: QuerySet[Any]) -> QuerySet[Any]:
 
 
 def register_policy() -> None:
+    subjects.register_attached(Notice)
     register(
         actions={"notice.issue": {Role.REVIEWER, Role.INSPECTOR}},
-        models={
-            Notice: Visibility(company="enrollment__site__company", narrow=_kinds_for_the_role)
-        },
+        models={Notice: Visibility(company="company", narrow=_kinds_for_the_role)},
     )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
+from dsg.core import subjects
 from dsg.core.errors import NotVisible
 from dsg.orgs import permissions
 from dsg.orgs.models import User
@@ -17,13 +19,19 @@ def notice_list_for(*, user: User) -> QuerySet[Notice]:
     return permissions.restrict(user, Notice.objects.select_related("document", "issued_by"))
 
 
-def notices_of_case_for(*, user: User, enrollment: Any) -> QuerySet[Notice]:
-    """The notices of a case the caller already may see (see enrollment_get_for)."""
-    return notice_list_for(user=user).filter(enrollment_id=enrollment.pk)
+def notices_of_subject_for(*, user: User, subject: Any) -> QuerySet[Notice]:
+    """The notices of a subject (a case) the caller already may see."""
+    return subjects.attached_to(notice_list_for(user=user), subject)
 
 
 def notice_get_for(*, user: User, pk: int) -> Notice:
-    notice = notice_list_for(user=user).select_related("enrollment__site").filter(pk=pk).first()
+    notice = notice_list_for(user=user).filter(pk=pk).first()
     if notice is None:
         raise NotVisible()
     return notice
+
+
+def subject_of(notice: Notice) -> tuple[str, int]:
+    """The kind of subject (its registered key) and id a notice is about."""
+    model = ContentType.objects.get_for_id(notice.subject_type_id).model_class()
+    return subjects.subject_type_of(model).key, notice.subject_id

@@ -1,4 +1,12 @@
-"""Issuing a notice: number, render, sign, store, record, tell the PSA — in one transaction.
+"""Issuing a notice: the number and the snapshot in the issuing transaction, then the PDF.
+
+``notice_issue`` runs inside the transaction of the change that concludes the step (an inspection
+finished, a remediation accepted): it takes the next document number, freezes the snapshot and
+records the notice as prepared, all under the subject's lock. Rendering (WeasyPrint) and signing
+(pyHanko) take 0.2–2 s, so they happen right after that transaction commits, outside any lock
+(``notice_render_pending``): the signed PDF is stored in the company's folder, the ledger records
+"notice.issued" with its SHA-256 and the PSA is told. A rendering that fails leaves the notice
+pending (shown as such, never lost); the worker and ``dsg notice render-pending`` retry it.
 
 The snapshot (``Notice.snapshot``) is everything the notice prints. The caller (the inspections
 part) builds it from the case at the moment of issue; afterwards only the snapshot is read, so a
@@ -35,20 +43,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+from functools import partial
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
+from dsg.core import subjects
 from dsg.core.errors import RuleViolation
 from dsg.documents.models import DocumentKind
 from dsg.documents.services import document_store_generated
-from dsg.enrollment.models import Enrollment
-from dsg.enrollment.services import enrollment_lock
 from dsg.notifications.services import mail_queue
 from dsg.orgs.models import User
 from dsg.orgs.permissions import require_permission
@@ -57,7 +68,10 @@ from dsg.orgs.selectors import psa_emails
 from .models import Notice, NoticeCounter, NoticeKind
 from .render import notice_render, notice_sign
 
+log = logging.getLogger(__name__)
+
 NUMBER_FORMAT = "防装庁情第{year}-{serial:04d}号"
+MAX_ATTEMPTS = 20
 FILENAME_PREFIX = {
     NoticeKind.INSPECTION_RESULT: "inspection-result",
     NoticeKind.COMPLETION: "completion",
@@ -68,46 +82,120 @@ TITLES = {
 }
 
 
-def notice_issue(
-    *, enrollment: Enrollment, kind: str, snapshot: dict[str, Any], issued_by: User
-) -> Notice:
-    """The office issues a signed notice of ``kind`` for the case, printing ``snapshot``."""
-    require_permission(actor=issued_by, action="notice.issue", obj=enrollment)
+def notice_issue(*, subject: Any, kind: str, snapshot: dict[str, Any], issued_by: User) -> Notice:
+    """The office issues a notice of ``kind`` about ``subject`` (a case), printing ``snapshot``.
+
+    The notice is prepared in the current transaction; its PDF follows right after commit.
+    """
+    require_permission(actor=issued_by, action="notice.issue", obj=subject)
     if kind not in NoticeKind.values:
         raise RuleViolation(_("Unknown kind of notice."), code="invalid", status=422, field="kind")
     frozen = _frozen(snapshot)
+    subject_type = subjects.subject_type_of(subject)
     with transaction.atomic():
-        locked = enrollment_lock(enrollment)
+        locked = subject_type.lock(subject)
         issued_at = timezone.now()
-        number = notice_number_next(year=timezone.localtime(issued_at).year)
-        pdf = notice_sign(
-            notice_render(frozen, kind, number, issued_at), number=number, title=TITLES[kind]
-        )
-        document = _store(locked, kind, number, pdf, issued_by)
         notice = Notice.objects.create(
-            enrollment=locked,
+            company=subject_type.company(locked),
+            subject_type=ContentType.objects.get_for_model(locked),
+            subject_id=locked.pk,
             kind=kind,
-            number=number,
+            number=notice_number_next(year=timezone.localtime(issued_at).year),
             issued_at=issued_at,
             issued_by=issued_by,
             snapshot=frozen,
-            document=document,
         )
         audit_record(
             actor=issued_by,
-            action="notice.issued",
+            action="notice.prepared",
             obj=notice,
-            company_id=locked.site.company_id,
+            company_id=notice.company_id,
             after={
-                "number": number,
+                "number": notice.number,
                 "kind": kind,
-                "enrollment": locked.pk,
-                "document": document.pk,
+                "subject": {"type": subject_type.key, "id": locked.pk},
+            },
+        )
+        transaction.on_commit(partial(_render_after_commit, notice.pk))
+    return notice
+
+
+def _render_after_commit(notice_id: int) -> None:
+    if notice_render_pending(notice_id=notice_id) is None:
+        notices_render_later()
+
+
+def notice_render_pending(*, notice_id: int) -> Notice | None:
+    """Render, sign and store the PDF of a prepared notice; None when it failed (kept pending).
+
+    Runs outside any transaction of the subject: the slow part holds no lock. Two workers on one
+    notice store one PDF: the second finds it stored and leaves it.
+    """
+    notice = Notice.objects.select_related("issued_by").get(pk=notice_id)
+    if not notice.is_pending:
+        return notice
+    try:
+        pdf = notice_sign(
+            notice_render(notice.snapshot, notice.kind, notice.number, notice.issued_at),
+            number=notice.number,
+            title=TITLES[notice.kind],
+        )
+    except Exception as error:  # noqa: BLE001 — any rendering failure is recorded and retried
+        log.exception("notice %s could not be rendered", notice.number)
+        Notice.objects.filter(pk=notice.pk).update(
+            render_attempts=F("render_attempts") + 1,
+            render_error=f"{type(error).__name__}: {error}"[:2000],
+        )
+        return None
+    return _store_signed(notice, pdf)
+
+
+def _store_signed(notice: Notice, pdf: bytes) -> Notice:
+    with transaction.atomic():
+        locked = Notice.objects.select_for_update().get(pk=notice.pk)
+        if not locked.is_pending:
+            return locked
+        subject = locked.subject
+        locked.document = _store(subject, locked.kind, locked.number, pdf, notice.issued_by)
+        locked.render_error = ""
+        locked.save(update_fields=["document", "render_error"])
+        audit_record(
+            actor=notice.issued_by,
+            action="notice.issued",
+            obj=locked,
+            company_id=locked.company_id,
+            after={
+                "number": locked.number,
+                "kind": locked.kind,
+                "subject": {"type": subjects.subject_type_of(subject).key, "id": subject.pk},
+                "document": locked.document.pk,
                 "sha256": hashlib.sha256(pdf).hexdigest(),
             },
         )
-        _tell_psa(locked, notice)
-    return notice
+        _tell_psa(subject, locked)
+    return locked
+
+
+def notices_render_pending(*, limit: int = 50) -> tuple[int, int]:
+    """Retry the notices still waiting for their PDF, oldest first: (rendered, failed)."""
+    rendered = failed = 0
+    pending = Notice.objects.filter(document__isnull=True, render_attempts__lt=MAX_ATTEMPTS)
+    for pk in list(pending.order_by("issued_at", "pk").values_list("pk", flat=True)[:limit]):
+        if notice_render_pending(notice_id=pk) is None:
+            failed += 1
+        else:
+            rendered += 1
+    return rendered, failed
+
+
+def notices_render_later() -> None:
+    """Hand the pending notices to the worker (``dsg worker``); the command is the fallback."""
+    from .tasks import notices_render
+
+    try:
+        notices_render.enqueue()
+    except Exception:  # the pending notice is durable; `dsg notice render-pending` renders it
+        log.exception("could not enqueue the rendering of pending notices")
 
 
 def notice_number_next(*, year: int) -> str:
@@ -130,12 +218,12 @@ def _frozen(snapshot: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(snapshot, cls=DjangoJSONEncoder, ensure_ascii=False))
 
 
-def _store(enrollment: Enrollment, kind: str, number: str, pdf: bytes, actor: User) -> Any:
+def _store(subject: Any, kind: str, number: str, pdf: bytes, actor: User) -> Any:
     serial = number.removeprefix("防装庁情第").removesuffix("号")
     return document_store_generated(
         actor=actor,
-        company=enrollment.site.company,
-        subject=enrollment,
+        company=subjects.subject_type_of(subject).company(subject),
+        subject=subject,
         kind=DocumentKind.NOTICE,
         filename=f"{FILENAME_PREFIX[kind]}-{serial}.pdf",
         data=pdf,
@@ -143,20 +231,21 @@ def _store(enrollment: Enrollment, kind: str, number: str, pdf: bytes, actor: Us
     )
 
 
-def _tell_psa(enrollment: Enrollment, notice: Notice) -> None:
+def _tell_psa(subject: Any, notice: Notice) -> None:
     """Mail the company's PSAs that a notice waits in the portal; the mail carries no contents."""
+    number = subjects.subject_type_of(subject).number(subject)
     mail_queue(
-        to=psa_emails(enrollment.site.company_id),
-        about=enrollment.number,
+        to=psa_emails(notice.company_id),
+        about=number,
         subject=_("a notice was issued"),
         lines=[
             format_lazy(
                 _("The office issued a notice ({kind}) for the enrollment case {number}."),
                 kind=notice.get_kind_display(),
-                number=enrollment.number,
+                number=number,
             )
         ],
-        link=f"/enrollments/{enrollment.pk}/notices/",
+        link=f"{subjects.subject_type_of(subject).url(subject)}notices/",
         kind="notice.issued",
-        company_id=enrollment.site.company_id,
+        company_id=notice.company_id,
     )

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dsg.enrollment.selectors import enrollment_get_for
+from dsg.core import subjects
+from dsg.core.errors import RuleViolation
+from dsg.documents.services import document_read
 
 from . import selectors
 from .keys import certificate_pem
+from .models import Notice
 from .verify import notice_verify
 
 VERIFY_MAX_BYTES = 20 * 1024 * 1024
@@ -19,26 +25,52 @@ VERIFY_MAX_BYTES = 20 * 1024 * 1024
 
 @login_required
 def notice_list(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    case = subjects.subject_get_for("enrollment", user=request.user, pk=enrollment_id)
     if request.method != "GET":  # after the visibility check: another company's case is a 404
         return HttpResponseNotAllowed(["GET"])
-    notices = selectors.notices_of_case_for(user=request.user, enrollment=enrollment)
+    subject_type = subjects.subject_type_of(case)
+    notices = selectors.notices_of_subject_for(user=request.user, subject=case)
     return render(
-        request, "notices/list.html", {"enrollment": enrollment, "notices": list(notices)}
+        request,
+        "notices/list.html",
+        {
+            "subject_label": subject_type.label(case),
+            "subject_url": subject_type.url(case),
+            "company": subject_type.company(case),
+            "notices": list(notices),
+        },
     )
+
+
+def notice_pdf_of(notice: Notice, actor: Any) -> tuple[bytes, str]:
+    """The signed PDF and its file name, read through the documents service (ledgered)."""
+    if notice.document is None:
+        raise RuleViolation(
+            _(
+                "The PDF of this notice is being prepared (rendered and signed); "
+                "please try again in a moment."
+            ),
+            code="notice_pending",
+        )
+    return document_read(actor=actor, document=notice.document), notice.document.filename
 
 
 @login_required
 def notice_pdf(request: HttpRequest, notice_id: int) -> HttpResponse:
     """The signed PDF, read through the documents service so that the read is in the ledger."""
-    from dsg.documents.services import document_read
-
     notice = selectors.notice_get_for(user=request.user, pk=notice_id)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    data = document_read(actor=request.user, document=notice.document)
+    try:
+        data, filename = notice_pdf_of(notice, request.user)
+    except RuleViolation as refusal:
+        if refusal.status in (403, 404):
+            raise
+        messages.error(request, str(refusal.message))
+        subject = notice.subject
+        return redirect(f"{subjects.subject_type_of(subject).url(subject)}notices/")
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{notice.document.filename}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

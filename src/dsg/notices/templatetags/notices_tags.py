@@ -6,15 +6,15 @@ from typing import Any
 
 from django import template
 
-from dsg.notices.selectors import notices_of_case_for
+from dsg.notices.selectors import notices_of_subject_for
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def case_notices(context: dict[str, Any], enrollment: Any) -> list[Any]:
-    """The notices of ``enrollment`` the requesting user may see (one query)."""
+def case_notices(context: dict[str, Any], subject: Any) -> list[Any]:
+    """The notices of ``subject`` (a case) the requesting user may see (one query)."""
     request = context.get("request")
-    if request is None or enrollment is None:
+    if request is None or subject is None:
         return []
-    return list(notices_of_case_for(user=request.user, enrollment=enrollment))
+    return list(notices_of_subject_for(user=request.user, subject=subject))

@@ -4,6 +4,9 @@ Exits 0 only when the office's signature is intact, trusted and covers the whole
 issued notice with the printed document number has the file's SHA-256 (skipped with --offline).
 Anything else — a changed byte, an appended update, another signer, an unknown number, a different
 file under a known number — exits 1 with the reason.
+
+`dsg notice render-pending` renders and signs the notices still waiting for their PDF (a rendering
+that failed right after the notice was issued); it exits 1 while some still fail.
 """
 
 from __future__ import annotations
@@ -15,32 +18,44 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from dsg.notices.services import notices_render_pending
 from dsg.notices.verify import notice_verify, trusted_certificates
 
 
 class Command(BaseCommand):
     help = (
         "Notice tools. 'verify FILE' checks a notice PDF's signature (trusting the office's "
-        "notice certificate, or --cert PEM) and that it is the notice issued under its number."
+        "notice certificate, or --cert PEM) and that it is the notice issued under its number. "
+        "'render-pending' renders and signs the notices still waiting for their PDF."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("subcommand", choices=["verify"])
-        parser.add_argument("file", type=Path, help="the notice PDF")
-        parser.add_argument(
+        commands = parser.add_subparsers(dest="subcommand", required=True)
+        verify = commands.add_parser("verify", help="check a notice PDF")
+        verify.add_argument("file", type=Path, help="the notice PDF")
+        verify.add_argument(
             "--cert",
             type=Path,
             action="append",
             help="trust this certificate (PEM or DER) instead of the portal's; repeatable",
         )
-        parser.add_argument(
+        verify.add_argument(
             "--offline",
             action="store_true",
             help="check the signature only, without the database's record of issued notices",
         )
-        parser.add_argument("--json", action="store_true", help="print the result as JSON")
+        verify.add_argument("--json", action="store_true", help="print the result as JSON")
+        commands.add_parser(
+            "render-pending", help="render and sign the notices still waiting for their PDF"
+        )
 
-    def handle(self, *args: Any, file: Path, **options: Any) -> None:
+    def handle(self, *args: Any, subcommand: str, **options: Any) -> None:
+        if subcommand == "render-pending":
+            self.render_pending()
+        else:
+            self.verify(options["file"], options)
+
+    def verify(self, file: Path, options: dict[str, Any]) -> None:
         logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # the verdict says it all
         try:
             data = file.read_bytes()
@@ -63,3 +78,9 @@ class Command(BaseCommand):
         if not result.ok:
             problems = "; ".join(result.problems) or "not verified"
             raise CommandError(f"NOT VERIFIED: {file}: {problems}", returncode=1)
+
+    def render_pending(self) -> None:
+        rendered, failed = notices_render_pending()
+        self.stdout.write(f"rendered {rendered} pending notice(s); {failed} failed")
+        if failed:
+            raise CommandError(f"{failed} notice(s) could not be rendered", returncode=1)
