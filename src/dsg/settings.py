@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "dsg.core",
     "dsg.orgs",
     "dsg.audit",
+    "dsg.appointments",
     "dsg.enrollment",
     "dsg.provisioning",
     "dsg.documents",

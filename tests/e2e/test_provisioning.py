@@ -10,9 +10,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from dsg.appointments.models import Appointment, AppointmentState
 from dsg.enrollment.models import State
 from dsg.notifications.models import OutboxMessage
-from dsg.provisioning.models import AccountDelivery, AppointmentState, ProvisioningAppointment
+from dsg.provisioning.models import AccountDelivery
 
 from ..factories import SiteFactory
 from ..walk import new_case, walk_to
@@ -46,7 +47,7 @@ def test_dates_media_and_account_information_through_the_pages(
     expect(company_page.locator("tr[data-purpose=survey]")).to_have_attribute(
         "data-appointment-state", "confirmed"
     )
-    assert ProvisioningAppointment.objects.get().state == AppointmentState.CONFIRMED
+    assert Appointment.objects.get().state == AppointmentState.CONFIRMED
     ics = company_page.request.get(f"/enrollments/{case.pk}/appointments.ics")
     assert ics.ok and b"BEGIN:VEVENT" in ics.body()
 

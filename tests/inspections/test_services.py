@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from dsg.appointments.models import ACTIVE_STATES
 from dsg.audit.services import audit_verify
 from dsg.core.errors import RuleViolation
 from dsg.core.subjects import attached_to
@@ -338,7 +339,7 @@ def test_slots_are_proposed_picked_and_exported(at_inspection, cast):
     )
     inspection.refresh_from_db()
     assert inspection.slot_request == "翌週を希望します"
-    assert not inspection.slots.filter(withdrawn=False).exists()
+    assert not inspection.appointments.filter(state__in=ACTIVE_STATES).exists()
     slots = services.inspection_propose_slots(
         inspection=inspection, actor=cast.inspector, starts=[tomorrow_at(9)]
     )
@@ -353,7 +354,7 @@ def test_slots_are_proposed_picked_and_exported(at_inspection, cast):
         entry_notes="正門で受付、身分証を持参、駐車場あり",
     )
     assert picked.scheduled_at == tomorrow_at(9)
-    ics = appointment_ics(picked, picked.slots.get(chosen=True)).decode()
+    ics = appointment_ics(picked, picked.appointment).decode()
     assert "BEGIN:VEVENT" in ics and "DTSTART" in ics and at_inspection.number in ics
     assert "身分証" in ics
 

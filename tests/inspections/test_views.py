@@ -131,7 +131,7 @@ def test_the_company_picks_a_date_and_downloads_the_calendar_entry(client, at_in
     start = tomorrow_at(10).strftime("%Y-%m-%dT%H:%M")
     response = c.post(f"/inspections/{inspection.pk}/slots/", {"starts_at": [start], "hours": "2"})
     assert response.status_code == 303
-    slot = inspection.slots.get()
+    slot = inspection.appointments.get()
     assert c.get(f"/inspections/{inspection.pk}/appointment.ics").status_code == 404
     c = _client(client, cast.psa)
     page = c.get(f"/inspections/{inspection.pk}/").content.decode()

@@ -9,13 +9,14 @@ import pytest
 from django.utils import timezone
 from icalendar import Calendar
 
+from dsg.appointments.models import Appointment, AppointmentState
 from dsg.audit.models import AuditEvent
 from dsg.audit.services import audit_verify
 from dsg.core.errors import RuleViolation
 from dsg.enrollment.models import State
 from dsg.notifications.models import OutboxMessage
+from dsg.provisioning import selectors as prov_selectors
 from dsg.provisioning import services as prov
-from dsg.provisioning.models import AppointmentState, ProvisioningAppointment
 
 from ..walk import new_case, walk_to
 
@@ -94,7 +95,7 @@ def test_only_the_provider_proposes_and_only_the_psa_of_the_company_confirms(at_
         with pytest.raises(RuleViolation) as refusal:
             prov.appointment_confirm(appointment=appointment, actor=everyone[key])
         assert refusal.value.status == 403, key
-    assert ProvisioningAppointment.objects.get().state == AppointmentState.PROPOSED
+    assert Appointment.objects.get().state == AppointmentState.PROPOSED
 
 
 @pytest.mark.django_db
@@ -110,7 +111,7 @@ def test_dates_in_the_past_or_ending_before_they_start_are_refused(at_survey, ca
                 enrollment=at_survey, actor=cast.staff, purpose="survey", **kwargs
             )
         assert (refusal.value.status, refusal.value.code) == (422, code)
-    assert not ProvisioningAppointment.objects.exists()
+    assert not Appointment.objects.exists()
 
 
 @pytest.mark.django_db
@@ -120,7 +121,7 @@ def test_each_purpose_is_proposed_at_its_own_steps(at_survey, cast):
     assert refusal.value.field == "holder_id"
     for purpose in ("construction", "router"):  # planned ahead during ③, for ④–⑦ in one month
         propose(at_survey, cast, purpose)
-    assert at_survey.appointments.count() == 2
+    assert prov_selectors.appointments_of(at_survey).count() == 2
 
 
 @pytest.mark.django_db
@@ -136,7 +137,7 @@ def test_a_vein_registration_appointment_names_the_person_and_records_the_regist
     with pytest.raises(RuleViolation) as refusal:  # not before it begins
         prov.appointment_mark_done(appointment=appointment, actor=cast.staff)
     assert refusal.value.code == "appointment_not_begun"
-    ProvisioningAppointment.objects.filter(pk=appointment.pk).update(
+    Appointment.objects.filter(pk=appointment.pk).update(
         starts_at=timezone.now() - dt.timedelta(hours=1)
     )
     done = prov.appointment_mark_done(appointment=appointment, actor=cast.staff)

@@ -7,13 +7,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from dsg.appointments.models import Appointment, AppointmentState
 from dsg.enrollment.models import State
-from dsg.provisioning.models import (
-    AccountDelivery,
-    AppointmentState,
-    ProvisioningAppointment,
-    SetupMediaShipment,
-)
+from dsg.provisioning.models import AccountDelivery, SetupMediaShipment
 
 from ..walk import new_case, today, walk_to
 
@@ -45,7 +41,7 @@ def test_appointments_through_the_pages(client, at_survey, cast):
         {"purpose": "survey", "starts_at": local(3), "ends_at": local(3, 12), "place": ""},
     )
     assert response.status_code == 303 and response["Location"].endswith("#appointments")
-    appointment = ProvisioningAppointment.objects.get()
+    appointment = Appointment.objects.get()
     assert timezone.localtime(appointment.starts_at).hour == 10
     page = client.get(f"/enrollments/{at_survey.pk}/").content.decode()
     assert (
@@ -65,7 +61,7 @@ def test_appointments_through_the_pages(client, at_survey, cast):
     # A refused action changes nothing and says why.
     response = client.post(f"/appointments/{appointment.pk}/confirm/", follow=True)
     assert response.status_code == 200
-    assert ProvisioningAppointment.objects.get().state == AppointmentState.OTHER_DATE_REQUESTED
+    assert Appointment.objects.get().state == AppointmentState.OTHER_DATE_REQUESTED
     client.force_login(cast.delegate)
     assert client.post(f"/appointments/{appointment.pk}/confirm/").status_code == 403
 

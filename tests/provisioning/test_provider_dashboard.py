@@ -223,6 +223,7 @@ def test_the_task_list_is_the_providers_and_shows_no_findings(client, site, cast
 
 @pytest.mark.django_db
 def test_the_appointment_of_the_final_inspection_counts_too(site, cast):
+    from dsg.appointments.models import Appointment
     from dsg.inspections.models import Inspection
     from dsg.provisioning.month_rule import month_rule_warnings
 
@@ -232,11 +233,17 @@ def test_the_appointment_of_the_final_inspection_counts_too(site, cast):
         enrollment=case, actor=cast.staff, purpose="construction", starts_at=at(month)
     )
     assert month_rule_warnings([case.pk]) == []
-    seventh = Inspection.objects.create(
-        enrollment=case, step=7, scheduled_at=at(month + dt.timedelta(days=20))
+    seventh = Inspection.objects.create(enrollment=case, step=7)
+    taken = Appointment.objects.create(
+        company=case.site.company,
+        subject=seventh,
+        purpose="final_inspection",
+        starts_at=at(month + dt.timedelta(days=20)),
+        state="confirmed",
+        proposed_by=cast.inspector,
     )
     assert month_rule_warnings([case.pk]) == []
-    Inspection.objects.filter(pk=seventh.pk).update(scheduled_at=at(first_of_next_month(2)))
+    Appointment.objects.filter(pk=taken.pk).update(starts_at=at(first_of_next_month(2)))
     [warning] = month_rule_warnings([case.pk])
     assert warning.dates[7] == [first_of_next_month(2)]
     assert "④～⑦" in warning.message or "④–⑦" in warning.message

@@ -21,10 +21,20 @@ router = Router(tags=["inspections"])
 
 
 class SlotOut(Schema):
+    """A date the office proposes (an appointment of the round)."""
+
     id: int
     starts_at: dt.datetime
     hours: int
     chosen: bool
+
+    @staticmethod
+    def resolve_hours(obj) -> int:  # type: ignore[no-untyped-def]
+        return round((obj.end - obj.starts_at).total_seconds() / 3600)
+
+    @staticmethod
+    def resolve_chosen(obj) -> bool:  # type: ignore[no-untyped-def]
+        return obj.state == "confirmed"
 
 
 class DeficiencyOut(Schema):
@@ -74,7 +84,7 @@ class InspectionDetailOut(InspectionOut):
 
     @staticmethod
     def resolve_slots(obj) -> list:  # type: ignore[no-untyped-def]
-        return [s for s in obj.slots.all() if not s.withdrawn]
+        return [a for a in obj.appointments.all() if a.is_active]
 
     @staticmethod
     def resolve_deficiencies(obj) -> list:  # type: ignore[no-untyped-def]

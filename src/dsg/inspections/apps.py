@@ -9,5 +9,7 @@ class InspectionsConfig(AppConfig):
 
     def ready(self) -> None:
         from .policy import register_policy
+        from .subject import register_subject
 
         register_policy()
+        register_subject()

@@ -1,30 +1,20 @@
-"""The chosen appointment as iCalendar (RFC 5545), for the company's and the office's calendars."""
+"""The date taken for an inspection round, as iCalendar, for both parties' calendars."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.utils import timezone
-from icalendar import Calendar, Event
+from dsg.appointments.ics import appointment_event, calendar_ics
+from dsg.appointments.models import Appointment
 
-from .models import AppointmentSlot, Inspection
+from .models import Inspection
 
 
-def appointment_ics(inspection: Inspection, slot: AppointmentSlot) -> bytes:
+def appointment_ics(inspection: Inspection, appointment: Appointment) -> bytes:
     enrollment = inspection.enrollment
-    calendar = Calendar()
-    calendar.add("prodid", "-//DSG Portal//inspections//JA")
-    calendar.add("version", "2.0")
-    event = Event()
     name = "現地確認" if inspection.step == 2 else "最終現地確認"
-    event.add("uid", f"dsg-inspection-{inspection.pk}-{slot.pk}@dsg-portal")
-    event.add("dtstamp", timezone.now())
-    event.add("dtstart", slot.starts_at)
-    event.add("dtend", slot.ends_at)
-    event.add("summary", f"DSG {name} ({enrollment.number}, 第{inspection.round}回)")
-    event.add("location", f"{enrollment.site.name} {enrollment.site.full_address}")
-    description = [f"{settings.PORTAL_URL}/inspections/{inspection.pk}/"]
-    if inspection.entry_notes:
-        description.append(f"入構手続き: {inspection.entry_notes}")
-    event.add("description", "\n".join(description))
-    calendar.add_component(event)
-    return calendar.to_ical()
+    event = appointment_event(
+        appointment,
+        summary=f"DSG {name} ({enrollment.number}, 第{inspection.round}回)",
+        path=f"/inspections/{inspection.pk}/",
+        description=f"入構手続き: {inspection.entry_notes}" if inspection.entry_notes else "",
+    )
+    return calendar_ics([event])

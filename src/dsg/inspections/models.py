@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from dsg.appointments.models import Appointment, AppointmentState
 from dsg.documents.models import Document
 from dsg.enrollment.models import Enrollment
 from dsg.orgs.models import User
@@ -159,8 +161,6 @@ class Inspection(models.Model):
         default=InspectionStatus.SCHEDULED,
     )
     outcome = models.CharField(_("outcome"), max_length=30, choices=Outcome.choices, blank=True)
-    scheduled_at = models.DateTimeField(_("appointment"), null=True, blank=True)
-    slot_request = models.TextField(_("request for other dates"), blank=True)
     entry_notes = models.TextField(
         _("entry procedures (入構手続き)"),
         blank=True,
@@ -194,8 +194,11 @@ class Inspection(models.Model):
         blank=True,
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    reminded_at = models.DateTimeField(_("reminder queued at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # The dates the office proposes for this round and the one the company took.
+    appointments = GenericRelation(
+        Appointment, content_type_field="subject_type", object_id_field="subject_id"
+    )
 
     objects = ScopedManager(company="enrollment__site__company")
 
@@ -217,31 +220,31 @@ class Inspection(models.Model):
     def is_finished(self) -> bool:
         return self.status == InspectionStatus.FINISHED
 
-
-class AppointmentSlot(models.Model):
-    """A date and time the office proposes; the company picks one."""
-
-    inspection = models.ForeignKey(
-        Inspection, verbose_name=_("inspection"), on_delete=models.CASCADE, related_name="slots"
-    )
-    starts_at = models.DateTimeField(_("starts at"))
-    hours = models.PositiveSmallIntegerField(_("duration (hours)"), default=3)
-    chosen = models.BooleanField(_("chosen"), default=False)
-    withdrawn = models.BooleanField(_("no longer offered"), default=False)
-
-    objects = ScopedManager(company="inspection__enrollment__site__company")
-
-    class Meta:
-        verbose_name = _("proposed date")
-        verbose_name_plural = _("proposed dates")
-        ordering = ["starts_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.inspection} {self.starts_at:%Y-%m-%d %H:%M}"
+    # The round's dates (prefetch ``appointments`` to read them for many rounds at once).
+    @property
+    def appointment(self) -> Appointment | None:
+        """The date the company took, while it stands."""
+        return next(
+            (a for a in self.appointments.all() if a.state == AppointmentState.CONFIRMED), None
+        )
 
     @property
-    def ends_at(self) -> dt.datetime:
-        return self.starts_at + dt.timedelta(hours=self.hours)
+    def scheduled_at(self) -> dt.datetime | None:
+        chosen = self.appointment
+        return chosen.starts_at if chosen else None
+
+    @property
+    def offered(self) -> list[Appointment]:
+        """The dates proposed and not taken yet."""
+        return [a for a in self.appointments.all() if a.state == AppointmentState.PROPOSED]
+
+    @property
+    def slot_request(self) -> str:
+        """The company's request for other dates, while no new date answers it."""
+        latest = max(self.appointments.all(), key=lambda a: (a.proposed_at, a.pk), default=None)
+        if latest is None or latest.state != AppointmentState.OTHER_DATE_REQUESTED:
+            return ""
+        return latest.response_message
 
 
 class Result(models.TextChoices):

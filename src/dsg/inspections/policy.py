@@ -8,15 +8,24 @@ step. Checklists are the office's own.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
+from dsg.appointments.models import register_purposes
 from dsg.orgs.models import Role
 from dsg.orgs.permissions import Visibility, register
 
-from .models import AppointmentSlot, Deficiency, Finding, Inspection, RemediationReport
+from .models import Deficiency, Finding, Inspection, RemediationReport
 
 READERS = frozenset({Role.PSA, Role.DELEGATE})
 
 
 def register_policy() -> None:
+    register_purposes(
+        {
+            "site_inspection": _("② On-site inspection (現地確認)"),
+            "final_inspection": _("⑦ Final on-site inspection (最終現地確認)"),
+        }
+    )
     case = "enrollment__site__company"
     register(
         actions={
@@ -32,7 +41,6 @@ def register_policy() -> None:
         },
         models={
             Inspection: Visibility(company=case, company_roles=READERS),
-            AppointmentSlot: Visibility(company=f"inspection__{case}", company_roles=READERS),
             Finding: Visibility(company=f"inspection__{case}", company_roles=READERS),
             Deficiency: Visibility(company=f"inspection__{case}", company_roles=READERS),
             RemediationReport: Visibility(

@@ -9,9 +9,11 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from dsg.appointments.models import Appointment, AppointmentState
 from dsg.core.errors import NotVisible
 from dsg.enrollment.models import Enrollment
 from dsg.orgs import permissions
@@ -27,8 +29,22 @@ from .models import (
 
 
 def inspection_list_for(*, user: User) -> QuerySet[Inspection]:
-    return permissions.restrict(user, Inspection.objects.all()).select_related(
-        "enrollment__site__company", "checklist_version__template", "inspector", "audit_document"
+    """The rounds ``user`` may see, with their dates (``scheduled_for``: the date taken)."""
+    taken = Appointment.objects.filter(
+        subject_type=ContentType.objects.get_for_model(Inspection),
+        subject_id=OuterRef("pk"),
+        state=AppointmentState.CONFIRMED,
+    ).order_by("starts_at")
+    return (
+        permissions.restrict(user, Inspection.objects.all())
+        .select_related(
+            "enrollment__site__company",
+            "checklist_version__template",
+            "inspector",
+            "audit_document",
+        )
+        .annotate(scheduled_for=Subquery(taken.values("starts_at")[:1]))
+        .prefetch_related("appointments")
     )
 
 
@@ -60,7 +76,6 @@ def inspections_of(*, user: User, enrollment: Enrollment) -> list[Inspection]:
                     )
                 ),
             ),
-            "slots",
         )
     )
 

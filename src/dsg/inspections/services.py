@@ -35,6 +35,15 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
+from dsg.appointments.models import Appointment, AppointmentState
+from dsg.appointments.services import (
+    appointment_confirm,
+    appointments_decline,
+    appointments_open,
+    appointments_propose,
+    appointments_remind,
+    appointments_withdraw,
+)
 from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
 from dsg.documents.services import document_store
@@ -49,7 +58,6 @@ from dsg.orgs.permissions import require_permission
 from dsg.orgs.selectors import emails_of, psa_emails
 
 from .models import (
-    AppointmentSlot,
     ChecklistItem,
     ChecklistTemplate,
     ChecklistVersion,
@@ -64,6 +72,8 @@ from .models import (
 )
 
 DEFAULT_DUE_DAYS = 30
+# The purpose of a round's appointments, by step: ② 現地確認, ⑦ 最終現地確認.
+PURPOSE_OF_STEP = {2: "site_inspection", 7: "final_inspection"}
 MAX_SLOTS = 10
 TEXT_MAX = 4000
 INSPECTING_STATES = {State.INSPECTION: 2, State.FINAL_INSPECTION: 7}
@@ -346,10 +356,14 @@ def _lock(inspection: Inspection) -> tuple[Enrollment, Inspection]:
     return enrollment, fresh
 
 
+def _purpose(inspection: Inspection) -> str:
+    return PURPOSE_OF_STEP[inspection.step]
+
+
 def inspection_propose_slots(
     *, inspection: Inspection, actor: User, starts: list[dt.datetime], hours: int = 3
-) -> list[AppointmentSlot]:
-    """The office offers dates; earlier offers not taken are withdrawn."""
+) -> list[Appointment]:
+    """The office offers dates; earlier offers (and a date taken before) are withdrawn."""
     require_permission(actor=actor, action="inspection.schedule", obj=inspection.enrollment)
     starts = sorted(set(starts))
     if not starts or len(starts) > MAX_SLOTS:
@@ -359,16 +373,17 @@ def inspection_propose_slots(
     if not 1 <= hours <= 12:
         raise _invalid(_("The duration must be between 1 and 12 hours."), "hours")
     with transaction.atomic():
-        _enrollment, locked = _lock(inspection)
+        enrollment, locked = _lock(inspection)
         _require_not_finished(locked)
-        locked.slots.filter(chosen=False).update(withdrawn=True)
-        locked.slots.filter(chosen=True).update(chosen=False, withdrawn=True)
-        slots = [
-            AppointmentSlot.objects.create(inspection=locked, starts_at=start, hours=hours)
-            for start in starts
-        ]
-        locked.scheduled_at, locked.slot_request, locked.reminded_at = None, "", None
-        locked.save(update_fields=["scheduled_at", "slot_request", "reminded_at"])
+        appointments_withdraw(subject=locked, purpose=_purpose(locked), actor=actor)
+        slots = appointments_propose(
+            company=enrollment.site.company,
+            subject=locked,
+            purpose=_purpose(locked),
+            times=[(start, start + dt.timedelta(hours=hours)) for start in starts],
+            actor=actor,
+            place=f"{enrollment.site.name} {enrollment.site.full_address}",
+        )
         audit_record(
             actor=actor,
             action="inspection.propose_slots",
@@ -400,17 +415,18 @@ def inspection_pick_slot(
         raise _invalid(_("The text is too long (at most 4000 characters)."), "entry_notes")
     with transaction.atomic():
         _enrollment, locked = _lock(inspection)
-        slot = locked.slots.filter(pk=slot_id, withdrawn=False).first()
+        slot = (
+            appointments_open(locked, _purpose(locked))
+            .filter(pk=slot_id, state=AppointmentState.PROPOSED)
+            .first()
+        )
         if slot is None:
             raise _invalid(_("Choose one of the offered dates."), "slot_id", "unknown_slot")
         _require_not_finished(locked)
-        locked.slots.update(chosen=False)
-        slot.chosen = True
-        slot.save(update_fields=["chosen"])
-        locked.scheduled_at, locked.slot_request, locked.reminded_at = slot.starts_at, "", None
+        slot = appointment_confirm(appointment=slot, actor=actor)
         if entry_notes.strip():
             locked.entry_notes = entry_notes.strip()
-        locked.save(update_fields=["scheduled_at", "slot_request", "reminded_at", "entry_notes"])
+            locked.save(update_fields=["entry_notes"])
         audit_record(
             actor=actor,
             action="inspection.pick_slot",
@@ -442,9 +458,13 @@ def inspection_ask_other_slots(*, inspection: Inspection, actor: User, message: 
     with transaction.atomic():
         _enrollment, locked = _lock(inspection)
         _require_not_finished(locked)
-        locked.slots.update(chosen=False, withdrawn=True)
-        locked.scheduled_at, locked.slot_request = None, message
-        locked.save(update_fields=["scheduled_at", "slot_request"])
+        offered = list(appointments_open(locked, _purpose(locked)))
+        if not offered:
+            raise RuleViolation(
+                _("No date is proposed at the moment: wait for the office's proposal."),
+                code="no_dates_offered",
+            )
+        appointments_decline(appointments=offered, actor=actor, message=message)
         audit_record(
             actor=actor,
             action="inspection.ask_other_slots",
@@ -823,14 +843,16 @@ def inspections_remind(*, today: dt.date | None = None) -> tuple[int, int]:
     today = today or timezone.localdate()
     reminded = overdue = 0
     tomorrow = today + dt.timedelta(days=1)
-    due = Inspection.objects.filter(
-        status__in=[InspectionStatus.SCHEDULED, InspectionStatus.IN_PROGRESS],
-        scheduled_at__date=tomorrow,
-        reminded_at__isnull=True,
-    ).select_related("enrollment__site__company")
-    for inspection in due:
-        with transaction.atomic():
-            when = f"{timezone.localtime(inspection.scheduled_at):%Y-%m-%d %H:%M}"
+    with transaction.atomic():
+        due = appointments_remind(purposes=PURPOSE_OF_STEP.values(), on=tomorrow)
+        rounds = Inspection.objects.select_related("enrollment__site__company").in_bulk(
+            [appointment.subject_id for appointment in due]
+        )
+        for appointment in due:
+            inspection = rounds[appointment.subject_id]
+            if inspection.is_finished:
+                continue
+            when = f"{timezone.localtime(appointment.starts_at):%Y-%m-%d %H:%M}"
             _mail(
                 inspection,
                 to=_psa_emails(inspection) + _office_emails(),
@@ -838,7 +860,6 @@ def inspections_remind(*, today: dt.date | None = None) -> tuple[int, int]:
                 subject=_("on-site inspection tomorrow"),
                 line=format_lazy(_("Reminder: the on-site inspection is on {when}."), when=when),
             )
-            Inspection.objects.filter(pk=inspection.pk).update(reminded_at=timezone.now())
             reminded += 1
     late = Deficiency.objects.filter(
         resolved_at__isnull=True,

@@ -45,7 +45,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     inspections = (
         selectors.inspection_list_for(user=request.user)
         .exclude(status=InspectionStatus.FINISHED)
-        .order_by("scheduled_at", "pk")[:100]
+        .order_by("scheduled_for", "pk")[:100]
     )
     overdue = selectors.overdue_deficiencies_for(user=request.user)[:100]
     return render(
@@ -83,7 +83,7 @@ def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
             "inspection": this,
             "enrollment": enrollment,
             "findings": findings,
-            "slots": [s for s in this.slots.all() if not s.withdrawn],
+            "slots": [a for a in this.appointments.all() if a.is_active],
             "deficiencies": list(this.deficiencies.all()),
             "may": may,
             "is_open": not inspection.is_finished,
@@ -128,7 +128,7 @@ def appointment_calendar(request: HttpRequest, inspection_id: int) -> HttpRespon
     inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    chosen = next((s for s in inspection.slots.all() if s.chosen), None)
+    chosen = inspection.appointment
     if chosen is None:
         raise NotVisible()
     response = HttpResponse(

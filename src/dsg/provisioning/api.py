@@ -270,6 +270,21 @@ class AppointmentOut(Schema):
     state: str
     response_message: str
 
+    @staticmethod
+    def resolve_enrollment_id(obj) -> int:  # type: ignore[no-untyped-def]
+        return obj.subject_id
+
+    @staticmethod
+    def resolve_holder_id(obj) -> int | None:  # type: ignore[no-untyped-def]
+        """The account holder a vein registration is for (None for the other purposes)."""
+        if hasattr(obj, "holder_id"):
+            return obj.holder_id
+        return selectors.holder_of(obj)
+
+    @staticmethod
+    def resolve_vein_method(obj) -> str:  # type: ignore[no-untyped-def]
+        return obj.mode
+
 
 class MessageIn(Schema):
     message: str = Field(max_length=2000)

@@ -197,110 +197,14 @@ def latest_test_passed() -> models.Subquery:
     return models.Subquery(latest.values("passed")[:1], output_field=models.BooleanField())
 
 
-# Appointments, setup media and account information (issue #4) --------------------------------
+# Appointments (in dsg.appointments), setup media and account information ----------------------
 class AppointmentPurpose(models.TextChoices):
+    """What the provider's appointments are for (``Appointment.purpose``)."""
+
     SURVEY = "survey", _("③ Site survey (現場調査)")
     CONSTRUCTION = "construction", _("④ Line construction (回線敷設工事)")
     ROUTER = "router", _("⑤ Router installation (通信ルータの設置)")
     VEIN_REGISTRATION = "vein_registration", _("⑥ Vein registration (静脈認証登録)")
-
-
-class AppointmentState(models.TextChoices):
-    PROPOSED = "proposed", _("Proposed (日程案)")
-    CONFIRMED = "confirmed", _("Confirmed (確定)")
-    OTHER_DATE_REQUESTED = "other_date_requested", _("Another date requested (日程再調整)")
-    DONE = "done", _("Done (実施済み)")
-    CANCELLED = "cancelled", _("Cancelled (取消し)")
-
-
-ACTIVE_APPOINTMENT_STATES = (AppointmentState.PROPOSED, AppointmentState.CONFIRMED)
-
-
-class ProvisioningAppointment(models.Model):
-    """A date for ③, ④, ⑤ or one person's 静脈認証登録: the provider proposes, the PSA confirms."""
-
-    enrollment = models.ForeignKey(
-        Enrollment,
-        verbose_name=_("enrollment case"),
-        on_delete=models.CASCADE,
-        related_name="appointments",
-    )
-    purpose = models.CharField(_("purpose"), max_length=20, choices=AppointmentPurpose.choices)
-    holder = models.ForeignKey(
-        AccountHolder,
-        verbose_name=_("account holder"),
-        on_delete=models.CASCADE,
-        related_name="appointments",
-        null=True,
-        blank=True,
-    )
-    vein_method = models.CharField(
-        _("vein registration method"),
-        max_length=16,
-        blank=True,
-        choices=VeinRegistrationMethod.choices,
-    )
-    starts_at = models.DateTimeField(_("starts at"))
-    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
-    place = models.CharField(_("place"), max_length=300, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
-    state = models.CharField(
-        _("state"),
-        max_length=24,
-        choices=AppointmentState.choices,
-        default=AppointmentState.PROPOSED,
-        db_index=True,
-    )
-    proposed_by = models.ForeignKey(
-        User, verbose_name=_("proposed by"), on_delete=models.PROTECT, related_name="+"
-    )
-    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
-    confirmed_by = models.ForeignKey(
-        User,
-        verbose_name=_("confirmed by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-    )
-    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
-    response_message = models.TextField(_("message from the company"), blank=True)
-    closed_by = models.ForeignKey(
-        User,
-        verbose_name=_("done or cancelled by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-    )
-    closed_at = models.DateTimeField(_("done or cancelled at"), null=True, blank=True)
-
-    objects = ScopedManager(company="enrollment__site__company")
-
-    class Meta:
-        verbose_name = _("appointment (日程)")
-        verbose_name_plural = _("appointments (日程)")
-        ordering = ["starts_at", "pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(ends_at__isnull=True)
-                | models.Q(ends_at__gt=models.F("starts_at")),
-                name="appointment_ends_after_start",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(purpose="vein_registration", holder__isnull=False)
-                | (~models.Q(purpose="vein_registration") & models.Q(holder__isnull=True)),
-                name="appointment_holder_only_for_vein_registration",
-            ),
-        ]
-        indexes = [models.Index(fields=["state", "starts_at"], name="appointment_state_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.get_purpose_display()} {self.starts_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.state in ACTIVE_APPOINTMENT_STATES
 
 
 class SetupMediaShipment(models.Model):

@@ -4,8 +4,8 @@ within one calendar month (「④～⑦の作業は、同一月内に実施」).
 ``month_rule_breaks`` is the check, made by the schedule planner's ``month_window_warning`` on the
 earliest and the latest known date of ④–⑦; ``month_rule_warnings`` gathers, for many cases at once
 (three queries whatever their number), the dates known for ④–⑦: the construction and router
-appointments or their recorded completion, the vein registration appointments, and the ⑦
-appointment where the inspections app records one.
+appointments or their recorded completion, the vein registration appointments, and the date
+taken for ⑦.
 """
 
 from __future__ import annotations
@@ -15,12 +15,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
+from dsg.appointments.models import Appointment, AppointmentState
+from dsg.enrollment.models import Enrollment
+from dsg.inspections.models import Inspection
 from dsg.schedule.planner import month_window_warning
 
-from .models import AppointmentPurpose, AppointmentState, Provisioning, ProvisioningAppointment
+from .models import AppointmentPurpose, Provisioning
 
 STEP_OF_PURPOSE = {
     AppointmentPurpose.CONSTRUCTION: 4,
@@ -59,25 +62,27 @@ class MonthWarning:
 
 
 def _seventh_dates(ids: list[int]) -> Iterable[tuple[int, dt.date]]:
-    """⑦ appointments recorded by the inspections app (only the date: never its findings)."""
-    try:
-        inspection = apps.get_model("inspections", "Inspection")
-    except LookupError:
-        return []
-    if not any(f.name == "scheduled_at" for f in inspection._meta.get_fields()):
-        return []
-    rows = inspection.objects.filter(
-        enrollment_id__in=ids, step=7, scheduled_at__isnull=False
-    ).values_list("enrollment_id", "scheduled_at")
-    return [(case, timezone.localdate(at)) for case, at in rows]
+    """The dates taken for ⑦ (only the dates: never the inspection's findings)."""
+    rounds = dict(
+        Inspection.objects.filter(enrollment_id__in=ids, step=7).values_list("pk", "enrollment_id")
+    )
+    dates = Appointment.objects.filter(
+        subject_type=ContentType.objects.get_for_model(Inspection),
+        subject_id__in=list(rounds),
+        state=AppointmentState.CONFIRMED,
+    ).values_list("subject_id", "starts_at")
+    return [(rounds[round_id], timezone.localdate(at)) for round_id, at in dates]
 
 
 def dates_of_steps(ids: list[int]) -> dict[int, dict[int, list[dt.date]]]:
     """case id -> step (4..7) -> dates planned or done."""
     found: dict[int, dict[int, list[dt.date]]] = defaultdict(lambda: defaultdict(list))
-    appointments = ProvisioningAppointment.objects.filter(
-        enrollment_id__in=ids, purpose__in=list(STEP_OF_PURPOSE), state__in=COUNTING_STATES
-    ).values_list("enrollment_id", "purpose", "starts_at")
+    appointments = Appointment.objects.filter(
+        subject_type=ContentType.objects.get_for_model(Enrollment),
+        subject_id__in=ids,
+        purpose__in=list(STEP_OF_PURPOSE),
+        state__in=COUNTING_STATES,
+    ).values_list("subject_id", "purpose", "starts_at")
     for case, purpose, starts_at in appointments:
         found[case][STEP_OF_PURPOSE[purpose]].append(timezone.localdate(starts_at))
     done = Provisioning.objects.filter(enrollment_id__in=ids).values_list(

@@ -9,6 +9,7 @@ is seen with its case: by the company's people, the office, and the provider onc
 
 from __future__ import annotations
 
+from dsg.appointments.models import register_purposes
 from dsg.enrollment.models import Enrollment
 from dsg.orgs.models import Role
 from dsg.orgs.permissions import Visibility, register, through
@@ -17,11 +18,12 @@ from .models import (
     AccountDelivery,
     AccountHolder,
     AncillaryWork,
+    AppointmentPurpose,
     ConnectionTest,
     Provisioning,
-    ProvisioningAppointment,
     SetupMediaShipment,
     Terminal,
+    VeinRegistrationMethod,
 )
 
 ACTIONS = {
@@ -52,6 +54,7 @@ def _with_its_case(path: str) -> Visibility:
 
 
 def register_policy() -> None:
+    register_purposes(dict(AppointmentPurpose.choices), modes=dict(VeinRegistrationMethod.choices))
     register(
         actions=ACTIONS,
         models={
@@ -60,7 +63,6 @@ def register_policy() -> None:
             Terminal: _with_its_case("enrollment"),
             AccountHolder: _with_its_case("enrollment"),
             ConnectionTest: _with_its_case("terminal__enrollment"),
-            ProvisioningAppointment: _with_its_case("enrollment"),
             SetupMediaShipment: _with_its_case("enrollment"),
             AccountDelivery: _with_its_case("enrollment"),
         },

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
+from dsg.appointments.models import Appointment
 from dsg.core.errors import NotVisible
 from dsg.enrollment.models import Enrollment
 from dsg.orgs import permissions
@@ -18,8 +20,8 @@ from .models import (
     AccountDeliveryState,
     AccountHolder,
     AncillaryWork,
+    AppointmentPurpose,
     ConnectionTest,
-    ProvisioningAppointment,
     SetupMediaShipment,
     Terminal,
     latest_test_passed,
@@ -61,14 +63,23 @@ def terminals_of(enrollment: Enrollment) -> QuerySet[Terminal]:
     )
 
 
-def appointment_get_for(*, user: User, pk: int) -> ProvisioningAppointment:
-    return _get(
-        permissions.restrict(
-            user,
-            ProvisioningAppointment.objects.select_related("enrollment__site", "holder__person"),
-        ),
-        pk,
+def _provider_appointments() -> QuerySet[Appointment]:
+    """The appointments of ③–⑥: of a case, for one of the provider's purposes."""
+    holder = AccountHolder.objects.filter(
+        enrollment_id=OuterRef("subject_id"), person_id=OuterRef("person_id")
     )
+    return (
+        Appointment.objects.filter(
+            subject_type=ContentType.objects.get_for_model(Enrollment),
+            purpose__in=AppointmentPurpose.values,
+        )
+        .select_related("person", "proposed_by", "confirmed_by")
+        .annotate(holder_id=Subquery(holder.values("pk")[:1]))
+    )
+
+
+def appointment_get_for(*, user: User, pk: int) -> Appointment:
+    return _get(permissions.restrict(user, _provider_appointments()), pk)
 
 
 def shipment_get_for(*, user: User, pk: int) -> SetupMediaShipment:
@@ -77,8 +88,19 @@ def shipment_get_for(*, user: User, pk: int) -> SetupMediaShipment:
     )
 
 
-def appointments_of(enrollment: Enrollment) -> QuerySet[ProvisioningAppointment]:
-    return enrollment.appointments.select_related("holder__person", "proposed_by", "confirmed_by")
+def holder_of(appointment: Appointment) -> int | None:
+    """The id of the account holder an appointment is for, if any."""
+    if appointment.person_id is None:
+        return None
+    holder = AccountHolder.objects.filter(
+        enrollment_id=appointment.subject_id, person_id=appointment.person_id
+    ).values_list("pk", flat=True)
+    return holder.first()
+
+
+def appointments_of(enrollment: Enrollment) -> QuerySet[Appointment]:
+    """The provider's appointments of a case, earliest first."""
+    return _provider_appointments().filter(subject_id=enrollment.pk)
 
 
 def shipments_of(enrollment: Enrollment) -> QuerySet[SetupMediaShipment]:

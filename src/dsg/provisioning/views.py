@@ -292,7 +292,7 @@ def _appointment_action(
     return _post(
         request,
         form_class,
-        appointment.enrollment,
+        appointment.subject,
         lambda data: call(appointment=appointment, actor=request.user, **data),
         success,
         anchor="appointments",
@@ -357,15 +357,18 @@ def _ics_response(body: bytes, filename: str) -> HttpResponse:
 def appointment_ics(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = selectors.appointment_get_for(user=request.user, pk=appointment_id)
     return _ics_response(
-        ical.appointments_ics([appointment]), f"dsg-appointment-{appointment.pk}.ics"
+        ical.appointments_ics(appointment.subject, [appointment]),
+        f"dsg-appointment-{appointment.pk}.ics",
     )
 
 
 @login_required
 def enrollment_ics(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
-    appointments = selectors.appointments_of(enrollment).select_related("enrollment__site")
-    return _ics_response(ical.appointments_ics(appointments), f"{enrollment.number}.ics")
+    appointments = selectors.appointments_of(enrollment)
+    return _ics_response(
+        ical.appointments_ics(enrollment, appointments), f"{enrollment.number}.ics"
+    )
 
 
 # ⑤ router, ⑥ setup media and account information -----------------------------------------------

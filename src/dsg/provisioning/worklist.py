@@ -11,23 +11,22 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dsg.appointments.models import ACTIVE_STATES, Appointment, AppointmentState
 from dsg.enrollment.models import Enrollment, State
 from dsg.orgs import permissions
 from dsg.orgs.models import User
 
 from .models import (
-    ACTIVE_APPOINTMENT_STATES,
     AccountDelivery,
     AccountDeliveryState,
     AccountHolder,
     AncillaryWork,
     AppointmentPurpose,
-    AppointmentState,
-    ProvisioningAppointment,
     SetupMediaShipment,
 )
 from .month_rule import MonthWarning, month_rule_warnings
@@ -71,38 +70,40 @@ def _row(queryset: QuerySet, kind: Any, at: str, case: str) -> QuerySet:
 def provider_task_rows(*, user: User) -> QuerySet:
     """Every open task as (task_kind, task_at, task_case, task_ref), ordered by date."""
     cases = permissions.restrict(user, Enrollment.objects.all()).values("pk")
-    active = ProvisioningAppointment.objects.filter(
-        enrollment__in=cases, state__in=ACTIVE_APPOINTMENT_STATES
+    dates = Appointment.objects.filter(
+        subject_type=ContentType.objects.get_for_model(Enrollment),
+        purpose__in=AppointmentPurpose.values,
     )
+    active = dates.filter(subject_id__in=cases, state__in=ACTIVE_STATES)
     proposed = _row(
         active.filter(state=AppointmentState.PROPOSED),
         "appointment_proposed",
         "starts_at",
-        "enrollment_id",
+        "subject_id",
     )
     confirmed = _row(
         active.filter(state=AppointmentState.CONFIRMED),
         "appointment_confirmed",
         "starts_at",
-        "enrollment_id",
+        "subject_id",
     )
-    newer = ProvisioningAppointment.objects.filter(
-        enrollment=OuterRef("enrollment"),
+    newer = dates.filter(
+        subject_id=OuterRef("subject_id"),
         purpose=OuterRef("purpose"),
-        state__in=ACTIVE_APPOINTMENT_STATES,
+        state__in=ACTIVE_STATES,
         pk__gt=OuterRef("pk"),
     )
+    in_provisioning = Enrollment.objects.filter(pk__in=cases, state__in=STEP_STATES[:4])
     repropose = _row(
-        ProvisioningAppointment.objects.filter(
-            enrollment__in=cases,
-            enrollment__state__in=STEP_STATES[:4],
+        dates.filter(
+            subject_id__in=in_provisioning.values("pk"),
             state=AppointmentState.OTHER_DATE_REQUESTED,
         )
-        .exclude(Exists(newer.filter(holder=OuterRef("holder"))))
-        .exclude(Exists(newer.filter(holder__isnull=True)), holder__isnull=True),
+        .exclude(Exists(newer.filter(person=OuterRef("person"))))
+        .exclude(Exists(newer.filter(person__isnull=True)), person__isnull=True),
         "appointment_repropose",
         "closed_at",
-        "enrollment_id",
+        "subject_id",
     )
     survey = _row(
         Enrollment.objects.filter(
@@ -136,10 +137,11 @@ def provider_task_rows(*, user: User) -> QuerySet:
         | Q(state=AccountDeliveryState.WAITING, expires_at__gt=timezone.now())
     )  # an expired link is to be issued again
     accounts = _row(holders.exclude(Exists(delivered)), "account", "added_at", "enrollment_id")
-    vein_booked = ProvisioningAppointment.objects.filter(
-        holder=OuterRef("pk"),
+    vein_booked = dates.filter(
+        subject_id=OuterRef("enrollment_id"),
+        person=OuterRef("person_id"),
         purpose=AppointmentPurpose.VEIN_REGISTRATION,
-        state__in=ACTIVE_APPOINTMENT_STATES,
+        state__in=ACTIVE_STATES,
     )
     vein = _row(
         holders.filter(vein_registered_on__isnull=True).exclude(Exists(vein_booked)),
@@ -156,7 +158,7 @@ class ProviderTask:
     kind: str
     at: dt.datetime
     enrollment: Enrollment
-    appointment: ProvisioningAppointment | None = None
+    appointment: Appointment | None = None
     holder: AccountHolder | None = None
     work: AncillaryWork | None = None
 
@@ -168,8 +170,8 @@ class ProviderTask:
     def detail(self) -> str:
         if self.appointment is not None:
             text = str(self.appointment.get_purpose_display())
-            if self.appointment.holder_id:
-                text += f" — {self.appointment.holder.person}"
+            if self.appointment.person_id:
+                text += f" — {self.appointment.person}"
             return text
         if self.holder is not None:
             return str(self.holder.person)
@@ -187,7 +189,7 @@ def provider_tasks_complete(rows: list[dict[str, Any]]) -> list[ProviderTask]:
     cases = Enrollment.objects.select_related("site", "site__company").in_bulk(
         {r["task_case"] for r in rows}
     )
-    appointments = ProvisioningAppointment.objects.select_related("holder__person").in_bulk(
+    appointments = Appointment.objects.select_related("person").in_bulk(
         refs("appointment_proposed", "appointment_confirmed", "appointment_repropose")
     )
     holders = AccountHolder.objects.select_related("person").in_bulk(refs("account", "vein"))

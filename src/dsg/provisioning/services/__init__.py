@@ -1,0 +1,56 @@
+"""Use cases of ③–⑥, one module per topic; every public service is importable from here."""
+
+from .accounts import (
+    account_delivery_create,
+    account_delivery_for,
+    account_delivery_open,
+    account_link_days,
+    token_hash,
+)
+from .appointments import (
+    PROPOSE_STATES,
+    appointment_cancel,
+    appointment_confirm,
+    appointment_mark_done,
+    appointment_propose,
+    appointment_request_other_date,
+)
+from .common import PROVISIONING_STATES, provisioning_of
+from .media import MEDIA_STATES, media_receive, media_ship
+from .router import router_identity_record
+from .setup import (
+    account_holder_add,
+    account_issue,
+    connection_test_record,
+    terminal_register,
+    vein_registration_record,
+)
+from .survey import ancillary_work_add, ancillary_work_mark_done, survey_record
+
+__all__ = [
+    "MEDIA_STATES",
+    "PROPOSE_STATES",
+    "PROVISIONING_STATES",
+    "account_delivery_create",
+    "account_delivery_for",
+    "account_delivery_open",
+    "account_holder_add",
+    "account_issue",
+    "account_link_days",
+    "ancillary_work_add",
+    "ancillary_work_mark_done",
+    "appointment_cancel",
+    "appointment_confirm",
+    "appointment_mark_done",
+    "appointment_propose",
+    "appointment_request_other_date",
+    "connection_test_record",
+    "media_receive",
+    "media_ship",
+    "provisioning_of",
+    "router_identity_record",
+    "survey_record",
+    "terminal_register",
+    "token_hash",
+    "vein_registration_record",
+]

@@ -1,0 +1,186 @@
+"""⑥ 端末セットアップ・接続テスト: terminals, account holders, accounts, vein, tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from dsg.core.errors import RuleViolation
+from dsg.enrollment.models import Enrollment, State
+from dsg.enrollment.rules import require_state
+from dsg.enrollment.services import enrollment_lock
+from dsg.orgs.models import Role, User
+from dsg.orgs.permissions import require_permission
+
+from ..models import AccountHolder, ConnectionTest, Terminal, VeinRegistrationMethod
+from .common import _audit, _past_or_today, _required_text
+
+
+def terminal_register(
+    *, enrollment: Enrollment, actor: User, name: str, model_name: str, serial_number: str
+) -> Terminal:
+    require_permission(actor=actor, action="terminal.register", obj=enrollment)
+    try:
+        with transaction.atomic():
+            locked = enrollment_lock(enrollment)
+            require_state(enrollment=locked, states=[State.TERMINAL_SETUP])
+            terminal = Terminal.objects.create(
+                site=locked.site,
+                enrollment=locked,
+                name=_required_text(name, "name", 100),
+                model_name=_required_text(model_name, "model_name", 100),
+                serial_number=_required_text(serial_number, "serial_number", 100),
+            )
+            _audit(
+                actor,
+                "terminal.register",
+                terminal,
+                locked,
+                {
+                    "name": terminal.name,
+                    "model": terminal.model_name,
+                    "serial_number": terminal.serial_number,
+                },
+            )
+    except IntegrityError as error:
+        raise RuleViolation(
+            _("A terminal with this name or serial number is already registered for this site."),
+            code="duplicate_terminal",
+            status=422,
+        ) from error
+    return terminal
+
+
+def account_holder_add(*, enrollment: Enrollment, actor: User, person_id: int) -> AccountHolder:
+    """The PSA names who gets a DSG account: themselves or a person they designate."""
+    require_permission(actor=actor, action="account_holder.add", obj=enrollment)
+    person = User.objects.filter(
+        pk=person_id, organization_id=enrollment.site.company_id, role__in=(Role.PSA, Role.DELEGATE)
+    ).first()
+    if person is None:
+        raise RuleViolation(
+            _(
+                "Only the PSA or a person they designate in the same company can "
+                "hold a DSG account."
+            ),
+            code="invalid_person",
+            status=422,
+            field="person_id",
+        )
+    try:
+        with transaction.atomic():
+            locked = enrollment_lock(enrollment)
+            require_state(enrollment=locked, states=[State.TERMINAL_SETUP])
+            holder = AccountHolder.objects.create(enrollment=locked, person=person)
+            _audit(actor, "account_holder.add", holder, locked, {"person": person.pk})
+    except IntegrityError as error:
+        raise RuleViolation(
+            _("This person already holds an account for this case."),
+            code="duplicate_holder",
+            status=422,
+        ) from error
+    return holder
+
+
+def account_issue(
+    *, holder: AccountHolder, actor: User, issued_on: dt.date | None
+) -> AccountHolder:
+    require_permission(actor=actor, action="account.issue", obj=holder)
+    return _holder_update(
+        holder=holder,
+        actor=actor,
+        action="account.issue",
+        changes={"account_issued_on": _past_or_today(issued_on, "issued_on")},
+    )
+
+
+def vein_registration_record(
+    *, holder: AccountHolder, actor: User, registered_on: dt.date | None, method: str
+) -> AccountHolder:
+    require_permission(actor=actor, action="vein_registration.record", obj=holder)
+    if method not in VeinRegistrationMethod.values:
+        raise RuleViolation(
+            _("Choose where the vein registration took place: Shinjuku or remote."),
+            code="invalid",
+            status=422,
+            field="method",
+        )
+    return _holder_update(
+        holder=holder,
+        actor=actor,
+        action="vein_registration.record",
+        changes={
+            "vein_registered_on": _past_or_today(registered_on, "registered_on"),
+            "vein_method": method,
+        },
+    )
+
+
+def _holder_update(
+    *, holder: AccountHolder, actor: User, action: str, changes: dict[str, Any]
+) -> AccountHolder:
+    with transaction.atomic():
+        locked = enrollment_lock(holder.enrollment)
+        require_state(enrollment=locked, states=[State.TERMINAL_SETUP])
+        holder = AccountHolder.objects.select_for_update().get(pk=holder.pk)
+        for field, value in changes.items():
+            setattr(holder, field, value)
+        holder.save(update_fields=list(changes))
+        _audit(actor, action, holder, locked, changes)
+    return holder
+
+
+def connection_test_record(
+    *,
+    terminal: Terminal,
+    holder: AccountHolder,
+    actor: User,
+    tested_on: dt.date | None,
+    passed: bool,
+    note: str = "",
+) -> ConnectionTest:
+    """A 接続テスト: only after the holder's account was issued and vein registration done."""
+    require_permission(actor=actor, action="connection_test.record", obj=terminal)
+    if holder.enrollment_id != terminal.enrollment_id:
+        raise RuleViolation(
+            _("The account holder and the terminal belong to different cases."),
+            code="invalid",
+            status=422,
+            field="holder",
+        )
+    with transaction.atomic():
+        locked = enrollment_lock(terminal.enrollment)
+        require_state(enrollment=locked, states=[State.TERMINAL_SETUP])
+        holder = AccountHolder.objects.get(pk=holder.pk)
+        if not holder.ready_for_connection_test:
+            raise RuleViolation(
+                _(
+                    "A connection test needs the holder's account to be issued and "
+                    "their vein registration (静脈認証登録) to be done first."
+                ),
+                code="holder_not_ready",
+            )
+        test = ConnectionTest.objects.create(
+            terminal=terminal,
+            holder=holder,
+            tested_on=_past_or_today(tested_on, "tested_on"),
+            passed=bool(passed),
+            note=(note or "").strip()[:2000],
+            recorded_by=actor,
+        )
+        _audit(
+            actor,
+            "connection_test.record",
+            test,
+            locked,
+            {
+                "terminal": terminal.pk,
+                "holder": holder.pk,
+                "passed": test.passed,
+                "tested_on": test.tested_on,
+            },
+        )
+    return test
