@@ -34,6 +34,7 @@ from dsg.enrollment.services import TRANSITION_NAMES
 from dsg.orgs.models import ApiToken, Organization, Role, User
 from dsg.orgs.services import api_token_create
 from dsg.provisioning import services as prov
+from dsg.registry.selectors import terminals_registered_by
 
 from .factories import CompanyFactory, OfficeFactory, ProviderFactory, SiteFactory, UserFactory
 from .walk import Cast, act, after_commit, new_case, setup_terminal_passed, today, walk_to
@@ -226,7 +227,7 @@ def build_world(tag: str, ascii_tag: str, office: dict[str, User]) -> World:
     case = act(case, "complete_construction", cast.staff, performed_on=today())
     case = act(case, "install_router", cast.staff, performed_on=today(), router_serial="RTR-9")
     setup_terminal_passed(case, cast, name=f"{ascii_tag}-PC-01")
-    terminal = case.terminals.get()
+    terminal = terminals_registered_by(case).get()
     holder = case.account_holders.get()
     # provisioning ③–⑥ (issue #4): an appointment, a media shipment, an account delivery link.
     from types import SimpleNamespace

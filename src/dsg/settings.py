@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "dsg.orgs",
     "dsg.audit",
     "dsg.appointments",
+    "dsg.registry",
     "dsg.enrollment",
     "dsg.provisioning",
     "dsg.documents",

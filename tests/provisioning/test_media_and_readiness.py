@@ -13,6 +13,7 @@ from dsg.enrollment.models import State
 from dsg.notifications.models import OutboxMessage
 from dsg.provisioning import selectors
 from dsg.provisioning import services as prov
+from dsg.registry.selectors import terminals_registered_by
 
 from ..walk import new_case, setup_terminal_passed, today, walk_to
 
@@ -103,7 +104,7 @@ def test_each_terminal_lists_what_it_still_lacks(at_setup, cast):
     )
     [row] = selectors.terminal_readiness(at_setup)
     assert row.lacks == ["connection_test"]
-    terminal = at_setup.terminals.get()
+    terminal = terminals_registered_by(at_setup).get()
     prov.connection_test_record(
         terminal=terminal, holder=holder, actor=cast.delegate, tested_on=today(), passed=True
     )

@@ -6,12 +6,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dsg.core.errors import RuleViolation
+from dsg.registry.selectors import terminals_of, untested
 
 if TYPE_CHECKING:
     from .models import Enrollment
@@ -74,21 +76,26 @@ def _ancillary_work_done(enrollment: Enrollment) -> bool:
     return not enrollment.ancillary_works.filter(done_on__isnull=True).exists()
 
 
-def _site_terminals(enrollment: Enrollment) -> QuerySet[Any]:
-    """The site's terminals, less those of a withdrawn or rejected case (never put in use)."""
-    return enrollment.site.terminals.exclude(enrollment__state__in=["withdrawn", "rejected"])
+def site_terminals(enrollment: Enrollment) -> QuerySet[Any]:
+    """The terminals of the case's site that count, with their latest test (see the registry):
+    all but those registered by a case of the site that was withdrawn or rejected (they were
+    never put in use)."""
+    ended = type(enrollment).objects.filter(
+        site_id=enrollment.site_id, state__in=["withdrawn", "rejected"]
+    )
+    return terminals_of(enrollment.site).exclude(
+        origin_type=ContentType.objects.get_for_model(enrollment),
+        origin_id__in=ended.values("pk"),
+    )
 
 
 def _has_terminals(enrollment: Enrollment) -> bool:
-    return _site_terminals(enrollment).exists()
+    return site_terminals(enrollment).exists()
 
 
 def _every_terminal_passed(enrollment: Enrollment) -> bool:
     """Every terminal's latest connection test passed (a later failure undoes an earlier pass)."""
-    from dsg.provisioning.models import latest_test_passed
-
-    terminals = _site_terminals(enrollment).annotate(latest_passed=latest_test_passed())
-    return not terminals.filter(Q(latest_passed=False) | Q(latest_passed__isnull=True)).exists()
+    return not untested(site_terminals(enrollment)).exists()
 
 
 APPLICATION_COMPLETE = Rule(

@@ -48,7 +48,7 @@ from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
 from dsg.documents.services import document_store
 from dsg.enrollment.models import Enrollment, State
-from dsg.enrollment.rules import require_state
+from dsg.enrollment.rules import require_state, site_terminals
 from dsg.enrollment.services import TransitionInput, enrollment_lock, enrollment_transition
 from dsg.notices.models import NoticeKind
 from dsg.notices.services import notice_issue
@@ -803,15 +803,13 @@ def inspection_result_snapshot(inspection: Inspection) -> dict[str, Any]:
 
 def completion_snapshot(enrollment: Enrollment) -> dict[str, Any]:
     """Everything a 加入完了通知書 prints: the case, 利用開始 date and the terminals."""
-    from dsg.provisioning.selectors import terminals_of
-
     return {
         **_party(enrollment),
         "completion": {
             "started_on": timezone.localdate().isoformat(),
             "terminals": [
                 {"name": t.name, "model_name": t.model_name, "serial_number": t.serial_number}
-                for t in terminals_of(enrollment)
+                for t in site_terminals(enrollment)
             ],
         },
     }

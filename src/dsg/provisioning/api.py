@@ -8,6 +8,7 @@ from ninja import Field, Query, Router, Schema, Status
 from dsg.core.schemas import ERRORS, READ_ERRORS, Error
 from dsg.enrollment.selectors import enrollment_get_for
 from dsg.orgs.permissions import require_permission
+from dsg.registry.selectors import terminal_get_for
 
 from . import selectors, services, worklist
 from .models import AppointmentPurpose, VeinRegistrationMethod
@@ -231,17 +232,25 @@ def connection_test_record(
     terminal_id: int,  # type: ignore[no-untyped-def]
     payload: ConnectionTestIn,
 ):
-    terminal = selectors.terminal_get_for(user=request.user, pk=terminal_id)
+    terminal = terminal_get_for(user=request.user, pk=terminal_id)
     holder = selectors.account_holder_get_for(user=request.user, pk=payload.holder_id)
+    test = services.connection_test_record(
+        terminal=terminal,
+        holder=holder,
+        actor=request.user,
+        tested_on=payload.tested_on,
+        passed=payload.passed,
+        note=payload.note,
+    )
     return Status(
         201,
-        services.connection_test_record(
-            terminal=terminal,
-            holder=holder,
-            actor=request.user,
-            tested_on=payload.tested_on,
-            passed=payload.passed,
-            note=payload.note,
+        ConnectionTestOut(
+            id=test.pk,
+            terminal_id=terminal.pk,
+            holder_id=holder.pk,
+            tested_on=test.tested_on,
+            passed=test.passed,
+            note=test.note,
         ),
     )
 

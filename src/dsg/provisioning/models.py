@@ -1,4 +1,5 @@
-"""The service provider's part of a case (③–⑥) and the company's terminals and account holders."""
+"""The service provider's part of a case (③–⑥): survey, ancillary work, account holders, media and
+account information. The terminals are the site's own (``dsg.registry``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from dsg.enrollment.models import Enrollment
-from dsg.orgs.models import Site, User
+from dsg.orgs.models import User
 
 
 class Provisioning(models.Model):
@@ -72,40 +73,6 @@ class AncillaryWork(models.Model):
         return self.description
 
 
-class Terminal(models.Model):
-    """A 利用端末 registered for a site."""
-
-    site = models.ForeignKey(
-        Site, verbose_name=_("site (拠点)"), on_delete=models.PROTECT, related_name="terminals"
-    )
-    enrollment = models.ForeignKey(
-        Enrollment,
-        verbose_name=_("enrollment case"),
-        on_delete=models.PROTECT,
-        related_name="terminals",
-    )
-    name = models.CharField(_("terminal name"), max_length=100)
-    model_name = models.CharField(_("model"), max_length=100)
-    serial_number = models.CharField(_("serial number"), max_length=100)
-    registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
-
-    objects = ScopedManager(company="site__company")
-
-    class Meta:
-        verbose_name = _("terminal (利用端末)")
-        verbose_name_plural = _("terminals (利用端末)")
-        ordering = ["site", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["site", "name"], name="terminal_name_unique_per_site"),
-            models.UniqueConstraint(
-                fields=["site", "serial_number"], name="terminal_serial_unique_per_site"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class VeinRegistrationMethod(models.TextChoices):
     ON_SITE = "shinjuku", _("At the registration office (東京都新宿区)")
     REMOTE = "remote", _("Remote registration (リモート)")
@@ -153,48 +120,6 @@ class AccountHolder(models.Model):
     @property
     def ready_for_connection_test(self) -> bool:
         return self.account_issued_on is not None and self.vein_registered_on is not None
-
-
-class ConnectionTest(models.Model):
-    """A 接続テスト of one terminal by one account holder."""
-
-    terminal = models.ForeignKey(
-        Terminal,
-        verbose_name=_("terminal"),
-        on_delete=models.CASCADE,
-        related_name="connection_tests",
-    )
-    holder = models.ForeignKey(
-        AccountHolder,
-        verbose_name=_("account holder"),
-        on_delete=models.PROTECT,
-        related_name="connection_tests",
-    )
-    tested_on = models.DateField(_("tested on"))
-    passed = models.BooleanField(_("passed"))
-    note = models.TextField(_("note"), blank=True)
-    recorded_by = models.ForeignKey(
-        User, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
-    )
-    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
-
-    objects = ScopedManager(company="terminal__site__company")
-
-    class Meta:
-        verbose_name = _("connection test (接続テスト)")
-        verbose_name_plural = _("connection tests (接続テスト)")
-        ordering = ["recorded_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.terminal} {self.tested_on}"
-
-
-def latest_test_passed() -> models.Subquery:
-    """Annotation: did the terminal's latest connection test pass? NULL when never tested."""
-    latest = ConnectionTest.objects.filter(terminal=models.OuterRef("pk")).order_by(
-        "-tested_on", "-recorded_at", "-pk"
-    )
-    return models.Subquery(latest.values("passed")[:1], output_field=models.BooleanField())
 
 
 # Appointments (in dsg.appointments), setup media and account information ----------------------

@@ -19,10 +19,8 @@ from .models import (
     AccountHolder,
     AncillaryWork,
     AppointmentPurpose,
-    ConnectionTest,
     Provisioning,
     SetupMediaShipment,
-    Terminal,
     VeinRegistrationMethod,
 )
 
@@ -33,11 +31,9 @@ ACTIONS = {
     "construction.complete": {Role.PROVIDER_STAFF},
     "router.install": {Role.PROVIDER_STAFF},
     "router.identify": {Role.PROVIDER_STAFF},
-    "terminal.register": {Role.PSA},
     "account_holder.add": {Role.PSA},
     "account.issue": {Role.PROVIDER_STAFF},
     "vein_registration.record": {Role.PROVIDER_STAFF},
-    "connection_test.record": {Role.PSA, Role.DELEGATE},
     "appointment.propose": {Role.PROVIDER_STAFF},
     "appointment.respond": {Role.PSA},
     "appointment.close": {Role.PROVIDER_STAFF},
@@ -60,9 +56,7 @@ def register_policy() -> None:
         models={
             Provisioning: _with_its_case("enrollment"),
             AncillaryWork: _with_its_case("enrollment"),
-            Terminal: _with_its_case("enrollment"),
             AccountHolder: _with_its_case("enrollment"),
-            ConnectionTest: _with_its_case("terminal__enrollment"),
             SetupMediaShipment: _with_its_case("enrollment"),
             AccountDelivery: _with_its_case("enrollment"),
         },

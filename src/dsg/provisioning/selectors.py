@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from dsg.appointments.models import Appointment
 from dsg.core.errors import NotVisible
 from dsg.enrollment.models import Enrollment
+from dsg.enrollment.rules import site_terminals
 from dsg.orgs import permissions
 from dsg.orgs.models import User
+from dsg.registry.models import Terminal
 
 from .models import (
     AccountDelivery,
@@ -21,17 +23,8 @@ from .models import (
     AccountHolder,
     AncillaryWork,
     AppointmentPurpose,
-    ConnectionTest,
     SetupMediaShipment,
-    Terminal,
-    latest_test_passed,
 )
-
-
-def terminal_get_for(*, user: User, pk: int) -> Terminal:
-    return _get(
-        permissions.restrict(user, Terminal.objects.select_related("site", "enrollment")), pk
-    )
 
 
 def account_holder_get_for(*, user: User, pk: int) -> AccountHolder:
@@ -52,15 +45,14 @@ def _get(queryset: QuerySet, pk: int):  # type: ignore[no-untyped-def]
     return obj
 
 
+def case_of_terminal(terminal: Terminal) -> Enrollment:
+    """The case a terminal is set up in: its site's latest case."""
+    return Enrollment.objects.filter(site_id=terminal.site_id).order_by("-created_at", "-pk")[0]
+
+
 def terminals_of(enrollment: Enrollment) -> QuerySet[Terminal]:
-    """The case's terminals with their latest connection test: result and date (None if none)."""
-    latest = ConnectionTest.objects.filter(terminal=OuterRef("pk")).order_by(
-        "-tested_on", "-recorded_at", "-pk"
-    )
-    return Terminal.objects.filter(enrollment=enrollment).annotate(
-        latest_passed=latest_test_passed(),
-        latest_tested_on=Subquery(latest.values("tested_on")[:1]),
-    )
+    """The terminals of the case's site that count, with their latest connection test."""
+    return site_terminals(enrollment)
 
 
 def _provider_appointments() -> QuerySet[Appointment]:
@@ -151,13 +143,8 @@ def terminal_readiness(enrollment: Enrollment) -> list[TerminalReadiness]:
     """Per terminal: media received, and for the holder who tested it (or the most advanced
     holder, before any test) account issued and opened, vein registered; latest test passed.
     Four queries whatever the number of terminals and holders."""
-    latest_holder = (
-        ConnectionTest.objects.filter(terminal=OuterRef("pk"))
-        .order_by("-tested_on", "-recorded_at", "-pk")
-        .values("holder_id")[:1]
-    )
-    terminals = list(terminals_of(enrollment).annotate(latest_holder_id=Subquery(latest_holder)))
-    holders = {h.pk: h for h in enrollment.account_holders.select_related("person")}
+    terminals = list(terminals_of(enrollment))
+    holders = {h.person_id: h for h in enrollment.account_holders.select_related("person")}
     opened = set(
         enrollment.account_deliveries.filter(state=AccountDeliveryState.OPENED).values_list(
             "holder_id", flat=True
@@ -175,7 +162,7 @@ def terminal_readiness(enrollment: Enrollment) -> list[TerminalReadiness]:
     best = max(holders.values(), key=score, default=None)
     rows = []
     for terminal in terminals:
-        holder = holders.get(terminal.latest_holder_id) or best
+        holder = holders.get(terminal.latest_tester_id) or best
         issued, received, vein = score(holder) if holder else (False, False, False)
         rows.append(
             TerminalReadiness(

@@ -21,6 +21,7 @@ from dsg.enrollment.models import Enrollment, State
 from dsg.enrollment.selectors import enrollment_get_for
 from dsg.orgs import permissions
 from dsg.orgs.models import Role, User
+from dsg.registry.selectors import terminal_get_for
 
 from . import ical, selectors, services, worklist
 from .forms import (
@@ -238,7 +239,7 @@ def vein_registration(request: HttpRequest, holder_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def connection_test_record(request: HttpRequest, terminal_id: int) -> HttpResponse:
-    terminal = selectors.terminal_get_for(user=request.user, pk=terminal_id)
+    terminal = terminal_get_for(user=request.user, pk=terminal_id)
 
     def record(data: dict[str, Any]) -> Any:
         holder = selectors.account_holder_get_for(user=request.user, pk=data.pop("holder_id"))
@@ -249,7 +250,7 @@ def connection_test_record(request: HttpRequest, terminal_id: int) -> HttpRespon
     return _post(
         request,
         ConnectionTestForm,
-        terminal.enrollment,
+        selectors.case_of_terminal(terminal),
         record,
         _("The connection test was recorded."),
     )

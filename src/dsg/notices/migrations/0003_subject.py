@@ -20,11 +20,6 @@ def case_to_subject(apps, schema_editor):
     )
 
 
-def subject_to_case(apps, schema_editor):
-    Notice = apps.get_model("notices", "Notice")
-    Notice.objects.update(enrollment_id=F("subject_id"))
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
@@ -62,7 +57,7 @@ class Migration(migrations.Migration):
             name="subject_id",
             field=models.PositiveBigIntegerField(null=True, verbose_name="subject"),
         ),
-        migrations.RunPython(case_to_subject, subject_to_case),
+        migrations.RunPython(case_to_subject),  # one way: restore a backup to go back
         migrations.AlterField(
             model_name="notice",
             name="company",

@@ -10,48 +10,33 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.core.errors import RuleViolation
 from dsg.enrollment.models import Enrollment, State
-from dsg.enrollment.rules import require_state
+from dsg.enrollment.rules import require_state, site_terminals
 from dsg.enrollment.services import enrollment_lock
 from dsg.orgs.models import Role, User
 from dsg.orgs.permissions import require_permission
+from dsg.registry import services as registry
+from dsg.registry.models import ConnectionTest, Terminal
 
-from ..models import AccountHolder, ConnectionTest, Terminal, VeinRegistrationMethod
-from .common import _audit, _past_or_today, _required_text
+from ..models import AccountHolder, VeinRegistrationMethod
+from .common import _audit, _past_or_today
 
 
 def terminal_register(
     *, enrollment: Enrollment, actor: User, name: str, model_name: str, serial_number: str
 ) -> Terminal:
+    """⑥: the PSA registers a terminal of the case's site in the site registry."""
     require_permission(actor=actor, action="terminal.register", obj=enrollment)
-    try:
-        with transaction.atomic():
-            locked = enrollment_lock(enrollment)
-            require_state(enrollment=locked, states=[State.TERMINAL_SETUP])
-            terminal = Terminal.objects.create(
-                site=locked.site,
-                enrollment=locked,
-                name=_required_text(name, "name", 100),
-                model_name=_required_text(model_name, "model_name", 100),
-                serial_number=_required_text(serial_number, "serial_number", 100),
-            )
-            _audit(
-                actor,
-                "terminal.register",
-                terminal,
-                locked,
-                {
-                    "name": terminal.name,
-                    "model": terminal.model_name,
-                    "serial_number": terminal.serial_number,
-                },
-            )
-    except IntegrityError as error:
-        raise RuleViolation(
-            _("A terminal with this name or serial number is already registered for this site."),
-            code="duplicate_terminal",
-            status=422,
-        ) from error
-    return terminal
+    with transaction.atomic():
+        locked = enrollment_lock(enrollment)
+        require_state(enrollment=locked, states=[State.TERMINAL_SETUP])
+        return registry.terminal_register(
+            site=locked.site,
+            actor=actor,
+            name=name,
+            model_name=model_name,
+            serial_number=serial_number,
+            origin=locked,
+        )
 
 
 def account_holder_add(*, enrollment: Enrollment, actor: User, person_id: int) -> AccountHolder:
@@ -144,7 +129,7 @@ def connection_test_record(
 ) -> ConnectionTest:
     """A 接続テスト: only after the holder's account was issued and vein registration done."""
     require_permission(actor=actor, action="connection_test.record", obj=terminal)
-    if holder.enrollment_id != terminal.enrollment_id:
+    if not site_terminals(holder.enrollment).filter(pk=terminal.pk).exists():
         raise RuleViolation(
             _("The account holder and the terminal belong to different cases."),
             code="invalid",
@@ -152,9 +137,9 @@ def connection_test_record(
             field="holder",
         )
     with transaction.atomic():
-        locked = enrollment_lock(terminal.enrollment)
+        locked = enrollment_lock(holder.enrollment)
         require_state(enrollment=locked, states=[State.TERMINAL_SETUP])
-        holder = AccountHolder.objects.get(pk=holder.pk)
+        holder = AccountHolder.objects.select_related("person").get(pk=holder.pk)
         if not holder.ready_for_connection_test:
             raise RuleViolation(
                 _(
@@ -163,24 +148,11 @@ def connection_test_record(
                 ),
                 code="holder_not_ready",
             )
-        test = ConnectionTest.objects.create(
+        return registry.connection_test_record(
             terminal=terminal,
-            holder=holder,
-            tested_on=_past_or_today(tested_on, "tested_on"),
-            passed=bool(passed),
-            note=(note or "").strip()[:2000],
-            recorded_by=actor,
+            person=holder.person,
+            actor=actor,
+            tested_on=tested_on,
+            passed=passed,
+            note=note,
         )
-        _audit(
-            actor,
-            "connection_test.record",
-            test,
-            locked,
-            {
-                "terminal": terminal.pk,
-                "holder": holder.pk,
-                "passed": test.passed,
-                "tested_on": test.tested_on,
-            },
-        )
-    return test

@@ -1,0 +1,100 @@
+"""The site's equipment, with a life of its own: the terminals (利用端末) and their tests.
+
+A terminal belongs to a site (拠点), not to a case. It names what registered it (its origin: the
+enrollment case at ⑥, later a terminal request), and the procedure that made it decides whether
+it counts (a terminal of a withdrawn case was never put in use). Removable media and software
+join this registry with the after-enrollment requests.
+"""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from dsg.orgs.models import Site, User
+
+
+class Terminal(models.Model):
+    """A 利用端末 of a site."""
+
+    site = models.ForeignKey(
+        Site, verbose_name=_("site (拠点)"), on_delete=models.PROTECT, related_name="terminals"
+    )
+    name = models.CharField(_("terminal name"), max_length=100)
+    model_name = models.CharField(_("model"), max_length=100)
+    serial_number = models.CharField(_("serial number"), max_length=100)
+    registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    origin_type = models.ForeignKey(
+        ContentType,
+        verbose_name=_("registered by (kind)"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    origin_id = models.PositiveBigIntegerField(_("registered by"), null=True, blank=True)
+    origin = GenericForeignKey("origin_type", "origin_id")
+
+    objects = ScopedManager(company="site__company")
+
+    class Meta:
+        verbose_name = _("terminal (利用端末)")
+        verbose_name_plural = _("terminals (利用端末)")
+        ordering = ["site", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "name"], name="terminal_name_unique_per_site"),
+            models.UniqueConstraint(
+                fields=["site", "serial_number"], name="terminal_serial_unique_per_site"
+            ),
+        ]
+        indexes = [models.Index(fields=["origin_type", "origin_id"], name="terminal_origin_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConnectionTest(models.Model):
+    """A 接続テスト of one terminal by one person with a DSG account."""
+
+    terminal = models.ForeignKey(
+        Terminal,
+        verbose_name=_("terminal"),
+        on_delete=models.CASCADE,
+        related_name="connection_tests",
+    )
+    person = models.ForeignKey(
+        User, verbose_name=_("tested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    tested_on = models.DateField(_("tested on"))
+    passed = models.BooleanField(_("passed"))
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        User, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects = ScopedManager(company="terminal__site__company")
+
+    class Meta:
+        verbose_name = _("connection test (接続テスト)")
+        verbose_name_plural = _("connection tests (接続テスト)")
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.terminal} {self.tested_on}"
+
+
+def latest_test() -> models.QuerySet[ConnectionTest]:
+    """The connection tests of the outer terminal, the latest first (for subqueries)."""
+    return ConnectionTest.objects.filter(terminal=models.OuterRef("pk")).order_by(
+        "-tested_on", "-recorded_at", "-pk"
+    )
+
+
+def latest_test_passed() -> models.Subquery:
+    """Annotation: did the terminal's latest connection test pass? NULL when never tested."""
+    return models.Subquery(latest_test().values("passed")[:1], output_field=models.BooleanField())
