@@ -319,7 +319,7 @@ def _inspections_of_world(world: World, cast: Cast, tag: str) -> None:
 
     site = SiteFactory(company=world.company, name=f"{tag} 検査拠点")
     case = walk_to(new_case(site, cast), State.INSPECTION, cast)
-    inspection = insp.inspection_open(enrollment=case, actor=cast.inspector)
+    inspection = insp.inspection_open(subject=case, actor=cast.inspector)
     starts = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
     slot = insp.inspection_propose_slots(
         inspection=inspection, actor=cast.reviewer, starts=[starts]

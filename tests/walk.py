@@ -193,7 +193,7 @@ def choose_audit_result(enrollment: Enrollment, cast: Cast) -> None:
     from dsg.inspections.services import audit_result_choose
 
     attach_documents(enrollment, cast.psa, kinds=("audit_result",))
-    audit_result_choose(enrollment=enrollment, actor=cast.reviewer)
+    audit_result_choose(subject=enrollment, actor=cast.reviewer)
 
 
 def walk_to(enrollment: Enrollment, state: str, cast: Cast) -> Enrollment:

@@ -41,7 +41,7 @@ def at_survey(company, cast):
 
 def test_an_inspection_round_and_a_case_keep_their_dates_in_one_model(company, cast, at_survey):
     other_site = walk_to(new_case(SiteFactory(company=company), cast), State.INSPECTION, cast)
-    round_ = inspections.inspection_open(enrollment=other_site, actor=cast.reviewer)
+    round_ = inspections.inspection_open(subject=other_site, actor=cast.reviewer)
     offered = inspections.inspection_propose_slots(
         inspection=round_, actor=cast.reviewer, starts=[soon(), soon(4)]
     )
@@ -54,7 +54,7 @@ def test_an_inspection_round_and_a_case_keep_their_dates_in_one_model(company, c
 
 
 def test_taking_one_offered_date_withdraws_the_others(at_inspection, cast):
-    round_ = inspections.inspection_open(enrollment=at_inspection, actor=cast.reviewer)
+    round_ = inspections.inspection_open(subject=at_inspection, actor=cast.reviewer)
     first, second = inspections.inspection_propose_slots(
         inspection=round_, actor=cast.reviewer, starts=[soon(), soon(5)]
     )
@@ -74,7 +74,7 @@ def test_taking_one_offered_date_withdraws_the_others(at_inspection, cast):
 def test_a_new_offer_replaces_the_standing_one_and_the_declined_message_is_kept(
     at_inspection, cast
 ):
-    round_ = inspections.inspection_open(enrollment=at_inspection, actor=cast.reviewer)
+    round_ = inspections.inspection_open(subject=at_inspection, actor=cast.reviewer)
     [first] = inspections.inspection_propose_slots(
         inspection=round_, actor=cast.reviewer, starts=[soon()]
     )
@@ -91,7 +91,7 @@ def test_a_new_offer_replaces_the_standing_one_and_the_declined_message_is_kept(
 
 
 def test_other_dates_can_be_asked_only_when_dates_are_offered(at_inspection, cast):
-    round_ = inspections.inspection_open(enrollment=at_inspection, actor=cast.reviewer)
+    round_ = inspections.inspection_open(subject=at_inspection, actor=cast.reviewer)
     with pytest.raises(RuleViolation) as refusal:
         inspections.inspection_ask_other_slots(inspection=round_, actor=cast.psa, message="x")
     assert refusal.value.code == "no_dates_offered"
@@ -110,7 +110,7 @@ def test_done_only_once_begun_and_cancel_keeps_the_reason(at_survey, cast):
 
 
 def test_who_sees_an_appointment_is_who_sees_its_subject(at_inspection, at_survey, everyone, cast):
-    round_ = inspections.inspection_open(enrollment=at_inspection, actor=cast.reviewer)
+    round_ = inspections.inspection_open(subject=at_inspection, actor=cast.reviewer)
     [offered] = inspections.inspection_propose_slots(
         inspection=round_, actor=cast.reviewer, starts=[soon()]
     )
@@ -129,7 +129,7 @@ def test_who_sees_an_appointment_is_who_sees_its_subject(at_inspection, at_surve
 
 
 def test_the_providers_appointment_pages_never_reach_an_inspection_date(at_inspection, cast):
-    round_ = inspections.inspection_open(enrollment=at_inspection, actor=cast.reviewer)
+    round_ = inspections.inspection_open(subject=at_inspection, actor=cast.reviewer)
     [offered] = inspections.inspection_propose_slots(
         inspection=round_, actor=cast.reviewer, starts=[soon()]
     )
@@ -141,7 +141,7 @@ def test_the_providers_appointment_pages_never_reach_an_inspection_date(at_inspe
 
 
 def test_reminders_go_once_for_the_confirmed_dates_of_tomorrow(at_inspection, cast):
-    round_ = inspections.inspection_open(enrollment=at_inspection, actor=cast.reviewer)
+    round_ = inspections.inspection_open(subject=at_inspection, actor=cast.reviewer)
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     start = timezone.make_aware(dt.datetime.combine(tomorrow, dt.time(10)))
     [offered] = inspections.inspection_propose_slots(

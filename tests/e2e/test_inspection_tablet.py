@@ -18,7 +18,7 @@ TOUCH_MIN_PX = 44  # WCAG 2.5.5 target size
 
 def test_the_inspector_records_items_on_a_tablet(browser, live_server, site, cast):
     enrollment = walk_to(new_case(site, cast), State.INSPECTION, cast)
-    inspection = services.inspection_open(enrollment=enrollment, actor=cast.inspector)
+    inspection = services.inspection_open(subject=enrollment, actor=cast.inspector)
     context = browser.new_context(
         base_url=live_server.url,
         locale="ja-JP",

@@ -47,7 +47,7 @@ def inspect(
     enrollment: Enrollment, cast: Cast, results: dict[str, str] | None = None, **kwargs: object
 ) -> Inspection:
     """Open the current round, record it and finish it: the case moves with the outcome."""
-    inspection = services.inspection_open(enrollment=enrollment, actor=cast.inspector)
+    inspection = services.inspection_open(subject=enrollment, actor=cast.inspector)
     record(inspection, cast, results, **kwargs)  # type: ignore[arg-type]
     return services.inspection_finish(
         inspection=inspection, actor=cast.inspector, performed_on=today()

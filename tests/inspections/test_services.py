@@ -19,12 +19,13 @@ from dsg.inspections.models import (
     ChecklistVersion,
     Decision,
     Deficiency,
-    Inspection,
+    InspectionKind,
     InspectionStatus,
     Outcome,
     Result,
 )
 from dsg.inspections.sample_checklist import SAMPLE_ITEMS
+from dsg.inspections.selectors import rounds_of
 from dsg.notices.models import Notice, NoticeKind
 from dsg.notifications.models import OutboxMessage
 from tests.walk import act, attach_documents, new_case, today, walk_to
@@ -63,7 +64,7 @@ def test_the_sample_checklist_is_shipped_as_a_published_sample():
 def test_editing_a_used_version_creates_a_new_version_and_inspections_keep_theirs(
     at_inspection, cast
 ):
-    inspection = services.inspection_open(enrollment=at_inspection, actor=cast.inspector)
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
     used = inspection.checklist_version
     used.refresh_from_db()
     assert used.frozen
@@ -122,7 +123,7 @@ def test_an_inspection_without_nonconformity_passes_and_moves_the_case(at_inspec
 
 
 def test_finishing_is_refused_until_every_item_is_recorded(at_inspection, cast):
-    inspection = services.inspection_open(enrollment=at_inspection, actor=cast.inspector)
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
     first = inspection.findings.first()
     services.inspection_record(
         inspection=inspection,
@@ -142,7 +143,7 @@ def test_finishing_is_refused_until_every_item_is_recorded(at_inspection, cast):
 def test_the_case_page_buttons_cannot_bypass_an_inspection_recorded_in_the_portal(
     at_inspection, cast
 ):
-    inspection = services.inspection_open(enrollment=at_inspection, actor=cast.inspector)
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
     record(inspection, cast, {"F-05": NC})
     for name, data in (
         ("pass_inspection", {"performed_on": today()}),
@@ -181,14 +182,14 @@ def test_remediation_and_reinspection_at_step_2_over_two_rounds(at_inspection, c
 
     services.remediation_decide(inspection=first, actor=cast.reviewer, decision="reinspection")
     assert _state(at_inspection) == State.INSPECTION
-    second = services.inspection_open(enrollment=at_inspection, actor=cast.inspector)
+    second = services.inspection_open(subject=at_inspection, actor=cast.inspector)
     assert second.round == 2 and second.checklist_version == first.checklist_version
     assert set(second.findings.values_list("item__code", flat=True)) == {"F-05", "M-02"}
     record(second, cast)
     services.inspection_finish(inspection=second, actor=cast.inspector, performed_on=today())
     assert _state(at_inspection) == State.SURVEY
 
-    rounds = Inspection.objects.filter(enrollment=at_inspection, step=2).order_by("round")
+    rounds = rounds_of(at_inspection, InspectionKind.SITE).order_by("round")
     assert [(r.round, r.outcome, r.decision) for r in rounds] == [
         (1, Outcome.REMEDIATION, Decision.REINSPECTION),
         (2, Outcome.PASSED, ""),
@@ -204,7 +205,7 @@ def test_remediation_accepted_without_reinspection_at_step_2(at_inspection, cast
     act(at_inspection, "report_remediation", cast.psa, comment="報告します")
     services.remediation_decide(inspection=first, actor=cast.reviewer, decision="accepted")
     assert _state(at_inspection) == State.SURVEY
-    assert Inspection.objects.filter(enrollment=at_inspection).count() == 1
+    assert rounds_of(at_inspection).count() == 1
 
 
 def test_only_the_latest_round_is_decided_and_only_once(at_inspection, cast):
@@ -223,12 +224,12 @@ def test_only_the_latest_round_is_decided_and_only_once(at_inspection, cast):
 def test_final_inspection_rechecks_the_items_left_unchecked_at_step_2(at_inspection, cast):
     inspect(at_inspection, cast, {"M-04": UNCHECKED, "D-01": UNCHECKED})
     enrollment = walk_from_survey_to_final(at_inspection, cast)
-    final = services.inspection_open(enrollment=enrollment, actor=cast.inspector)
+    final = services.inspection_open(subject=enrollment, actor=cast.inspector)
     flagged = set(
         final.findings.filter(open_at_inspection=True).values_list("item__code", flat=True)
     )
     assert flagged == {"M-04", "D-01"}
-    assert final.step == 7 and final.round == 1
+    assert final.kind == InspectionKind.FINAL and final.round == 1
 
 
 def test_final_inspection_adds_open_items_missing_from_its_checklist(at_inspection, cast):
@@ -237,7 +238,7 @@ def test_final_inspection_adds_open_items_missing_from_its_checklist(at_inspecti
     services.checklist_item_delete(actor=cast.reviewer, template=template, code="M-04")
     services.checklist_version_publish(actor=cast.reviewer, template=template)
     enrollment = walk_from_survey_to_final(at_inspection, cast)
-    final = services.inspection_open(enrollment=enrollment, actor=cast.inspector)
+    final = services.inspection_open(subject=enrollment, actor=cast.inspector)
     assert final.checklist_version.number == 2
     carried = final.findings.get(open_at_inspection=True)
     assert carried.item.code == "M-04" and carried.item.version.number == 1
@@ -255,7 +256,7 @@ def test_final_inspection_is_refused_while_a_terminal_has_not_passed(site, cast)
     assert refusal.value.code == "connection_test_open"
     assert terminal.pk and _state(enrollment) == State.TERMINAL_SETUP
     with pytest.raises(RuleViolation):
-        services.inspection_open(enrollment=enrollment, actor=cast.inspector)
+        services.inspection_open(subject=enrollment, actor=cast.inspector)
 
 
 def test_final_remediation_then_reinspection_completes_with_a_completion_notice(site, cast):
@@ -290,7 +291,7 @@ def test_final_remediation_accepted_completes_with_a_completion_notice(site, cas
 def test_deemed_by_audit_records_the_document_that_stood_in(at_inspection, cast):
     with pytest.raises(RuleViolation) as refusal:
         services.inspection_deem_by_audit(
-            enrollment=at_inspection, actor=cast.reviewer, comment="監査結果による"
+            subject=at_inspection, actor=cast.reviewer, comment="監査結果による"
         )
     assert refusal.value.code == "audit_result_missing"
     with pytest.raises(RuleViolation) as refusal:
@@ -299,7 +300,7 @@ def test_deemed_by_audit_records_the_document_that_stood_in(at_inspection, cast)
     attach_documents(at_inspection, cast.psa, kinds=("audit_result", "audit_result"))
     older, current = documents_of(at_inspection, "audit_result").order_by("pk")
     inspection = services.inspection_deem_by_audit(
-        enrollment=at_inspection, actor=cast.reviewer, comment="監査結果による"
+        subject=at_inspection, actor=cast.reviewer, comment="監査結果による"
     )
     assert _state(at_inspection) == State.SURVEY
     assert inspection.outcome == Outcome.DEEMED_BY_AUDIT
@@ -311,11 +312,11 @@ def test_the_reviewer_may_choose_another_audit_result(at_inspection, cast):
     older = documents_of(at_inspection, "audit_result").order_by("pk").first()
     with pytest.raises(RuleViolation) as refusal:
         services.inspection_deem_by_audit(
-            enrollment=at_inspection, actor=cast.psa, comment="x", document_id=older.pk
+            subject=at_inspection, actor=cast.psa, comment="x", document_id=older.pk
         )
     assert refusal.value.status == 403
     inspection = services.inspection_deem_by_audit(
-        enrollment=at_inspection, actor=cast.reviewer, comment="x", document_id=older.pk
+        subject=at_inspection, actor=cast.reviewer, comment="x", document_id=older.pk
     )
     assert inspection.audit_document == older
 
@@ -324,7 +325,7 @@ def test_the_reviewer_may_choose_another_audit_result(at_inspection, cast):
 def test_slots_are_proposed_picked_and_exported(at_inspection, cast):
     from dsg.inspections.calendar import appointment_ics
 
-    inspection = services.inspection_open(enrollment=at_inspection, actor=cast.reviewer)
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.reviewer)
     with pytest.raises(RuleViolation) as refusal:
         services.inspection_propose_slots(
             inspection=inspection, actor=cast.reviewer, starts=[timezone.now()]
@@ -360,7 +361,7 @@ def test_slots_are_proposed_picked_and_exported(at_inspection, cast):
 
 
 def test_the_reminder_is_queued_the_day_before_and_only_once(at_inspection, cast):
-    inspection = services.inspection_open(enrollment=at_inspection, actor=cast.reviewer)
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.reviewer)
     slot = services.inspection_propose_slots(
         inspection=inspection, actor=cast.reviewer, starts=[tomorrow_at(10)]
     )[0]
@@ -402,7 +403,7 @@ def test_overdue_deficiencies_are_flagged_and_mailed_once(at_inspection, cast):
 def test_a_photo_is_stored_through_the_documents_service(at_inspection, cast):
     from .helpers import jpeg
 
-    inspection = services.inspection_open(enrollment=at_inspection, actor=cast.inspector)
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
     finding = inspection.findings.first()
     services.inspection_record(
         inspection=inspection,
@@ -432,7 +433,7 @@ def test_the_remind_command_queues_mail_that_the_outbox_delivers(at_inspection, 
     from dsg.notifications.services import outbox_deliver_pending
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    inspection = services.inspection_open(enrollment=at_inspection, actor=cast.reviewer)
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.reviewer)
     slot = services.inspection_propose_slots(
         inspection=inspection, actor=cast.reviewer, starts=[tomorrow_at(13)]
     )[0]

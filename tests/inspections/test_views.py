@@ -14,7 +14,8 @@ from pypdf import PdfReader
 
 from dsg.enrollment.models import State
 from dsg.inspections import services
-from dsg.inspections.models import ChecklistTemplate, Finding, Inspection, Result
+from dsg.inspections.models import ChecklistTemplate, Finding, Result
+from dsg.inspections.selectors import rounds_of
 from tests.factories import SiteFactory
 from tests.walk import new_case, today, walk_to
 
@@ -35,7 +36,7 @@ def _client(client, user):
 
 
 def test_the_tablet_page_records_one_theme_without_javascript(client, at_inspection, cast):
-    inspection = services.inspection_open(enrollment=at_inspection, actor=cast.inspector)
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
     page = _client(client, cast.inspector).get(f"/inspections/{inspection.pk}/record/")
     assert page.status_code == 200
     html = page.content.decode()
@@ -66,7 +67,7 @@ def test_the_tablet_page_records_one_theme_without_javascript(client, at_inspect
 
 
 def test_only_the_inspector_records_and_finishes(client, at_inspection, cast):
-    inspection = services.inspection_open(enrollment=at_inspection, actor=cast.reviewer)
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.reviewer)
     finding = inspection.findings.first()
     for person in (cast.psa, cast.reviewer):
         c = _client(client, person)
@@ -126,7 +127,7 @@ def test_the_company_user_role_and_the_provider_never_see_inspections(client, si
 
 
 def test_the_company_picks_a_date_and_downloads_the_calendar_entry(client, at_inspection, cast):
-    inspection = services.inspection_open(enrollment=at_inspection, actor=cast.reviewer)
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.reviewer)
     c = _client(client, cast.reviewer)
     start = tomorrow_at(10).strftime("%Y-%m-%dT%H:%M")
     response = c.post(f"/inspections/{inspection.pk}/slots/", {"starts_at": [start], "hours": "2"})
@@ -146,7 +147,7 @@ def test_the_company_picks_a_date_and_downloads_the_calendar_entry(client, at_in
 
 
 def test_the_checklist_goes_to_the_company_as_a_printable_page(client, at_inspection, cast):
-    inspection = services.inspection_open(enrollment=at_inspection, actor=cast.reviewer)
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.reviewer)
     page = _client(client, cast.psa).get(f"/inspections/{inspection.pk}/checklist/")
     assert page.status_code == 200
     text = page.content.decode()
@@ -156,7 +157,7 @@ def test_the_checklist_goes_to_the_company_as_a_printable_page(client, at_inspec
 def test_the_checklist_goes_to_the_company_as_a_pdf_with_japanese_fonts(
     client, at_inspection, cast, tmp_path
 ):
-    inspection = services.inspection_open(enrollment=at_inspection, actor=cast.reviewer)
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.reviewer)
     psa = _client(client, cast.psa)
     page = psa.get(f"/inspections/{inspection.pk}/checklist/")
     assert f"/inspections/{inspection.pk}/checklist.pdf" in page.content.decode()
@@ -178,7 +179,7 @@ def test_the_checklist_goes_to_the_company_as_a_pdf_with_japanese_fonts(
 
 
 def test_the_provider_gets_no_checklist_pdf(client, at_inspection, cast):
-    inspection = services.inspection_open(enrollment=at_inspection, actor=cast.reviewer)
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.reviewer)
     staff = _client(client, cast.staff)
     assert staff.get(f"/inspections/{inspection.pk}/checklist.pdf").status_code == 404
     assert staff.get(f"{API}/inspections/{inspection.pk}/checklist.pdf").status_code == 404
@@ -186,7 +187,7 @@ def test_the_provider_gets_no_checklist_pdf(client, at_inspection, cast):
 
 def test_the_reviewer_edits_checklists_in_the_portal(client, at_inspection, cast):
     template = ChecklistTemplate.objects.get(is_sample=True)
-    services.inspection_open(enrollment=at_inspection, actor=cast.inspector)  # v1 now used
+    services.inspection_open(subject=at_inspection, actor=cast.inspector)  # v1 now used
     assert _client(client, cast.psa).get("/checklists/").status_code == 403
     c = _client(client, cast.reviewer)
     assert c.get(f"/checklists/?template={template.pk}").status_code == 200
@@ -231,7 +232,7 @@ def _record_page_queries(client, inspector, inspection) -> int:
 
 def test_the_recording_page_uses_a_fixed_number_of_queries(client, company, cast):
     small = walk_to(new_case(SiteFactory(company=company), cast), State.INSPECTION, cast)
-    few = services.inspection_open(enrollment=small, actor=cast.inspector)
+    few = services.inspection_open(subject=small, actor=cast.inspector)
     record(few, cast)
     template = ChecklistTemplate.objects.get(is_default=True)
     for n in range(15):
@@ -242,7 +243,7 @@ def test_the_recording_page_uses_a_fixed_number_of_queries(client, company, cast
         )
     services.checklist_version_publish(actor=cast.reviewer, template=template)
     large = walk_to(new_case(SiteFactory(company=company), cast), State.INSPECTION, cast)
-    many = services.inspection_open(enrollment=large, actor=cast.inspector)
+    many = services.inspection_open(subject=large, actor=cast.inspector)
     record(many, cast, {"X-01": Result.NONCONFORMING}, default=Result.NOT_APPLICABLE)
     assert many.findings.count() > few.findings.count() + 10
     assert _record_page_queries(client, cast.inspector, few) == _record_page_queries(
@@ -308,7 +309,7 @@ def test_a_round_with_remediation_through_the_api(client, at_inspection, cast):
         (1, "remediation_required"),
         (2, ""),
     ]
-    assert Inspection.objects.filter(enrollment=at_inspection).count() == 2
+    assert rounds_of(at_inspection).count() == 2
 
 
 def test_checklist_templates_through_the_api(client, cast):
@@ -352,7 +353,7 @@ def test_a_recorded_photo_is_linked_and_opens_for_the_office_and_the_company(
 ):
     from .helpers import jpeg
 
-    inspection = services.inspection_open(enrollment=at_inspection, actor=cast.inspector)
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
     finding = inspection.findings.first()
     services.inspection_record(
         inspection=inspection,

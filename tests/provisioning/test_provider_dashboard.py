@@ -224,7 +224,7 @@ def test_the_task_list_is_the_providers_and_shows_no_findings(client, site, cast
 @pytest.mark.django_db
 def test_the_appointment_of_the_final_inspection_counts_too(site, cast):
     from dsg.appointments.models import Appointment
-    from dsg.inspections.models import Inspection
+    from dsg.inspections.models import Inspection, InspectionKind
     from dsg.provisioning.month_rule import month_rule_warnings
 
     case = walk_to(new_case(site, cast), State.SURVEY, cast)
@@ -233,7 +233,9 @@ def test_the_appointment_of_the_final_inspection_counts_too(site, cast):
         enrollment=case, actor=cast.staff, purpose="construction", starts_at=at(month)
     )
     assert month_rule_warnings([case.pk]) == []
-    seventh = Inspection.objects.create(enrollment=case, step=7)
+    seventh = Inspection.objects.create(
+        company=case.site.company, subject=case, kind=InspectionKind.FINAL
+    )
     taken = Appointment.objects.create(
         company=case.site.company,
         subject=seventh,

@@ -35,6 +35,10 @@ def _takes_additions(subject: Any) -> None:
     return None
 
 
+def _nowhere(subject: Any) -> str:
+    return ""
+
+
 @dataclass(frozen=True)
 class SubjectType:
     """One kind of subject and what the shared apps may ask of it."""
@@ -53,6 +57,10 @@ class SubjectType:
     url: Callable[[Any], str]
     # Raises RuleViolation when the subject takes no more records (a withdrawn case).
     check_open: Callable[[Any], None] = _takes_additions
+    # Where it is, for a visit (the site's name and address).
+    place: Callable[[Any], str] = _nowhere
+    # The rows read with what ``label`` and ``place`` need (for prefetching many subjects).
+    related: tuple[str, ...] = ()
 
 
 def register(subject_type: SubjectType) -> None:
@@ -63,6 +71,13 @@ def register(subject_type: SubjectType) -> None:
     pre_delete.connect(
         _protect, sender=subject_type.model, dispatch_uid=f"subject:{subject_type.key}"
     )
+
+
+def unregister(key: str) -> None:
+    """Forget a subject type (tests register one of their own)."""
+    known = _TYPES.pop(key, None)
+    if known is not None:
+        pre_delete.disconnect(sender=known.model, dispatch_uid=f"subject:{key}")
 
 
 def register_attached(model: type[models.Model]) -> None:
@@ -114,3 +129,13 @@ def subject_get_for(key: str, *, user: Any, pk: int) -> Any:
     if key not in _TYPES:
         raise NotVisible()
     return _TYPES[key].get_for(user=user, pk=pk)
+
+
+def subjects_prefetch(lookup: str = "subject") -> Any:
+    """Prefetch the subjects of many rows at once, each type with what its label reads."""
+    from django.contrib.contenttypes.prefetch import GenericPrefetch
+
+    return GenericPrefetch(
+        lookup,
+        [known.model._default_manager.select_related(*known.related) for known in _TYPES.values()],
+    )

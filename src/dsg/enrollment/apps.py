@@ -8,8 +8,10 @@ class EnrollmentConfig(AppConfig):
     verbose_name = _("Enrollment")
 
     def ready(self) -> None:
+        from .inspection import register_inspected_case
         from .policy import register_policy
         from .subject import register_subject
 
         register_policy()
         register_subject()
+        register_inspected_case()

@@ -13,6 +13,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dsg.core.errors import RuleViolation
+from dsg.inspections.models import Deficiency, InspectionKind, InspectionStatus, Outcome
+from dsg.inspections.selectors import rounds_of
 from dsg.registry.selectors import terminals_of, untested
 
 if TYPE_CHECKING:
@@ -137,25 +139,46 @@ EVERY_TERMINAL_PASSED = Rule(
 
 
 # ② 現地確認 and ⑦ 最終現地確認 (the inspections app records them) ----------------------------
+# An inspection may also be held on paper: then nothing is recorded in the portal and the office
+# records the outcome on the case. Once a round of the current step is in the portal, its
+# findings decide: the case moves only by finishing it, and only to the outcome its findings give.
+OPEN = "open"
+KIND_OF_STEP = {2: InspectionKind.SITE, 7: InspectionKind.FINAL}
+
+
+def portal_outcome(enrollment: Enrollment) -> str | None:
+    """``open`` while a round of this step is not finished; the outcome of one finished since the
+    case entered its state; None when the portal holds nothing for this round."""
+    kind = KIND_OF_STEP.get(enrollment.step)
+    if kind is None:
+        return None
+    rounds = rounds_of(enrollment, kind)
+    if rounds.exclude(status=InspectionStatus.FINISHED).exists():
+        return OPEN
+    latest = rounds.filter(finished_at__gte=enrollment.state_changed_at).order_by("-round").first()
+    return latest.outcome if latest else None
+
+
 def _inspection_outcome_is(outcome: str) -> Callable[[Enrollment], bool]:
     def check(enrollment: Enrollment) -> bool:
-        from dsg.inspections.rules import portal_outcome
-
         return portal_outcome(enrollment) in (None, outcome)
 
     return check
 
 
 def _every_deficiency_reported(enrollment: Enrollment) -> bool:
-    from dsg.inspections.rules import unreported_deficiencies
-
-    return not unreported_deficiencies(enrollment).exists()
+    """No open deficiency of the current step's rounds lacks a remediation report."""
+    kind = KIND_OF_STEP.get(enrollment.step)
+    unreported = Deficiency.objects.filter(
+        inspection__in=rounds_of(enrollment, kind).values("pk"),
+        resolved_at__isnull=True,
+        reports__isnull=True,
+    )
+    return kind is None or not unreported.exists()
 
 
 def _audit_result_chosen(enrollment: Enrollment) -> bool:
-    from dsg.inspections.rules import audit_result_chosen
-
-    return audit_result_chosen(enrollment)
+    return portal_outcome(enrollment) == Outcome.DEEMED_BY_AUDIT
 
 
 INSPECTION_PASSED = Rule(

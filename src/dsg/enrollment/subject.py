@@ -34,5 +34,7 @@ def register_subject() -> None:
             label=lambda enrollment: f"{enrollment.number} ({enrollment.site.name})",
             url=lambda enrollment: f"/enrollments/{enrollment.pk}/",
             check_open=_check_open,
+            related=("site", "site__company"),
+            place=lambda enrollment: f"{enrollment.site.name} {enrollment.site.full_address}",
         )
     )

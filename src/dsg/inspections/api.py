@@ -10,11 +10,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 
+from dsg.core import subjects
 from dsg.core.errors import RuleViolation
 from dsg.core.schemas import ERRORS, READ_ERRORS
-from dsg.enrollment.selectors import enrollment_get_for
 
 from . import selectors, services
+from .inspected import step_of
 from .printing import checklist_pdf_response
 
 router = Router(tags=["inspections"])
@@ -64,8 +65,11 @@ class DeficiencyOut(Schema):
 
 class InspectionOut(Schema):
     id: int
-    enrollment_id: int
-    step: int
+    subject_type: str
+    subject_id: int
+    enrollment_id: int | None
+    kind: str
+    step: int | None
     round: int
     status: str
     outcome: str
@@ -76,6 +80,20 @@ class InspectionOut(Schema):
     performed_on: dt.date | None
     audit_document_id: int | None
     decision: str
+
+    @staticmethod
+    def resolve_subject_type(obj) -> str:  # type: ignore[no-untyped-def]
+        return subjects.subject_type_of(obj.subject).key
+
+    @staticmethod
+    def resolve_enrollment_id(obj) -> int | None:  # type: ignore[no-untyped-def]
+        """The case of a round of ② or ⑦ (its ``subject_id``)."""
+        return obj.subject_id if subjects.subject_type_of(obj.subject).key == "enrollment" else None
+
+    @staticmethod
+    def resolve_step(obj) -> int | None:  # type: ignore[no-untyped-def]
+        """The step of the subject's procedure the round is (2 or 7 for a case)."""
+        return step_of(obj.subject, obj.kind)
 
 
 class InspectionDetailOut(InspectionOut):
@@ -232,7 +250,7 @@ def _decode(raw: str, field: str) -> bytes:
 
 def _detail(request: HttpRequest, inspection_id: int):  # type: ignore[no-untyped-def]
     inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
-    rounds = selectors.inspections_of(user=request.user, enrollment=inspection.enrollment)
+    rounds = selectors.inspections_of(user=request.user, subject=inspection.subject)
     return next(r for r in rounds if r.pk == inspection.pk)
 
 
@@ -242,8 +260,8 @@ def _detail(request: HttpRequest, inspection_id: int):  # type: ignore[no-untype
     response={200: list[InspectionOut], **READ_ERRORS},
 )
 def inspection_list(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
-    return selectors.inspections_of(user=request.user, enrollment=enrollment)
+    case = subjects.subject_get_for("enrollment", user=request.user, pk=enrollment_id)
+    return selectors.inspections_of(user=request.user, subject=case)
 
 
 @router.post(
@@ -251,8 +269,8 @@ def inspection_list(request: HttpRequest, enrollment_id: int):  # type: ignore[n
     response={201: InspectionOut, **ERRORS},
 )
 def inspection_open(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
-    return Status(201, services.inspection_open(enrollment=enrollment, actor=request.user))
+    case = subjects.subject_get_for("enrollment", user=request.user, pk=enrollment_id)
+    return Status(201, services.inspection_open(subject=case, actor=request.user))
 
 
 @router.post(
@@ -262,9 +280,9 @@ def inspection_open(request: HttpRequest, enrollment_id: int):  # type: ignore[n
 def inspection_deem_by_audit(  # type: ignore[no-untyped-def]
     request: HttpRequest, enrollment_id: int, payload: DeemIn
 ):
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    case = subjects.subject_get_for("enrollment", user=request.user, pk=enrollment_id)
     return services.inspection_deem_by_audit(
-        enrollment=enrollment,
+        subject=case,
         actor=request.user,
         comment=payload.comment,
         document_id=payload.audit_document_id,

@@ -9,11 +9,10 @@ from .models import Inspection
 
 
 def appointment_ics(inspection: Inspection, appointment: Appointment) -> bytes:
-    enrollment = inspection.enrollment
-    name = "現地確認" if inspection.step == 2 else "最終現地確認"
+    name = "最終現地確認" if inspection.is_final else "現地確認"
     event = appointment_event(
         appointment,
-        summary=f"DSG {name} ({enrollment.number}, 第{inspection.round}回)",
+        summary=f"DSG {name} ({inspection.subject_number}, 第{inspection.round}回)",
         path=f"/inspections/{inspection.pk}/",
         description=f"入構手続き: {inspection.entry_notes}" if inspection.entry_notes else "",
     )

@@ -1,27 +1,28 @@
-"""② 現地確認 and ⑦ 最終現地確認: versioned checklists, inspections, findings, deficiencies.
+"""現地確認 and 最終現地確認: versioned checklists, inspections, findings, deficiencies.
 
 A checklist is data: a template has numbered versions; a version that an inspection used is
 frozen, and editing it makes the next version, so every inspection keeps the items it was held
-against. An inspection is one round at one step (2 or 7) of a case; its findings are one row per
-checklist item; each 不適合 becomes a deficiency with a due date and the company's reports.
+against. An inspection is one round of one kind (a 現地確認, or a 最終現地確認 that also re-checks
+what the 現地確認 could not) of a subject: the enrollment case at ② and ⑦, later a change
+application's re-inspection. Its findings are one row per checklist item; each 不適合 becomes a
+deficiency with a due date and the company's reports.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.contenttypes.fields import GenericRelation
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from dsg.appointments.models import Appointment, AppointmentState
+from dsg.core import subjects
 from dsg.documents.models import Document
-from dsg.enrollment.models import Enrollment
-from dsg.orgs.models import User
-
-INSPECTION_STEPS = (2, 7)
+from dsg.orgs.models import Organization, User
 
 
 class ChecklistTemplate(models.Model):
@@ -116,6 +117,11 @@ class ChecklistItem(models.Model):
         return f"{self.code} {self.text[:40]}"
 
 
+class InspectionKind(models.TextChoices):
+    SITE = "site", _("On-site inspection (現地確認)")
+    FINAL = "final", _("Final on-site inspection (最終現地確認)")
+
+
 class InspectionStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     IN_PROGRESS = "in_progress", _("In progress")
@@ -134,17 +140,20 @@ class Decision(models.TextChoices):
 
 
 class Inspection(models.Model):
-    """One round of ② or ⑦ at a case: appointment, checklist version, findings, outcome."""
+    """One round of an inspection of a subject: its date, checklist version, findings, outcome."""
 
-    enrollment = models.ForeignKey(
-        Enrollment,
-        verbose_name=_("enrollment case"),
+    company = models.ForeignKey(
+        Organization,
+        verbose_name=_("company"),
         on_delete=models.PROTECT,
         related_name="inspections",
     )
-    step = models.PositiveSmallIntegerField(
-        _("step"), choices=[(2, "②"), (7, "⑦")], help_text=_("2: 現地確認, 7: 最終現地確認")
+    subject_type = models.ForeignKey(
+        ContentType, verbose_name=_("kind of subject"), on_delete=models.PROTECT, related_name="+"
     )
+    subject_id = models.PositiveBigIntegerField(_("subject"))
+    subject = GenericForeignKey("subject_type", "subject_id")
+    kind = models.CharField(_("kind"), max_length=16, choices=InspectionKind.choices)
     round = models.PositiveSmallIntegerField(_("round"), default=1)
     checklist_version = models.ForeignKey(
         ChecklistVersion,
@@ -200,21 +209,38 @@ class Inspection(models.Model):
         Appointment, content_type_field="subject_type", object_id_field="subject_id"
     )
 
-    objects = ScopedManager(company="enrollment__site__company")
+    objects = ScopedManager(company="company")
 
     class Meta:
         verbose_name = _("on-site inspection (現地確認)")
         verbose_name_plural = _("on-site inspections (現地確認)")
-        ordering = ["enrollment", "step", "round"]
+        ordering = ["subject_type", "subject_id", "pk"]  # rounds in the order they were held
         constraints = [
             models.UniqueConstraint(
-                fields=["enrollment", "step", "round"], name="one_inspection_per_round"
+                fields=["subject_type", "subject_id", "kind", "round"],
+                name="one_round_per_subject_and_kind",
             ),
-            models.CheckConstraint(condition=models.Q(step__in=[2, 7]), name="inspection_step"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.enrollment} {'②' if self.step == 2 else '⑦'} #{self.round}"
+        return f"{self.subject_number} #{self.round}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.kind == InspectionKind.FINAL
+
+    # What the round is about, through the subject's registered type (dsg.core.subjects).
+    @property
+    def subject_number(self) -> str:
+        return subjects.subject_type_of(self.subject).number(self.subject)
+
+    @property
+    def subject_label(self) -> str:
+        return subjects.subject_type_of(self.subject).label(self.subject)
+
+    @property
+    def subject_url(self) -> str:
+        return subjects.subject_type_of(self.subject).url(self.subject)
 
     @property
     def is_finished(self) -> bool:
@@ -288,7 +314,7 @@ class Finding(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
 
-    objects = ScopedManager(company="inspection__enrollment__site__company")
+    objects = ScopedManager(company="inspection__company")
 
     class Meta:
         verbose_name = _("finding")
@@ -318,7 +344,7 @@ class Deficiency(models.Model):
     resolved_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     overdue_notified_at = models.DateTimeField(_("overdue mail queued at"), null=True, blank=True)
 
-    objects = ScopedManager(company="inspection__enrollment__site__company")
+    objects = ScopedManager(company="inspection__company")
 
     class Meta:
         verbose_name = _("deficiency (不適合)")
@@ -358,7 +384,7 @@ class RemediationReport(models.Model):
     )
     reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
 
-    objects = ScopedManager(company="deficiency__inspection__enrollment__site__company")
+    objects = ScopedManager(company="deficiency__inspection__company")
 
     class Meta:
         verbose_name = _("remediation report (改善報告)")

@@ -26,7 +26,6 @@ def register_policy() -> None:
             "final_inspection": _("⑦ Final on-site inspection (最終現地確認)"),
         }
     )
-    case = "enrollment__site__company"
     register(
         actions={
             "inspection.view": {Role.PSA, Role.DELEGATE, Role.REVIEWER, Role.INSPECTOR},
@@ -40,11 +39,11 @@ def register_policy() -> None:
             "checklist.manage": {Role.REVIEWER},
         },
         models={
-            Inspection: Visibility(company=case, company_roles=READERS),
-            Finding: Visibility(company=f"inspection__{case}", company_roles=READERS),
-            Deficiency: Visibility(company=f"inspection__{case}", company_roles=READERS),
+            Inspection: Visibility(company="company", company_roles=READERS),
+            Finding: Visibility(company="inspection__company", company_roles=READERS),
+            Deficiency: Visibility(company="inspection__company", company_roles=READERS),
             RemediationReport: Visibility(
-                company=f"deficiency__inspection__{case}", company_roles=READERS
+                company="deficiency__inspection__company", company_roles=READERS
             ),
         },
     )

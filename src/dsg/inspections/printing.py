@@ -10,16 +10,19 @@ from django.utils import timezone, translation
 
 from dsg.core.wareki import wareki
 
-from .models import Inspection
+from .models import Inspection, InspectionKind
 from .selectors import findings_by_theme, findings_of
 
-TITLES = {2: "現地確認 確認項目一覧", 7: "最終現地確認 確認項目一覧"}
+TITLES = {
+    InspectionKind.SITE: "現地確認 確認項目一覧",
+    InspectionKind.FINAL: "最終現地確認 確認項目一覧",
+}
 
 
 def checklist_pdf_response(inspection: Inspection) -> HttpResponse:
     """The checklist PDF as a download (page and API)."""
     response = HttpResponse(checklist_pdf(inspection), content_type="application/pdf")
-    name = f"checklist-{inspection.enrollment.number}-{inspection.step}-{inspection.round}.pdf"
+    name = f"checklist-{inspection.subject_number}-{inspection.kind}-{inspection.round}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -41,7 +44,7 @@ def checklist_pdf(inspection: Inspection) -> bytes:
             {
                 "inspection": inspection,
                 "themes": themes,
-                "title": TITLES.get(inspection.step, TITLES[2]),
+                "title": TITLES[InspectionKind(inspection.kind)],
                 "scheduled": scheduled,
             },
         )

@@ -1,4 +1,4 @@
-"""Reads of inspections through the visibility of their case; a miss is a 404.
+"""Reads of inspections that depend on who asks (see policy.py); a miss is a 404.
 
 The provider never reads inspections, findings, deficiencies or their photos, at any step; in a
 company, the PSA and the delegate read their own (the 利用者 role does not).
@@ -14,8 +14,8 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from dsg.appointments.models import Appointment, AppointmentState
+from dsg.core import subjects
 from dsg.core.errors import NotVisible
-from dsg.enrollment.models import Enrollment
 from dsg.orgs import permissions
 from dsg.orgs.models import User
 
@@ -28,6 +28,13 @@ from .models import (
 )
 
 
+def rounds_of(subject: Any, kind: str | None = None) -> QuerySet[Inspection]:
+    """The inspection rounds of a subject (of one kind), in the order they were held (no
+    permission filter: for services and rules)."""
+    rounds = subjects.attached_to(Inspection.objects.all(), subject).order_by("pk")
+    return rounds if kind is None else rounds.filter(kind=kind)
+
+
 def inspection_list_for(*, user: User) -> QuerySet[Inspection]:
     """The rounds ``user`` may see, with their dates (``scheduled_for``: the date taken)."""
     taken = Appointment.objects.filter(
@@ -37,14 +44,9 @@ def inspection_list_for(*, user: User) -> QuerySet[Inspection]:
     ).order_by("starts_at")
     return (
         permissions.restrict(user, Inspection.objects.all())
-        .select_related(
-            "enrollment__site__company",
-            "checklist_version__template",
-            "inspector",
-            "audit_document",
-        )
+        .select_related("company", "checklist_version__template", "inspector", "audit_document")
         .annotate(scheduled_for=Subquery(taken.values("starts_at")[:1]))
-        .prefetch_related("appointments")
+        .prefetch_related("appointments", subjects.subjects_prefetch())
     )
 
 
@@ -55,11 +57,12 @@ def inspection_get_for(*, user: User, pk: int) -> Inspection:
     return inspection
 
 
-def inspections_of(*, user: User, enrollment: Enrollment) -> list[Inspection]:
-    """Every round of ② and ⑦ of a case, with their deficiencies and reports (fixed queries)."""
+def inspections_of(*, user: User, subject: Any) -> list[Inspection]:
+    """Every round of a subject's inspections, with their deficiencies and reports (fixed
+    queries)."""
     return list(
-        inspection_list_for(user=user)
-        .filter(enrollment=enrollment)
+        subjects.attached_to(inspection_list_for(user=user), subject)
+        .order_by("pk")
         .annotate(
             recorded=Count("findings", filter=~Q(findings__result="")),
             total=Count("findings"),
@@ -87,7 +90,8 @@ def findings_of(inspection: Inspection) -> list[Finding]:
 def deficiency_get_for(*, user: User, pk: int) -> Deficiency:
     deficiency = (
         Deficiency.objects.filter(inspection__in=inspection_list_for(user=user).values("pk"))
-        .select_related("inspection__enrollment__site__company", "finding__item")
+        .select_related("inspection__company", "finding__item")
+        .prefetch_related(subjects.subjects_prefetch("inspection__subject"))
         .filter(pk=pk)
         .first()
     )
@@ -105,7 +109,8 @@ def overdue_deficiencies_for(*, user: User) -> QuerySet[Deficiency]:
             due_on__lt=timezone.localdate(),
             reports__isnull=True,
         )
-        .select_related("inspection__enrollment__site__company", "finding__item")
+        .select_related("inspection__company", "finding__item")
+        .prefetch_related(subjects.subjects_prefetch("inspection__subject"))
         .order_by("due_on", "pk")
     )
 

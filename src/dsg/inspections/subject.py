@@ -13,8 +13,7 @@ def _lock(inspection: Inspection) -> Inspection:
 
 
 def _number(inspection: Inspection) -> str:
-    step = "②" if inspection.step == 2 else "⑦"
-    return f"{inspection.enrollment.number} {step} 第{inspection.round}回"
+    return f"{inspection.subject_number} {inspection.get_kind_display()} 第{inspection.round}回"
 
 
 def register_subject() -> None:
@@ -24,9 +23,13 @@ def register_subject() -> None:
             model=Inspection,
             get_for=inspection_get_for,
             lock=_lock,
-            company=lambda inspection: inspection.enrollment.site.company,
+            company=lambda inspection: inspection.company,
             number=_number,
             label=_number,
             url=lambda inspection: f"/inspections/{inspection.pk}/",
+            related=("company",),
+            place=lambda inspection: subjects.subject_type_of(inspection.subject).place(
+                inspection.subject
+            ),
         )
     )

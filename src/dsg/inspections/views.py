@@ -15,13 +15,14 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dsg.core import subjects
 from dsg.core.errors import NotVisible, RuleViolation
 from dsg.core.views import run_action
-from dsg.enrollment.selectors import enrollment_get_for
 from dsg.orgs import permissions
 
 from . import selectors, services
 from .calendar import appointment_ics
+from .inspected import DECIDING, REMEDIATING, Stage, stage_of
 from .models import Decision, InspectionStatus, Result
 from .printing import checklist_pdf_response
 
@@ -61,13 +62,14 @@ def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
     inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    enrollment = inspection.enrollment
+    subject = inspection.subject
     findings = selectors.findings_of(inspection)
-    rounds = selectors.inspections_of(user=user, enrollment=enrollment)
+    rounds = selectors.inspections_of(user=user, subject=subject)
     this = next(r for r in rounds if r.pk == inspection.pk)
-    latest = max((r for r in rounds if r.step == inspection.step), key=lambda r: r.round)
+    latest = max((r for r in rounds if r.kind == inspection.kind), key=lambda r: r.round)
+    stage = stage_of(subject)
     may = {
-        name.replace(".", "_"): permissions.may(user, name, enrollment)
+        name.replace(".", "_"): permissions.may(user, name, inspection)
         for name in (
             "inspection.schedule",
             "inspection.pick_slot",
@@ -81,17 +83,17 @@ def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
         "inspections/inspection_detail.html",
         {
             "inspection": this,
-            "enrollment": enrollment,
+            "place": subjects.subject_type_of(subject).place(subject),
             "findings": findings,
             "slots": [a for a in this.appointments.all() if a.is_active],
             "deficiencies": list(this.deficiencies.all()),
             "may": may,
             "is_open": not inspection.is_finished,
             "can_report": may["remediation_report"]
-            and enrollment.state in services.REMEDIATION_STATES
+            and stage == Stage(inspection.kind, REMEDIATING)
             and latest.pk == inspection.pk,
             "can_decide": may["remediation_decide"]
-            and enrollment.state in services.REPORTED_STATES
+            and stage == Stage(inspection.kind, DECIDING)
             and latest.pk == inspection.pk
             and not inspection.decision,
             "decisions": Decision.choices,
@@ -142,9 +144,9 @@ def appointment_calendar(request: HttpRequest, inspection_id: int) -> HttpRespon
 def inspection_record(request: HttpRequest, inspection_id: int) -> HttpResponse:
     """The tablet page: one theme per section, each saved on its own; no JavaScript needed."""
     inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
-    can_record = permissions.may(request.user, "inspection.record", inspection.enrollment)
+    can_record = permissions.may(request.user, "inspection.record", inspection)
     if request.method == "POST":
-        _required(request, "inspection.record", inspection.enrollment)
+        _required(request, "inspection.record", inspection)
         theme = request.POST.get("theme", "")
         back = reverse("inspection_record", args=[inspection.pk]) + (
             f"#theme-{theme}" if theme else ""
@@ -215,16 +217,14 @@ def _post_inspection(request: HttpRequest, inspection_id: int) -> Any:
 @login_required
 @require_POST
 def inspection_open(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
-    _required(request, "inspection.schedule", enrollment)
+    case = subjects.subject_get_for("enrollment", user=request.user, pk=enrollment_id)
+    _required(request, "inspection.schedule", case)
     try:
-        inspection = services.inspection_open(enrollment=enrollment, actor=request.user)
+        inspection = services.inspection_open(subject=case, actor=request.user)
     except RuleViolation as refusal:
         if refusal.status in (403, 404):
             raise
-        return _refused(
-            request, refusal.message, reverse("enrollment_detail", args=[enrollment.pk])
-        )
+        return _refused(request, refusal.message, subjects.subject_type_of(case).url(case))
     return HttpResponseRedirect(_back(inspection.pk), status=303)
 
 
@@ -232,7 +232,7 @@ def inspection_open(request: HttpRequest, enrollment_id: int) -> HttpResponse:
 @require_POST
 def propose_slots(request: HttpRequest, inspection_id: int) -> HttpResponse:
     inspection = _post_inspection(request, inspection_id)
-    _required(request, "inspection.schedule", inspection.enrollment)
+    _required(request, "inspection.schedule", inspection)
     starts = []
     for raw in request.POST.getlist("starts_at"):
         value = parse_datetime(raw) if raw else None
@@ -256,7 +256,7 @@ def propose_slots(request: HttpRequest, inspection_id: int) -> HttpResponse:
 @require_POST
 def pick_slot(request: HttpRequest, inspection_id: int) -> HttpResponse:
     inspection = _post_inspection(request, inspection_id)
-    _required(request, "inspection.pick_slot", inspection.enrollment)
+    _required(request, "inspection.pick_slot", inspection)
     raw = request.POST.get("slot_id", "")
     return run_action(
         request,
@@ -275,7 +275,7 @@ def pick_slot(request: HttpRequest, inspection_id: int) -> HttpResponse:
 @require_POST
 def ask_other_slots(request: HttpRequest, inspection_id: int) -> HttpResponse:
     inspection = _post_inspection(request, inspection_id)
-    _required(request, "inspection.pick_slot", inspection.enrollment)
+    _required(request, "inspection.pick_slot", inspection)
     return run_action(
         request,
         lambda: services.inspection_ask_other_slots(
@@ -290,7 +290,7 @@ def ask_other_slots(request: HttpRequest, inspection_id: int) -> HttpResponse:
 @require_POST
 def finish(request: HttpRequest, inspection_id: int) -> HttpResponse:
     inspection = _post_inspection(request, inspection_id)
-    _required(request, "inspection.record", inspection.enrollment)
+    _required(request, "inspection.record", inspection)
     performed_on = parse_date(request.POST.get("performed_on", "") or "")
     if performed_on is None or performed_on > timezone.localdate():
         return _refused(
@@ -310,7 +310,7 @@ def finish(request: HttpRequest, inspection_id: int) -> HttpResponse:
 @require_POST
 def decide(request: HttpRequest, inspection_id: int) -> HttpResponse:
     inspection = _post_inspection(request, inspection_id)
-    _required(request, "remediation.decide", inspection.enrollment)
+    _required(request, "remediation.decide", inspection)
     return run_action(
         request,
         lambda: services.remediation_decide(
@@ -325,7 +325,7 @@ def decide(request: HttpRequest, inspection_id: int) -> HttpResponse:
 @require_POST
 def report_deficiency(request: HttpRequest, deficiency_id: int) -> HttpResponse:
     deficiency = selectors.deficiency_get_for(user=request.user, pk=deficiency_id)
-    _required(request, "remediation.report", deficiency.inspection.enrollment)
+    _required(request, "remediation.report", deficiency.inspection)
     upload = request.FILES.get("evidence")
     data = upload.read(PHOTO_MAX + 1) if upload else b""
     return run_action(
@@ -345,19 +345,19 @@ def report_deficiency(request: HttpRequest, deficiency_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def deem_by_audit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
-    _required(request, "inspection.deem_by_audit", enrollment)
+    case = subjects.subject_get_for("enrollment", user=request.user, pk=enrollment_id)
+    _required(request, "inspection.deem_by_audit", case)
     raw = request.POST.get("document_id", "")
     return run_action(
         request,
         lambda: services.inspection_deem_by_audit(
-            enrollment=enrollment,
+            subject=case,
             actor=request.user,
             comment=request.POST.get("comment", ""),
             document_id=int(raw) if raw.isdigit() else None,
         ),
         success=_("The inspection was deemed done by the audit result."),
-        back=reverse("enrollment_detail", args=[enrollment.pk]),
+        back=subjects.subject_type_of(case).url(case),
     )
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from dsg.appointments.models import Appointment, AppointmentState
 from dsg.enrollment.models import Enrollment
-from dsg.inspections.models import Inspection
+from dsg.inspections.models import Inspection, InspectionKind
 from dsg.schedule.planner import month_window_warning
 
 from .models import AppointmentPurpose, Provisioning
@@ -64,7 +64,11 @@ class MonthWarning:
 def _seventh_dates(ids: list[int]) -> Iterable[tuple[int, dt.date]]:
     """The dates taken for ⑦ (only the dates: never the inspection's findings)."""
     rounds = dict(
-        Inspection.objects.filter(enrollment_id__in=ids, step=7).values_list("pk", "enrollment_id")
+        Inspection.objects.filter(
+            subject_type=ContentType.objects.get_for_model(Enrollment),
+            subject_id__in=ids,
+            kind=InspectionKind.FINAL,
+        ).values_list("pk", "subject_id")
     )
     dates = Appointment.objects.filter(
         subject_type=ContentType.objects.get_for_model(Inspection),

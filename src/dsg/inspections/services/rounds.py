@@ -1,0 +1,367 @@
+"""A round of an inspection: opened by the office, dated with the company, recorded on a tablet,
+finished with the outcome its findings give — which the subject is told of.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext_lazy as _
+
+from dsg.appointments.models import Appointment, AppointmentState
+from dsg.appointments.services import (
+    appointment_confirm,
+    appointments_decline,
+    appointments_open,
+    appointments_propose,
+    appointments_withdraw,
+)
+from dsg.audit.services import audit_record
+from dsg.core import subjects
+from dsg.core.errors import RuleViolation
+from dsg.documents.services import document_store
+from dsg.orgs.models import User
+from dsg.orgs.permissions import require_permission
+
+from ..inspected import INSPECTING, inspected
+from ..models import (
+    ChecklistItem,
+    ChecklistVersion,
+    Deficiency,
+    Finding,
+    Inspection,
+    InspectionKind,
+    InspectionStatus,
+    Outcome,
+    Result,
+)
+from ..selectors import rounds_of
+from .checklists import checklist_version_current
+from .common import (
+    DEFAULT_DUE_DAYS,
+    MAX_SLOTS,
+    PURPOSE_OF_KIND,
+    TEXT_MAX,
+    company_psa_emails,
+    invalid,
+    lock,
+    mail,
+    office_emails,
+    require_not_finished,
+    require_stage,
+    subject_lock,
+)
+from .notices import result_notice_issue
+
+
+# Opening a round ---------------------------------------------------------------------------
+def inspection_open(*, subject: Any, actor: User) -> Inspection:
+    """The office opens the round its subject awaits now (or gets the one already open)."""
+    require_permission(actor=actor, action="inspection.schedule", obj=subject)
+    with transaction.atomic():
+        locked = subject_lock(subject)
+        kind = require_stage(locked, INSPECTING)
+        rounds = rounds_of(locked, kind)
+        current = rounds.exclude(status=InspectionStatus.FINISHED).first()
+        if current is not None:
+            return current
+        previous = rounds.order_by("-round").first()
+        version = (
+            previous.checklist_version
+            if previous and previous.checklist_version
+            else checklist_version_current()
+        )
+        inspection = Inspection.objects.create(
+            company=subjects.subject_type_of(locked).company(locked),
+            subject_type=ContentType.objects.get_for_model(locked),
+            subject_id=locked.pk,
+            kind=kind,
+            round=(previous.round + 1) if previous else 1,
+            checklist_version=version,
+        )
+        _add_findings(inspection, previous, locked)
+        if not version.frozen:
+            ChecklistVersion.objects.filter(pk=version.pk).update(frozen=True)
+        audit_record(
+            actor=actor,
+            action="inspection.open",
+            obj=inspection,
+            company_id=inspection.company_id,
+            after={"kind": kind, "round": inspection.round, "checklist": version.pk},
+        )
+    return inspection
+
+
+def _add_findings(inspection: Inspection, previous: Inspection | None, subject: Any) -> None:
+    """A first round checks every item (a final one also what the 現地確認 left 未確認); a
+    re-inspection re-checks what the previous round found 不適合 or could not check."""
+    if previous is not None and previous.outcome == Outcome.REMEDIATION:
+        redo = previous.findings.filter(result__in=[Result.NONCONFORMING, Result.UNCHECKED])
+        items = [(f.item, f.open_at_inspection) for f in redo.select_related("item")]
+    else:
+        items = [(item, False) for item in inspection.checklist_version.items.all()]
+        if inspection.is_final:
+            items = _with_items_left_open(subject, items)
+    Finding.objects.bulk_create(
+        Finding(inspection=inspection, item=item, order=n, open_at_inspection=carried)
+        for n, (item, carried) in enumerate(items, 1)
+    )
+
+
+def _with_items_left_open(
+    subject: Any, items: list[tuple[ChecklistItem, bool]]
+) -> list[tuple[ChecklistItem, bool]]:
+    """The final round re-checks what the 現地確認 left 未確認: flagged if its checklist has it,
+    added if not."""
+    latest: dict[str, Finding] = {}
+    earlier = Finding.objects.filter(
+        inspection__in=rounds_of(subject, InspectionKind.SITE).values("pk"), result__gt=""
+    ).select_related("item")
+    for finding in earlier.order_by("inspection__round", "pk"):
+        latest[finding.item.code] = finding
+    open_items = {code: f.item for code, f in latest.items() if f.result == Result.UNCHECKED}
+    marked = [(item, item.code in open_items) for item, _carried in items]
+    present = {item.code for item, _carried in items}
+    extra = [(item, True) for code, item in open_items.items() if code not in present]
+    return [*extra, *marked]
+
+
+# The round's date -----------------------------------------------------------------------------
+def inspection_propose_slots(
+    *, inspection: Inspection, actor: User, starts: list[dt.datetime], hours: int = 3
+) -> list[Appointment]:
+    """The office offers dates; earlier offers (and a date taken before) are withdrawn."""
+    require_permission(actor=actor, action="inspection.schedule", obj=inspection)
+    starts = sorted(set(starts))
+    if not starts or len(starts) > MAX_SLOTS:
+        raise invalid(_("Propose between one and ten dates."), "starts", "slots_required")
+    if any(start <= timezone.now() for start in starts):
+        raise invalid(_("Proposed dates must be in the future."), "starts", "slot_in_past")
+    if not 1 <= hours <= 12:
+        raise invalid(_("The duration must be between 1 and 12 hours."), "hours")
+    with transaction.atomic():
+        subject, locked = lock(inspection)
+        require_not_finished(locked)
+        purpose = PURPOSE_OF_KIND[locked.kind]
+        appointments_withdraw(subject=locked, purpose=purpose, actor=actor)
+        slots = appointments_propose(
+            company=locked.company,
+            subject=locked,
+            purpose=purpose,
+            times=[(start, start + dt.timedelta(hours=hours)) for start in starts],
+            actor=actor,
+            place=subjects.subject_type_of(subject).place(subject),
+        )
+        audit_record(
+            actor=actor,
+            action="inspection.propose_slots",
+            obj=locked,
+            company_id=locked.company_id,
+            after={"slots": [s.isoformat() for s in starts], "hours": hours},
+        )
+        mail(
+            locked,
+            to=company_psa_emails(locked),
+            kind="inspection.slots",
+            subject=_("proposed dates for the on-site inspection"),
+            line=_("The office proposes dates for the on-site inspection."),
+        )
+    return slots
+
+
+def inspection_pick_slot(
+    *, inspection: Inspection, actor: User, slot_id: int, entry_notes: str = ""
+) -> Inspection:
+    """The company takes one of the offered dates and tells how to enter the premises."""
+    require_permission(actor=actor, action="inspection.pick_slot", obj=inspection)
+    if len(entry_notes) > TEXT_MAX:
+        raise invalid(_("The text is too long (at most 4000 characters)."), "entry_notes")
+    with transaction.atomic():
+        _subject, locked = lock(inspection)
+        slot = (
+            appointments_open(locked, PURPOSE_OF_KIND[locked.kind])
+            .filter(pk=slot_id, state=AppointmentState.PROPOSED)
+            .first()
+        )
+        if slot is None:
+            raise invalid(_("Choose one of the offered dates."), "slot_id", "unknown_slot")
+        require_not_finished(locked)
+        slot = appointment_confirm(appointment=slot, actor=actor)
+        if entry_notes.strip():
+            locked.entry_notes = entry_notes.strip()
+            locked.save(update_fields=["entry_notes"])
+        audit_record(
+            actor=actor,
+            action="inspection.pick_slot",
+            obj=locked,
+            company_id=locked.company_id,
+            after={"scheduled_at": slot.starts_at.isoformat()},
+        )
+        mail(
+            locked,
+            to=office_emails(),
+            kind="inspection.slot_picked",
+            subject=_("date of the on-site inspection chosen"),
+            line=format_lazy(
+                _("The company chose {when}."),
+                when=f"{timezone.localtime(slot.starts_at):%Y-%m-%d %H:%M}",
+            ),
+        )
+    return locked
+
+
+def inspection_ask_other_slots(*, inspection: Inspection, actor: User, message: str) -> Inspection:
+    """None of the dates suits the company: it says why and which dates would."""
+    require_permission(actor=actor, action="inspection.pick_slot", obj=inspection)
+    message = message.strip()
+    if not message:
+        raise invalid(_("Please say which dates would suit you."), "message", "message_required")
+    if len(message) > TEXT_MAX:
+        raise invalid(_("The text is too long (at most 4000 characters)."), "message")
+    with transaction.atomic():
+        _subject, locked = lock(inspection)
+        require_not_finished(locked)
+        offered = list(appointments_open(locked, PURPOSE_OF_KIND[locked.kind]))
+        if not offered:
+            raise RuleViolation(
+                _("No date is proposed at the moment: wait for the office's proposal."),
+                code="no_dates_offered",
+            )
+        appointments_decline(appointments=offered, actor=actor, message=message)
+        audit_record(
+            actor=actor,
+            action="inspection.ask_other_slots",
+            obj=locked,
+            company_id=locked.company_id,
+            after={"message": message},
+        )
+        mail(
+            locked,
+            to=office_emails(),
+            kind="inspection.slot_request",
+            subject=_("other dates requested"),
+            line=_("The company asks for other dates for the on-site inspection."),
+        )
+    return locked
+
+
+# Recording ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FindingInput:
+    finding_id: int
+    result: str
+    note: str = ""
+    due_on: dt.date | None = None
+    photo_name: str = ""
+    photo_data: bytes = b""
+
+
+def inspection_record(
+    *, inspection: Inspection, actor: User, entries: list[FindingInput]
+) -> list[Finding]:
+    """The inspector records results (any number of items at a time, e.g. one theme)."""
+    require_permission(actor=actor, action="inspection.record", obj=inspection)
+    with transaction.atomic():
+        subject, locked = lock(inspection)
+        require_not_finished(locked)
+        require_stage(subject, INSPECTING, locked.kind)
+        findings = {f.pk: f for f in locked.findings.select_related("item")}
+        changed = []
+        for entry in entries:
+            finding = findings.get(entry.finding_id)
+            if finding is None:
+                raise invalid(_("Unknown checklist item."), "finding_id", "unknown_finding")
+            changed.append(_apply(finding, entry, actor, subject))
+        if locked.status == InspectionStatus.SCHEDULED:
+            locked.status = InspectionStatus.IN_PROGRESS
+            locked.inspector = actor
+            locked.save(update_fields=["status", "inspector"])
+        audit_record(
+            actor=actor,
+            action="inspection.record",
+            obj=locked,
+            company_id=locked.company_id,
+            after={"findings": {f.item.code: f.result for f in changed}},
+        )
+    return changed
+
+
+def _apply(finding: Finding, entry: FindingInput, actor: User, subject: Any) -> Finding:
+    if entry.result not in Result.values:
+        raise invalid(_("Choose a result for every item you record."), "result", "result_required")
+    if len(entry.note) > TEXT_MAX:
+        raise invalid(_("The text is too long (at most 4000 characters)."), "note")
+    if entry.due_on is not None and entry.due_on < timezone.localdate():
+        raise invalid(_("The due date cannot be in the past."), "due_on", "due_in_past")
+    finding.result, finding.note = entry.result, entry.note.strip()
+    finding.due_on = entry.due_on if entry.result == Result.NONCONFORMING else None
+    if entry.photo_data:
+        finding.photo = store_document(
+            actor=actor,
+            subject=subject,
+            kind="inspection_photo",
+            filename=entry.photo_name or f"{finding.item.code}.jpg",
+            data=entry.photo_data,
+        )
+    finding.recorded_by, finding.recorded_at = actor, timezone.now()
+    finding.save()
+    return finding
+
+
+def store_document(*, actor: User, subject: Any, kind: str, filename: str, data: bytes) -> Any:
+    """A photo or evidence, stored in the company's folder with the inspected subject."""
+    return document_store(
+        actor=actor,
+        company=subjects.subject_type_of(subject).company(subject),
+        subject=subject,
+        kind=kind,
+        filename=filename,
+        data=data,
+    )
+
+
+def inspection_finish(*, inspection: Inspection, actor: User, performed_on: dt.date) -> Inspection:
+    """Close the round: the findings give the outcome; the result notice is issued and the subject
+    moves on with the outcome (``InspectedSubject.outcome``)."""
+    require_permission(actor=actor, action="inspection.record", obj=inspection)
+    with transaction.atomic():
+        subject, locked = lock(inspection)
+        require_not_finished(locked)
+        require_stage(subject, INSPECTING, locked.kind)
+        open_items = [f.item.code for f in locked.findings.select_related("item") if not f.result]
+        if open_items:
+            raise RuleViolation(
+                _("Record every item before finishing; still open: {items}.").format(
+                    items=", ".join(open_items)
+                ),
+                code="findings_open",
+            )
+        bad = list(locked.findings.filter(result=Result.NONCONFORMING).select_related("item"))
+        locked.status, locked.performed_on = InspectionStatus.FINISHED, performed_on
+        locked.outcome = Outcome.REMEDIATION if bad else Outcome.PASSED
+        locked.inspector, locked.finished_at = locked.inspector or actor, timezone.now()
+        locked.save(update_fields=["status", "performed_on", "outcome", "inspector", "finished_at"])
+        default_due = timezone.localdate() + dt.timedelta(days=DEFAULT_DUE_DAYS)
+        Deficiency.objects.bulk_create(
+            Deficiency(finding=f, inspection=locked, due_on=f.due_on or default_due) for f in bad
+        )
+        audit_record(
+            actor=actor,
+            action="inspection.finish",
+            obj=locked,
+            company_id=locked.company_id,
+            after={"outcome": locked.outcome, "deficiencies": [f.item.code for f in bad]},
+        )
+        result_notice_issue(locked, actor)
+        summary = "\n".join(f"{f.item.code} {f.note}".strip() for f in bad)
+        inspected(subject).outcome(
+            locked, actor, comment=summary or gettext_now("No deficiency (不適合) found.")
+        )
+    return locked
