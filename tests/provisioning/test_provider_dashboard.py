@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dsg.enrollment.models import State
+from dsg.enrollment.schedule import month_rule_breaks
 from dsg.provisioning import services as prov
 from dsg.provisioning import worklist
-from dsg.provisioning.month_rule import month_rule_breaks
 from dsg.provisioning.views import PROVIDER_TASKS_PAGE
 
 from ..factories import SiteFactory
@@ -224,8 +224,8 @@ def test_the_task_list_is_the_providers_and_shows_no_findings(client, site, cast
 @pytest.mark.django_db
 def test_the_appointment_of_the_final_inspection_counts_too(site, cast):
     from dsg.appointments.models import Appointment
+    from dsg.enrollment.schedule import month_rule_warnings
     from dsg.inspections.models import Inspection, InspectionKind
-    from dsg.provisioning.month_rule import month_rule_warnings
 
     case = walk_to(new_case(site, cast), State.SURVEY, cast)
     month = first_of_next_month()

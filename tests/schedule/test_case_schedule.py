@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dsg.enrollment.models import Application, State
+from dsg.enrollment.schedule import case_schedule_for, schedule_for
 from dsg.enrollment.selectors import enrollment_get_for
 from dsg.schedule.calendar import business_day_on_or_after
 from dsg.schedule.planner import plan
-from dsg.schedule.selectors import case_schedule_for, schedule_for
 
 from ..walk import act, new_case, today, walk_to
 

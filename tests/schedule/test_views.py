@@ -155,8 +155,8 @@ def test_reviewer_changes_durations_and_plans_follow(client, reviewer, site, cas
     enrollment = new_case(site, cast)
     client.force_login(cast.psa)
     client.get(f"/enrollments/{enrollment.pk}/")
+    from dsg.enrollment.schedule import schedule_for
     from dsg.enrollment.selectors import enrollment_get_for
-    from dsg.schedule.selectors import schedule_for
 
     result = schedule_for(enrollment_get_for(user=cast.psa, pk=enrollment.pk))
     assert result.step(3).business_days >= 25

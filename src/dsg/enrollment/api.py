@@ -12,6 +12,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from dsg.core.errors import RuleViolation
 from dsg.core.schemas import ERRORS, READ_ERRORS
 from dsg.orgs.selectors import site_get_for
+from dsg.schedule.api import PlanOut
 
 from . import application_services, excel, selectors, services
 from .application_services import current_version
@@ -19,6 +20,7 @@ from .application_views import MAX_WORKBOOK_BYTES
 from .excel import XLSX
 from .models import Application, ApplicationContact, FacilityBasis
 from .parts import COMMENT_PARTS, application_tasks
+from .schedule import case_schedule_for
 
 router = Router(tags=["enrollment"])
 TransitionName = enum.Enum(  # type: ignore[misc]
@@ -423,3 +425,19 @@ def enrollment_transition(
     return services.enrollment_transition(
         enrollment=enrollment, name=name.value, actor=request.user, data=data
     )
+
+
+class CaseScheduleOut(PlanOut):
+    desired_start: dt.date | None
+    contract_expected_on: dt.date | None
+
+
+@router.get(
+    "/enrollments/{enrollment_id}/schedule",
+    response={200: CaseScheduleOut, **READ_ERRORS},
+    tags=["schedule"],
+)
+def enrollment_schedule(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
+    """The case's plan with its actual dates, warnings and the contract date planned backwards."""
+    enrollment = selectors.enrollment_get_for(user=request.user, pk=enrollment_id)
+    return case_schedule_for(enrollment).to_dict()

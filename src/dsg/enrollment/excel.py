@@ -15,10 +15,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from dsg.core.errors import RuleViolation
+from dsg.documents.excel import read_workbook
 from dsg.orgs.models import User
+from dsg.orgs.permissions import require_permission
+from dsg.schedule.excel import write_schedule_sheet
 
 from .models import Application, ApplicationContact, Enrollment
 from .parts import APPLICATION_FIELDS, CONTACT_FIELDS, CONTACT_LABELS, MAX_CONTACTS, PARTS
+from .schedule import schedule_for
 
 SHEET = "加入申請書"
 SCHEDULE_SHEET = "スケジュール"
@@ -93,8 +97,6 @@ def _append_contacts(sheet: Any, part_label: Any, contacts: list[ApplicationCont
 
 def _schedule_sheet(workbook: Any, enrollment: Enrollment) -> None:
     """Sheet 2: the schedule generated from the application (dsg.schedule writes it)."""
-    from dsg.schedule.excel import write_schedule_sheet
-    from dsg.schedule.selectors import schedule_for
 
     sheet = workbook.create_sheet(SCHEDULE_SHEET)
     write_schedule_sheet(sheet, schedule_for(enrollment))
@@ -165,8 +167,6 @@ def _date_field() -> type:
 
 def application_data_from_workbook(data: bytes) -> dict[str, Any]:
     """The application's fields and contacts read from an exported (and filled-in) workbook."""
-    from dsg.documents.excel import read_workbook
-
     sheets = read_workbook(data)
     with translation.override("ja"):
         return _read_sheet(sheets)
@@ -199,8 +199,6 @@ def _read_sheet(sheets: dict[str, list[list[Any]]]) -> dict[str, Any]:
 
 def application_import(*, enrollment: Enrollment, actor: User, data: bytes) -> Application:
     """Fill the draft from a workbook; a bad workbook changes nothing."""
-    from dsg.orgs.permissions import require_permission
-
     from .services import application_update
 
     require_permission(actor=actor, action="enrollment.edit_application", obj=enrollment)

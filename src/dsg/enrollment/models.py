@@ -25,6 +25,7 @@ from dsg.orgs.japan import (
     validate_prefecture,
 )
 from dsg.orgs.models import Site, User
+from dsg.schedule.steps import STEP_NAMES as STEP_NAMES  # the steps' names, named here too
 
 from . import rules
 
@@ -75,15 +76,6 @@ STEP_OF_STATE: dict[str, int] = {
     State.COMPLETED: 8,
     State.WITHDRAWN: 0,
     State.REJECTED: 0,
-}
-STEP_NAMES: dict[int, Any] = {
-    1: _("Submission of the application (加入申請書の提出)"),
-    2: _("On-site inspection (現地確認)"),
-    3: _("Site survey for the line (回線敷設のための現場調査)"),
-    4: _("Line construction (回線敷設工事)"),
-    5: _("Router installation (通信ルータの設置)"),
-    6: _("Terminal setup and connection test (端末セットアップ・接続テスト)"),
-    7: _("Final on-site inspection (最終現地確認)"),
 }
 CLOSED_STATES = frozenset({State.COMPLETED, State.WITHDRAWN, State.REJECTED})
 OPEN_STATES = [s for s in State.values if s not in CLOSED_STATES]

@@ -1,15 +1,26 @@
-"""Pages of the 加入申請書 (application), included at "" by dsg.urls."""
+"""Pages of the 加入申請書 (application) and of the case's schedule, included at "" by dsg.urls."""
 
 from __future__ import annotations
 
 from django.urls import path
 
 from . import application_views as views
+from . import schedule_views
 from .parts import PARTS
 
 CASE = "enrollments/<int:enrollment_id>/application/"
 
 urlpatterns = [
+    path(
+        "enrollments/<int:enrollment_id>/schedule.ics",
+        schedule_views.enrollment_schedule_ics,
+        name="enrollment_schedule_ics",
+    ),
+    path(
+        "enrollments/<int:enrollment_id>/schedule.xlsx",
+        schedule_views.enrollment_schedule_xlsx,
+        name="enrollment_schedule_xlsx",
+    ),
     path(CASE, views.application_overview, name="application_overview"),
     *(
         path(f"{CASE}{part.key}/", views.PART_VIEWS[part.key], name=f"application_{part.key}")

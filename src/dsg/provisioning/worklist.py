@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.appointments.models import ACTIVE_STATES, Appointment, AppointmentState
 from dsg.enrollment.models import Enrollment, State
+from dsg.enrollment.schedule import MonthWarning, month_rule_warnings
 from dsg.orgs import permissions
 from dsg.orgs.models import User
 
@@ -29,7 +30,6 @@ from .models import (
     AppointmentPurpose,
     SetupMediaShipment,
 )
-from .month_rule import MonthWarning, month_rule_warnings
 
 TASK_LABELS: dict[str, Any] = {
     "appointment_proposed": _("Appointment proposed, waiting for the company"),

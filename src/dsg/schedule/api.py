@@ -1,4 +1,7 @@
-"""The スケジュール表: steps ①–⑦ planned on Japanese business days, forwards and backwards."""
+"""The スケジュール表: steps ①–⑦ planned on Japanese business days, forwards and backwards.
+
+A case's own plan (``/enrollments/{id}/schedule``) is served by the enrollment part.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from dsg.core.errors import RuleViolation
-from dsg.core.schemas import ERRORS, READ_ERRORS, Error
-from dsg.enrollment.selectors import enrollment_get_for
+from dsg.core.schemas import ERRORS, Error
 
 from . import planner, selectors, services
 
@@ -42,11 +44,6 @@ class PlanOut(Schema):
     warnings: list[WarningOut]
 
 
-class CaseScheduleOut(PlanOut):
-    desired_start: dt.date | None
-    contract_expected_on: dt.date | None
-
-
 class PlanQuery(Schema):
     start: dt.date | None = None
     target: dt.date | None = None
@@ -65,13 +62,6 @@ class DurationsIO(Schema):
 
 def _durations_out() -> dict[str, int]:
     return {f"step_{n}": days for n, days in selectors.step_durations_current().items()}
-
-
-@router.get("/enrollments/{enrollment_id}/schedule", response={200: CaseScheduleOut, **READ_ERRORS})
-def enrollment_schedule(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
-    """The case's plan with its actual dates, warnings and the contract date planned backwards."""
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
-    return selectors.case_schedule_for(enrollment).to_dict()
 
 
 @router.get("/schedule/plan", response={200: PlanOut, 401: Error, 422: Error})

@@ -19,8 +19,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from dsg.core.wareki import wareki
 
-from .ics import STEP_SUMMARIES
 from .planner import Plan
+from .steps import STEP_SUMMARIES
 
 SHEET_TITLE = "スケジュール表"
 HEADER = (

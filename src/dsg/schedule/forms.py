@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from django import forms
 
-from dsg.enrollment.models import STEP_NAMES
-
 from .planner import MAX_DURATION, MIN_DURATION, STEPS
+from .steps import STEP_NAMES
 
 
 class StepDurationsForm(forms.Form):

@@ -1,4 +1,4 @@
-"""The Gantt chart of a case's plan as plain data: week columns, one planned and one actual bar
+"""The Gantt chart of a plan as plain data: week columns, one planned and one actual bar
 per step, month gridlines and the today line. Rendered as an HTML table (no JavaScript, no
 inline styles, so the CSP holds)."""
 
@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .calendar import ONE_DAY
-from .selectors import CaseSchedule
+from .planner import Plan
 
 WEEK = dt.timedelta(days=7)
 MAX_WEEKS = 104
@@ -52,8 +52,7 @@ def _cells(weeks: list[Week], first: dt.date | None, last: dt.date | None, bar: 
     return classes
 
 
-def gantt(schedule: CaseSchedule) -> dict[str, object]:
-    plan, today = schedule.plan, schedule.today
+def gantt(plan: Plan, today: dt.date) -> dict[str, object]:
     days = [plan.start, plan.completion, today]
     for s in plan.steps:
         days += [d for d in (s.start, s.end, s.actual_start, s.actual_end) if d]

@@ -12,7 +12,8 @@ from django.db import DatabaseError
 
 from dsg.core.wareki import wareki
 from dsg.schedule import planner
-from dsg.schedule.ics import STEP_SUMMARIES
+from dsg.schedule.selectors import step_durations_current
+from dsg.schedule.steps import STEP_SUMMARIES
 
 
 def iso_date(value: str) -> dt.date:
@@ -37,8 +38,6 @@ def terminal_count(value: str) -> int:
 
 def stored_durations() -> dict[int, int]:
     """The office's durations; the defaults when the database is not set up (a bare install)."""
-    from dsg.schedule.selectors import step_durations_current
-
     try:
         return step_durations_current()
     except DatabaseError:

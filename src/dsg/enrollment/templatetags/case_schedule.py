@@ -7,11 +7,11 @@ from typing import Any
 
 from django import template
 
-from dsg.enrollment.models import STEP_NAMES
 from dsg.orgs import permissions
+from dsg.schedule.gantt import gantt
+from dsg.schedule.steps import STEP_NAMES
 
-from ..gantt import gantt
-from ..selectors import case_schedule_for
+from ..schedule import case_schedule_for
 
 register = template.Library()
 
@@ -21,7 +21,7 @@ def case_schedule(context: Any, enrollment: Any) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
     schedule = case_schedule_for(enrollment)
-    chart = gantt(schedule)
+    chart = gantt(schedule.plan, schedule.today)
     rows = [(row, STEP_NAMES[row.step]) for row in chart["rows"]]  # type: ignore[attr-defined]
     return {
         "schedule": schedule,
