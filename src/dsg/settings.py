@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "dsg.inspections",
     "dsg.notices",
     "dsg.notifications",
+    "dsg.demo",
 ]
 
 MIDDLEWARE = [

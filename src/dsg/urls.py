@@ -12,7 +12,7 @@ urlpatterns = [
     path("", enrollment.dashboard, name="dashboard"),
     path("sites/", orgs.site_list, name="site_list"),
     path("sites/new/", orgs.site_create, name="site_create"),
-    path("sites/<int:site_id>/", orgs.site_detail, name="site_detail"),
+    path("sites/<int:site_id>/", enrollment.site_detail, name="site_detail"),
     path("enrollments/", enrollment.enrollment_list, name="enrollment_list"),
     path("enrollments/new/", enrollment.enrollment_create, name="enrollment_create"),
     path(

@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 from dsg.audit.services import audit_verify
 from dsg.enrollment import rules
 from dsg.enrollment.models import Enrollment
+from dsg.provisioning import rules as provisioning_rules
 
 from ..walk import small_pdf
 from .conftest import ja, shoot
@@ -269,7 +270,7 @@ def test_one_case_from_draft_to_enrollment_completed(
     record(provider, "work-add", description="EPS内の配管（会社側工事）")
     expect_success(provider, "The ancillary work was added.")
     expect(provider.locator("form[data-transition=complete_survey] .blocked")).to_contain_text(
-        ja(rules.ANCILLARY_WORK_DONE.message)
+        ja(provisioning_rules.ANCILLARY_WORK_DONE.message)
     )
 
     company.reload()

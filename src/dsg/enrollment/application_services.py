@@ -29,6 +29,7 @@ from .models import (
     State,
     StepRecord,
 )
+from .notifications import notify_receipt
 from .parts import (
     APPLICATION_FIELDS,
     COMMENT_PARTS,
@@ -39,6 +40,7 @@ from .parts import (
     documents_by_kind,
 )
 from .rules import require_state
+from .services import TransitionInput, case_transition, enrollment_lock
 
 EDITABLE_STATES = (State.DRAFT, State.RETURNED)
 UPLOAD_KINDS = tuple(kind for part in PART_OF.values() for kind in part.documents)
@@ -46,8 +48,6 @@ COMMENT_MAX = 4000
 
 
 def _lock(enrollment: Enrollment) -> Enrollment:
-    from .services import enrollment_lock
-
     return enrollment_lock(enrollment)
 
 
@@ -179,8 +179,44 @@ def receipt_number_for(enrollment: Enrollment, number: int, at: Any) -> str:
     return f"{timezone.localtime(at):%Y}{enrollment.pk:08d}{number:04d}"
 
 
+def application_submit(
+    *, enrollment: Enrollment, actor: User, data: TransitionInput | None = None
+) -> Enrollment:
+    """① The PSA submits the application: the case goes to review and what was submitted is
+    frozen as a version with its 到達番号 (the receipt goes to the company's PSAs)."""
+    with case_transition(enrollment=enrollment, name="submit", actor=actor, data=data) as (
+        case,
+        record,
+    ):
+        application_version_create(enrollment=case, record=record)
+    return case
+
+
+def application_accept(
+    *, enrollment: Enrollment, actor: User, data: TransitionInput | None = None
+) -> Enrollment:
+    """① The office accepts (受理) the submitted version; the case goes on to ②."""
+    with case_transition(enrollment=enrollment, name="accept", actor=actor, data=data) as (
+        case,
+        record,
+    ):
+        application_version_decide(enrollment=case, record=record)
+    return case
+
+
+def application_return(
+    *, enrollment: Enrollment, actor: User, data: TransitionInput | None = None
+) -> Enrollment:
+    """① The office returns the submitted version for correction (補正), with its comment."""
+    with case_transition(
+        enrollment=enrollment, name="return_for_correction", actor=actor, data=data
+    ) as (case, record):
+        application_version_decide(enrollment=case, record=record)
+    return case
+
+
 def application_version_create(*, enrollment: Enrollment, record: StepRecord) -> ApplicationVersion:
-    """Freeze what was submitted (runs inside the submit transition's transaction)."""
+    """Freeze what was submitted (inside the submit transition's transaction)."""
     application = Application.objects.get(enrollment=enrollment)
     contacts = list(ApplicationContact.objects.filter(application=application))
     number = application.submission_count + 1
@@ -199,8 +235,6 @@ def application_version_create(*, enrollment: Enrollment, record: StepRecord) ->
     record.data = {"receipt_number": version.receipt_number}
     record.save(update_fields=["data"])
     # The submit transition's own ledger event records it (its record carries the receipt).
-    from .notifications import notify_receipt
-
     notify_receipt(enrollment, version)
     return version
 

@@ -10,8 +10,9 @@ class EnrollmentConfig(AppConfig):
     def ready(self) -> None:
         from .inspection import register_inspected_case
         from .policy import register_policy
-        from .subject import register_subject
+        from .subject import register_subject, register_transition_services
 
         register_policy()
         register_subject()
+        register_transition_services()
         register_inspected_case()

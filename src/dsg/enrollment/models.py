@@ -290,7 +290,7 @@ class Enrollment(FSMModelMixin, models.Model):
         source=State.SURVEY,
         target=State.CONSTRUCTION,
         permission=_allowed("survey.record"),
-        conditions=[rules.SURVEY_RECORDED, rules.ANCILLARY_WORK_DONE],
+        conditions=[rules.registered("complete_survey")],
         custom={"label": _("Finish the survey and start line construction"), "payload": {}},
     )
     def complete_survey(self) -> None: ...

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
@@ -57,6 +58,45 @@ class Rule:
         return self.code
 
 
+class RegisteredRules:
+    """The conditions of one transition that the apps above the enrollment register: their data,
+    their code and message (the survey and the ancillary work of ③ are the provider's)."""
+
+    def __init__(self, transition: str) -> None:
+        self.transition = transition
+        self.rules: list[Rule] = []
+
+    def __call__(self, enrollment: Enrollment) -> bool:
+        return all(rule(enrollment) for rule in self.rules)
+
+    @property
+    def __name__(self) -> str:
+        return f"registered:{self.transition}"
+
+
+REGISTERED: dict[str, RegisteredRules] = {}
+
+
+def registered(transition: str) -> RegisteredRules:
+    """The slot for the registered conditions of ``transition`` (in its declaration)."""
+    return REGISTERED.setdefault(transition, RegisteredRules(transition))
+
+
+def register_condition(transition: str, rule: Rule) -> None:
+    if transition not in REGISTERED:
+        raise ImproperlyConfigured(f"the transition {transition!r} takes no registered conditions")
+    slot = REGISTERED[transition]
+    slot.rules = [*(r for r in slot.rules if r.code != rule.code), rule]
+
+
+def conditions_of(transition: Any) -> list[Rule]:
+    """A transition's conditions, one rule each (registered ones in their place)."""
+    found: list[Rule] = []
+    for condition in transition.conditions:
+        found += condition.rules if isinstance(condition, RegisteredRules) else [condition]
+    return found
+
+
 def _application_complete(enrollment: Enrollment) -> bool:
     application = getattr(enrollment, "application", None)
     return application is not None and not application.missing_parts()
@@ -67,15 +107,6 @@ def _application_missing(enrollment: Enrollment) -> list[Any]:
 
     application = getattr(enrollment, "application", None)
     return [] if application is None else application_missing_messages(application)
-
-
-def _survey_recorded(enrollment: Enrollment) -> bool:
-    provisioning = getattr(enrollment, "provisioning", None)
-    return provisioning is not None and provisioning.surveyed_on is not None
-
-
-def _ancillary_work_done(enrollment: Enrollment) -> bool:
-    return not enrollment.ancillary_works.filter(done_on__isnull=True).exists()
 
 
 def site_terminals(enrollment: Enrollment) -> QuerySet[Any]:
@@ -109,19 +140,6 @@ APPLICATION_COMPLETE = Rule(
     ),
     _application_complete,
     _application_missing,
-)
-SURVEY_RECORDED = Rule(
-    "survey_not_recorded",
-    _("The site survey (現場調査) has not been recorded yet."),
-    _survey_recorded,
-)
-ANCILLARY_WORK_DONE = Rule(
-    "ancillary_work_open",
-    _(
-        "Ancillary work (付帯工事) at the company's premises is not finished; line construction "
-        "(回線敷設工事) cannot start until every item is done."
-    ),
-    _ancillary_work_done,
 )
 HAS_TERMINALS = Rule(
     "no_terminals",

@@ -21,6 +21,7 @@ from .models import (
     State,
     StepRecord,
 )
+from .rules import conditions_of
 
 
 def enrollment_list_for(*, user: User) -> QuerySet[Enrollment]:
@@ -64,7 +65,9 @@ def transition_options_for(*, user: User, enrollment: Enrollment) -> list[Transi
         if not transition.has_perm(enrollment, user):
             continue
         blocked = [
-            rule.message_for(enrollment) for rule in transition.conditions if not rule(enrollment)
+            rule.message_for(enrollment)
+            for rule in conditions_of(transition)
+            if not rule(enrollment)
         ]
         options.append(
             TransitionOption(

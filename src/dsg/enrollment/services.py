@@ -6,9 +6,12 @@ Pages, the API, the admin and the commands all call these; none of them changes 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +24,7 @@ from dsg.orgs.permissions import require_permission
 from .models import Application, Enrollment, StepRecord
 from .notifications import notify_transition
 from .parts import APPLICATION_FIELDS
+from .rules import conditions_of
 
 __all__ = ["APPLICATION_FIELDS"]  # re-exported: tests and the API name the editable fields here
 
@@ -94,13 +98,49 @@ def _changed(mine: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in mine.items() if other.get(key) != value}
 
 
+# One step of the procedure ---------------------------------------------------------------
+# A transition that has a use case of its own (submit → application_submit, complete_construction
+# → construction_complete ...) is taken through it, wherever it is asked for by name (the page's
+# and the API's generic action, the inspections). Apps above this one register theirs.
+TransitionService = Callable[..., Enrollment]  # (enrollment=, actor=, data=TransitionInput)
+TRANSITION_SERVICES: dict[str, TransitionService] = {}
+
+
+def register_transition_service(name: str, service: TransitionService) -> None:
+    if name not in TRANSITION_NAMES:
+        raise ImproperlyConfigured(f"no transition {name!r} is declared")
+    TRANSITION_SERVICES[name] = service
+
+
 def enrollment_transition(
     *, enrollment: Enrollment, name: str, actor: User, data: TransitionInput | None = None
 ) -> Enrollment:
-    """Take one step of the procedure. Refusals raise RuleViolation and change nothing."""
+    """Take the step ``name`` of the procedure — through its own service when it has one.
+
+    Refusals raise RuleViolation and change nothing.
+    """
     data = data or TransitionInput()
     if name not in TRANSITION_NAMES:
         raise RuleViolation(_("Unknown action."), code="unknown_transition", status=404)
+    service = TRANSITION_SERVICES.get(name)
+    if service is not None:
+        return service(enrollment=enrollment, actor=actor, data=data)
+    with case_transition(enrollment=enrollment, name=name, actor=actor, data=data) as (
+        case,
+        record,
+    ):
+        pass
+    return case
+
+
+@contextmanager
+def case_transition(
+    *, enrollment: Enrollment, name: str, actor: User, data: TransitionInput | None = None
+) -> Iterator[tuple[Enrollment, StepRecord]]:
+    """The mechanics of one step, for the services: lock the case, check the role, the state,
+    the conditions and the input, change the state and record the step; the service's own writes
+    go inside the block; then the mail and the ledger event — all in one transaction."""
+    data = data or TransitionInput()
     with transaction.atomic():
         locked = enrollment_lock(enrollment)
         transition = _transition_from_state(locked, name, actor)
@@ -120,7 +160,7 @@ def enrollment_transition(
             comment=data.comment.strip(),
             data={"router_serial": data.router_serial} if data.router_serial else {},
         )
-        AFTER_TRANSITION.get(name, _nothing)(locked, record)
+        yield locked, record
         notify_transition(locked, record)
         audit_record(
             actor=actor,
@@ -131,7 +171,6 @@ def enrollment_transition(
             after={"state": locked.state, "record": record.pk},
         )
     enrollment.refresh_from_db()
-    return locked
 
 
 def enrollment_lock(enrollment: Enrollment) -> Enrollment:
@@ -154,7 +193,7 @@ def _transition_from_state(enrollment: Enrollment, name: str, actor: User) -> An
             ),
             code="wrong_state",
         )
-    for rule in transition.conditions:
+    for rule in conditions_of(transition):
         if not rule(enrollment):
             raise RuleViolation(rule.message_for(enrollment), code=rule.code)
     return transition
@@ -197,45 +236,3 @@ def _validate_input(payload: dict[str, bool], data: TransitionInput) -> None:
             status=422,
             field="router_serial",
         )
-
-
-def _nothing(enrollment: Enrollment, record: StepRecord) -> None:
-    return None
-
-
-def _stamp_submission(enrollment: Enrollment, record: StepRecord) -> None:
-    from .application_services import application_version_create
-
-    application_version_create(enrollment=enrollment, record=record)
-
-
-def _record_decision(enrollment: Enrollment, record: StepRecord) -> None:
-    from .application_services import application_version_decide
-
-    application_version_decide(enrollment=enrollment, record=record)
-
-
-def _record_construction(enrollment: Enrollment, record: StepRecord) -> None:
-    from dsg.provisioning.services import provisioning_of
-
-    provisioning = provisioning_of(enrollment)
-    provisioning.construction_completed_on = record.performed_on
-    provisioning.save(update_fields=["construction_completed_on"])
-
-
-def _record_router(enrollment: Enrollment, record: StepRecord) -> None:
-    from dsg.provisioning.services import provisioning_of
-
-    provisioning = provisioning_of(enrollment)
-    provisioning.router_installed_on = record.performed_on
-    provisioning.router_serial = record.data["router_serial"].strip()
-    provisioning.save(update_fields=["router_installed_on", "router_serial"])
-
-
-AFTER_TRANSITION = {
-    "submit": _stamp_submission,
-    "return_for_correction": _record_decision,
-    "accept": _record_decision,
-    "complete_construction": _record_construction,
-    "install_router": _record_router,
-}

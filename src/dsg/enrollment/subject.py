@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from dsg.core import subjects
 from dsg.core.errors import RuleViolation
 
+from .application_services import application_accept, application_return, application_submit
 from .models import Enrollment, State
 from .selectors import enrollment_get_for
-from .services import enrollment_lock
+from .services import enrollment_lock, register_transition_service
 
 CLOSED_TO_ADDITIONS = frozenset({State.WITHDRAWN, State.REJECTED})
 
@@ -38,3 +39,10 @@ def register_subject() -> None:
             place=lambda enrollment: f"{enrollment.site.name} {enrollment.site.full_address}",
         )
     )
+
+
+def register_transition_services() -> None:
+    """The transitions of ① that have a use case of their own (a version, a decision)."""
+    register_transition_service("submit", application_submit)
+    register_transition_service("accept", application_accept)
+    register_transition_service("return_for_correction", application_return)

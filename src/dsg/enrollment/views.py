@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dsg.core.errors import RuleViolation
+from dsg.core.panels import panels_for
 from dsg.core.views import form_error_text, run_action
 from dsg.orgs import permissions
 from dsg.orgs.models import User
@@ -36,10 +37,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["site_rows"] = _site_rows(user)
     else:
         context["sections"] = _step_sections(user)
-    if permissions.is_provider(user):  # provisioning's own part: tasks by date, month warnings
-        from dsg.provisioning.views import provider_dashboard_context
-
-        context.update(provider_dashboard_context(request))
+    context["panels"] = panels_for("dashboard", request)
     return render(request, "enrollment/dashboard.html", context)
 
 
@@ -70,6 +68,23 @@ def _step_sections(user: User) -> list[dict[str, object]]:
         }
         for n in steps
     ]
+
+
+@login_required
+def site_detail(request: HttpRequest, site_id: int) -> HttpResponse:
+    """A site (拠点) and its enrollment cases; the PSA opens a case from here."""
+    site = site_get_for(user=request.user, pk=site_id)
+    enrollments = selectors.enrollment_list_for(user=request.user).filter(site=site)
+    return render(
+        request,
+        "orgs/site_detail.html",
+        {
+            "site": site,
+            "enrollments": enrollments,
+            "can_open_case": permissions.may(request.user, "enrollment.create", site)
+            and not any(not e.is_closed for e in enrollments),
+        },
+    )
 
 
 @login_required
@@ -117,8 +132,6 @@ def enrollment_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def enrollment_detail(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    from dsg.provisioning.views import provisioning_context
-
     user = request.user
     enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
     return render(
@@ -133,7 +146,7 @@ def enrollment_detail(request: HttpRequest, enrollment_id: int) -> HttpResponse:
             "can_edit_application": permissions.may(user, "enrollment.edit_application", enrollment)
             and enrollment.state in ("draft", "returned"),
             "transition_form": TransitionForm(),
-            **provisioning_context(user=user, enrollment=enrollment),
+            "panels": panels_for("case", request, enrollment, enrollment=enrollment),
         },
     )
 

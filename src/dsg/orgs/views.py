@@ -52,24 +52,6 @@ def site_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def site_detail(request: HttpRequest, site_id: int) -> HttpResponse:
-    from dsg.enrollment.selectors import enrollment_list_for
-
-    site = selectors.site_get_for(user=request.user, pk=site_id)
-    enrollments = enrollment_list_for(user=request.user).filter(site=site)
-    return render(
-        request,
-        "orgs/site_detail.html",
-        {
-            "site": site,
-            "enrollments": enrollments,
-            "can_open_case": permissions.may(request.user, "enrollment.create", site)
-            and not any(not e.is_closed for e in enrollments),
-        },
-    )
-
-
-@login_required
 def api_token_list(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     new_token = None

@@ -9,5 +9,7 @@ class ProvisioningConfig(AppConfig):
 
     def ready(self) -> None:
         from .policy import register_policy
+        from .registration import register
 
         register_policy()
+        register()

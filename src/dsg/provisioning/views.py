@@ -46,8 +46,6 @@ from .forms import (
 
 def provisioning_context(*, user: User, enrollment: Enrollment) -> dict[str, Any]:
     """What the case page shows of ③–⑥, and which forms this user gets."""
-    if enrollment.step < 3:
-        return {}
     people = [
         (p.pk, str(p))
         for p in User.objects.filter(

@@ -16,8 +16,8 @@ from .appointments import (
     appointment_request_other_date,
 )
 from .common import PROVISIONING_STATES, provisioning_of
+from .line import construction_complete, router_identity_record, router_install
 from .media import MEDIA_STATES, media_receive, media_ship
-from .router import router_identity_record
 from .setup import (
     account_holder_add,
     account_issue,
@@ -45,10 +45,12 @@ __all__ = [
     "appointment_propose",
     "appointment_request_other_date",
     "connection_test_record",
+    "construction_complete",
     "media_receive",
     "media_ship",
     "provisioning_of",
     "router_identity_record",
+    "router_install",
     "survey_record",
     "terminal_register",
     "token_hash",

@@ -6,19 +6,26 @@ Everything is created through the services, so the demo also fills the audit led
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
+from pypdf import PdfWriter
 
+from dsg.enrollment.application_services import application_document_add
+from dsg.enrollment.models import Enrollment
+from dsg.enrollment.services import (
+    TransitionInput,
+    application_update,
+    enrollment_create,
+    enrollment_transition,
+)
 from dsg.orgs.japan import corporate_number_check_digit
 from dsg.orgs.models import Organization, OrganizationKind, Role, Site, User
 from dsg.orgs.services import site_create
 from dsg.provisioning import services as prov
-
-from .models import Enrollment
-from .services import TransitionInput, application_update, enrollment_create, enrollment_transition
 
 DEMO_PASSWORD = "dsg-demo-2026!"
 
@@ -32,10 +39,6 @@ class DemoLogin:
 
 def _demo_pdf(title: str) -> bytes:
     """A small real PDF standing in for a layout diagram or an evidence document."""
-    import io
-
-    from pypdf import PdfWriter
-
     writer = PdfWriter()
     writer.add_blank_page(width=842, height=595)
     writer.add_metadata({"/Title": title})
@@ -46,8 +49,6 @@ def _demo_pdf(title: str) -> bytes:
 
 def _attach_demo_documents(enrollment: Enrollment, actor: User) -> None:
     """The 加入申請書's required documents (レイアウト図, 実績等の資料), uploaded like a PSA."""
-    from .application_services import application_document_add
-
     for kind, filename in (("layout", "レイアウト図.pdf"), ("contract_evidence", "契約実績.pdf")):
         application_document_add(
             enrollment=enrollment,

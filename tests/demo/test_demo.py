@@ -10,7 +10,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from dsg.audit.services import audit_verify
-from dsg.enrollment.demo import DEMO_PASSWORD
+from dsg.demo.loader import DEMO_PASSWORD
 from dsg.enrollment.models import Enrollment
 from dsg.orgs.models import Role, User
 

@@ -1,4 +1,5 @@
-"""⑤ 通信ルータの設置: the router's identity."""
+"""④ 回線敷設工事 and ⑤ 通信ルータの設置: the provider records them done (the case moves on),
+and the router's identity."""
 
 from __future__ import annotations
 
@@ -7,12 +8,41 @@ from django.db import transaction
 from dsg.audit.services import audit_record
 from dsg.enrollment.models import Enrollment, State
 from dsg.enrollment.rules import require_state
-from dsg.enrollment.services import enrollment_lock
+from dsg.enrollment.services import TransitionInput, case_transition, enrollment_lock
 from dsg.orgs.models import User
 from dsg.orgs.permissions import require_permission
 
 from ..models import Provisioning
 from .common import _required_text, provisioning_of
+
+
+def construction_complete(
+    *, enrollment: Enrollment, actor: User, data: TransitionInput | None = None
+) -> Enrollment:
+    """④ The line construction is done (on ``data.performed_on``); the router comes next."""
+    with case_transition(
+        enrollment=enrollment, name="complete_construction", actor=actor, data=data
+    ) as (case, record):
+        provisioning = provisioning_of(case)
+        provisioning.construction_completed_on = record.performed_on
+        provisioning.save(update_fields=["construction_completed_on"])
+    return case
+
+
+def router_install(
+    *, enrollment: Enrollment, actor: User, data: TransitionInput | None = None
+) -> Enrollment:
+    """⑤ The router is installed (on ``data.performed_on``, serial ``data.router_serial``): the
+    terminals' setup and connection tests are next."""
+    with case_transition(enrollment=enrollment, name="install_router", actor=actor, data=data) as (
+        case,
+        record,
+    ):
+        provisioning = provisioning_of(case)
+        provisioning.router_installed_on = record.performed_on
+        provisioning.router_serial = record.data["router_serial"].strip()
+        provisioning.save(update_fields=["router_installed_on", "router_serial"])
+    return case
 
 
 def router_identity_record(

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from dsg.enrollment.demo import DEMO_PASSWORD, demo_load
+from dsg.demo.loader import DEMO_PASSWORD, demo_load
 
 
 class Command(BaseCommand):
