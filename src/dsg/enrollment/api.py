@@ -11,6 +11,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from dsg.core.errors import RuleViolation
 from dsg.core.schemas import ERRORS, READ_ERRORS
+from dsg.orgs.permissions import may
 from dsg.orgs.selectors import site_get_for
 from dsg.schedule.api import PlanOut
 
@@ -249,8 +250,6 @@ class EnrollmentDetailOut(EnrollmentOut):
     @staticmethod
     def resolve_application(obj, context):  # type: ignore[no-untyped-def]
         user = context["request"].user
-        from dsg.orgs.permissions import may
-
         return obj.application if may(user, "application.view", obj) else None
 
     @staticmethod

@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dsg.documents.models import DocumentKind
+
 from .models import Application, FacilityBasis
 from .parts import PARTS, Part
 
@@ -77,8 +79,6 @@ class DocumentUploadForm(forms.Form):
     )
 
     def __init__(self, *args: Any, kinds: tuple[str, ...] = (), **kwargs: Any) -> None:
-        from dsg.documents.models import DocumentKind
-
         super().__init__(*args, **kwargs)
         labels = dict(DocumentKind.choices)
         self.fields["kind"].choices = [(k, labels[k]) for k in kinds]

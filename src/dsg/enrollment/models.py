@@ -489,6 +489,8 @@ class Application(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submission_count = models.PositiveSmallIntegerField(_("submissions"), default=0)
 
+    objects = ScopedManager(company="enrollment__site__company")
+
     class Meta:
         verbose_name = _("application (加入申請書)")
         verbose_name_plural = _("applications (加入申請書)")
@@ -635,6 +637,8 @@ class StepRecord(models.Model):
     performed_on = models.DateField(_("performed on"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
+
+    objects = ScopedManager(company="enrollment__site__company")
 
     class Meta:
         verbose_name = _("step record")

@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING, Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from dsg.documents.models import DocumentKind
+from dsg.documents.selectors import documents_of
+
 if TYPE_CHECKING:
     from .models import Application
 
@@ -125,8 +128,6 @@ class Task:
 
 def documents_by_kind(application: Application) -> dict[str, list[Any]]:
     """The case's current documents of the kinds the application uses, newest first."""
-    from dsg.documents.selectors import documents_of
-
     kinds = {kind for part in PARTS for kind in part.documents}
     return {kind: list(documents_of(application.enrollment, kind)) for kind in sorted(kinds)}
 
@@ -283,8 +284,6 @@ def snapshot_rows(snapshot: dict[str, Any]) -> list[tuple[str, str, Any, str]]:
 
 
 def document_kind_label(kind: str) -> Any:
-    from dsg.documents.models import DocumentKind
-
     return dict(DocumentKind.choices).get(kind, kind)
 
 

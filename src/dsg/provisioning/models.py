@@ -30,6 +30,8 @@ class Provisioning(models.Model):
     router_serial = models.CharField(_("router serial number"), max_length=100, blank=True)
     router_model = models.CharField(_("router model"), max_length=100, blank=True)
 
+    objects = ScopedManager(company="enrollment__site__company")
+
     class Meta:
         verbose_name = _("provisioning record")
         verbose_name_plural = _("provisioning records")
