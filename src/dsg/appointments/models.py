@@ -13,13 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.contenttypes.fields import GenericForeignKey
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from dsg.core.models import SubjectLink
 from dsg.orgs.models import Organization, User
 
 
@@ -46,7 +45,7 @@ def register_purposes(labels: dict[str, Any], *, modes: dict[str, Any] | None = 
     MODES.update(modes or {})
 
 
-class Appointment(models.Model):
+class Appointment(SubjectLink):
     """A date for one purpose of one subject: proposed, then confirmed (or declined), then done."""
 
     company = models.ForeignKey(
@@ -55,11 +54,6 @@ class Appointment(models.Model):
         on_delete=models.PROTECT,
         related_name="appointments",
     )
-    subject_type = models.ForeignKey(
-        ContentType, verbose_name=_("kind of subject"), on_delete=models.PROTECT, related_name="+"
-    )
-    subject_id = models.PositiveBigIntegerField(_("subject"))
-    subject = GenericForeignKey("subject_type", "subject_id")
     purpose = models.CharField(_("purpose"), max_length=40)
     person = models.ForeignKey(
         User,

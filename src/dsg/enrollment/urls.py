@@ -1,4 +1,5 @@
-"""Pages of the 加入申請書 (application) and of the case's schedule, included at "" by dsg.urls."""
+"""Pages of the enrollment: the dashboard, the site's cases, the case, its 加入申請書 and its
+schedule, included at "" by dsg.urls."""
 
 from __future__ import annotations
 
@@ -6,11 +7,26 @@ from django.urls import path
 
 from . import application_views as views
 from . import schedule_views
+from . import views as case_views
 from .parts import PARTS
 
 CASE = "enrollments/<int:enrollment_id>/application/"
 
 urlpatterns = [
+    path("", case_views.dashboard, name="dashboard"),
+    path("sites/<int:site_id>/", case_views.site_detail, name="site_detail"),
+    path("enrollments/", case_views.enrollment_list, name="enrollment_list"),
+    path("enrollments/new/", case_views.enrollment_create, name="enrollment_create"),
+    path(
+        "enrollments/<int:enrollment_id>/",
+        case_views.enrollment_detail,
+        name="enrollment_detail",
+    ),
+    path(
+        "enrollments/<int:enrollment_id>/transitions/<slug:name>/",
+        case_views.enrollment_transition,
+        name="enrollment_transition",
+    ),
     path(
         "enrollments/<int:enrollment_id>/schedule.ics",
         schedule_views.enrollment_schedule_ics,

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
-from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +20,7 @@ from django_scopes import ScopedManager
 
 from dsg.appointments.models import Appointment, AppointmentState
 from dsg.core import subjects
+from dsg.core.models import SubjectLink
 from dsg.documents.models import Document
 from dsg.orgs.models import Organization, User
 
@@ -139,7 +139,7 @@ class Decision(models.TextChoices):
     REINSPECTION = "reinspection", _("Re-inspection required")
 
 
-class Inspection(models.Model):
+class Inspection(SubjectLink):
     """One round of an inspection of a subject: its date, checklist version, findings, outcome."""
 
     company = models.ForeignKey(
@@ -148,11 +148,6 @@ class Inspection(models.Model):
         on_delete=models.PROTECT,
         related_name="inspections",
     )
-    subject_type = models.ForeignKey(
-        ContentType, verbose_name=_("kind of subject"), on_delete=models.PROTECT, related_name="+"
-    )
-    subject_id = models.PositiveBigIntegerField(_("subject"))
-    subject = GenericForeignKey("subject_type", "subject_id")
     kind = models.CharField(_("kind"), max_length=16, choices=InspectionKind.choices)
     round = models.PositiveSmallIntegerField(_("round"), default=1)
     checklist_version = models.ForeignKey(

@@ -7,13 +7,12 @@ subject's lock, and until then (or while a failed rendering waits for its retry)
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.fields import GenericForeignKey
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from dsg.core.models import SubjectLink
 from dsg.documents.models import Document
 from dsg.orgs.models import Organization, User
 
@@ -26,7 +25,7 @@ class NoticeKind(models.TextChoices):
     COMPLETION = "completion", _("Enrollment completion notice (加入完了通知書)")
 
 
-class Notice(models.Model):
+class Notice(SubjectLink):
     """One issued notice. ``snapshot`` holds all it prints; re-rendering reads only that."""
 
     company = models.ForeignKey(
@@ -35,11 +34,6 @@ class Notice(models.Model):
         on_delete=models.PROTECT,
         related_name="notices",
     )
-    subject_type = models.ForeignKey(
-        ContentType, verbose_name=_("kind of subject"), on_delete=models.PROTECT, related_name="+"
-    )
-    subject_id = models.PositiveBigIntegerField(_("subject"))
-    subject = GenericForeignKey("subject_type", "subject_id")
     kind = models.CharField(_("kind"), max_length=32, choices=NoticeKind.choices)
     number = models.CharField(_("document number"), max_length=40, unique=True)
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)

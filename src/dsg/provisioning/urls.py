@@ -1,4 +1,4 @@
-"""Pages of ③–⑥ added with issue #4 (the older ones are listed in dsg/urls.py)."""
+"""Pages of ③–⑥, included at "" by dsg.urls."""
 
 from __future__ import annotations
 
@@ -7,6 +7,42 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("enrollments/<int:enrollment_id>/survey/", views.survey_record, name="survey_record"),
+    path(
+        "enrollments/<int:enrollment_id>/ancillary-works/",
+        views.ancillary_work_add,
+        name="ancillary_work_add",
+    ),
+    path(
+        "ancillary-works/<int:work_id>/done/",
+        views.ancillary_work_done,
+        name="ancillary_work_done",
+    ),
+    path(
+        "enrollments/<int:enrollment_id>/terminals/",
+        views.terminal_register,
+        name="terminal_register",
+    ),
+    path(
+        "enrollments/<int:enrollment_id>/account-holders/",
+        views.account_holder_add,
+        name="account_holder_add",
+    ),
+    path(
+        "account-holders/<int:holder_id>/account-issued/",
+        views.account_issue,
+        name="account_issue",
+    ),
+    path(
+        "account-holders/<int:holder_id>/vein-registration/",
+        views.vein_registration,
+        name="vein_registration",
+    ),
+    path(
+        "terminals/<int:terminal_id>/connection-tests/",
+        views.connection_test_record,
+        name="connection_test_record",
+    ),
     path(
         "enrollments/<int:enrollment_id>/appointments/",
         views.appointment_propose,

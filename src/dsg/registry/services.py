@@ -11,43 +11,17 @@ import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
+from dsg.core.inputs import past_or_today, required_text
 from dsg.orgs.models import Site, User
 from dsg.orgs.permissions import require_permission
 
 from .models import ConnectionTest, Terminal
 
 NOTE_MAX = 2000
-
-
-def _required(value: str, field: str, max_length: int) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise RuleViolation(_("This field is required."), code="required", status=422, field=field)
-    if len(value) > max_length:
-        raise RuleViolation(
-            _("This text is too long (at most {limit} characters).").format(limit=max_length),
-            code="too_long",
-            status=422,
-            field=field,
-        )
-    return value
-
-
-def _past_or_today(value: dt.date | None, field: str) -> dt.date:
-    if value is None:
-        raise RuleViolation(
-            _("Please enter the date."), code="date_required", status=422, field=field
-        )
-    if value > timezone.localdate():
-        raise RuleViolation(
-            _("The date cannot be in the future."), code="date_in_future", status=422, field=field
-        )
-    return value
 
 
 def _origin(origin: models.Model | None) -> dict[str, object] | None:
@@ -67,9 +41,9 @@ def terminal_register(
     ``origin``: the case or request that registers it, if any."""
     require_permission(actor=actor, action="terminal.register", obj=site)
     values = {
-        "name": _required(name, "name", 100),
-        "model_name": _required(model_name, "model_name", 100),
-        "serial_number": _required(serial_number, "serial_number", 100),
+        "name": required_text(name, "name", 100),
+        "model_name": required_text(model_name, "model_name", 100),
+        "serial_number": required_text(serial_number, "serial_number", 100),
     }
     try:
         with transaction.atomic():
@@ -116,7 +90,7 @@ def connection_test_record(
         test = ConnectionTest.objects.create(
             terminal=terminal,
             person=person,
-            tested_on=_past_or_today(tested_on, "tested_on"),
+            tested_on=past_or_today(tested_on, "tested_on"),
             passed=bool(passed),
             note=(note or "").strip()[:NOTE_MAX],
             recorded_by=actor,

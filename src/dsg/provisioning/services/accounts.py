@@ -14,6 +14,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dsg.core.errors import NotVisible, RuleViolation
+from dsg.core.inputs import required_text
 from dsg.enrollment.models import State
 from dsg.enrollment.rules import require_state
 from dsg.enrollment.services import enrollment_lock
@@ -23,7 +24,7 @@ from dsg.orgs.permissions import require_permission
 
 from .. import vault
 from ..models import AccountDelivery, AccountDeliveryState, AccountHolder
-from .common import _audit, _mail, _psa_emails, _required_text
+from .common import _audit, _mail, _psa_emails
 
 
 def account_link_days() -> int:
@@ -50,8 +51,8 @@ def account_delivery_create(
     a waiting one. Returns the delivery and the raw token (only ever in the mail's link)."""
     require_permission(actor=actor, action="account_delivery.create", obj=holder)
     values = {
-        "username": _required_text(username, "username", 100),
-        "password": _required_text(password, "password", 200),
+        "username": required_text(username, "username", 100),
+        "password": required_text(password, "password", 200),
     }
     token = secrets.token_urlsafe(32)
     with transaction.atomic():

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from dsg.appointments import services as appointments
 from dsg.appointments.models import Appointment
 from dsg.core.errors import RuleViolation
+from dsg.core.inputs import required_text
 from dsg.enrollment.models import Enrollment, State
 from dsg.enrollment.rules import require_state
 from dsg.enrollment.services import enrollment_lock
@@ -31,7 +32,6 @@ from .common import (
     _mail,
     _provider_emails,
     _psa_emails,
-    _required_text,
 )
 
 # The case states in which an appointment for each purpose may be proposed.
@@ -163,7 +163,7 @@ def appointment_request_other_date(
 ) -> Appointment:
     """The PSA declines the date with a message; the provider then proposes another one."""
     require_permission(actor=actor, action="appointment.respond", obj=appointment)
-    message = _required_text(message, "message", NOTES_MAX)
+    message = required_text(message, "message", NOTES_MAX)
     with transaction.atomic():
         locked = _case_of(appointment)
         [appointment] = appointments.appointments_decline(

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.db import models
-from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
-from dsg.core.errors import RuleViolation
 from dsg.enrollment.models import Enrollment, State
 from dsg.notifications.services import mail_queue
 from dsg.orgs.models import Role, User
@@ -30,32 +26,6 @@ PROVISIONING_STATES = (
 def provisioning_of(enrollment: Enrollment) -> Provisioning:
     provisioning, _created = Provisioning.objects.get_or_create(enrollment=enrollment)
     return provisioning
-
-
-def _past_or_today(value: dt.date | None, field: str) -> dt.date:
-    if value is None:
-        raise RuleViolation(
-            _("Please enter the date."), code="date_required", status=422, field=field
-        )
-    if value > timezone.localdate():
-        raise RuleViolation(
-            _("The date cannot be in the future."), code="date_in_future", status=422, field=field
-        )
-    return value
-
-
-def _required_text(value: str, field: str, max_length: int) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise RuleViolation(_("This field is required."), code="required", status=422, field=field)
-    if len(value) > max_length:
-        raise RuleViolation(
-            _("This text is too long (at most {limit} characters).").format(limit=max_length),
-            code="too_long",
-            status=422,
-            field=field,
-        )
-    return value
 
 
 def _audit(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from dsg.audit.services import audit_record
+from dsg.core.inputs import required_text
 from dsg.enrollment.models import Enrollment, State
 from dsg.enrollment.rules import require_state
 from dsg.enrollment.services import TransitionInput, case_transition, enrollment_lock
@@ -13,7 +14,7 @@ from dsg.orgs.models import User
 from dsg.orgs.permissions import require_permission
 
 from ..models import Provisioning
-from .common import _required_text, provisioning_of
+from .common import provisioning_of
 
 
 def construction_complete(
@@ -50,8 +51,8 @@ def router_identity_record(
 ) -> Provisioning:
     """The router's serial number and model, recorded or corrected once it is installed."""
     require_permission(actor=actor, action="router.identify", obj=enrollment)
-    serial = _required_text(serial, "router_serial", 100)
-    model_name = _required_text(model_name, "router_model", 100)
+    serial = required_text(serial, "router_serial", 100)
+    model_name = required_text(model_name, "router_model", 100)
     with transaction.atomic():
         locked = enrollment_lock(enrollment)
         require_state(enrollment=locked, states=[State.ROUTER_INSTALLATION, State.TERMINAL_SETUP])

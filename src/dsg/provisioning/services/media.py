@@ -9,6 +9,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dsg.core.errors import RuleViolation
+from dsg.core.inputs import past_or_today, required_text
 from dsg.enrollment.models import Enrollment, State
 from dsg.enrollment.rules import require_state
 from dsg.enrollment.services import enrollment_lock
@@ -16,7 +17,7 @@ from dsg.orgs.models import User
 from dsg.orgs.permissions import require_permission
 
 from ..models import SetupMediaShipment
-from .common import _audit, _mail, _past_or_today, _psa_emails, _required_text
+from .common import _audit, _mail, _psa_emails
 
 MEDIA_STATES = (State.CONSTRUCTION, State.ROUTER_INSTALLATION, State.TERMINAL_SETUP)
 
@@ -32,10 +33,10 @@ def media_ship(
 ) -> SetupMediaShipment:
     require_permission(actor=actor, action="media.ship", obj=enrollment)
     values = {
-        "carrier": _required_text(carrier, "carrier", 100),
-        "tracking_number": _required_text(tracking_number, "tracking_number", 100),
-        "media": _required_text(media or "DVD-ROM", "media", 100),
-        "shipped_on": _past_or_today(shipped_on, "shipped_on"),
+        "carrier": required_text(carrier, "carrier", 100),
+        "tracking_number": required_text(tracking_number, "tracking_number", 100),
+        "media": required_text(media or "DVD-ROM", "media", 100),
+        "shipped_on": past_or_today(shipped_on, "shipped_on"),
     }
     with transaction.atomic():
         locked = enrollment_lock(enrollment)
@@ -66,7 +67,7 @@ def media_receive(
     *, shipment: SetupMediaShipment, actor: User, received_on: dt.date | None
 ) -> SetupMediaShipment:
     require_permission(actor=actor, action="media.receive", obj=shipment)
-    received_on = _past_or_today(received_on, "received_on")
+    received_on = past_or_today(received_on, "received_on")
     with transaction.atomic():
         locked = enrollment_lock(shipment.enrollment)
         require_state(enrollment=locked, states=MEDIA_STATES)

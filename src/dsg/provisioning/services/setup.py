@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from dsg.core.errors import RuleViolation
+from dsg.core.inputs import past_or_today
 from dsg.enrollment.models import Enrollment, State
 from dsg.enrollment.rules import require_state, site_terminals
 from dsg.enrollment.services import enrollment_lock
@@ -18,7 +19,7 @@ from dsg.registry import services as registry
 from dsg.registry.models import ConnectionTest, Terminal
 
 from ..models import AccountHolder, VeinRegistrationMethod
-from .common import _audit, _past_or_today
+from .common import _audit
 
 
 def terminal_register(
@@ -78,7 +79,7 @@ def account_issue(
         holder=holder,
         actor=actor,
         action="account.issue",
-        changes={"account_issued_on": _past_or_today(issued_on, "issued_on")},
+        changes={"account_issued_on": past_or_today(issued_on, "issued_on")},
     )
 
 
@@ -98,7 +99,7 @@ def vein_registration_record(
         actor=actor,
         action="vein_registration.record",
         changes={
-            "vein_registered_on": _past_or_today(registered_on, "registered_on"),
+            "vein_registered_on": past_or_today(registered_on, "registered_on"),
             "vein_method": method,
         },
     )

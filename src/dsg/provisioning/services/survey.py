@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from dsg.core.errors import RuleViolation
+from dsg.core.inputs import past_or_today, required_text
 from dsg.enrollment.models import Enrollment, State
 from dsg.enrollment.rules import require_state
 from dsg.enrollment.services import enrollment_lock
@@ -15,7 +16,7 @@ from dsg.orgs.models import User
 from dsg.orgs.permissions import require_permission
 
 from ..models import AncillaryWork, Provisioning
-from .common import _audit, _past_or_today, _required_text, provisioning_of
+from .common import _audit, provisioning_of
 
 
 def survey_record(
@@ -26,7 +27,7 @@ def survey_record(
         locked = enrollment_lock(enrollment)
         require_state(enrollment=locked, states=[State.SURVEY])
         provisioning = provisioning_of(locked)
-        provisioning.surveyed_on = _past_or_today(surveyed_on, "surveyed_on")
+        provisioning.surveyed_on = past_or_today(surveyed_on, "surveyed_on")
         provisioning.route_notes = (route_notes or "").strip()[:4000]
         provisioning.save(update_fields=["surveyed_on", "route_notes"])
         _audit(
@@ -47,7 +48,7 @@ def ancillary_work_add(*, enrollment: Enrollment, actor: User, description: str)
         work = AncillaryWork.objects.create(
             enrollment=locked,
             added_by=actor,
-            description=_required_text(description, "description", 300),
+            description=required_text(description, "description", 300),
         )
         _audit(actor, "ancillary_work.add", work, locked, {"description": work.description})
     return work
@@ -65,7 +66,7 @@ def ancillary_work_mark_done(
             raise RuleViolation(
                 _("This ancillary work is already marked as done."), code="already_done"
             )
-        work.done_on, work.done_by = _past_or_today(done_on, "done_on"), actor
+        work.done_on, work.done_by = past_or_today(done_on, "done_on"), actor
         work.save(update_fields=["done_on", "done_by"])
         _audit(actor, "ancillary_work.done", work, locked, {"done_on": work.done_on})
     return work
