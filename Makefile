@@ -26,7 +26,7 @@ help:
 	@echo "make run            install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test           test suite on SQLite, then on a throw-away PostgreSQL server"
 	@echo "make test-sqlite    only the SQLite half;  make test-postgres  only the PostgreSQL half"
-	@echo "make lint           ruff check src tests"
+	@echo "make lint           ruff, import-linter (the layers of docs/architecture.md), mypy"
 	@echo "make messages       update and compile the Japanese message catalog"
 	@echo "make clean          remove caches and build output (distclean: also .venv; var/ is kept)"
 
@@ -68,6 +68,8 @@ PYTEST_POSTGRES := scripts/with-postgres $(PYTEST) $(PYTEST_ARGS)
 
 test: $(VENV)/.stamp-dev
 	@scripts/debian-packages $(TEST_DEBS)
+	@echo "== lint: ruff, import-linter (the layers), mypy =="
+	$(MAKE) --no-print-directory lint
 	@echo "== pytest on SQLite =="
 	$(PYTEST_SQLITE)
 	@echo "== pytest on PostgreSQL =="
@@ -85,6 +87,8 @@ test-postgres: $(VENV)/.stamp-dev
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check src tests
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 messages: $(VENV)/.stamp-run
 	$(DSG) makemessages -l ja --ignore .venv --ignore var --ignore staticfiles --ignore tests --ignore bench
