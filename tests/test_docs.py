@@ -28,3 +28,26 @@ def test_every_transition_is_documented(name):
 @pytest.mark.parametrize("role_doc", ["company.md", "office.md", "provider.md"])
 def test_each_role_has_a_workflow_page(role_doc):
     assert (ROOT / "docs" / "workflows" / role_doc).stat().st_size > 500
+
+
+APPS = sorted(p.parent.name for p in (ROOT / "src" / "dsg").glob("*/apps.py"))
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_the_architecture_names_every_app(app):
+    """docs/architecture.md is the living layer diagram: a new app must find its place there."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert f"`{app}`" in text, f"docs/architecture.md does not name the app {app!r}"
+
+
+def test_every_app_is_in_a_layer_of_the_import_contracts():
+    """An app outside the layers contract would not be checked by import-linter."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    layers = next(
+        c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers"
+    )["layers"]
+    named = {name.strip() for layer in layers for name in layer.replace(":", "|").split("|")}
+    missing = [app for app in APPS if f"dsg.{app}" not in named]
+    assert not missing, f"apps missing from the layers contract in pyproject.toml: {missing}"
