@@ -94,7 +94,7 @@ def _from_slot(Appointment, inspection, slot, declined, inspection_type, office)
         subject_id=inspection.pk,
         purpose=STEP_PURPOSE[inspection.step],
         starts_at=slot.starts_at,
-        ends_at=slot.starts_at + dt.timedelta(hours=slot.hours),
+        ends_at=slot.starts_at + dt.timedelta(hours=max(slot.hours, 1)),  # an end after the start
         state=state,
         proposed_by_id=proposer,
         proposed_at=inspection.created_at,

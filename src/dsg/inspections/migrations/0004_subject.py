@@ -4,7 +4,7 @@ of belonging to an enrollment case at step 2 or 7: the case becomes the subject,
 
 import django.db.models.deletion
 from django.db import migrations, models
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import Case, F, OuterRef, Subquery, Value, When
 
 KIND_OF_STEP = {2: "site", 7: "final"}
 
@@ -17,11 +17,14 @@ def case_to_subject(apps, schema_editor):
         return
     case_type, _ = ContentType.objects.get_or_create(app_label="enrollment", model="enrollment")
     company = Enrollment.objects.filter(pk=OuterRef("enrollment_id")).values("site__company_id")
+    # One update per row: on PostgreSQL a second update of a row in this transaction leaves
+    # pending trigger events that make the AlterField below fail.
     Inspection.objects.update(
-        company_id=Subquery(company[:1]), subject_type=case_type, subject_id=F("enrollment_id")
+        company_id=Subquery(company[:1]),
+        subject_type=case_type,
+        subject_id=F("enrollment_id"),
+        kind=Case(*(When(step=step, then=Value(kind)) for step, kind in KIND_OF_STEP.items())),
     )
-    for step, kind in KIND_OF_STEP.items():
-        Inspection.objects.filter(step=step).update(kind=kind)
 
 
 class Migration(migrations.Migration):
