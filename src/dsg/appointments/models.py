@@ -11,7 +11,7 @@ purpose means for the procedure, belongs to the app that makes the appointment.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils import timezone
@@ -105,7 +105,11 @@ class Appointment(SubjectLink):
     closed_at = models.DateTimeField(_("done, declined or cancelled at"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminder queued at"), null=True, blank=True)
 
-    objects = ScopedManager(company="company")
+    # django-scopes builds its manager class inside ScopedManager(), out of the mypy plugin's
+    # sight: the manager's type is declared, and _default_manager with it (related managers
+    # follow _default_manager).
+    objects: ClassVar[models.Manager[Appointment]] = ScopedManager(company="company")
+    _default_manager: ClassVar[models.Manager[Appointment]]
 
     class Meta:
         verbose_name = _("appointment (日程)")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
@@ -25,6 +25,9 @@ from django.db.models.signals import pre_delete
 from django_scopes import scopes_disabled
 
 from .errors import NotVisible
+
+if TYPE_CHECKING:
+    from .models import SubjectLink
 
 _TYPES: dict[str, SubjectType] = {}
 # The models that link to a subject through ``subject_type`` / ``subject_id``.
@@ -118,6 +121,25 @@ def subject_type_of(subject: models.Model | type[models.Model]) -> SubjectType:
         if issubclass(model, known.model):
             return known
     raise ImproperlyConfigured(f"{model.__name__} is not a registered subject type")
+
+
+def subject_type_for(content_type: ContentType) -> SubjectType:
+    """The registered subject type a link's ``subject_type`` names."""
+    model = content_type.model_class()
+    if model is None:
+        raise ImproperlyConfigured(f"{content_type} names no installed model")
+    return subject_type_of(model)
+
+
+def linked_subject(record: SubjectLink) -> models.Model:
+    """The subject ``record`` belongs to. Never missing: its type and id are required, and a
+    subject with records attached is never deleted (``_protect``)."""
+    subject = record.subject
+    if subject is None:
+        raise ImproperlyConfigured(
+            f"{type(record).__name__} {record.pk} links to a missing subject"
+        )
+    return subject
 
 
 def subject_types() -> list[SubjectType]:

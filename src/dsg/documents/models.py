@@ -6,6 +6,8 @@ for (see ``dsg.core.subjects``). A document with no subject sits in the company'
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -71,7 +73,11 @@ class Document(models.Model):
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
-    objects = ScopedManager(company="company")
+    # django-scopes builds its manager class inside ScopedManager(), out of the mypy plugin's
+    # sight: the manager's type is declared, and _default_manager with it (related managers
+    # follow _default_manager).
+    objects: ClassVar[models.Manager[Document]] = ScopedManager(company="company")
+    _default_manager: ClassVar[models.Manager[Document]]
 
     class Meta:
         verbose_name = _("document")

@@ -7,13 +7,14 @@ lock the row, record the step, write the ledger and queue mail in one transactio
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import GET_STATE, FSMField, FSMModelMixin, transition
+from django_fsm import GET_STATE, FSMField, FSMModelMixin, Transition, transition
 from django_scopes import ScopedManager
 
 from dsg.orgs import permissions
@@ -97,20 +98,23 @@ WAITING_ON: dict[str, str] = {
     State.FINAL_REMEDIATION_REPORTED: "office",
 }
 
-_AFTER_PASSED = {State.INSPECTION: State.SURVEY, State.FINAL_INSPECTION: State.COMPLETED}
-_REMEDIATION_OF = {
+_AFTER_PASSED: dict[str, str] = {
+    State.INSPECTION: State.SURVEY,
+    State.FINAL_INSPECTION: State.COMPLETED,
+}
+_REMEDIATION_OF: dict[str, str] = {
     State.INSPECTION: State.INSPECTION_REMEDIATION,
     State.FINAL_INSPECTION: State.FINAL_REMEDIATION,
 }
-_REPORTED_OF = {
+_REPORTED_OF: dict[str, str] = {
     State.INSPECTION_REMEDIATION: State.INSPECTION_REMEDIATION_REPORTED,
     State.FINAL_REMEDIATION: State.FINAL_REMEDIATION_REPORTED,
 }
-_ACCEPTED_OF = {
+_ACCEPTED_OF: dict[str, str] = {
     State.INSPECTION_REMEDIATION_REPORTED: State.SURVEY,
     State.FINAL_REMEDIATION_REPORTED: State.COMPLETED,
 }
-_REINSPECTION_OF = {
+_REINSPECTION_OF: dict[str, str] = {
     State.INSPECTION_REMEDIATION_REPORTED: State.INSPECTION,
     State.FINAL_REMEDIATION_REPORTED: State.FINAL_INSPECTION,
 }
@@ -120,6 +124,11 @@ def _next(mapping: dict[str, str]) -> GET_STATE:
     return GET_STATE(
         lambda enrollment, **kwargs: mapping[enrollment.state], states=list(set(mapping.values()))
     )
+
+
+def _conditions(*checks: Callable[[Enrollment], bool]) -> list[Callable[[models.Model], bool]]:
+    """The conditions of a transition, as django-fsm takes them (it calls each with the case)."""
+    return list(checks)  # type: ignore[arg-type]  # django-fsm types a condition as taking any Model, not the model that declares the transition
 
 
 def _allowed(action: str) -> Any:
@@ -146,7 +155,11 @@ class Enrollment(FSMModelMixin, models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     state_changed_at = models.DateTimeField(_("state changed at"), default=timezone.now)
 
-    objects = ScopedManager(company="site__company")
+    # django-scopes builds its manager class inside ScopedManager(), out of the mypy plugin's
+    # sight: the manager's type is declared, and _default_manager with it (related managers
+    # follow _default_manager).
+    objects: ClassVar[models.Manager[Enrollment]] = ScopedManager(company="site__company")
+    _default_manager: ClassVar[models.Manager[Enrollment]]
 
     class Meta:
         verbose_name = _("enrollment case (加入案件)")
@@ -183,6 +196,10 @@ class Enrollment(FSMModelMixin, models.Model):
     def waiting_on(self) -> str | None:
         return WAITING_ON.get(self.state)
 
+    if TYPE_CHECKING:
+        # Added by the FSMField at class creation (django-fsm).
+        def get_all_state_transitions(self) -> Iterator[Transition]: ...
+
     def transitions_from_here(self) -> list[Any]:
         """Every transition declared from the current state, whatever its conditions."""
         return [t for t in self.get_all_state_transitions() if t.source in (self.state, "*")]
@@ -193,7 +210,7 @@ class Enrollment(FSMModelMixin, models.Model):
         source=[State.DRAFT, State.RETURNED],
         target=State.SUBMITTED,
         permission=_allowed("enrollment.submit"),
-        conditions=[rules.APPLICATION_COMPLETE],
+        conditions=_conditions(rules.APPLICATION_COMPLETE),
         custom={"label": _("Submit the application"), "payload": {}},
     )
     def submit(self) -> None: ...
@@ -222,7 +239,7 @@ class Enrollment(FSMModelMixin, models.Model):
         source=list(_AFTER_PASSED),
         target=_next(_AFTER_PASSED),
         permission=_allowed("inspection.record"),
-        conditions=[rules.INSPECTION_PASSED],
+        conditions=_conditions(rules.INSPECTION_PASSED),
         custom={
             "label": _("Record: inspection passed"),
             "payload": {"performed_on": True, "comment": False},
@@ -235,7 +252,7 @@ class Enrollment(FSMModelMixin, models.Model):
         source=list(_REMEDIATION_OF),
         target=_next(_REMEDIATION_OF),
         permission=_allowed("inspection.record"),
-        conditions=[rules.INSPECTION_FOUND_DEFICIENCIES],
+        conditions=_conditions(rules.INSPECTION_FOUND_DEFICIENCIES),
         custom={
             "label": _("Record: remediation required"),
             "payload": {"performed_on": True, "comment": True},
@@ -248,7 +265,7 @@ class Enrollment(FSMModelMixin, models.Model):
         source=State.INSPECTION,
         target=State.SURVEY,
         permission=_allowed("inspection.deem_by_audit"),
-        conditions=[rules.AUDIT_RESULT_CHOSEN],
+        conditions=_conditions(rules.AUDIT_RESULT_CHOSEN),
         custom={"label": _("Deem done by an earlier audit result"), "payload": {"comment": True}},
     )
     def deem_inspection_by_audit(self) -> None: ...
@@ -258,7 +275,7 @@ class Enrollment(FSMModelMixin, models.Model):
         source=list(_REPORTED_OF),
         target=_next(_REPORTED_OF),
         permission=_allowed("remediation.report"),
-        conditions=[rules.EVERY_DEFICIENCY_REPORTED],
+        conditions=_conditions(rules.EVERY_DEFICIENCY_REPORTED),
         custom={"label": _("Report the remediation"), "payload": {"comment": True}},
     )
     def report_remediation(self) -> None: ...
@@ -290,7 +307,7 @@ class Enrollment(FSMModelMixin, models.Model):
         source=State.SURVEY,
         target=State.CONSTRUCTION,
         permission=_allowed("survey.record"),
-        conditions=[rules.registered("complete_survey")],
+        conditions=_conditions(rules.registered("complete_survey")),
         custom={"label": _("Finish the survey and start line construction"), "payload": {}},
     )
     def complete_survey(self) -> None: ...
@@ -324,7 +341,7 @@ class Enrollment(FSMModelMixin, models.Model):
         source=State.TERMINAL_SETUP,
         target=State.FINAL_INSPECTION,
         permission=_allowed("final_inspection.request"),
-        conditions=[rules.HAS_TERMINALS, rules.EVERY_TERMINAL_PASSED],
+        conditions=_conditions(rules.HAS_TERMINALS, rules.EVERY_TERMINAL_PASSED),
         custom={"label": _("Request the final on-site inspection"), "payload": {"comment": False}},
     )
     def request_final_inspection(self) -> None: ...
@@ -489,7 +506,10 @@ class Application(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submission_count = models.PositiveSmallIntegerField(_("submissions"), default=0)
 
-    objects = ScopedManager(company="enrollment__site__company")
+    objects: ClassVar[models.Manager[Application]] = ScopedManager(
+        company="enrollment__site__company"
+    )
+    _default_manager: ClassVar[models.Manager[Application]]
 
     class Meta:
         verbose_name = _("application (加入申請書)")
@@ -520,7 +540,10 @@ class ApplicationContact(models.Model):
     phone = models.CharField(_("telephone"), max_length=20, validators=[PHONE])
     email = models.EmailField(_("email address"))
 
-    objects = ScopedManager(company="application__enrollment__site__company")
+    objects: ClassVar[models.Manager[ApplicationContact]] = ScopedManager(
+        company="application__enrollment__site__company"
+    )
+    _default_manager: ClassVar[models.Manager[ApplicationContact]]
 
     class Meta:
         verbose_name = _("contact (連絡先)")
@@ -574,7 +597,10 @@ class ApplicationVersion(models.Model):
         blank=True,
     )
 
-    objects = ScopedManager(company="application__enrollment__site__company")
+    objects: ClassVar[models.Manager[ApplicationVersion]] = ScopedManager(
+        company="application__enrollment__site__company"
+    )
+    _default_manager: ClassVar[models.Manager[ApplicationVersion]]
 
     class Meta:
         verbose_name = _("submitted version of the application")
@@ -606,7 +632,10 @@ class ReviewComment(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
-    objects = ScopedManager(company="version__application__enrollment__site__company")
+    objects: ClassVar[models.Manager[ReviewComment]] = ScopedManager(
+        company="version__application__enrollment__site__company"
+    )
+    _default_manager: ClassVar[models.Manager[ReviewComment]]
 
     class Meta:
         verbose_name = _("review comment")
@@ -638,7 +667,10 @@ class StepRecord(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
 
-    objects = ScopedManager(company="enrollment__site__company")
+    objects: ClassVar[models.Manager[StepRecord]] = ScopedManager(
+        company="enrollment__site__company"
+    )
+    _default_manager: ClassVar[models.Manager[StepRecord]]
 
     class Meta:
         verbose_name = _("step record")

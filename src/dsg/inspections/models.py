@@ -11,6 +11,7 @@ deficiency with a due date and the company's reports.
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
@@ -204,7 +205,11 @@ class Inspection(SubjectLink):
         Appointment, content_type_field="subject_type", object_id_field="subject_id"
     )
 
-    objects = ScopedManager(company="company")
+    # django-scopes builds its manager class inside ScopedManager(), out of the mypy plugin's
+    # sight: the manager's type is declared, and _default_manager with it (related managers
+    # follow _default_manager).
+    objects: ClassVar[models.Manager[Inspection]] = ScopedManager(company="company")
+    _default_manager: ClassVar[models.Manager[Inspection]]
 
     class Meta:
         verbose_name = _("on-site inspection (現地確認)")
@@ -227,15 +232,18 @@ class Inspection(SubjectLink):
     # What the round is about, through the subject's registered type (dsg.core.subjects).
     @property
     def subject_number(self) -> str:
-        return subjects.subject_type_of(self.subject).number(self.subject)
+        subject = subjects.linked_subject(self)
+        return subjects.subject_type_of(subject).number(subject)
 
     @property
     def subject_label(self) -> str:
-        return subjects.subject_type_of(self.subject).label(self.subject)
+        subject = subjects.linked_subject(self)
+        return subjects.subject_type_of(subject).label(subject)
 
     @property
     def subject_url(self) -> str:
-        return subjects.subject_type_of(self.subject).url(self.subject)
+        subject = subjects.linked_subject(self)
+        return subjects.subject_type_of(subject).url(subject)
 
     @property
     def is_finished(self) -> bool:
@@ -309,7 +317,8 @@ class Finding(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
 
-    objects = ScopedManager(company="inspection__company")
+    objects: ClassVar[models.Manager[Finding]] = ScopedManager(company="inspection__company")
+    _default_manager: ClassVar[models.Manager[Finding]]
 
     class Meta:
         verbose_name = _("finding")
@@ -339,7 +348,8 @@ class Deficiency(models.Model):
     resolved_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     overdue_notified_at = models.DateTimeField(_("overdue mail queued at"), null=True, blank=True)
 
-    objects = ScopedManager(company="inspection__company")
+    objects: ClassVar[models.Manager[Deficiency]] = ScopedManager(company="inspection__company")
+    _default_manager: ClassVar[models.Manager[Deficiency]]
 
     class Meta:
         verbose_name = _("deficiency (不適合)")
@@ -379,7 +389,10 @@ class RemediationReport(models.Model):
     )
     reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
 
-    objects = ScopedManager(company="deficiency__inspection__company")
+    objects: ClassVar[models.Manager[RemediationReport]] = ScopedManager(
+        company="deficiency__inspection__company"
+    )
+    _default_manager: ClassVar[models.Manager[RemediationReport]]
 
     class Meta:
         verbose_name = _("remediation report (改善報告)")

@@ -7,6 +7,8 @@ subject's lock, and until then (or while a failed rendering waits for its retry)
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -53,7 +55,11 @@ class Notice(SubjectLink):
     render_attempts = models.PositiveSmallIntegerField(_("failed renderings"), default=0)
     render_error = models.TextField(_("last rendering error"), blank=True)
 
-    objects = ScopedManager(company="company")
+    # django-scopes builds its manager class inside ScopedManager(), out of the mypy plugin's
+    # sight: the manager's type is declared, and _default_manager with it (related managers
+    # follow _default_manager).
+    objects: ClassVar[models.Manager[Notice]] = ScopedManager(company="company")
+    _default_manager: ClassVar[models.Manager[Notice]]
 
     class Meta:
         verbose_name = _("notice")

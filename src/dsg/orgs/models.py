@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -105,7 +106,7 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """A person with one role in one organisation; logs in with email and password."""
 
-    username = None  # type: ignore[assignment]
+    username = None  # type: ignore[assignment]  # Django removes an inherited field with None; django-stubs type it as CharField
     email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=100)
     organization = models.ForeignKey(
@@ -120,7 +121,7 @@ class User(AbstractUser):
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["full_name"]
-    objects = UserManager()  # type: ignore[misc]
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]  # django-stubs pin AbstractUser.objects to auth's UserManager; a custom user's BaseUserManager is what Django documents
 
     class Meta:
         verbose_name = _("user")
@@ -160,7 +161,11 @@ class Site(models.Model):
     facility = models.CharField(_("handling facility (取扱施設等)"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
-    objects = ScopedManager(company="company")
+    # django-scopes builds its manager class inside ScopedManager(), out of the mypy plugin's
+    # sight: the manager's type is declared, and _default_manager with it (related managers
+    # follow _default_manager).
+    objects: ClassVar[models.Manager[Site]] = ScopedManager(company="company")
+    _default_manager: ClassVar[models.Manager[Site]]
 
     class Meta:
         verbose_name = _("site (拠点)")

@@ -3,6 +3,8 @@ account information. The terminals are the site's own (``dsg.registry``)."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +32,13 @@ class Provisioning(models.Model):
     router_serial = models.CharField(_("router serial number"), max_length=100, blank=True)
     router_model = models.CharField(_("router model"), max_length=100, blank=True)
 
-    objects = ScopedManager(company="enrollment__site__company")
+    # django-scopes builds its manager class inside ScopedManager(), out of the mypy plugin's
+    # sight: the manager's type is declared, and _default_manager with it (related managers
+    # follow _default_manager).
+    objects: ClassVar[models.Manager[Provisioning]] = ScopedManager(
+        company="enrollment__site__company"
+    )
+    _default_manager: ClassVar[models.Manager[Provisioning]]
 
     class Meta:
         verbose_name = _("provisioning record")
@@ -64,7 +72,10 @@ class AncillaryWork(models.Model):
         blank=True,
     )
 
-    objects = ScopedManager(company="enrollment__site__company")
+    objects: ClassVar[models.Manager[AncillaryWork]] = ScopedManager(
+        company="enrollment__site__company"
+    )
+    _default_manager: ClassVar[models.Manager[AncillaryWork]]
 
     class Meta:
         verbose_name = _("ancillary work (付帯工事)")
@@ -104,7 +115,10 @@ class AccountHolder(models.Model):
     )
     added_at = models.DateTimeField(_("added at"), default=timezone.now)
 
-    objects = ScopedManager(company="enrollment__site__company")
+    objects: ClassVar[models.Manager[AccountHolder]] = ScopedManager(
+        company="enrollment__site__company"
+    )
+    _default_manager: ClassVar[models.Manager[AccountHolder]]
 
     class Meta:
         verbose_name = _("account holder")
@@ -161,7 +175,10 @@ class SetupMediaShipment(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
-    objects = ScopedManager(company="enrollment__site__company")
+    objects: ClassVar[models.Manager[SetupMediaShipment]] = ScopedManager(
+        company="enrollment__site__company"
+    )
+    _default_manager: ClassVar[models.Manager[SetupMediaShipment]]
 
     class Meta:
         verbose_name = _("setup media shipment (セットアップ媒体)")
@@ -217,7 +234,10 @@ class AccountDelivery(models.Model):
     )
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
 
-    objects = ScopedManager(company="enrollment__site__company")
+    objects: ClassVar[models.Manager[AccountDelivery]] = ScopedManager(
+        company="enrollment__site__company"
+    )
+    _default_manager: ClassVar[models.Manager[AccountDelivery]]
 
     class Meta:
         verbose_name = _("account information delivery (アカウント情報)")

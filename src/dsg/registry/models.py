@@ -8,6 +8,8 @@ join this registry with the after-enrollment requests.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -39,7 +41,11 @@ class Terminal(models.Model):
     origin_id = models.PositiveBigIntegerField(_("registered by"), null=True, blank=True)
     origin = GenericForeignKey("origin_type", "origin_id")
 
-    objects = ScopedManager(company="site__company")
+    # django-scopes builds its manager class inside ScopedManager(), out of the mypy plugin's
+    # sight: the manager's type is declared, and _default_manager with it (related managers
+    # follow _default_manager).
+    objects: ClassVar[models.Manager[Terminal]] = ScopedManager(company="site__company")
+    _default_manager: ClassVar[models.Manager[Terminal]]
 
     class Meta:
         verbose_name = _("terminal (利用端末)")
@@ -77,7 +83,10 @@ class ConnectionTest(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
-    objects = ScopedManager(company="terminal__site__company")
+    objects: ClassVar[models.Manager[ConnectionTest]] = ScopedManager(
+        company="terminal__site__company"
+    )
+    _default_manager: ClassVar[models.Manager[ConnectionTest]]
 
     class Meta:
         verbose_name = _("connection test (接続テスト)")
