@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
+from dsg.core import subjects
 from dsg.core.errors import RuleViolation
 from dsg.orgs.models import User
 
@@ -177,7 +178,8 @@ def appointment_confirm(*, appointment: Appointment, actor: User) -> Appointment
     """Take a proposed date; the other proposals for the same purpose are withdrawn."""
     _in_transaction()
     fresh = _locked(appointment, [AppointmentState.PROPOSED])
-    others = _same_purpose(fresh.subject, fresh.purpose, fresh.person).exclude(pk=fresh.pk)
+    subject = subjects.linked_subject(fresh)
+    others = _same_purpose(subject, fresh.purpose, fresh.person).exclude(pk=fresh.pk)
     for other in others.filter(state__in=ACTIVE_STATES).select_for_update():
         _change(other, actor, "appointment.withdraw", AppointmentState.WITHDRAWN)
     return _change(

@@ -9,6 +9,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -77,11 +78,18 @@ def demo_load() -> list[DemoLogin]:
         if not Organization.objects.filter(kind=OrganizationKind.OFFICE).exists():
             _build()
         return [
-            DemoLogin(str(Role(u.role).label), u.email, u.organization.name)
+            _login(u)
             for u in User.objects.filter(email__endswith=".example.jp")
             .select_related("organization")
             .order_by("organization__kind", "role")
         ]
+
+
+def _login(user: User) -> DemoLogin:
+    role = str(Role(user.role).label)
+    if user.organization is None:  # every demo person belongs to one (see _user)
+        raise ImproperlyConfigured(f"{user.email} belongs to no organization")
+    return DemoLogin(role, user.email, user.organization.name)
 
 
 def _build() -> None:
@@ -148,10 +156,16 @@ def _build() -> None:
         _attach_demo_documents(enrollment, actor)
         return enrollment
 
-    def step(enrollment: Enrollment, name: str, actor: User, **data: object) -> None:
-        enrollment_transition(
-            enrollment=enrollment, name=name, actor=actor, data=TransitionInput(**data)
-        )  # type: ignore[arg-type]
+    def step(
+        enrollment: Enrollment,
+        name: str,
+        actor: User,
+        *,
+        performed_on: dt.date | None = None,
+        router_serial: str = "",
+    ) -> None:
+        data = TransitionInput(performed_on=performed_on, router_serial=router_serial)
+        enrollment_transition(enrollment=enrollment, name=name, actor=actor, data=data)
 
     today = timezone.localdate()
     # A draft, filled in but not yet submitted.

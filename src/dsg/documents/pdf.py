@@ -13,6 +13,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -95,7 +96,8 @@ def inspect_pdf(
         # Killed by its limits (SIGKILL, SIGXCPU) or died without an answer.
         raise refusal("too_large_unpacked" if completed.returncode else "corrupt")
     if not result.get("ok"):
-        raise refusal(result.get("code") if result.get("code") in MESSAGES else "corrupt")
+        code = result.get("code")
+        raise refusal(code if code in MESSAGES else "corrupt")
     return PdfInfo(
         pages=int(result["pages"]),
         encrypted=bool(result["encrypted"]),
@@ -103,7 +105,7 @@ def inspect_pdf(
     )
 
 
-def _parse(stdout: bytes) -> dict | None:
+def _parse(stdout: bytes) -> dict[str, Any] | None:
     lines = stdout.strip().splitlines()
     if not lines:
         return None

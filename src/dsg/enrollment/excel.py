@@ -21,7 +21,14 @@ from dsg.orgs.permissions import require_permission
 from dsg.schedule.excel import write_schedule_sheet
 
 from .models import Application, ApplicationContact, Enrollment
-from .parts import APPLICATION_FIELDS, CONTACT_FIELDS, CONTACT_LABELS, MAX_CONTACTS, PARTS
+from .parts import (
+    APPLICATION_FIELDS,
+    CONTACT_FIELDS,
+    CONTACT_LABELS,
+    MAX_CONTACTS,
+    PARTS,
+    application_field,
+)
 from .schedule import schedule_for
 
 SHEET = "加入申請書"
@@ -33,7 +40,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _cell_value(application: Application, name: str) -> Any:
-    field = application._meta.get_field(name)
+    field = application_field(name)
     value = getattr(application, name)
     if isinstance(value, bool):
         return YES if value else NO
@@ -65,7 +72,7 @@ def _workbook(enrollment: Enrollment, Workbook: Any, Font: Any) -> bytes:  # noq
         cell.font = Font(bold=True)
     for part in PARTS:
         for name in part.fields:
-            label = str(application._meta.get_field(name).verbose_name)
+            label = str(application_field(name).verbose_name)
             row = [str(part.label), label.capitalize(), _cell_value(application, name), name]
             sheet.append(row)
             if isinstance(row[2], dt.date):
@@ -122,7 +129,7 @@ def _text(value: Any) -> str:
 
 
 def _parse(name: str, value: Any, label: str) -> Any:
-    field = Application._meta.get_field(name)
+    field = application_field(name)
     text = _text(value)
     if isinstance(field, _date_field()):
         if isinstance(value, dt.datetime):

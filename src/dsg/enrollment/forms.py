@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +32,10 @@ WIDGETS: dict[str, Any] = {
 }
 
 
+# Set on the fields a part needs before it is submitted; the part's template marks them.
+REQUIRED_TO_SUBMIT = "required_to_submit"
+
+
 def part_form_class(part: Part) -> type[forms.ModelForm]:
     """A ModelForm with the fields of one part of the application."""
 
@@ -47,10 +51,11 @@ def part_form_class(part: Part) -> type[forms.ModelForm]:
                 self.fields["planned_terminals"].widget.attrs.update(min=1, max=999)
             if "facility_basis" in self.fields:
                 # A radio group needs no "---------" choice: none checked means not answered.
-                self.fields["facility_basis"].choices = FacilityBasis.choices
+                facility_basis = cast(forms.ChoiceField, self.fields["facility_basis"])
+                facility_basis.choices = FacilityBasis.choices
             # Saving a draft needs nothing; submitting needs the part's required fields.
             for name in part.required:
-                self.fields[name].required_to_submit = True  # type: ignore[attr-defined]
+                setattr(self.fields[name], REQUIRED_TO_SUBMIT, True)
 
     return PartForm
 
@@ -81,7 +86,7 @@ class DocumentUploadForm(forms.Form):
     def __init__(self, *args: Any, kinds: tuple[str, ...] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         labels = dict(DocumentKind.choices)
-        self.fields["kind"].choices = [(k, labels[k]) for k in kinds]
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [(k, labels[k]) for k in kinds]
 
 
 class ReviewCommentForm(forms.Form):
@@ -92,7 +97,7 @@ class ReviewCommentForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["part"].choices = [(p.key, p.label) for p in PARTS] + [
+        cast(forms.ChoiceField, self.fields["part"]).choices = [(p.key, p.label) for p in PARTS] + [
             ("general", _("The application as a whole"))
         ]
 

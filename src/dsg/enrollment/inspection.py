@@ -8,7 +8,7 @@ office decides on a remediation, names the parties its notices print, and issues
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.utils import timezone
 
@@ -30,7 +30,7 @@ from .rules import site_terminals
 from .services import TransitionInput, enrollment_transition
 
 # Which step of the procedure each kind of inspection is.
-STEP_OF_KIND = {InspectionKind.SITE: 2, InspectionKind.FINAL: 7}
+STEP_OF_KIND: dict[str, int] = {InspectionKind.SITE: 2, InspectionKind.FINAL: 7}
 KIND_OF_STEP = {step: kind for kind, step in STEP_OF_KIND.items()}
 STAGE_OF_STATE = {
     State.INSPECTION: Stage(InspectionKind.SITE, INSPECTING),
@@ -53,7 +53,7 @@ def case_stage(enrollment: Enrollment) -> Stage | None:
 
 def round_outcome(inspection: Inspection, actor: User, *, comment: str) -> None:
     """A round of the case ended (or ② was deemed done): the case moves with its outcome."""
-    enrollment = inspection.subject
+    enrollment = cast(Enrollment, inspection.subject)  # registered for cases only (below)
     deemed = inspection.outcome == Outcome.DEEMED_BY_AUDIT
     enrollment_transition(
         enrollment=enrollment,
@@ -69,7 +69,7 @@ def round_outcome(inspection: Inspection, actor: User, *, comment: str) -> None:
 
 def remediation_decided(inspection: Inspection, actor: User) -> None:
     """The office accepted the remediation (the case goes on) or requires another round."""
-    enrollment = inspection.subject
+    enrollment = cast(Enrollment, inspection.subject)  # registered for cases only (below)
     accepted = inspection.decision == Decision.ACCEPTED
     enrollment_transition(
         enrollment=enrollment,

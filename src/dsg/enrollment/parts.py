@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -132,8 +134,18 @@ def documents_by_kind(application: Application) -> dict[str, list[Any]]:
     return {kind: list(documents_of(application.enrollment, kind)) for kind in sorted(kinds)}
 
 
+def application_field(name: str) -> models.Field[Any, Any]:
+    """The column of ``Application`` that holds the part field ``name``."""
+    from .models import Application
+
+    field = Application._meta.get_field(name)
+    if not isinstance(field, models.Field):  # the parts name columns, never a reverse relation
+        raise ImproperlyConfigured(f"{name!r} is not a column of the application")
+    return field
+
+
 def _label(application: Application, name: str) -> Any:
-    return application._meta.get_field(name).verbose_name
+    return application_field(name).verbose_name
 
 
 def _part_missing(
@@ -254,14 +266,11 @@ CONTACT_LABELS = {
 
 def snapshot_rows(snapshot: dict[str, Any]) -> list[tuple[str, str, Any, str]]:
     """(part key, row key, label, display value) for every value of a snapshot."""
-    from .models import Application
-
     rows: list[tuple[str, str, Any, str]] = []
-    meta = Application._meta
     for part in PARTS:
         values = snapshot.get("parts", {}).get(part.key, {})
         for name in part.fields:
-            model_field = meta.get_field(name)
+            model_field = application_field(name)
             rows.append(
                 (part.key, name, model_field.verbose_name, display(model_field, values.get(name)))
             )

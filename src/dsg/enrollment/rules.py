@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from dsg.core.errors import RuleViolation
 from dsg.inspections.models import Deficiency, InspectionKind, InspectionStatus, Outcome
 from dsg.inspections.selectors import rounds_of
-from dsg.registry.selectors import terminals_of, untested
+from dsg.registry.selectors import TestedTerminal, terminals_of, untested
 
 if TYPE_CHECKING:
     from .models import Enrollment
@@ -109,7 +109,7 @@ def _application_missing(enrollment: Enrollment) -> list[Any]:
     return [] if application is None else application_missing_messages(application)
 
 
-def site_terminals(enrollment: Enrollment) -> QuerySet[Any]:
+def site_terminals(enrollment: Enrollment) -> QuerySet[TestedTerminal]:
     """The terminals of the case's site that count, with their latest test (see the registry):
     all but those registered by a case of the site that was withdrawn or rejected (they were
     never put in use)."""

@@ -7,6 +7,11 @@ the data migration ``0002_sample_checklist`` loads it once.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import ChecklistItem, ChecklistTemplate, ChecklistVersion
+
 SAMPLE_NAME = "現地確認チェックリスト（サンプル）"
 
 # (code, theme, item, NIST SP 800-171, evidence to show, 基準 clause, checked again at ⑦)
@@ -154,9 +159,13 @@ SAMPLE_ITEMS: list[tuple[str, str, str, str, str, str, bool]] = [
 ]
 
 
-def sample_load(template_model, version_model, item_model) -> None:  # type: ignore[no-untyped-def]
+def sample_load(
+    template_model: type[ChecklistTemplate],
+    version_model: type[ChecklistVersion],
+    item_model: type[ChecklistItem],
+) -> None:
     """Create the sample as the default template, version 1 published (the models are passed in
-    so that the data migration can use its historical ones)."""
+    so that the data migration can use its historical ones, of the same fields)."""
     from django.utils import timezone
 
     if template_model.objects.filter(is_sample=True).exists():

@@ -6,8 +6,9 @@ company, the PSA and the delegate read their own (the 利用者 role does not).
 
 from __future__ import annotations
 
+import datetime as dt
 from itertools import groupby
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -27,6 +28,18 @@ from .models import (
     RemediationReport,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class Scheduled(TypedDict):
+    """What ``inspection_list_for`` adds to each round: the start of its confirmed date."""
+
+    scheduled_for: dt.datetime | None
+
+
+ScheduledInspection: TypeAlias = "WithAnnotations[Inspection, Scheduled]"
+
 
 def rounds_of(subject: Any, kind: str | None = None) -> QuerySet[Inspection]:
     """The inspection rounds of a subject (of one kind), in the order they were held (no
@@ -35,7 +48,7 @@ def rounds_of(subject: Any, kind: str | None = None) -> QuerySet[Inspection]:
     return rounds if kind is None else rounds.filter(kind=kind)
 
 
-def inspection_list_for(*, user: User) -> QuerySet[Inspection]:
+def inspection_list_for(*, user: User) -> QuerySet[ScheduledInspection]:
     """The rounds ``user`` may see, with their dates (``scheduled_for``: the date taken)."""
     taken = Appointment.objects.filter(
         subject_type=ContentType.objects.get_for_model(Inspection),

@@ -33,5 +33,5 @@ def notice_get_for(*, user: User, pk: int) -> Notice:
 
 def subject_of(notice: Notice) -> tuple[str, int]:
     """The kind of subject (its registered key) and id a notice is about."""
-    model = ContentType.objects.get_for_id(notice.subject_type_id).model_class()
-    return subjects.subject_type_of(model).key, notice.subject_id
+    content_type = ContentType.objects.get_for_id(notice.subject_type_id)
+    return subjects.subject_type_for(content_type).key, notice.subject_id

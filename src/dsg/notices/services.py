@@ -72,11 +72,11 @@ log = logging.getLogger(__name__)
 
 NUMBER_FORMAT = "防装庁情第{year}-{serial:04d}号"
 MAX_ATTEMPTS = 20
-FILENAME_PREFIX = {
+FILENAME_PREFIX: dict[str, str] = {
     NoticeKind.INSPECTION_RESULT: "inspection-result",
     NoticeKind.COMPLETION: "completion",
 }
-TITLES = {
+TITLES: dict[str, str] = {
     NoticeKind.INSPECTION_RESULT: "現地確認結果通知書",
     NoticeKind.COMPLETION: "加入完了通知書",
 }
@@ -155,7 +155,7 @@ def _store_signed(notice: Notice, pdf: bytes) -> Notice:
         locked = Notice.objects.select_for_update().get(pk=notice.pk)
         if not locked.is_pending:
             return locked
-        subject = locked.subject
+        subject = subjects.linked_subject(locked)
         locked.document = _store(subject, locked.kind, locked.number, pdf, notice.issued_by)
         locked.render_error = ""
         locked.save(update_fields=["document", "render_error"])

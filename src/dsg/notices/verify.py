@@ -118,7 +118,8 @@ def _number_of(pdf_bytes: bytes) -> str:
 
     try:
         reader = PdfReader(BytesIO(pdf_bytes), strict=False)
-        keywords = str((reader.metadata or {}).get("/Keywords") or "")
+        metadata = reader.metadata
+        keywords = str((metadata.get("/Keywords") if metadata else None) or "")
         for part in keywords.split(","):
             part = part.strip()
             if part.startswith(NUMBER_KEYWORD):

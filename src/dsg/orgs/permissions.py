@@ -18,7 +18,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
@@ -41,6 +41,7 @@ COMPANY_ROLES = frozenset({Role.PSA, Role.DELEGATE, Role.USER})
 ACTION_ROLES: dict[str, frozenset[str]] = {}
 
 RowFilter = Callable[["User", QuerySet[Any]], QuerySet[Any]]
+_M = TypeVar("_M", bound=models.Model)
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def kind_of(user: Any) -> str | None:
     return str(user.organization.kind)
 
 
-def is_company_member(user: Any) -> bool:
+def is_company_member(user: Any) -> TypeGuard[User]:
     return kind_of(user) == OrganizationKind.COMPANY and user.role in COMPANY_ROLES
 
 
@@ -122,7 +123,7 @@ def is_provider(user: Any) -> bool:
 
 
 # Reads -------------------------------------------------------------------------------------
-def restrict(user: Any, queryset: QuerySet[Any]) -> QuerySet[Any]:
+def restrict(user: Any, queryset: QuerySet[_M]) -> QuerySet[_M]:
     """The rows of ``queryset`` that ``user`` may see, filtered in the query."""
     rule = visibility_of(queryset.model)
     if is_company_member(user):

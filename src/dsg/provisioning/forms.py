@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -52,9 +53,9 @@ class TerminalForm(InlineForm):
 class AccountHolderForm(InlineForm):
     person_id = forms.TypedChoiceField(label=_("Person"), coerce=int)
 
-    def __init__(self, *args: Any, people: list[tuple[int, str]] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, people: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person_id"].choices = list(people)
+        cast(forms.ChoiceField, self.fields["person_id"]).choices = list(people)
 
 
 class IssuedForm(InlineForm):
@@ -112,14 +113,14 @@ class AppointmentForm(InlineForm):
     def __init__(
         self,
         *args: Any,
-        holders: list[tuple[int, str]] = (),
+        holders: Sequence[tuple[int, str]] = (),
         purposes: list[str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["holder_id"].choices = [("", "—"), *holders]
+        cast(forms.ChoiceField, self.fields["holder_id"]).choices = [("", "—"), *holders]
         if purposes is not None:  # only what may be proposed at the case's step
-            self.fields["purpose"].choices = [
+            cast(forms.ChoiceField, self.fields["purpose"]).choices = [
                 (value, label) for value, label in AppointmentPurpose.choices if value in purposes
             ]
 
@@ -142,7 +143,7 @@ class RouterForm(InlineForm):
 
 
 class ShipmentForm(InlineForm):
-    media = forms.CharField(label=_("Media"), max_length=100, initial="DVD-ROM")
+    media = forms.CharField(label=_("Media"), max_length=100, initial="DVD-ROM")  # type: ignore[assignment]  # django-stubs miss that the form metaclass moves fields to base_fields: Form.media stays the Media property
     carrier = forms.CharField(label=_("Carrier"), max_length=100)
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=100)
     shipped_on = forms.DateField(label=_("Shipped on"), widget=DateInput())

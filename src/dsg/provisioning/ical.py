@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.utils import translation
 
-from dsg.appointments.ics import appointment_event, calendar_ics
+from dsg.appointments.ics import CalendarEvent, appointment_event, calendar_ics
 from dsg.appointments.models import Appointment
 from dsg.enrollment.models import Enrollment
 
@@ -17,7 +17,7 @@ def appointments_ics(enrollment: Enrollment, appointments: Iterable[Appointment]
     return calendar_ics(events)
 
 
-def _event(enrollment: Enrollment, appointment: Appointment):  # type: ignore[no-untyped-def]
+def _event(enrollment: Enrollment, appointment: Appointment) -> CalendarEvent:
     summary = f"[DSG] {enrollment.number} {appointment.get_purpose_display()}"
     if appointment.person_id:
         summary += f" ({appointment.person})"

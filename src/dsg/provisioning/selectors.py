@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from dsg.appointments.models import Appointment
@@ -16,6 +16,7 @@ from dsg.enrollment.rules import site_terminals
 from dsg.orgs import permissions
 from dsg.orgs.models import User
 from dsg.registry.models import Terminal
+from dsg.registry.selectors import TestedTerminal
 
 from .models import (
     AccountDelivery,
@@ -25,6 +26,8 @@ from .models import (
     AppointmentPurpose,
     SetupMediaShipment,
 )
+
+_M = TypeVar("_M", bound=Model)
 
 
 def account_holder_get_for(*, user: User, pk: int) -> AccountHolder:
@@ -38,7 +41,7 @@ def ancillary_work_get_for(*, user: User, pk: int) -> AncillaryWork:
     return _get(permissions.restrict(user, AncillaryWork.objects.select_related("enrollment")), pk)
 
 
-def _get(queryset: QuerySet, pk: int):  # type: ignore[no-untyped-def]
+def _get(queryset: QuerySet[_M], pk: int) -> _M:
     obj = queryset.filter(pk=pk).first()
     if obj is None:
         raise NotVisible()
@@ -50,7 +53,7 @@ def case_of_terminal(terminal: Terminal) -> Enrollment:
     return Enrollment.objects.filter(site_id=terminal.site_id).order_by("-created_at", "-pk")[0]
 
 
-def terminals_of(enrollment: Enrollment) -> QuerySet[Terminal]:
+def terminals_of(enrollment: Enrollment) -> QuerySet[TestedTerminal]:
     """The terminals of the case's site that count, with their latest connection test."""
     return site_terminals(enrollment)
 
@@ -72,6 +75,12 @@ def _provider_appointments() -> QuerySet[Appointment]:
 
 def appointment_get_for(*, user: User, pk: int) -> Appointment:
     return _get(permissions.restrict(user, _provider_appointments()), pk)
+
+
+def case_of_appointment(appointment: Appointment) -> Enrollment:
+    """The case of one of the provider's appointments (all are of cases: see
+    ``_provider_appointments``)."""
+    return cast(Enrollment, appointment.subject)
 
 
 def shipment_get_for(*, user: User, pk: int) -> SetupMediaShipment:
@@ -144,7 +153,10 @@ def terminal_readiness(enrollment: Enrollment) -> list[TerminalReadiness]:
     holder, before any test) account issued and opened, vein registered; latest test passed.
     Four queries whatever the number of terminals and holders."""
     terminals = list(terminals_of(enrollment))
-    holders = {h.person_id: h for h in enrollment.account_holders.select_related("person")}
+    # By person; a terminal never tested has no tester (None), and so no holder of its own.
+    holders: dict[int | None, AccountHolder] = {
+        h.person_id: h for h in enrollment.account_holders.select_related("person")
+    }
     opened = set(
         enrollment.account_deliveries.filter(state=AccountDeliveryState.OPENED).values_list(
             "holder_id", flat=True

@@ -34,8 +34,9 @@ def seal(values: dict[str, str], *, context: str) -> bytes:
     return nonce + AESGCM(_key()).encrypt(nonce, plaintext, context.encode())
 
 
-def unseal(blob: bytes, *, context: str) -> dict[str, str]:
-    """The values sealed by ``seal``; raises ``cryptography.exceptions.InvalidTag`` if altered."""
+def unseal(blob: bytes | memoryview, *, context: str) -> dict[str, str]:
+    """The values sealed by ``seal``; raises ``cryptography.exceptions.InvalidTag`` if altered.
+    ``blob`` as a BinaryField reads it: bytes, or a memoryview on PostgreSQL."""
     blob = bytes(blob)
     nonce, ciphertext = blob[:NONCE_BYTES], blob[NONCE_BYTES:]
     return json.loads(AESGCM(_key()).decrypt(nonce, ciphertext, context.encode()))

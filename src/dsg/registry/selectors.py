@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING, TypeAlias, TypedDict
+
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q, QuerySet, Subquery
@@ -11,6 +14,20 @@ from dsg.orgs import permissions
 from dsg.orgs.models import Site, User
 
 from .models import Terminal, latest_test, latest_test_passed
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class LatestTest(TypedDict):
+    """What ``terminals_of`` adds to each terminal: its latest connection test, if any."""
+
+    latest_passed: bool | None
+    latest_tested_on: dt.date | None
+    latest_tester_id: int | None
+
+
+TestedTerminal: TypeAlias = "WithAnnotations[Terminal, LatestTest]"
 
 
 def terminal_get_for(*, user: User, pk: int) -> Terminal:
@@ -22,7 +39,7 @@ def terminal_get_for(*, user: User, pk: int) -> Terminal:
     return terminal
 
 
-def terminals_of(site: Site) -> QuerySet[Terminal]:
+def terminals_of(site: Site) -> QuerySet[TestedTerminal]:
     """The site's terminals with their latest connection test: whether it passed, when, and by
     whom (None when never tested)."""
     return (
@@ -36,7 +53,7 @@ def terminals_of(site: Site) -> QuerySet[Terminal]:
     )
 
 
-def untested(terminals: QuerySet[Terminal]) -> QuerySet[Terminal]:
+def untested(terminals: QuerySet[TestedTerminal]) -> QuerySet[TestedTerminal]:
     """Of terminals annotated by ``terminals_of``: those whose latest test did not pass."""
     return terminals.filter(Q(latest_passed=False) | Q(latest_passed__isnull=True))
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from .planner import MAX_DURATION, MIN_DURATION, STEPS
@@ -9,8 +11,8 @@ from .steps import STEP_NAMES
 class StepDurationsForm(forms.Form):
     """One field per step: its business days (1–120)."""
 
-    def __init__(self, *args: object, initial_days: dict[int, int], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, initial_days: dict[int, int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         for step in STEPS:
             self.fields[f"step_{step}"] = forms.IntegerField(
                 label=STEP_NAMES[step],

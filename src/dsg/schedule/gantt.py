@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypedDict
 
 from .calendar import ONE_DAY
 from .planner import Plan
@@ -33,6 +34,11 @@ class GanttRow:
     actual: list[str]
 
 
+class GanttChart(TypedDict):
+    weeks: list[Week]
+    rows: list[GanttRow]
+
+
 def _monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
@@ -52,18 +58,18 @@ def _cells(weeks: list[Week], first: dt.date | None, last: dt.date | None, bar: 
     return classes
 
 
-def gantt(plan: Plan, today: dt.date) -> dict[str, object]:
+def gantt(plan: Plan, today: dt.date) -> GanttChart:
     days = [plan.start, plan.completion, today]
     for s in plan.steps:
         days += [d for d in (s.start, s.end, s.actual_start, s.actual_end) if d]
     first, last = _monday(min(days)), _monday(max(days))
-    weeks = []
+    weeks: list[Week] = []
     monday = first
     while monday <= last and len(weeks) < MAX_WEEKS:
         firsts = [monday + n * ONE_DAY for n in range(7) if (monday + n * ONE_DAY).day == 1]
         weeks.append(Week(monday, firsts[0] if firsts else None, monday <= today < monday + WEEK))
         monday += WEEK
-    rows = []
+    rows: list[GanttRow] = []
     for s in plan.steps:
         actual_last = s.actual_end
         if s.actual_start and not s.actual_end:  # under way: the actual bar runs up to today

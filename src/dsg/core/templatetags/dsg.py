@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Protocol
 
 from django import template
 
@@ -13,13 +14,20 @@ register = template.Library()
 CIRCLED = "⓪①②③④⑤⑥⑦⑧⑨"
 
 
+class OnStep(Protocol):
+    """What the tracker reads of a case: the step it is at (0 once ended)."""
+
+    @property
+    def step(self) -> int: ...
+
+
 @register.filter
 def circled(number: int) -> str:
     return CIRCLED[number] if 0 <= number < len(CIRCLED) else str(number)
 
 
 @register.simple_tag
-def step_status(enrollment: object, number: int) -> str:
+def step_status(enrollment: OnStep, number: int) -> str:
     """done, current or todo for step ``number``; an ended case stops where it was."""
     current = enrollment.step
     if current == 0:

@@ -22,7 +22,7 @@ def case_schedule(context: Any, enrollment: Any) -> dict[str, Any]:
     user = getattr(request, "user", None)
     schedule = case_schedule_for(enrollment)
     chart = gantt(schedule.plan, schedule.today)
-    rows = [(row, STEP_NAMES[row.step]) for row in chart["rows"]]  # type: ignore[attr-defined]
+    rows = [(row, STEP_NAMES[row.step]) for row in chart["rows"]]
     return {
         "schedule": schedule,
         "weeks": chart["weeks"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import migrations
 
 
-def load_sample(apps, schema_editor):  # type: ignore[no-untyped-def]
+def load_sample(apps, schema_editor):
     from dsg.inspections.sample_checklist import sample_load
 
     sample_load(

@@ -110,6 +110,7 @@ def checklist_item_save(
     clean = _item_data(data)
     with transaction.atomic():
         version = _editable_version(template)
+        item: ChecklistItem | None
         if code is None:
             for key in ("code", "theme", "text"):
                 if not clean.get(key):

@@ -20,7 +20,10 @@ DEFAULT_DUE_DAYS = 30
 MAX_SLOTS = 10
 TEXT_MAX = 4000
 # The purpose of a round's appointments (dsg.appointments), by the kind of inspection.
-PURPOSE_OF_KIND = {InspectionKind.SITE: "site_inspection", InspectionKind.FINAL: "final_inspection"}
+PURPOSE_OF_KIND: dict[str, str] = {
+    InspectionKind.SITE: "site_inspection",
+    InspectionKind.FINAL: "final_inspection",
+}
 ITEM_FIELDS = (
     "code",
     "theme",

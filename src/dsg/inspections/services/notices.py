@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dsg.core import subjects
 from dsg.notices.models import NoticeKind
 from dsg.notices.services import notice_issue
 from dsg.orgs.models import User
@@ -21,12 +22,12 @@ from dsg.orgs.models import User
 from ..inspected import inspected, step_of
 from ..models import Deficiency, Inspection, InspectionKind, Outcome
 
-PRINTED_KIND = {InspectionKind.SITE: "initial", InspectionKind.FINAL: "final"}
+PRINTED_KIND: dict[str, str] = {InspectionKind.SITE: "initial", InspectionKind.FINAL: "final"}
 
 
 def inspection_result_snapshot(inspection: Inspection) -> dict[str, Any]:
     """Everything a 現地確認結果通知書 prints, read once at issue."""
-    subject = inspection.subject
+    subject = subjects.linked_subject(inspection)
     findings = list(inspection.findings.select_related("item"))
     deficiencies = Deficiency.objects.filter(inspection=inspection).select_related("finding__item")
     version = inspection.checklist_version

@@ -86,7 +86,7 @@ def inspection_open(*, subject: Any, actor: User) -> Inspection:
             round=(previous.round + 1) if previous else 1,
             checklist_version=version,
         )
-        _add_findings(inspection, previous, locked)
+        _add_findings(inspection, version, previous, locked)
         if not version.frozen:
             ChecklistVersion.objects.filter(pk=version.pk).update(frozen=True)
         audit_record(
@@ -99,14 +99,16 @@ def inspection_open(*, subject: Any, actor: User) -> Inspection:
     return inspection
 
 
-def _add_findings(inspection: Inspection, previous: Inspection | None, subject: Any) -> None:
-    """A first round checks every item (a final one also what the 現地確認 left 未確認); a
-    re-inspection re-checks what the previous round found 不適合 or could not check."""
+def _add_findings(
+    inspection: Inspection, version: ChecklistVersion, previous: Inspection | None, subject: Any
+) -> None:
+    """A first round checks every item of ``version`` (a final one also what the 現地確認 left
+    未確認); a re-inspection re-checks what the previous round found 不適合 or could not check."""
     if previous is not None and previous.outcome == Outcome.REMEDIATION:
         redo = previous.findings.filter(result__in=[Result.NONCONFORMING, Result.UNCHECKED])
         items = [(f.item, f.open_at_inspection) for f in redo.select_related("item")]
     else:
-        items = [(item, False) for item in inspection.checklist_version.items.all()]
+        items = [(item, False) for item in version.items.all()]
         if inspection.is_final:
             items = _with_items_left_open(subject, items)
     Finding.objects.bulk_create(

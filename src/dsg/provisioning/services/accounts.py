@@ -157,6 +157,8 @@ def account_delivery_open(*, token: str, actor: User) -> tuple[AccountDelivery, 
                 code="link_expired",
                 status=410,
             )
+        if delivery.secret is None:  # only opened and revoked deliveries lose it (refused above)
+            raise RuntimeError(f"account delivery {delivery.pk} holds no sealed information")
         values = vault.unseal(delivery.secret, context=_delivery_context(delivery))
         delivery.state, delivery.secret = AccountDeliveryState.OPENED, None
         delivery.opened_by, delivery.opened_at = actor, timezone.now()

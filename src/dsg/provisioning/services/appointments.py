@@ -26,6 +26,7 @@ from dsg.orgs.models import User
 from dsg.orgs.permissions import require_permission
 
 from ..models import AccountHolder, AppointmentPurpose, VeinRegistrationMethod
+from ..selectors import case_of_appointment
 from .common import (
     PROVISIONING_STATES,
     _audit,
@@ -41,7 +42,7 @@ PROPOSE_STATES: dict[str, tuple[str, ...]] = {
     AppointmentPurpose.ROUTER: (State.SURVEY, State.CONSTRUCTION, State.ROUTER_INSTALLATION),
     AppointmentPurpose.VEIN_REGISTRATION: (State.TERMINAL_SETUP,),
 }
-VEIN_PLACES = {
+VEIN_PLACES: dict[str, str] = {
     VeinRegistrationMethod.ON_SITE: "登録場所（東京都新宿区）",
     VeinRegistrationMethod.REMOTE: "リモート（遠隔）",
 }
@@ -138,7 +139,7 @@ def appointment_propose(
 
 def _case_of(appointment: Appointment) -> Enrollment:
     """Lock the appointment's case: its appointments change only while the case is at ③–⑥."""
-    locked = enrollment_lock(appointment.subject)
+    locked = enrollment_lock(case_of_appointment(appointment))
     require_state(enrollment=locked, states=PROVISIONING_STATES)
     return locked
 
