@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -14,8 +14,10 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from dsg.core import subjects
 from dsg.core.errors import RuleViolation
 from dsg.core.schemas import ERRORS, READ_ERRORS
+from dsg.orgs.auth import request_user
 
 from . import selectors, services
+from .models import Document
 from .views import file_response
 
 router = Router(tags=["documents"])
@@ -39,24 +41,24 @@ class DocumentOut(Schema):
     content_url: str
 
     @staticmethod
-    def resolve_subject_type(obj: Any) -> str | None:
+    def resolve_subject_type(obj: Document) -> str | None:
         return selectors.subject_key(obj)
 
     @staticmethod
-    def resolve_enrollment_id(obj: Any) -> int | None:
+    def resolve_enrollment_id(obj: Document) -> int | None:
         """The case the document was filed for (``subject_id`` of an "enrollment" subject)."""
         return obj.subject_id if selectors.subject_key(obj) == "enrollment" else None
 
     @staticmethod
-    def resolve_kind_label(obj: Any) -> str:
+    def resolve_kind_label(obj: Document) -> str:
         return str(obj.get_kind_display())
 
     @staticmethod
-    def resolve_uploaded_by(obj: Any) -> str:
+    def resolve_uploaded_by(obj: Document) -> str:
         return str(obj.uploaded_by)
 
     @staticmethod
-    def resolve_content_url(obj: Any) -> str:
+    def resolve_content_url(obj: Document) -> str:
         return f"/api/v1/documents/{obj.pk}/content"
 
 
@@ -65,32 +67,34 @@ class DocumentOut(Schema):
     response={200: list[DocumentOut], **READ_ERRORS},
 )
 @paginate(LimitOffsetPagination)
-def document_list(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
+def document_list(request: HttpRequest, enrollment_id: int) -> QuerySet[Document]:
     """The case's documents the caller may see, newest first, a page at a time."""
-    case = subjects.subject_get_for("enrollment", user=request.user, pk=enrollment_id)
-    return selectors.documents_for(request.user, case)
+    user = request_user(request)
+    case = subjects.subject_get_for("enrollment", user=user, pk=enrollment_id)
+    return selectors.documents_for(user, case)
 
 
 @router.post("/enrollments/{enrollment_id}/documents", response={201: DocumentOut, **ERRORS})
-def document_upload(  # type: ignore[no-untyped-def]
+def document_upload(
     request: HttpRequest,
     enrollment_id: int,
     kind: Form[str] = "",
     password: Form[str] = "",
-    file: File[UploadedFile] = None,
-):
+    file: File[UploadedFile] = None,  # type: ignore[assignment]  # ninja builds the OpenAPI schema from this annotation at runtime: "| None" would publish the file as nullable
+) -> Status[Document]:
     """Store a file (multipart: kind, file, password for a protected PDF).
 
     PDF for every kind but inspection photos (JPEG/PNG); an Excel workbook (.xlsx) too for the
     kinds that are Excel forms. Refusals answer 422 and store nothing.
     """
-    case = subjects.subject_get_for("enrollment", user=request.user, pk=enrollment_id)
+    user = request_user(request)
+    case = subjects.subject_get_for("enrollment", user=user, pk=enrollment_id)
     if file is None:
         raise RuleViolation(_("Choose a file to upload."), code="invalid", status=422, field="file")
     if file.size is not None and file.size > services.max_upload_bytes():
         raise services.too_large()
     document = services.document_store(
-        actor=request.user,
+        actor=user,
         company=subjects.subject_type_of(case).company(case),
         subject=case,
         kind=kind,
@@ -102,8 +106,8 @@ def document_upload(  # type: ignore[no-untyped-def]
 
 
 @router.get("/documents/{document_id}", response={200: DocumentOut, **READ_ERRORS})
-def document_detail(request: HttpRequest, document_id: int):  # type: ignore[no-untyped-def]
-    return selectors.document_get_for(request.user, document_id)
+def document_detail(request: HttpRequest, document_id: int) -> Document:
+    return selectors.document_get_for(request_user(request), document_id)
 
 
 @router.get(
@@ -120,6 +124,7 @@ def document_detail(request: HttpRequest, document_id: int):  # type: ignore[no-
         }
     },
 )
-def document_content(request: HttpRequest, document_id: int):  # type: ignore[no-untyped-def]
-    document = selectors.document_get_for(request.user, document_id)
-    return file_response(document, services.document_read(document=document, actor=request.user))
+def document_content(request: HttpRequest, document_id: int) -> HttpResponse:
+    user = request_user(request)
+    document = selectors.document_get_for(user, document_id)
+    return file_response(document, services.document_read(document=document, actor=user))

@@ -18,6 +18,7 @@ from dsg.core import subjects
 from dsg.core.errors import RuleViolation
 from dsg.core.views import form_error_text
 from dsg.orgs import permissions
+from dsg.orgs.auth import request_user
 
 from . import selectors, services
 from .forms import UploadForm, kinds_for
@@ -29,14 +30,15 @@ FOLDER_PAGE = 50
 @login_required
 def document_folder(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     """A case's part of the company's folder: its documents and the upload form."""
-    subject = subjects.subject_get_for("enrollment", user=request.user, pk=enrollment_id)
+    user = request_user(request)
+    subject = subjects.subject_get_for("enrollment", user=user, pk=enrollment_id)
     subject_type = subjects.subject_type_of(subject)
     company = subject_type.company(subject)
-    kinds = kinds_for(request.user, company)
+    kinds = kinds_for(user, company)
     back = reverse("document_folder", args=[subject.pk])
     if request.method == "POST":
         return _upload(request, subject, company, kinds, back)
-    documents = selectors.documents_for(request.user, subject)
+    documents = selectors.documents_for(user, subject)
     page = Paginator(documents, FOLDER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -49,7 +51,7 @@ def document_folder(request: HttpRequest, enrollment_id: int) -> HttpResponse:
             "page": page,
             "documents": page.object_list,
             "form": UploadForm(kinds=kinds) if kinds else None,
-            "may_read_password": permissions.may(request.user, "document.read_password"),
+            "may_read_password": permissions.may(user, "document.read_password"),
             "xlsx": services.XLSX,
             "max_size": filesizeformat(services.max_upload_bytes()),
         },
@@ -72,7 +74,7 @@ def _upload(
         if upload.size > services.max_upload_bytes():
             raise services.too_large()
         document = services.document_store(
-            actor=request.user,
+            actor=request_user(request),
             company=company,
             subject=subject,
             kind=form.cleaned_data["kind"],
@@ -94,11 +96,12 @@ def _upload(
 @login_required
 def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
     """The decrypted file as an attachment; the read is in the ledger."""
-    document = selectors.document_get_for(request.user, document_id)  # 404 before 405
+    user = request_user(request)
+    document = selectors.document_get_for(user, document_id)  # 404 before 405
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET"])
     try:
-        data = services.document_read(document=document, actor=request.user)
+        data = services.document_read(document=document, actor=user)
     except RuleViolation as refusal:  # the file failed its integrity check: say so, no 500
         if refusal.status in (403, 404):
             raise
@@ -110,20 +113,18 @@ def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
 
 def folder_url(document: Document) -> str:
     """Where a document is listed: its case's folder, else the dashboard."""
-    if document.subject_type_id is None:
+    content_type = document.subject_type  # None for a document of no subject
+    if content_type is None:
         return reverse("dashboard")
-    subject_type = subjects.subject_type_of(document.subject_type.model_class())
+    subject_type = subjects.subject_type_for(content_type)
     if subject_type.key != "enrollment":
         return reverse("dashboard")
     return reverse("document_folder", args=[document.subject_id])
 
 
-def file_response(document: object, data: bytes) -> HttpResponse:
-    response = HttpResponse(data, content_type=document.content_type)  # type: ignore[attr-defined]
-    response["Content-Disposition"] = content_disposition_header(
-        True,
-        document.filename,  # type: ignore[attr-defined]
-    )
+def file_response(document: Document, data: bytes) -> HttpResponse:
+    response = HttpResponse(data, content_type=document.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, document.filename)
     response["Content-Length"] = str(len(data))
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
@@ -134,10 +135,11 @@ def file_response(document: object, data: bytes) -> HttpResponse:
 @login_required
 def document_password_show(request: HttpRequest, document_id: int) -> HttpResponse:
     """The office opens a protected PDF: the password is shown once per POST and ledgered."""
-    document = selectors.document_get_for(request.user, document_id)
+    user = request_user(request)
+    document = selectors.document_get_for(user, document_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    password = services.document_password(document=document, actor=request.user)
+    password = services.document_password(document=document, actor=user)
     response = render(
         request,
         "documents/password.html",

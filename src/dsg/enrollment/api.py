@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, File, Router, Schema, Status
@@ -11,6 +13,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from dsg.core.errors import RuleViolation
 from dsg.core.schemas import ERRORS, READ_ERRORS
+from dsg.orgs.auth import request_user
 from dsg.orgs.permissions import may
 from dsg.orgs.selectors import site_get_for
 from dsg.schedule.api import PlanOut
@@ -19,12 +22,20 @@ from . import application_services, excel, selectors, services
 from .application_services import current_version
 from .application_views import MAX_WORKBOOK_BYTES
 from .excel import XLSX
-from .models import Application, ApplicationContact, FacilityBasis
-from .parts import COMMENT_PARTS, application_tasks
+from .models import (
+    Application,
+    ApplicationContact,
+    ApplicationVersion,
+    Enrollment,
+    FacilityBasis,
+    ReviewComment,
+    StepRecord,
+)
+from .parts import COMMENT_PARTS, Task, application_tasks
 from .schedule import case_schedule_for
 
 router = Router(tags=["enrollment"])
-TransitionName = enum.Enum(  # type: ignore[misc]
+TransitionName = enum.Enum(  # type: ignore[misc]  # mypy reads Enum members only from a literal; these come from the state machine
     "TransitionName", {name: name for name in sorted(services.TRANSITION_NAMES)}, type=str
 )
 
@@ -79,15 +90,15 @@ class ApplicationOut(Schema):
     tasks: list[TaskOut]
 
     @staticmethod
-    def resolve_contacts(obj) -> list:  # type: ignore[no-untyped-def]
+    def resolve_contacts(obj: Application) -> list[ApplicationContact]:
         return list(ApplicationContact.objects.filter(application=obj))
 
     @staticmethod
-    def resolve_missing(obj) -> list[str]:  # type: ignore[no-untyped-def]
+    def resolve_missing(obj: Application) -> list[str]:
         return [key for task in _tasks(obj) for key in task.missing_keys]
 
     @staticmethod
-    def resolve_tasks(obj) -> list[TaskOut]:  # type: ignore[no-untyped-def]
+    def resolve_tasks(obj: Application) -> list[TaskOut]:
         return [
             TaskOut(
                 part=t.part.key,
@@ -100,20 +111,25 @@ class ApplicationOut(Schema):
         ]
 
     @staticmethod
-    def resolve_status(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_status(obj: Application) -> str:
         return selectors.application_status(obj.enrollment, current_version(obj.enrollment))
 
     @staticmethod
-    def resolve_status_label(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_status_label(obj: Application) -> str:
         status = selectors.application_status(obj.enrollment, current_version(obj.enrollment))
         return str(selectors.APPLICATION_STATUS[status])
 
 
-def _tasks(application: Application) -> list:  # type: ignore[type-arg]
+# Where _tasks keeps an application's task list while it is serialised.
+_TASKS_CACHE = "_api_tasks"
+
+
+def _tasks(application: Application) -> list[Task]:
     """The task list, computed once per serialised application."""
-    cached = getattr(application, "_api_tasks", None)
+    cached: list[Task] | None = getattr(application, _TASKS_CACHE, None)
     if cached is None:
-        cached = application._api_tasks = application_tasks(application)  # type: ignore[attr-defined]
+        cached = application_tasks(application)
+        setattr(application, _TASKS_CACHE, cached)
     return cached
 
 
@@ -153,7 +169,7 @@ class CommentOut(Schema):
     created_at: dt.datetime
 
     @staticmethod
-    def resolve_author(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_author(obj: ReviewComment) -> str:
         return str(obj.author)
 
 
@@ -168,7 +184,7 @@ class VersionOut(Schema):
     decided_at: dt.datetime | None
 
     @staticmethod
-    def resolve_submitted_by(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_submitted_by(obj: ApplicationVersion) -> str:
         return str(obj.submitted_by)
 
 
@@ -178,15 +194,15 @@ class VersionDetailOut(VersionOut):
     comments: list[CommentOut]
 
     @staticmethod
-    def resolve_enrollment_id(obj) -> int:  # type: ignore[no-untyped-def]
+    def resolve_enrollment_id(obj: ApplicationVersion) -> int:
         return obj.application.enrollment_id
 
     @staticmethod
-    def resolve_comments(obj) -> list:  # type: ignore[no-untyped-def]
+    def resolve_comments(obj: ApplicationVersion) -> list[ReviewComment]:
         return list(obj.comments.select_related("author"))
 
 
-CommentPart = enum.Enum(  # type: ignore[misc]
+CommentPart = enum.Enum(  # type: ignore[misc]  # mypy reads Enum members only from a literal; these come from the parts
     "CommentPart", {name: name for name in COMMENT_PARTS}, type=str
 )
 
@@ -211,19 +227,19 @@ class EnrollmentOut(Schema):
     state_changed_at: dt.datetime
 
     @staticmethod
-    def resolve_site_name(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_site_name(obj: Enrollment) -> str:
         return obj.site.name
 
     @staticmethod
-    def resolve_company_id(obj) -> int:  # type: ignore[no-untyped-def]
+    def resolve_company_id(obj: Enrollment) -> int:
         return obj.site.company_id
 
     @staticmethod
-    def resolve_company_name(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_company_name(obj: Enrollment) -> str:
         return obj.site.company.name
 
     @staticmethod
-    def resolve_state_label(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_state_label(obj: Enrollment) -> str:
         return str(obj.get_state_display())
 
 
@@ -239,7 +255,7 @@ class StepRecordOut(Schema):
     data: dict
 
     @staticmethod
-    def resolve_actor(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_actor(obj: StepRecord) -> str:
         return str(obj.actor)
 
 
@@ -248,13 +264,14 @@ class EnrollmentDetailOut(EnrollmentOut):
     records: list[StepRecordOut]
 
     @staticmethod
-    def resolve_application(obj, context):  # type: ignore[no-untyped-def]
-        user = context["request"].user
+    def resolve_application(obj: Enrollment, context: dict[str, Any]) -> Application | None:
+        user = request_user(context["request"])
         return obj.application if may(user, "application.view", obj) else None
 
     @staticmethod
-    def resolve_records(obj, context) -> list:  # type: ignore[no-untyped-def]
-        return list(selectors.step_records_for(user=context["request"].user, enrollment=obj))
+    def resolve_records(obj: Enrollment, context: dict[str, Any]) -> list[StepRecord]:
+        user = request_user(context["request"])
+        return list(selectors.step_records_for(user=user, enrollment=obj))
 
 
 class EnrollmentIn(Schema):
@@ -276,30 +293,32 @@ class TransitionOptionOut(Schema):
 
 @router.get("/enrollments", response={200: list[EnrollmentOut], **READ_ERRORS})
 @paginate(LimitOffsetPagination)
-def enrollment_list(request: HttpRequest):  # type: ignore[no-untyped-def]
+def enrollment_list(request: HttpRequest) -> QuerySet[Enrollment]:
     """The visible cases, newest first, a page at a time (?limit=&offset=)."""
-    return selectors.enrollment_list_for(user=request.user).order_by("-created_at", "-pk")
+    return selectors.enrollment_list_for(user=request_user(request)).order_by("-created_at", "-pk")
 
 
 @router.post("/enrollments", response={201: EnrollmentOut, **ERRORS})
-def enrollment_create(request: HttpRequest, payload: EnrollmentIn):  # type: ignore[no-untyped-def]
-    site = site_get_for(user=request.user, pk=payload.site_id)
-    return Status(201, services.enrollment_create(site=site, actor=request.user))
+def enrollment_create(request: HttpRequest, payload: EnrollmentIn) -> Status[Enrollment]:
+    user = request_user(request)
+    site = site_get_for(user=user, pk=payload.site_id)
+    return Status(201, services.enrollment_create(site=site, actor=user))
 
 
 @router.get("/enrollments/{enrollment_id}", response={200: EnrollmentDetailOut, **READ_ERRORS})
-def enrollment_detail(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
-    return selectors.enrollment_get_for(user=request.user, pk=enrollment_id)
+def enrollment_detail(request: HttpRequest, enrollment_id: int) -> Enrollment:
+    return selectors.enrollment_get_for(user=request_user(request), pk=enrollment_id)
 
 
 def _application_for(request: HttpRequest, enrollment_id: int) -> Application:
-    enrollment = selectors.enrollment_get_for(user=request.user, pk=enrollment_id)
-    selectors.application_visible(user=request.user, enrollment=enrollment)
+    user = request_user(request)
+    enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
+    selectors.application_visible(user=user, enrollment=enrollment)
     return Application.objects.select_related("enrollment__site").get(enrollment=enrollment)
 
 
 @router.get("/enrollments/{enrollment_id}/application", response={200: ApplicationOut, **ERRORS})
-def application_detail(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
+def application_detail(request: HttpRequest, enrollment_id: int) -> Application:
     """Every part of the application, its task list (what is missing) and its status."""
     return _application_for(request, enrollment_id)
 
@@ -307,15 +326,16 @@ def application_detail(request: HttpRequest, enrollment_id: int):  # type: ignor
 @router.patch("/enrollments/{enrollment_id}/application", response={200: ApplicationOut, **ERRORS})
 def application_update(
     request: HttpRequest,
-    enrollment_id: int,  # type: ignore[no-untyped-def]
+    enrollment_id: int,
     payload: ApplicationIn,
-):
+) -> Application:
     """Save any fields of any part (a draft); ``contacts`` replaces the contact list."""
-    enrollment = selectors.enrollment_get_for(user=request.user, pk=enrollment_id)
+    user = request_user(request)
+    enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
     data = payload.dict(exclude_unset=True)
     if data.get("contacts") is None:
         data.pop("contacts", None)
-    services.application_update(enrollment=enrollment, actor=request.user, data=data)
+    services.application_update(enrollment=enrollment, actor=user, data=data)
     return _application_for(request, enrollment_id)
 
 
@@ -323,33 +343,35 @@ def application_update(
     "/enrollments/{enrollment_id}/application/versions",
     response={200: list[VersionOut], **ERRORS},
 )
-def application_versions(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
+def application_versions(request: HttpRequest, enrollment_id: int) -> list[ApplicationVersion]:
     """Every submitted version, oldest first, each with its receipt number (到達番号)."""
     application = _application_for(request, enrollment_id)
     return list(selectors.versions_of(application.enrollment))
 
 
 @router.get("/application-versions/{version_id}", response={200: VersionDetailOut, **ERRORS})
-def application_version(request: HttpRequest, version_id: int):  # type: ignore[no-untyped-def]
+def application_version(request: HttpRequest, version_id: int) -> ApplicationVersion:
     """One submitted version: its frozen snapshot of every part and the review comments."""
-    return selectors.version_get_for(user=request.user, pk=version_id)
+    return selectors.version_get_for(user=request_user(request), pk=version_id)
 
 
 @router.post("/application-versions/{version_id}/review", response={200: VersionOut, **ERRORS})
-def application_review_start(request: HttpRequest, version_id: int):  # type: ignore[no-untyped-def]
+def application_review_start(request: HttpRequest, version_id: int) -> ApplicationVersion:
     """The reviewer opens the submitted version: 到達 → 審査中."""
-    version = selectors.version_get_for(user=request.user, pk=version_id)
-    return application_services.application_review_start(version=version, actor=request.user)
+    user = request_user(request)
+    version = selectors.version_get_for(user=user, pk=version_id)
+    return application_services.application_review_start(version=version, actor=user)
 
 
 @router.post("/application-versions/{version_id}/comments", response={201: CommentOut, **ERRORS})
-def review_comment_add(  # type: ignore[no-untyped-def]
+def review_comment_add(
     request: HttpRequest, version_id: int, payload: CommentIn
-):
+) -> Status[ReviewComment]:
     """The reviewer's comment on one part (or ``general``) of the version under review."""
-    version = selectors.version_get_for(user=request.user, pk=version_id)
+    user = request_user(request)
+    version = selectors.version_get_for(user=user, pk=version_id)
     comment = application_services.review_comment_add(
-        version=version, actor=request.user, part=payload.part.value, text=payload.text
+        version=version, actor=user, part=payload.part.value, text=payload.text
     )
     return Status(201, comment)
 
@@ -361,7 +383,7 @@ def review_comment_add(  # type: ignore[no-untyped-def]
         "responses": {200: {"description": "The application as .xlsx", "content": {XLSX: {}}}}
     },
 )
-def application_export(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
+def application_export(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     """The application (sheet 1) and its generated schedule (sheet 2) as an Excel workbook."""
     application = _application_for(request, enrollment_id)
     response = HttpResponse(
@@ -376,9 +398,11 @@ def application_export(request: HttpRequest, enrollment_id: int):  # type: ignor
 @router.post(
     "/enrollments/{enrollment_id}/application/import", response={200: ApplicationOut, **ERRORS}
 )
-def application_import(  # type: ignore[no-untyped-def]
-    request: HttpRequest, enrollment_id: int, file: File[UploadedFile] = None
-):
+def application_import(
+    request: HttpRequest,
+    enrollment_id: int,
+    file: File[UploadedFile] = None,  # type: ignore[assignment]  # ninja builds the OpenAPI schema from this annotation at runtime: "| None" would publish the file as nullable
+) -> Application:
     """Fill the draft from an exported and filled-in workbook (multipart ``file``)."""
     application = _application_for(request, enrollment_id)
     if file is None:
@@ -388,7 +412,7 @@ def application_import(  # type: ignore[no-untyped-def]
             _("The workbook is too large (at most 5 MB)."), code="too_large", status=422
         )
     excel.application_import(
-        enrollment=application.enrollment, actor=request.user, data=file.read()
+        enrollment=application.enrollment, actor=request_user(request), data=file.read()
     )
     return _application_for(request, enrollment_id)
 
@@ -397,8 +421,9 @@ def application_import(  # type: ignore[no-untyped-def]
     "/enrollments/{enrollment_id}/transitions",
     response={200: list[TransitionOptionOut], **READ_ERRORS},
 )
-def transition_options(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
-    enrollment = selectors.enrollment_get_for(user=request.user, pk=enrollment_id)
+def transition_options(request: HttpRequest, enrollment_id: int) -> list[TransitionOptionOut]:
+    user = request_user(request)
+    enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
     return [
         TransitionOptionOut(
             name=o.name,
@@ -406,7 +431,7 @@ def transition_options(request: HttpRequest, enrollment_id: int):  # type: ignor
             payload=o.payload,
             blocked_by=[str(m) for m in o.blocked_by],
         )
-        for o in selectors.transition_options_for(user=request.user, enrollment=enrollment)
+        for o in selectors.transition_options_for(user=user, enrollment=enrollment)
     ]
 
 
@@ -415,14 +440,15 @@ def transition_options(request: HttpRequest, enrollment_id: int):  # type: ignor
 )
 def enrollment_transition(
     request: HttpRequest,
-    enrollment_id: int,  # type: ignore[no-untyped-def]
+    enrollment_id: int,
     name: TransitionName,
     payload: TransitionIn,
-):
-    enrollment = selectors.enrollment_get_for(user=request.user, pk=enrollment_id)
+) -> Enrollment:
+    user = request_user(request)
+    enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
     data = services.TransitionInput(**payload.dict())
     return services.enrollment_transition(
-        enrollment=enrollment, name=name.value, actor=request.user, data=data
+        enrollment=enrollment, name=name.value, actor=user, data=data
     )
 
 
@@ -436,7 +462,7 @@ class CaseScheduleOut(PlanOut):
     response={200: CaseScheduleOut, **READ_ERRORS},
     tags=["schedule"],
 )
-def enrollment_schedule(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
+def enrollment_schedule(request: HttpRequest, enrollment_id: int) -> dict[str, Any]:
     """The case's plan with its actual dates, warnings and the contract date planned backwards."""
-    enrollment = selectors.enrollment_get_for(user=request.user, pk=enrollment_id)
+    enrollment = selectors.enrollment_get_for(user=request_user(request), pk=enrollment_id)
     return case_schedule_for(enrollment).to_dict()

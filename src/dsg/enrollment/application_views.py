@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from dsg.core.errors import RuleViolation
 from dsg.core.views import form_error_text, run_action
 from dsg.orgs import permissions
+from dsg.orgs.auth import request_user
 from dsg.orgs.models import User
 
 from . import application_services, excel, selectors, services
@@ -39,8 +40,9 @@ MAX_WORKBOOK_BYTES = 5 * 1024 * 1024
 
 
 def _case(request: HttpRequest, enrollment_id: int) -> tuple[Enrollment, Application]:
-    enrollment = selectors.enrollment_get_for(user=request.user, pk=enrollment_id)
-    selectors.application_visible(user=request.user, enrollment=enrollment)
+    user = request_user(request)
+    enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
+    selectors.application_visible(user=user, enrollment=enrollment)
     return enrollment, Application.objects.get(enrollment=enrollment)
 
 
@@ -62,7 +64,7 @@ def _common(request: HttpRequest, enrollment: Enrollment, application: Applicati
         "latest": latest,
         "status": status,
         "status_label": selectors.APPLICATION_STATUS[status],
-        "editable": _editable(request.user, enrollment),
+        "editable": _editable(request_user(request), enrollment),
         "returned_comments": selectors.comments_by_part(returned),
     }
 
@@ -84,7 +86,7 @@ def application_overview(request: HttpRequest, enrollment_id: int) -> HttpRespon
 def _part_view(request: HttpRequest, enrollment_id: int, part_key: str) -> HttpResponse:
     enrollment, application = _case(request, enrollment_id)
     part = PART_OF[part_key]
-    editable = _editable(request.user, enrollment)
+    editable = _editable(request_user(request), enrollment)
     form_class = part_form_class(part)
     post = request.POST if request.method == "POST" and editable else None
     form = form_class(post, instance=application) if part.fields else None
@@ -121,7 +123,7 @@ def _save_part(request: HttpRequest, enrollment: Enrollment, form: Any, contacts
     if contacts is not None:
         data["contacts"] = [f.cleaned_data for f in contacts.forms if not f.is_blank()]
     try:
-        services.application_update(enrollment=enrollment, actor=request.user, data=data)
+        services.application_update(enrollment=enrollment, actor=request_user(request), data=data)
     except RuleViolation as refusal:
         if refusal.status in (403, 404):
             raise
@@ -149,12 +151,13 @@ PART_VIEWS = {part.key: part_view(part.key) for part in PARTS}
 @login_required
 @require_POST
 def application_upload(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    user = request_user(request)
     enrollment, _application = _case(request, enrollment_id)
     part = PART_OF.get(request.POST.get("part", ""), PART_OF["documents"])
     back = reverse(f"application_{part.key}", args=[enrollment.pk])
     form = DocumentUploadForm(request.POST, request.FILES, kinds=part.documents)
     if not form.is_valid():
-        if not permissions.may(request.user, "enrollment.edit_application", enrollment):
+        if not permissions.may(user, "enrollment.edit_application", enrollment):
             raise RuleViolation(
                 _("Your role is not allowed to do this."), code="forbidden", status=403
             )
@@ -165,7 +168,7 @@ def application_upload(request: HttpRequest, enrollment_id: int) -> HttpResponse
         request,
         lambda: application_services.application_document_add(
             enrollment=enrollment,
-            actor=request.user,
+            actor=user,
             kind=form.cleaned_data["kind"],
             filename=upload.name,
             data=upload.read(),
@@ -191,7 +194,7 @@ def application_confirm(request: HttpRequest, enrollment_id: int) -> HttpRespons
         parts=_grouped(rows),
         tasks=tasks,
         ready=all(t.status == "complete" for t in tasks),
-        can_submit=permissions.may(request.user, "enrollment.submit", enrollment)
+        can_submit=permissions.may(request_user(request), "enrollment.submit", enrollment)
         and enrollment.state in application_services.EDITABLE_STATES,
     )
     return render(request, "enrollment/application_confirm.html", context)
@@ -199,7 +202,9 @@ def application_confirm(request: HttpRequest, enrollment_id: int) -> HttpRespons
 
 def _submit(request: HttpRequest, enrollment: Enrollment) -> HttpResponse:
     try:
-        services.enrollment_transition(enrollment=enrollment, name="submit", actor=request.user)
+        services.enrollment_transition(
+            enrollment=enrollment, name="submit", actor=request_user(request)
+        )
     except RuleViolation as refusal:
         if refusal.status in (403, 404):
             raise
@@ -233,22 +238,23 @@ def application_versions(request: HttpRequest, enrollment_id: int) -> HttpRespon
 @login_required
 def application_version(request: HttpRequest, version_id: int) -> HttpResponse:
     """One submitted version; the reviewer's opening of it starts the review (到達 → 審査中)."""
-    version = selectors.version_get_for(user=request.user, pk=version_id)
+    user = request_user(request)
+    version = selectors.version_get_for(user=user, pk=version_id)
     enrollment = version.application.enrollment
     if (
         version.review_started_at is None
         and enrollment.state == State.SUBMITTED
-        and permissions.may(request.user, "application.review", enrollment)
+        and permissions.may(user, "application.review", enrollment)
     ):
-        version = application_services.application_review_start(version=version, actor=request.user)
-        version = selectors.version_get_for(user=request.user, pk=version_id)
+        version = application_services.application_review_start(version=version, actor=user)
+        version = selectors.version_get_for(user=user, pk=version_id)
     context = _common(request, enrollment, version.application)
     comments = selectors.comments_by_part(version)
     is_current = context["latest"] is not None and context["latest"].pk == version.pk
     reviewing = (
         is_current
         and enrollment.state == State.SUBMITTED
-        and permissions.may(request.user, "application.review", enrollment)
+        and permissions.may(user, "application.review", enrollment)
     )
     context.update(
         version=version,
@@ -261,7 +267,7 @@ def application_version(request: HttpRequest, version_id: int) -> HttpResponse:
         comment_form=ReviewCommentForm() if reviewing else None,
         options=[
             o
-            for o in selectors.transition_options_for(user=request.user, enrollment=enrollment)
+            for o in selectors.transition_options_for(user=user, enrollment=enrollment)
             if o.name in ("accept", "return_for_correction")
         ]
         if reviewing
@@ -273,11 +279,12 @@ def application_version(request: HttpRequest, version_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def review_comment_add(request: HttpRequest, version_id: int) -> HttpResponse:
-    version = selectors.version_get_for(user=request.user, pk=version_id)
+    user = request_user(request)
+    version = selectors.version_get_for(user=user, pk=version_id)
     back = reverse("application_version", args=[version.pk])
     form = ReviewCommentForm(request.POST)
     if not form.is_valid():
-        if not permissions.may(request.user, "application.review", version.application.enrollment):
+        if not permissions.may(user, "application.review", version.application.enrollment):
             raise RuleViolation(
                 _("Your role is not allowed to do this."), code="forbidden", status=403
             )
@@ -286,7 +293,7 @@ def review_comment_add(request: HttpRequest, version_id: int) -> HttpResponse:
     return run_action(
         request,
         lambda: application_services.review_comment_add(
-            version=version, actor=request.user, **form.cleaned_data
+            version=version, actor=user, **form.cleaned_data
         ),
         success=_("The comment was added."),
         back=back,
@@ -352,11 +359,12 @@ def application_export(request: HttpRequest, enrollment_id: int) -> HttpResponse
 @login_required
 @require_POST
 def application_import(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    user = request_user(request)
     enrollment, _application = _case(request, enrollment_id)
     back = reverse("application_overview", args=[enrollment.pk])
     form = WorkbookImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        if not permissions.may(request.user, "enrollment.edit_application", enrollment):
+        if not permissions.may(user, "enrollment.edit_application", enrollment):
             raise RuleViolation(
                 _("Your role is not allowed to do this."), code="forbidden", status=403
             )
@@ -368,9 +376,7 @@ def application_import(request: HttpRequest, enrollment_id: int) -> HttpResponse
         return redirect(back)
     return run_action(
         request,
-        lambda: excel.application_import(
-            enrollment=enrollment, actor=request.user, data=upload.read()
-        ),
+        lambda: excel.application_import(enrollment=enrollment, actor=user, data=upload.read()),
         success=_("The application was filled in from the workbook."),
         back=back,
     )

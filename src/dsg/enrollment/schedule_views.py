@@ -7,6 +7,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
 from dsg.audit.services import audit_record
+from dsg.orgs.auth import request_user
 from dsg.schedule.excel import schedule_workbook
 
 from .models import Enrollment
@@ -20,7 +21,7 @@ def _export(request: HttpRequest, enrollment: Enrollment, kind: str) -> None:
     """Exports are reads of case data: each one goes to the ledger."""
     with transaction.atomic():
         audit_record(
-            actor=request.user,
+            actor=request_user(request),
             action=f"schedule.export_{kind}",
             obj=enrollment,
             company_id=enrollment.site.company_id,
@@ -36,7 +37,7 @@ def _attachment(content: bytes, content_type: str, filename: str) -> HttpRespons
 
 @login_required
 def enrollment_schedule_ics(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    enrollment = enrollment_get_for(user=request_user(request), pk=enrollment_id)
     if request.method not in ("GET", "HEAD"):  # after the lookup: another's case is a 404
         return HttpResponseNotAllowed(["GET", "HEAD"])
     plan = schedule_for(enrollment)
@@ -50,7 +51,7 @@ def enrollment_schedule_ics(request: HttpRequest, enrollment_id: int) -> HttpRes
 
 @login_required
 def enrollment_schedule_xlsx(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    enrollment = enrollment_get_for(user=request_user(request), pk=enrollment_id)
     if request.method not in ("GET", "HEAD"):  # after the lookup: another's case is a 404
         return HttpResponseNotAllowed(["GET", "HEAD"])
     plan = schedule_for(enrollment)

@@ -15,6 +15,7 @@ from dsg.core.errors import RuleViolation
 from dsg.core.panels import panels_for
 from dsg.core.views import form_error_text, run_action
 from dsg.orgs import permissions
+from dsg.orgs.auth import request_user
 from dsg.orgs.models import User
 from dsg.orgs.selectors import site_get_for, site_list_for
 
@@ -28,7 +29,7 @@ CASE_LIST_PAGE = 50
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = request_user(request)
     context: dict[str, object] = {
         "step_names": [(n, STEP_NAMES[n]) for n in range(1, 8)],
         "can_create_site": permissions.may(user, "site.create"),
@@ -73,15 +74,16 @@ def _step_sections(user: User) -> list[dict[str, object]]:
 @login_required
 def site_detail(request: HttpRequest, site_id: int) -> HttpResponse:
     """A site (拠点) and its enrollment cases; the PSA opens a case from here."""
-    site = site_get_for(user=request.user, pk=site_id)
-    enrollments = selectors.enrollment_list_for(user=request.user).filter(site=site)
+    user = request_user(request)
+    site = site_get_for(user=user, pk=site_id)
+    enrollments = selectors.enrollment_list_for(user=user).filter(site=site)
     return render(
         request,
         "orgs/site_detail.html",
         {
             "site": site,
             "enrollments": enrollments,
-            "can_open_case": permissions.may(request.user, "enrollment.create", site)
+            "can_open_case": permissions.may(user, "enrollment.create", site)
             and not any(not e.is_closed for e in enrollments),
         },
     )
@@ -96,7 +98,7 @@ def enrollment_list(request: HttpRequest) -> HttpResponse:
         step = -1
     if step not in (0, *STEP_NAMES, 8):
         raise Http404(_("Not found."))
-    cases = selectors.enrollments_at_step(user=request.user, step=step)
+    cases = selectors.enrollments_at_step(user=request_user(request), step=step)
     page = Paginator(cases, CASE_LIST_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -114,13 +116,14 @@ def enrollment_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def enrollment_create(request: HttpRequest) -> HttpResponse:
+    user = request_user(request)
     try:
         site_id = int(request.POST.get("site_id", ""))
     except ValueError:
         site_id = 0
-    site = site_get_for(user=request.user, pk=site_id)
+    site = site_get_for(user=user, pk=site_id)
     try:
-        enrollment = services.enrollment_create(site=site, actor=request.user)
+        enrollment = services.enrollment_create(site=site, actor=user)
     except RuleViolation as refusal:
         if refusal.status in (403, 404):
             raise
@@ -132,7 +135,7 @@ def enrollment_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def enrollment_detail(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    user = request.user
+    user = request_user(request)
     enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
     return render(
         request,
@@ -154,7 +157,8 @@ def enrollment_detail(request: HttpRequest, enrollment_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def enrollment_transition(request: HttpRequest, enrollment_id: int, name: str) -> HttpResponse:
-    enrollment = selectors.enrollment_get_for(user=request.user, pk=enrollment_id)
+    user = request_user(request)
+    enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
     back = reverse("enrollment_detail", args=[enrollment.pk])
     form = TransitionForm(request.POST)
     if not form.is_valid():
@@ -164,7 +168,7 @@ def enrollment_transition(request: HttpRequest, enrollment_id: int, name: str) -
     return run_action(
         request,
         lambda: services.enrollment_transition(
-            enrollment=enrollment, name=name, actor=request.user, data=data
+            enrollment=enrollment, name=name, actor=user, data=data
         ),
         success=_("Done: the case was updated."),
         back=back,

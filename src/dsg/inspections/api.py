@@ -6,16 +6,27 @@ import base64
 import binascii
 import datetime as dt
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 
+from dsg.appointments.models import Appointment
 from dsg.core import subjects
 from dsg.core.errors import RuleViolation
 from dsg.core.schemas import ERRORS, READ_ERRORS
+from dsg.orgs.auth import request_user
 
 from . import selectors, services
 from .inspected import step_of
+from .models import (
+    ChecklistItem,
+    ChecklistTemplate,
+    ChecklistVersion,
+    Deficiency,
+    Finding,
+    Inspection,
+    RemediationReport,
+)
 from .printing import checklist_pdf_response
 
 router = Router(tags=["inspections"])
@@ -30,11 +41,11 @@ class SlotOut(Schema):
     chosen: bool
 
     @staticmethod
-    def resolve_hours(obj) -> int:  # type: ignore[no-untyped-def]
+    def resolve_hours(obj: Appointment) -> int:
         return round((obj.end - obj.starts_at).total_seconds() / 3600)
 
     @staticmethod
-    def resolve_chosen(obj) -> bool:  # type: ignore[no-untyped-def]
+    def resolve_chosen(obj: Appointment) -> bool:
         return obj.state == "confirmed"
 
 
@@ -47,19 +58,19 @@ class DeficiencyOut(Schema):
     reports: int
 
     @staticmethod
-    def resolve_item(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_item(obj: Deficiency) -> str:
         return obj.finding.item.code
 
     @staticmethod
-    def resolve_closed(obj) -> bool:  # type: ignore[no-untyped-def]
+    def resolve_closed(obj: Deficiency) -> bool:
         return obj.resolved_at is not None
 
     @staticmethod
-    def resolve_overdue(obj) -> bool:  # type: ignore[no-untyped-def]
+    def resolve_overdue(obj: Deficiency) -> bool:
         return obj.is_overdue()
 
     @staticmethod
-    def resolve_reports(obj) -> int:  # type: ignore[no-untyped-def]
+    def resolve_reports(obj: Deficiency) -> int:
         return len(obj.reports.all())
 
 
@@ -82,18 +93,19 @@ class InspectionOut(Schema):
     decision: str
 
     @staticmethod
-    def resolve_subject_type(obj) -> str:  # type: ignore[no-untyped-def]
-        return subjects.subject_type_of(obj.subject).key
+    def resolve_subject_type(obj: Inspection) -> str:
+        return subjects.subject_type_of(subjects.linked_subject(obj)).key
 
     @staticmethod
-    def resolve_enrollment_id(obj) -> int | None:  # type: ignore[no-untyped-def]
+    def resolve_enrollment_id(obj: Inspection) -> int | None:
         """The case of a round of ② or ⑦ (its ``subject_id``)."""
-        return obj.subject_id if subjects.subject_type_of(obj.subject).key == "enrollment" else None
+        subject_type = subjects.subject_type_of(subjects.linked_subject(obj))
+        return obj.subject_id if subject_type.key == "enrollment" else None
 
     @staticmethod
-    def resolve_step(obj) -> int | None:  # type: ignore[no-untyped-def]
+    def resolve_step(obj: Inspection) -> int | None:
         """The step of the subject's procedure the round is (2 or 7 for a case)."""
-        return step_of(obj.subject, obj.kind)
+        return step_of(subjects.linked_subject(obj), obj.kind)
 
 
 class InspectionDetailOut(InspectionOut):
@@ -101,11 +113,11 @@ class InspectionDetailOut(InspectionOut):
     deficiencies: list[DeficiencyOut]
 
     @staticmethod
-    def resolve_slots(obj) -> list:  # type: ignore[no-untyped-def]
+    def resolve_slots(obj: Inspection) -> list[Appointment]:
         return [a for a in obj.appointments.all() if a.is_active]
 
     @staticmethod
-    def resolve_deficiencies(obj) -> list:  # type: ignore[no-untyped-def]
+    def resolve_deficiencies(obj: Inspection) -> list[Deficiency]:
         return list(obj.deficiencies.all())
 
 
@@ -121,15 +133,15 @@ class FindingOut(Schema):
     photo_id: int | None
 
     @staticmethod
-    def resolve_code(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_code(obj: Finding) -> str:
         return obj.item.code
 
     @staticmethod
-    def resolve_theme(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_theme(obj: Finding) -> str:
         return obj.item.theme
 
     @staticmethod
-    def resolve_text(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_text(obj: Finding) -> str:
         return obj.item.text
 
 
@@ -220,7 +232,7 @@ class VersionOut(Schema):
     items: list[ItemOut]
 
     @staticmethod
-    def resolve_items(obj) -> list:  # type: ignore[no-untyped-def]
+    def resolve_items(obj: ChecklistVersion) -> list[ChecklistItem]:
         return list(obj.items.all())
 
 
@@ -235,7 +247,7 @@ class TemplateDetailOut(TemplateOut):
     versions: list[VersionOut]
 
     @staticmethod
-    def resolve_versions(obj) -> list:  # type: ignore[no-untyped-def]
+    def resolve_versions(obj: ChecklistTemplate) -> list[ChecklistVersion]:
         return list(obj.versions.prefetch_related("items"))
 
 
@@ -248,9 +260,10 @@ def _decode(raw: str, field: str) -> bytes:
         ) from error
 
 
-def _detail(request: HttpRequest, inspection_id: int):  # type: ignore[no-untyped-def]
-    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
-    rounds = selectors.inspections_of(user=request.user, subject=inspection.subject)
+def _detail(request: HttpRequest, inspection_id: int) -> Inspection:
+    user = request_user(request)
+    inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
+    rounds = selectors.inspections_of(user=user, subject=inspection.subject)
     return next(r for r in rounds if r.pk == inspection.pk)
 
 
@@ -259,46 +272,49 @@ def _detail(request: HttpRequest, inspection_id: int):  # type: ignore[no-untype
     "/enrollments/{enrollment_id}/inspections",
     response={200: list[InspectionOut], **READ_ERRORS},
 )
-def inspection_list(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
-    case = subjects.subject_get_for("enrollment", user=request.user, pk=enrollment_id)
-    return selectors.inspections_of(user=request.user, subject=case)
+def inspection_list(request: HttpRequest, enrollment_id: int) -> list[Inspection]:
+    user = request_user(request)
+    case = subjects.subject_get_for("enrollment", user=user, pk=enrollment_id)
+    return selectors.inspections_of(user=user, subject=case)
 
 
 @router.post(
     "/enrollments/{enrollment_id}/inspections",
     response={201: InspectionOut, **ERRORS},
 )
-def inspection_open(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
-    case = subjects.subject_get_for("enrollment", user=request.user, pk=enrollment_id)
-    return Status(201, services.inspection_open(subject=case, actor=request.user))
+def inspection_open(request: HttpRequest, enrollment_id: int) -> Status[Inspection]:
+    user = request_user(request)
+    case = subjects.subject_get_for("enrollment", user=user, pk=enrollment_id)
+    return Status(201, services.inspection_open(subject=case, actor=user))
 
 
 @router.post(
     "/enrollments/{enrollment_id}/deem-by-audit",
     response={200: InspectionOut, **ERRORS},
 )
-def inspection_deem_by_audit(  # type: ignore[no-untyped-def]
+def inspection_deem_by_audit(
     request: HttpRequest, enrollment_id: int, payload: DeemIn
-):
-    case = subjects.subject_get_for("enrollment", user=request.user, pk=enrollment_id)
+) -> Inspection:
+    user = request_user(request)
+    case = subjects.subject_get_for("enrollment", user=user, pk=enrollment_id)
     return services.inspection_deem_by_audit(
         subject=case,
-        actor=request.user,
+        actor=user,
         comment=payload.comment,
         document_id=payload.audit_document_id,
     )
 
 
 @router.get("/inspections/{inspection_id}", response={200: InspectionDetailOut, **READ_ERRORS})
-def inspection_get(request: HttpRequest, inspection_id: int):  # type: ignore[no-untyped-def]
+def inspection_get(request: HttpRequest, inspection_id: int) -> Inspection:
     return _detail(request, inspection_id)
 
 
 @router.get(
     "/inspections/{inspection_id}/findings", response={200: list[FindingOut], **READ_ERRORS}
 )
-def finding_list(request: HttpRequest, inspection_id: int):  # type: ignore[no-untyped-def]
-    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+def finding_list(request: HttpRequest, inspection_id: int) -> list[Finding]:
+    inspection = selectors.inspection_get_for(user=request_user(request), pk=inspection_id)
     return selectors.findings_of(inspection)
 
 
@@ -314,16 +330,15 @@ def finding_list(request: HttpRequest, inspection_id: int):  # type: ignore[no-u
         }
     },
 )
-def checklist_pdf(request: HttpRequest, inspection_id: int):  # type: ignore[no-untyped-def]
-    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+def checklist_pdf(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    inspection = selectors.inspection_get_for(user=request_user(request), pk=inspection_id)
     return checklist_pdf_response(inspection)
 
 
 @router.post("/inspections/{inspection_id}/findings", response={200: list[FindingOut], **ERRORS})
-def finding_record(  # type: ignore[no-untyped-def]
-    request: HttpRequest, inspection_id: int, payload: FindingsIn
-):
-    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+def finding_record(request: HttpRequest, inspection_id: int, payload: FindingsIn) -> list[Finding]:
+    user = request_user(request)
+    inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
     entries = [
         services.FindingInput(
             finding_id=f.finding_id,
@@ -335,64 +350,67 @@ def finding_record(  # type: ignore[no-untyped-def]
         )
         for f in payload.findings
     ]
-    return services.inspection_record(inspection=inspection, actor=request.user, entries=entries)
+    return services.inspection_record(inspection=inspection, actor=user, entries=entries)
 
 
 @router.post("/inspections/{inspection_id}/slots", response={200: list[SlotOut], **ERRORS})
-def slots_propose(  # type: ignore[no-untyped-def]
-    request: HttpRequest, inspection_id: int, payload: SlotsIn
-):
-    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+def slots_propose(request: HttpRequest, inspection_id: int, payload: SlotsIn) -> list[Appointment]:
+    user = request_user(request)
+    inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
     return services.inspection_propose_slots(
-        inspection=inspection, actor=request.user, starts=payload.starts, hours=payload.hours
+        inspection=inspection,
+        actor=user,
+        starts=payload.starts,
+        hours=payload.hours,
     )
 
 
 @router.post("/inspections/{inspection_id}/pick", response={200: InspectionOut, **ERRORS})
-def slot_pick(request: HttpRequest, inspection_id: int, payload: PickIn):  # type: ignore[no-untyped-def]
-    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+def slot_pick(request: HttpRequest, inspection_id: int, payload: PickIn) -> Inspection:
+    user = request_user(request)
+    inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
     return services.inspection_pick_slot(
         inspection=inspection,
-        actor=request.user,
+        actor=user,
         slot_id=payload.slot_id,
         entry_notes=payload.entry_notes,
     )
 
 
 @router.post("/inspections/{inspection_id}/other-dates", response={200: InspectionOut, **ERRORS})
-def other_dates(  # type: ignore[no-untyped-def]
-    request: HttpRequest, inspection_id: int, payload: OtherDatesIn
-):
-    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+def other_dates(request: HttpRequest, inspection_id: int, payload: OtherDatesIn) -> Inspection:
+    user = request_user(request)
+    inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
     return services.inspection_ask_other_slots(
-        inspection=inspection, actor=request.user, message=payload.message
+        inspection=inspection, actor=user, message=payload.message
     )
 
 
 @router.post("/inspections/{inspection_id}/finish", response={200: InspectionOut, **ERRORS})
-def finish(request: HttpRequest, inspection_id: int, payload: FinishIn):  # type: ignore[no-untyped-def]
-    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+def finish(request: HttpRequest, inspection_id: int, payload: FinishIn) -> Inspection:
+    user = request_user(request)
+    inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
     return services.inspection_finish(
-        inspection=inspection, actor=request.user, performed_on=payload.performed_on
+        inspection=inspection, actor=user, performed_on=payload.performed_on
     )
 
 
 @router.post("/inspections/{inspection_id}/decide", response={200: InspectionOut, **ERRORS})
-def decide(request: HttpRequest, inspection_id: int, payload: DecideIn):  # type: ignore[no-untyped-def]
-    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
-    return services.remediation_decide(
-        inspection=inspection, actor=request.user, decision=payload.decision
-    )
+def decide(request: HttpRequest, inspection_id: int, payload: DecideIn) -> Inspection:
+    user = request_user(request)
+    inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
+    return services.remediation_decide(inspection=inspection, actor=user, decision=payload.decision)
 
 
 @router.post("/deficiencies/{deficiency_id}/reports", response={201: ReportOut, **ERRORS})
-def deficiency_report(  # type: ignore[no-untyped-def]
+def deficiency_report(
     request: HttpRequest, deficiency_id: int, payload: ReportIn
-):
-    deficiency = selectors.deficiency_get_for(user=request.user, pk=deficiency_id)
+) -> Status[RemediationReport]:
+    user = request_user(request)
+    deficiency = selectors.deficiency_get_for(user=user, pk=deficiency_id)
     report = services.remediation_report_file(
         deficiency=deficiency,
-        actor=request.user,
+        actor=user,
         text=payload.text,
         evidence_name=payload.evidence_name,
         evidence_data=_decode(payload.evidence_base64, "evidence_base64"),
@@ -402,40 +420,45 @@ def deficiency_report(  # type: ignore[no-untyped-def]
 
 # Checklists (office) -----------------------------------------------------------------------
 @router.get("/checklists", response={200: list[TemplateOut], **READ_ERRORS})
-def template_list(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return list(selectors.checklist_template_list_for(user=request.user))
+def template_list(request: HttpRequest) -> list[ChecklistTemplate]:
+    return list(selectors.checklist_template_list_for(user=request_user(request)))
 
 
 @router.post("/checklists", response={201: TemplateOut, **ERRORS})
-def template_create(request: HttpRequest, payload: TemplateIn):  # type: ignore[no-untyped-def]
-    return Status(201, services.checklist_template_create(actor=request.user, name=payload.name))
+def template_create(request: HttpRequest, payload: TemplateIn) -> Status[ChecklistTemplate]:
+    return Status(
+        201, services.checklist_template_create(actor=request_user(request), name=payload.name)
+    )
 
 
 @router.get("/checklists/{template_id}", response={200: TemplateDetailOut, **READ_ERRORS})
-def template_get(request: HttpRequest, template_id: int):  # type: ignore[no-untyped-def]
-    return selectors.checklist_template_get_for(user=request.user, pk=template_id)
+def template_get(request: HttpRequest, template_id: int) -> ChecklistTemplate:
+    return selectors.checklist_template_get_for(user=request_user(request), pk=template_id)
 
 
 @router.patch("/checklists/{template_id}", response={200: TemplateOut, **ERRORS})
-def template_update(  # type: ignore[no-untyped-def]
+def template_update(
     request: HttpRequest, template_id: int, payload: TemplatePatch
-):
-    template = selectors.checklist_template_get_for(user=request.user, pk=template_id)
+) -> ChecklistTemplate:
+    user = request_user(request)
+    template = selectors.checklist_template_get_for(user=user, pk=template_id)
     return services.checklist_template_update(
-        actor=request.user, template=template, name=payload.name, is_default=payload.is_default
+        actor=user,
+        template=template,
+        name=payload.name,
+        is_default=payload.is_default,
     )
 
 
 @router.post("/checklists/{template_id}/items", response={200: ItemOut, **ERRORS})
-def item_save(  # type: ignore[no-untyped-def]
-    request: HttpRequest, template_id: int, payload: ItemIn
-):
+def item_save(request: HttpRequest, template_id: int, payload: ItemIn) -> ChecklistItem:
     """Add an item, or replace the item with the same ID, in the editable version."""
-    template = selectors.checklist_template_get_for(user=request.user, pk=template_id)
+    user = request_user(request)
+    template = selectors.checklist_template_get_for(user=user, pk=template_id)
     latest = template.latest_version()
     exists = latest is not None and latest.items.filter(code=payload.code).exists()
     return services.checklist_item_save(
-        actor=request.user,
+        actor=user,
         template=template,
         data=payload.dict(),
         code=payload.code if exists else None,
@@ -447,15 +470,15 @@ class ItemCodeIn(Schema):
 
 
 @router.post("/checklists/{template_id}/items/delete", response={204: None, **ERRORS})
-def item_delete(  # type: ignore[no-untyped-def]
-    request: HttpRequest, template_id: int, payload: ItemCodeIn
-):
-    template = selectors.checklist_template_get_for(user=request.user, pk=template_id)
-    services.checklist_item_delete(actor=request.user, template=template, code=payload.code)
+def item_delete(request: HttpRequest, template_id: int, payload: ItemCodeIn) -> Status[None]:
+    user = request_user(request)
+    template = selectors.checklist_template_get_for(user=user, pk=template_id)
+    services.checklist_item_delete(actor=user, template=template, code=payload.code)
     return Status(204, None)
 
 
 @router.post("/checklists/{template_id}/publish", response={200: VersionOut, **ERRORS})
-def publish(request: HttpRequest, template_id: int):  # type: ignore[no-untyped-def]
-    template = selectors.checklist_template_get_for(user=request.user, pk=template_id)
-    return services.checklist_version_publish(actor=request.user, template=template)
+def publish(request: HttpRequest, template_id: int) -> ChecklistVersion:
+    user = request_user(request)
+    template = selectors.checklist_template_get_for(user=user, pk=template_id)
+    return services.checklist_version_publish(actor=user, template=template)

@@ -19,6 +19,7 @@ from dsg.core import subjects
 from dsg.core.errors import NotVisible, RuleViolation
 from dsg.core.views import run_action
 from dsg.orgs import permissions
+from dsg.orgs.auth import request_user
 
 from . import selectors, services
 from .calendar import appointment_ics
@@ -34,21 +35,22 @@ def _back(inspection_id: int) -> str:
 
 
 def _required(request: HttpRequest, action: str, obj: Any) -> None:
-    if not permissions.may(request.user, action, obj):
+    if not permissions.may(request_user(request), action, obj):
         raise RuleViolation(_("Your role is not allowed to do this."), code="forbidden", status=403)
 
 
 @login_required
 def inspection_list(request: HttpRequest) -> HttpResponse:
     """Open rounds and overdue deficiencies: what each side has to look at."""
+    user = request_user(request)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     inspections = (
-        selectors.inspection_list_for(user=request.user)
+        selectors.inspection_list_for(user=user)
         .exclude(status=InspectionStatus.FINISHED)
         .order_by("scheduled_for", "pk")[:100]
     )
-    overdue = selectors.overdue_deficiencies_for(user=request.user)[:100]
+    overdue = selectors.overdue_deficiencies_for(user=user)[:100]
     return render(
         request,
         "inspections/inspection_list.html",
@@ -58,11 +60,11 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
-    user = request.user
+    user = request_user(request)
     inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    subject = inspection.subject
+    subject = subjects.linked_subject(inspection)
     findings = selectors.findings_of(inspection)
     rounds = selectors.inspections_of(user=user, subject=subject)
     this = next(r for r in rounds if r.pk == inspection.pk)
@@ -105,7 +107,7 @@ def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
 @login_required
 def inspection_checklist(request: HttpRequest, inspection_id: int) -> HttpResponse:
     """The checklist sent to the company in advance: a printable page."""
-    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+    inspection = selectors.inspection_get_for(user=request_user(request), pk=inspection_id)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     findings = selectors.findings_of(inspection)
@@ -119,7 +121,7 @@ def inspection_checklist(request: HttpRequest, inspection_id: int) -> HttpRespon
 @login_required
 def inspection_checklist_pdf(request: HttpRequest, inspection_id: int) -> HttpResponse:
     """The same checklist as a PDF to file or print (Japanese, fonts embedded; not signed)."""
-    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+    inspection = selectors.inspection_get_for(user=request_user(request), pk=inspection_id)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     return checklist_pdf_response(inspection)
@@ -127,7 +129,7 @@ def inspection_checklist_pdf(request: HttpRequest, inspection_id: int) -> HttpRe
 
 @login_required
 def appointment_calendar(request: HttpRequest, inspection_id: int) -> HttpResponse:
-    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
+    inspection = selectors.inspection_get_for(user=request_user(request), pk=inspection_id)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     chosen = inspection.appointment
@@ -143,8 +145,9 @@ def appointment_calendar(request: HttpRequest, inspection_id: int) -> HttpRespon
 @login_required
 def inspection_record(request: HttpRequest, inspection_id: int) -> HttpResponse:
     """The tablet page: one theme per section, each saved on its own; no JavaScript needed."""
-    inspection = selectors.inspection_get_for(user=request.user, pk=inspection_id)
-    can_record = permissions.may(request.user, "inspection.record", inspection)
+    user = request_user(request)
+    inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
+    can_record = permissions.may(user, "inspection.record", inspection)
     if request.method == "POST":
         _required(request, "inspection.record", inspection)
         theme = request.POST.get("theme", "")
@@ -154,9 +157,7 @@ def inspection_record(request: HttpRequest, inspection_id: int) -> HttpResponse:
         entries = _entries(request)
         return run_action(
             request,
-            lambda: services.inspection_record(
-                inspection=inspection, actor=request.user, entries=entries
-            ),
+            lambda: services.inspection_record(inspection=inspection, actor=user, entries=entries),
             success=_("Saved."),
             back=back,
         )
@@ -198,7 +199,7 @@ def _entries(request: HttpRequest) -> list[services.FindingInput]:
                 result=result,
                 note=request.POST.get(f"note-{raw}", ""),
                 due_on=parse_date(request.POST.get(f"due-{raw}", "") or "") or None,
-                photo_name=photo.name if photo else "",
+                photo_name=(photo.name or "") if photo else "",
                 photo_data=data,
             )
         )
@@ -211,16 +212,17 @@ def _refused(request: HttpRequest, message: Any, back: str) -> HttpResponse:
 
 
 def _post_inspection(request: HttpRequest, inspection_id: int) -> Any:
-    return selectors.inspection_get_for(user=request.user, pk=inspection_id)
+    return selectors.inspection_get_for(user=request_user(request), pk=inspection_id)
 
 
 @login_required
 @require_POST
 def inspection_open(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    case = subjects.subject_get_for("enrollment", user=request.user, pk=enrollment_id)
+    user = request_user(request)
+    case = subjects.subject_get_for("enrollment", user=user, pk=enrollment_id)
     _required(request, "inspection.schedule", case)
     try:
-        inspection = services.inspection_open(subject=case, actor=request.user)
+        inspection = services.inspection_open(subject=case, actor=user)
     except RuleViolation as refusal:
         if refusal.status in (403, 404):
             raise
@@ -243,7 +245,7 @@ def propose_slots(request: HttpRequest, inspection_id: int) -> HttpResponse:
         request,
         lambda: services.inspection_propose_slots(
             inspection=inspection,
-            actor=request.user,
+            actor=request_user(request),
             starts=starts,
             hours=int(hours) if hours.isdigit() else 0,
         ),
@@ -262,7 +264,7 @@ def pick_slot(request: HttpRequest, inspection_id: int) -> HttpResponse:
         request,
         lambda: services.inspection_pick_slot(
             inspection=inspection,
-            actor=request.user,
+            actor=request_user(request),
             slot_id=int(raw) if raw.isdigit() else 0,
             entry_notes=request.POST.get("entry_notes", ""),
         ),
@@ -279,7 +281,9 @@ def ask_other_slots(request: HttpRequest, inspection_id: int) -> HttpResponse:
     return run_action(
         request,
         lambda: services.inspection_ask_other_slots(
-            inspection=inspection, actor=request.user, message=request.POST.get("message", "")
+            inspection=inspection,
+            actor=request_user(request),
+            message=request.POST.get("message", ""),
         ),
         success=_("Your request was sent to the office."),
         back=_back(inspection.pk),
@@ -299,7 +303,7 @@ def finish(request: HttpRequest, inspection_id: int) -> HttpResponse:
     return run_action(
         request,
         lambda: services.inspection_finish(
-            inspection=inspection, actor=request.user, performed_on=performed_on
+            inspection=inspection, actor=request_user(request), performed_on=performed_on
         ),
         success=_("The inspection was finished."),
         back=_back(inspection.pk),
@@ -314,7 +318,9 @@ def decide(request: HttpRequest, inspection_id: int) -> HttpResponse:
     return run_action(
         request,
         lambda: services.remediation_decide(
-            inspection=inspection, actor=request.user, decision=request.POST.get("decision", "")
+            inspection=inspection,
+            actor=request_user(request),
+            decision=request.POST.get("decision", ""),
         ),
         success=_("The decision was recorded."),
         back=_back(inspection.pk),
@@ -324,7 +330,8 @@ def decide(request: HttpRequest, inspection_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def report_deficiency(request: HttpRequest, deficiency_id: int) -> HttpResponse:
-    deficiency = selectors.deficiency_get_for(user=request.user, pk=deficiency_id)
+    user = request_user(request)
+    deficiency = selectors.deficiency_get_for(user=user, pk=deficiency_id)
     _required(request, "remediation.report", deficiency.inspection)
     upload = request.FILES.get("evidence")
     data = upload.read(PHOTO_MAX + 1) if upload else b""
@@ -332,9 +339,9 @@ def report_deficiency(request: HttpRequest, deficiency_id: int) -> HttpResponse:
         request,
         lambda: services.remediation_report_file(
             deficiency=deficiency,
-            actor=request.user,
+            actor=user,
             text=request.POST.get("text", ""),
-            evidence_name=upload.name if upload else "",
+            evidence_name=(upload.name or "") if upload else "",
             evidence_data=data,
         ),
         success=_("The remediation report was filed."),
@@ -345,14 +352,15 @@ def report_deficiency(request: HttpRequest, deficiency_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def deem_by_audit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    case = subjects.subject_get_for("enrollment", user=request.user, pk=enrollment_id)
+    user = request_user(request)
+    case = subjects.subject_get_for("enrollment", user=user, pk=enrollment_id)
     _required(request, "inspection.deem_by_audit", case)
     raw = request.POST.get("document_id", "")
     return run_action(
         request,
         lambda: services.inspection_deem_by_audit(
             subject=case,
-            actor=request.user,
+            actor=user,
             comment=request.POST.get("comment", ""),
             document_id=int(raw) if raw.isdigit() else None,
         ),
@@ -368,14 +376,13 @@ CHECKLIST_ACTIONS = ("create", "rename", "default", "save_item", "delete_item", 
 @login_required
 def checklists(request: HttpRequest) -> HttpResponse:
     """The office's checklist templates; ``?template=`` opens one. Office only."""
-    if not permissions.may(request.user, "checklist.view"):
+    user = request_user(request)
+    if not permissions.may(user, "checklist.view"):
         raise RuleViolation(_("Your role is not allowed to do this."), code="forbidden", status=403)
-    templates = list(selectors.checklist_template_list_for(user=request.user))
+    templates = list(selectors.checklist_template_list_for(user=user))
     raw = request.GET.get("template") or request.POST.get("template") or ""
     current = (
-        selectors.checklist_template_get_for(user=request.user, pk=int(raw))
-        if raw.isdigit()
-        else None
+        selectors.checklist_template_get_for(user=user, pk=int(raw)) if raw.isdigit() else None
     )
     if request.method == "POST":
         return _checklist_post(request, current)
@@ -388,17 +395,17 @@ def checklists(request: HttpRequest) -> HttpResponse:
             "current": current,
             "versions": versions,
             "draft": versions[0] if versions and versions[0].published_at is None else None,
-            "can_manage": permissions.may(request.user, "checklist.manage"),
+            "can_manage": permissions.may(user, "checklist.manage"),
         },
     )
 
 
 def _checklist_post(request: HttpRequest, template: Any) -> HttpResponse:
-    action, post, user = request.POST.get("action", ""), request.POST, request.user
+    action, post, user = request.POST.get("action", ""), request.POST, request_user(request)
     if action not in CHECKLIST_ACTIONS or (template is None and action != "create"):
         raise NotVisible()
     back = reverse("checklists") + (f"?template={template.pk}" if template else "")
-    item = {
+    item: dict[str, Any] = {
         key: post.get(key, "")
         for key in ("code", "theme", "text", "guidance", "evidence", "standard_clause", "nist_tags")
     }

@@ -15,8 +15,10 @@ from dsg.core import subjects
 from dsg.core.errors import RuleViolation
 from dsg.core.schemas import ERRORS, READ_ERRORS, Error
 from dsg.core.wareki import wareki
+from dsg.orgs.auth import request_user
 
 from . import selectors
+from .models import Notice
 from .verify import notice_verify
 from .views import VERIFY_MAX_BYTES, notice_pdf_of
 
@@ -38,33 +40,34 @@ class NoticeOut(Schema):
     pdf_url: str
 
     @staticmethod
-    def resolve_subject_type(obj: Any) -> str:
+    def resolve_subject_type(obj: Notice) -> str:
         return selectors.subject_of(obj)[0]
 
     @staticmethod
-    def resolve_enrollment_id(obj: Any) -> int | None:
+    def resolve_enrollment_id(obj: Notice) -> int | None:
         key, pk = selectors.subject_of(obj)
         return pk if key == "enrollment" else None
 
     @staticmethod
-    def resolve_pending(obj: Any) -> bool:
+    def resolve_pending(obj: Notice) -> bool:
         """The PDF is still being rendered and signed (``sha256`` is empty until then)."""
         return bool(obj.is_pending)
 
     @staticmethod
-    def resolve_kind_label(obj: Any) -> str:
+    def resolve_kind_label(obj: Notice) -> str:
         return str(obj.get_kind_display())
 
     @staticmethod
-    def resolve_issued_on_wareki(obj: Any) -> str:
+    def resolve_issued_on_wareki(obj: Notice) -> str:
         return wareki(timezone.localtime(obj.issued_at).date())
 
     @staticmethod
-    def resolve_sha256(obj: Any) -> str:
-        return "" if obj.is_pending else str(obj.document.sha256)
+    def resolve_sha256(obj: Notice) -> str:
+        # Empty while pending (its PDF is being rendered and signed).
+        return "" if obj.document is None else str(obj.document.sha256)
 
     @staticmethod
-    def resolve_pdf_url(obj: Any) -> str:
+    def resolve_pdf_url(obj: Notice) -> str:
         return f"/api/v1/notices/{obj.pk}/pdf"
 
 
@@ -90,13 +93,14 @@ class VerifyOut(Schema):
 
 
 @router.get("/enrollments/{enrollment_id}/notices", response={200: list[NoticeOut], **READ_ERRORS})
-def notice_list(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
-    case = subjects.subject_get_for("enrollment", user=request.user, pk=enrollment_id)
-    return list(selectors.notices_of_subject_for(user=request.user, subject=case))
+def notice_list(request: HttpRequest, enrollment_id: int) -> list[Notice]:
+    user = request_user(request)
+    case = subjects.subject_get_for("enrollment", user=user, pk=enrollment_id)
+    return list(selectors.notices_of_subject_for(user=user, subject=case))
 
 
 @router.post("/notices/verify", response={200: VerifyOut, **ERRORS})
-def notice_verify_upload(request: HttpRequest, file: File[UploadedFile]):  # type: ignore[no-untyped-def]
+def notice_verify_upload(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
     """Check an uploaded notice PDF: the office's signature over the whole file and the record."""
     if file.size is not None and file.size > VERIFY_MAX_BYTES:
         raise RuleViolation(_("The file is too large."), code="too_large", status=422, field="file")
@@ -104,8 +108,8 @@ def notice_verify_upload(request: HttpRequest, file: File[UploadedFile]):  # typ
 
 
 @router.get("/notices/{notice_id}", response={200: NoticeDetailOut, **READ_ERRORS})
-def notice_detail(request: HttpRequest, notice_id: int):  # type: ignore[no-untyped-def]
-    return selectors.notice_get_for(user=request.user, pk=notice_id)
+def notice_detail(request: HttpRequest, notice_id: int) -> Notice:
+    return selectors.notice_get_for(user=request_user(request), pk=notice_id)
 
 
 @router.get(
@@ -120,9 +124,10 @@ def notice_detail(request: HttpRequest, notice_id: int):  # type: ignore[no-unty
         }
     },
 )
-def notice_pdf(request: HttpRequest, notice_id: int):  # type: ignore[no-untyped-def]
-    notice = selectors.notice_get_for(user=request.user, pk=notice_id)
-    data, filename = notice_pdf_of(notice, request.user)
+def notice_pdf(request: HttpRequest, notice_id: int) -> HttpResponse:
+    user = request_user(request)
+    notice = selectors.notice_get_for(user=user, pk=notice_id)
+    data, filename = notice_pdf_of(notice, user)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

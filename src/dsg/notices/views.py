@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from dsg.core import subjects
 from dsg.core.errors import RuleViolation
 from dsg.documents.services import document_read
+from dsg.orgs.auth import request_user
 
 from . import selectors
 from .keys import certificate_pem
@@ -25,11 +26,12 @@ VERIFY_MAX_BYTES = 20 * 1024 * 1024
 
 @login_required
 def notice_list(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    case = subjects.subject_get_for("enrollment", user=request.user, pk=enrollment_id)
+    user = request_user(request)
+    case = subjects.subject_get_for("enrollment", user=user, pk=enrollment_id)
     if request.method != "GET":  # after the visibility check: another company's case is a 404
         return HttpResponseNotAllowed(["GET"])
     subject_type = subjects.subject_type_of(case)
-    notices = selectors.notices_of_subject_for(user=request.user, subject=case)
+    notices = selectors.notices_of_subject_for(user=user, subject=case)
     return render(
         request,
         "notices/list.html",
@@ -58,16 +60,17 @@ def notice_pdf_of(notice: Notice, actor: Any) -> tuple[bytes, str]:
 @login_required
 def notice_pdf(request: HttpRequest, notice_id: int) -> HttpResponse:
     """The signed PDF, read through the documents service so that the read is in the ledger."""
-    notice = selectors.notice_get_for(user=request.user, pk=notice_id)
+    user = request_user(request)
+    notice = selectors.notice_get_for(user=user, pk=notice_id)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     try:
-        data, filename = notice_pdf_of(notice, request.user)
+        data, filename = notice_pdf_of(notice, user)
     except RuleViolation as refusal:
         if refusal.status in (403, 404):
             raise
         messages.error(request, str(refusal.message))
-        subject = notice.subject
+        subject = subjects.linked_subject(notice)
         return redirect(f"{subjects.subject_type_of(subject).url(subject)}notices/")
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -93,7 +96,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         if upload is None:
             error = _("Choose a PDF file.")
-        elif upload.size > VERIFY_MAX_BYTES:
+        elif upload.size is not None and upload.size > VERIFY_MAX_BYTES:
             error = _("The file is too large.")
         else:
             result = notice_verify(upload.read())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from .models import ApiToken, Organization, Site, User
@@ -47,7 +48,7 @@ class SiteAdmin(admin.ModelAdmin):
     list_display = ["name", "company", "prefecture", "address"]
     search_fields = ["name", "company__name"]
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Site | None = None) -> bool:
         return False
 
 
@@ -56,5 +57,5 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["name", "user", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["user", "name", "digest", "created_at", "last_used_at"]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

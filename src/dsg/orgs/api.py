@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -7,6 +8,8 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from dsg.core.schemas import ERRORS, READ_ERRORS
 
 from . import selectors, services
+from .auth import request_user
+from .models import Site
 
 router = Router(tags=["organisations"])
 
@@ -40,18 +43,19 @@ class SiteOut(Schema):
     facility: str
 
     @staticmethod
-    def resolve_company_name(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_company_name(obj: Site) -> str:
         return obj.company.name
 
     @staticmethod
-    def resolve_prefecture_name(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_prefecture_name(obj: Site) -> str:
         return obj.get_prefecture_display()
 
 
 @router.get("/me", response={200: MeOut, **READ_ERRORS})
 def me(request: HttpRequest) -> MeOut:
-    user = request.user
-    kind = user.organization.kind if user.organization_id else None
+    user = request_user(request)
+    organization = user.organization if user.organization_id else None
+    kind = organization.kind if organization is not None else None
     return MeOut(
         id=user.pk,
         email=user.email,
@@ -64,16 +68,16 @@ def me(request: HttpRequest) -> MeOut:
 
 @router.get("/sites", response={200: list[SiteOut], **READ_ERRORS})
 @paginate(LimitOffsetPagination)
-def site_list(request: HttpRequest):  # type: ignore[no-untyped-def]
+def site_list(request: HttpRequest) -> QuerySet[Site]:
     """The visible sites, a page at a time (?limit=&offset=)."""
-    return selectors.site_list_for(user=request.user).order_by("company_id", "name", "pk")
+    return selectors.site_list_for(user=request_user(request)).order_by("company_id", "name", "pk")
 
 
 @router.post("/sites", response={201: SiteOut, **ERRORS})
-def site_create(request: HttpRequest, payload: SiteIn):  # type: ignore[no-untyped-def]
-    return Status(201, services.site_create(actor=request.user, data=payload.dict()))
+def site_create(request: HttpRequest, payload: SiteIn) -> Status[Site]:
+    return Status(201, services.site_create(actor=request_user(request), data=payload.dict()))
 
 
 @router.get("/sites/{site_id}", response={200: SiteOut, **READ_ERRORS})
-def site_detail(request: HttpRequest, site_id: int):  # type: ignore[no-untyped-def]
-    return selectors.site_get_for(user=request.user, pk=site_id)
+def site_detail(request: HttpRequest, site_id: int) -> Site:
+    return selectors.site_get_for(user=request_user(request), pk=site_id)

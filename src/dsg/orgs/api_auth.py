@@ -9,10 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja.security import HttpBearer
 
-from .models import ApiToken
+from .auth import request_user
+from .models import ApiToken, User
+
+# Set on a request the middleware authenticated by token; read by BearerToken.
+TOKEN_AUTH_FLAG = "dsg_token_auth"
 
 
-def user_for_token(raw: str):  # type: ignore[no-untyped-def]
+def user_for_token(raw: str) -> User | None:
     token = (
         ApiToken.objects.select_related("user", "user__organization")
         .filter(digest=ApiToken.digest_of(raw), revoked_at__isnull=True, user__is_active=True)
@@ -34,18 +38,18 @@ class ApiTokenMiddleware:
         scheme, _space, raw = request.headers.get("Authorization", "").strip().partition(" ")
         # The scheme is case-insensitive (RFC 9110): "bearer x" must not fall back to the session.
         if request.path_info.startswith("/api/") and scheme.lower() == "bearer":
-            request.dsg_token_auth = True  # type: ignore[attr-defined]
+            setattr(request, TOKEN_AUTH_FLAG, True)
             user = user_for_token(raw.strip()) if raw.strip() else None
             # A bad token never falls back to the session: the call is anonymous.
             request.user = user if user is not None else AnonymousUser()
-            request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
+            request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]  # django-stubs omit this attribute, which CsrfViewMiddleware reads
         return self.get_response(request)
 
 
 class BearerToken(HttpBearer):
     """django-ninja auth for calls the middleware authenticated by token."""
 
-    def authenticate(self, request: HttpRequest, token: str):  # type: ignore[no-untyped-def]
-        if getattr(request, "dsg_token_auth", False) and request.user.is_authenticated:
-            return request.user
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        if getattr(request, TOKEN_AUTH_FLAG, False) and request.user.is_authenticated:
+            return request_user(request)
         return None

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from dsg.core.errors import RuleViolation
 
 from . import permissions, selectors, services
+from .auth import request_user
 from .forms import ApiTokenForm, SiteForm
 
 SITE_LIST_PAGE = 50
@@ -18,7 +19,8 @@ SITE_LIST_PAGE = 50
 
 @login_required
 def site_list(request: HttpRequest) -> HttpResponse:
-    sites = selectors.site_list_for(user=request.user).order_by("company__name", "name", "pk")
+    user = request_user(request)
+    sites = selectors.site_list_for(user=user).order_by("company__name", "name", "pk")
     page = Paginator(sites, SITE_LIST_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -26,19 +28,20 @@ def site_list(request: HttpRequest) -> HttpResponse:
         {
             "sites": page.object_list,
             "page": page,
-            "can_create": permissions.may(request.user, "site.create"),
+            "can_create": permissions.may(user, "site.create"),
         },
     )
 
 
 @login_required
 def site_create(request: HttpRequest) -> HttpResponse:
-    if not permissions.may(request.user, "site.create"):
+    user = request_user(request)
+    if not permissions.may(user, "site.create"):
         raise RuleViolation(_("Your role is not allowed to do this."), code="forbidden", status=403)
     form = SiteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            site = services.site_create(actor=request.user, data=form.cleaned_data)
+            site = services.site_create(actor=user, data=form.cleaned_data)
         except RuleViolation as refusal:
             if refusal.status in (403, 404):
                 raise
@@ -53,12 +56,13 @@ def site_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def api_token_list(request: HttpRequest) -> HttpResponse:
+    user = request_user(request)
     form = ApiTokenForm(request.POST or None)
     new_token = None
     if request.method == "POST" and form.is_valid():
-        new_token = services.api_token_create(actor=request.user, name=form.cleaned_data["name"])
+        new_token = services.api_token_create(actor=user, name=form.cleaned_data["name"])
         form = ApiTokenForm()
-    tokens = request.user.api_tokens.all()
+    tokens = user.api_tokens.all()
     return render(
         request, "orgs/api_tokens.html", {"form": form, "tokens": tokens, "new_token": new_token}
     )
@@ -67,7 +71,8 @@ def api_token_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    token = selectors.api_token_get_for(user=request.user, pk=token_id)
-    services.api_token_revoke(token=token, actor=request.user)
+    user = request_user(request)
+    token = selectors.api_token_get_for(user=user, pk=token_id)
+    services.api_token_revoke(token=token, actor=user)
     messages.success(request, _("The token was revoked."))
     return redirect("api_tokens")

@@ -1,17 +1,29 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from dsg.appointments.models import Appointment
 from dsg.core.schemas import ERRORS, READ_ERRORS, Error
 from dsg.enrollment.selectors import enrollment_get_for
+from dsg.orgs.auth import request_user
 from dsg.orgs.permissions import require_permission
-from dsg.registry.selectors import terminal_get_for
+from dsg.registry.models import Terminal
+from dsg.registry.selectors import TestedTerminal, terminal_get_for
 
 from . import selectors, services, worklist
-from .models import AppointmentPurpose, VeinRegistrationMethod
+from .models import (
+    AccountDelivery,
+    AccountHolder,
+    AncillaryWork,
+    AppointmentPurpose,
+    Provisioning,
+    SetupMediaShipment,
+    VeinRegistrationMethod,
+)
 
 router = Router(tags=["provisioning"])
 
@@ -54,7 +66,7 @@ class TerminalOut(Schema):
     connection_passed: bool
 
     @staticmethod
-    def resolve_connection_passed(obj) -> bool:  # type: ignore[no-untyped-def]
+    def resolve_connection_passed(obj: Terminal) -> bool:
         """Whether the terminal's latest connection test passed."""
         if hasattr(obj, "latest_passed"):
             return bool(obj.latest_passed)
@@ -75,7 +87,7 @@ class AccountHolderOut(Schema):
     vein_method: str
 
     @staticmethod
-    def resolve_person_name(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_person_name(obj: AccountHolder) -> str:
         return str(obj.person)
 
 
@@ -107,19 +119,22 @@ class ConnectionTestOut(Schema):
 @router.post("/enrollments/{enrollment_id}/survey", response={200: SurveyOut, **ERRORS})
 def survey_record(
     request: HttpRequest,
-    enrollment_id: int,  # type: ignore[no-untyped-def]
+    enrollment_id: int,
     payload: SurveyIn,
-):
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
-    return services.survey_record(enrollment=enrollment, actor=request.user, **payload.dict())
+) -> Provisioning:
+    user = request_user(request)
+    enrollment = enrollment_get_for(user=user, pk=enrollment_id)
+    return services.survey_record(enrollment=enrollment, actor=user, **payload.dict())
 
 
 @router.get(
     "/enrollments/{enrollment_id}/ancillary-works",
     response={200: list[AncillaryWorkOut], **READ_ERRORS},
 )
-def ancillary_work_list(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
-    return list(enrollment_get_for(user=request.user, pk=enrollment_id).ancillary_works.all())
+def ancillary_work_list(request: HttpRequest, enrollment_id: int) -> list[AncillaryWork]:
+    return list(
+        enrollment_get_for(user=request_user(request), pk=enrollment_id).ancillary_works.all()
+    )
 
 
 @router.post(
@@ -127,14 +142,15 @@ def ancillary_work_list(request: HttpRequest, enrollment_id: int):  # type: igno
 )
 def ancillary_work_add(
     request: HttpRequest,
-    enrollment_id: int,  # type: ignore[no-untyped-def]
+    enrollment_id: int,
     payload: AncillaryWorkIn,
-):
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+) -> Status[AncillaryWork]:
+    user = request_user(request)
+    enrollment = enrollment_get_for(user=user, pk=enrollment_id)
     return Status(
         201,
         services.ancillary_work_add(
-            enrollment=enrollment, actor=request.user, description=payload.description
+            enrollment=enrollment, actor=user, description=payload.description
         ),
     )
 
@@ -142,30 +158,33 @@ def ancillary_work_add(
 @router.post("/ancillary-works/{work_id}/done", response={200: AncillaryWorkOut, **ERRORS})
 def ancillary_work_done(
     request: HttpRequest,
-    work_id: int,  # type: ignore[no-untyped-def]
+    work_id: int,
     payload: DoneIn,
-):
-    work = selectors.ancillary_work_get_for(user=request.user, pk=work_id)
-    return services.ancillary_work_mark_done(work=work, actor=request.user, done_on=payload.done_on)
+) -> AncillaryWork:
+    user = request_user(request)
+    work = selectors.ancillary_work_get_for(user=user, pk=work_id)
+    return services.ancillary_work_mark_done(work=work, actor=user, done_on=payload.done_on)
 
 
 @router.get(
     "/enrollments/{enrollment_id}/terminals", response={200: list[TerminalOut], **READ_ERRORS}
 )
-def terminal_list(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+def terminal_list(request: HttpRequest, enrollment_id: int) -> list[TestedTerminal]:
+    enrollment = enrollment_get_for(user=request_user(request), pk=enrollment_id)
     return list(selectors.terminals_of(enrollment))
 
 
 @router.post("/enrollments/{enrollment_id}/terminals", response={201: TerminalOut, **ERRORS})
 def terminal_register(
     request: HttpRequest,
-    enrollment_id: int,  # type: ignore[no-untyped-def]
+    enrollment_id: int,
     payload: TerminalIn,
-):
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+) -> Status[Terminal]:
+    user = request_user(request)
+    enrollment = enrollment_get_for(user=user, pk=enrollment_id)
     return Status(
-        201, services.terminal_register(enrollment=enrollment, actor=request.user, **payload.dict())
+        201,
+        services.terminal_register(enrollment=enrollment, actor=user, **payload.dict()),
     )
 
 
@@ -173,8 +192,8 @@ def terminal_register(
     "/enrollments/{enrollment_id}/account-holders",
     response={200: list[AccountHolderOut], **READ_ERRORS},
 )
-def account_holder_list(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+def account_holder_list(request: HttpRequest, enrollment_id: int) -> list[AccountHolder]:
+    enrollment = enrollment_get_for(user=request_user(request), pk=enrollment_id)
     return list(enrollment.account_holders.select_related("person"))
 
 
@@ -183,15 +202,14 @@ def account_holder_list(request: HttpRequest, enrollment_id: int):  # type: igno
 )
 def account_holder_add(
     request: HttpRequest,
-    enrollment_id: int,  # type: ignore[no-untyped-def]
+    enrollment_id: int,
     payload: AccountHolderIn,
-):
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+) -> Status[AccountHolder]:
+    user = request_user(request)
+    enrollment = enrollment_get_for(user=user, pk=enrollment_id)
     return Status(
         201,
-        services.account_holder_add(
-            enrollment=enrollment, actor=request.user, person_id=payload.person_id
-        ),
+        services.account_holder_add(enrollment=enrollment, actor=user, person_id=payload.person_id),
     )
 
 
@@ -200,11 +218,12 @@ def account_holder_add(
 )
 def account_issue(
     request: HttpRequest,
-    holder_id: int,  # type: ignore[no-untyped-def]
+    holder_id: int,
     payload: IssuedIn,
-):
-    holder = selectors.account_holder_get_for(user=request.user, pk=holder_id)
-    return services.account_issue(holder=holder, actor=request.user, issued_on=payload.issued_on)
+) -> AccountHolder:
+    user = request_user(request)
+    holder = selectors.account_holder_get_for(user=user, pk=holder_id)
+    return services.account_issue(holder=holder, actor=user, issued_on=payload.issued_on)
 
 
 @router.post(
@@ -212,13 +231,14 @@ def account_issue(
 )
 def vein_registration(
     request: HttpRequest,
-    holder_id: int,  # type: ignore[no-untyped-def]
+    holder_id: int,
     payload: VeinIn,
-):
-    holder = selectors.account_holder_get_for(user=request.user, pk=holder_id)
+) -> AccountHolder:
+    user = request_user(request)
+    holder = selectors.account_holder_get_for(user=user, pk=holder_id)
     return services.vein_registration_record(
         holder=holder,
-        actor=request.user,
+        actor=user,
         registered_on=payload.registered_on,
         method=payload.method.value,
     )
@@ -229,15 +249,16 @@ def vein_registration(
 )
 def connection_test_record(
     request: HttpRequest,
-    terminal_id: int,  # type: ignore[no-untyped-def]
+    terminal_id: int,
     payload: ConnectionTestIn,
-):
-    terminal = terminal_get_for(user=request.user, pk=terminal_id)
-    holder = selectors.account_holder_get_for(user=request.user, pk=payload.holder_id)
+) -> Status[ConnectionTestOut]:
+    user = request_user(request)
+    terminal = terminal_get_for(user=user, pk=terminal_id)
+    holder = selectors.account_holder_get_for(user=user, pk=payload.holder_id)
     test = services.connection_test_record(
         terminal=terminal,
         holder=holder,
-        actor=request.user,
+        actor=user,
         tested_on=payload.tested_on,
         passed=payload.passed,
         note=payload.note,
@@ -280,18 +301,18 @@ class AppointmentOut(Schema):
     response_message: str
 
     @staticmethod
-    def resolve_enrollment_id(obj) -> int:  # type: ignore[no-untyped-def]
+    def resolve_enrollment_id(obj: Appointment) -> int:
         return obj.subject_id
 
     @staticmethod
-    def resolve_holder_id(obj) -> int | None:  # type: ignore[no-untyped-def]
+    def resolve_holder_id(obj: Appointment) -> int | None:
         """The account holder a vein registration is for (None for the other purposes)."""
         if hasattr(obj, "holder_id"):
             return obj.holder_id
         return selectors.holder_of(obj)
 
     @staticmethod
-    def resolve_vein_method(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_vein_method(obj: Appointment) -> str:
         return obj.mode
 
 
@@ -307,21 +328,22 @@ class ReasonIn(Schema):
     "/enrollments/{enrollment_id}/appointments",
     response={200: list[AppointmentOut], **READ_ERRORS},
 )
-def appointment_list(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+def appointment_list(request: HttpRequest, enrollment_id: int) -> list[Appointment]:
+    enrollment = enrollment_get_for(user=request_user(request), pk=enrollment_id)
     return list(selectors.appointments_of(enrollment))
 
 
 @router.post("/enrollments/{enrollment_id}/appointments", response={201: AppointmentOut, **ERRORS})
 def appointment_propose(
     request: HttpRequest,
-    enrollment_id: int,  # type: ignore[no-untyped-def]
+    enrollment_id: int,
     payload: AppointmentIn,
-):
+) -> Status[Appointment]:
     """The provider proposes a date for ③, ④, ⑤ or a person's 静脈認証登録."""
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    user = request_user(request)
+    enrollment = enrollment_get_for(user=user, pk=enrollment_id)
     holder = (
-        selectors.account_holder_get_for(user=request.user, pk=payload.holder_id)
+        selectors.account_holder_get_for(user=user, pk=payload.holder_id)
         if payload.holder_id is not None
         else None
     )
@@ -329,7 +351,7 @@ def appointment_propose(
         201,
         services.appointment_propose(
             enrollment=enrollment,
-            actor=request.user,
+            actor=user,
             purpose=payload.purpose.value,
             starts_at=payload.starts_at,
             ends_at=payload.ends_at,
@@ -342,41 +364,43 @@ def appointment_propose(
 
 
 @router.post("/appointments/{appointment_id}/confirm", response={200: AppointmentOut, **ERRORS})
-def appointment_confirm(request: HttpRequest, appointment_id: int):  # type: ignore[no-untyped-def]
+def appointment_confirm(request: HttpRequest, appointment_id: int) -> Appointment:
     """The company's PSA confirms the proposed date."""
-    appointment = selectors.appointment_get_for(user=request.user, pk=appointment_id)
-    return services.appointment_confirm(appointment=appointment, actor=request.user)
+    user = request_user(request)
+    appointment = selectors.appointment_get_for(user=user, pk=appointment_id)
+    return services.appointment_confirm(appointment=appointment, actor=user)
 
 
 @router.post("/appointments/{appointment_id}/other-date", response={200: AppointmentOut, **ERRORS})
 def appointment_request_other_date(
     request: HttpRequest,
-    appointment_id: int,  # type: ignore[no-untyped-def]
+    appointment_id: int,
     payload: MessageIn,
-):
+) -> Appointment:
     """The PSA asks for another date, with a message for the provider."""
-    appointment = selectors.appointment_get_for(user=request.user, pk=appointment_id)
+    user = request_user(request)
+    appointment = selectors.appointment_get_for(user=user, pk=appointment_id)
     return services.appointment_request_other_date(
-        appointment=appointment, actor=request.user, message=payload.message
+        appointment=appointment, actor=user, message=payload.message
     )
 
 
 @router.post("/appointments/{appointment_id}/done", response={200: AppointmentOut, **ERRORS})
-def appointment_done(request: HttpRequest, appointment_id: int):  # type: ignore[no-untyped-def]
-    appointment = selectors.appointment_get_for(user=request.user, pk=appointment_id)
-    return services.appointment_mark_done(appointment=appointment, actor=request.user)
+def appointment_done(request: HttpRequest, appointment_id: int) -> Appointment:
+    user = request_user(request)
+    appointment = selectors.appointment_get_for(user=user, pk=appointment_id)
+    return services.appointment_mark_done(appointment=appointment, actor=user)
 
 
 @router.post("/appointments/{appointment_id}/cancel", response={200: AppointmentOut, **ERRORS})
 def appointment_cancel(
     request: HttpRequest,
-    appointment_id: int,  # type: ignore[no-untyped-def]
+    appointment_id: int,
     payload: ReasonIn,
-):
-    appointment = selectors.appointment_get_for(user=request.user, pk=appointment_id)
-    return services.appointment_cancel(
-        appointment=appointment, actor=request.user, reason=payload.reason
-    )
+) -> Appointment:
+    user = request_user(request)
+    appointment = selectors.appointment_get_for(user=user, pk=appointment_id)
+    return services.appointment_cancel(appointment=appointment, actor=user, reason=payload.reason)
 
 
 # ⑤ router identity -----------------------------------------------------------------------------
@@ -394,13 +418,14 @@ class RouterOut(Schema):
 @router.post("/enrollments/{enrollment_id}/router", response={200: RouterOut, **ERRORS})
 def router_identity(
     request: HttpRequest,
-    enrollment_id: int,  # type: ignore[no-untyped-def]
+    enrollment_id: int,
     payload: RouterIn,
-):
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+) -> Provisioning:
+    user = request_user(request)
+    enrollment = enrollment_get_for(user=user, pk=enrollment_id)
     return services.router_identity_record(
         enrollment=enrollment,
-        actor=request.user,
+        actor=user,
         serial=payload.router_serial,
         model_name=payload.router_model,
     )
@@ -431,35 +456,36 @@ class ShipmentOut(Schema):
     "/enrollments/{enrollment_id}/media-shipments",
     response={200: list[ShipmentOut], **READ_ERRORS},
 )
-def media_shipment_list(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+def media_shipment_list(request: HttpRequest, enrollment_id: int) -> list[SetupMediaShipment]:
+    enrollment = enrollment_get_for(user=request_user(request), pk=enrollment_id)
     return list(selectors.shipments_of(enrollment))
 
 
 @router.post("/enrollments/{enrollment_id}/media-shipments", response={201: ShipmentOut, **ERRORS})
 def media_ship(
     request: HttpRequest,
-    enrollment_id: int,  # type: ignore[no-untyped-def]
+    enrollment_id: int,
     payload: ShipmentIn,
-):
+) -> Status[SetupMediaShipment]:
     """The provider records the shipment of the setup media (セットアップ媒体, DVD-ROM)."""
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    user = request_user(request)
+    enrollment = enrollment_get_for(user=user, pk=enrollment_id)
     return Status(
-        201, services.media_ship(enrollment=enrollment, actor=request.user, **payload.dict())
+        201,
+        services.media_ship(enrollment=enrollment, actor=user, **payload.dict()),
     )
 
 
 @router.post("/media-shipments/{shipment_id}/received", response={200: ShipmentOut, **ERRORS})
 def media_receive(
     request: HttpRequest,
-    shipment_id: int,  # type: ignore[no-untyped-def]
+    shipment_id: int,
     payload: ReceivedIn,
-):
+) -> SetupMediaShipment:
     """The PSA confirms that the setup media arrived."""
-    shipment = selectors.shipment_get_for(user=request.user, pk=shipment_id)
-    return services.media_receive(
-        shipment=shipment, actor=request.user, received_on=payload.received_on
-    )
+    user = request_user(request)
+    shipment = selectors.shipment_get_for(user=user, pk=shipment_id)
+    return services.media_receive(shipment=shipment, actor=user, received_on=payload.received_on)
 
 
 # ⑥ account information --------------------------------------------------------------------------
@@ -488,9 +514,9 @@ class AccountInformationOut(Schema):
     "/enrollments/{enrollment_id}/account-deliveries",
     response={200: list[AccountDeliveryOut], **READ_ERRORS},
 )
-def account_delivery_list(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
+def account_delivery_list(request: HttpRequest, enrollment_id: int) -> list[AccountDelivery]:
     """Which account information was delivered and opened (never the information itself)."""
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    enrollment = enrollment_get_for(user=request_user(request), pk=enrollment_id)
     return list(selectors.deliveries_of(enrollment))
 
 
@@ -500,14 +526,18 @@ def account_delivery_list(request: HttpRequest, enrollment_id: int):  # type: ig
 )
 def account_delivery_create(
     request: HttpRequest,
-    holder_id: int,  # type: ignore[no-untyped-def]
+    holder_id: int,
     payload: AccountDeliveryIn,
-):
+) -> Status[AccountDelivery]:
     """The provider enters a holder's account information; the PSA gets a one-time link by
     mail (the mail never carries the information). Replaces a delivery not yet opened."""
-    holder = selectors.account_holder_get_for(user=request.user, pk=holder_id)
+    user = request_user(request)
+    holder = selectors.account_holder_get_for(user=user, pk=holder_id)
     delivery, _token = services.account_delivery_create(
-        holder=holder, actor=request.user, username=payload.username, password=payload.password
+        holder=holder,
+        actor=user,
+        username=payload.username,
+        password=payload.password,
     )
     return Status(201, delivery)
 
@@ -516,10 +546,12 @@ def account_delivery_create(
     "/account-deliveries/{delivery_token}/open",
     response={200: AccountInformationOut, 410: Error, **ERRORS},
 )
-def account_delivery_open(request: HttpRequest, delivery_token: str):  # type: ignore[no-untyped-def]
+def account_delivery_open(request: HttpRequest, delivery_token: str) -> dict[str, Any]:
     """The PSA of the company opens the one-time link: the account information is answered once
     and destroyed. A second call answers 409 (already_opened); an expired link 410."""
-    delivery, values = services.account_delivery_open(token=delivery_token, actor=request.user)
+    delivery, values = services.account_delivery_open(
+        token=delivery_token, actor=request_user(request)
+    )
     return {
         "holder_id": delivery.holder_id,
         "person_name": str(delivery.holder.person),
@@ -544,9 +576,9 @@ class TerminalReadinessOut(Schema):
     "/enrollments/{enrollment_id}/terminal-readiness",
     response={200: list[TerminalReadinessOut], **READ_ERRORS},
 )
-def terminal_readiness(request: HttpRequest, enrollment_id: int):  # type: ignore[no-untyped-def]
+def terminal_readiness(request: HttpRequest, enrollment_id: int) -> list[dict[str, Any]]:
     """Per terminal, what it still lacks before ⑦ (codes in ``lacks``)."""
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    enrollment = enrollment_get_for(user=request_user(request), pk=enrollment_id)
     return [
         {
             "terminal_id": row.terminal.pk,
@@ -585,10 +617,11 @@ def provider_tasks(
     request: HttpRequest,
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0),
-):  # type: ignore[no-untyped-def]
+) -> dict[str, Any]:
     """The provider's open tasks across every case, by date (the dashboard's list)."""
-    require_permission(actor=request.user, action="provider.tasks")
-    rows = worklist.provider_task_rows(user=request.user)
+    user = request_user(request)
+    require_permission(actor=user, action="provider.tasks")
+    rows = worklist.provider_task_rows(user=user)
     tasks = worklist.provider_tasks_complete(list(rows[offset : offset + limit]))
     return {
         "count": rows.count(),

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from dsg.core.panels import Panel, register_panel
 from dsg.enrollment.rules import register_condition
 from dsg.enrollment.services import register_transition_service
+from dsg.orgs.auth import request_user
 
 from .rules import ANCILLARY_WORK_DONE, SURVEY_RECORDED
 from .services import construction_complete, router_install
@@ -20,7 +21,7 @@ from .views import provider_dashboard_context, provisioning_context
 def _case(request: HttpRequest, enrollment: Any) -> dict[str, Any] | None:
     if enrollment.step < 3:
         return None
-    return provisioning_context(user=request.user, enrollment=enrollment)
+    return provisioning_context(user=request_user(request), enrollment=enrollment)
 
 
 def _dashboard(request: HttpRequest, _obj: Any) -> dict[str, Any] | None:

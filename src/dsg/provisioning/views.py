@@ -20,6 +20,7 @@ from dsg.core.views import form_error_text, run_action
 from dsg.enrollment.models import Enrollment, State
 from dsg.enrollment.selectors import enrollment_get_for
 from dsg.orgs import permissions
+from dsg.orgs.auth import request_user
 from dsg.orgs.models import Role, User
 from dsg.registry.selectors import terminal_get_for
 
@@ -139,12 +140,13 @@ def _post(
 @login_required
 @require_POST
 def survey_record(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    user = request_user(request)
+    enrollment = enrollment_get_for(user=user, pk=enrollment_id)
     return _post(
         request,
         SurveyForm,
         enrollment,
-        lambda data: services.survey_record(enrollment=enrollment, actor=request.user, **data),
+        lambda data: services.survey_record(enrollment=enrollment, actor=user, **data),
         _("The survey was recorded."),
     )
 
@@ -152,12 +154,13 @@ def survey_record(request: HttpRequest, enrollment_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def ancillary_work_add(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    user = request_user(request)
+    enrollment = enrollment_get_for(user=user, pk=enrollment_id)
     return _post(
         request,
         AncillaryWorkForm,
         enrollment,
-        lambda data: services.ancillary_work_add(enrollment=enrollment, actor=request.user, **data),
+        lambda data: services.ancillary_work_add(enrollment=enrollment, actor=user, **data),
         _("The ancillary work was added."),
     )
 
@@ -165,12 +168,13 @@ def ancillary_work_add(request: HttpRequest, enrollment_id: int) -> HttpResponse
 @login_required
 @require_POST
 def ancillary_work_done(request: HttpRequest, work_id: int) -> HttpResponse:
-    work = selectors.ancillary_work_get_for(user=request.user, pk=work_id)
+    user = request_user(request)
+    work = selectors.ancillary_work_get_for(user=user, pk=work_id)
     return _post(
         request,
         DoneForm,
         work.enrollment,
-        lambda data: services.ancillary_work_mark_done(work=work, actor=request.user, **data),
+        lambda data: services.ancillary_work_mark_done(work=work, actor=user, **data),
         _("The ancillary work was marked as done."),
     )
 
@@ -178,12 +182,13 @@ def ancillary_work_done(request: HttpRequest, work_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def terminal_register(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    user = request_user(request)
+    enrollment = enrollment_get_for(user=user, pk=enrollment_id)
     return _post(
         request,
         TerminalForm,
         enrollment,
-        lambda data: services.terminal_register(enrollment=enrollment, actor=request.user, **data),
+        lambda data: services.terminal_register(enrollment=enrollment, actor=user, **data),
         _("The terminal was registered."),
     )
 
@@ -191,7 +196,8 @@ def terminal_register(request: HttpRequest, enrollment_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def account_holder_add(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    user = request_user(request)
+    enrollment = enrollment_get_for(user=user, pk=enrollment_id)
     back = reverse("enrollment_detail", args=[enrollment.pk]) + "#provisioning"
     try:
         person_id = int(request.POST.get("person_id", ""))
@@ -200,9 +206,7 @@ def account_holder_add(request: HttpRequest, enrollment_id: int) -> HttpResponse
         return HttpResponseRedirect(back, status=303)
     return run_action(
         request,
-        lambda: services.account_holder_add(
-            enrollment=enrollment, actor=request.user, person_id=person_id
-        ),
+        lambda: services.account_holder_add(enrollment=enrollment, actor=user, person_id=person_id),
         success=_("The account holder was added."),
         back=back,
     )
@@ -211,12 +215,13 @@ def account_holder_add(request: HttpRequest, enrollment_id: int) -> HttpResponse
 @login_required
 @require_POST
 def account_issue(request: HttpRequest, holder_id: int) -> HttpResponse:
-    holder = selectors.account_holder_get_for(user=request.user, pk=holder_id)
+    user = request_user(request)
+    holder = selectors.account_holder_get_for(user=user, pk=holder_id)
     return _post(
         request,
         IssuedForm,
         holder.enrollment,
-        lambda data: services.account_issue(holder=holder, actor=request.user, **data),
+        lambda data: services.account_issue(holder=holder, actor=user, **data),
         _("The account was recorded as issued."),
     )
 
@@ -224,12 +229,13 @@ def account_issue(request: HttpRequest, holder_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def vein_registration(request: HttpRequest, holder_id: int) -> HttpResponse:
-    holder = selectors.account_holder_get_for(user=request.user, pk=holder_id)
+    user = request_user(request)
+    holder = selectors.account_holder_get_for(user=user, pk=holder_id)
     return _post(
         request,
         VeinForm,
         holder.enrollment,
-        lambda data: services.vein_registration_record(holder=holder, actor=request.user, **data),
+        lambda data: services.vein_registration_record(holder=holder, actor=user, **data),
         _("The vein registration was recorded."),
     )
 
@@ -237,13 +243,12 @@ def vein_registration(request: HttpRequest, holder_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def connection_test_record(request: HttpRequest, terminal_id: int) -> HttpResponse:
-    terminal = terminal_get_for(user=request.user, pk=terminal_id)
+    user = request_user(request)
+    terminal = terminal_get_for(user=user, pk=terminal_id)
 
     def record(data: dict[str, Any]) -> Any:
-        holder = selectors.account_holder_get_for(user=request.user, pk=data.pop("holder_id"))
-        return services.connection_test_record(
-            terminal=terminal, holder=holder, actor=request.user, **data
-        )
+        holder = selectors.account_holder_get_for(user=user, pk=data.pop("holder_id"))
+        return services.connection_test_record(terminal=terminal, holder=holder, actor=user, **data)
 
     return _post(
         request,
@@ -258,16 +263,15 @@ def connection_test_record(request: HttpRequest, terminal_id: int) -> HttpRespon
 @login_required
 @require_POST
 def appointment_propose(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    user = request_user(request)
+    enrollment = enrollment_get_for(user=user, pk=enrollment_id)
     holders = [(h.pk, str(h.person)) for h in enrollment.account_holders.select_related("person")]
 
     def propose(data: dict[str, Any]) -> Any:
         holder_id = data.pop("holder_id", None)
-        holder = (
-            selectors.account_holder_get_for(user=request.user, pk=holder_id) if holder_id else None
-        )
+        holder = selectors.account_holder_get_for(user=user, pk=holder_id) if holder_id else None
         return services.appointment_propose(
-            enrollment=enrollment, actor=request.user, holder=holder, **data
+            enrollment=enrollment, actor=user, holder=holder, **data
         )
 
     return _post(
@@ -287,12 +291,13 @@ def _appointment_action(
     call: Callable[..., Any],
     success: str,
 ) -> HttpResponse:
-    appointment = selectors.appointment_get_for(user=request.user, pk=appointment_id)
+    user = request_user(request)
+    appointment = selectors.appointment_get_for(user=user, pk=appointment_id)
     return _post(
         request,
         form_class,
-        appointment.subject,
-        lambda data: call(appointment=appointment, actor=request.user, **data),
+        selectors.case_of_appointment(appointment),
+        lambda data: call(appointment=appointment, actor=user, **data),
         success,
         anchor="appointments",
     )
@@ -354,16 +359,16 @@ def _ics_response(body: bytes, filename: str) -> HttpResponse:
 
 @login_required
 def appointment_ics(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    appointment = selectors.appointment_get_for(user=request.user, pk=appointment_id)
+    appointment = selectors.appointment_get_for(user=request_user(request), pk=appointment_id)
     return _ics_response(
-        ical.appointments_ics(appointment.subject, [appointment]),
+        ical.appointments_ics(selectors.case_of_appointment(appointment), [appointment]),
         f"dsg-appointment-{appointment.pk}.ics",
     )
 
 
 @login_required
 def enrollment_ics(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    enrollment = enrollment_get_for(user=request_user(request), pk=enrollment_id)
     appointments = selectors.appointments_of(enrollment)
     return _ics_response(
         ical.appointments_ics(enrollment, appointments), f"{enrollment.number}.ics"
@@ -374,14 +379,15 @@ def enrollment_ics(request: HttpRequest, enrollment_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def router_identity(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    user = request_user(request)
+    enrollment = enrollment_get_for(user=user, pk=enrollment_id)
     return _post(
         request,
         RouterForm,
         enrollment,
         lambda data: services.router_identity_record(
             enrollment=enrollment,
-            actor=request.user,
+            actor=user,
             serial=data["router_serial"],
             model_name=data["router_model"],
         ),
@@ -392,12 +398,13 @@ def router_identity(request: HttpRequest, enrollment_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def media_ship(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    enrollment = enrollment_get_for(user=request.user, pk=enrollment_id)
+    user = request_user(request)
+    enrollment = enrollment_get_for(user=user, pk=enrollment_id)
     return _post(
         request,
         ShipmentForm,
         enrollment,
-        lambda data: services.media_ship(enrollment=enrollment, actor=request.user, **data),
+        lambda data: services.media_ship(enrollment=enrollment, actor=user, **data),
         _("The shipment of the setup media was recorded."),
         anchor="setup-media",
     )
@@ -406,12 +413,13 @@ def media_ship(request: HttpRequest, enrollment_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def media_receive(request: HttpRequest, shipment_id: int) -> HttpResponse:
-    shipment = selectors.shipment_get_for(user=request.user, pk=shipment_id)
+    user = request_user(request)
+    shipment = selectors.shipment_get_for(user=user, pk=shipment_id)
     return _post(
         request,
         ReceivedForm,
         shipment.enrollment,
-        lambda data: services.media_receive(shipment=shipment, actor=request.user, **data),
+        lambda data: services.media_receive(shipment=shipment, actor=user, **data),
         _("The receipt of the setup media was confirmed."),
         anchor="setup-media",
     )
@@ -420,12 +428,13 @@ def media_receive(request: HttpRequest, shipment_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def account_delivery_create(request: HttpRequest, holder_id: int) -> HttpResponse:
-    holder = selectors.account_holder_get_for(user=request.user, pk=holder_id)
+    user = request_user(request)
+    holder = selectors.account_holder_get_for(user=user, pk=holder_id)
     return _post(
         request,
         AccountDeliveryForm,
         holder.enrollment,
-        lambda data: services.account_delivery_create(holder=holder, actor=request.user, **data),
+        lambda data: services.account_delivery_create(holder=holder, actor=user, **data),
         _("The account information is stored; the PSA was sent a one-time link by mail."),
         anchor="accounts",
     )
@@ -434,14 +443,13 @@ def account_delivery_create(request: HttpRequest, holder_id: int) -> HttpRespons
 @login_required
 def account_delivery_open(request: HttpRequest, delivery_token: str) -> HttpResponse:
     """GET shows what the link is for; POST opens it once and shows the account information."""
-    delivery = services.account_delivery_for(token=delivery_token, actor=request.user)
+    user = request_user(request)
+    delivery = services.account_delivery_for(token=delivery_token, actor=user)
     context: dict[str, Any] = {"delivery": delivery, "enrollment": delivery.enrollment}
     status = 200
     if request.method == "POST":
         try:
-            delivery, values = services.account_delivery_open(
-                token=delivery_token, actor=request.user
-            )
+            delivery, values = services.account_delivery_open(token=delivery_token, actor=user)
         except RuleViolation as refusal:
             if refusal.status in (403, 404):
                 raise
@@ -460,12 +468,13 @@ PROVIDER_TASKS_PAGE = 25
 
 def provider_dashboard_context(request: HttpRequest) -> dict[str, Any]:
     """The provider's tasks across all cases by date (paged) and the ④–⑦ month warnings."""
-    if not permissions.may(request.user, "provider.tasks"):
+    user = request_user(request)
+    if not permissions.may(user, "provider.tasks"):
         return {}
-    rows = worklist.provider_task_rows(user=request.user)
+    rows = worklist.provider_task_rows(user=user)
     page = Paginator(rows, PROVIDER_TASKS_PAGE).get_page(request.GET.get("tasks_page"))
     return {
         "provider_tasks": worklist.provider_tasks_complete(list(page.object_list)),
         "provider_tasks_page": page,
-        "month_warnings": worklist.provider_month_warnings(user=request.user),
+        "month_warnings": worklist.provider_month_warnings(user=user),
     }

@@ -6,6 +6,7 @@ A case's own plan (``/enrollments/{id}/schedule``) is served by the enrollment p
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -14,6 +15,7 @@ from ninja import Field, Query, Router, Schema
 
 from dsg.core.errors import RuleViolation
 from dsg.core.schemas import ERRORS, Error
+from dsg.orgs.auth import request_user
 
 from . import planner, selectors, services
 
@@ -65,7 +67,7 @@ def _durations_out() -> dict[str, int]:
 
 
 @router.get("/schedule/plan", response={200: PlanOut, 401: Error, 422: Error})
-def schedule_plan(request: HttpRequest, query: Query[PlanQuery]):  # type: ignore[no-untyped-def]
+def schedule_plan(request: HttpRequest, query: Query[PlanQuery]) -> dict[str, Any]:
     """Pure planning: forwards from ``start`` (default today), backwards from ``target``."""
     start = query.start or timezone.localdate()
     if query.target is not None and query.target < start:
@@ -86,14 +88,14 @@ def schedule_plan(request: HttpRequest, query: Query[PlanQuery]):  # type: ignor
 
 
 @router.get("/schedule/durations", response={200: DurationsIO, 401: Error})
-def schedule_durations(request: HttpRequest):  # type: ignore[no-untyped-def]
+def schedule_durations(request: HttpRequest) -> dict[str, int]:
     """The business days each step gets in new plans."""
     return _durations_out()
 
 
 @router.put("/schedule/durations", response={200: DurationsIO, **ERRORS})
-def schedule_durations_update(request: HttpRequest, payload: DurationsIO):  # type: ignore[no-untyped-def]
+def schedule_durations_update(request: HttpRequest, payload: DurationsIO) -> dict[str, int]:
     """Set the business days of every step (reviewer only; 1–120 each; written to the ledger)."""
     durations = {int(key.split("_")[1]): value for key, value in payload.dict().items()}
-    services.step_durations_update(actor=request.user, durations=durations)
+    services.step_durations_update(actor=request_user(request), durations=durations)
     return _durations_out()

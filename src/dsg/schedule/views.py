@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from dsg.core.errors import RuleViolation
 from dsg.orgs import permissions
+from dsg.orgs.auth import request_user
 
 from . import selectors, services
 from .forms import StepDurationsForm
@@ -19,13 +20,14 @@ from .planner import DEFAULT_DURATIONS, STANDARD_TERMINALS, TERMINALS_PER_EXTRA_
 @login_required
 def schedule_settings(request: HttpRequest) -> HttpResponse:
     """The reviewer sets how many business days each step gets in new plans."""
-    if not permissions.may(request.user, "schedule.change_durations"):
+    user = request_user(request)
+    if not permissions.may(user, "schedule.change_durations"):
         raise RuleViolation(_("Your role is not allowed to do this."), code="forbidden", status=403)
     current = selectors.step_durations_current()
     form = StepDurationsForm(request.POST or None, initial_days=current)
     if request.method == "POST" and form.is_valid():
         try:
-            services.step_durations_update(actor=request.user, durations=form.durations())
+            services.step_durations_update(actor=user, durations=form.durations())
         except RuleViolation as refusal:
             if refusal.status in (403, 404):
                 raise

@@ -8,6 +8,7 @@ from django import template
 from django.db.models import Count, Q
 
 from dsg.documents.selectors import documents_for
+from dsg.orgs.auth import request_user
 
 register = template.Library()
 
@@ -18,7 +19,7 @@ def folder_summary(context: dict[str, Any], subject: Any) -> dict[str, Any]:
     request = context.get("request")
     if request is None or subject is None:
         return {"count": 0}
-    counts = documents_for(request.user, subject).aggregate(
+    counts = documents_for(request_user(request), subject).aggregate(
         count=Count("pk"),
         protected=Count("pk", filter=Q(password_protected=True)),
         audit=Count("pk", filter=Q(kind="audit_result", is_current=True)),

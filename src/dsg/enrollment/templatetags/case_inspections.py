@@ -12,6 +12,7 @@ from dsg.inspections.inspected import INSPECTING
 from dsg.inspections.models import InspectionKind, InspectionStatus
 from dsg.inspections.services import audit_results_of
 from dsg.orgs import permissions
+from dsg.orgs.auth import request_user
 
 from ..inspection import STEP_OF_KIND, case_stage
 
@@ -20,18 +21,18 @@ register = template.Library()
 
 @register.inclusion_tag("enrollment/_inspections.html", takes_context=True)
 def inspection_panel(context: dict[str, Any], enrollment: Any) -> dict[str, Any]:
-    user = context["request"].user
+    user = request_user(context["request"])
     if not permissions.may(user, "inspection.view", enrollment):
         return {"visible": False}
     rounds = selectors.inspections_of(user=user, subject=enrollment)
     today = timezone.localdate()
     stage = case_stage(enrollment)
-    inspecting = stage is not None and stage.phase == INSPECTING
+    # The kind of round the case waits for (② or ⑦), None when it is not at an inspection.
+    open_kind = stage.kind if stage is not None and stage.phase == INSPECTING else None
+    inspecting = open_kind is not None
     has_open = any(r.status != InspectionStatus.FINISHED for r in rounds)
-    deem = (
-        inspecting
-        and stage.kind == InspectionKind.SITE
-        and permissions.may(user, "inspection.deem_by_audit", enrollment)
+    deem = open_kind == InspectionKind.SITE and permissions.may(
+        user, "inspection.deem_by_audit", enrollment
     )
     return {
         "visible": True,
@@ -43,7 +44,7 @@ def inspection_panel(context: dict[str, Any], enrollment: Any) -> dict[str, Any]
         "can_open": inspecting
         and not has_open
         and permissions.may(user, "inspection.schedule", enrollment),
-        "open_step": STEP_OF_KIND[stage.kind] if inspecting else None,
+        "open_step": STEP_OF_KIND[open_kind] if open_kind is not None else None,
         "can_deem": deem,
         "audit_results": list(audit_results_of(enrollment.site.company_id)[:20]) if deem else [],
     }

@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from dsg.orgs import permissions
+from dsg.orgs.auth import request_user
 
 from .. import selectors
 
@@ -21,7 +22,7 @@ def overdue(deficiency: Any) -> bool:
 @register.inclusion_tag("inspections/_dashboard.html", takes_context=True)
 def inspection_dashboard(context: dict[str, Any]) -> dict[str, Any]:
     """The dashboard's line on inspections: overdue deficiencies (one count query) and links."""
-    user = context["request"].user
+    user = request_user(context["request"])
     if not permissions.may(user, "inspection.view"):
         return {"visible": False}
     return {

@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from dsg.notices.selectors import notices_of_subject_for
+from dsg.orgs.auth import request_user
 
 register = template.Library()
 
@@ -17,4 +18,4 @@ def case_notices(context: dict[str, Any], subject: Any) -> list[Any]:
     request = context.get("request")
     if request is None or subject is None:
         return []
-    return list(notices_of_subject_for(user=request.user, subject=subject))
+    return list(notices_of_subject_for(user=request_user(request), subject=subject))
