@@ -45,9 +45,9 @@ def test_every_app_is_in_a_layer_of_the_import_contracts():
     import tomllib
 
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    layers = next(
-        c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers"
-    )["layers"]
+    layers = next(c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers")[
+        "layers"
+    ]
     named = {name.strip() for layer in layers for name in layer.replace(":", "|").split("|")}
     missing = [app for app in APPS if f"dsg.{app}" not in named]
     assert not missing, f"apps missing from the layers contract in pyproject.toml: {missing}"
