@@ -155,7 +155,7 @@ def subject_visible_q(user: Any, prefix: str = "") -> Q:
 def sees(user: Any, obj: Any) -> bool:
     """May ``user`` see ``obj``? The same rule as ``restrict``, asked of one object."""
     rule = visibility_of(type(obj))
-    if is_company_member(user) and not rule.via_subject:
+    if is_company_member(user) and not rule.via_subject and rule.narrow is None:
         return user.role in rule.company_roles and company_id_of(obj) == user.organization_id
     if is_provider(user) and rule.provider is not None and rule.provider.sees is not None:
         return rule.provider.sees(user, obj)
