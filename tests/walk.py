@@ -20,6 +20,8 @@ from dsg.enrollment.services import (
     enrollment_create,
     enrollment_transition,
 )
+from dsg.inspections import services as insp
+from dsg.inspections.models import Deficiency, Result
 from dsg.orgs.models import Site, User
 from dsg.provisioning import services as prov
 
@@ -130,12 +132,48 @@ def setup_terminal_passed(enrollment: Enrollment, cast: Cast, *, name: str = "PC
     )
 
 
+# ② and ⑦ are recorded as rounds of the inspections app, never by a bare transition: these two
+# moves of a path open the round the case awaits, record every item and finish it, with every item
+# 適合 or with one 不適合 (the first item).
+INSPECT_PASSED = "inspect:passed"
+INSPECT_DEFICIENT = "inspect:deficient"
+
+
+def inspect_round(enrollment: Enrollment, cast: Cast, *, deficient: bool = False) -> Enrollment:
+    """The inspector opens the round the case awaits, records it and finishes it."""
+    inspection = insp.inspection_open(subject=enrollment, actor=cast.inspector)
+    findings = list(inspection.findings.order_by("order", "pk"))
+    entries = [
+        insp.FindingInput(
+            finding_id=f.pk,
+            result=Result.NONCONFORMING if deficient and n == 0 else Result.CONFORMING,
+            note="入退室記録なし" if deficient and n == 0 else "",
+        )
+        for n, f in enumerate(findings)
+    ]
+    insp.inspection_record(inspection=inspection, actor=cast.inspector, entries=entries)
+    insp.inspection_finish(inspection=inspection, actor=cast.inspector, performed_on=today())
+    enrollment.refresh_from_db()
+    return enrollment
+
+
+def report_every_deficiency(enrollment: Enrollment, cast: Cast) -> None:
+    """The PSA files a remediation report on each open deficiency of the case."""
+    open_ones = Deficiency.objects.filter(
+        inspection__subject_id=enrollment.pk, resolved_at__isnull=True, reports__isnull=True
+    )
+    for deficiency in open_ones.filter(inspection__subject_type__model="enrollment"):
+        insp.remediation_report_file(
+            deficiency=deficiency, actor=cast.psa, text="記録簿を整備しました"
+        )
+
+
 # The shortest path from a fresh draft to each state: (transition, actor attribute, data).
 PATH: dict[str, list[tuple[str, str, dict[str, object]]]] = {}
 _MAIN = [
     (State.SUBMITTED, ("submit", "psa", {})),
     (State.INSPECTION, ("accept", "reviewer", {})),
-    (State.SURVEY, ("pass_inspection", "inspector", {"performed_on": "today"})),
+    (State.SURVEY, (INSPECT_PASSED, "inspector", {})),
     (State.CONSTRUCTION, ("complete_survey", "staff", {})),
     (State.ROUTER_INSTALLATION, ("complete_construction", "staff", {"performed_on": "today"})),
     (
@@ -143,7 +181,7 @@ _MAIN = [
         ("install_router", "staff", {"performed_on": "today", "router_serial": "RTR-1"}),
     ),
     (State.FINAL_INSPECTION, ("request_final_inspection", "psa", {})),
-    (State.COMPLETED, ("pass_inspection", "inspector", {"performed_on": "today"})),
+    (State.COMPLETED, (INSPECT_PASSED, "inspector", {})),
 ]
 
 
@@ -157,11 +195,7 @@ def _build_paths() -> None:
         *PATH[State.SUBMITTED],
         ("return_for_correction", "reviewer", {"comment": "補正してください"}),
     ]
-    remediation = (
-        "require_remediation",
-        "inspector",
-        {"performed_on": "today", "comment": "F-05 入退室記録なし"},
-    )
+    remediation = (INSPECT_DEFICIENT, "inspector", {})
     report = ("report_remediation", "psa", {"comment": "記録簿を整備しました"})
     PATH[State.INSPECTION_REMEDIATION] = [*PATH[State.INSPECTION], remediation]
     PATH[State.INSPECTION_REMEDIATION_REPORTED] = [*PATH[State.INSPECTION_REMEDIATION], report]
@@ -185,6 +219,8 @@ def prepare_for(enrollment: Enrollment, name: str, cast: Cast) -> None:
         setup_terminal_passed(enrollment, cast)
     if name == "deem_inspection_by_audit":
         choose_audit_result(enrollment, cast)
+    if name == "report_remediation":
+        report_every_deficiency(enrollment, cast)
 
 
 def choose_audit_result(enrollment: Enrollment, cast: Cast) -> None:
@@ -198,6 +234,9 @@ def choose_audit_result(enrollment: Enrollment, cast: Cast) -> None:
 
 def walk_to(enrollment: Enrollment, state: str, cast: Cast) -> Enrollment:
     for name, who, data in PATH[state]:
+        if name in (INSPECT_PASSED, INSPECT_DEFICIENT):
+            enrollment = inspect_round(enrollment, cast, deficient=name == INSPECT_DEFICIENT)
+            continue
         prepare_for(enrollment, name, cast)
         values = {k: today() if v == "today" else v for k, v in data.items()}
         enrollment = act(enrollment, name, getattr(cast, who), **values)

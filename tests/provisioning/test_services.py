@@ -11,6 +11,8 @@ from dsg.audit.services import audit_verify
 from dsg.core.errors import RuleViolation
 from dsg.enrollment.models import Enrollment, State, StepRecord
 from dsg.enrollment.services import TransitionInput, enrollment_transition
+from dsg.inspections.models import Inspection
+from dsg.inspections.services import remediation_decide
 from dsg.provisioning import services as prov
 from dsg.provisioning.models import AccountHolder, AncillaryWork
 from dsg.registry.models import ConnectionTest, Terminal
@@ -397,11 +399,12 @@ def test_a_later_failed_connection_test_undoes_an_earlier_pass(site, cast):
 
 @pytest.mark.django_db
 def test_the_provider_never_reads_inspection_findings_on_the_case_page(client, site, cast):
-    enrollment = walk_to(new_case(site, cast), State.INSPECTION_REMEDIATION, cast)
-    act(enrollment, "report_remediation", cast.psa, comment="入退室記録簿を整備")
-    act(enrollment, "accept_remediation", cast.reviewer)
+    enrollment = walk_to(new_case(site, cast), State.INSPECTION_REMEDIATION_REPORTED, cast)
+    inspection = Inspection.objects.get(subject_id=enrollment.pk, kind="site")
+    remediation_decide(inspection=inspection, actor=cast.reviewer, decision="accepted")
+    finding = inspection.findings.get(result="nonconforming")
     client.force_login(cast.staff)
     page = client.get(f"/enrollments/{enrollment.pk}/").content.decode()
-    assert "F-05" not in page and "入退室記録簿" not in page
+    assert finding.note not in page and "記録簿を整備しました" not in page
     client.force_login(cast.reviewer)
-    assert "F-05" in client.get(f"/enrollments/{enrollment.pk}/").content.decode()
+    assert finding.note in client.get(f"/enrollments/{enrollment.pk}/").content.decode()
