@@ -842,6 +842,7 @@ def test_provider_does_not_read_the_review_or_the_inspection_findings(site, cast
     enrollment = walk_to(new_case(site, cast), State.INSPECTION_REMEDIATION_REPORTED, cast)
     inspection = Inspection.objects.get(subject_id=enrollment.pk, kind="site")
     remediation_decide(inspection=inspection, actor=cast.reviewer, decision="accepted")
+    enrollment.refresh_from_db()
     prov.survey_record(enrollment=enrollment, actor=cast.staff, surveyed_on=today())
     act(enrollment, "complete_survey", cast.staff)
     url = f"{API_PREFIX}/enrollments/{enrollment.pk}"
