@@ -31,6 +31,10 @@ class DocumentKind(models.TextChoices):
     REQUEST_FORM = "request_form", _("Request form (申請書, Excel)")
     REMEDIATION_EVIDENCE = "remediation_evidence", _("Evidence of remediation (改善措置)")
     INSPECTION_PHOTO = "inspection_photo", _("Inspection photo")
+    INSPECTION_CHECKLIST = (
+        "inspection_checklist",
+        _("Inspection checklist filled in on paper (scanned)"),
+    )
     NOTICE = "notice", _("Notice issued by the office")
     OTHER = "other", _("Other")
 

@@ -1,7 +1,8 @@
 """Who stores and who reads which documents of a company's folder (申請書等格納フォルダ).
 
 A company's people read their own company's documents; the office reads every company's and
-stores any kind; a company never stores the office's kinds (inspection photos, notices). The
+stores any kind; a company never stores the office's kinds (inspection photos, checklists filled
+in on paper, notices). The
 provider reads only the layout diagram (it plans the line's route to the room) and "other"
 documents of the cases it provisions; never audit results, inspection photos, remediation
 evidence or notices.
@@ -21,7 +22,7 @@ from dsg.orgs.permissions import ProviderView, Visibility
 from .models import Document
 
 PROVIDER_KINDS = frozenset({"layout", "other"})
-OFFICE_ONLY_KINDS = frozenset({"inspection_photo", "notice"})
+OFFICE_ONLY_KINDS = frozenset({"inspection_photo", "inspection_checklist", "notice"})
 
 
 def _provider_documents(user: Any, documents: QuerySet[Any]) -> QuerySet[Any]:
