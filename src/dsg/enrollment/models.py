@@ -154,6 +154,8 @@ class Enrollment(FSMModelMixin, models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     state_changed_at = models.DateTimeField(_("state changed at"), default=timezone.now)
+    # Set by the office when it completes the case (the 加入完了通知書 prints it).
+    use_starts_on = models.DateField(_("start of use (利用開始日)"), null=True, blank=True)
 
     # django-scopes builds its manager class inside ScopedManager(), out of the mypy plugin's
     # sight: the manager's type is declared, and _default_manager with it (related managers
