@@ -13,9 +13,9 @@ from io import BytesIO
 from typing import Any
 
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 
-from dsg.core.wareki import wareki
+from dsg.core.wareki import wareki_and_iso_day
 
 from .keys import signing_material
 from .models import NoticeKind
@@ -85,21 +85,26 @@ def notice_sign(pdf: bytes, *, number: str, title: str) -> bytes:
 
 
 def dual_date(value: Any) -> str:
-    """令和8年11月26日（2026-11-26）from a date or ISO string; anything else printed as given."""
-    day = _as_date(value)
+    """令和8年11月26日（2026-11-26）from a date, a moment or an ISO string; a moment's day is
+    the day in Asia/Tokyo. Anything else is printed as given."""
+    day = _as_day(value)
     if day is None:
         return "" if value in (None, "") else str(value)
-    return f"{wareki(day)}（{day.isoformat()}）"
+    return wareki_and_iso_day(day)
 
 
-def _as_date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    if isinstance(value, dt.date):
+def _as_day(value: Any) -> dt.date | dt.datetime | None:
+    """A date or a moment; an ISO string is read as a moment when it has a time, else a date."""
+    if isinstance(value, dt.date):  # a datetime is a date too
         return value
     if isinstance(value, str):
+        text = value.strip()
         try:
-            return dt.date.fromisoformat(value[:10])
+            return dt.datetime.fromisoformat(text)  # a date alone reads as its (naive) midnight
+        except ValueError:
+            pass
+        try:
+            return dt.date.fromisoformat(text[:10])  # "2026-11-26 …": the day as written
         except ValueError:
             return None
     return None

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from django import template
 
-from dsg.core.wareki import wareki
+from dsg.core.wareki import iso_and_wareki, wareki
 
 register = template.Library()
 
@@ -40,6 +40,15 @@ def step_status(enrollment: OnStep, number: int) -> str:
 
 @register.filter
 def japanese_era(value: dt.date | dt.datetime | None) -> str:
-    if value is None:
+    """令和8年11月30日: a moment's day in Asia/Tokyo (like ``|date``), a date as it is."""
+    if value is None or value == "":
         return ""
-    return wareki(value.date() if isinstance(value, dt.datetime) else value)
+    return wareki(value)
+
+
+@register.filter
+def iso_era(value: dt.date | dt.datetime | None) -> str:
+    """2026-11-30 00:30 (令和8年11月30日): the ISO and the 和暦 part from one local value."""
+    if value is None or value == "":
+        return ""
+    return iso_and_wareki(value)
