@@ -1,11 +1,14 @@
-"""Template helpers: circled step numbers, step status on the tracker, 和暦 dates."""
+"""Template helpers: circled step numbers, step status on the tracker, 和暦 dates, a form's
+values as read-only pages show them."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol
+from typing import Any, Protocol
 
 from django import template
+from django.forms import BoundField
+from django.utils.translation import gettext as _
 
 from dsg.core.wareki import iso_and_wareki, wareki
 
@@ -52,3 +55,26 @@ def iso_era(value: dt.date | dt.datetime | None) -> str:
     if value is None or value == "":
         return ""
     return iso_and_wareki(value)
+
+
+@register.filter
+def shown(field: BoundField) -> str:
+    """A form field's value as a read-only page shows it: a choice by its label (a 都道府県 by
+    its name, never its stored code), はい/いいえ for a yes-or-no, — for nothing."""
+    value = field.value()
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    labels = dict(_flat_choices(getattr(field.field, "choices", None) or ()))
+    return str(labels.get(str(value), value))
+
+
+def _flat_choices(choices: Any) -> list[tuple[str, Any]]:
+    flat: list[tuple[str, Any]] = []
+    for key, label in choices:
+        if isinstance(label, list | tuple):  # a group of choices
+            flat += _flat_choices(label)
+        else:
+            flat.append((str(key), label))
+    return flat
