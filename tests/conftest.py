@@ -21,8 +21,8 @@ def _scopes_disabled_in_test_code():
 @pytest.fixture(autouse=True)
 def _data_migrations_after_a_flush(request):
     """Tests on a transactional database (the live server's among them) start from a flushed
-    database, which drops what data migrations put there: load the shipped sample checklist
-    again, as its migration does. Other tests keep the migrated data in their transaction."""
+    database, which drops what data migrations put there: load the shipped sample checklists
+    again, as their migrations do. Other tests keep the migrated data in their transaction."""
     marker = request.node.get_closest_marker("django_db")
     flushed = marker is not None and marker.kwargs.get("transaction", False)
     if not flushed and not {"transactional_db", "live_server"} & set(request.fixturenames):
@@ -31,7 +31,8 @@ def _data_migrations_after_a_flush(request):
     from dsg.inspections.models import ChecklistItem, ChecklistTemplate, ChecklistVersion
     from dsg.inspections.sample_checklist import sample_load
 
-    sample_load(ChecklistTemplate, ChecklistVersion, ChecklistItem)
+    for kind in ("site", "final"):
+        sample_load(ChecklistTemplate, ChecklistVersion, ChecklistItem, kind)
 
 
 @pytest.fixture(autouse=True)

@@ -353,7 +353,7 @@ def _inspections_of_world(world: World, cast: Cast, tag: str) -> None:
         finding=findings[0],
         slot=slot[0],
         audit_result=documents_of(case, "audit_result").get(),
-        checklist=ChecklistTemplate.objects.get(is_sample=True),
+        checklist=ChecklistTemplate.objects.get(is_sample=True, kind="site"),
     )
     world.secrets += [site.name, entry_notes, note]
 
@@ -616,14 +616,22 @@ def test_every_body_id_field_is_filled_with_company_b_objects():
 # --------------------------------------------------------------------------------------------
 
 
+# Pages of a company's object that only the office opens (no company role may): whether B's
+# object is real is asked of the office role that works on it.
+OFFICE_PAGES = {"inspections/<int:inspection_id>/paper/": "inspector"}
+
+
 @pytest.mark.parametrize(("route", "combo"), PAGE_CASES)
 def test_page_of_company_b_is_invisible_to_company_a(w: Worlds, route: Route, combo):
     url = "/" + fill(route.route, _CONVERTER, combo, w.b)
     # Is a GET refused whatever the object (a POST-only view)? Then 405 tells nothing.
-    owner_get = session_client(w.b.psa).get(url)
+    owner = getattr(w, OFFICE_PAGES[route.route]) if route.route in OFFICE_PAGES else w.b.psa
+    owner_get = session_client(owner).get(url)
     assert owner_get.status_code in (200, 405), (
-        f"{url}: B's PSA cannot GET it ({owner_get.status_code}); B's object is not real"
+        f"{url}: {owner} cannot GET it ({owner_get.status_code}); B's object is not real"
     )
+    if route.route in OFFICE_PAGES:
+        assert session_client(w.b.psa).get(url).status_code == 403, "an office page"
     before = snapshot()
     form = page_form(w.b)
     for role in A_ROLES:

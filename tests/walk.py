@@ -22,6 +22,7 @@ from dsg.enrollment.services import (
 )
 from dsg.inspections import services as insp
 from dsg.inspections.models import Deficiency, Result
+from dsg.inspections.selectors import rounds_of
 from dsg.orgs.models import Site, User
 from dsg.provisioning import services as prov
 
@@ -153,6 +154,28 @@ def inspect_round(enrollment: Enrollment, cast: Cast, *, deficient: bool = False
     ]
     insp.inspection_record(inspection=inspection, actor=cast.inspector, entries=entries)
     insp.inspection_finish(inspection=inspection, actor=cast.inspector, performed_on=today())
+    enrollment.refresh_from_db()
+    return enrollment
+
+
+def take_by_inspection(
+    enrollment: Enrollment, name: str, cast: Cast, *, comment: str = ""
+) -> Enrollment:
+    """Take one of the outcome transitions of ② and ⑦ the only way there is: through the
+    inspections service that records it (a round, the audit result, the office's decision)."""
+    if name in ("pass_inspection", "require_remediation"):
+        return inspect_round(enrollment, cast, deficient=name == "require_remediation")
+    if name == "deem_inspection_by_audit":
+        insp.inspection_deem_by_audit(
+            subject=enrollment, actor=cast.reviewer, comment=comment or "監査結果による"
+        )
+    elif name in ("accept_remediation", "require_reinspection"):
+        kind = "final" if enrollment.step == 7 else "site"
+        latest = rounds_of(enrollment, kind).order_by("-round").first()
+        decision = "accepted" if name == "accept_remediation" else "reinspection"
+        insp.remediation_decide(inspection=latest, actor=cast.reviewer, decision=decision)
+    else:
+        raise ValueError(f"{name} is not taken by an inspection")
     enrollment.refresh_from_db()
     return enrollment
 

@@ -164,7 +164,6 @@ def test_a_required_comment_is_required(site, cast):
 @pytest.mark.parametrize(
     ("state", "actor", "url", "data", "field"),
     [
-        ("inspection", "inspector", "transitions/pass_inspection", {}, "performed_on"),
         ("survey", "staff", "survey", {"surveyed_on": None}, None),
         ("construction", "staff", "transitions/complete_construction", {}, "performed_on"),
     ],
@@ -182,11 +181,45 @@ def test_dates_are_required_where_the_step_needs_them(site, cast, state, actor, 
 
 def test_a_future_date_is_refused_with_422(site, cast):
     tomorrow = (today() + dt.timedelta(days=1)).isoformat()
+    case = walk_to(new_case(site, cast), State.CONSTRUCTION, cast)
+    before = snapshot()
+    url = f"{API}/enrollments/{case.pk}/transitions/complete_construction"
+    body = refused(post(as_user(cast.staff), url, {"performed_on": tomorrow}), 422)
+    assert body["code"] == "date_in_future" and body["field"] == "performed_on"
+    assert snapshot() == before
+
+
+def test_a_future_inspection_date_is_refused_with_422(site, cast):
+    tomorrow = (today() + dt.timedelta(days=1)).isoformat()
+    case = walk_to(new_case(site, cast), State.INSPECTION, cast)
+    inspector = as_user(cast.inspector)
+    opened = post(inspector, f"{API}/enrollments/{case.pk}/inspections", {})
+    assert opened.status_code == 201, opened.content
+    before = snapshot()
+    url = f"{API}/inspections/{opened.json()['id']}/finish"
+    body = refused(post(inspector, url, {"performed_on": tomorrow}), 422)
+    assert body["code"] == "date_in_future" and body["field"] == "performed_on"
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "pass_inspection",
+        "require_remediation",
+        "deem_inspection_by_audit",
+        "accept_remediation",
+        "require_reinspection",
+    ],
+)
+def test_the_outcome_of_an_inspection_is_no_action_of_the_api(site, cast, name):
+    """② and ⑦ are recorded as inspection rounds (with their notices), never by name."""
     case = walk_to(new_case(site, cast), State.INSPECTION, cast)
     before = snapshot()
-    url = f"{API}/enrollments/{case.pk}/transitions/pass_inspection"
-    body = refused(post(as_user(cast.inspector), url, {"performed_on": tomorrow}), 422)
-    assert body["code"] == "date_in_future" and body["field"] == "performed_on"
+    data = {"comment": "理由", "performed_on": today().isoformat()}
+    for actor in (cast.inspector, cast.reviewer):
+        response = post(as_user(actor), f"{API}/enrollments/{case.pk}/transitions/{name}", data)
+        assert response.status_code == 422, response.content
     assert snapshot() == before
 
 
@@ -223,8 +256,8 @@ def test_a_nul_character_is_refused_with_422_not_a_server_error(site, cast):
         ("draft", "delegate", "submit"),
         ("submitted", "psa", "accept"),
         ("submitted", "inspector", "accept"),
-        ("inspection", "reviewer", "pass_inspection"),
-        ("inspection", "psa", "deem_inspection_by_audit"),
+        ("inspection", "psa", "reject"),
+        ("inspection", "inspector", "reject"),
         ("survey", "psa", "complete_survey"),
         ("terminal_setup", "staff", "request_final_inspection"),
         ("terminal_setup", "delegate", "withdraw"),
@@ -262,7 +295,7 @@ def test_roles_that_may_not_edit_or_create_get_403(site, cast, company_user):
         ("draft", "reviewer", "accept"),
         ("submitted", "psa", "submit"),
         ("construction", "staff", "complete_survey"),
-        ("survey", "inspector", "pass_inspection"),
+        ("survey", "staff", "complete_construction"),
         ("terminal_setup", "psa", "report_remediation"),
         ("completed", "psa", "withdraw"),
         ("withdrawn", "reviewer", "reject"),

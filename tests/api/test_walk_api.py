@@ -148,30 +148,38 @@ def test_an_enrollment_from_draft_to_completed_through_the_api(cast):
     assert detail["application"]["receipt_number"].endswith("02")  # the second submission
     assert reviewer.act(cid, "accept")["state"] == "inspection"
 
-    # ② The inspection finds a deficiency; remediation, then a re-inspection that passes.
-    may(
-        cid,
-        {
-            inspector: {"pass_inspection", "require_remediation"},
-            reviewer: {"deem_inspection_by_audit", "reject"},
-            psa: {"withdraw"},
-        },
-    )
-    inspector.act(
-        cid, "require_remediation", {"performed_on": day, "comment": "F-05 入退室記録簿なし"}
-    )
+    def inspect(nonconforming: dict[str, str]) -> dict[str, Any]:
+        """② or ⑦ through the inspections API: open the round, record every item, finish."""
+        round_ = inspector.post(f"/enrollments/{cid}/inspections", expect=201)
+        findings = inspector.get(f"/inspections/{round_['id']}/findings")
+        entries = [
+            {
+                "finding_id": f["id"],
+                "result": "nonconforming" if f["code"] in nonconforming else "conforming",
+                "note": nonconforming.get(f["code"], ""),
+            }
+            for f in findings
+        ]
+        inspector.post(f"/inspections/{round_['id']}/findings", {"findings": entries})
+        return inspector.post(f"/inspections/{round_['id']}/finish", {"performed_on": day})
+
+    # ② The inspection finds a deficiency; remediation, then a re-inspection that passes. Its
+    # outcome is never a bare transition: only the round records it, with its notice.
+    may(cid, {reviewer: {"reject"}, psa: {"withdraw"}})
+    inspector.act(cid, "pass_inspection", {"performed_on": day}, expect=422)  # not a name
+    first = inspect({"F-05": "入退室記録簿なし"})
+    assert first["outcome"] == "remediation_required"
     may(cid, {psa: {"report_remediation", "withdraw"}, reviewer: {"reject"}})
+    deficiency = psa.get(f"/inspections/{first['id']}")["deficiencies"][0]
+    psa.post(f"/deficiencies/{deficiency['id']}/reports", {"text": "記録簿を整備"}, expect=201)
     psa.act(cid, "report_remediation", {"comment": "入退室記録簿を整備しました"})
-    may(
-        cid,
-        {
-            reviewer: {"accept_remediation", "require_reinspection", "reject"},
-            psa: {"withdraw"},
-        },
-    )
-    assert reviewer.act(cid, "require_reinspection")["state"] == "inspection"
+    may(cid, {reviewer: {"reject"}, psa: {"withdraw"}})
+    decided = reviewer.post(f"/inspections/{first['id']}/decide", {"decision": "reinspection"})
+    assert decided["decision"] == "reinspection"
+    assert psa.get(f"/enrollments/{cid}")["state"] == "inspection"
     staff.get(f"/enrollments/{cid}", expect=404)  # the provider does not see ① and ②
-    assert inspector.act(cid, "pass_inspection", {"performed_on": day})["state"] == "survey"
+    assert inspect({})["outcome"] == "passed"
+    assert psa.get(f"/enrollments/{cid}")["state"] == "survey"
 
     # ③ The provider surveys and finds ancillary work; the survey cannot end before it is done.
     provider_sees = True
@@ -247,15 +255,9 @@ def test_an_enrollment_from_draft_to_completed_through_the_api(cast):
     assert psa.act(cid, "request_final_inspection")["state"] == "final_inspection"
 
     # ⑦ The final inspection passes: 加入完了.
-    may(
-        cid,
-        {
-            inspector: {"pass_inspection", "require_remediation"},
-            psa: {"withdraw"},
-            reviewer: {"reject"},
-        },
-    )
-    case = inspector.act(cid, "pass_inspection", {"performed_on": day, "comment": "指摘なし"})
+    may(cid, {psa: {"withdraw"}, reviewer: {"reject"}})
+    assert inspect({})["outcome"] == "passed"
+    case = psa.get(f"/enrollments/{cid}")
     assert case["state"] == "completed" and case["step"] == 8 and case["waiting_on"] is None
     may(cid, {})
 
@@ -278,6 +280,7 @@ def test_an_enrollment_from_draft_to_completed_through_the_api(cast):
     records = detail["records"]
     assert records[1]["comment"] == "配置図の縮尺を明記"
     assert records[4]["performed_on"] == day and records[4]["step"] == 2
+    assert records[4]["comment"].endswith("入退室記録簿なし")
     assert records[10]["data"] == {"router_serial": "RTX-830-01"}
     assert records[-1]["from_state"] == "final_inspection" and records[-1]["step"] == 7
     assert [r["step"] for r in records] == sorted(r["step"] for r in records)

@@ -26,6 +26,7 @@ from dsg.enrollment.models import (
     StepRecord,
 )
 from dsg.enrollment.services import (
+    INSPECTION_TRANSITIONS,
     TransitionInput,
     application_update,
     enrollment_create,
@@ -35,7 +36,15 @@ from dsg.orgs.models import Role
 from dsg.orgs.permissions import ACTION_ROLES
 from dsg.registry.selectors import terminals_registered_by
 
-from ..walk import COMPLETE_APPLICATION, act, new_case, prepare_for, today, walk_to
+from ..walk import (
+    COMPLETE_APPLICATION,
+    act,
+    new_case,
+    prepare_for,
+    take_by_inspection,
+    today,
+    walk_to,
+)
 
 # Each transition and the action of orgs.permissions that its permission asks about.
 TRANSITION_ACTION = {
@@ -152,6 +161,8 @@ def test_transition_from_each_declared_source(site, cast, everyone, name, source
     prepare_for(enrollment, name, cast)
     data = valid_input(name)
     allowed = allowed_keys(name)
+    if name in INSPECTION_TRANSITIONS:
+        return _taken_by_an_inspection_only(enrollment, everyone, cast, name, source, target)
 
     # (b) every other role is refused with 403 and nothing changes
     for key, user in everyone.items():
@@ -184,6 +195,27 @@ def test_transition_from_each_declared_source(site, cast, everyone, name, source
     assert audit_verify().ok
 
 
+def _taken_by_an_inspection_only(enrollment, everyone, cast, name, source, target):
+    """An outcome of ② or ⑦: refused by name to every role, whatever the state (no page or API
+    passes an inspection around its round and its notice); taken when the inspections service
+    records it, with one step record and its ledger event."""
+    for key, user in everyone.items():
+        refusal = refused(enrollment, name, user, valid_input(name))
+        assert (refusal.status, refusal.code) == (409, "recorded_by_inspection"), key
+    records = StepRecord.objects.filter(enrollment=enrollment).count()
+    result = take_by_inspection(enrollment, name, cast)
+    assert result.state == target
+    assert StepRecord.objects.filter(enrollment=enrollment).count() == records + 1
+    record = StepRecord.objects.filter(enrollment=enrollment).latest("recorded_at", "pk")
+    assert (record.transition, record.from_state, record.to_state) == (name, source, target)
+    assert record.actor.role in ACTION_ROLES[TRANSITION_ACTION[name]]
+    assert record.step == Enrollment.step_of(source)
+    event = AuditEvent.objects.filter(action=f"enrollment.{name}").latest("sequence")
+    assert event.before == {"state": source}
+    assert event.after == {"state": target, "record": record.pk}
+    assert audit_verify().ok
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("state", list(State.values))
 def test_transitions_not_declared_from_a_state_are_refused_there(site, cast, everyone, state):
@@ -193,7 +225,9 @@ def test_transitions_not_declared_from_a_state_are_refused_there(site, cast, eve
     for name in not_declared:
         key = allowed_keys(name)[0]
         refusal = refused(enrollment, name, everyone[key], valid_input(name))
-        if key == "provider_staff" and state not in PROVIDER_VISIBLE_STATES:
+        if name in INSPECTION_TRANSITIONS:
+            assert (refusal.status, refusal.code) == (409, "recorded_by_inspection"), name
+        elif key == "provider_staff" and state not in PROVIDER_VISIBLE_STATES:
             # The provider may not touch a case before ③ (nor a withdrawn or rejected one) at
             # all: it is refused for its role before the state is even looked at.
             assert (refusal.status, refusal.code) in {(403, "forbidden"), (404, "not_found")}, name
@@ -260,24 +294,30 @@ def test_a_complete_application_is_submitted_with_a_receipt_number(site, cast):
 
 
 # Payload rules ---------------------------------------------------------------------------------
+# The input the transitions taken by name ask for (the outcomes of ② and ⑦ get theirs from the
+# round: its date, its findings as the comment; tests/inspections checks those).
 COMMENT_REQUIRED = {
     "return_for_correction": State.SUBMITTED,
     "reject": State.SUBMITTED,
-    "require_remediation": State.INSPECTION,
     "report_remediation": State.INSPECTION_REMEDIATION,
-    "deem_inspection_by_audit": State.INSPECTION,
 }
 DATE_REQUIRED = {
-    "pass_inspection": State.INSPECTION,
-    "require_remediation": State.INSPECTION,
     "complete_construction": State.CONSTRUCTION,
     "install_router": State.ROUTER_INSTALLATION,
 }
+BY_NAME = {n: p for n, p in PAYLOAD.items() if n not in INSPECTION_TRANSITIONS}
 
 
 def test_the_payload_tables_match_the_declaration():
-    assert {n for n, p in PAYLOAD.items() if p.get("comment")} == set(COMMENT_REQUIRED)
-    assert {n for n, p in PAYLOAD.items() if p.get("performed_on")} == set(DATE_REQUIRED)
+    assert INSPECTION_TRANSITIONS == {
+        "pass_inspection",
+        "require_remediation",
+        "deem_inspection_by_audit",
+        "accept_remediation",
+        "require_reinspection",
+    }
+    assert {n for n, p in BY_NAME.items() if p.get("comment")} == set(COMMENT_REQUIRED)
+    assert {n for n, p in BY_NAME.items() if p.get("performed_on")} == set(DATE_REQUIRED)
     assert {n for n, p in PAYLOAD.items() if p.get("router_serial")} == {"install_router"}
 
 
@@ -441,6 +481,13 @@ def test_rejection_keeps_all_records(site, cast):
 AFTER_PASS = {State.INSPECTION: State.SURVEY, State.FINAL_INSPECTION: State.COMPLETED}
 
 
+def _step(enrollment, name, cast, **data):
+    if name in INSPECTION_TRANSITIONS:
+        return take_by_inspection(enrollment, name, cast, comment=data.get("comment", ""))
+    prepare_for(enrollment, name, cast)
+    return act(enrollment, name, data.pop("actor"), **data)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("inspection", list(AFTER_PASS))
 def test_remediation_with_reinspection(site, cast, inspection):
@@ -455,20 +502,19 @@ def test_remediation_with_reinspection(site, cast, inspection):
         else State.FINAL_REMEDIATION_REPORTED
     )
     steps = [
-        ("require_remediation", cast.inspector, {"performed_on": today(), "comment": "F-05"}),
-        ("report_remediation", cast.psa, {"comment": "入退室記録簿を整備"}),
-        ("require_reinspection", cast.reviewer, {}),
-        ("pass_inspection", cast.inspector, {"performed_on": today()}),
+        ("require_remediation", {}),
+        ("report_remediation", {"actor": cast.psa, "comment": "入退室記録簿を整備"}),
+        ("require_reinspection", {}),
+        ("pass_inspection", {}),
     ]
-    states = []
-    for name, actor, data in steps:
-        states.append(act(enrollment, name, actor, **data).state)
+    states = [_step(enrollment, name, cast, **data).state for name, data in steps]
     assert states == [remediation, reported, inspection, AFTER_PASS[inspection]]
     loop = StepRecord.objects.filter(enrollment=enrollment).order_by("recorded_at", "pk")[start:]
     assert [(r.transition, r.step) for r in loop] == [
-        (name, Enrollment.step_of(inspection)) for name, _a, _d in steps
+        (name, Enrollment.step_of(inspection)) for name, _d in steps
     ]
-    assert loop[0].comment == "F-05"
+    assert loop[0].comment.endswith("入退室記録なし")  # the round's 不適合, as recorded
+    assert loop[0].performed_on == today()
     assert loop[1].comment == "入退室記録簿を整備"
     assert audit_verify().ok
 
@@ -477,9 +523,9 @@ def test_remediation_with_reinspection(site, cast, inspection):
 @pytest.mark.parametrize("inspection", list(AFTER_PASS))
 def test_remediation_accepted_without_reinspection(site, cast, inspection):
     enrollment = walk_to(new_case(site, cast), inspection, cast)
-    act(enrollment, "require_remediation", cast.inspector, performed_on=today(), comment="F-05")
-    act(enrollment, "report_remediation", cast.psa, comment="整備しました")
-    result = act(enrollment, "accept_remediation", cast.reviewer)
+    _step(enrollment, "require_remediation", cast)
+    _step(enrollment, "report_remediation", cast, actor=cast.psa, comment="整備しました")
+    result = _step(enrollment, "accept_remediation", cast)
     assert result.state == AFTER_PASS[inspection]
     assert not StepRecord.objects.filter(
         enrollment=enrollment, transition="require_reinspection"
@@ -491,12 +537,11 @@ def test_inspection_deemed_done_by_an_earlier_audit(site, cast):
     enrollment = walk_to(new_case(site, cast), State.INSPECTION, cast)
     prepare_for(enrollment, "deem_inspection_by_audit", cast)  # the audit result chosen
     reference = "令和6年度 監査結果通知書 装情第123号により現地確認を省略"
-    result = act(enrollment, "deem_inspection_by_audit", cast.reviewer, comment=reference)
+    result = take_by_inspection(enrollment, "deem_inspection_by_audit", cast, comment=reference)
     assert result.state == State.SURVEY
     record = StepRecord.objects.get(enrollment=enrollment, transition="deem_inspection_by_audit")
     assert (record.from_state, record.to_state, record.step) == (State.INSPECTION, State.SURVEY, 2)
     assert record.comment == reference
     assert record.actor == cast.reviewer
-    event = AuditEvent.objects.order_by("-sequence").first()
-    assert event.action == "enrollment.deem_inspection_by_audit"
+    event = AuditEvent.objects.filter(action="enrollment.deem_inspection_by_audit").get()
     assert event.after == {"state": State.SURVEY, "record": record.pk}

@@ -34,10 +34,10 @@ class SiteUnderInspection:
         self.stage: Stage | None = Stage(InspectionKind.SITE, INSPECTING)
         self.told: list[tuple[str, str]] = []
 
-    def outcome(self, inspection, actor, *, comment: str) -> None:
+    def outcome(self, inspection, actor, *, comment: str, effective_on=None) -> None:
         self.told.append(("outcome", inspection.outcome))
 
-    def decided(self, inspection, actor) -> None:
+    def decided(self, inspection, actor, *, effective_on=None) -> None:
         self.told.append(("decided", inspection.decision))
 
 

@@ -12,7 +12,9 @@ from dsg.audit.services import audit_verify
 from dsg.core.errors import RuleViolation
 from dsg.core.subjects import attached_to
 from dsg.documents.selectors import documents_of
-from dsg.enrollment.models import State, StepRecord
+from dsg.enrollment import rules
+from dsg.enrollment.models import Enrollment, State, StepRecord
+from dsg.enrollment.selectors import transition_options_for
 from dsg.inspections import services
 from dsg.inspections.models import (
     ChecklistTemplate,
@@ -28,7 +30,7 @@ from dsg.inspections.sample_checklist import SAMPLE_ITEMS
 from dsg.inspections.selectors import rounds_of
 from dsg.notices.models import Notice, NoticeKind
 from dsg.notifications.models import OutboxMessage
-from tests.walk import act, attach_documents, new_case, today, walk_to
+from tests.walk import act, attach_documents, new_case, small_pdf, today, walk_to
 
 from .helpers import inspect, record, report_all, tomorrow_at, walk_from_survey_to_final
 
@@ -49,7 +51,7 @@ def _state(enrollment):
 
 # Checklists ------------------------------------------------------------------------------
 def test_the_sample_checklist_is_shipped_as_a_published_sample():
-    template = ChecklistTemplate.objects.get(is_sample=True)
+    template = ChecklistTemplate.objects.get(is_sample=True, kind="site")
     assert template.is_default
     version = services.checklist_version_current()
     assert version.template == template and version.published_at is not None
@@ -96,7 +98,7 @@ def test_editing_a_used_version_creates_a_new_version_and_inspections_keep_their
 
 
 def test_only_the_reviewer_manages_checklists(cast):
-    template = ChecklistTemplate.objects.get(is_sample=True)
+    template = ChecklistTemplate.objects.get(is_sample=True, kind="site")
     for person in (cast.inspector, cast.psa, cast.staff):
         with pytest.raises(RuleViolation) as refusal:
             services.checklist_item_delete(actor=person, template=template, code="F-01")
@@ -140,19 +142,46 @@ def test_finishing_is_refused_until_every_item_is_recorded(at_inspection, cast):
     assert inspection.status == InspectionStatus.IN_PROGRESS and not inspection.outcome
 
 
-def test_the_case_page_buttons_cannot_bypass_an_inspection_recorded_in_the_portal(
-    at_inspection, cast
+OUTCOME_TRANSITIONS = (
+    ("pass_inspection", {"performed_on": "today"}),
+    ("require_remediation", {"performed_on": "today", "comment": "x"}),
+    ("deem_inspection_by_audit", {"comment": "x"}),
+    ("accept_remediation", {}),
+    ("require_reinspection", {}),
+)
+
+
+@pytest.mark.parametrize("recorded", [False, True], ids=["nothing-recorded", "round-recorded"])
+def test_no_outcome_of_2_or_7_is_taken_by_name_from_a_page_or_the_api(
+    at_inspection, cast, everyone, recorded
 ):
-    inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
-    record(inspection, cast, {"F-05": NC})
-    for name, data in (
-        ("pass_inspection", {"performed_on": today()}),
-        ("require_remediation", {"performed_on": today(), "comment": "x"}),
-    ):
-        with pytest.raises(RuleViolation) as refusal:
-            act(at_inspection, name, cast.inspector, **data)
-        assert refusal.value.code in {"inspection_not_passed", "inspection_without_deficiency"}
+    """With or without a round in the portal, no button passes ② (or ⑦) around its round and
+    its notice: the outcome transitions are taken only when a round ends."""
+    if recorded:
+        inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
+        record(inspection, cast, {"F-05": NC})
+    for name, data in OUTCOME_TRANSITIONS:
+        values = {k: today() if v == "today" else v for k, v in data.items()}
+        for actor in everyone.values():
+            with pytest.raises(RuleViolation) as refusal:
+                act(at_inspection, name, actor, **values)
+            assert refusal.value.code == "recorded_by_inspection", (name, actor)
     assert _state(at_inspection) == State.INSPECTION
+    assert (
+        not Notice.objects.exists()
+        and not StepRecord.objects.filter(enrollment=at_inspection, step=2).exists()
+    )
+    options = transition_options_for(user=cast.inspector, enrollment=at_inspection)
+    assert not {o.name for o in options} & {name for name, _data in OUTCOME_TRANSITIONS}
+
+
+def test_the_outcome_rules_ask_for_a_finished_round_of_the_step(at_inspection, cast):
+    """Taken from an inspection, the outcome still needs a finished round that gave it."""
+    assert not rules.INSPECTION_PASSED(at_inspection)
+    assert not rules.INSPECTION_FOUND_DEFICIENCIES(at_inspection)
+    inspect(at_inspection, cast, {"F-05": NC})
+    at_inspection.refresh_from_db()
+    assert rules.portal_outcome(at_inspection) is None  # the case moved on: a new state
 
 
 def test_remediation_and_reinspection_at_step_2_over_two_rounds(at_inspection, cast):
@@ -234,14 +263,50 @@ def test_final_inspection_rechecks_the_items_left_unchecked_at_step_2(at_inspect
 
 def test_final_inspection_adds_open_items_missing_from_its_checklist(at_inspection, cast):
     inspect(at_inspection, cast, {"M-04": UNCHECKED})
-    template = ChecklistTemplate.objects.get(is_default=True)
+    template = ChecklistTemplate.objects.get(is_default=True, kind="site")
     services.checklist_item_delete(actor=cast.reviewer, template=template, code="M-04")
     services.checklist_version_publish(actor=cast.reviewer, template=template)
     enrollment = walk_from_survey_to_final(at_inspection, cast)
     final = services.inspection_open(subject=enrollment, actor=cast.inspector)
-    assert final.checklist_version.number == 2
+    assert final.checklist_version.template.kind == "final"
     carried = final.findings.get(open_at_inspection=True)
     assert carried.item.code == "M-04" and carried.item.version.number == 1
+
+
+def test_the_final_inspection_has_its_own_checklist_and_the_flagged_items_of_2(at_inspection, cast):
+    """⑦ checks what §3⑦ lists (its own checklist: 回線, ルータ, 取扱施設等, hardware, software,
+    connection), the ② items marked to be checked again, and what ② left 未確認 — not the
+    whole ② checklist again."""
+    site_round = inspect(at_inspection, cast, {"O-01": UNCHECKED})
+    enrollment = walk_from_survey_to_final(at_inspection, cast)
+    final = services.inspection_open(subject=enrollment, actor=cast.inspector)
+    final_items = set(final.checklist_version.items.values_list("code", flat=True))
+    assert {"W-01", "W-02", "W-03", "H-01", "S-01", "N-01"} <= final_items
+    codes = list(final.findings.order_by("order").values_list("item__code", flat=True))
+    flagged = set(
+        site_round.checklist_version.items.filter(final_recheck=True).values_list("code", flat=True)
+    )
+    assert flagged == {"D-01", "D-02", "D-03", "D-04", "M-01"}
+    assert set(codes) == final_items | flagged | {"O-01"}
+    assert len(codes) == len(set(codes))
+    assert "F-01" not in codes  # a ② item neither flagged nor left open does not come back
+    assert final.findings.get(item__code="O-01").open_at_inspection
+
+
+def test_the_final_recheck_flag_decides_which_items_of_2_come_back(at_inspection, cast):
+    template = ChecklistTemplate.objects.get(is_default=True, kind="site")
+    services.checklist_item_save(
+        actor=cast.reviewer, template=template, code="F-02", data={"final_recheck": True}
+    )
+    services.checklist_item_save(
+        actor=cast.reviewer, template=template, code="D-01", data={"final_recheck": False}
+    )
+    services.checklist_version_publish(actor=cast.reviewer, template=template)
+    inspect(at_inspection, cast)
+    enrollment = walk_from_survey_to_final(at_inspection, cast)
+    final = services.inspection_open(subject=enrollment, actor=cast.inspector)
+    codes = set(final.findings.values_list("item__code", flat=True))
+    assert "F-02" in codes and "D-01" not in codes
 
 
 def test_final_inspection_is_refused_while_a_terminal_has_not_passed(site, cast):
@@ -268,13 +333,59 @@ def test_final_remediation_then_reinspection_completes_with_a_completion_notice(
     assert _state(enrollment) == State.FINAL_REMEDIATION_REPORTED
     services.remediation_decide(inspection=first, actor=cast.reviewer, decision="reinspection")
     assert _state(enrollment) == State.FINAL_INSPECTION
+    assert _result_notices(enrollment) == ["deficiencies"]
     second = inspect(enrollment, cast)
     assert (second.round, second.outcome) == (2, Outcome.PASSED)
     assert _state(enrollment) == State.COMPLETED
     completion = attached_to(Notice.objects.filter(kind=NoticeKind.COMPLETION), enrollment).get()
     terminals = completion.snapshot["completion"]["terminals"]
     assert [t["name"] for t in terminals] == ["PC-01"]
-    assert completion.snapshot["completion"]["started_on"] == today().isoformat()
+    # The 利用開始日: by default the later of the completion day and the start applied for.
+    desired = Enrollment.objects.get(pk=enrollment.pk).application.desired_start
+    assert completion.snapshot["completion"]["started_on"] == max(today(), desired).isoformat()
+    assert _result_notices(enrollment) == ["deficiencies"]  # the passed re-inspection: none
+
+
+def _result_notices(enrollment) -> list[str]:
+    notices = attached_to(Notice.objects.filter(kind=NoticeKind.INSPECTION_RESULT), enrollment)
+    step7 = [n for n in notices.order_by("pk") if n.snapshot["inspection"]["kind"] == 7]
+    return [n.snapshot["inspection"]["outcome"] for n in step7]
+
+
+def test_a_passed_final_inspection_issues_the_completion_notice_only(site, cast):
+    enrollment = walk_to(new_case(site, cast), State.FINAL_INSPECTION, cast)
+    inspect(enrollment, cast)
+    assert _state(enrollment) == State.COMPLETED
+    assert _result_notices(enrollment) == []
+    assert attached_to(Notice.objects.filter(kind=NoticeKind.COMPLETION), enrollment).count() == 1
+
+
+def test_the_office_sets_the_start_of_use_when_it_completes_the_case(site, cast):
+    enrollment = walk_to(new_case(site, cast), State.FINAL_INSPECTION, cast)
+    inspection = services.inspection_open(subject=enrollment, actor=cast.inspector)
+    record(inspection, cast)
+    with pytest.raises(RuleViolation) as refusal:
+        services.inspection_finish(
+            inspection=inspection,
+            actor=cast.inspector,
+            performed_on=today(),
+            effective_on=today() - dt.timedelta(days=1),
+        )
+    assert (refusal.value.code, refusal.value.field) == ("start_of_use_in_past", "effective_on")
+    assert (
+        _state(enrollment) == State.FINAL_INSPECTION
+        and not Notice.objects.filter(kind=NoticeKind.COMPLETION).exists()
+    )
+    chosen = today() + dt.timedelta(days=3)
+    services.inspection_finish(
+        inspection=inspection, actor=cast.inspector, performed_on=today(), effective_on=chosen
+    )
+    completed = Enrollment.objects.get(pk=enrollment.pk)
+    assert completed.state == State.COMPLETED and completed.use_starts_on == chosen
+    completion = attached_to(Notice.objects.filter(kind=NoticeKind.COMPLETION), enrollment).get()
+    assert completion.snapshot["completion"]["started_on"] == chosen.isoformat()
+    record_ = StepRecord.objects.get(enrollment=enrollment, transition="pass_inspection", step=7)
+    assert record_.data["use_starts_on"] == chosen.isoformat()
 
 
 def test_final_remediation_accepted_completes_with_a_completion_notice(site, cast):
@@ -294,9 +405,6 @@ def test_deemed_by_audit_records_the_document_that_stood_in(at_inspection, cast)
             subject=at_inspection, actor=cast.reviewer, comment="監査結果による"
         )
     assert refusal.value.code == "audit_result_missing"
-    with pytest.raises(RuleViolation) as refusal:
-        act(at_inspection, "deem_inspection_by_audit", cast.reviewer, comment="監査結果による")
-    assert refusal.value.code == "audit_result_missing"
     attach_documents(at_inspection, cast.psa, kinds=("audit_result", "audit_result"))
     older, current = documents_of(at_inspection, "audit_result").order_by("pk")
     inspection = services.inspection_deem_by_audit(
@@ -305,6 +413,14 @@ def test_deemed_by_audit_records_the_document_that_stood_in(at_inspection, cast)
     assert _state(at_inspection) == State.SURVEY
     assert inspection.outcome == Outcome.DEEMED_BY_AUDIT
     assert inspection.audit_document == current
+    # §3② ※: the 現地確認結果通知書 says so and names the audit result that stood in.
+    notice = attached_to(
+        Notice.objects.filter(kind=NoticeKind.INSPECTION_RESULT), at_inspection
+    ).get()
+    printed = notice.snapshot["inspection"]
+    assert printed["outcome"] == "deemed_by_audit"
+    assert printed["audit_result"]["filename"] == current.filename
+    assert printed["audit_result"]["title"] == "情報セキュリティ監査の結果通知書"
 
 
 def test_the_reviewer_may_choose_another_audit_result(at_inspection, cast):
@@ -446,3 +562,147 @@ def test_the_remind_command_queues_mail_that_the_outbox_delivers(at_inspection, 
     outbox_deliver_pending()
     reminder = [m for m in mail.outbox if "現地確認" in m.body or "inspection" in m.subject]
     assert any(cast.psa.email in m.to for m in reminder)
+
+
+# 「改善が必要と判断された場合」: the office's judgement -------------------------------------------
+def test_a_nonconformity_judged_to_need_no_remediation_does_not_hold_the_round_back(
+    at_inspection, cast
+):
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
+    record(inspection, cast, {"F-07": NC})
+    f07 = inspection.findings.get(item__code="F-07")
+    services.inspection_record(
+        inspection=inspection,
+        actor=cast.inspector,
+        entries=[
+            services.FindingInput(
+                finding_id=f07.pk,
+                result=NC,
+                note="警報装置の点検記録が1か月分欠落",
+                no_remediation_reason="点検業者の記録で補完済みのため",
+            )
+        ],
+    )
+    finished = services.inspection_finish(
+        inspection=inspection, actor=cast.inspector, performed_on=today()
+    )
+    assert finished.outcome == Outcome.PASSED and _state(at_inspection) == State.SURVEY
+    assert not Deficiency.objects.filter(inspection=inspection).exists()
+    notice = attached_to(
+        Notice.objects.filter(kind=NoticeKind.INSPECTION_RESULT), at_inspection
+    ).get()
+    item = next(i for i in notice.snapshot["inspection"]["items"] if i["code"] == "F-07")
+    assert item["result"] == "nonconforming"
+    assert item["no_remediation_reason"] == "点検業者の記録で補完済みのため"
+
+
+def test_the_judgement_is_for_a_nonconformity_only(at_inspection, cast):
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
+    first = inspection.findings.first()
+    with pytest.raises(RuleViolation) as refusal:
+        services.inspection_record(
+            inspection=inspection,
+            actor=cast.inspector,
+            entries=[
+                services.FindingInput(
+                    finding_id=first.pk, result=Result.CONFORMING, no_remediation_reason="x"
+                )
+            ],
+        )
+    assert (refusal.value.code, refusal.value.field) == (
+        "reason_without_nonconformity",
+        "no_remediation_reason",
+    )
+    first.refresh_from_db()
+    assert not first.result and not first.no_remediation_reason
+
+
+def test_a_final_round_with_a_judged_nonconformity_tells_it_and_completes(site, cast):
+    """⑦ passed, but with a 不適合 the office judged to need no remediation: the company is
+    told (現地確認結果通知書) and the case completes (加入完了通知書)."""
+    enrollment = walk_to(new_case(site, cast), State.FINAL_INSPECTION, cast)
+    inspection = services.inspection_open(subject=enrollment, actor=cast.inspector)
+    record(inspection, cast)
+    s01 = inspection.findings.get(item__code="S-01")
+    services.inspection_record(
+        inspection=inspection,
+        actor=cast.inspector,
+        entries=[
+            services.FindingInput(
+                finding_id=s01.pk, result=NC, no_remediation_reason="試用版の期限切れのみ"
+            )
+        ],
+    )
+    services.inspection_finish(inspection=inspection, actor=cast.inspector, performed_on=today())
+    assert _state(enrollment) == State.COMPLETED
+    assert _result_notices(enrollment) == ["passed"]
+    assert attached_to(Notice.objects.filter(kind=NoticeKind.COMPLETION), enrollment).count() == 1
+
+
+# A round held on paper ---------------------------------------------------------------------
+def _paper_entries(inspection, results=None):
+    results = results or {}
+    return [
+        services.FindingInput(finding_id=f.pk, result=results.get(f.item.code, Result.CONFORMING))
+        for f in inspection.findings.select_related("item")
+    ]
+
+
+def test_a_round_held_on_paper_is_recorded_with_its_scan_and_issues_its_notice(at_inspection, cast):
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
+    finished = services.inspection_record_on_paper(
+        inspection=inspection,
+        actor=cast.inspector,
+        performed_on=today(),
+        scan_name="checklist-scan.pdf",
+        scan_data=small_pdf(),
+        entries=_paper_entries(inspection, {"F-05": NC}),
+    )
+    assert finished.outcome == Outcome.REMEDIATION
+    assert _state(at_inspection) == State.INSPECTION_REMEDIATION
+    scan = finished.paper_checklist
+    assert (scan.kind, scan.filename, scan.company_id) == (
+        "inspection_checklist",
+        "checklist-scan.pdf",
+        at_inspection.site.company_id,
+    )
+    notice = attached_to(
+        Notice.objects.filter(kind=NoticeKind.INSPECTION_RESULT), at_inspection
+    ).get()
+    assert notice.snapshot["inspection"]["on_paper"] is True
+    assert [d.finding.item.code for d in finished.deficiencies.all()] == ["F-05"]
+    assert audit_verify().ok
+
+
+@pytest.mark.parametrize("missing", ["scan", "an item"])
+def test_a_round_held_on_paper_needs_its_scan_and_every_item(at_inspection, cast, missing):
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
+    entries = _paper_entries(inspection)
+    with pytest.raises(RuleViolation) as refusal:
+        services.inspection_record_on_paper(
+            inspection=inspection,
+            actor=cast.inspector,
+            performed_on=today(),
+            scan_name="scan.pdf",
+            scan_data=b"" if missing == "scan" else small_pdf(),
+            entries=entries if missing == "scan" else entries[1:],
+        )
+    assert refusal.value.code == ("scan_required" if missing == "scan" else "findings_open")
+    inspection.refresh_from_db()
+    assert inspection.status == InspectionStatus.SCHEDULED and inspection.paper_checklist is None
+    assert not Notice.objects.exists() and _state(at_inspection) == State.INSPECTION
+
+
+def test_only_the_office_records_a_round_held_on_paper(at_inspection, cast):
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
+    for person in (cast.psa, cast.delegate, cast.staff):
+        with pytest.raises(RuleViolation) as refusal:
+            services.inspection_record_on_paper(
+                inspection=inspection,
+                actor=person,
+                performed_on=today(),
+                scan_name="scan.pdf",
+                scan_data=small_pdf(),
+                entries=_paper_entries(inspection),
+            )
+        assert refusal.value.status == 403

@@ -8,6 +8,7 @@ import subprocess
 from urllib.parse import unquote
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
@@ -16,8 +17,9 @@ from dsg.enrollment.models import State
 from dsg.inspections import services
 from dsg.inspections.models import ChecklistTemplate, Finding, Result
 from dsg.inspections.selectors import rounds_of
+from dsg.notices.models import Notice
 from tests.factories import SiteFactory
-from tests.walk import new_case, today, walk_to
+from tests.walk import new_case, small_pdf, today, walk_to
 
 from .helpers import inspect, record, tomorrow_at
 
@@ -186,7 +188,7 @@ def test_the_provider_gets_no_checklist_pdf(client, at_inspection, cast):
 
 
 def test_the_reviewer_edits_checklists_in_the_portal(client, at_inspection, cast):
-    template = ChecklistTemplate.objects.get(is_sample=True)
+    template = ChecklistTemplate.objects.get(is_sample=True, kind="site")
     services.inspection_open(subject=at_inspection, actor=cast.inspector)  # v1 now used
     assert _client(client, cast.psa).get("/checklists/").status_code == 403
     c = _client(client, cast.reviewer)
@@ -234,7 +236,7 @@ def test_the_recording_page_uses_a_fixed_number_of_queries(client, company, cast
     small = walk_to(new_case(SiteFactory(company=company), cast), State.INSPECTION, cast)
     few = services.inspection_open(subject=small, actor=cast.inspector)
     record(few, cast)
-    template = ChecklistTemplate.objects.get(is_default=True)
+    template = ChecklistTemplate.objects.get(is_default=True, kind="site")
     for n in range(15):
         services.checklist_item_save(
             actor=cast.reviewer,
@@ -379,3 +381,85 @@ def test_a_recorded_photo_is_linked_and_opens_for_the_office_and_the_company(
             b"\xff\xd8"
         )
     assert _client(client, cast.staff).get(link).status_code == 404
+
+
+# A round held on paper, through its page --------------------------------------------------
+def _paper_form(inspection, results=None, **extra):
+    results = results or {}
+    findings = list(inspection.findings.select_related("item"))
+    form = {"finding": [str(f.pk) for f in findings], "performed_on": today().isoformat()}
+    for f in findings:
+        form[f"result-{f.pk}"] = results.get(f.item.code, Result.CONFORMING)
+    return {**form, **extra}
+
+
+def test_a_round_held_on_paper_through_its_page(client, at_inspection, cast):
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
+    office = _client(client, cast.inspector)
+    detail = office.get(f"/inspections/{inspection.pk}/").content.decode()
+    assert f'href="/inspections/{inspection.pk}/paper/"' in detail
+    page = office.get(f"/inspections/{inspection.pk}/paper/")
+    assert page.status_code == 200 and 'name="scan"' in page.content.decode()
+
+    # Without its scan: refused, nothing recorded, and the page keeps what was entered.
+    form = _paper_form(inspection, {"F-05": Result.NONCONFORMING})
+    f05 = inspection.findings.get(item__code="F-05")
+    form[f"note-{f05.pk}"] = "入退室記録簿なし"
+    refused = office.post(f"/inspections/{inspection.pk}/paper/", form)
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert "入退室記録簿なし" in html
+    assert f'name="result-{f05.pk}" value="nonconforming" checked' in html
+    inspection.refresh_from_db()
+    assert inspection.status == "scheduled" and not Notice.objects.exists()
+
+    form["scan"] = SimpleUploadedFile("scan.pdf", small_pdf(), "application/pdf")
+    done = office.post(f"/inspections/{inspection.pk}/paper/", form)
+    assert done.status_code == 303
+    inspection.refresh_from_db()
+    assert inspection.outcome == "remediation_required" and inspection.paper_checklist_id
+    assert Notice.objects.filter(kind="inspection_result").count() == 1
+    detail = office.get(f"/inspections/{inspection.pk}/").content.decode()
+    assert "data-paper" in detail and "scan.pdf" in detail
+
+
+def test_the_company_cannot_open_the_paper_round_page(client, at_inspection, cast):
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
+    for person in (cast.psa, cast.delegate):
+        response = _client(client, person).post(
+            f"/inspections/{inspection.pk}/paper/", _paper_form(inspection)
+        )
+        assert response.status_code == 403
+    inspection.refresh_from_db()
+    assert inspection.status == "scheduled"
+
+
+def test_the_final_round_asks_the_office_for_the_start_of_use(client, site, cast):
+    enrollment = walk_to(new_case(site, cast), State.FINAL_INSPECTION, cast)
+    inspection = services.inspection_open(subject=enrollment, actor=cast.inspector)
+    record(inspection, cast)
+    office = _client(client, cast.inspector)
+    html = office.get(f"/inspections/{inspection.pk}/").content.decode()
+    assert 'name="effective_on"' in html
+    chosen = today() + dt.timedelta(days=10)
+    response = office.post(
+        f"/inspections/{inspection.pk}/finish/",
+        {"performed_on": today().isoformat(), "effective_on": chosen.isoformat()},
+    )
+    assert response.status_code == 303
+    enrollment.refresh_from_db()
+    assert enrollment.state == State.COMPLETED and enrollment.use_starts_on == chosen
+
+
+def test_a_site_round_asks_no_start_of_use(client, at_inspection, cast):
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
+    html = _client(client, cast.inspector).get(f"/inspections/{inspection.pk}/").content.decode()
+    assert 'name="effective_on"' not in html
+
+
+def test_the_case_page_offers_no_outcome_of_an_inspection(client, at_inspection, cast):
+    """The inspection panel leads to the round; no button passes ② around it."""
+    for person in (cast.inspector, cast.reviewer):
+        html = _client(client, person).get(f"/enrollments/{at_inspection.pk}/").content.decode()
+        for name in ("pass_inspection", "require_remediation", "deem_inspection_by_audit"):
+            assert f"/transitions/{name}/" not in html, (person, name)

@@ -13,7 +13,7 @@ from dsg.orgs.services import api_token_create
 from dsg.schedule.models import StepDuration
 from dsg.schedule.planner import DEFAULT_DURATIONS, latest_start, plan
 
-from ..walk import act, new_case, today, walk_to
+from ..walk import new_case, take_by_inspection, walk_to
 
 API = "/api/v1"
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def test_provider_reads_the_schedule_from_the_survey_on(site, cast):
     enrollment = walk_to(new_case(site, cast), State.INSPECTION, cast)
     staff = logged_in(cast.staff)
     assert staff.get(f"{API}/enrollments/{enrollment.pk}/schedule").status_code == 404
-    act(enrollment, "pass_inspection", cast.inspector, performed_on=today())
+    take_by_inspection(enrollment, "pass_inspection", cast)
     assert staff.get(f"{API}/enrollments/{enrollment.pk}/schedule").status_code == 200
 
 

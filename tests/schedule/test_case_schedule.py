@@ -13,10 +13,12 @@ from django.utils import timezone
 from dsg.enrollment.models import Application, State
 from dsg.enrollment.schedule import case_schedule_for, schedule_for
 from dsg.enrollment.selectors import enrollment_get_for
+from dsg.inspections import services as insp
 from dsg.schedule.calendar import business_day_on_or_after
 from dsg.schedule.planner import plan
 
-from ..walk import act, new_case, today, walk_to
+from ..inspections.helpers import record
+from ..walk import new_case, today, walk_to
 
 
 def _reload(enrollment, user):
@@ -52,7 +54,9 @@ def test_a_submitted_case_is_planned_from_its_submission_with_actual_dates(site,
 def test_performed_on_is_the_actual_date_of_a_step(site, cast):
     enrollment = walk_to(new_case(site, cast), State.INSPECTION, cast)
     inspected = today() - dt.timedelta(days=3)
-    act(enrollment, "pass_inspection", cast.inspector, performed_on=inspected)
+    inspection = insp.inspection_open(subject=enrollment, actor=cast.inspector)
+    record(inspection, cast)
+    insp.inspection_finish(inspection=inspection, actor=cast.inspector, performed_on=inspected)
     result = schedule_for(_reload(enrollment, cast.reviewer))
     assert result.step(2).actual_end == inspected
     assert result.step(3).actual_start == inspected

@@ -36,7 +36,7 @@ from .schedule import case_schedule_for
 
 router = Router(tags=["enrollment"])
 TransitionName = enum.Enum(  # type: ignore[misc]  # mypy reads Enum members only from a literal; these come from the state machine
-    "TransitionName", {name: name for name in sorted(services.TRANSITION_NAMES)}, type=str
+    "TransitionName", {name: name for name in sorted(services.ACTION_NAMES)}, type=str
 )
 
 

@@ -236,6 +236,9 @@ class Enrollment(FSMModelMixin, models.Model):
     def accept(self) -> None: ...
 
     # ② 現地確認 and ⑦ 最終現地確認 share their result and remediation loop ------------------
+    # Their outcomes are recorded as rounds of the inspections app, never by a bare transition:
+    # the transitions marked "taken_by" are taken only when a round ends (with its notice) or
+    # the office decides on a remediation (enrollment/inspection.py).
     @transition(
         field=state,
         source=list(_AFTER_PASSED),
@@ -243,6 +246,7 @@ class Enrollment(FSMModelMixin, models.Model):
         permission=_allowed("inspection.record"),
         conditions=_conditions(rules.INSPECTION_PASSED),
         custom={
+            "taken_by": "inspections",
             "label": _("Record: inspection passed"),
             "payload": {"performed_on": True, "comment": False},
         },
@@ -256,6 +260,7 @@ class Enrollment(FSMModelMixin, models.Model):
         permission=_allowed("inspection.record"),
         conditions=_conditions(rules.INSPECTION_FOUND_DEFICIENCIES),
         custom={
+            "taken_by": "inspections",
             "label": _("Record: remediation required"),
             "payload": {"performed_on": True, "comment": True},
         },
@@ -268,7 +273,11 @@ class Enrollment(FSMModelMixin, models.Model):
         target=State.SURVEY,
         permission=_allowed("inspection.deem_by_audit"),
         conditions=_conditions(rules.AUDIT_RESULT_CHOSEN),
-        custom={"label": _("Deem done by an earlier audit result"), "payload": {"comment": True}},
+        custom={
+            "taken_by": "inspections",
+            "label": _("Deem done by an earlier audit result"),
+            "payload": {"comment": True},
+        },
     )
     def deem_inspection_by_audit(self) -> None: ...
 
@@ -288,6 +297,7 @@ class Enrollment(FSMModelMixin, models.Model):
         target=_next(_ACCEPTED_OF),
         permission=_allowed("remediation.decide"),
         custom={
+            "taken_by": "inspections",
             "label": _("Accept the remediation without re-inspection"),
             "payload": {"comment": False},
         },
@@ -299,7 +309,11 @@ class Enrollment(FSMModelMixin, models.Model):
         source=list(_REINSPECTION_OF),
         target=_next(_REINSPECTION_OF),
         permission=_allowed("remediation.decide"),
-        custom={"label": _("Require a re-inspection"), "payload": {"comment": False}},
+        custom={
+            "taken_by": "inspections",
+            "label": _("Require a re-inspection"),
+            "payload": {"comment": False},
+        },
     )
     def require_reinspection(self) -> None: ...
 

@@ -157,9 +157,9 @@ EVERY_TERMINAL_PASSED = Rule(
 
 
 # ② 現地確認 and ⑦ 最終現地確認 (the inspections app records them) ----------------------------
-# An inspection may also be held on paper: then nothing is recorded in the portal and the office
-# records the outcome on the case. Once a round of the current step is in the portal, its
-# findings decide: the case moves only by finishing it, and only to the outcome its findings give.
+# Every outcome of ② and ⑦ is a round of the inspections app — one held on paper is recorded
+# with its scanned checklist — and its notice is issued with it: the case moves only when a
+# round of the current step is finished, and only to the outcome its findings give.
 OPEN = "open"
 KIND_OF_STEP = {2: InspectionKind.SITE, 7: InspectionKind.FINAL}
 
@@ -179,7 +179,7 @@ def portal_outcome(enrollment: Enrollment) -> str | None:
 
 def _inspection_outcome_is(outcome: str) -> Callable[[Enrollment], bool]:
     def check(enrollment: Enrollment) -> bool:
-        return portal_outcome(enrollment) in (None, outcome)
+        return portal_outcome(enrollment) == outcome
 
     return check
 
@@ -202,16 +202,16 @@ def _audit_result_chosen(enrollment: Enrollment) -> bool:
 INSPECTION_PASSED = Rule(
     "inspection_not_passed",
     _(
-        "The inspection recorded in the portal has not passed: finish it on its page, where the "
-        "findings decide the outcome (any 不適合 requires remediation)."
+        "No round of this inspection has passed: record the round on its page (a round held "
+        "on paper with its scanned checklist), where the findings decide the outcome."
     ),
     _inspection_outcome_is("passed"),
 )
 INSPECTION_FOUND_DEFICIENCIES = Rule(
     "inspection_without_deficiency",
     _(
-        "The inspection recorded in the portal found no deficiency (不適合): finish it on its "
-        "page, where the findings decide the outcome."
+        "No round of this inspection found a deficiency (不適合) requiring remediation: record "
+        "the round on its page, where the findings decide the outcome."
     ),
     _inspection_outcome_is("remediation_required"),
 )

@@ -62,8 +62,8 @@ def transition_options_for(*, user: User, enrollment: Enrollment) -> list[Transi
     """The transitions ``user`` may take from the case's current state, with what blocks them."""
     options = []
     for transition in enrollment.transitions_from_here():
-        if not transition.has_perm(enrollment, user):
-            continue
+        if transition.custom.get("taken_by") or not transition.has_perm(enrollment, user):
+            continue  # ② and ⑦ are recorded as inspection rounds, on their own pages
         blocked = [
             rule.message_for(enrollment)
             for rule in conditions_of(transition)

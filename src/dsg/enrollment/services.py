@@ -28,9 +28,12 @@ from .rules import conditions_of
 
 __all__ = ["APPLICATION_FIELDS"]  # re-exported: tests and the API name the editable fields here
 
-TRANSITION_NAMES = frozenset(
-    t.name for t in Enrollment._meta.get_field("state").get_all_transitions(Enrollment)
-)
+_TRANSITIONS = list(Enrollment._meta.get_field("state").get_all_transitions(Enrollment))
+TRANSITION_NAMES = frozenset(t.name for t in _TRANSITIONS)
+# The outcomes of ② and ⑦: taken only when an inspection round ends or the office decides on a
+# remediation (enrollment/inspection.py), never by name from a page or the API.
+INSPECTION_TRANSITIONS = frozenset(t.name for t in _TRANSITIONS if t.custom.get("taken_by"))
+ACTION_NAMES = TRANSITION_NAMES - INSPECTION_TRANSITIONS
 COMMENT_MAX = 4000
 
 
@@ -122,6 +125,15 @@ def enrollment_transition(
     data = data or TransitionInput()
     if name not in TRANSITION_NAMES:
         raise RuleViolation(_("Unknown action."), code="unknown_transition", status=404)
+    if name in INSPECTION_TRANSITIONS:
+        raise RuleViolation(
+            _(
+                "The outcome of an on-site inspection is recorded as a round of the inspection, "
+                "with its notice: open the round from the case page (a round held on paper is "
+                "recorded there with its scanned checklist)."
+            ),
+            code="recorded_by_inspection",
+        )
     service = TRANSITION_SERVICES.get(name)
     if service is not None:
         return service(enrollment=enrollment, actor=actor, data=data)

@@ -90,6 +90,7 @@ class InspectionOut(Schema):
     entry_notes: str
     performed_on: dt.date | None
     audit_document_id: int | None
+    paper_checklist_id: int | None
     decision: str
 
     @staticmethod
@@ -128,6 +129,7 @@ class FindingOut(Schema):
     text: str
     result: str
     note: str
+    no_remediation_reason: str
     due_on: dt.date | None
     open_at_inspection: bool
     photo_id: int | None
@@ -166,6 +168,11 @@ class FindingIn(Schema):
     due_on: dt.date | None = None
     photo_name: str = Field("", max_length=200)
     photo_base64: str = ""
+    no_remediation_reason: str = Field(
+        "",
+        max_length=4000,
+        description="Only for a 不適合 the office judges to need no remediation: why.",
+    )
 
 
 class FindingsIn(Schema):
@@ -174,10 +181,27 @@ class FindingsIn(Schema):
 
 class FinishIn(Schema):
     performed_on: dt.date
+    effective_on: dt.date | None = Field(
+        None,
+        description="Where the round decides the subject's outcome from a date the office sets "
+        "(a case's 利用開始日 at ⑦): that date; by default the later of today and the start "
+        "applied for.",
+    )
+
+
+class PaperRoundIn(Schema):
+    """A round held with the paper checklist: its scan and the result of every item."""
+
+    performed_on: dt.date
+    scan_name: str = Field("", max_length=200)
+    scan_base64: str = Field(..., min_length=1)
+    findings: list[FindingIn] = Field(..., min_length=1, max_length=500)
+    effective_on: dt.date | None = None
 
 
 class DecideIn(Schema):
     decision: str = Field(..., max_length=20)
+    effective_on: dt.date | None = None
 
 
 class ReportIn(Schema):
@@ -201,6 +225,7 @@ class DeemIn(Schema):
 
 class TemplateIn(Schema):
     name: str = Field(..., max_length=200)
+    kind: str = Field("site", max_length=16, description="site (② 現地確認) or final (⑦)")
 
 
 class TemplatePatch(Schema):
@@ -239,6 +264,7 @@ class VersionOut(Schema):
 class TemplateOut(Schema):
     id: int
     name: str
+    kind: str
     is_sample: bool
     is_default: bool
 
@@ -339,7 +365,12 @@ def checklist_pdf(request: HttpRequest, inspection_id: int) -> HttpResponse:
 def finding_record(request: HttpRequest, inspection_id: int, payload: FindingsIn) -> list[Finding]:
     user = request_user(request)
     inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
-    entries = [
+    entries = _entries(payload.findings)
+    return services.inspection_record(inspection=inspection, actor=user, entries=entries)
+
+
+def _entries(findings: list[FindingIn]) -> list[services.FindingInput]:
+    return [
         services.FindingInput(
             finding_id=f.finding_id,
             result=f.result,
@@ -347,10 +378,27 @@ def finding_record(request: HttpRequest, inspection_id: int, payload: FindingsIn
             due_on=f.due_on,
             photo_name=f.photo_name,
             photo_data=_decode(f.photo_base64, "photo_base64"),
+            no_remediation_reason=f.no_remediation_reason,
         )
-        for f in payload.findings
+        for f in findings
     ]
-    return services.inspection_record(inspection=inspection, actor=user, entries=entries)
+
+
+@router.post("/inspections/{inspection_id}/paper", response={200: InspectionOut, **ERRORS})
+def paper_round(request: HttpRequest, inspection_id: int, payload: PaperRoundIn) -> Inspection:
+    """Record a round held with the paper checklist (its scan attached); it finishes the round
+    and issues its notice like ``finish``."""
+    user = request_user(request)
+    inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
+    return services.inspection_record_on_paper(
+        inspection=inspection,
+        actor=user,
+        performed_on=payload.performed_on,
+        scan_name=payload.scan_name,
+        scan_data=_decode(payload.scan_base64, "scan_base64"),
+        entries=_entries(payload.findings),
+        effective_on=payload.effective_on,
+    )
 
 
 @router.post("/inspections/{inspection_id}/slots", response={200: list[SlotOut], **ERRORS})
@@ -391,7 +439,10 @@ def finish(request: HttpRequest, inspection_id: int, payload: FinishIn) -> Inspe
     user = request_user(request)
     inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
     return services.inspection_finish(
-        inspection=inspection, actor=user, performed_on=payload.performed_on
+        inspection=inspection,
+        actor=user,
+        performed_on=payload.performed_on,
+        effective_on=payload.effective_on,
     )
 
 
@@ -399,7 +450,12 @@ def finish(request: HttpRequest, inspection_id: int, payload: FinishIn) -> Inspe
 def decide(request: HttpRequest, inspection_id: int, payload: DecideIn) -> Inspection:
     user = request_user(request)
     inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
-    return services.remediation_decide(inspection=inspection, actor=user, decision=payload.decision)
+    return services.remediation_decide(
+        inspection=inspection,
+        actor=user,
+        decision=payload.decision,
+        effective_on=payload.effective_on,
+    )
 
 
 @router.post("/deficiencies/{deficiency_id}/reports", response={201: ReportOut, **ERRORS})
@@ -427,7 +483,10 @@ def template_list(request: HttpRequest) -> list[ChecklistTemplate]:
 @router.post("/checklists", response={201: TemplateOut, **ERRORS})
 def template_create(request: HttpRequest, payload: TemplateIn) -> Status[ChecklistTemplate]:
     return Status(
-        201, services.checklist_template_create(actor=request_user(request), name=payload.name)
+        201,
+        services.checklist_template_create(
+            actor=request_user(request), name=payload.name, kind=payload.kind
+        ),
     )
 
 

@@ -7,11 +7,18 @@ round ends (``outcome``: passed, remediation required or deemed done by an audit
 when the office decides on a reported remediation (``decided``), how a notice names the parties
 (``party``) and, where its procedure numbers the inspections, by which step (``steps``).
 
+A finished round issues a 現地確認結果通知書, except a passed round of a kind the subject answers
+with a notice of its own (``own_notice_on_pass``: a case's ⑦ issues the 加入完了通知書 only).
+Where a round's outcome takes effect on a date the office sets (a case's 利用開始日 at ⑦),
+``effective_on`` names the date by kind and ``effective_default`` proposes it; the office's date
+reaches ``outcome`` and ``decided`` as ``effective_on``.
+
 ``outcome`` and ``decided`` run inside the inspection's transaction, with the subject locked.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,10 +42,13 @@ class Stage:
 class InspectedSubject:
     model: type[models.Model]
     stage: Callable[[Any], Stage | None]
-    outcome: Callable[..., None]  # (inspection, actor, comment=...)
-    decided: Callable[..., None]  # (inspection, actor)
+    outcome: Callable[..., None]  # (inspection, actor, comment=..., effective_on=...)
+    decided: Callable[..., None]  # (inspection, actor, effective_on=...)
     party: Callable[[Any], dict[str, Any]]
     steps: Mapping[str, int] = field(default_factory=dict)
+    own_notice_on_pass: frozenset[str] = frozenset()
+    effective_on: Mapping[str, Any] = field(default_factory=dict)  # kind -> the date's label
+    effective_default: Callable[[Any], dt.date] | None = None
 
 
 _REGISTERED: dict[type[models.Model], InspectedSubject] = {}
@@ -67,3 +77,14 @@ def stage_of(subject: models.Model) -> Stage | None:
 def step_of(subject: models.Model, kind: str) -> int | None:
     """The step of the subject's procedure an inspection of ``kind`` is (② ⑦), if numbered."""
     return inspected(subject).steps.get(kind)
+
+
+def effective_label(subject: models.Model, kind: str) -> Any:
+    """The label of the date the office sets when a round of ``kind`` decides the subject's
+    outcome (None when no date is asked)."""
+    return inspected(subject).effective_on.get(kind)
+
+
+def effective_default(subject: models.Model) -> dt.date | None:
+    default = inspected(subject).effective_default
+    return default(subject) if default else None

@@ -26,27 +26,40 @@ from dsg.documents.models import Document
 from dsg.orgs.models import Organization, User
 
 
+class InspectionKind(models.TextChoices):
+    SITE = "site", _("On-site inspection (現地確認)")
+    FINAL = "final", _("Final on-site inspection (最終現地確認)")
+
+
 class ChecklistTemplate(models.Model):
-    """A named checklist the office maintains (its versions hold the items)."""
+    """A named checklist the office maintains (its versions hold the items), for one kind of
+    inspection: the 現地確認 checks the 取扱施設等, the 最終現地確認 the work done since (回線,
+    ルータ, 取扱施設等の整備, the hardware and software as specified)."""
 
     name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(
+        _("kind of inspection"),
+        max_length=16,
+        choices=InspectionKind.choices,
+        default=InspectionKind.SITE,
+    )
     is_sample = models.BooleanField(
         _("sample shipped with the portal"),
         default=False,
         help_text=_("A sample for the office to edit; not the office's official checklist."),
     )
-    is_default = models.BooleanField(_("used for new inspections"), default=False)
+    is_default = models.BooleanField(_("used for new inspections of its kind"), default=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("checklist template")
         verbose_name_plural = _("checklist templates")
-        ordering = ["-is_default", "name", "pk"]
+        ordering = ["kind", "-is_default", "name", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["is_default"],
+                fields=["kind", "is_default"],
                 condition=models.Q(is_default=True),
-                name="one_default_checklist",
+                name="one_default_checklist_per_kind",
             )
         ]
 
@@ -103,7 +116,9 @@ class ChecklistItem(models.Model):
     )
     nist_tags = models.CharField(_("NIST SP 800-171 requirements"), max_length=100, blank=True)
     final_recheck = models.BooleanField(
-        _("checked again at the final inspection (最終現地確認)"), default=False
+        _("checked again at the final inspection (最終現地確認)"),
+        default=False,
+        help_text=_("Of a 現地確認 checklist: the 最終現地確認 checks this item again."),
     )
 
     class Meta:
@@ -116,11 +131,6 @@ class ChecklistItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.text[:40]}"
-
-
-class InspectionKind(models.TextChoices):
-    SITE = "site", _("On-site inspection (現地確認)")
-    FINAL = "final", _("Final on-site inspection (最終現地確認)")
 
 
 class InspectionStatus(models.TextChoices):
@@ -187,6 +197,15 @@ class Inspection(SubjectLink):
         related_name="+",
         null=True,
         blank=True,
+    )
+    paper_checklist = models.ForeignKey(
+        Document,
+        verbose_name=_("checklist filled in on paper (scanned)"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("A round held with the paper checklist: its scan, transcribed item by item."),
     )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices, blank=True)
@@ -304,6 +323,12 @@ class Finding(models.Model):
         blank=True,
     )
     due_on = models.DateField(_("remediation due on"), null=True, blank=True)
+    # 「改善が必要と判断された場合」: the office may judge a 不適合 to need no remediation.
+    no_remediation_reason = models.TextField(
+        _("why no remediation is needed"),
+        blank=True,
+        help_text=_("Only for a 不適合 the office judges to need no remediation (改善措置不要)."),
+    )
     open_at_inspection = models.BooleanField(
         _("left unchecked at the on-site inspection (現地確認)"), default=False
     )
@@ -330,6 +355,11 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inspection} {self.item.code}"
+
+    @property
+    def needs_remediation(self) -> bool:
+        """A 不適合 the office did not judge to need no remediation."""
+        return self.result == Result.NONCONFORMING and not self.no_remediation_reason
 
 
 class Deficiency(models.Model):

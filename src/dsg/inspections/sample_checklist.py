@@ -1,8 +1,11 @@
-"""The sample checklist shipped with the portal (from docs: a sample, not ATLA's checklist).
+"""The sample checklists shipped with the portal (from docs: samples, not ATLA's checklists).
 
-It follows the themes of 防衛産業サイバーセキュリティ基準 as publicly described and tags each item
-with the NIST SP 800-171 Rev.2 requirement it corresponds to. The office edits it in the portal;
-the data migration ``0002_sample_checklist`` loads it once.
+The 現地確認 sample follows the themes of 防衛産業サイバーセキュリティ基準 as publicly described
+and tags each item with the NIST SP 800-171 Rev.2 requirement it corresponds to; its items marked
+for the final inspection come back at ⑦. The 最終現地確認 sample checks what the guideline lists
+for ⑦ (§3⑦): the work done since ② (回線敷設工事, 通信ルータ設置), the 取扱施設等 made ready, and
+the hardware and software installed and connected as specified. The office edits both in the
+portal; the data migrations ``0002_sample_checklist`` and ``0005_final_checklist`` load them once.
 """
 
 from __future__ import annotations
@@ -158,20 +161,93 @@ SAMPLE_ITEMS: list[tuple[str, str, str, str, str, str, bool]] = [
     ("O-02", "組織", "連絡体制図及び責任者が整備されている", "3.6.1", "連絡先一覧", "第3", False),
 ]
 
+FINAL_SAMPLE_NAME = "最終現地確認チェックリスト（サンプル）"
+
+FINAL_SAMPLE_ITEMS: list[tuple[str, str, str, str, str, str, bool]] = [
+    (
+        "W-01",
+        "作業",
+        "回線敷設工事が完了し、専用回線が取扱施設等まで敷設されている",
+        "",
+        "工事完了の記録",
+        "",
+        False,
+    ),
+    (
+        "W-02",
+        "作業",
+        "通信ルータが取扱施設等に設置され、製造番号が記録どおりである",
+        "3.4.1",
+        "通信ルータの製造番号",
+        "第6",
+        False,
+    ),
+    (
+        "W-03",
+        "施設",
+        "取扱施設等の整備が加入申請書（レイアウト図）のとおり完了している",
+        "3.10.1",
+        "レイアウト図、現地確認",
+        "第8",
+        False,
+    ),
+    (
+        "H-01",
+        "機器",
+        "利用端末（ハードウェア）が指定どおり設置され、登録された端末と一致する",
+        "3.4.1",
+        "利用端末の登録、製造番号",
+        "第6",
+        False,
+    ),
+    (
+        "S-01",
+        "ソフトウェア",
+        "導入必須ソフトウェアが導入され、その他はホワイトリスト掲載のもののみが導入されている",
+        "3.4.8",
+        "導入ソフトウェアの一覧",
+        "第6",
+        False,
+    ),
+    (
+        "N-01",
+        "接続",
+        "全ての利用端末が指定どおり接続され、接続テストに合格している",
+        "3.13.1",
+        "接続テストの記録",
+        "第6",
+        False,
+    ),
+]
+
+# The sample of each kind of inspection: (name, items).
+SAMPLES: dict[str, tuple[str, list[tuple[str, str, str, str, str, str, bool]]]] = {
+    "site": (SAMPLE_NAME, SAMPLE_ITEMS),
+    "final": (FINAL_SAMPLE_NAME, FINAL_SAMPLE_ITEMS),
+}
+
 
 def sample_load(
     template_model: type[ChecklistTemplate],
     version_model: type[ChecklistVersion],
     item_model: type[ChecklistItem],
+    kind: str | None = None,
 ) -> None:
-    """Create the sample as the default template, version 1 published (the models are passed in
-    so that the data migration can use its historical ones, of the same fields)."""
+    """Create the sample of ``kind`` as the default template of its kind when there is none,
+    version 1 published (the models are passed in so that the data migrations can use their
+    historical ones; ``kind`` None is the 現地確認 sample for the models from before checklists
+    had a kind)."""
     from django.utils import timezone
 
-    if template_model.objects.filter(is_sample=True).exists():
+    name, items = SAMPLES[kind or "site"]
+    if template_model.objects.filter(is_sample=True, name=name).exists():
         return
+    of_kind = {"kind": kind} if kind else {}
     template = template_model.objects.create(
-        name=SAMPLE_NAME, is_sample=True, is_default=not template_model.objects.exists()
+        name=name,
+        is_sample=True,
+        is_default=not template_model.objects.filter(is_default=True, **of_kind).exists(),
+        **of_kind,
     )
     version = version_model.objects.create(template=template, number=1, published_at=timezone.now())
     item_model.objects.bulk_create(
@@ -186,5 +262,5 @@ def sample_load(
             standard_clause=clause,
             final_recheck=final,
         )
-        for index, (code, theme, text, nist, evidence, clause, final) in enumerate(SAMPLE_ITEMS, 1)
+        for index, (code, theme, text, nist, evidence, clause, final) in enumerate(items, 1)
     )

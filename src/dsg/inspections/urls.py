@@ -44,6 +44,7 @@ urlpatterns = [
         name="inspection_other_dates",
     ),
     path("inspections/<int:inspection_id>/finish/", views.finish, name="inspection_finish"),
+    path("inspections/<int:inspection_id>/paper/", views.paper_round, name="inspection_paper"),
     path("inspections/<int:inspection_id>/decide/", views.decide, name="inspection_decide"),
     path(
         "deficiencies/<int:deficiency_id>/report/",

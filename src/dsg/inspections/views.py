@@ -23,11 +23,20 @@ from dsg.orgs.auth import request_user
 
 from . import selectors, services
 from .calendar import appointment_ics
-from .inspected import DECIDING, REMEDIATING, Stage, stage_of
-from .models import Decision, InspectionStatus, Result
+from .inspected import (
+    DECIDING,
+    INSPECTING,
+    REMEDIATING,
+    Stage,
+    effective_default,
+    effective_label,
+    stage_of,
+)
+from .models import Decision, InspectionKind, InspectionStatus, Result
 from .printing import checklist_pdf_response
 
 PHOTO_MAX = 10 * 1024 * 1024
+SCAN_MAX = 20 * 1024 * 1024
 
 
 def _back(inspection_id: int) -> str:
@@ -100,8 +109,28 @@ def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
             and not inspection.decision,
             "decisions": Decision.choices,
             "today": timezone.localdate(),
+            **_effective_field(subject, inspection.kind),
         },
     )
+
+
+def _effective_field(subject: Any, kind: str) -> dict[str, Any]:
+    """The date the office sets when this kind of round decides the subject's outcome (a
+    case's 利用開始日 at ⑦), with its proposed value; nothing when no date is asked."""
+    label = effective_label(subject, kind)
+    if label is None:
+        return {}
+    return {"effective_label": label, "effective_default": effective_default(subject)}
+
+
+def _effective_on(request: HttpRequest) -> dt.date | None:
+    raw = request.POST.get("effective_on", "") or ""
+    value = parse_date(raw) if raw else None
+    if raw and value is None:
+        raise RuleViolation(
+            _("Enter a valid date."), code="invalid", status=422, field="effective_on"
+        )
+    return value
 
 
 @login_required
@@ -201,6 +230,7 @@ def _entries(request: HttpRequest) -> list[services.FindingInput]:
                 due_on=parse_date(request.POST.get(f"due-{raw}", "") or "") or None,
                 photo_name=(photo.name or "") if photo else "",
                 photo_data=data,
+                no_remediation_reason=request.POST.get(f"reason-{raw}", ""),
             )
         )
     return entries
@@ -303,10 +333,86 @@ def finish(request: HttpRequest, inspection_id: int) -> HttpResponse:
     return run_action(
         request,
         lambda: services.inspection_finish(
-            inspection=inspection, actor=request_user(request), performed_on=performed_on
+            inspection=inspection,
+            actor=request_user(request),
+            performed_on=performed_on,
+            effective_on=_effective_on(request),
         ),
-        success=_("The inspection was finished."),
+        success=_("The inspection was finished and its notice issued."),
         back=_back(inspection.pk),
+    )
+
+
+@login_required
+def paper_round(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    """A round held with the paper checklist: the inspector transcribes every item and attaches
+    the scan; the round finishes and its notice is issued as for one recorded on the tablet. A
+    refusal shows the page again with what was entered."""
+    user = request_user(request)
+    inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
+    _required(request, "inspection.record", inspection)
+    if request.method == "POST":
+        try:
+            _paper_round_record(request, inspection)
+        except RuleViolation as refusal:
+            if refusal.status in (403, 404):
+                raise
+            messages.error(request, str(refusal.message))
+            return _paper_round_page(request, inspection, status=422)
+        messages.success(request, _("The round held on paper was recorded and its notice issued."))
+        return HttpResponseRedirect(_back(inspection.pk), status=303)
+    return _paper_round_page(request, inspection)
+
+
+def _paper_round_record(request: HttpRequest, inspection: Any) -> None:
+    scan = request.FILES.get("scan")
+    data = scan.read(SCAN_MAX + 1) if scan else b""
+    if len(data) > SCAN_MAX:
+        raise RuleViolation(
+            _("The scan is too large (at most 20 MB)."), code="too_large", status=422
+        )
+    performed_on = parse_date(request.POST.get("performed_on", "") or "")
+    if performed_on is None:
+        raise RuleViolation(
+            _("Please enter the date on which this was done."),
+            code="date_required",
+            status=422,
+            field="performed_on",
+        )
+    services.inspection_record_on_paper(
+        inspection=inspection,
+        actor=request_user(request),
+        performed_on=performed_on,
+        scan_name=(scan.name or "") if scan else "",
+        scan_data=data,
+        entries=_entries(request),
+        effective_on=_effective_on(request),
+    )
+
+
+def _paper_round_page(request: HttpRequest, inspection: Any, status: int = 200) -> HttpResponse:
+    subject = subjects.linked_subject(inspection)
+    findings = selectors.findings_of(inspection)
+    post = request.POST if request.method == "POST" else {}
+    for finding in findings:  # what was entered before a refusal, else what is recorded
+        key = str(finding.pk)
+        finding.result = post.get(f"result-{key}", finding.result)
+        finding.note = post.get(f"note-{key}", finding.note)
+        finding.no_remediation_reason = post.get(f"reason-{key}", finding.no_remediation_reason)
+    return render(
+        request,
+        "inspections/paper.html",
+        {
+            "inspection": inspection,
+            "themes": selectors.findings_by_theme(findings),
+            "results": Result.choices,
+            "can_record": not inspection.is_finished
+            and stage_of(subject) == Stage(inspection.kind, INSPECTING),
+            "today": timezone.localdate(),
+            "performed_on": post.get("performed_on", ""),
+            **_effective_field(subject, inspection.kind),
+        },
+        status=status,
     )
 
 
@@ -321,6 +427,7 @@ def decide(request: HttpRequest, inspection_id: int) -> HttpResponse:
             inspection=inspection,
             actor=request_user(request),
             decision=request.POST.get("decision", ""),
+            effective_on=_effective_on(request),
         ),
         success=_("The decision was recorded."),
         back=_back(inspection.pk),
@@ -396,6 +503,7 @@ def checklists(request: HttpRequest) -> HttpResponse:
             "versions": versions,
             "draft": versions[0] if versions and versions[0].published_at is None else None,
             "can_manage": permissions.may(user, "checklist.manage"),
+            "kinds": InspectionKind.choices,
         },
     )
 
@@ -412,7 +520,9 @@ def _checklist_post(request: HttpRequest, template: Any) -> HttpResponse:
     item["order"] = int(post["order"]) if post.get("order", "").isdigit() else 0
     item["final_recheck"] = post.get("final_recheck") == "on"
     calls = {
-        "create": lambda: services.checklist_template_create(actor=user, name=post.get("name", "")),
+        "create": lambda: services.checklist_template_create(
+            actor=user, name=post.get("name", ""), kind=post.get("kind", "")
+        ),
         "rename": lambda: services.checklist_template_update(
             actor=user, template=template, name=post.get("name", "")
         ),

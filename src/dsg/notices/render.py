@@ -166,6 +166,7 @@ def _inspection_context(inspection: dict[str, Any]) -> dict[str, Any]:
                 "result": RESULT_LABELS.get(result.lower(), result),
                 "nonconforming": RESULT_LABELS.get(result.lower(), result) == "不適合",
                 "note": _text(item.get("note")),
+                "no_remediation_reason": _text(item.get("no_remediation_reason")),
             }
         )
     deficiencies = [
@@ -184,6 +185,20 @@ def _inspection_context(inspection: dict[str, Any]) -> dict[str, Any]:
         "outcome": OUTCOME_LABELS.get(outcome.lower(), outcome),
         "items": items,
         "deficiencies": deficiencies,
+        "no_remediation": [i for i in items if i["no_remediation_reason"]],
+        "on_paper": bool(inspection.get("on_paper")),
+        "audit_result": _audit_result_context(_mapping(inspection.get("audit_result"), "title")),
+    }
+
+
+def _audit_result_context(audit: dict[str, Any]) -> dict[str, Any] | None:
+    """The audit result that stood in for the visit (§3② ※), as the snapshot names it."""
+    if not audit:
+        return None
+    return {
+        "title": _text(audit.get("title")),
+        "dated_on": dual_date(audit.get("dated_on")),
+        "filename": _text(audit.get("filename")),
     }
 
 

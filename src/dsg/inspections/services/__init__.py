@@ -1,12 +1,16 @@
 """Use cases of the inspections, one module per topic; every public service is importable here.
 
-Checklists: the office edits a template; a version that an inspection used is frozen and the
-edit goes to the next version. Rounds: the office opens the round its subject awaits, proposes
-dates, the company picks one (or asks for others) and the inspector records each item on a
-tablet; finishing the round sets its outcome from the findings, issues the 現地確認結果通知書 and
-tells the subject (``inspected.InspectedSubject``), which moves on with it in the same
-transaction. Every 不適合 becomes a deficiency; the company reports on each; the office accepts or
-requires a re-inspection. A 現地確認 may be deemed done by an earlier audit result.
+Checklists: the office edits a template (one kind for the 現地確認, one for the 最終現地確認); a
+version that an inspection used is frozen and the edit goes to the next version. Rounds: the
+office opens the round its subject awaits, proposes dates, the company picks one (or asks for
+others) and the inspector records each item on a tablet (or transcribes a round held on paper,
+with its scan); finishing the round sets its outcome from the findings (a 不適合 the office judges
+to need no remediation does not hold it back), issues the 現地確認結果通知書 (a passed ⑦ with
+nothing to report issues the 加入完了通知書 instead) and tells the subject
+(``inspected.InspectedSubject``), which moves on with it in the same transaction. Every 不適合
+in need of remediation becomes a deficiency; the company reports on each; the office accepts or
+requires a re-inspection. A 現地確認 may be deemed done by an earlier audit result: its notice
+says so and names the audit result.
 """
 
 from .checklists import (
@@ -35,6 +39,7 @@ from .rounds import (
     inspection_pick_slot,
     inspection_propose_slots,
     inspection_record,
+    inspection_record_on_paper,
 )
 
 __all__ = [
@@ -56,6 +61,7 @@ __all__ = [
     "inspection_pick_slot",
     "inspection_propose_slots",
     "inspection_record",
+    "inspection_record_on_paper",
     "inspection_result_snapshot",
     "inspections_remind",
     "remediation_decide",

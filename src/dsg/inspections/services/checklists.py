@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
@@ -14,41 +15,54 @@ from dsg.core.errors import RuleViolation
 from dsg.orgs.models import User
 from dsg.orgs.permissions import require_permission
 
-from ..models import ChecklistItem, ChecklistTemplate, ChecklistVersion
+from ..models import ChecklistItem, ChecklistTemplate, ChecklistVersion, InspectionKind
 from .common import ITEM_FIELDS, invalid
 
 
-def checklist_version_current() -> ChecklistVersion:
-    """The latest published version of the default template: what a new inspection uses."""
+def checklist_version_current(kind: str = InspectionKind.SITE) -> ChecklistVersion:
+    """The latest published version of the default template of ``kind``: what a new inspection
+    of that kind uses."""
     version = (
-        ChecklistVersion.objects.filter(template__is_default=True, published_at__isnull=False)
+        ChecklistVersion.objects.filter(
+            template__is_default=True, template__kind=kind, published_at__isnull=False
+        )
         .order_by("-number")
         .first()
     )
     if version is None:
         raise RuleViolation(
-            _("No checklist is published: the office must publish one first."),
+            format_lazy(
+                _("No checklist for the {kind} is published: the office must publish one first."),
+                kind=InspectionKind(kind).label,
+            ),
             code="no_checklist",
         )
     return version
 
 
-def checklist_template_create(*, actor: User, name: str) -> ChecklistTemplate:
+def checklist_template_create(
+    *, actor: User, name: str, kind: str = InspectionKind.SITE
+) -> ChecklistTemplate:
     require_permission(actor=actor, action="checklist.manage")
     name = name.strip()
     if not name:
         raise invalid(_("Please enter a name."), "name", "name_required")
+    if kind not in InspectionKind.values:
+        raise invalid(_("Choose the kind of inspection."), "kind", "kind_required")
     with transaction.atomic():
-        template = ChecklistTemplate.objects.create(name=name[:200])
+        template = ChecklistTemplate.objects.create(name=name[:200], kind=kind)
         ChecklistVersion.objects.create(template=template, number=1)
-        audit_record(actor=actor, action="checklist.create", obj=template, after={"name": name})
+        audit_record(
+            actor=actor, action="checklist.create", obj=template, after={"name": name, "kind": kind}
+        )
     return template
 
 
 def checklist_template_update(
     *, actor: User, template: ChecklistTemplate, name: str | None = None, is_default: bool = False
 ) -> ChecklistTemplate:
-    """Rename a template or make it the one new inspections use (it needs a published version)."""
+    """Rename a template or make it the one new inspections of its kind use (it needs a
+    published version)."""
     require_permission(actor=actor, action="checklist.manage")
     with transaction.atomic():
         template = ChecklistTemplate.objects.select_for_update().get(pk=template.pk)
@@ -60,7 +74,9 @@ def checklist_template_update(
                     _("Publish a version of this checklist before making it the default."),
                     code="not_published",
                 )
-            ChecklistTemplate.objects.filter(is_default=True).update(is_default=False)
+            ChecklistTemplate.objects.filter(is_default=True, kind=template.kind).update(
+                is_default=False
+            )
             template.is_default = True
         template.save(update_fields=["name", "is_default"])
         audit_record(

@@ -5,14 +5,19 @@ company, site, case number, PSA) and
 
     "inspection": {"kind": 2 | 7 (the subject's step) | "initial" | "final", "round": int,
                    "performed_on": "YYYY-MM-DD", "inspector": {"name"},
-                   "outcome": "passed" | "deficiencies", "checklist": "name vN",
-                   "items": [{"code", "theme", "text", "result", "note"}],
-                   "deficiencies": [{"item", "due_date"}]}
+                   "outcome": "passed" | "deficiencies" | "deemed_by_audit",
+                   "checklist": "name vN", "on_paper": bool,
+                   "items": [{"code", "theme", "text", "result", "note",
+                              "no_remediation_reason"}],
+                   "deficiencies": [{"item", "due_date"}],
+                   "audit_result": {"title", "dated_on", "filename"} (deemed only)}
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.utils import timezone
 
 from dsg.core import subjects
 from dsg.notices.models import NoticeKind
@@ -23,6 +28,11 @@ from ..inspected import inspected, step_of
 from ..models import Deficiency, Inspection, InspectionKind, Outcome
 
 PRINTED_KIND: dict[str, str] = {InspectionKind.SITE: "initial", InspectionKind.FINAL: "final"}
+PRINTED_OUTCOME: dict[str, str] = {
+    Outcome.PASSED: "passed",
+    Outcome.REMEDIATION: "deficiencies",
+    Outcome.DEEMED_BY_AUDIT: "deemed_by_audit",
+}
 
 
 def inspection_result_snapshot(inspection: Inspection) -> dict[str, Any]:
@@ -38,8 +48,9 @@ def inspection_result_snapshot(inspection: Inspection) -> dict[str, Any]:
             "round": inspection.round,
             "performed_on": inspection.performed_on.isoformat() if inspection.performed_on else "",
             "inspector": {"name": str(inspection.inspector) if inspection.inspector else ""},
-            "outcome": "passed" if inspection.outcome == Outcome.PASSED else "deficiencies",
+            "outcome": PRINTED_OUTCOME[inspection.outcome],
             "checklist": f"{version.template.name} v{version.number}" if version else "",
+            "on_paper": inspection.paper_checklist_id is not None,
             "items": [
                 {
                     "code": f.item.code,
@@ -47,6 +58,7 @@ def inspection_result_snapshot(inspection: Inspection) -> dict[str, Any]:
                     "text": f.item.text,
                     "result": f.result,
                     "note": f.note,
+                    "no_remediation_reason": f.no_remediation_reason,
                 }
                 for f in findings
             ],
@@ -54,7 +66,22 @@ def inspection_result_snapshot(inspection: Inspection) -> dict[str, Any]:
                 {"item": f"{d.finding.item.code} {d.finding.item.text}", "due_date": str(d.due_on)}
                 for d in deficiencies
             ],
+            **_audit_result(inspection),
         },
+    }
+
+
+def _audit_result(inspection: Inspection) -> dict[str, Any]:
+    """The audit result that stood in for the visit (§3② ※), named on the notice."""
+    document = inspection.audit_document
+    if document is None:
+        return {}
+    return {
+        "audit_result": {
+            "title": "情報セキュリティ監査の結果通知書",  # printed as the guideline names it
+            "dated_on": timezone.localdate(document.uploaded_at).isoformat(),
+            "filename": document.filename,
+        }
     }
 
 

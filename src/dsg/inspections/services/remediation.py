@@ -3,6 +3,7 @@ done by an earlier audit result (監査結果通知書) — each told to the sub
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -31,6 +32,7 @@ from ..models import (
 )
 from ..selectors import rounds_of
 from .common import TEXT_MAX, invalid, lock, require_stage, subject_lock
+from .notices import result_notice_issue
 from .rounds import store_document
 
 
@@ -80,9 +82,12 @@ def remediation_report_file(
     return report
 
 
-def remediation_decide(*, inspection: Inspection, actor: User, decision: str) -> Inspection:
+def remediation_decide(
+    *, inspection: Inspection, actor: User, decision: str, effective_on: dt.date | None = None
+) -> Inspection:
     """The office accepts the reported remediation or requires a re-inspection (a new round);
-    the subject moves on with the decision (``InspectedSubject.decided``)."""
+    the subject moves on with the decision (``InspectedSubject.decided``), from
+    ``effective_on`` where the subject takes a date."""
     require_permission(actor=actor, action="remediation.decide", obj=inspection)
     if decision not in Decision.values:
         raise invalid(_("Choose a decision."), "decision", "decision_required")
@@ -105,7 +110,7 @@ def remediation_decide(*, inspection: Inspection, actor: User, decision: str) ->
             company_id=locked.company_id,
             after={"decision": decision},
         )
-        inspected(subject).decided(locked, actor)
+        inspected(subject).decided(locked, actor, effective_on=effective_on)
     return locked
 
 
@@ -163,8 +168,16 @@ def audit_result_choose(*, subject: Any, actor: User, document_id: int | None = 
 def inspection_deem_by_audit(
     *, subject: Any, actor: User, comment: str, document_id: int | None = None
 ) -> Inspection:
-    """The 現地確認 is deemed done by an accepted audit result; the subject moves on."""
+    """The 現地確認 is deemed done by an accepted audit result (§3② ※): the 現地確認結果通知書
+    says so and names the audit result; the subject moves on."""
+    if not comment.strip():
+        raise invalid(
+            _("Please enter a comment: it is required for this action."),
+            "comment",
+            "comment_required",
+        )
     with transaction.atomic():
         inspection = audit_result_choose(subject=subject, actor=actor, document_id=document_id)
-        inspected(subject).outcome(inspection, actor, comment=comment)
+        result_notice_issue(inspection, actor)
+        inspected(subject).outcome(inspection, actor, comment=comment, effective_on=None)
     return inspection

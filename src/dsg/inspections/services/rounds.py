@@ -12,7 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dsg.appointments.models import Appointment, AppointmentState
@@ -76,7 +76,7 @@ def inspection_open(*, subject: Any, actor: User) -> Inspection:
         version = (
             previous.checklist_version
             if previous and previous.checklist_version
-            else checklist_version_current()
+            else checklist_version_current(kind)
         )
         inspection = Inspection.objects.create(
             company=subjects.subject_type_of(locked).company(locked),
@@ -102,37 +102,57 @@ def inspection_open(*, subject: Any, actor: User) -> Inspection:
 def _add_findings(
     inspection: Inspection, version: ChecklistVersion, previous: Inspection | None, subject: Any
 ) -> None:
-    """A first round checks every item of ``version`` (a final one also what the 現地確認 left
-    未確認); a re-inspection re-checks what the previous round found 不適合 or could not check."""
+    """A first round checks every item of ``version`` (a final one also what the 現地確認 asks to
+    check again and what it left 未確認); a re-inspection re-checks what the previous round
+    found in need of remediation or could not check."""
     if previous is not None and previous.outcome == Outcome.REMEDIATION:
-        redo = previous.findings.filter(result__in=[Result.NONCONFORMING, Result.UNCHECKED])
-        items = [(f.item, f.open_at_inspection) for f in redo.select_related("item")]
+        redo = [
+            f
+            for f in previous.findings.select_related("item")
+            if f.needs_remediation or f.result == Result.UNCHECKED
+        ]
+        items = [(f.item, f.open_at_inspection) for f in redo]
     else:
         items = [(item, False) for item in version.items.all()]
         if inspection.is_final:
-            items = _with_items_left_open(subject, items)
+            items = _with_site_items(subject, items)
     Finding.objects.bulk_create(
         Finding(inspection=inspection, item=item, order=n, open_at_inspection=carried)
         for n, (item, carried) in enumerate(items, 1)
     )
 
 
-def _with_items_left_open(
+def _with_site_items(
     subject: Any, items: list[tuple[ChecklistItem, bool]]
 ) -> list[tuple[ChecklistItem, bool]]:
-    """The final round re-checks what the 現地確認 left 未確認: flagged if its checklist has it,
-    added if not."""
+    """The final round's items: its own checklist's, then the 現地確認 checklist's items marked
+    to be checked again at the final inspection (``final_recheck``), then whatever else the
+    現地確認 left 未確認 (flagged ``open_at_inspection``, as are marked items it left 未確認)."""
+    site_rounds = rounds_of(subject, InspectionKind.SITE)
+    held = site_rounds.filter(checklist_version__isnull=False).order_by("-round").first()
+    site_version = held.checklist_version if held else _current_or_none(InspectionKind.SITE)
     latest: dict[str, Finding] = {}
     earlier = Finding.objects.filter(
-        inspection__in=rounds_of(subject, InspectionKind.SITE).values("pk"), result__gt=""
+        inspection__in=site_rounds.values("pk"), result__gt=""
     ).select_related("item")
     for finding in earlier.order_by("inspection__round", "pk"):
         latest[finding.item.code] = finding
-    open_items = {code: f.item for code, f in latest.items() if f.result == Result.UNCHECKED}
-    marked = [(item, item.code in open_items) for item, _carried in items]
-    present = {item.code for item, _carried in items}
-    extra = [(item, True) for code, item in open_items.items() if code not in present]
-    return [*extra, *marked]
+    left_open = {code: f.item for code, f in latest.items() if f.result == Result.UNCHECKED}
+    recheck = list(site_version.items.filter(final_recheck=True)) if site_version else []
+    chosen = [(item, item.code in left_open) for item, _carried in items]
+    present = {item.code for item, _carried in chosen}
+    for item in [*recheck, *left_open.values()]:
+        if item.code not in present:
+            chosen.append((item, item.code in left_open))
+            present.add(item.code)
+    return chosen
+
+
+def _current_or_none(kind: str) -> ChecklistVersion | None:
+    try:
+        return checklist_version_current(kind)
+    except RuleViolation:
+        return None
 
 
 # The round's date -----------------------------------------------------------------------------
@@ -263,6 +283,7 @@ class FindingInput:
     due_on: dt.date | None = None
     photo_name: str = ""
     photo_data: bytes = b""
+    no_remediation_reason: str = ""
 
 
 def inspection_record(
@@ -302,8 +323,19 @@ def _apply(finding: Finding, entry: FindingInput, actor: User, subject: Any) -> 
         raise invalid(_("The text is too long (at most 4000 characters)."), "note")
     if entry.due_on is not None and entry.due_on < timezone.localdate():
         raise invalid(_("The due date cannot be in the past."), "due_on", "due_in_past")
+    reason = entry.no_remediation_reason.strip()
+    if reason and entry.result != Result.NONCONFORMING:
+        raise invalid(
+            _("Only a 不適合 can be judged to need no remediation."),
+            "no_remediation_reason",
+            "reason_without_nonconformity",
+        )
+    if len(reason) > TEXT_MAX:
+        raise invalid(_("The text is too long (at most 4000 characters)."), "no_remediation_reason")
     finding.result, finding.note = entry.result, entry.note.strip()
-    finding.due_on = entry.due_on if entry.result == Result.NONCONFORMING else None
+    finding.no_remediation_reason = reason
+    needs = entry.result == Result.NONCONFORMING and not reason
+    finding.due_on = entry.due_on if needs else None
     if entry.photo_data:
         finding.photo = store_document(
             actor=actor,
@@ -329,41 +361,142 @@ def store_document(*, actor: User, subject: Any, kind: str, filename: str, data:
     )
 
 
-def inspection_finish(*, inspection: Inspection, actor: User, performed_on: dt.date) -> Inspection:
-    """Close the round: the findings give the outcome; the result notice is issued and the subject
-    moves on with the outcome (``InspectedSubject.outcome``)."""
+def inspection_finish(
+    *,
+    inspection: Inspection,
+    actor: User,
+    performed_on: dt.date,
+    effective_on: dt.date | None = None,
+) -> Inspection:
+    """Close the round: its findings give the outcome (a 不適合 the office judged to need no
+    remediation does not hold it back); the result notice is issued — unless a passed round
+    with nothing to report is one the subject answers with its own notice — and the subject
+    moves on with the outcome (``InspectedSubject.outcome``), from ``effective_on`` where the
+    subject takes a date."""
     require_permission(actor=actor, action="inspection.record", obj=inspection)
     with transaction.atomic():
         subject, locked = lock(inspection)
         require_not_finished(locked)
         require_stage(subject, INSPECTING, locked.kind)
-        open_items = [f.item.code for f in locked.findings.select_related("item") if not f.result]
-        if open_items:
-            raise RuleViolation(
-                _("Record every item before finishing; still open: {items}.").format(
-                    items=", ".join(open_items)
-                ),
-                code="findings_open",
+        _close_round(locked, actor, performed_on)
+        _tell_the_outcome(subject, locked, actor, effective_on)
+    return locked
+
+
+def _close_round(inspection: Inspection, actor: User, performed_on: dt.date) -> None:
+    """The round is closed with the outcome its findings give; each 不適合 in need of
+    remediation becomes a deficiency."""
+    if performed_on > timezone.localdate():
+        raise invalid(_("The date cannot be in the future."), "performed_on", "date_in_future")
+    findings = list(inspection.findings.select_related("item"))
+    open_items = [f.item.code for f in findings if not f.result]
+    if open_items:
+        raise RuleViolation(
+            _("Record every item before finishing; still open: {items}.").format(
+                items=", ".join(open_items)
+            ),
+            code="findings_open",
+        )
+    bad = [f for f in findings if f.needs_remediation]
+    inspection.status, inspection.performed_on = InspectionStatus.FINISHED, performed_on
+    inspection.outcome = Outcome.REMEDIATION if bad else Outcome.PASSED
+    inspection.inspector, inspection.finished_at = inspection.inspector or actor, timezone.now()
+    inspection.save(update_fields=["status", "performed_on", "outcome", "inspector", "finished_at"])
+    default_due = timezone.localdate() + dt.timedelta(days=DEFAULT_DUE_DAYS)
+    Deficiency.objects.bulk_create(
+        Deficiency(finding=f, inspection=inspection, due_on=f.due_on or default_due) for f in bad
+    )
+    audit_record(
+        actor=actor,
+        action="inspection.finish",
+        obj=inspection,
+        company_id=inspection.company_id,
+        after={
+            "outcome": inspection.outcome,
+            "performed_on": performed_on.isoformat(),
+            "deficiencies": [f.item.code for f in bad],
+            "no_remediation": {
+                f.item.code: f.no_remediation_reason for f in findings if f.no_remediation_reason
+            },
+            "paper_checklist": inspection.paper_checklist_id,
+        },
+    )
+
+
+def _tell_the_outcome(
+    subject: Any, inspection: Inspection, actor: User, effective_on: dt.date | None
+) -> None:
+    """Issue the round's result notice (where due) and move the subject with the outcome."""
+    registered = inspected(subject)
+    nonconforming = list(
+        inspection.findings.filter(result=Result.NONCONFORMING).select_related("item")
+    )
+    answered_by_subject = (
+        inspection.outcome == Outcome.PASSED
+        and not nonconforming
+        and inspection.kind in registered.own_notice_on_pass
+    )
+    if not answered_by_subject:
+        result_notice_issue(inspection, actor)
+    summary = "\n".join(
+        f"{f.item.code} {f.note}".strip() for f in nonconforming if f.needs_remediation
+    )
+    registered.outcome(
+        inspection,
+        actor,
+        comment=summary or gettext("No deficiency (不適合) requiring remediation."),
+        effective_on=effective_on,
+    )
+
+
+def inspection_record_on_paper(
+    *,
+    inspection: Inspection,
+    actor: User,
+    performed_on: dt.date,
+    scan_name: str,
+    scan_data: bytes,
+    entries: list[FindingInput],
+    effective_on: dt.date | None = None,
+) -> Inspection:
+    """A round held with the paper checklist: the inspector attaches its scan and transcribes
+    the result of every item; the round then finishes as any other — with its notice."""
+    require_permission(actor=actor, action="inspection.record", obj=inspection)
+    if not scan_data:
+        raise invalid(
+            _("Attach the scan of the checklist filled in on paper."),
+            "scan",
+            "scan_required",
+        )
+    with transaction.atomic():
+        subject, locked = lock(inspection)
+        require_not_finished(locked)
+        require_stage(subject, INSPECTING, locked.kind)
+        findings = {f.pk: f for f in locked.findings.select_related("item")}
+        given = {entry.finding_id for entry in entries}
+        missing = [f.item.code for pk, f in findings.items() if pk not in given]
+        if missing:
+            raise invalid(
+                _(
+                    "Transcribe the result of every item of the paper checklist; missing: {items}."
+                ).format(items=", ".join(missing)),
+                "result",
+                "findings_open",
             )
-        bad = list(locked.findings.filter(result=Result.NONCONFORMING).select_related("item"))
-        locked.status, locked.performed_on = InspectionStatus.FINISHED, performed_on
-        locked.outcome = Outcome.REMEDIATION if bad else Outcome.PASSED
-        locked.inspector, locked.finished_at = locked.inspector or actor, timezone.now()
-        locked.save(update_fields=["status", "performed_on", "outcome", "inspector", "finished_at"])
-        default_due = timezone.localdate() + dt.timedelta(days=DEFAULT_DUE_DAYS)
-        Deficiency.objects.bulk_create(
-            Deficiency(finding=f, inspection=locked, due_on=f.due_on or default_due) for f in bad
-        )
-        audit_record(
+        for entry in entries:
+            finding = findings.get(entry.finding_id)
+            if finding is None:
+                raise invalid(_("Unknown checklist item."), "finding_id", "unknown_finding")
+            _apply(finding, entry, actor, subject)
+        locked.paper_checklist = store_document(
             actor=actor,
-            action="inspection.finish",
-            obj=locked,
-            company_id=locked.company_id,
-            after={"outcome": locked.outcome, "deficiencies": [f.item.code for f in bad]},
+            subject=locked,
+            kind="inspection_checklist",
+            filename=scan_name or f"checklist-{locked.round}.pdf",
+            data=scan_data,
         )
-        result_notice_issue(locked, actor)
-        summary = "\n".join(f"{f.item.code} {f.note}".strip() for f in bad)
-        inspected(subject).outcome(
-            locked, actor, comment=summary or gettext_now("No deficiency (不適合) found.")
-        )
+        locked.inspector = actor
+        locked.save(update_fields=["paper_checklist", "inspector"])
+        _close_round(locked, actor, performed_on)
+        _tell_the_outcome(subject, locked, actor, effective_on)
     return locked
