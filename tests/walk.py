@@ -80,6 +80,8 @@ def attach_documents(enrollment: Enrollment, actor: User, kinds=APPLICATION_DOCU
                 data=small_pdf(),
                 content_type="application/pdf",
                 password="",
+                # an audit-result notice carries the date printed on it
+                dated_on=today() if kind == "audit_result" else None,
             )
 
 

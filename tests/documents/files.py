@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 import zlib
@@ -16,6 +17,9 @@ from pypdf.generic import (
     StreamObject,
     TextStringObject,
 )
+
+# The date printed on the audit-result notices (監査結果通知書) the tests store.
+DATED_ON = dt.date(2025, 6, 1)
 
 
 def _write(writer: PdfWriter) -> bytes:

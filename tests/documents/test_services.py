@@ -22,7 +22,9 @@ from tests.walk import new_case
 from . import files
 
 
-def store(actor, case, data, *, kind="application", filename="申請書.pdf", password=""):
+def store(
+    actor, case, data, *, kind="application", filename="申請書.pdf", password="", dated_on=None
+):
     return services.document_store(
         actor=actor,
         company=case.site.company,
@@ -31,6 +33,7 @@ def store(actor, case, data, *, kind="application", filename="申請書.pdf", pa
         filename=filename,
         data=data,
         password=password,
+        dated_on=dated_on or (files.DATED_ON if kind == "audit_result" else None),
     )
 
 

@@ -25,6 +25,8 @@ def client_for(user, language: str = "en") -> Client:
 def store(actor, case, data, **kwargs):
     kwargs.setdefault("kind", "application")
     kwargs.setdefault("filename", "申請書.pdf")
+    if kwargs["kind"] == "audit_result":
+        kwargs.setdefault("dated_on", files.DATED_ON)
     return services.document_store(
         actor=actor, company=case.site.company, subject=case, data=data, **kwargs
     )

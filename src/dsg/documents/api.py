@@ -35,6 +35,7 @@ class DocumentOut(Schema):
     size: int
     sha256: str
     password_protected: bool
+    dated_on: dt.date | None
     is_current: bool
     uploaded_by: str
     uploaded_at: dt.datetime
@@ -80,12 +81,15 @@ def document_upload(
     enrollment_id: int,
     kind: Form[str] = "",
     password: Form[str] = "",
+    dated_on: Form[dt.date | None] = None,
     file: File[UploadedFile] = None,  # type: ignore[assignment]  # ninja builds the OpenAPI schema from this annotation at runtime: "| None" would publish the file as nullable
 ) -> Status[Document]:
-    """Store a file (multipart: kind, file, password for a protected PDF).
+    """Store a file (multipart: kind, file, password for a protected PDF, dated_on).
 
     PDF for every kind but inspection photos (JPEG/PNG); an Excel workbook (.xlsx) too for the
-    kinds that are Excel forms. Refusals answer 422 and store nothing.
+    kinds that are Excel forms. An audit-result notice (``audit_result``) needs ``dated_on``,
+    the date printed on it (YYYY-MM-DD, not in the future): of several, the one with the latest
+    date counts (``is_current``). Refusals answer 422 and store nothing.
     """
     user = request_user(request)
     case = subjects.subject_get_for("enrollment", user=user, pk=enrollment_id)
@@ -101,6 +105,7 @@ def document_upload(
         filename=file.name or "",
         data=file.read(),
         password=password,
+        dated_on=dated_on,
     )
     return Status(201, document)
 

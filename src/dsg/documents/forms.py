@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import DocumentKind
@@ -16,6 +17,19 @@ def kinds_for(user: Any, company: Any) -> list[tuple[str, Any]]:
     return [
         (value, label) for value, label in DocumentKind.choices if may_store(user, value, company)
     ]
+
+
+def dated_on_field() -> forms.DateField:
+    """The date printed on an audit-result notice; the service requires it for that kind."""
+    return forms.DateField(
+        label=_("Date on the audit-result notice (監査結果通知書)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_(
+            "Required for an audit-result notice: the date printed on it (not in the future). "
+            "Of several, the one with the latest date counts."
+        ),
+    )
 
 
 class UploadForm(forms.Form):
@@ -41,6 +55,9 @@ class UploadForm(forms.Form):
         ),
     )
 
+    dated_on = dated_on_field()
+
     def __init__(self, *args: Any, kinds: list[tuple[str, Any]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["kind"]).choices = kinds
+        self.fields["dated_on"].widget.attrs["max"] = timezone.localdate().isoformat()

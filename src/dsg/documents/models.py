@@ -67,10 +67,23 @@ class Document(models.Model):
     password_protected = models.BooleanField(_("password-protected"), default=False)
     # The password of a protected PDF, itself encrypted like the file (never shown in mail).
     encrypted_password = models.BinaryField(_("encrypted password"), null=True, blank=True)
+    # The date printed on an audit-result notice (監査結果通知書); of several, the latest counts.
+    dated_on = models.DateField(
+        _("date on the document"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The date printed on an audit-result notice (監査結果通知書): of several, the one "
+            "with the latest date counts."
+        ),
+    )
     is_current = models.BooleanField(
         _("the one that counts"),
         default=True,
-        help_text=_("Of several audit-result notices, the latest one counts."),
+        help_text=_(
+            "Of several audit-result notices, the one with the latest date on it counts (of "
+            "two with the same date, the later upload)."
+        ),
     )
     uploaded_by = models.ForeignKey(
         User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
@@ -98,6 +111,12 @@ class Document(models.Model):
                 condition=models.Q(subject_type__isnull=True, subject_id__isnull=True)
                 | models.Q(subject_type__isnull=False, subject_id__isnull=False),
                 name="document_subject_whole_or_none",
+            ),
+            # Only an audit-result notice carries the date printed on it (older ones stored
+            # before the date was asked for have none).
+            models.CheckConstraint(
+                condition=models.Q(dated_on__isnull=True) | models.Q(kind="audit_result"),
+                name="document_dated_only_audit_result",
             ),
         ]
 

@@ -5,13 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from dsg.core import subjects
 from dsg.core.errors import NotVisible
 from dsg.orgs import permissions
 
-from .models import Document
+from .models import Document, DocumentKind
+
+# Of several audit-result notices (監査結果通知書), the latest counts (§3①: 複数ある場合は最新版):
+# the latest date printed on it, of two with the same date the later upload. One stored before
+# the date was asked for has none and comes after every dated one.
+AUDIT_RESULTS_LATEST_FIRST = (
+    F("dated_on").desc(nulls_last=True),
+    F("uploaded_at").desc(),
+    F("pk").desc(),
+)
 
 
 def folder_for(user: Any, company: Any) -> QuerySet[Document]:
@@ -41,8 +50,21 @@ def documents_of(subject: Any, kind: str) -> QuerySet[Document]:
 
 
 def current_audit_result(subject: Any) -> Document | None:
-    """The audit-result notice that counts: the newest one of the subject."""
-    return documents_of(subject, "audit_result").filter(is_current=True).first()
+    """The audit-result notice of the subject that counts: the latest date on it."""
+    return (
+        documents_of(subject, DocumentKind.AUDIT_RESULT)
+        .order_by(*AUDIT_RESULTS_LATEST_FIRST)
+        .first()
+    )
+
+
+def audit_results_latest_first(*, company_id: int) -> QuerySet[Document]:
+    """A company's audit-result notices (監査結果通知書), the latest date on them first (of two
+    with the same date, the later upload): the first is the one that counts. No permission
+    filter: for services."""
+    return Document.objects.filter(company_id=company_id, kind=DocumentKind.AUDIT_RESULT).order_by(
+        *AUDIT_RESULTS_LATEST_FIRST
+    )
 
 
 def subject_key(document: Document) -> str | None:

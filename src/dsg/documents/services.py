@@ -12,6 +12,7 @@ documents, and it is locked while the document is stored.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import unicodedata
@@ -34,6 +35,7 @@ from .excel import OLE_MAGIC, check_workbook
 from .images import inspect_image
 from .models import Document, DocumentKind
 from .pdf import inspect_pdf
+from .selectors import AUDIT_RESULTS_LATEST_FIRST
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +92,31 @@ def _check_request(*, actor: Any, company: Any, subject: Any, kind: str) -> None
         subjects.subject_type_of(subject).check_open(subject)
 
 
+def _check_dated_on(*, kind: str, dated_on: dt.date | None) -> dt.date | None:
+    """The date printed on an audit-result notice: required, not in the future (in Tokyo).
+    Other kinds carry no date (one given is not kept)."""
+    if kind != DocumentKind.AUDIT_RESULT:
+        return None
+    if dated_on is None:
+        raise RuleViolation(
+            _("Enter the date printed on the audit-result notice (監査結果通知書)."),
+            code="dated_on_required",
+            status=422,
+            field="dated_on",
+        )
+    if dated_on > timezone.localdate():
+        raise RuleViolation(
+            _(
+                "The date on the audit-result notice (監査結果通知書) cannot be in the future: "
+                "enter the date printed on it."
+            ),
+            code="dated_on_future",
+            status=422,
+            field="dated_on",
+        )
+    return dated_on
+
+
 def _is_workbook(data: bytes) -> bool:
     return data.startswith((b"PK\x03\x04", OLE_MAGIC))
 
@@ -119,14 +146,17 @@ def document_store(
     filename: str,
     data: bytes,
     password: str = "",
+    dated_on: dt.date | None = None,
 ) -> Document:
     """Check an upload, then store it encrypted with its SHA-256 and ledger "document.stored".
 
     A password-protected PDF is stored as uploaded (still protected) once ``password`` opened
-    it; the password is stored encrypted for the office. Of a subject's audit-result notices,
-    the newest counts (``is_current``).
+    it; the password is stored encrypted for the office. An audit-result notice (監査結果通知書)
+    needs ``dated_on``, the date printed on it (not in the future); of a subject's audit-result
+    notices, the one with the latest date counts (``is_current``; same date: the later upload).
     """
     _check_request(actor=actor, company=company, subject=subject, kind=kind)
+    dated_on = _check_dated_on(kind=kind, dated_on=dated_on)
     stored, content_type, protected = _validate(kind=kind, data=data, password=password)
     return _save(
         actor=actor,
@@ -137,6 +167,7 @@ def document_store(
         data=stored,
         content_type=content_type,
         password=password if protected else "",
+        dated_on=dated_on,
     )
 
 
@@ -187,6 +218,7 @@ def _save(
     content_type: str,
     password: str,
     generated: bool = False,
+    dated_on: dt.date | None = None,
 ) -> Document:
     sha256 = hashlib.sha256(data).hexdigest()
     key = storage.new_storage_key()
@@ -211,14 +243,15 @@ def _save(
                 if password
                 else None
             ),
+            dated_on=dated_on,
             uploaded_by=actor,
             uploaded_at=timezone.now(),
         )
-        if kind == DocumentKind.AUDIT_RESULT:
-            Document.objects.filter(company=company, kind=kind, is_current=True, **link).update(
-                is_current=False
-            )
         document.save()
+        if kind == DocumentKind.AUDIT_RESULT:
+            document.is_current = (
+                _audit_result_current_mark(company=company, link=link) == document.pk
+            )
         storage.store(data=data, storage_key=key, sha256=sha256)
         audit_record(
             actor=actor,
@@ -233,9 +266,20 @@ def _save(
                 "subject": _subject_label(subject),
                 "password_protected": bool(password),
                 "generated": generated,
+                **({"dated_on": dated_on.isoformat()} if dated_on else {}),
             },
         )
     return document
+
+
+def _audit_result_current_mark(*, company: Any, link: dict[str, Any]) -> int:
+    """Mark the audit-result notice that counts among those filed alike (the latest date on
+    it; same date: the later upload) and no other; its id."""
+    filed = Document.objects.filter(company=company, kind=DocumentKind.AUDIT_RESULT, **link)
+    current = filed.order_by(*AUDIT_RESULTS_LATEST_FIRST).values_list("pk", flat=True)[0]
+    filed.exclude(pk=current).filter(is_current=True).update(is_current=False)
+    filed.filter(pk=current, is_current=False).update(is_current=True)
+    return current
 
 
 def _subject_label(subject: Any) -> dict[str, Any] | None:

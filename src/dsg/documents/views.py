@@ -81,6 +81,7 @@ def _upload(
             filename=upload.name,
             data=upload.read(),
             password=form.cleaned_data["password"],
+            dated_on=form.cleaned_data["dated_on"],
         )
     except RuleViolation as refusal:
         if refusal.status in (403, 404):
