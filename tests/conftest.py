@@ -28,8 +28,12 @@ def _data_migrations_after_a_flush(request):
     if not flushed and not {"transactional_db", "live_server"} & set(request.fixturenames):
         return
     request.getfixturevalue("transactional_db")
+    from dsg.contacts.models import Contact
+    from dsg.contacts.seed import contacts_seed
     from dsg.inspections.models import ChecklistItem, ChecklistTemplate, ChecklistVersion
     from dsg.inspections.sample_checklist import sample_load
+
+    contacts_seed(Contact)  # the guideline's 問い合わせ先 (contacts)
 
     for kind in ("site", "final"):
         sample_load(ChecklistTemplate, ChecklistVersion, ChecklistItem, kind)

@@ -14,7 +14,7 @@ from django_scopes.exceptions import ScopeError
 from dsg.orgs.permissions import VISIBILITY
 
 # Models no company owns: the organisations and people themselves, the office's checklists and
-# settings, the ledger, the outbox and the notice counter.
+# settings, the ledger, the outbox, the notice counter and the public contacts (問い合わせ先).
 NOT_COMPANY_OWNED = {
     "orgs.Organization",
     "orgs.User",
@@ -27,6 +27,7 @@ NOT_COMPANY_OWNED = {
     "inspections.ChecklistItem",
     "notices.NoticeCounter",
     "notifications.OutboxMessage",
+    "contacts.Contact",
 }
 PORTAL_MODELS = [m for m in apps.get_models() if m.__module__.startswith("dsg.")]
 COMPANY_OWNED = [m for m in PORTAL_MODELS if m._meta.label not in NOT_COMPANY_OWNED]

@@ -861,9 +861,33 @@ def test_provider_does_not_read_the_review_or_the_inspection_findings(site, cast
     assert any("入退室記録なし" in r["comment"] for r in office)
 
 
+# Pages anyone may read without logging in: the 問い合わせ先 (§6), public like the guideline
+# that prints it, so that whoever cannot log in finds whom to ask. Nothing else is public.
+PUBLIC_ROUTES = {"contacts/"}
+
+
+def test_the_public_pages_are_pages():
+    assert PUBLIC_ROUTES <= {route.route for route in PAGE_ROUTES}
+
+
 @pytest.mark.parametrize(
     "route",
-    [pytest.param(r, id=r.route or "/") for r in PAGE_ROUTES],
+    [pytest.param(r, id=r.route) for r in PAGE_ROUTES if r.route in PUBLIC_ROUTES],
+)
+def test_a_public_page_shows_no_company_and_changes_nothing(w: Worlds, route: Route):
+    url = "/" + route.route
+    before = snapshot()
+    client = new_client()
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    assert_no_leak(response, w.a.secrets + w.b.secrets, f"GET {url} anonymous")
+    assert client.post(url, page_form(w.b)).status_code == 405
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "route",
+    [pytest.param(r, id=r.route or "/") for r in PAGE_ROUTES if r.route not in PUBLIC_ROUTES],
 )
 def test_anonymous_is_sent_to_login_from_every_page(w: Worlds, route: Route):
     combo = {name: OBJECTS_OF.get(name, [None])[0] for name in route.params}

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "dsg.provisioning",
     "dsg.documents",
     "dsg.schedule",
+    "dsg.contacts",
     "dsg.inspections",
     "dsg.notices",
     "dsg.notifications",

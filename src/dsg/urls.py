@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("dsg.schedule.urls")),
     path("", include("dsg.inspections.urls")),
     path("", include("dsg.notices.urls")),
+    path("", include("dsg.contacts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import email
-import socket
 from email.header import decode_header, make_header
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.db import transaction
 
@@ -16,35 +14,8 @@ from dsg.enrollment.models import State
 from dsg.notifications.models import OutboxMessage
 from dsg.notifications.services import outbox_deliver_pending, outbox_queue
 
-from ..walk import act, new_case, walk_to
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-        self.port = 0
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 — aiosmtpd's hook name
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    inbox.port = controller.port
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    yield inbox
-    controller.stop()
+from ..walk import act, after_commit, inspect_round, new_case, walk_to
+from .smtp import body_of, free_port
 
 
 def _subject(message: email.message.Message) -> str:
@@ -71,19 +42,17 @@ def test_submission_mails_the_office_through_the_worker(smtp, site, cast):
 
 @pytest.mark.django_db(transaction=True)
 def test_mail_never_carries_findings_or_comments(smtp, site, cast):
+    """The round of ② finds a 不適合 with a note; the mails about it never quote the note."""
     enrollment = walk_to(new_case(site, cast), State.INSPECTION, cast)
-    act(
-        enrollment,
-        "require_remediation",
-        cast.inspector,
-        performed_on=enrollment.created_at.date(),
-        comment="サーバ室の施錠が不十分",
-    )
+    smtp.messages.clear()
+    with after_commit():
+        inspect_round(enrollment, cast, deficient=True)  # note: 入退室記録なし
+    enrollment.refresh_from_db()
+    assert enrollment.state == State.INSPECTION_REMEDIATION
     outbox_deliver_pending()
     assert smtp.messages
     for message in smtp.messages:
-        body = message.get_payload(decode=True).decode(message.get_content_charset())
-        assert "施錠" not in body
+        assert "入退室記録" not in body_of(message)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -106,7 +75,7 @@ def test_a_rolled_back_change_leaves_no_mail():
 def test_mail_that_cannot_be_sent_stays_queued_and_is_retried(settings, smtp):
     with transaction.atomic():
         outbox_queue(recipients=["a@test.example.jp"], subject="件名", body="本文", kind="test")
-    settings.EMAIL_PORT = _free_port()  # nobody listens there
+    settings.EMAIL_PORT = free_port()  # nobody listens there
     assert outbox_deliver_pending() == (0, 1)
     message = OutboxMessage.objects.get()
     assert message.sent_at is None and message.attempts == 1 and message.last_error

@@ -2,8 +2,9 @@
 
 ``mail_queue`` is the one mail every part of the portal writes: in Japanese (the office's
 language, whatever the actor's), "[DSG Portal] <number>: <subject>", a few lines naming what
-changed, and the link to the portal. Mails never carry findings, comments, documents or account
-information; those stay behind the login.
+changed, the link to the portal, and the footer the apps above register (``footer``: the
+問い合わせ先 of §6). Mails never carry findings, comments, documents or account information;
+those stay behind the login.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from .footer import footer_lines
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -66,6 +68,8 @@ def mail_queue(
                 url=f"{settings.PORTAL_URL}{link}"
             ),
         ]
+        footer = footer_lines()
+        body += ["", "-- ", *footer] if footer else []
     skip = set(exclude)
     return outbox_queue(
         recipients=[address for address in to if address not in skip],
