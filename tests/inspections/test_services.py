@@ -421,6 +421,7 @@ def test_deemed_by_audit_records_the_document_that_stood_in(at_inspection, cast)
     assert printed["outcome"] == "deemed_by_audit"
     assert printed["audit_result"]["filename"] == current.filename
     assert printed["audit_result"]["title"] == "情報セキュリティ監査の結果通知書"
+    assert printed["audit_result"]["dated_on"] == current.dated_on.isoformat()
 
 
 def test_the_reviewer_may_choose_another_audit_result(at_inspection, cast):

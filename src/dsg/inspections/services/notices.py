@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
-
 from dsg.core import subjects
 from dsg.notices.models import NoticeKind
 from dsg.notices.services import notice_issue
@@ -79,7 +77,7 @@ def _audit_result(inspection: Inspection) -> dict[str, Any]:
     return {
         "audit_result": {
             "title": "情報セキュリティ監査の結果通知書",  # printed as the guideline names it
-            "dated_on": timezone.localdate(document.uploaded_at).isoformat(),
+            "dated_on": document.dated_on.isoformat() if document.dated_on else "",
             "filename": document.filename,
         }
     }

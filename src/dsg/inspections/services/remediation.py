@@ -15,8 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from dsg.audit.services import audit_record
 from dsg.core import subjects
 from dsg.core.errors import RuleViolation
-from dsg.documents.models import Document, DocumentKind
-from dsg.documents.selectors import current_audit_result
+from dsg.documents.selectors import audit_results_latest_first, current_audit_result
 from dsg.orgs.models import User
 from dsg.orgs.permissions import require_permission
 
@@ -116,10 +115,9 @@ def remediation_decide(
 
 # Deemed by an audit result -----------------------------------------------------------------
 def audit_results_of(company_id: int) -> Any:
-    """The company's audit-result notices (監査結果通知書), the current ones first."""
-    return Document.objects.filter(company_id=company_id, kind=DocumentKind.AUDIT_RESULT).order_by(
-        "-is_current", "-uploaded_at", "-pk"
-    )
+    """The company's audit-result notices (監査結果通知書), the one that counts first (the
+    latest date printed on it)."""
+    return audit_results_latest_first(company_id=company_id)
 
 
 def audit_result_choose(*, subject: Any, actor: User, document_id: int | None = None) -> Inspection:
