@@ -39,7 +39,16 @@ from dsg.provisioning import services as prov
 from dsg.registry.selectors import terminals_registered_by
 
 from .factories import CompanyFactory, OfficeFactory, ProviderFactory, SiteFactory, UserFactory
-from .walk import Cast, act, after_commit, new_case, setup_terminal_passed, today, walk_to
+from .walk import (
+    DESIRED_START,
+    Cast,
+    act,
+    after_commit,
+    new_case,
+    setup_terminal_passed,
+    today,
+    walk_to,
+)
 
 # --------------------------------------------------------------------------------------------
 # What is probed, generated from the project itself
@@ -471,7 +480,7 @@ def page_form(b: World) -> dict[str, Any]:
         "facility_basis": "standard",
         "equipment_confirmed": "on",
         "planned_terminals": "1",
-        "desired_start": "2027-04-01",
+        "desired_start": DESIRED_START.isoformat(),
         "contract_name": "契約",
         "postal_code": "100-0001",
         "prefecture": "13",
@@ -649,8 +658,30 @@ def test_page_of_company_b_is_invisible_to_company_a(w: Worlds, route: Route, co
     assert snapshot() == before, f"{url}: a refused request of company A changed data"
 
 
+# Pages that answer a query about public reference data, not about a company (the postal code
+# lookup behind static/dsg/postal.js: Japan Post's data): probed with a sample query; they answer
+# every logged-in person alike and hold nothing of any company.
+REFERENCE_QUERIES = {"postal-codes/": "?code=100-0001"}
+
+
+def test_a_reference_lookup_answers_every_company_alike(w: Worlds):
+    assert set(REFERENCE_QUERIES) <= {route.route for route in PAGE_ROUTES if not route.params}
+    for route, query in REFERENCE_QUERIES.items():
+        url = "/" + route + query
+        answers = {
+            (response.status_code, response.content)
+            for person in (w.a.psa, w.a.user, w.b.psa, w.reviewer, w.staff)
+            for response in [session_client(person).get(url)]
+        }
+        assert len(answers) == 1 and answers.pop()[0] == 200, url
+
+
 def test_company_a_pages_without_ids_never_show_company_b(w: Worlds):
-    urls = ["/" + route.route for route in PAGE_ROUTES if not route.params]
+    urls = [
+        "/" + route.route + REFERENCE_QUERIES.get(route.route, "")
+        for route in PAGE_ROUTES
+        if not route.params
+    ]
     assert "/" in urls and "/sites/" in urls
     for role in A_ROLES:
         client = session_client(getattr(w.a, role))

@@ -26,12 +26,15 @@ from dsg.inspections.selectors import rounds_of
 from dsg.orgs.models import Site, User
 from dsg.provisioning import services as prov
 
+# 利用開始希望日 of the test data: about four months ahead, never in the past (the application
+# refuses a past date, and so does its submission).
+DESIRED_START = timezone.localdate() + dt.timedelta(days=120)
 COMPLETE_APPLICATION = {
     "track_record": "部品製造契約に従事中",
     "facility_basis": "standard",
     "equipment_confirmed": True,
     "planned_terminals": 1,
-    "desired_start": dt.date(2027, 4, 1),
+    "desired_start": DESIRED_START,
     "contract_name": "試験契約",
     # 加入申請書 parts (issue #3): the rest of 会社/拠点/保護システム管理者 is prefilled.
     "facility_name": "第1取扱施設",

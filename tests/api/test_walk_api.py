@@ -20,7 +20,7 @@ from dsg.audit.models import AuditEvent
 from dsg.audit.services import audit_verify
 from dsg.orgs.services import api_token_create
 
-from ..walk import small_pdf, today
+from ..walk import DESIRED_START, small_pdf, today
 
 API = "/api/v1"
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -109,7 +109,7 @@ def test_an_enrollment_from_draft_to_completed_through_the_api(cast):
             "facility_basis": "standard",
             "equipment_confirmed": True,
             "planned_terminals": 2,
-            "desired_start": "2027-04-01",
+            "desired_start": DESIRED_START.isoformat(),
             "terminal_models": "指定端末 DSG-T1",
             "psa_department": "情報セキュリティ部",
             "psa_phone": "046-822-3522",

@@ -17,7 +17,7 @@ from dsg.enrollment import rules
 from dsg.enrollment.models import Enrollment
 from dsg.provisioning import rules as provisioning_rules
 
-from ..walk import small_pdf
+from ..walk import DESIRED_START, small_pdf
 from .conftest import ja, shoot
 
 pytestmark = pytest.mark.e2e
@@ -134,7 +134,10 @@ def test_one_case_from_draft_to_enrollment_completed(
     parts = {
         "contacts": {"psa_department": "情報セキュリティ部", "psa_phone": "03-3268-3111"},
         "terminals": {"planned_terminals": 1, "terminal_models": "指定端末 DSG-T1"},
-        "schedule": {"desired_start": "2027-04-01", "contract_name": "試験装置の部品製造"},
+        "schedule": {
+            "desired_start": DESIRED_START.isoformat(),
+            "contract_name": "試験装置の部品製造",
+        },
         "requirements": {
             "track_record": "部品製造契約（令和7年度）に従事中",
             "facility_basis": "standard",

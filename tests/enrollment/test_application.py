@@ -13,7 +13,7 @@ from dsg.core.errors import RuleViolation
 from dsg.enrollment.models import Application, State
 from dsg.enrollment.services import APPLICATION_FIELDS, application_update
 
-from ..walk import COMPLETE_APPLICATION, act, attach_documents, new_case, walk_to
+from ..walk import COMPLETE_APPLICATION, DESIRED_START, act, attach_documents, new_case, walk_to
 
 
 def stored(enrollment) -> dict:
@@ -157,7 +157,8 @@ def test_every_update_is_audited_with_the_changed_fields_only(site, cast):
     assert set(first.before) == set(first.after) == set(COMPLETE_APPLICATION)
     assert first.before["track_record"] == ""
     assert first.before["planned_terminals"] is None
-    assert first.after["desired_start"] == "2027-04-01"
+    assert first.after["desired_start"] == DESIRED_START.isoformat()
+    later = DESIRED_START + dt.timedelta(days=35)
 
     application_update(
         enrollment=enrollment,
@@ -165,12 +166,12 @@ def test_every_update_is_audited_with_the_changed_fields_only(site, cast):
         data={
             "planned_terminals": 3,
             "contract_name": COMPLETE_APPLICATION["contract_name"],  # unchanged
-            "desired_start": dt.date(2027, 5, 6),
+            "desired_start": later,
         },
     )
     second = AuditEvent.objects.order_by("-sequence").first()
-    assert second.before == {"planned_terminals": 1, "desired_start": "2027-04-01"}
-    assert second.after == {"planned_terminals": 3, "desired_start": "2027-05-06"}
+    assert second.before == {"planned_terminals": 1, "desired_start": DESIRED_START.isoformat()}
+    assert second.after == {"planned_terminals": 3, "desired_start": later.isoformat()}
 
     application_update(enrollment=enrollment, actor=cast.psa, data={"planned_terminals": 3})
     third = AuditEvent.objects.order_by("-sequence").first()

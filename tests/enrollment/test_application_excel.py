@@ -17,9 +17,10 @@ from dsg.enrollment.models import Application, ApplicationContact
 from dsg.enrollment.parts import APPLICATION_FIELDS
 from dsg.enrollment.services import application_update
 
-from ..walk import new_case
+from ..walk import DESIRED_START, new_case
 
 pytestmark = pytest.mark.django_db
+LATER = DESIRED_START + dt.timedelta(days=150)
 
 FULL = {
     "company_name": "株式会社 往復試験",
@@ -32,7 +33,7 @@ FULL = {
     "psa_phone": "06-1234-5678",
     "planned_terminals": 12,
     "terminal_models": "指定端末 DSG-T1 ×12",
-    "desired_start": dt.date(2027, 6, 1),
+    "desired_start": DESIRED_START,
     "contract_name": "○○の製造請負契約",
     "contract_expected_on": dt.date(2099, 7, 1),
     "schedule_request": "8月は避けたい",
@@ -72,7 +73,7 @@ def test_export_then_import_loses_nothing_field_by_field(site, cast, other_psa):
         assert got[name] == expected[name], name
     assert got_contacts == expected_contacts
     assert got["facility_basis"] == "exception" and got["site_prefecture"] == "27"
-    assert got["desired_start"] == dt.date(2027, 6, 1) and got["planned_terminals"] == 12
+    assert got["desired_start"] == DESIRED_START and got["planned_terminals"] == 12
 
 
 def test_the_workbook_has_labelled_rows_and_the_schedule_sheet(site, cast):
@@ -101,7 +102,7 @@ def test_a_filled_in_workbook_fills_the_draft(site, cast):
         if key == "planned_terminals":
             row[2].value = 4
         elif key == "desired_start":
-            row[2].value = dt.datetime(2027, 9, 1)  # as Excel stores a date
+            row[2].value = dt.datetime.combine(LATER, dt.time())  # as Excel stores a date
         elif key == "facility_basis":
             row[2].value = "standard"  # the code works as well as the label
         elif key == "contact.1.name":
@@ -115,7 +116,7 @@ def test_a_filled_in_workbook_fills_the_draft(site, cast):
     application_import(enrollment=enrollment, actor=cast.psa, data=out.getvalue())
     application = Application.objects.get(enrollment=enrollment)
     assert application.planned_terminals == 4
-    assert application.desired_start == dt.date(2027, 9, 1)
+    assert application.desired_start == LATER
     assert application.facility_basis == "standard"
     assert [c.name for c in application.contacts.all()] == ["記入 三郎"]
 
@@ -163,6 +164,19 @@ def _renamed(data: bytes) -> bytes:
             id="contract-in-the-past",
         ),
         pytest.param(lambda data: _edited(data, "equipment_confirmed", "たぶん"), id="bad-yes-no"),
+        pytest.param(
+            lambda data: _edited(data, "desired_start", dt.datetime(2001, 1, 1)),
+            id="desired-start-in-the-past",
+        ),
+        pytest.param(
+            lambda data: _edited(data, "company_prefecture", "神奈川県"),  # 100-0001 is 東京都
+            id="postal-code-of-another-prefecture",
+        ),
+        pytest.param(lambda data: _edited(data, "psa_phone", "０" * 500), id="oversized-phone"),
+        pytest.param(
+            lambda data: _edited(data, "site_postal_code", "〒１６２‐０８４５<script>"),
+            id="malicious-postal-code",
+        ),
     ],
 )
 def test_a_bad_workbook_is_refused_with_a_message_and_changes_nothing(site, cast, make):

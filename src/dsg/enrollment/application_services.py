@@ -6,6 +6,7 @@ API and the Excel import. Each runs in one transaction under the case lock, with
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,6 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
 from dsg.documents.services import document_store
+from dsg.orgs.japan import (
+    normalize_corporate_number,
+    normalize_phone,
+    normalize_postal_code,
+    prefecture_for_postal_code,
+)
 from dsg.orgs.models import User
 from dsg.orgs.permissions import require_permission
 
@@ -74,6 +81,7 @@ def _clean_contacts(application: Application, rows: Any) -> list[ApplicationCont
     contacts = []
     for position, row in enumerate(rows):
         values = {name: str(row.get(name) or "").strip() for name in CONTACT_FIELDS}
+        values["phone"] = normalize_phone(values["phone"])
         contact = ApplicationContact(application=application, position=position, **values)
         try:
             contact.full_clean(exclude=["application"])
@@ -83,19 +91,67 @@ def _clean_contacts(application: Application, rows: Any) -> list[ApplicationCont
     return contacts
 
 
+# Entered dates that may not lie in the past (a stored one is kept until the part is saved
+# again; the submission refuses it: parts.py). 利用開始希望日: the procedure takes 3–4 months
+# from now. 契約締結の予定日: an expected date, the schedule is planned backwards from it; a
+# contract already concluded is described under 実績等 with its evidence, not dated here.
+NOT_IN_PAST = {
+    "desired_start": _(
+        "The desired start of use (利用開始希望日) {date} is in the past; enter a date from "
+        "today on."
+    ),
+    "contract_expected_on": _(
+        "The expected date of the contract (契約締結の予定日) {date} is in the past; enter a "
+        "date from today on (the schedule is planned backwards from it), or leave it empty if "
+        "the contract has been concluded."
+    ),
+}
+
+
 def _check_dates(application: Application, data: dict[str, Any]) -> None:
-    """A contract date in the past is refused when it is entered (a stored one is kept)."""
-    day = data.get("contract_expected_on")
-    if day is not None and day < timezone.localdate():
-        raise RuleViolation(
-            _(
-                "The expected date of the contract is in the past; enter a date from today on "
-                "(the schedule is planned backwards from it)."
-            ),
-            code="date_in_past",
-            status=422,
-            field="contract_expected_on",
-        )
+    """A date in the past is refused when it is entered, naming the field."""
+    for name, message in NOT_IN_PAST.items():
+        day = data.get(name)
+        if isinstance(day, dt.date) and day < timezone.localdate():
+            raise RuleViolation(
+                message.format(date=day.isoformat()), code="date_in_past", status=422, field=name
+            )
+
+
+# What people type (全角, 〒, ー) is stored normalised; then the model's checks validate it.
+NORMALIZE = {
+    "company_corporate_number": normalize_corporate_number,
+    "company_postal_code": normalize_postal_code,
+    "site_postal_code": normalize_postal_code,
+    "psa_phone": normalize_phone,
+}
+# (postal code, prefecture) of the company's and the site's address.
+ADDRESSES = (
+    ("company_postal_code", "company_prefecture"),
+    ("site_postal_code", "site_prefecture"),
+)
+
+
+def _entered(name: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    return NORMALIZE[name](value) if name in NORMALIZE else value.strip()
+
+
+def _check_addresses(application: Application, data: dict[str, Any]) -> None:
+    """An empty prefecture is filled from its postal code (Japan Post's data); an entered postal
+    code or prefecture that do not match are refused, naming both."""
+    for postal, prefecture in ADDRESSES:
+        given = getattr(application, prefecture)
+        try:
+            filled = prefecture_for_postal_code(getattr(application, postal), given)
+        except ValidationError as error:
+            if postal in data or prefecture in data:
+                raise RuleViolation(
+                    error.messages[0], code="invalid", status=422, field=postal
+                ) from error
+            continue  # a stored pair, entered before the check: the part's next save checks it
+        setattr(application, prefecture, filled)
 
 
 def application_save(*, enrollment: Enrollment, actor: User, data: dict[str, Any]) -> Application:
@@ -108,13 +164,13 @@ def application_save(*, enrollment: Enrollment, actor: User, data: dict[str, Any
         contacts_before = _contacts_of(application)
         for name in APPLICATION_FIELDS:
             if name in data:
-                value = data[name]
-                setattr(application, name, value.strip() if isinstance(value, str) else value)
+                setattr(application, name, _entered(name, data[name]))
         _check_dates(application, data)
         try:
             application.full_clean(exclude=["enrollment"])
         except ValidationError as error:
             raise _refusal(error) from error
+        _check_addresses(application, data)
         application.save()
         after = {name: getattr(application, name) for name in APPLICATION_FIELDS}
         if "contacts" in data:

@@ -3,9 +3,18 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dsg.documents.models import DocumentKind
+from dsg.orgs.forms import (
+    CorporateNumberField,
+    PhoneField,
+    PostalCodeField,
+    address_attrs,
+    clean_addresses,
+    note_unknown_postal_codes,
+)
 
 from .models import Application, FacilityBasis
 from .parts import PARTS, Part
@@ -23,7 +32,7 @@ WIDGETS: dict[str, Any] = {
     "facility_description": forms.Textarea(attrs={"rows": 3}),
     "facility_basis": forms.RadioSelect(),
     "company_corporate_number": forms.TextInput(
-        attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 13}
+        attrs={"inputmode": "numeric", "autocomplete": "off"}
     ),
     "company_postal_code": forms.TextInput(attrs={"autocomplete": "postal-code"}),
     "site_postal_code": forms.TextInput(attrs={"autocomplete": "postal-code"}),
@@ -34,6 +43,19 @@ WIDGETS: dict[str, Any] = {
 
 # Set on the fields a part needs before it is submitted; the part's template marks them.
 REQUIRED_TO_SUBMIT = "required_to_submit"
+# Numbers typed as people type them in Japan (全角, 〒, ー): normalised, then validated.
+FIELD_CLASSES: dict[str, type[forms.Field]] = {
+    "company_corporate_number": CorporateNumberField,
+    "company_postal_code": PostalCodeField,
+    "site_postal_code": PostalCodeField,
+    "psa_phone": PhoneField,
+}
+# The company's and the site's (postal code, prefecture): the prefecture follows the code.
+ADDRESSES = (
+    ("company_postal_code", "company_prefecture"),
+    ("site_postal_code", "site_prefecture"),
+)
+NOT_BEFORE_TODAY = ("desired_start", "contract_expected_on")
 
 
 def part_form_class(part: Part) -> type[forms.ModelForm]:
@@ -44,9 +66,15 @@ def part_form_class(part: Part) -> type[forms.ModelForm]:
             model = Application
             fields = list(part.fields)
             widgets = {name: w for name, w in WIDGETS.items() if name in part.fields}
+            field_classes = {n: c for n, c in FIELD_CLASSES.items() if n in part.fields}
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
+            address_attrs(self, ADDRESSES)
+            note_unknown_postal_codes(self, ADDRESSES)
+            for name in NOT_BEFORE_TODAY:
+                if name in self.fields:
+                    self.fields[name].widget.attrs["min"] = timezone.localdate().isoformat()
             if "planned_terminals" in self.fields:
                 self.fields["planned_terminals"].widget.attrs.update(min=1, max=999)
             if "facility_basis" in self.fields:
@@ -57,13 +85,18 @@ def part_form_class(part: Part) -> type[forms.ModelForm]:
             for name in part.required:
                 setattr(self.fields[name], REQUIRED_TO_SUBMIT, True)
 
+        def clean(self) -> dict[str, Any]:
+            super().clean()
+            clean_addresses(self, ADDRESSES)
+            return self.cleaned_data
+
     return PartForm
 
 
 class ContactForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=100, required=False)
     department = forms.CharField(label=_("department"), max_length=200, required=False)
-    phone = forms.CharField(label=_("telephone"), max_length=20, required=False)
+    phone = PhoneField(label=_("telephone"), max_length=20, required=False)
     email = forms.EmailField(label=_("email address"), required=False)
 
     def is_blank(self) -> bool:

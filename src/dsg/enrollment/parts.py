@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -183,10 +184,36 @@ def _part_missing(
             messages.append(
                 _("設備: upload the document of the approved exception (特約条項 第9条第5項).")
             )
+    if part.key == "schedule":
+        _past_dates(application, keys, messages)
     if part.key == "documents" and not docs.get("layout"):
         keys.append("document:layout")
         messages.append(_("Upload the layout diagram (レイアウト図) of the handling facility."))
     return messages, keys
+
+
+# The dates that may not have passed when the application is submitted: a draft saved with a
+# date that has since passed says so (application_services refuses them when entered).
+NOT_PASSED = {
+    "desired_start": _("“{label}” ({date}) has passed: enter a date from today on."),
+    "contract_expected_on": _(
+        "“{label}” ({date}) has passed: enter the new expected date, or leave it empty if the "
+        "contract has been concluded."
+    ),
+}
+
+
+def _past_dates(application: Application, keys: list[str], messages: list[Any]) -> None:
+    today = timezone.localdate()
+    for name, message in NOT_PASSED.items():
+        day = getattr(application, name)
+        if day is not None and day < today:
+            keys.append(name)
+            messages.append(
+                message.format(
+                    label=str(_label(application, name)).capitalize(), date=day.isoformat()
+                )
+            )
 
 
 def application_tasks(

@@ -10,11 +10,13 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from .forms import OrganizationForm, SiteAdminForm
 from .models import ApiToken, Organization, Site, User
 
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
+    form = OrganizationForm  # 法人番号 and postal code normalised, the prefecture checked
     list_display = ["name", "kind", "corporate_number", "prefecture"]
     list_filter = ["kind"]
     search_fields = ["name", "corporate_number"]
@@ -45,6 +47,7 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
+    form = SiteAdminForm  # the postal code normalised, the prefecture filled and checked
     list_display = ["name", "company", "prefecture", "address"]
     search_fields = ["name", "company__name"]
 

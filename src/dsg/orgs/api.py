@@ -9,6 +9,7 @@ from dsg.core.schemas import ERRORS, READ_ERRORS
 
 from . import selectors, services
 from .auth import request_user
+from .japan import PostalCodeIn
 from .models import Site
 
 router = Router(tags=["organisations"])
@@ -25,8 +26,14 @@ class MeOut(Schema):
 
 class SiteIn(Schema):
     name: str = Field(max_length=200)
-    postal_code: str = Field(max_length=8)
-    prefecture: str = Field(max_length=2, description="JIS prefecture code, 01–47")
+    postal_code: PostalCodeIn = Field(
+        description="162-0845; also typed as 〒１６２－０８４５ (stored normalised)"
+    )
+    prefecture: str = Field(
+        "",
+        max_length=2,
+        description="JIS prefecture code, 01–47; when empty, filled in from the postal code",
+    )
     address: str = Field(max_length=300)
     facility: str = Field("", max_length=300)
 

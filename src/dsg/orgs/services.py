@@ -12,13 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
 
+from .japan import normalize_postal_code, prefecture_for_postal_code
 from .models import ApiToken, Site, User
 from .permissions import require_permission
 
 SITE_FIELDS = ("name", "postal_code", "prefecture", "address", "facility")
 
 
-def _as_rule_violation(error: ValidationError) -> RuleViolation:
+def _as_rule_violation(error: ValidationError, field: str = "") -> RuleViolation:
+    if not hasattr(error, "error_dict"):  # a check of one field (``field``)
+        return RuleViolation(error.messages[0], code="invalid", status=422, field=field)
     field, messages = next(iter(error.message_dict.items()))
     if field == NON_FIELD_ERRORS:  # the only model-wide rule of a site: its name is unique
         return _duplicate_site_name()
@@ -38,6 +41,13 @@ def site_create(*, actor: User, data: dict[str, Any]) -> Site:
     """A PSA registers a 拠点 of their own company; the address must be in Japan."""
     require_permission(actor=actor, action="site.create")
     site = Site(company=actor.organization, **{k: data.get(k, "") for k in SITE_FIELDS})
+    if isinstance(site.postal_code, str):
+        site.postal_code = normalize_postal_code(site.postal_code)  # 〒１６２－０８４５ → 162-0845
+    try:
+        # An empty prefecture is filled from the postal code; one that does not match it is refused.
+        site.prefecture = prefecture_for_postal_code(site.postal_code, site.prefecture)
+    except ValidationError as error:
+        raise _as_rule_violation(error, field="postal_code") from error
     try:
         site.full_clean()
     except ValidationError as error:

@@ -9,6 +9,7 @@ from . import views
 urlpatterns = [
     path("sites/", views.site_list, name="site_list"),
     path("sites/new/", views.site_create, name="site_create"),
+    path("postal-codes/", views.postal_code_lookup, name="postal_code_lookup"),
     path("account/api-tokens/", views.api_token_list, name="api_tokens"),
     path(
         "account/api-tokens/<int:token_id>/revoke/",

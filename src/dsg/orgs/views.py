@@ -3,16 +3,22 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from dsg.core.errors import RuleViolation
 
 from . import permissions, selectors, services
 from .auth import request_user
 from .forms import ApiTokenForm, SiteForm
+from .japan import (
+    POSTAL_CODE,
+    normalize_postal_code,
+    postal_address,
+    postal_code_unknown_note,
+)
 
 SITE_LIST_PAGE = 50
 
@@ -52,6 +58,38 @@ def site_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The site was registered."))
             return redirect("site_detail", site_id=site.pk)
     return render(request, "orgs/site_form.html", {"form": form})
+
+
+@login_required
+@require_GET
+def postal_code_lookup(request: HttpRequest) -> JsonResponse:
+    """?code=〒162‐0845 → the prefecture, city and town of Japan Post's data, as JSON (for
+    static/dsg/postal.js). Public reference data: any logged-in person may ask; nothing stored."""
+    code = normalize_postal_code(request.GET.get("code", ""))
+    if not POSTAL_CODE.match(code):
+        return JsonResponse(
+            {
+                "detail": _("A Japanese postal code has 7 digits, as in 162-8870."),
+                "code": "postal_code_format",
+            },
+            status=400,
+        )
+    found = postal_address(code)
+    if found is None:
+        return JsonResponse(
+            {"found": False, "postal_code": code, "message": str(postal_code_unknown_note(code))}
+        )
+    return JsonResponse(
+        {
+            "found": True,
+            "postal_code": found.postal_code,
+            "prefecture": found.prefecture,
+            "prefectures": list(found.prefectures),
+            "city": found.city,
+            "town": found.town,
+            "message": found.label,
+        }
+    )
 
 
 @login_required
