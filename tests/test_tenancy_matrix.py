@@ -38,6 +38,7 @@ from dsg.orgs.services import api_token_create
 from dsg.provisioning import services as prov
 from dsg.registry.selectors import terminals_registered_by
 
+from .appointments.dates import business_day_at
 from .factories import CompanyFactory, OfficeFactory, ProviderFactory, SiteFactory, UserFactory
 from .walk import (
     DESIRED_START,
@@ -249,7 +250,7 @@ def build_world(tag: str, ascii_tag: str, office: dict[str, User]) -> World:
         purpose="vein_registration",
         holder=holder,
         vein_method="remote",
-        starts_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=3),
+        starts_at=business_day_at(3),  # dates go on business days, 8:00–19:00
         notes=f"{tag} 日程メモ",
     )
     shipment = prov.media_ship(
@@ -331,7 +332,7 @@ def _inspections_of_world(world: World, cast: Cast, tag: str) -> None:
     site = SiteFactory(company=world.company, name=f"{tag} 検査拠点")
     case = walk_to(new_case(site, cast), State.INSPECTION, cast)
     inspection = insp.inspection_open(subject=case, actor=cast.inspector)
-    starts = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    starts = business_day_at(2)
     slot = insp.inspection_propose_slots(
         inspection=inspection, actor=cast.reviewer, starts=[starts]
     )

@@ -116,7 +116,10 @@ def act(enrollment: Enrollment, name: str, actor: User, **data: object) -> Enrol
 
 
 def setup_terminal_passed(enrollment: Enrollment, cast: Cast, *, name: str = "PC-01") -> None:
-    """At ⑥: one terminal, one holder with account and vein registration, a passed test."""
+    """At ⑥, in the guideline's order: one terminal; the first account holder of the accepted
+    application (the PSA, taken over when ⑥ started) receives the account information (the
+    provider delivers it, the PSA opens the one-time link), registers their veins and passes the
+    connection test with the received account."""
     terminal = prov.terminal_register(
         enrollment=enrollment,
         actor=cast.psa,
@@ -124,15 +127,22 @@ def setup_terminal_passed(enrollment: Enrollment, cast: Cast, *, name: str = "PC
         model_name="指定端末",
         serial_number=f"SN-{name}",
     )
-    holder = enrollment.account_holders.filter(
-        person=cast.delegate
-    ).first() or prov.account_holder_add(
-        enrollment=enrollment, actor=cast.psa, person_id=cast.delegate.pk
+    holder = enrollment.account_holders.order_by("pk").first() or prov.account_holder_add(
+        enrollment=enrollment,
+        actor=cast.psa,
+        person_id=cast.delegate.pk,
+        reason="申請書に記載のない担当者を追加",
     )
-    prov.account_issue(holder=holder, actor=cast.staff, issued_on=today())
-    prov.vein_registration_record(
-        holder=holder, actor=cast.staff, registered_on=today(), method="remote"
-    )
+    if not holder.account_received:
+        _delivery, token = prov.account_delivery_create(
+            holder=holder, actor=cast.staff, username=f"dsg-{holder.pk}", password="Init-Pw-1"
+        )
+        prov.account_delivery_open(token=token, actor=cast.psa)
+        holder.refresh_from_db()
+    if not holder.vein_registered:
+        prov.vein_registration_record(
+            holder=holder, actor=cast.staff, registered_on=today(), method="remote"
+        )
     prov.connection_test_record(
         terminal=terminal, holder=holder, actor=cast.delegate, tested_on=today(), passed=True
     )

@@ -18,6 +18,7 @@ from django.test import Client
 import dsg
 from dsg.audit.models import AuditEvent
 from dsg.audit.services import audit_verify
+from dsg.notifications.models import OutboxMessage
 from dsg.orgs.services import api_token_create
 
 from ..walk import DESIRED_START, small_pdf, today
@@ -215,7 +216,8 @@ def test_an_enrollment_from_draft_to_completed_through_the_api(cast):
     case = staff.act(cid, "install_router", {"performed_on": day, "router_serial": "RTX-830-01"})
     assert case["state"] == "terminal_setup" and case["step"] == 6
 
-    # ⑥ Two terminals, the delegate as account holder, account and vein registration.
+    # ⑥ Two terminals; the account holder the application named (the PSA) receives the account
+    # information, registers the veins, then tests: each step waits for the one before.
     terminals = [
         psa.post(
             f"/enrollments/{cid}/terminals",
@@ -225,21 +227,34 @@ def test_an_enrollment_from_draft_to_completed_through_the_api(cast):
         for n in (1, 2)
     ]
     assert [t["connection_passed"] for t in terminals] == [False, False]
-    holder = psa.post(
-        f"/enrollments/{cid}/account-holders", {"person_id": cast.delegate.pk}, expect=201
+    [holder] = psa.get(f"/enrollments/{cid}/account-holders")
+    assert (holder["person_id"], holder["source"]) == (cast.psa.pk, "application")
+    added = psa.post(
+        f"/enrollments/{cid}/account-holders",
+        {"person_id": cast.delegate.pk, "reason": "交代要員"},
+        expect=201,
     )
-    assert holder["person_id"] == cast.delegate.pk
+    assert (added["source"], added["reason"]) == ("added", "交代要員")
     may(cid, {psa: {"request_final_inspection", "withdraw"}, reviewer: {"reject"}})
     assert psa.options(cid)["request_final_inspection"]  # blocked
     test = {"holder_id": holder["id"], "tested_on": day, "passed": True}
     refusal = delegate.post(f"/terminals/{terminals[0]['id']}/connection-tests", test, expect=409)
-    assert refusal["code"] == "holder_not_ready"
-    staff.post(f"/account-holders/{holder['id']}/account-issued", {"issued_on": day})
-    holder = staff.post(
-        f"/account-holders/{holder['id']}/vein-registration",
-        {"registered_on": day, "method": "shinjuku"},
+    assert refusal["code"] == "account_not_received"
+    vein = {"registered_on": day, "method": "shinjuku"}
+    refusal = staff.post(f"/account-holders/{holder['id']}/vein-registration", vein, expect=409)
+    assert refusal["code"] == "account_not_received"
+    staff.post(
+        f"/account-holders/{holder['id']}/account-deliveries",
+        {"username": "dsg-walk-1", "password": "Init-Pw-1"},
+        expect=201,
     )
-    assert holder["account_issued_on"] == day and holder["vein_method"] == "shinjuku"
+    link = OutboxMessage.objects.filter(kind="account_delivery.create").latest("pk").body
+    token = re.search(r"/account-deliveries/([\w-]+)/", link)[1]
+    assert psa.post(f"/account-deliveries/{token}/open")["username"] == "dsg-walk-1"
+    refusal = delegate.post(f"/terminals/{terminals[0]['id']}/connection-tests", test, expect=409)
+    assert refusal["code"] == "vein_not_registered"
+    holder = staff.post(f"/account-holders/{holder['id']}/vein-registration", vein)
+    assert holder["account_received_at"] and holder["vein_method"] == "shinjuku"
 
     # ⑦ can be requested only once every terminal passed its connection test.
     delegate.post(f"/terminals/{terminals[0]['id']}/connection-tests", test, expect=201)
@@ -281,7 +296,10 @@ def test_an_enrollment_from_draft_to_completed_through_the_api(cast):
     assert records[1]["comment"] == "配置図の縮尺を明記"
     assert records[4]["performed_on"] == day and records[4]["step"] == 2
     assert records[4]["comment"].endswith("入退室記録簿なし")
-    assert records[10]["data"] == {"router_serial": "RTX-830-01"}
+    assert records[10]["data"] == {  # the serial entered once; the holders ⑥ took over
+        "router_serial": "RTX-830-01",
+        "account_holders": [cast.psa.email],
+    }
     assert records[-1]["from_state"] == "final_inspection" and records[-1]["step"] == 7
     assert [r["step"] for r in records] == sorted(r["step"] for r in records)
 

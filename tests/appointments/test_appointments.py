@@ -14,6 +14,7 @@ from icalendar import Calendar
 from dsg.appointments.ics import CalendarEvent, calendar_ics
 from dsg.appointments.models import Appointment, AppointmentState
 from dsg.audit.models import AuditEvent
+from dsg.audit.services import audit_verify
 from dsg.core.errors import RuleViolation
 from dsg.enrollment.models import State
 from dsg.inspections import services as inspections
@@ -22,11 +23,12 @@ from dsg.provisioning import services as prov
 
 from ..factories import SiteFactory
 from ..walk import new_case, walk_to
+from .dates import business_day_at
 
 
 def soon(days: int = 3, hour: int = 10) -> dt.datetime:
-    day = timezone.localdate() + dt.timedelta(days=days)
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+    """The ``days``-th business day from today at ``hour``: dates are proposed on business days."""
+    return business_day_at(days, hour)
 
 
 @pytest.fixture
@@ -142,15 +144,15 @@ def test_the_providers_appointment_pages_never_reach_an_inspection_date(at_inspe
 
 def test_reminders_go_once_for_the_confirmed_dates_of_tomorrow(at_inspection, cast):
     round_ = inspections.inspection_open(subject=at_inspection, actor=cast.reviewer)
-    tomorrow = timezone.localdate() + dt.timedelta(days=1)
-    start = timezone.make_aware(dt.datetime.combine(tomorrow, dt.time(10)))
+    start = business_day_at(1, 10)
+    eve = start.date() - dt.timedelta(days=1)  # the day before the next business day
     [offered] = inspections.inspection_propose_slots(
         inspection=round_, actor=cast.reviewer, starts=[start]
     )
-    assert inspections.inspections_remind()[0] == 0  # proposed, not taken: no reminder
+    assert inspections.inspections_remind(today=eve)[0] == 0  # proposed, not taken: no reminder
     inspections.inspection_pick_slot(inspection=round_, actor=cast.psa, slot_id=offered.pk)
-    assert inspections.inspections_remind()[0] == 1
-    assert inspections.inspections_remind()[0] == 0  # once
+    assert inspections.inspections_remind(today=eve)[0] == 1
+    assert inspections.inspections_remind(today=eve)[0] == 0  # once
     assert Appointment.objects.get(pk=offered.pk).reminded_at is not None
 
 
@@ -174,3 +176,180 @@ def test_one_calendar_writer_for_timed_events_and_whole_days():
     assert timed.decoded("DTEND") - timed.decoded("DTSTART") == dt.timedelta(hours=3)
     assert days.decoded("DTSTART") == dt.date(2027, 4, 5)
     assert days.decoded("DTEND") == dt.date(2027, 4, 10)  # exclusive: the 9th is the last day
+
+
+# Business days and office hours ------------------------------------------------------------------
+def _next_day(test) -> dt.date:
+    day = timezone.localdate() + dt.timedelta(days=1)
+    while not test(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+def _off_days() -> dict[str, dt.date]:
+    from dsg.core.calendar import is_business_day, is_year_end_closure
+
+    return {
+        "saturday": _next_day(lambda d: d.weekday() == 5),
+        "sunday": _next_day(lambda d: d.weekday() == 6),
+        "holiday": _next_day(
+            lambda d: d.weekday() < 5 and not is_year_end_closure(d) and not is_business_day(d)
+        ),
+        "year_end": _next_day(lambda d: d.weekday() < 5 and is_year_end_closure(d)),
+    }
+
+
+@pytest.mark.parametrize("kind", ["saturday", "sunday", "holiday", "year_end"])
+def test_no_date_is_proposed_on_a_day_the_offices_are_closed(at_survey, at_inspection, cast, kind):
+    day = _off_days()[kind]
+    with pytest.raises(RuleViolation) as refusal:
+        prov.appointment_propose(
+            enrollment=at_survey, actor=cast.staff, purpose="survey", starts_at=_at(day, 10)
+        )
+    assert (refusal.value.status, refusal.value.code) == (422, "not_business_day")
+    assert day.isoformat() in str(refusal.value.message)
+    round_ = inspections.inspection_open(subject=at_inspection, actor=cast.reviewer)
+    with pytest.raises(RuleViolation) as refusal:  # every caller gets the rule
+        inspections.inspection_propose_slots(
+            inspection=round_, actor=cast.reviewer, starts=[soon(), _at(day, 10)]
+        )
+    assert refusal.value.code == "not_business_day"
+    assert not Appointment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [((7, 59), None), ((19, 0), None), ((17, 0), (19, 30)), ((6, 0), (9, 0)), ((20, 0), None)],
+)
+def test_a_date_outside_8_to_19_japan_time_is_refused(at_survey, cast, start, end):
+    day = soon().date()
+    with pytest.raises(RuleViolation) as refusal:
+        prov.appointment_propose(
+            enrollment=at_survey,
+            actor=cast.staff,
+            purpose="survey",
+            starts_at=_at(day, *start),
+            ends_at=_at(day, *end) if end else None,
+        )
+    assert (refusal.value.status, refusal.value.code) == (422, "outside_office_hours")
+    assert "8:00" in str(refusal.value.message) and "19:00" in str(refusal.value.message)
+
+
+def test_the_first_and_last_hours_of_the_day_are_within_office_hours(at_survey, cast):
+    day = soon().date()
+    appointment = prov.appointment_propose(
+        enrollment=at_survey,
+        actor=cast.staff,
+        purpose="survey",
+        starts_at=_at(day, 8),
+        ends_at=_at(day, 19),
+    )
+    assert appointment.state == AppointmentState.PROPOSED
+
+
+def test_japan_time_decides_not_the_servers_zone(at_survey, cast):
+    day = soon().date()
+    utc_midnight = dt.datetime.combine(day, dt.time(0, 30), tzinfo=dt.UTC)  # 9:30 in Tokyo
+    appointment = prov.appointment_propose(
+        enrollment=at_survey, actor=cast.staff, purpose="survey", starts_at=utc_midnight
+    )
+    assert timezone.localtime(appointment.starts_at).hour == 9
+
+
+def test_the_office_may_make_an_exception_with_its_reason_in_the_ledger(
+    at_inspection, at_survey, cast
+):
+    from django.db import transaction
+
+    from dsg.appointments.services import appointments_propose
+
+    saturday = _at(_off_days()["saturday"], 10)
+    round_ = inspections.inspection_open(subject=at_inspection, actor=cast.reviewer)
+    with transaction.atomic():
+        [made] = appointments_propose(
+            company=at_inspection.site.company,
+            subject=round_,
+            purpose="site_inspection",
+            times=[(saturday, None)],
+            actor=cast.reviewer,
+            exception_reason="工場の稼働日が土曜日のみのため",
+        )
+    event = AuditEvent.objects.get(action="appointment.propose", object_id=str(made.pk))
+    assert event.after["exception_reason"] == "工場の稼働日が土曜日のみのため"
+    assert event.actor_id == cast.reviewer.pk
+    for actor, reason in ((cast.reviewer, "  "), (cast.staff, "土曜日しか空いていない")):
+        with pytest.raises(RuleViolation) as refusal, transaction.atomic():
+            appointments_propose(  # no reason, or not the office: the rule holds
+                company=at_survey.site.company,
+                subject=at_survey,
+                purpose="survey",
+                times=[(saturday, None)],
+                actor=actor,
+                exception_reason=reason,
+            )
+        assert refusal.value.code == "not_business_day"
+    ordinary = prov.appointment_propose(
+        enrollment=at_survey, actor=cast.staff, purpose="survey", starts_at=soon()
+    )
+    event = AuditEvent.objects.get(action="appointment.propose", object_id=str(ordinary.pk))
+    assert "exception_reason" not in event.after
+
+
+# A record closes its appointment ----------------------------------------------------------------
+def _confirmed(case, cast, purpose="survey", **kwargs):
+    appointment = prov.appointment_propose(
+        enrollment=case, actor=cast.staff, purpose=purpose, starts_at=soon(), **kwargs
+    )
+    return prov.appointment_confirm(appointment=appointment, actor=cast.psa)
+
+
+def _in_the_past(appointment, days: int) -> None:
+    start = timezone.now() - dt.timedelta(days=days)
+    Appointment.objects.filter(pk=appointment.pk).update(
+        starts_at=start, ends_at=start + dt.timedelta(hours=2)
+    )
+
+
+def test_recording_the_survey_closes_its_confirmed_date_on_that_day(at_survey, cast):
+    appointment = _confirmed(at_survey, cast)
+    _in_the_past(appointment, 1)
+    planned = Appointment.objects.get(pk=appointment.pk).starts_at
+    prov.survey_record(
+        enrollment=at_survey, actor=cast.staff, surveyed_on=timezone.localdate(planned)
+    )
+    done = Appointment.objects.get(pk=appointment.pk)
+    assert (done.state, done.starts_at, done.closed_by) == (
+        AppointmentState.DONE,
+        planned,
+        cast.staff,
+    )
+    assert not AuditEvent.objects.filter(action="appointment.move").exists()
+    assert AuditEvent.objects.filter(action="appointment.done", object_id=str(done.pk)).exists()
+
+
+def test_a_record_dated_before_the_confirmed_date_moves_it_with_a_ledger_event(at_survey, cast):
+    appointment = _confirmed(at_survey, cast, ends_at=soon(hour=12))
+    today = timezone.localdate()
+    prov.survey_record(enrollment=at_survey, actor=cast.staff, surveyed_on=today)
+    moved = Appointment.objects.get(pk=appointment.pk)
+    assert moved.state == AppointmentState.DONE
+    assert timezone.localtime(moved.starts_at).date() == today
+    assert timezone.localtime(moved.starts_at).hour == 10  # its hours are kept
+    assert moved.ends_at - moved.starts_at == dt.timedelta(hours=2)
+    event = AuditEvent.objects.get(action="appointment.move")
+    assert event.object_id == str(moved.pk) and event.actor_id == cast.staff.pk
+    assert event.before["starts_at"].startswith(soon().date().isoformat())
+    assert event.after["performed_on"] == today.isoformat()
+    assert audit_verify().ok
+
+
+def test_a_record_withdraws_the_dates_still_proposed_for_it(at_survey, cast):
+    proposed = prov.appointment_propose(
+        enrollment=at_survey, actor=cast.staff, purpose="survey", starts_at=soon()
+    )
+    prov.survey_record(enrollment=at_survey, actor=cast.staff, surveyed_on=timezone.localdate())
+    assert Appointment.objects.get(pk=proposed.pk).state == AppointmentState.WITHDRAWN

@@ -6,8 +6,6 @@ their own part; every step is checked by what the page shows (state, flash messa
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -17,6 +15,7 @@ from dsg.enrollment import rules
 from dsg.enrollment.models import Enrollment
 from dsg.provisioning import rules as provisioning_rules
 
+from ..appointments.dates import business_day
 from ..walk import DESIRED_START, small_pdf
 from .conftest import ja, shoot
 
@@ -161,7 +160,7 @@ def test_one_case_from_draft_to_enrollment_completed(
         submit(company, upload.locator("button[type=submit]"))
         expect_success(company, "The document was attached.")
     company.goto(app_url)
-    expect(company.locator(".task-list li[data-status=complete]")).to_have_count(7)
+    expect(company.locator(".task-list li[data-status=complete]")).to_have_count(8)
 
     # 入力内容の確認, then submission with its 到達番号.
     company.locator(f"a.button[href='{app_url}confirm/']").click()
@@ -225,7 +224,7 @@ def test_one_case_from_draft_to_enrollment_completed(
     submit(field_office, field_office.locator("form[data-form=inspection-open] button"))
     inspection_url = field_office.url
     slots = field_office.locator("form[data-form=slots]")
-    slots.locator("#slot-1").fill(f"{timezone.localdate() + dt.timedelta(days=7)}T10:00")
+    slots.locator("#slot-1").fill(f"{business_day(5)}T10:00")  # a business day, office hours
     submit(field_office, slots.locator("button[type=submit]"))
     expect_success(field_office, "The dates were sent to the company.")
 

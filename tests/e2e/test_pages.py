@@ -52,8 +52,11 @@ def demo(company, cast, other_company, other_psa) -> Demo:
     # At ⑥: two terminals, one passed and one still waiting for its test.
     at_six = cases["第6工場"]
     today = timezone.localdate()
-    holder = prov.account_holder_add(enrollment=at_six, actor=cast.psa, person_id=cast.delegate.pk)
-    prov.account_issue(holder=holder, actor=cast.staff, issued_on=today)
+    holder = at_six.account_holders.get()  # the application's (the PSA), taken over at ⑥
+    _delivery, token = prov.account_delivery_create(
+        holder=holder, actor=cast.staff, username="dsg-e2e-1", password="Init-Pw-1"
+    )
+    prov.account_delivery_open(token=token, actor=cast.psa)  # received: vein registration next
     prov.vein_registration_record(
         holder=holder, actor=cast.staff, registered_on=today, method="remote"
     )
@@ -147,8 +150,9 @@ def test_company_dashboard_shows_its_sites_with_the_step_tracker(actor, psa, dem
     # The draft's application: its task list, one part's form, and the confirmation page.
     draft = demo.cases["第1工場"]
     page.goto(f"/enrollments/{draft.pk}/application/")
-    # 会社 and 拠点 are prefilled from the company and the site; the rest is still to do.
-    expect(page.locator(".task-list li[data-status=complete]")).to_have_count(2)
+    # 会社 and 拠点 are prefilled from the company and the site, the PSA is the first account
+    # holder; the rest is still to do.
+    expect(page.locator(".task-list li[data-status=complete]")).to_have_count(3)
     expect(page.locator(".task-list li[data-status=incomplete]")).to_have_count(5)
     expect(page.locator("li[data-part=documents] .task__missing")).to_contain_text("レイアウト図")
     shoot(page, "application-tasks")
@@ -159,7 +163,7 @@ def test_company_dashboard_shows_its_sites_with_the_step_tracker(actor, psa, dem
     expect(page.locator("form[data-form=application-upload]")).to_have_count(1)
     shoot(page, "application-form")
     page.goto(f"/enrollments/{draft.pk}/application/confirm/")
-    expect(page.locator("section.app-part")).to_have_count(7)
+    expect(page.locator("section.app-part")).to_have_count(8)
     expect(page.locator("form[data-form=application-submit]")).to_have_count(1)
     expect(page.locator("#missing li").first).to_be_visible()  # what stops submission
     shoot(page, "application-confirm")

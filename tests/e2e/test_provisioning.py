@@ -1,9 +1,9 @@
 """③–⑥ in the browser: a date proposed by the provider and confirmed by the PSA, the setup media
-shipped and received, account information opened once through its one-time link."""
+shipped and received, account information opened once through its one-time link, then the
+holder's vein registration; a lost link asked for again."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
@@ -15,6 +15,7 @@ from dsg.enrollment.models import State
 from dsg.notifications.models import OutboxMessage
 from dsg.provisioning.models import AccountDelivery
 
+from ..appointments.dates import business_day
 from ..factories import SiteFactory
 from ..walk import new_case, walk_to
 from .conftest import ja, shoot
@@ -29,7 +30,7 @@ def test_dates_media_and_account_information_through_the_pages(
     site = SiteFactory(company=company, name="市ヶ谷工場")
     case = walk_to(new_case(site, cast), State.SURVEY, cast)
     url = f"/enrollments/{case.pk}/"
-    day = (timezone.localdate() + dt.timedelta(days=7)).isoformat()
+    day = business_day(5).isoformat()  # dates are proposed on business days
     provider = actor(provider_staff)
     company_page = actor(psa)
 
@@ -57,8 +58,11 @@ def test_dates_media_and_account_information_through_the_pages(
     )
     url = f"/enrollments/{case.pk}/"
     company_page.goto(url)
-    record(company_page, "holder", person_id=cast.delegate.pk)
+    row = company_page.locator(f"tr[data-holder='{psa.email}']")  # from the application
+    expect(row).to_have_attribute("data-holder-step", "account")
     provider.goto(url)
+    sheet = provider.request.get(f"/enrollments/{case.pk}/account-sheet/")
+    assert sheet.ok and psa.email in sheet.text()
     record(
         provider,
         "media-ship",
@@ -95,3 +99,28 @@ def test_dates_media_and_account_information_through_the_pages(
         )
     )
     assert AccountDelivery.objects.get().secret is None
+
+    # The holder received it: the vein registration, then the connection test.
+    company_page.goto(url)
+    row = company_page.locator(f"tr[data-holder='{psa.email}']")
+    expect(row).to_have_attribute("data-holder-step", "vein")
+    expect(row.locator("td[data-received]")).to_have_attribute("data-received", "yes")
+    provider.goto(url)
+    record(provider, "vein", registered_on=timezone.localdate().isoformat(), method="remote")
+    expect_success(provider, "The vein registration was recorded.")
+    company_page.goto(url)
+    expect(company_page.locator(f"tr[data-holder='{psa.email}']")).to_have_attribute(
+        "data-holder-step", "test"
+    )
+    shoot(company_page, "provisioning-holder-ready-for-test")
+
+    # A PSA who lost a link asks for it again; the provider sees it among its tasks.
+    holder = case.account_holders.get()
+    company_page.goto(url)
+    company_page.locator("details[data-details=reissue] summary").click()
+    record(company_page, "reissue-request", reason="メールを誤って削除")
+    expect(company_page.locator("[data-reissue=requested]")).to_have_count(1)
+    provider.goto("/")
+    expect(provider.locator("tr[data-task=account_reissue]")).to_have_count(1)
+    holder.refresh_from_db()
+    assert holder.reissue_requested_by == psa

@@ -8,6 +8,7 @@ import io
 from django.utils import timezone
 from PIL import Image
 
+from dsg.core.calendar import next_business_day
 from dsg.enrollment.models import Enrollment, State
 from dsg.inspections import services
 from dsg.inspections.models import Inspection, Result
@@ -74,5 +75,6 @@ def walk_from_survey_to_final(enrollment: Enrollment, cast: Cast) -> Enrollment:
 
 
 def tomorrow_at(hour: int = 10) -> dt.datetime:
-    day = timezone.localdate() + dt.timedelta(days=1)
+    """The next business day at ``hour`` (dates are proposed on business days only)."""
+    day = next_business_day(timezone.localdate())
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))

@@ -483,11 +483,12 @@ def test_the_reminder_is_queued_the_day_before_and_only_once(at_inspection, cast
         inspection=inspection, actor=cast.reviewer, starts=[tomorrow_at(10)]
     )[0]
     services.inspection_pick_slot(inspection=inspection, actor=cast.psa, slot_id=slot.pk)
-    assert services.inspections_remind(today=today() - dt.timedelta(days=1)) == (0, 0)
-    assert services.inspections_remind() == (1, 0)
+    eve = tomorrow_at(10).date() - dt.timedelta(days=1)  # the next business day's eve
+    assert services.inspections_remind(today=eve - dt.timedelta(days=1)) == (0, 0)
+    assert services.inspections_remind(today=eve) == (1, 0)
     mail = OutboxMessage.objects.get(kind="inspection.reminder")
     assert cast.psa.email in mail.recipients and cast.reviewer.email in mail.recipients
-    assert services.inspections_remind() == (0, 0)
+    assert services.inspections_remind(today=eve) == (0, 0)
 
 
 def test_overdue_deficiencies_are_flagged_and_mailed_once(at_inspection, cast):

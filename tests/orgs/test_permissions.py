@@ -4,17 +4,15 @@ every row and every role; unknown actions and undeclared models are never allowe
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.utils import timezone
 
 from dsg.enrollment.models import State
 from dsg.inspections import services as inspections
 from dsg.orgs import permissions
 from dsg.orgs.models import Organization
 
+from ..appointments.dates import business_day_at
 from ..factories import SiteFactory
 from ..walk import after_commit, new_case, walk_to
 
@@ -29,7 +27,7 @@ def world(site, cast, company, other_psa):
     at_inspection = walk_to(new_case(SiteFactory(company=company), cast), State.INSPECTION, cast)
     round_ = inspections.inspection_open(subject=at_inspection, actor=cast.reviewer)
     inspections.inspection_propose_slots(
-        inspection=round_, actor=cast.reviewer, starts=[timezone.now() + dt.timedelta(days=3)]
+        inspection=round_, actor=cast.reviewer, starts=[business_day_at(3)]
     )
     other_site = SiteFactory(company=other_psa.organization)
     return completed, other_site

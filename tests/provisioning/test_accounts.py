@@ -18,9 +18,10 @@ from dsg.notifications.models import OutboxMessage
 from dsg.orgs.models import Role
 from dsg.provisioning import services as prov
 from dsg.provisioning.models import AccountDelivery, AccountDeliveryState
+from dsg.provisioning.services import token_hash
 
 from ..factories import UserFactory
-from ..notifications.test_outbox import smtp  # noqa: F401 — the aiosmtpd fixture
+from ..notifications.conftest import smtp  # noqa: F401 — the aiosmtpd fixture
 from ..walk import new_case, walk_to
 
 USERNAME = "dsg-user-7731"
@@ -29,8 +30,9 @@ PASSWORD = "Init!Pw-9f3K2q"
 
 @pytest.fixture
 def holder(site, cast):
+    """The account holder the application named (the PSA), taken over when ⑥ started."""
     case = walk_to(new_case(site, cast), State.TERMINAL_SETUP, cast)
-    return prov.account_holder_add(enrollment=case, actor=cast.psa, person_id=cast.delegate.pk)
+    return case.account_holders.get()
 
 
 def deliver(holder, cast):
@@ -189,3 +191,95 @@ def test_the_api_opens_once_and_declares_its_refusals(client, holder, cast):
     assert (again.status_code, again.json()["code"]) == (409, "already_opened")
     listing = client.get(f"/api/v1/enrollments/{holder.enrollment_id}/account-deliveries")
     assert listing.json()[0]["state"] == "opened" and PASSWORD not in listing.content.decode()
+
+
+@pytest.mark.django_db
+def test_opening_the_link_is_the_receipt_of_the_account_information(holder, cast):
+    _delivery, token = deliver(holder, cast)
+    holder.refresh_from_db()
+    assert holder.account_received_at is None  # sent is not received
+    delivery, _values = prov.account_delivery_open(token=token, actor=cast.psa)
+    holder.refresh_from_db()
+    assert holder.account_received_at == delivery.opened_at
+
+
+@pytest.mark.django_db
+def test_a_psa_who_lost_the_link_asks_again_and_the_old_link_dies(holder, cast, everyone):
+    from dsg.provisioning import worklist
+
+    with pytest.raises(RuleViolation) as refusal:  # nothing sent yet
+        prov.account_delivery_reissue_request(holder=holder, actor=cast.psa)
+    assert refusal.value.code == "not_delivered"
+    _old, old_token = deliver(holder, cast)
+    for key in ("delegate", "user", "reviewer", "inspector", "provider_staff", "other_psa"):
+        with pytest.raises(RuleViolation) as refusal:
+            prov.account_delivery_reissue_request(holder=holder, actor=everyone[key])
+        assert refusal.value.status == 403, key
+    asked = prov.account_delivery_reissue_request(
+        holder=holder, actor=cast.psa, reason="メールを誤って削除"
+    )
+    assert asked.reissue_requested_by == cast.psa and asked.reissue_requested_at is not None
+    with pytest.raises(RuleViolation) as refusal:  # the lost link stops working at once
+        prov.account_delivery_open(token=old_token, actor=cast.psa)
+    assert refusal.value.code == "link_replaced"
+    with pytest.raises(RuleViolation) as refusal:
+        prov.account_delivery_reissue_request(holder=holder, actor=cast.psa)
+    assert refusal.value.code == "already_requested"
+    event = AuditEvent.objects.get(action="account_delivery.reissue_request")
+    assert event.after["reason"] == "メールを誤って削除"
+    mail = OutboxMessage.objects.get(kind="account_delivery.reissue_request")
+    assert mail.recipients == [cast.staff.email] and old_token not in mail.body
+
+    tasks = worklist.provider_tasks_complete(list(worklist.provider_task_rows(user=cast.staff)))
+    assert [(t.kind, t.holder) for t in tasks if t.holder] == [("account_reissue", holder)]
+    _new, new_token = deliver(holder, cast)  # the provider issues it again
+    holder.refresh_from_db()
+    assert holder.reissue_requested_at is None
+    assert not [
+        r
+        for r in worklist.provider_task_rows(user=cast.staff)
+        if r["task_kind"] in ("account", "account_reissue")
+    ]
+    assert prov.account_delivery_open(token=new_token, actor=cast.psa)[1]["password"] == PASSWORD
+
+
+@pytest.mark.django_db
+def test_the_psa_asks_again_from_the_case_page(client, holder, cast):
+    _delivery, token = deliver(holder, cast)
+    client.force_login(cast.psa)
+    page = client.get(f"/enrollments/{holder.enrollment_id}/").content.decode()
+    assert 'data-form="reissue-request"' in page
+    response = client.post(
+        f"/account-holders/{holder.pk}/reissue-request/", {"reason": "リンクを紛失"}
+    )
+    assert response.status_code == 303
+    page = client.get(f"/enrollments/{holder.enrollment_id}/").content.decode()
+    assert 'data-reissue="requested"' in page and 'data-form="reissue-request"' not in page
+    client.force_login(cast.staff)
+    assert client.post(f"/account-holders/{holder.pk}/reissue-request/").status_code == 403
+    api = client.get("/api/v1/provider/tasks").json()
+    assert [i["kind"] for i in api["items"] if i["holder_id"] == holder.pk] == ["account_reissue"]
+
+
+@pytest.mark.django_db
+def test_the_link_is_in_the_psas_mail_and_on_no_page_or_answer(client, holder, cast, everyone):
+    _delivery, token = deliver(holder, cast)
+    [mail] = OutboxMessage.objects.filter(body__contains=token)
+    assert mail.kind == "account_delivery.create" and mail.recipients == [cast.psa.email]
+    case = holder.enrollment_id
+    urls = [
+        "/",
+        f"/enrollments/{case}/",
+        f"/enrollments/{case}/account-sheet/",
+        f"/api/v1/enrollments/{case}",
+        f"/api/v1/enrollments/{case}/account-holders",
+        f"/api/v1/enrollments/{case}/account-deliveries",
+        f"/api/v1/enrollments/{case}/account-sheet",
+        "/api/v1/provider/tasks",
+    ]
+    for key, person in everyone.items():
+        client.force_login(person)
+        for url in urls:
+            assert token not in client.get(url).content.decode(), (key, url)
+    ledger = str(list(AuditEvent.objects.values_list("before", "after")))
+    assert token not in ledger and token_hash(token) not in ledger

@@ -18,12 +18,13 @@ from dsg.notifications.models import OutboxMessage
 from dsg.provisioning import selectors as prov_selectors
 from dsg.provisioning import services as prov
 
+from ..appointments.dates import business_day_at
 from ..walk import new_case, walk_to
 
 
 def soon(days: int = 3, hour: int = 10) -> dt.datetime:
-    day = timezone.localdate() + dt.timedelta(days=days)
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+    """The ``days``-th business day from today at ``hour``: dates are proposed on business days."""
+    return business_day_at(days, hour)
 
 
 @pytest.fixture
@@ -127,12 +128,17 @@ def test_each_purpose_is_proposed_at_its_own_steps(at_survey, cast):
 @pytest.mark.django_db
 def test_a_vein_registration_appointment_names_the_person_and_records_the_registration(site, cast):
     case = walk_to(new_case(site, cast), State.TERMINAL_SETUP, cast)
-    holder = prov.account_holder_add(enrollment=case, actor=cast.psa, person_id=cast.delegate.pk)
+    holder = case.account_holders.get()  # the PSA, from the application
+    _delivery, token = prov.account_delivery_create(
+        holder=holder, actor=cast.staff, username="u", password="p"
+    )
+    prov.account_delivery_open(token=token, actor=cast.psa)  # received: vein registration next
     with pytest.raises(RuleViolation) as refusal:
         propose(case, cast, "vein_registration", holder=holder)  # Shinjuku or remote?
     assert refusal.value.field == "vein_method"
     appointment = propose(case, cast, "vein_registration", holder=holder, vein_method="shinjuku")
     assert "新宿" in appointment.place
+    assert (appointment.person, appointment.party) == (cast.psa, f"account_holder:{holder.pk}")
     prov.appointment_confirm(appointment=appointment, actor=cast.psa)
     with pytest.raises(RuleViolation) as refusal:  # not before it begins
         prov.appointment_mark_done(appointment=appointment, actor=cast.staff)
@@ -177,3 +183,31 @@ def test_icalendar_per_appointment_and_per_case(client, at_survey, cast):
         f"dsg-appointment-{construction.pk}@127.0.0.1:8000",
     }
     assert {str(e["STATUS"]) for e in events} == {"CONFIRMED", "TENTATIVE"}
+
+
+@pytest.mark.django_db
+def test_a_holder_without_a_portal_user_gets_a_vein_date_of_their_own(site, cast):
+    case = walk_to(new_case(site, cast), State.TERMINAL_SETUP, cast)
+    first, second = (
+        prov.account_holder_add(
+            enrollment=case, actor=cast.psa, name=name, email=email, reason="増員"
+        )
+        for name, email in (("外部 一郎", "ichiro@example.jp"), ("外部 二郎", "jiro@example.jp"))
+    )
+    dates = []
+    for holder in (first, second):
+        _delivery, token = prov.account_delivery_create(
+            holder=holder, actor=cast.staff, username=f"u{holder.pk}", password="p"
+        )
+        prov.account_delivery_open(token=token, actor=cast.psa)
+        dates.append(propose(case, cast, "vein_registration", holder=holder, vein_method="remote"))
+    assert [a.person for a in dates] == [None, None]  # two standing dates, one per holder
+    prov.appointment_confirm(appointment=dates[1], actor=cast.psa)
+    assert Appointment.objects.get(pk=dates[0].pk).state == AppointmentState.PROPOSED
+    prov.vein_registration_record(
+        holder=second, actor=cast.staff, registered_on=timezone.localdate(), method="remote"
+    )
+    states = dict(Appointment.objects.values_list("pk", "state"))
+    assert states == {dates[0].pk: AppointmentState.PROPOSED, dates[1].pk: AppointmentState.DONE}
+    rows = {a.pk: a for a in prov_selectors.appointments_of(case)}
+    assert (rows[dates[0].pk].holder_id, rows[dates[1].pk].holder_name) == (first.pk, "外部 二郎")

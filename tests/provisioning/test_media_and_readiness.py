@@ -8,14 +8,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from dsg.audit.models import AuditEvent
 from dsg.core.errors import RuleViolation
-from dsg.enrollment.models import State
+from dsg.enrollment.models import State, StepRecord
 from dsg.notifications.models import OutboxMessage
 from dsg.provisioning import selectors
 from dsg.provisioning import services as prov
 from dsg.registry.selectors import terminals_registered_by
 
-from ..walk import new_case, setup_terminal_passed, today, walk_to
+from ..walk import act, new_case, setup_terminal_passed, today, walk_to
 
 
 @pytest.fixture
@@ -64,14 +65,64 @@ def test_a_shipment_needs_carrier_tracking_number_and_a_past_date(at_setup, cast
 
 
 @pytest.mark.django_db
-def test_router_identity_is_recorded_by_the_provider(at_setup, cast):
+def test_the_router_serial_is_entered_once_with_the_installation(site, cast):
+    at_router = walk_to(new_case(site, cast), State.ROUTER_INSTALLATION, cast)
+    with pytest.raises(RuleViolation) as refusal:  # nothing to identify before it is installed
+        prov.router_identity_record(enrollment=at_router, actor=cast.staff, model_name="IX2215")
+    assert refusal.value.code == "wrong_state"
+    case = act(
+        at_router,
+        "install_router",
+        cast.staff,
+        performed_on=today(),
+        router_serial=" RTR-77 ",
+    )
+    record = StepRecord.objects.get(enrollment=case, transition="install_router")
+    assert record.data["router_serial"] == "RTR-77"  # the step record shows the one entry
     provisioning = prov.router_identity_record(
-        enrollment=at_setup, actor=cast.staff, serial="RTR-77", model_name="IX2215"
+        enrollment=case, actor=cast.staff, model_name="IX2215"
     )
     assert (provisioning.router_serial, provisioning.router_model) == ("RTR-77", "IX2215")
+    event = AuditEvent.objects.filter(action="router.identify").latest("sequence")
+    assert "reason" not in event.after
     with pytest.raises(RuleViolation) as refusal:
-        prov.router_identity_record(enrollment=at_setup, actor=cast.psa, serial="X", model_name="Y")
+        prov.router_identity_record(enrollment=case, actor=cast.psa, model_name="Y")
     assert refusal.value.status == 403
+
+
+@pytest.mark.django_db
+def test_a_mistyped_router_serial_is_corrected_only_with_a_reason(at_setup, cast):
+    with pytest.raises(RuleViolation) as refusal:
+        prov.router_identity_record(
+            enrollment=at_setup, actor=cast.staff, model_name="IX2215", serial="RTR-2"
+        )
+    assert (refusal.value.status, refusal.value.code) == (422, "reason_required")
+    provisioning = prov.router_identity_record(
+        enrollment=at_setup,
+        actor=cast.staff,
+        model_name="IX2215",
+        serial="RTR-2",
+        reason="銘板の読み違い",
+    )
+    assert provisioning.router_serial == "RTR-2"
+    event = AuditEvent.objects.filter(action="router.identify").latest("sequence")
+    assert event.before["router_serial"] == "RTR-1" and event.after["router_serial"] == "RTR-2"
+    assert event.after["reason"] == "銘板の読み違い"
+    record = StepRecord.objects.get(enrollment=at_setup, transition="install_router")
+    assert record.data["router_serial"] == "RTR-1"  # what was entered at the installation
+
+
+@pytest.mark.django_db
+def test_the_router_page_asks_for_the_model_not_the_serial_again(at_setup, cast, client):
+    client.force_login(cast.staff)
+    page = client.get(f"/enrollments/{at_setup.pk}/").content.decode()
+    form = page[page.index('data-form="router"') :]
+    form = form[: form.index("</form>")]
+    assert 'name="router_model"' in form and "required" in form.split('name="router_model"')[1]
+    assert 'name="router_serial" maxlength="100">' in form or 'name="router_serial"' in form
+    serial_input = form.split('name="router_serial"')[1].split(">")[0]
+    assert "required" not in serial_input  # a correction only
+    assert "RTR-1" in page  # the serial of the installation is shown
 
 
 @pytest.mark.django_db
@@ -89,9 +140,7 @@ def test_each_terminal_lists_what_it_still_lacks(at_setup, cast):
     ]
     shipment = ship(at_setup, cast)
     prov.media_receive(shipment=shipment, actor=cast.psa, received_on=today())
-    holder = prov.account_holder_add(
-        enrollment=at_setup, actor=cast.psa, person_id=cast.delegate.pk
-    )
+    holder = at_setup.account_holders.get()  # the PSA, from the application
     _delivery, token = prov.account_delivery_create(
         holder=holder, actor=cast.staff, username="u1", password="p1"
     )
@@ -113,7 +162,7 @@ def test_each_terminal_lists_what_it_still_lacks(at_setup, cast):
 
 
 @pytest.mark.django_db
-def test_readiness_uses_four_queries_whatever_the_terminals(at_setup, cast, client):
+def test_readiness_uses_three_queries_whatever_the_terminals(at_setup, cast, client):
     setup_terminal_passed(at_setup, cast, name="PC-01")
     with CaptureQueriesContext(connection) as few:
         selectors.terminal_readiness(at_setup)
@@ -121,10 +170,10 @@ def test_readiness_uses_four_queries_whatever_the_terminals(at_setup, cast, clie
         setup_terminal_passed(at_setup, cast, name=f"PC-{n:02d}")
     with CaptureQueriesContext(connection) as many:
         rows = selectors.terminal_readiness(at_setup)
-    assert len(rows) == 5 and len(few) == len(many) == 4
+    assert len(rows) == 5 and len(few) == len(many) == 3
     client.force_login(cast.psa)
     api = client.get(f"/api/v1/enrollments/{at_setup.pk}/terminal-readiness").json()
     assert {r["terminal_name"] for r in api} == {f"PC-{n:02d}" for n in range(1, 6)}
-    assert api[0]["lacks"] == ["setup_media", "account_received"]
+    assert api[0]["lacks"] == ["setup_media"]
     page = client.get(f"/enrollments/{at_setup.pk}/").content.decode()
     assert 'data-readiness="PC-01"' in page and 'data-lack="setup_media"' in page

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.utils import timezone
 
@@ -11,12 +9,13 @@ from dsg.appointments.models import Appointment, AppointmentState
 from dsg.enrollment.models import State
 from dsg.provisioning.models import AccountDelivery, SetupMediaShipment
 
+from ..appointments.dates import business_day, business_day_at
 from ..walk import new_case, today, walk_to
 
 
 def local(days: int, hour: int = 10) -> str:
-    day = timezone.localdate() + dt.timedelta(days=days)
-    return f"{day.isoformat()}T{hour:02d}:00"
+    """The ``days``-th business day from today at ``hour``, as a datetime-local input sends it."""
+    return f"{business_day(days).isoformat()}T{hour:02d}:00"
 
 
 @pytest.fixture
@@ -107,8 +106,12 @@ def test_appointments_through_the_api(client, at_survey, cast):
 def test_media_and_accounts_through_the_pages(client, site, cast):
     case = walk_to(new_case(site, cast), State.TERMINAL_SETUP, cast)
     client.force_login(cast.psa)
-    client.post(f"/enrollments/{case.pk}/account-holders/", {"person_id": cast.delegate.pk})
-    holder = case.account_holders.get()
+    client.post(
+        f"/enrollments/{case.pk}/account-holders/",
+        {"person_id": cast.delegate.pk, "reason": "交代要員"},
+    )
+    holder = case.account_holders.get(person=cast.delegate)
+    assert holder.source == "added" and holder.reason == "交代要員"
     client.force_login(cast.staff)
     client.post(
         f"/enrollments/{case.pk}/media-shipments/",
@@ -123,7 +126,7 @@ def test_media_and_accounts_through_the_pages(client, site, cast):
         f"/account-holders/{holder.pk}/account-deliveries/",
         {"username": "dsg-u-1", "password": "Pw-secret-1"},
     )
-    client.post(f"/enrollments/{case.pk}/router/", {"router_serial": "R-1", "router_model": "IX"})
+    client.post(f"/enrollments/{case.pk}/router/", {"router_model": "IX"})
     page = client.get(f"/enrollments/{case.pk}/").content.decode()
     assert "EMS-1" in page and 'data-delivery="waiting"' in page and "Pw-secret-1" not in page
     assert AccountDelivery.objects.count() == 1
@@ -156,10 +159,19 @@ def test_the_case_page_queries_stay_fixed_as_provisioning_records_grow(client, s
                 tracking_number=f"T-{n}-{i}",
                 shipped_on=today(),
             )
-        holder = case.account_holders.first() or prov.account_holder_add(
-            enrollment=case, actor=cast.psa, person_id=cast.delegate.pk
+        holder = case.account_holders.order_by("pk").first()
+        _delivery, token = prov.account_delivery_create(
+            holder=holder, actor=cast.staff, username="u", password="p"
         )
-        for _ in range(n):
+        prov.account_delivery_open(token=token, actor=cast.psa)
+        for i in range(n):
+            prov.account_holder_add(
+                enrollment=case,
+                actor=cast.psa,
+                name=f"追加 {n}-{i}",
+                email=f"added-{n}-{i}@example.jp",
+                reason="増員",
+            )
             prov.account_delivery_create(
                 holder=holder, actor=cast.staff, username="u", password="p"
             )
@@ -169,7 +181,7 @@ def test_the_case_page_queries_stay_fixed_as_provisioning_records_grow(client, s
                 purpose="vein_registration",
                 holder=holder,
                 vein_method="remote",
-                starts_at=timezone.now() + dt.timedelta(days=2),
+                starts_at=business_day_at(2),
             )
             prov.appointment_cancel(appointment=appointment, actor=cast.staff)
 

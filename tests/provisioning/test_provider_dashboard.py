@@ -10,18 +10,21 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from dsg.core.calendar import business_day_on_or_after
 from dsg.enrollment.models import State
 from dsg.enrollment.schedule import month_rule_breaks
 from dsg.provisioning import services as prov
 from dsg.provisioning import worklist
 from dsg.provisioning.views import PROVIDER_TASKS_PAGE
 
+from ..appointments.dates import business_day_at
 from ..factories import SiteFactory
 from ..walk import new_case, take_by_inspection, today, walk_to
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+    """``day`` at ``hour``, or the first business day after it: dates go on business days."""
+    return timezone.make_aware(dt.datetime.combine(business_day_on_or_after(day), dt.time(hour)))
 
 
 def first_of_next_month(months: int = 1) -> dt.date:
@@ -50,26 +53,24 @@ def test_tasks_across_cases_come_ordered_by_date(company, cast):
         enrollment=survey_case,
         actor=cast.staff,
         purpose="construction",
-        starts_at=at(today() + dt.timedelta(days=9)),
+        starts_at=business_day_at(9),
     )
     early = prov.appointment_propose(
         enrollment=survey_case,
         actor=cast.staff,
         purpose="router",
-        starts_at=at(today() + dt.timedelta(days=2)),
+        starts_at=business_day_at(2),
     )
     prov.appointment_confirm(appointment=early, actor=cast.psa)
-    prov.account_holder_add(enrollment=setup_case, actor=cast.psa, person_id=cast.delegate.pk)
 
     rows = list(worklist.provider_task_rows(user=cast.staff))
     tasks = worklist.provider_tasks_complete(rows)
     kinds = [t.kind for t in tasks]
-    assert sorted(kinds) == sorted(
+    assert sorted(kinds) == sorted(  # no vein registration before the account is received
         [
             "ancillary_work",
             "media",
             "account",
-            "vein",
             "appointment_confirmed",
             "appointment_proposed",
         ]
@@ -88,14 +89,18 @@ def test_tasks_across_cases_come_ordered_by_date(company, cast):
         shipped_on=today(),
     )
     holder = setup_case.account_holders.get()
-    prov.account_delivery_create(holder=holder, actor=cast.staff, username="u", password="p")
+    _delivery, token = prov.account_delivery_create(
+        holder=holder, actor=cast.staff, username="u", password="p"
+    )
+    prov.account_delivery_open(token=token, actor=cast.psa)
+    assert "vein" in [r["task_kind"] for r in worklist.provider_task_rows(user=cast.staff)]
     prov.appointment_propose(
         enrollment=setup_case,
         actor=cast.staff,
         purpose="vein_registration",
         holder=holder,
         vein_method="remote",
-        starts_at=at(today() + dt.timedelta(days=4)),
+        starts_at=business_day_at(4),
     )
     kinds = [
         t.kind
@@ -115,7 +120,7 @@ def test_another_date_requested_asks_the_provider_to_propose_again(site, cast):
         enrollment=case,
         actor=cast.staff,
         purpose="construction",
-        starts_at=at(today() + dt.timedelta(days=3)),
+        starts_at=business_day_at(3),
     )
     prov.appointment_request_other_date(appointment=appointment, actor=cast.psa, message="別日")
     kinds = [r["task_kind"] for r in worklist.provider_task_rows(user=cast.staff)]
@@ -124,7 +129,7 @@ def test_another_date_requested_asks_the_provider_to_propose_again(site, cast):
         enrollment=case,
         actor=cast.staff,
         purpose="construction",
-        starts_at=at(today() + dt.timedelta(days=5)),
+        starts_at=business_day_at(5),
     )
     kinds = [r["task_kind"] for r in worklist.provider_task_rows(user=cast.staff)]
     assert kinds == ["appointment_proposed"]
@@ -169,7 +174,7 @@ def test_the_dashboard_pages_its_tasks_with_a_fixed_number_of_queries(client, co
                 enrollment=c,
                 actor=cast.staff,
                 purpose="survey",
-                starts_at=at(today() + dt.timedelta(days=3)),
+                starts_at=business_day_at(3),
             )
             prov.appointment_propose(
                 enrollment=c,
@@ -249,7 +254,7 @@ def test_the_appointment_of_the_final_inspection_counts_too(site, cast):
     assert month_rule_warnings([case.pk]) == []
     Appointment.objects.filter(pk=taken.pk).update(starts_at=at(first_of_next_month(2)))
     [warning] = month_rule_warnings([case.pk])
-    assert warning.dates[7] == [first_of_next_month(2)]
+    assert warning.dates[7] == [business_day_on_or_after(first_of_next_month(2))]
     assert "④～⑦" in warning.message or "④–⑦" in warning.message
 
 
@@ -258,7 +263,7 @@ def test_an_expired_account_link_is_a_task_again(site, cast):
     from dsg.provisioning.models import AccountDelivery
 
     case = walk_to(new_case(site, cast), State.TERMINAL_SETUP, cast)
-    holder = prov.account_holder_add(enrollment=case, actor=cast.psa, person_id=cast.delegate.pk)
+    holder = case.account_holders.get()  # the PSA, from the application
 
     def kinds() -> list[str]:
         return [r["task_kind"] for r in worklist.provider_task_rows(user=cast.staff)]
@@ -272,3 +277,47 @@ def test_an_expired_account_link_is_a_task_again(site, cast):
         expires_at=timezone.now() - dt.timedelta(minutes=1)
     )
     assert "account" in kinds()
+
+
+@pytest.mark.django_db
+def test_a_recorded_step_closes_its_date_and_it_leaves_the_task_list(site, cast, client):
+    case = walk_to(new_case(site, cast), State.SURVEY, cast)
+    survey = prov.appointment_propose(
+        enrollment=case, actor=cast.staff, purpose="survey", starts_at=business_day_at(1)
+    )
+    prov.appointment_confirm(appointment=survey, actor=cast.psa)
+    kinds = [r["task_kind"] for r in worklist.provider_task_rows(user=cast.staff)]
+    assert "appointment_confirmed" in kinds
+    prov.survey_record(enrollment=case, actor=cast.staff, surveyed_on=today())
+    kinds = [r["task_kind"] for r in worklist.provider_task_rows(user=cast.staff)]
+    assert "appointment_confirmed" not in kinds and "survey" not in kinds
+    client.force_login(cast.staff)
+    page = client.get("/").content.decode()
+    assert 'data-task="appointment_confirmed"' not in page
+
+
+@pytest.mark.django_db
+def test_a_date_asked_for_again_is_no_task_once_its_step_is_recorded(site, cast):
+    case = walk_to(new_case(site, cast), State.SURVEY, cast)
+    survey = prov.appointment_propose(
+        enrollment=case, actor=cast.staff, purpose="survey", starts_at=business_day_at(1)
+    )
+    prov.appointment_request_other_date(appointment=survey, actor=cast.psa, message="別日")
+    again = prov.appointment_propose(
+        enrollment=case, actor=cast.staff, purpose="survey", starts_at=business_day_at(2)
+    )
+    prov.appointment_confirm(appointment=again, actor=cast.psa)
+    prov.survey_record(enrollment=case, actor=cast.staff, surveyed_on=today())
+    kinds = [r["task_kind"] for r in worklist.provider_task_rows(user=cast.staff)]
+    assert "appointment_repropose" not in kinds and "appointment_confirmed" not in kinds
+
+
+@pytest.mark.django_db
+def test_a_holder_added_after_acceptance_is_a_task_marked_as_such(site, cast):
+    case = walk_to(new_case(site, cast), State.TERMINAL_SETUP, cast)
+    added = prov.account_holder_add(
+        enrollment=case, actor=cast.psa, person_id=cast.delegate.pk, reason="交代要員"
+    )
+    tasks = worklist.provider_tasks_complete(list(worklist.provider_task_rows(user=cast.staff)))
+    [task] = [t for t in tasks if t.kind == "account" and t.holder == added]
+    assert added.name in task.detail and "受理後に追加" in task.detail

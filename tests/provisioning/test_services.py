@@ -10,13 +10,15 @@ from dsg.audit.models import AuditEvent
 from dsg.audit.services import audit_verify
 from dsg.core.errors import RuleViolation
 from dsg.enrollment.models import Enrollment, State, StepRecord
-from dsg.enrollment.services import TransitionInput, enrollment_transition
+from dsg.enrollment.services import TransitionInput, application_update, enrollment_transition
 from dsg.inspections.models import Inspection
 from dsg.inspections.services import remediation_decide
+from dsg.notifications.models import OutboxMessage
 from dsg.provisioning import services as prov
 from dsg.provisioning.models import AccountHolder, AncillaryWork
 from dsg.registry.models import ConnectionTest, Terminal
 
+from ..appointments.dates import business_day_at
 from ..walk import act, new_case, setup_terminal_passed, today, walk_to
 
 
@@ -166,11 +168,19 @@ def register(enrollment, cast, name="PC-01"):
     )
 
 
-def ready_holder(enrollment, cast):
-    holder = prov.account_holder_add(
-        enrollment=enrollment, actor=cast.psa, person_id=cast.delegate.pk
+def receive(holder, cast):
+    """The provider delivers the holder's account information; the PSA opens its link."""
+    _delivery, token = prov.account_delivery_create(
+        holder=holder, actor=cast.staff, username=f"u-{holder.pk}", password="Init-Pw-1"
     )
-    prov.account_issue(holder=holder, actor=cast.staff, issued_on=today())
+    prov.account_delivery_open(token=token, actor=cast.psa)
+    holder.refresh_from_db()
+    return holder
+
+
+def ready_holder(enrollment, cast):
+    """The application's account holder (the PSA), account received and veins registered."""
+    holder = receive(enrollment.account_holders.get(), cast)
     prov.vein_registration_record(
         holder=holder, actor=cast.staff, registered_on=today(), method="shinjuku"
     )
@@ -213,11 +223,13 @@ def test_final_inspection_needs_every_terminal_passed(at_setup, cast):
 
 
 @pytest.mark.django_db
-def test_a_connection_test_needs_the_account_and_the_vein_registration(at_setup, cast):
+def test_each_step_of_a_holder_waits_for_the_one_before(at_setup, cast):
+    """⑥ in the guideline's order: account information received → vein registration →
+    connection test with the received account; each refused, with what is missing, before."""
     terminal = register(at_setup, cast)
-    holder = prov.account_holder_add(enrollment=at_setup, actor=cast.psa, person_id=cast.psa.pk)
+    holder = at_setup.account_holders.get()
 
-    def attempt():
+    def test_now():
         return refused(
             at_setup,
             prov.connection_test_record,
@@ -228,35 +240,65 @@ def test_a_connection_test_needs_the_account_and_the_vein_registration(at_setup,
             passed=True,
         )
 
-    assert (attempt().status, attempt().code) == (409, "holder_not_ready")
+    def vein_now():
+        return refused(
+            at_setup,
+            prov.vein_registration_record,
+            holder=holder,
+            actor=cast.staff,
+            registered_on=today(),
+            method="remote",
+        )
+
+    for refusal in (vein_now(), test_now()):
+        assert (refusal.status, refusal.code) == (409, "account_not_received")
+        assert holder.name in str(refusal.message) and "アカウント情報" in str(refusal.message)
     prov.account_issue(holder=holder, actor=cast.staff, issued_on=today())
-    assert attempt().code == "holder_not_ready"  # account issued, no vein registration yet
+    assert vein_now().code == "account_not_received"  # issued is not received
+    _delivery, token = prov.account_delivery_create(
+        holder=holder, actor=cast.staff, username="u1", password="p1"
+    )
+    assert vein_now().code == "account_not_received"  # sent, not opened yet
+    prov.account_delivery_open(token=token, actor=cast.psa)
+    refusal = test_now()
+    assert (refusal.code, refusal.status) == ("vein_not_registered", 409)
+    assert "静脈認証登録" in str(refusal.message)
     prov.vein_registration_record(
         holder=holder, actor=cast.staff, registered_on=today(), method="remote"
     )
     test = test_result(terminal, holder, cast.psa, passed=True)
     assert test.passed and test.recorded_by == cast.psa
+    assert (test.person, test.tester_name, test.tester_key) == (
+        cast.psa,
+        holder.name,
+        f"account_holder:{holder.pk}",
+    )
 
 
 @pytest.mark.django_db
-def test_vein_registration_without_an_account_does_not_make_the_holder_ready(at_setup, cast):
-    terminal = register(at_setup, cast)
-    holder = prov.account_holder_add(
-        enrollment=at_setup, actor=cast.psa, person_id=cast.delegate.pk
-    )
-    prov.vein_registration_record(
-        holder=holder, actor=cast.staff, registered_on=today(), method="shinjuku"
-    )
+def test_the_vein_date_is_proposed_only_after_the_account_is_received(at_setup, cast):
+    holder = at_setup.account_holders.get()
     refusal = refused(
         at_setup,
-        prov.connection_test_record,
-        terminal=terminal,
+        prov.appointment_propose,
+        enrollment=at_setup,
+        actor=cast.staff,
+        purpose="vein_registration",
+        starts_at=business_day_at(2),
         holder=holder,
-        actor=cast.delegate,
-        tested_on=today(),
-        passed=True,
+        vein_method="remote",
     )
-    assert refusal.code == "holder_not_ready"
+    assert refusal.code == "account_not_received"
+    receive(holder, cast)
+    appointment = prov.appointment_propose(
+        enrollment=at_setup,
+        actor=cast.staff,
+        purpose="vein_registration",
+        starts_at=business_day_at(2),
+        holder=holder,
+        vein_method="remote",
+    )
+    assert appointment.party == f"account_holder:{holder.pk}"
 
 
 @pytest.mark.django_db
@@ -293,7 +335,64 @@ def test_who_records_what_at_terminal_setup(at_setup, cast, everyone):
 
 
 @pytest.mark.django_db
-def test_account_holders_are_the_psa_or_their_delegates(at_setup, cast, everyone):
+def test_account_holders_come_from_the_accepted_application(site, cast, company):
+    case = new_case(site, cast)
+    application_update(
+        enrollment=case,
+        actor=cast.psa,
+        data={
+            "account_holders": [
+                {"name": "管理 一郎", "department": "情報部", "email": cast.psa.email},
+                {"name": "指定 次郎", "email": cast.delegate.email.upper()},
+                {"name": "外部 三郎", "department": "工場", "email": "saburo@example.jp"},
+            ]
+        },
+    )
+    case = walk_to(case, State.ROUTER_INSTALLATION, cast)
+    assert not case.account_holders.exists()  # before ⑥ there are none
+    application_update_refused = refused(
+        case,
+        application_update,
+        enrollment=case,
+        actor=cast.psa,
+        data={"account_holders": []},
+    )
+    assert application_update_refused.code == "wrong_state"  # frozen with the version
+    case = act(case, "install_router", cast.staff, performed_on=today(), router_serial="RTR-9")
+    holders = list(case.account_holders.order_by("pk"))
+    assert [(h.name, h.person, h.source, h.application_version) for h in holders] == [
+        ("管理 一郎", cast.psa, "application", 1),
+        ("指定 次郎", cast.delegate, "application", 1),
+        ("外部 三郎", None, "application", 1),  # no portal user: held by name and email
+    ]
+    assert holders[2].department == "工場"
+    record = StepRecord.objects.get(enrollment=case, transition="install_router")
+    assert len(record.data["account_holders"]) == 3
+
+
+@pytest.mark.django_db
+def test_the_psa_adds_a_holder_after_acceptance_with_a_reason_and_it_shows(
+    at_setup, cast, everyone, client
+):
+    for key in ("delegate", "user", "reviewer", "provider_staff", "other_psa"):
+        refusal = refused(
+            at_setup,
+            prov.account_holder_add,
+            enrollment=at_setup,
+            actor=everyone[key],
+            person_id=cast.delegate.pk,
+            reason="担当者追加",
+        )
+        assert refusal.status == 403, key
+    refusal = refused(
+        at_setup,
+        prov.account_holder_add,
+        enrollment=at_setup,
+        actor=cast.psa,
+        person_id=cast.delegate.pk,
+        reason="  ",
+    )
+    assert (refusal.status, refusal.code, refusal.field) == (422, "required", "reason")
     for key in ("user", "reviewer", "provider_staff", "other_psa"):
         refusal = refused(
             at_setup,
@@ -301,17 +400,50 @@ def test_account_holders_are_the_psa_or_their_delegates(at_setup, cast, everyone
             enrollment=at_setup,
             actor=cast.psa,
             person_id=everyone[key].pk,
+            reason="担当者追加",
         )
         assert (refusal.status, refusal.code) == (422, "invalid_person"), key
-    prov.account_holder_add(enrollment=at_setup, actor=cast.psa, person_id=cast.delegate.pk)
-    refusal = refused(
-        at_setup,
-        prov.account_holder_add,
+    added = prov.account_holder_add(
+        enrollment=at_setup, actor=cast.psa, person_id=cast.delegate.pk, reason="交代要員"
+    )
+    assert (added.source, added.added_by, added.reason, added.person) == (
+        "added",
+        cast.psa,
+        "交代要員",
+        cast.delegate,
+    )
+    event = AuditEvent.objects.get(action="account_holder.add")
+    assert event.after["reason"] == "交代要員" and event.actor_id == cast.psa.pk
+    mail = OutboxMessage.objects.get(kind="account_holder.add")
+    assert mail.recipients == [cast.staff.email]
+    for again in ({"person_id": cast.delegate.pk}, {"name": "別名", "email": cast.psa.email}):
+        refusal = refused(
+            at_setup,
+            prov.account_holder_add,
+            enrollment=at_setup,
+            actor=cast.psa,
+            reason="重複",
+            **again,
+        )
+        assert (refusal.status, refusal.code) == (422, "duplicate_holder")
+    by_name = prov.account_holder_add(
         enrollment=at_setup,
         actor=cast.psa,
-        person_id=cast.delegate.pk,
+        name="外部 花子",
+        email="hanako@example.jp",
+        reason="夜間運用担当",
     )
-    assert (refusal.status, refusal.code) == (422, "duplicate_holder")
+    assert by_name.person is None and by_name.is_added
+    for who in (cast.psa, cast.staff, everyone["reviewer"]):
+        client.force_login(who)
+        page = client.get(f"/enrollments/{at_setup.pk}/").content.decode()
+        row = page[page.index('data-holder="hanako@example.jp"') :]
+        row = row[: row.index("</tr>")]
+        assert "data-holder-added" in row and "夜間運用担当" in row, who
+    client.force_login(cast.staff)
+    sheet = client.get(f"/enrollments/{at_setup.pk}/account-sheet/").content.decode()
+    assert 'data-sheet-added="hanako@example.jp"' in sheet  # visible as added, not as applied
+    assert 'data-sheet-holder="hanako@example.jp"' not in sheet
 
 
 @pytest.mark.django_db
@@ -327,7 +459,7 @@ def test_duplicate_terminals_and_bad_vein_methods_are_refused(at_setup, cast):
         serial_number="SN-other",
     )
     assert (refusal.status, refusal.code) == (422, "duplicate_terminal")
-    holder = prov.account_holder_add(enrollment=at_setup, actor=cast.psa, person_id=cast.psa.pk)
+    holder = receive(at_setup.account_holders.get(), cast)
     refusal = refused(
         at_setup,
         prov.vein_registration_record,

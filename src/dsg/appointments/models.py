@@ -63,6 +63,15 @@ class Appointment(SubjectLink):
         null=True,
         blank=True,
     )
+    party = models.CharField(
+        _("what within the subject it is for"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "A key of the app that makes it, such as one account holder of a case; "
+            "one purpose of one subject has at most one standing date per key."
+        ),
+    )
     mode = models.CharField(
         _("how it takes place"),
         max_length=16,

@@ -4,6 +4,11 @@ They run inside the caller's transaction, after the caller has checked who may a
 what the appointment is for (its case, its inspection round); each writes its ledger event. The
 caller says what its purpose needs (one proposal or several, replacing earlier ones or not) and
 tells the other party by mail.
+
+Every date is proposed on a business day (no Saturday, Sunday, public holiday or 12/29–1/3) between
+8:00 and 19:00 Japan time; the office alone may make an exception, with its reason in the ledger.
+When the record of what a date was for is made (a survey, a round finished), the date is closed
+with it (``appointment_close_for``).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -20,12 +26,17 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
 from dsg.core import subjects
+from dsg.core.calendar import is_business_day
 from dsg.core.errors import RuleViolation
 from dsg.orgs.models import User
+from dsg.orgs.permissions import is_office
 
 from .models import ACTIVE_STATES, Appointment, AppointmentState
 
 TEXT_MAX = 4000
+# When visits take place: on business days, from 8:00 to 19:00 in Japan.
+OFFICE_ZONE = ZoneInfo("Asia/Tokyo")
+OFFICE_OPENS, OFFICE_CLOSES = dt.time(8), dt.time(19)
 
 
 def _invalid(message: Any, field: str, code: str = "invalid") -> RuleViolation:
@@ -64,9 +75,9 @@ def appointments_of(
 
 
 def _same_purpose(
-    subject: models.Model, purpose: str, person: User | None
+    subject: models.Model, purpose: str, person: User | None, party: str = ""
 ) -> QuerySet[Appointment]:
-    return appointments_of(subject, purposes=[purpose]).filter(person=person)
+    return appointments_of(subject, purposes=[purpose]).filter(person=person, party=party)
 
 
 def _record(actor: User, action: str, appointment: Appointment, **after: Any) -> None:
@@ -78,6 +89,7 @@ def _record(actor: User, action: str, appointment: Appointment, **after: Any) ->
         after={
             "purpose": appointment.purpose,
             "person": appointment.person_id,
+            **({"party": appointment.party} if appointment.party else {}),
             "state": appointment.state,
             **after,
         },
@@ -89,6 +101,42 @@ def _in_transaction() -> None:
         raise RuntimeError("appointment services run inside the caller's transaction")
 
 
+def office_hours_refusal(
+    starts_at: dt.datetime, ends_at: dt.datetime | None
+) -> RuleViolation | None:
+    """Why a date cannot be proposed (not a business day, or outside 8:00–19:00 Japan time), or
+    None when it can."""
+    start = starts_at.astimezone(OFFICE_ZONE)
+    if not is_business_day(start.date()):
+        return _invalid(
+            _(
+                "{day} is not a business day: no appointment is made on Saturdays, Sundays, "
+                "public holidays or from 29 December to 3 January."
+            ).format(day=start.date().isoformat()),
+            "starts_at",
+            "not_business_day",
+        )
+    end = ends_at.astimezone(OFFICE_ZONE) if ends_at is not None else start
+    if (
+        start.time() < OFFICE_OPENS
+        or start.time() >= OFFICE_CLOSES
+        or end.date() != start.date()
+        or end.time() > OFFICE_CLOSES
+    ):
+        return _invalid(
+            _("Appointments are made between 8:00 and 19:00 (Japan time)."),
+            "ends_at" if ends_at is not None and start.time() >= OFFICE_OPENS else "starts_at",
+            "outside_office_hours",
+        )
+    return None
+
+
+def _exception_reason(actor: User, reason: str) -> str:
+    """The office's reason for a date off business hours; nobody else may make an exception."""
+    reason = (reason or "").strip()[:TEXT_MAX]
+    return reason if reason and is_office(actor) else ""
+
+
 def appointments_propose(
     *,
     company: Any,
@@ -97,20 +145,33 @@ def appointments_propose(
     times: Sequence[tuple[dt.datetime, dt.datetime | None]],
     actor: User,
     person: User | None = None,
+    party: str = "",
     mode: str = "",
     place: str = "",
     notes: str = "",
+    exception_reason: str = "",
 ) -> list[Appointment]:
-    """Propose one or more dates for ``purpose`` of ``subject`` (for ``person``)."""
+    """Propose one or more dates for ``purpose`` of ``subject`` (for ``person``, or ``party``: the
+    caller's key of what within the subject it is for).
+
+    Each date is on a business day between 8:00 and 19:00 Japan time, or refused with the reason
+    (``not_business_day``, ``outside_office_hours``); an office user may make an exception by
+    giving ``exception_reason``, which the ledger keeps with the proposal.
+    """
     _in_transaction()
+    exception = _exception_reason(actor, exception_reason)
     created = []
     for starts_at, ends_at in times:
+        refusal = office_hours_refusal(starts_at, ends_at)
+        if refusal is not None and not exception:
+            raise refusal
         appointment = Appointment.objects.create(
             company=company,
             subject_type=ContentType.objects.get_for_model(subject),
             subject_id=subject.pk,
             purpose=purpose,
             person=person,
+            party=party,
             mode=mode,
             starts_at=starts_at,
             ends_at=ends_at,
@@ -125,24 +186,30 @@ def appointments_propose(
             starts_at=starts_at,
             ends_at=ends_at,
             place=appointment.place,
+            **({"exception_reason": exception} if refusal is not None else {}),
         )
         created.append(appointment)
     return created
 
 
 def appointments_open(
-    subject: models.Model, purpose: str, person: User | None = None
+    subject: models.Model, purpose: str, person: User | None = None, party: str = ""
 ) -> QuerySet[Appointment]:
-    """The proposals and confirmed dates that still stand for one purpose (and person)."""
-    return _same_purpose(subject, purpose, person).filter(state__in=ACTIVE_STATES)
+    """The proposals and confirmed dates that still stand for one purpose (and person, party)."""
+    return _same_purpose(subject, purpose, person, party).filter(state__in=ACTIVE_STATES)
 
 
 def appointments_withdraw(
-    *, subject: models.Model, purpose: str, actor: User, person: User | None = None
+    *,
+    subject: models.Model,
+    purpose: str,
+    actor: User,
+    person: User | None = None,
+    party: str = "",
 ) -> int:
     """Withdraw what still stands for a purpose (a new offer replaces it)."""
     _in_transaction()
-    withdrawn = list(appointments_open(subject, purpose, person).select_for_update())
+    withdrawn = list(appointments_open(subject, purpose, person, party).select_for_update())
     for appointment in withdrawn:
         _change(appointment, actor, "appointment.withdraw", AppointmentState.WITHDRAWN)
     return len(withdrawn)
@@ -179,7 +246,7 @@ def appointment_confirm(*, appointment: Appointment, actor: User) -> Appointment
     _in_transaction()
     fresh = _locked(appointment, [AppointmentState.PROPOSED])
     subject = subjects.linked_subject(fresh)
-    others = _same_purpose(subject, fresh.purpose, fresh.person).exclude(pk=fresh.pk)
+    others = _same_purpose(subject, fresh.purpose, fresh.person, fresh.party).exclude(pk=fresh.pk)
     for other in others.filter(state__in=ACTIVE_STATES).select_for_update():
         _change(other, actor, "appointment.withdraw", AppointmentState.WITHDRAWN)
     return _change(
@@ -239,6 +306,67 @@ def appointment_done(*, appointment: Appointment, actor: User) -> Appointment:
         AppointmentState.DONE,
         closed_by=actor,
         closed_at=timezone.now(),
+    )
+
+
+def appointment_close_for(
+    *,
+    subject: models.Model,
+    purpose: str,
+    performed_on: dt.date,
+    actor: User,
+    person: User | None = None,
+    party: str = "",
+) -> Appointment | None:
+    """The record of what a date was for is made (a survey, a construction, a router, a vein
+    registration, an inspection round finished): the confirmed date of ``purpose`` of ``subject``
+    (for ``person`` / ``party``) is done on ``performed_on``, and the proposals that still stand
+    are withdrawn.
+
+    A record made for another day than the confirmed one (the work took place earlier, or later,
+    than agreed) moves the date to that day first, keeping its hours, with its own ledger event
+    (``appointment.move``, before and after): the records and the calendar tell the same day.
+    Returns the appointment done, or None when no date was confirmed.
+    """
+    _in_transaction()
+    standing = list(appointments_open(subject, purpose, person, party).select_for_update())
+    confirmed = next((a for a in standing if a.state == AppointmentState.CONFIRMED), None)
+    for appointment in standing:
+        if appointment is not confirmed:
+            _change(appointment, actor, "appointment.withdraw", AppointmentState.WITHDRAWN)
+    if confirmed is None:
+        return None
+    _move_to(confirmed, performed_on, actor)
+    return _change(
+        confirmed,
+        actor,
+        "appointment.done",
+        AppointmentState.DONE,
+        closed_by=actor,
+        closed_at=timezone.now(),
+    )
+
+
+def _move_to(appointment: Appointment, day: dt.date, actor: User) -> None:
+    start = timezone.localtime(appointment.starts_at)
+    if start.date() == day:
+        return
+    shift = dt.datetime.combine(day, start.time(), tzinfo=start.tzinfo) - start
+    before = {"starts_at": appointment.starts_at, "ends_at": appointment.ends_at}
+    appointment.starts_at += shift
+    appointment.ends_at = appointment.ends_at + shift if appointment.ends_at else None
+    appointment.save(update_fields=["starts_at", "ends_at"])
+    audit_record(
+        actor=actor,
+        action="appointment.move",
+        obj=appointment,
+        company_id=appointment.company_id,
+        before=before,
+        after={
+            "starts_at": appointment.starts_at,
+            "ends_at": appointment.ends_at,
+            "performed_on": day,
+        },
     )
 
 

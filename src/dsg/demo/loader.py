@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from pypdf import PdfWriter
 
+from dsg.core.calendar import add_business_days
 from dsg.enrollment.application_services import application_document_add
 from dsg.enrollment.models import Enrollment
 from dsg.enrollment.services import (
@@ -151,6 +152,19 @@ def _build() -> None:
                 "psa_department": "情報セキュリティ管理部",
                 "psa_phone": "03-3268-3111",
                 "terminal_models": "防衛装備庁指定仕様の端末（デモ）",
+                # アカウント利用者: the PSA and, in the demo company, the designated person.
+                "account_holders": [
+                    {
+                        "name": str(actor),
+                        "department": "情報セキュリティ管理部",
+                        "email": actor.email,
+                    },
+                    *(
+                        [{"name": str(delegate), "email": delegate.email}]
+                        if actor.organization_id == delegate.organization_id
+                        else []
+                    ),
+                ],
             },
         )
         _attach_demo_documents(enrollment, actor)
@@ -185,8 +199,9 @@ def _build() -> None:
         enrollment=at_survey, actor=staff, description="2階サーバ室への配管用の壁貫通（会社負担）"
     )
     # provisioning (issue #4): the construction date proposed, waiting for the PSA.
-    next_week = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
-    next_week += dt.timedelta(days=7)
+    next_week = timezone.make_aware(  # dates are proposed on business days, 8:00–19:00
+        dt.datetime.combine(add_business_days(today, 5), dt.time(10))
+    )
     prov.appointment_propose(
         enrollment=at_survey, actor=staff, purpose="construction", starts_at=next_week
     )
@@ -206,8 +221,12 @@ def _build() -> None:
         model_name="指定仕様端末 A",
         serial_number="SN-DEMO-0001",
     )
-    holder = prov.account_holder_add(enrollment=at_setup, actor=psa, person_id=delegate.pk)
-    prov.account_issue(holder=holder, actor=staff, issued_on=today)
+    # The PSA, account holder of the application, received the account information.
+    holder = at_setup.account_holders.order_by("pk")[0]
+    _delivery, token = prov.account_delivery_create(
+        holder=holder, actor=staff, username="dsg-demo-0001", password="Demo-Init-Pw-1"
+    )
+    prov.account_delivery_open(token=token, actor=psa)
     # provisioning (issue #4): setup media shipped; a remote vein registration date confirmed.
     prov.media_ship(
         enrollment=at_setup,
@@ -222,7 +241,9 @@ def _build() -> None:
         purpose="vein_registration",
         holder=holder,
         vein_method="remote",
-        starts_at=next_week + dt.timedelta(days=1),
+        starts_at=timezone.make_aware(
+            dt.datetime.combine(add_business_days(today, 6), dt.time(10))
+        ),
     )
     prov.appointment_confirm(appointment=vein, actor=psa)
     # The other company: submitted, waiting for the office.

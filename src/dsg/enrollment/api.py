@@ -25,6 +25,7 @@ from .application_views import MAX_WORKBOOK_BYTES
 from .excel import XLSX
 from .models import (
     Application,
+    ApplicationAccountHolder,
     ApplicationContact,
     ApplicationVersion,
     Enrollment,
@@ -45,6 +46,12 @@ class ContactSchema(Schema):
     name: str = Field(..., max_length=100)
     department: str = Field("", max_length=200)
     phone: PhoneIn
+    email: str = Field(..., max_length=254)
+
+
+class AccountHolderSchema(Schema):
+    name: str = Field(..., max_length=100)
+    department: str = Field("", max_length=200)
     email: str = Field(..., max_length=254)
 
 
@@ -73,6 +80,7 @@ class ApplicationOut(Schema):
     psa_phone: str
     psa_email: str
     contacts: list[ContactSchema]
+    account_holders: list[AccountHolderSchema]
     planned_terminals: int | None
     terminal_models: str
     desired_start: dt.date | None
@@ -93,6 +101,10 @@ class ApplicationOut(Schema):
     @staticmethod
     def resolve_contacts(obj: Application) -> list[ApplicationContact]:
         return list(ApplicationContact.objects.filter(application=obj))
+
+    @staticmethod
+    def resolve_account_holders(obj: Application) -> list[ApplicationAccountHolder]:
+        return list(ApplicationAccountHolder.objects.filter(application=obj))
 
     @staticmethod
     def resolve_missing(obj: Application) -> list[str]:
@@ -152,6 +164,7 @@ class ApplicationIn(Schema):
     psa_phone: PhoneIn | None = None
     psa_email: str | None = Field(None, max_length=254)
     contacts: list[ContactSchema] | None = Field(None, max_length=10)
+    account_holders: list[AccountHolderSchema] | None = Field(None, max_length=20)
     planned_terminals: int | None = Field(None, ge=1, le=999)
     terminal_models: str | None = Field(None, max_length=300)
     desired_start: dt.date | None = None
@@ -331,12 +344,14 @@ def application_update(
     enrollment_id: int,
     payload: ApplicationIn,
 ) -> Application:
-    """Save any fields of any part (a draft); ``contacts`` replaces the contact list."""
+    """Save any fields of any part (a draft); ``contacts`` replaces the contact list and
+    ``account_holders`` the account holders (アカウント利用者)."""
     user = request_user(request)
     enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
     data = payload.dict(exclude_unset=True)
-    if data.get("contacts") is None:
-        data.pop("contacts", None)
+    for many in ("contacts", "account_holders"):
+        if data.get(many) is None:
+            data.pop(many, None)
     services.application_update(enrollment=enrollment, actor=user, data=data)
     return _application_for(request, enrollment_id)
 

@@ -23,11 +23,12 @@ from dsg.orgs.japan import (
     normalize_postal_code,
     prefecture_for_postal_code,
 )
-from dsg.orgs.models import User
+from dsg.orgs.models import Role, User
 from dsg.orgs.permissions import require_permission
 
 from .models import (
     Application,
+    ApplicationAccountHolder,
     ApplicationContact,
     ApplicationVersion,
     Enrollment,
@@ -38,9 +39,11 @@ from .models import (
 )
 from .notifications import notify_receipt
 from .parts import (
+    ACCOUNT_HOLDER_FIELDS,
     APPLICATION_FIELDS,
     COMMENT_PARTS,
     CONTACT_FIELDS,
+    MAX_ACCOUNT_HOLDERS,
     MAX_CONTACTS,
     PART_OF,
     application_snapshot,
@@ -89,6 +92,52 @@ def _clean_contacts(application: Application, rows: Any) -> list[ApplicationCont
             raise _refusal(error, prefix=f"contacts.{position}.") from error
         contacts.append(contact)
     return contacts
+
+
+def _holders_of(application: Application) -> list[dict[str, Any]]:
+    return [
+        {**{name: getattr(h, name) for name in ACCOUNT_HOLDER_FIELDS}, "person": h.person_id}
+        for h in ApplicationAccountHolder.objects.filter(application=application)
+    ]
+
+
+def _clean_holders(application: Application, rows: Any) -> list[ApplicationAccountHolder]:
+    """The account holders (アカウント利用者) as entered, each linked to the company's portal user
+    of the same email if there is one; an email appears once."""
+    if not isinstance(rows, list) or len(rows) > MAX_ACCOUNT_HOLDERS:
+        raise RuleViolation(
+            _("At most {n} account holders can be named.").format(n=MAX_ACCOUNT_HOLDERS),
+            code="invalid",
+            status=422,
+            field="account_holders",
+        )
+    company_id = application.enrollment.site.company_id
+    members = {
+        u.email.lower(): u
+        for u in User.objects.filter(
+            organization_id=company_id, role__in=(Role.PSA, Role.DELEGATE, Role.USER)
+        )
+    }
+    holders: list[ApplicationAccountHolder] = []
+    for position, row in enumerate(rows):
+        values = {name: str(row.get(name) or "").strip() for name in ACCOUNT_HOLDER_FIELDS}
+        holder = ApplicationAccountHolder(application=application, position=position, **values)
+        try:
+            holder.full_clean(exclude=["application", "person"], validate_unique=False)
+        except ValidationError as error:
+            raise _refusal(error, prefix=f"account_holders.{position}.") from error
+        if any(h.email.lower() == holder.email.lower() for h in holders):
+            raise RuleViolation(
+                _("{email} is named twice; each account holder is named once.").format(
+                    email=holder.email
+                ),
+                code="duplicate_holder",
+                status=422,
+                field=f"account_holders.{position}.email",
+            )
+        holder.person = members.get(holder.email.lower())
+        holders.append(holder)
+    return holders
 
 
 # Entered dates that may not lie in the past (a stored one is kept until the part is saved
@@ -180,6 +229,14 @@ def application_save(*, enrollment: Enrollment, actor: User, data: dict[str, Any
             contacts_after = _contacts_of(application)
             if contacts_after != contacts_before:
                 before["contacts"], after["contacts"] = contacts_before, contacts_after
+        if "account_holders" in data:
+            holders_before = _holders_of(application)
+            holders = _clean_holders(application, data["account_holders"])
+            ApplicationAccountHolder.objects.filter(application=application).delete()
+            ApplicationAccountHolder.objects.bulk_create(holders)
+            holders_after = _holders_of(application)
+            if holders_after != holders_before:
+                before["account_holders"], after["account_holders"] = holders_before, holders_after
         audit_record(
             actor=actor,
             action="application.update",
@@ -275,6 +332,7 @@ def application_version_create(*, enrollment: Enrollment, record: StepRecord) ->
     """Freeze what was submitted (inside the submit transition's transaction)."""
     application = Application.objects.get(enrollment=enrollment)
     contacts = list(ApplicationContact.objects.filter(application=application))
+    holders = list(ApplicationAccountHolder.objects.filter(application=application))
     number = application.submission_count + 1
     version = ApplicationVersion.objects.create(
         application=application,
@@ -282,7 +340,9 @@ def application_version_create(*, enrollment: Enrollment, record: StepRecord) ->
         receipt_number=receipt_number_for(enrollment, number, record.recorded_at),
         submitted_at=record.recorded_at,
         submitted_by=record.actor,
-        snapshot=application_snapshot(application, contacts, documents_by_kind(application)),
+        snapshot=application_snapshot(
+            application, contacts, documents_by_kind(application), holders
+        ),
     )
     application.submission_count = number
     application.submitted_at = record.recorded_at
@@ -324,6 +384,17 @@ def application_version_decide(*, enrollment: Enrollment, record: StepRecord) ->
 def current_version(enrollment: Enrollment) -> ApplicationVersion | None:
     return (
         ApplicationVersion.objects.filter(application__enrollment=enrollment)
+        .order_by("-number")
+        .first()
+    )
+
+
+def accepted_version(enrollment: Enrollment) -> ApplicationVersion | None:
+    """The version the office accepted (受理): what ② to ⑦ go by. None before acceptance."""
+    return (
+        ApplicationVersion.objects.filter(
+            application__enrollment=enrollment, decision=ReviewDecision.ACCEPTED
+        )
         .order_by("-number")
         .first()
     )

@@ -20,13 +20,14 @@ from dsg.orgs.models import User
 
 from . import application_services, excel, selectors, services
 from .forms import (
+    AccountHolderFormSet,
     ContactFormSet,
     DocumentUploadForm,
     ReviewCommentForm,
     WorkbookImportForm,
     part_form_class,
 )
-from .models import Application, ApplicationContact, Enrollment, State
+from .models import Application, ApplicationAccountHolder, ApplicationContact, Enrollment, State
 from .parts import (
     PART_OF,
     PARTS,
@@ -97,7 +98,12 @@ def _part_view(request: HttpRequest, enrollment_id: int, part_key: str) -> HttpR
             for c in ApplicationContact.objects.filter(application=application)
         ]
         contacts = ContactFormSet(post, initial=initial, prefix="contact")
-    if post is not None and _save_part(request, enrollment, form, contacts):
+    holders = (
+        AccountHolderFormSet(post, initial=_holders_initial(application), prefix="holder")
+        if part.key == "account_holders"
+        else None
+    )
+    if post is not None and _save_part(request, enrollment, form, contacts, holders):
         messages.success(request, _("The application was saved."))
         return redirect("application_overview", enrollment_id=enrollment.pk)
     docs = documents_by_kind(application)
@@ -108,6 +114,7 @@ def _part_view(request: HttpRequest, enrollment_id: int, part_key: str) -> HttpR
         task=tasks[part.key],
         form=form,
         contacts=contacts,
+        holders=holders,
         upload_form=DocumentUploadForm(kinds=part.documents) if part.documents else None,
         documents=[(kind, docs.get(kind, [])) for kind in part.documents],
         part_comments=context["returned_comments"].get(part.key, []),
@@ -115,13 +122,38 @@ def _part_view(request: HttpRequest, enrollment_id: int, part_key: str) -> HttpR
     return render(request, "enrollment/application_part.html", context)
 
 
-def _save_part(request: HttpRequest, enrollment: Enrollment, form: Any, contacts: Any) -> bool:
-    valid = (form is None or form.is_valid()) and (contacts is None or contacts.is_valid())
+def _holders_initial(application: Application) -> list[dict[str, str]]:
+    """The account holders named so far; none yet: the protection system administrator first."""
+    named = [
+        {"name": h.name, "department": h.department, "email": h.email}
+        for h in ApplicationAccountHolder.objects.filter(application=application)
+    ]
+    if named or not application.psa_email:
+        return named
+    return [
+        {
+            "name": application.psa_name,
+            "department": application.psa_department,
+            "email": application.psa_email,
+        }
+    ]
+
+
+def _save_part(
+    request: HttpRequest, enrollment: Enrollment, form: Any, contacts: Any, holders: Any = None
+) -> bool:
+    valid = (
+        (form is None or form.is_valid())
+        and (contacts is None or contacts.is_valid())
+        and (holders is None or holders.is_valid())
+    )
     if not valid:
         return False
     data = dict(form.cleaned_data) if form is not None else {}
     if contacts is not None:
         data["contacts"] = [f.cleaned_data for f in contacts.forms if not f.is_blank()]
+    if holders is not None:
+        data["account_holders"] = [f.cleaned_data for f in holders.forms if not f.is_blank()]
     try:
         services.application_update(enrollment=enrollment, actor=request_user(request), data=data)
     except RuleViolation as refusal:
@@ -187,7 +219,8 @@ def application_confirm(request: HttpRequest, enrollment_id: int) -> HttpRespons
         return _submit(request, enrollment)
     docs = documents_by_kind(application)
     contacts = list(ApplicationContact.objects.filter(application=application))
-    rows = snapshot_rows(application_snapshot(application, contacts, docs))
+    holders = list(ApplicationAccountHolder.objects.filter(application=application))
+    rows = snapshot_rows(application_snapshot(application, contacts, docs, holders))
     tasks = application_tasks(application, docs)
     context = _common(request, enrollment, application)
     context.update(

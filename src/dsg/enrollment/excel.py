@@ -20,11 +20,13 @@ from dsg.orgs.models import User
 from dsg.orgs.permissions import require_permission
 from dsg.schedule.excel import write_schedule_sheet
 
-from .models import Application, ApplicationContact, Enrollment
+from .models import Application, ApplicationAccountHolder, ApplicationContact, Enrollment
 from .parts import (
+    ACCOUNT_HOLDER_FIELDS,
     APPLICATION_FIELDS,
     CONTACT_FIELDS,
     CONTACT_LABELS,
+    MAX_ACCOUNT_HOLDERS,
     MAX_CONTACTS,
     PARTS,
     application_field,
@@ -61,6 +63,7 @@ def application_workbook(*, enrollment: Enrollment) -> bytes:
 def _workbook(enrollment: Enrollment, Workbook: Any, Font: Any) -> bytes:  # noqa: N803
     application = Application.objects.get(enrollment=enrollment)
     contacts = list(ApplicationContact.objects.filter(application=application))
+    holders = list(ApplicationAccountHolder.objects.filter(application=application))
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET
@@ -81,6 +84,8 @@ def _workbook(enrollment: Enrollment, Workbook: Any, Font: Any) -> bytes:  # noq
                 sheet.cell(sheet.max_row, 3).number_format = "@"  # text: 法人番号 keeps zeros
         if part.key == "contacts":
             _append_contacts(sheet, part.label, contacts)
+        if part.key == "account_holders":
+            _append_holders(sheet, part.label, holders)
     sheet.column_dimensions["A"].width = 36
     sheet.column_dimensions["B"].width = 48
     sheet.column_dimensions["C"].width = 48
@@ -99,6 +104,17 @@ def _append_contacts(sheet: Any, part_label: Any, contacts: list[ApplicationCont
             label = _("Contact {n}: {field}").format(n=index + 1, field=CONTACT_LABELS[name])
             value = getattr(contact, name) if contact else ""
             sheet.append([str(part_label), label, value, f"contact.{index + 1}.{name}"])
+            sheet.cell(sheet.max_row, 3).number_format = "@"
+
+
+def _append_holders(sheet: Any, part_label: Any, holders: list[ApplicationAccountHolder]) -> None:
+    count = min(MAX_ACCOUNT_HOLDERS, len(holders) + EMPTY_CONTACT_ROWS)
+    for index in range(count):
+        holder = holders[index] if index < len(holders) else None
+        for name in ACCOUNT_HOLDER_FIELDS:
+            label = _("Account holder {n}: {field}").format(n=index + 1, field=CONTACT_LABELS[name])
+            value = getattr(holder, name) if holder else ""
+            sheet.append([str(part_label), label, value, f"holder.{index + 1}.{name}"])
             sheet.cell(sheet.max_row, 3).number_format = "@"
 
 
@@ -187,6 +203,7 @@ def _read_sheet(sheets: dict[str, list[list[Any]]]) -> dict[str, Any]:
         )
     values: dict[str, Any] = {}
     contacts: dict[int, dict[str, str]] = {}
+    holders: dict[int, dict[str, str]] = {}
     for row in rows:
         cells = list(row) + [None] * KEY_COLUMN
         key, label, value = _text(cells[KEY_COLUMN - 1]), _text(cells[1]), cells[2]
@@ -196,11 +213,19 @@ def _read_sheet(sheets: dict[str, list[list[Any]]]) -> dict[str, Any]:
             _prefix, number, name = (key.split(".") + ["", ""])[:3]
             if number.isdigit() and name in CONTACT_FIELDS:
                 contacts.setdefault(int(number), {})[name] = _text(value)
+        elif key.startswith("holder."):
+            _prefix, number, name = (key.split(".") + ["", ""])[:3]
+            if number.isdigit() and name in ACCOUNT_HOLDER_FIELDS:
+                holders.setdefault(int(number), {})[name] = _text(value)
     if not values:
         raise _refuse(_("The workbook has no items of the application (column D is empty)."))
     values["contacts"] = [
         contacts[n] for n in sorted(contacts) if any(v for v in contacts[n].values())
     ]
+    if holders:  # a workbook exported before the account holders were asked names none
+        values["account_holders"] = [
+            holders[n] for n in sorted(holders) if any(v for v in holders[n].values())
+        ]
     return values
 
 

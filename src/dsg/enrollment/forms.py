@@ -106,6 +106,22 @@ class ContactForm(forms.Form):
 ContactFormSet = forms.formset_factory(ContactForm, extra=2, max_num=10, absolute_max=10)
 
 
+class ApplicationAccountHolderForm(forms.Form):
+    """One account holder (アカウント利用者) of the application."""
+
+    name = forms.CharField(label=_("name"), max_length=100, required=False)
+    department = forms.CharField(label=_("department"), max_length=200, required=False)
+    email = forms.EmailField(label=_("email address"), required=False)
+
+    def is_blank(self) -> bool:
+        return not any(str(v or "").strip() for v in self.cleaned_data.values())
+
+
+AccountHolderFormSet = forms.formset_factory(
+    ApplicationAccountHolderForm, extra=2, max_num=20, absolute_max=20
+)
+
+
 class DocumentUploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of document"))
     file = forms.FileField(label=_("File (PDF)"))

@@ -570,6 +570,50 @@ class ApplicationContact(models.Model):
         return self.name
 
 
+class ApplicationAccountHolder(models.Model):
+    """An account holder (アカウント利用者) the application lists: the protection system
+    administrator or a person they designate, for whom the service provider creates a DSG account
+    at ⑥ (from the accepted version). Linked to the company's portal user of the same email, if
+    there is one."""
+
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="account_holders",
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    name = models.CharField(_("name"), max_length=100)
+    department = models.CharField(_("department"), max_length=200, blank=True)
+    email = models.EmailField(_("email address"))
+    person = models.ForeignKey(
+        User,
+        verbose_name=_("portal user"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    objects: ClassVar[models.Manager[ApplicationAccountHolder]] = ScopedManager(
+        company="application__enrollment__site__company"
+    )
+    _default_manager: ClassVar[models.Manager[ApplicationAccountHolder]]
+
+    class Meta:
+        verbose_name = _("account holder (アカウント利用者)")
+        verbose_name_plural = _("account holders (アカウント利用者)")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "email"], name="application_account_holder_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ReviewDecision(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted (受理)")
     RETURNED = "returned", _("Returned for correction (補正)")

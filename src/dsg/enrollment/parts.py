@@ -29,6 +29,7 @@ STATUS_LABELS = {
     BLOCKED: _("Cannot start yet (まだ始められません)"),
 }
 MAX_CONTACTS = 10
+MAX_ACCOUNT_HOLDERS = 20
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,12 @@ PARTS: tuple[Part, ...] = (
         ("psa_name", "psa_department", "psa_phone", "psa_email"),
         ("psa_name", "psa_department", "psa_phone", "psa_email"),
         depends_on=("company",),
+    ),
+    Part(
+        "account_holders",
+        _("Account holders (アカウント利用者)"),
+        (),
+        (),
     ),
     Part(
         "terminals",
@@ -184,6 +191,14 @@ def _part_missing(
             messages.append(
                 _("設備: upload the document of the approved exception (特約条項 第9条第5項).")
             )
+    if part.key == "account_holders" and not application.account_holders.exists():
+        keys.append("account_holders")
+        messages.append(
+            _(
+                "Name at least one account holder (アカウント利用者): the protection system "
+                "administrator or a person they designate."
+            )
+        )
     if part.key == "schedule":
         _past_dates(application, keys, messages)
     if part.key == "documents" and not docs.get("layout"):
@@ -261,9 +276,14 @@ def _json_value(value: Any) -> Any:
 
 
 def application_snapshot(
-    application: Application, contacts: list[Any], docs: dict[str, list[Any]]
+    application: Application,
+    contacts: list[Any],
+    docs: dict[str, list[Any]],
+    holders: list[Any] | None = None,
 ) -> dict[str, Any]:
-    """Everything a submission sends: each part's fields, the contacts and the documents."""
+    """Everything a submission sends: each part's fields, the contacts, the account holders
+    (with the portal user each is linked to, if any) and the documents."""
+    holders = list(application.account_holders.all()) if holders is None else holders
     return {
         "parts": {
             part.key: {name: _json_value(getattr(application, name)) for name in part.fields}
@@ -272,6 +292,10 @@ def application_snapshot(
         "contacts": [
             {"name": c.name, "department": c.department, "phone": c.phone, "email": c.email}
             for c in contacts
+        ],
+        "account_holders": [
+            {"name": h.name, "department": h.department, "email": h.email, "person": h.person_id}
+            for h in holders
         ],
         "documents": [
             {"id": d.pk, "kind": d.kind, "filename": d.filename, "sha256": d.sha256}
@@ -291,6 +315,25 @@ CONTACT_LABELS = {
 }
 
 
+ACCOUNT_HOLDER_FIELDS = ("name", "department", "email")
+
+
+def account_sheet(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """What the service provider reads of a submitted version to create the accounts (⑥): the
+    protection system administrator, the contacts and the account holders — nothing else."""
+    psa = snapshot.get("parts", {}).get("contacts", {})
+    return {
+        "psa": {name: psa.get(name, "") for name in PART_OF["contacts"].fields},
+        "contacts": [
+            {name: c.get(name, "") for name in CONTACT_FIELDS} for c in snapshot.get("contacts", [])
+        ],
+        "account_holders": [
+            {name: h.get(name, "") for name in ACCOUNT_HOLDER_FIELDS}
+            for h in snapshot.get("account_holders", [])
+        ],
+    }
+
+
 def snapshot_rows(snapshot: dict[str, Any]) -> list[tuple[str, str, Any, str]]:
     """(part key, row key, label, display value) for every value of a snapshot."""
     rows: list[tuple[str, str, Any, str]] = []
@@ -305,6 +348,12 @@ def snapshot_rows(snapshot: dict[str, Any]) -> list[tuple[str, str, Any, str]]:
         for name in CONTACT_FIELDS:
             label = _("Contact {n}: {field}").format(n=index, field=CONTACT_LABELS[name])
             rows.append(("contacts", f"contact_{index}_{name}", label, contact.get(name, "")))
+    for index, holder in enumerate(snapshot.get("account_holders", []), start=1):
+        for name in ACCOUNT_HOLDER_FIELDS:
+            label = _("Account holder {n}: {field}").format(n=index, field=CONTACT_LABELS[name])
+            rows.append(
+                ("account_holders", f"account_holder_{index}_{name}", label, holder.get(name, ""))
+            )
     for document in snapshot.get("documents", []):
         rows.append(
             (

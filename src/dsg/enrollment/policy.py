@@ -23,6 +23,7 @@ from dsg.orgs.permissions import (
 from .models import (
     PROVIDER_VISIBLE_STATES,
     Application,
+    ApplicationAccountHolder,
     ApplicationContact,
     ApplicationVersion,
     Enrollment,
@@ -73,6 +74,7 @@ def register_policy() -> None:
             StepRecord: Visibility(company=case, provider=ProviderView(rows=_provider_records)),
             Application: Visibility(company=case),
             ApplicationContact: Visibility(company=f"application__{case}"),
+            ApplicationAccountHolder: Visibility(company=f"application__{case}"),
             ApplicationVersion: Visibility(company=f"application__{case}"),
             ReviewComment: Visibility(company=f"version__application__{case}"),
         },

@@ -21,7 +21,7 @@ from dsg.core.errors import RuleViolation
 from dsg.orgs.models import Site, User
 from dsg.orgs.permissions import require_permission
 
-from .models import Application, Enrollment, StepRecord
+from .models import Application, ApplicationAccountHolder, Enrollment, StepRecord
 from .notifications import notify_transition
 from .parts import APPLICATION_FIELDS
 from .rules import conditions_of
@@ -50,8 +50,15 @@ def enrollment_create(*, site: Site, actor: User) -> Enrollment:
     try:
         with transaction.atomic():
             enrollment = Enrollment.objects.create(site=site, created_by=actor)
-            Application.objects.create(
+            application = Application.objects.create(
                 enrollment=enrollment, **application_prefill(site=site, actor=actor)
+            )
+            # The PSA is the first account holder (アカウント利用者) the application names.
+            ApplicationAccountHolder.objects.create(
+                application=application,
+                name=actor.full_name or actor.email,
+                email=actor.email,
+                person=actor,
             )
             audit_record(
                 actor=actor,

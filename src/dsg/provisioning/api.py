@@ -75,20 +75,70 @@ class TerminalOut(Schema):
 
 
 class AccountHolderIn(Schema):
-    person_id: int
+    """An account holder the accepted application did not name: a portal user of the company
+    (``person_id``) or anyone by ``name`` and ``email``; ``reason`` is required."""
+
+    reason: str = Field(..., max_length=2000)
+    person_id: int | None = None
+    name: str = Field("", max_length=100)
+    department: str = Field("", max_length=200)
+    email: str = Field("", max_length=254)
 
 
 class AccountHolderOut(Schema):
     id: int
-    person_id: int
+    name: str
+    department: str
+    email: str
+    person_id: int | None
     person_name: str
+    source: str
+    application_version: int | None
+    reason: str
     account_issued_on: dt.date | None
+    account_received_at: dt.datetime | None
     vein_registered_on: dt.date | None
     vein_method: str
+    reissue_requested_at: dt.datetime | None
 
     @staticmethod
     def resolve_person_name(obj: AccountHolder) -> str:
-        return str(obj.person)
+        return obj.name
+
+
+class ReissueIn(Schema):
+    reason: str = Field("", max_length=2000)
+
+
+class SheetHolderOut(Schema):
+    name: str
+    department: str
+    email: str
+
+
+class SheetContactOut(Schema):
+    name: str
+    department: str
+    phone: str
+    email: str
+
+
+class SheetPsaOut(Schema):
+    psa_name: str
+    psa_department: str
+    psa_phone: str
+    psa_email: str
+
+
+class AccountSheetOut(Schema):
+    """What the provider reads of the accepted application to create the accounts."""
+
+    version: int | None
+    receipt_number: str
+    accepted_at: dt.datetime | None
+    psa: SheetPsaOut | None
+    contacts: list[SheetContactOut]
+    account_holders: list[SheetHolderOut]
 
 
 class IssuedIn(Schema):
@@ -194,7 +244,7 @@ def terminal_register(
 )
 def account_holder_list(request: HttpRequest, enrollment_id: int) -> list[AccountHolder]:
     enrollment = enrollment_get_for(user=request_user(request), pk=enrollment_id)
-    return list(enrollment.account_holders.select_related("person"))
+    return list(enrollment.account_holders.all())
 
 
 @router.post(
@@ -208,8 +258,36 @@ def account_holder_add(
     user = request_user(request)
     enrollment = enrollment_get_for(user=user, pk=enrollment_id)
     return Status(
-        201,
-        services.account_holder_add(enrollment=enrollment, actor=user, person_id=payload.person_id),
+        201, services.account_holder_add(enrollment=enrollment, actor=user, **payload.dict())
+    )
+
+
+@router.get(
+    "/enrollments/{enrollment_id}/account-sheet",
+    response={200: AccountSheetOut, **READ_ERRORS},
+)
+def account_sheet(request: HttpRequest, enrollment_id: int) -> dict[str, Any]:
+    """The accepted application's account holders, PSA and contacts (what the provider reads of
+    the application to create the accounts; ``version`` null before the application is
+    accepted)."""
+    user = request_user(request)
+    enrollment = enrollment_get_for(user=user, pk=enrollment_id)
+    sheet = selectors.account_sheet_for(user=user, enrollment=enrollment)
+    return {**sheet.__dict__, "psa": sheet.psa or None}
+
+
+@router.post(
+    "/account-holders/{holder_id}/reissue-request", response={200: AccountHolderOut, **ERRORS}
+)
+def account_delivery_reissue_request(
+    request: HttpRequest, holder_id: int, payload: ReissueIn
+) -> AccountHolder:
+    """The PSA lost the link (or the information): the provider is asked to issue it again and
+    the link not yet opened stops working."""
+    user = request_user(request)
+    holder = selectors.account_holder_get_for(user=user, pk=holder_id)
+    return services.account_delivery_reissue_request(
+        holder=holder, actor=user, reason=payload.reason
     )
 
 
@@ -405,8 +483,12 @@ def appointment_cancel(
 
 # ⑤ router identity -----------------------------------------------------------------------------
 class RouterIn(Schema):
-    router_serial: str = Field(max_length=100)
+    """The router's model, after ⑤; its serial number was entered with the installation
+    (``install_router``) and ``router_serial`` corrects it only with a ``reason``."""
+
     router_model: str = Field(max_length=100)
+    router_serial: str = Field("", max_length=100)
+    reason: str = Field("", max_length=2000)
 
 
 class RouterOut(Schema):
@@ -426,8 +508,9 @@ def router_identity(
     return services.router_identity_record(
         enrollment=enrollment,
         actor=user,
-        serial=payload.router_serial,
         model_name=payload.router_model,
+        serial=payload.router_serial,
+        reason=payload.reason,
     )
 
 

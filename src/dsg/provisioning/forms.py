@@ -51,11 +51,28 @@ class TerminalForm(InlineForm):
 
 
 class AccountHolderForm(InlineForm):
-    person_id = forms.TypedChoiceField(label=_("Person"), coerce=int)
+    """The PSA adds an account holder the accepted application did not name: a portal user of
+    the company, or anyone by name and email; the reason is kept."""
+
+    person_id = forms.TypedChoiceField(
+        label=_("Portal user"), coerce=int, required=False, empty_value=None
+    )
+    name = forms.CharField(label=_("Name (if not a portal user)"), max_length=100, required=False)
+    department = forms.CharField(label=_("Department"), max_length=200, required=False)
+    email = forms.EmailField(label=_("Email (if not a portal user)"), required=False)
+    reason = forms.CharField(
+        label=_("Why the application did not name them"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args: Any, people: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["person_id"]).choices = list(people)
+        cast(forms.ChoiceField, self.fields["person_id"]).choices = [("", "—"), *people]
+
+
+class ReissueForm(InlineForm):
+    reason = forms.CharField(label=_("What happened (optional)"), required=False, max_length=2000)
 
 
 class IssuedForm(InlineForm):
@@ -138,8 +155,16 @@ class CancelForm(InlineForm):
 
 
 class RouterForm(InlineForm):
-    router_serial = forms.CharField(label=_("Router serial number"), max_length=100)
+    """After ⑤: the router's model; its serial number was entered with the installation and is
+    corrected here only with a reason."""
+
     router_model = forms.CharField(label=_("Router model"), max_length=100)
+    router_serial = forms.CharField(
+        label=_("Corrected serial number (only if it was entered wrongly)"),
+        max_length=100,
+        required=False,
+    )
+    reason = forms.CharField(label=_("Reason for the correction"), max_length=2000, required=False)
 
 
 class ShipmentForm(InlineForm):

@@ -91,8 +91,18 @@ class VeinRegistrationMethod(models.TextChoices):
     REMOTE = "remote", _("Remote registration (リモート)")
 
 
+class AccountHolderSource(models.TextChoices):
+    APPLICATION = "application", _("From the accepted application")
+    ADDED = "added", _("Added by the PSA after acceptance")
+
+
 class AccountHolder(models.Model):
-    """A person who gets a DSG account for the case: the PSA or a person they designate."""
+    """A person who gets a DSG account for the case (アカウント利用者): the PSA or a person they
+    designate. The holders of the accepted application's version are taken over when ⑥ starts;
+    a holder the PSA adds later says so, with who added it and why.
+
+    Their way through ⑥: account information received (the PSA opened its one-time link), vein
+    registration (静脈認証登録), connection test (接続テスト) — each only after the one before."""
 
     enrollment = models.ForeignKey(
         Enrollment,
@@ -100,10 +110,39 @@ class AccountHolder(models.Model):
         on_delete=models.CASCADE,
         related_name="account_holders",
     )
+    name = models.CharField(_("name"), max_length=100)
+    department = models.CharField(_("department"), max_length=200, blank=True)
+    email = models.EmailField(_("email address"))
     person = models.ForeignKey(
-        User, verbose_name=_("person"), on_delete=models.PROTECT, related_name="dsg_accounts"
+        User,
+        verbose_name=_("portal user"),
+        on_delete=models.PROTECT,
+        related_name="dsg_accounts",
+        null=True,
+        blank=True,
     )
+    source = models.CharField(
+        _("source"),
+        max_length=16,
+        choices=AccountHolderSource.choices,
+        default=AccountHolderSource.APPLICATION,
+    )
+    application_version = models.PositiveSmallIntegerField(
+        _("version of the application"), null=True, blank=True
+    )
+    added_by = models.ForeignKey(
+        User,
+        verbose_name=_("added by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    reason = models.TextField(_("reason for the addition"), blank=True)
     account_issued_on = models.DateField(_("account issued on"), null=True, blank=True)
+    account_received_at = models.DateTimeField(
+        _("account information received at"), null=True, blank=True
+    )
     vein_registered_on = models.DateField(
         _("vein registration (静脈認証登録) on"), null=True, blank=True
     )
@@ -112,6 +151,17 @@ class AccountHolder(models.Model):
         max_length=16,
         blank=True,
         choices=VeinRegistrationMethod.choices,
+    )
+    reissue_requested_at = models.DateTimeField(
+        _("new account information requested at"), null=True, blank=True
+    )
+    reissue_requested_by = models.ForeignKey(
+        User,
+        verbose_name=_("new account information requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     added_at = models.DateTimeField(_("added at"), default=timezone.now)
 
@@ -128,14 +178,34 @@ class AccountHolder(models.Model):
             models.UniqueConstraint(
                 fields=["enrollment", "person"], name="account_holder_once_per_case"
             ),
+            models.UniqueConstraint(
+                fields=["enrollment", "email"], name="account_holder_email_once_per_case"
+            ),
         ]
 
     def __str__(self) -> str:
-        return str(self.person)
+        return self.name
+
+    @property
+    def party(self) -> str:
+        """The key that names this holder in appointments and connection tests."""
+        return f"account_holder:{self.pk}"
+
+    @property
+    def is_added(self) -> bool:
+        return self.source == AccountHolderSource.ADDED
+
+    @property
+    def account_received(self) -> bool:
+        return self.account_received_at is not None
+
+    @property
+    def vein_registered(self) -> bool:
+        return self.vein_registered_on is not None
 
     @property
     def ready_for_connection_test(self) -> bool:
-        return self.account_issued_on is not None and self.vein_registered_on is not None
+        return self.account_received and self.vein_registered
 
 
 # Appointments (in dsg.appointments), setup media and account information ----------------------

@@ -1,9 +1,11 @@
 """Who does what at ③–⑥, and who sees the provisioning records.
 
 The provider records the survey, the construction and the router, ships the setup media,
-prepares the account information and the vein registration; the company's PSA confirms dates,
-marks its ancillary work done, names the account holders, receives the media and opens the
-account information; the PSA and the delegate record the connection tests. Every record of ③–⑥
+prepares the account information from the accepted application's account holders (of the
+application it reads only those, the PSA and the contacts) and the vein registration; the
+company's PSA confirms dates, marks its ancillary work done, adds an account holder after
+acceptance (with a reason), receives the media, opens the account information or asks for it
+again; the PSA and the delegate record the connection tests. Every record of ③–⑥
 is seen with its case: by the company's people, the office, and the provider once the case is its.
 """
 
@@ -41,6 +43,16 @@ ACTIONS = {
     "media.receive": {Role.PSA},
     "account_delivery.create": {Role.PROVIDER_STAFF},
     "account_delivery.open": {Role.PSA},
+    "account_delivery.reissue_request": {Role.PSA},
+    # What the provider reads of the accepted application to create the accounts (the PSA, the
+    # contacts and the account holders); the company and the office read it with the rest.
+    "account_sheet.view": {
+        Role.PROVIDER_STAFF,
+        Role.PSA,
+        Role.DELEGATE,
+        Role.REVIEWER,
+        Role.INSPECTOR,
+    },
     "provider.tasks": {Role.PROVIDER_STAFF},
 }
 

@@ -6,21 +6,23 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model, OuterRef, QuerySet, Subquery
+from django.db.models import CharField, Model, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy as _
 
 from dsg.appointments.models import Appointment
-from dsg.core.errors import NotVisible
+from dsg.core.errors import NotVisible, RuleViolation
+from dsg.enrollment.application_services import accepted_version
 from dsg.enrollment.models import Enrollment
+from dsg.enrollment.parts import account_sheet
 from dsg.enrollment.rules import site_terminals
 from dsg.orgs import permissions
 from dsg.orgs.models import User
-from dsg.registry.models import Terminal
+from dsg.registry.models import ConnectionTest, Terminal
 from dsg.registry.selectors import TestedTerminal
 
 from .models import (
     AccountDelivery,
-    AccountDeliveryState,
     AccountHolder,
     AncillaryWork,
     AppointmentPurpose,
@@ -34,6 +36,41 @@ def account_holder_get_for(*, user: User, pk: int) -> AccountHolder:
     return _get(
         permissions.restrict(user, AccountHolder.objects.select_related("person", "enrollment")),
         pk,
+    )
+
+
+@dataclass(frozen=True)
+class AccountSheet:
+    """What the provider reads of the accepted application to create the accounts (⑥): its
+    version, and of its parts only the PSA, the contacts and the account holders (the version
+    is None, and the lists empty, before the office accepted the application)."""
+
+    version: int | None
+    receipt_number: str
+    accepted_at: Any
+    psa: dict[str, str]
+    contacts: list[dict[str, str]]
+    account_holders: list[dict[str, str]]
+
+
+def account_sheet_for(*, user: User, enrollment: Enrollment) -> AccountSheet:
+    """The account sheet of a case ``user`` sees (``enrollment`` comes from the case selector):
+    the provider, the company and the office may read it. The provider reads no other part of
+    the application: it gets this sheet, never the version or its snapshot."""
+    if not permissions.may(user, "account_sheet.view", enrollment):
+        raise RuleViolation(
+            _("Your role does not read the account holders of the application."),
+            code="forbidden",
+            status=403,
+        )
+    version = accepted_version(enrollment)
+    if version is None:
+        return AccountSheet(None, "", None, {}, [], [])
+    return AccountSheet(
+        version=version.number,
+        receipt_number=version.receipt_number,
+        accepted_at=version.decided_at,
+        **account_sheet(version.snapshot),
     )
 
 
@@ -60,16 +97,19 @@ def terminals_of(enrollment: Enrollment) -> QuerySet[TestedTerminal]:
 
 def _provider_appointments() -> QuerySet[Appointment]:
     """The appointments of ③–⑥: of a case, for one of the provider's purposes."""
-    holder = AccountHolder.objects.filter(
-        enrollment_id=OuterRef("subject_id"), person_id=OuterRef("person_id")
-    )
+    holder = AccountHolder.objects.annotate(
+        holder_key=Concat(Value("account_holder:"), Cast("pk", output_field=CharField()))
+    ).filter(enrollment_id=OuterRef("subject_id"), holder_key=OuterRef("party"))
     return (
         Appointment.objects.filter(
             subject_type=ContentType.objects.get_for_model(Enrollment),
             purpose__in=AppointmentPurpose.values,
         )
         .select_related("person", "proposed_by", "confirmed_by")
-        .annotate(holder_id=Subquery(holder.values("pk")[:1]))
+        .annotate(
+            holder_id=Subquery(holder.values("pk")[:1]),
+            holder_name=Subquery(holder.values("name")[:1]),
+        )
     )
 
 
@@ -91,12 +131,8 @@ def shipment_get_for(*, user: User, pk: int) -> SetupMediaShipment:
 
 def holder_of(appointment: Appointment) -> int | None:
     """The id of the account holder an appointment is for, if any."""
-    if appointment.person_id is None:
-        return None
-    holder = AccountHolder.objects.filter(
-        enrollment_id=appointment.subject_id, person_id=appointment.person_id
-    ).values_list("pk", flat=True)
-    return holder.first()
+    prefix, _sep, pk = appointment.party.partition(":")
+    return int(pk) if prefix == "account_holder" and pk.isdigit() else None
 
 
 def appointments_of(enrollment: Enrollment) -> QuerySet[Appointment]:
@@ -150,31 +186,24 @@ class TerminalReadiness:
 
 def terminal_readiness(enrollment: Enrollment) -> list[TerminalReadiness]:
     """Per terminal: media received, and for the holder who tested it (or the most advanced
-    holder, before any test) account issued and opened, vein registered; latest test passed.
-    Four queries whatever the number of terminals and holders."""
+    holder, before any test) account issued and received, vein registered; latest test passed.
+    Three queries whatever the number of terminals and holders."""
     terminals = list(terminals_of(enrollment))
-    # By person; a terminal never tested has no tester (None), and so no holder of its own.
-    holders: dict[int | None, AccountHolder] = {
-        h.person_id: h for h in enrollment.account_holders.select_related("person")
-    }
-    opened = set(
-        enrollment.account_deliveries.filter(state=AccountDeliveryState.OPENED).values_list(
-            "holder_id", flat=True
-        )
-    )
+    # By their key in the connection tests; a terminal never tested has no holder of its own.
+    holders = {h.party: h for h in enrollment.account_holders.select_related("person")}
     media = enrollment.media_shipments.filter(received_on__isnull=False).exists()
 
     def score(holder: AccountHolder) -> tuple[bool, bool, bool]:
         return (
             holder.account_issued_on is not None,
-            holder.pk in opened,
-            holder.vein_registered_on is not None,
+            holder.account_received,
+            holder.vein_registered,
         )
 
     best = max(holders.values(), key=score, default=None)
     rows = []
     for terminal in terminals:
-        holder = holders.get(terminal.latest_tester_id) or best
+        holder = holders.get(terminal.latest_tester_key or "") or best
         issued, received, vein = score(holder) if holder else (False, False, False)
         rows.append(
             TerminalReadiness(
@@ -188,3 +217,49 @@ def terminal_readiness(enrollment: Enrollment) -> list[TerminalReadiness]:
             )
         )
     return rows
+
+
+# Where each account holder stands at ⑥ ---------------------------------------------------------
+HOLDER_STEPS: dict[str, Any] = {
+    "account": _("Waiting for the account information (アカウント情報) to be received"),
+    "vein": _("Account received; vein registration (静脈認証登録) next"),
+    "test": _("Vein registered; connection test (接続テスト) next"),
+    "tested": _("Connection test passed"),
+}
+
+
+@dataclass(frozen=True)
+class HolderProgress:
+    """One account holder's way through ⑥: received → vein registered → tested."""
+
+    holder: AccountHolder
+    delivery: AccountDelivery | None  # the latest delivery of its account information
+    tested_on: Any  # the day of its latest passed connection test, if any
+
+    @property
+    def step(self) -> str:
+        if not self.holder.account_received:
+            return "account"
+        if not self.holder.vein_registered:
+            return "vein"
+        return "tested" if self.tested_on else "test"
+
+    @property
+    def step_label(self) -> Any:
+        return HOLDER_STEPS[self.step]
+
+
+def holder_progress(enrollment: Enrollment) -> list[HolderProgress]:
+    """Each account holder of the case with its latest delivery and its latest passed connection
+    test at the case's site: three queries whatever their number."""
+    holders = list(enrollment.account_holders.select_related("person", "added_by"))
+    latest = {d.holder_id: d for d in deliveries_of(enrollment)}  # oldest first: the last wins
+    passed: dict[str, Any] = {}
+    tests = ConnectionTest.objects.filter(
+        terminal__site_id=enrollment.site_id,
+        passed=True,
+        tester_key__in=[h.party for h in holders],
+    ).values_list("tester_key", "tested_on")
+    for key, day in tests:
+        passed[key] = max(day, passed.get(key, day))
+    return [HolderProgress(h, latest.get(h.pk), passed.get(h.party)) for h in holders]

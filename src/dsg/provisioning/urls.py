@@ -93,6 +93,16 @@ urlpatterns = [
         name="account_delivery_create",
     ),
     path(
+        "account-holders/<int:holder_id>/reissue-request/",
+        views.account_delivery_reissue_request,
+        name="account_delivery_reissue_request",
+    ),
+    path(
+        "enrollments/<int:enrollment_id>/account-sheet/",
+        views.account_sheet,
+        name="account_sheet",
+    ),
+    path(
         "account-deliveries/<str:delivery_token>/",
         views.account_delivery_open,
         name="account_delivery_open",

@@ -37,22 +37,29 @@ from .forms import (
     IssuedForm,
     OtherDateForm,
     ReceivedForm,
+    ReissueForm,
     RouterForm,
     ShipmentForm,
     SurveyForm,
     TerminalForm,
     VeinForm,
 )
+from .models import AccountHolderSource
 
 
 def provisioning_context(*, user: User, enrollment: Enrollment) -> dict[str, Any]:
     """What the case page shows of ③–⑥, and which forms this user gets."""
-    people = [
-        (p.pk, str(p))
-        for p in User.objects.filter(
-            organization_id=enrollment.site.company_id, role__in=(Role.PSA, Role.DELEGATE)
-        )
-    ]
+    may_add = permissions.may(user, "account_holder.add", enrollment)
+    people = (
+        [
+            (p.pk, str(p))
+            for p in User.objects.filter(
+                organization_id=enrollment.site.company_id, role__in=(Role.PSA, Role.DELEGATE)
+            )
+        ]
+        if may_add
+        else []
+    )
     may = {
         action.replace(".", "_"): permissions.may(user, action, enrollment)
         for action in (
@@ -70,17 +77,20 @@ def provisioning_context(*, user: User, enrollment: Enrollment) -> dict[str, Any
             "media.ship",
             "media.receive",
             "account_delivery.create",
+            "account_delivery.reissue_request",
+            "account_sheet.view",
             "router.identify",
         )
     }
-    holders = list(enrollment.account_holders.select_related("person"))
-    latest_delivery = {d.holder_id: d for d in selectors.deliveries_of(enrollment)}
+    progress = selectors.holder_progress(enrollment) if enrollment.step >= 6 else []
+    holders = [row.holder for row in progress]
     return {
         "provisioning": getattr(enrollment, "provisioning", None),
         "ancillary_works": enrollment.ancillary_works.all(),
         "terminals": selectors.terminals_of(enrollment),
         "holders": holders,
-        "holder_rows": [(h, latest_delivery.get(h.pk)) for h in holders],
+        "holder_rows": progress,
+        "ready_holders": [h for h in holders if h.ready_for_connection_test],
         "appointments": list(selectors.appointments_of(enrollment)),
         "shipments": list(selectors.shipments_of(enrollment)),
         "readiness": selectors.terminal_readiness(enrollment) if enrollment.step >= 6 else [],
@@ -89,17 +99,18 @@ def provisioning_context(*, user: User, enrollment: Enrollment) -> dict[str, Any
         "in_setup": enrollment.state == State.TERMINAL_SETUP,
         "in_provisioning": enrollment.state in services.PROVISIONING_STATES,
         "media_open": enrollment.state in services.MEDIA_STATES,
-        "router_open": enrollment.state in (State.ROUTER_INSTALLATION, State.TERMINAL_SETUP),
+        "router_open": enrollment.state == State.TERMINAL_SETUP,
         "survey_form": SurveyForm(),
         "ancillary_form": AncillaryWorkForm(),
         "done_form": DoneForm(),
         "terminal_form": TerminalForm(),
-        "holder_form": AccountHolderForm(people=people) if may["account_holder_add"] else None,
+        "holder_form": AccountHolderForm(people=people) if may_add else None,
+        "reissue_form": ReissueForm(),
         "issued_form": IssuedForm(),
         "vein_form": VeinForm(),
         "test_form": ConnectionTestForm(),
         "appointment_form": AppointmentForm(
-            holders=[(h.pk, str(h.person)) for h in holders],
+            holders=[(h.pk, h.name) for h in holders if h.account_received],
             purposes=[
                 p for p, states in services.PROPOSE_STATES.items() if enrollment.state in states
             ],
@@ -108,8 +119,6 @@ def provisioning_context(*, user: User, enrollment: Enrollment) -> dict[str, Any
         "cancel_form": CancelForm(),
         "router_form": RouterForm(
             initial={
-                "router_serial": getattr(enrollment, "provisioning", None)
-                and enrollment.provisioning.router_serial,
                 "router_model": getattr(enrollment, "provisioning", None)
                 and enrollment.provisioning.router_model,
             }
@@ -198,17 +207,54 @@ def terminal_register(request: HttpRequest, enrollment_id: int) -> HttpResponse:
 def account_holder_add(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     user = request_user(request)
     enrollment = enrollment_get_for(user=user, pk=enrollment_id)
-    back = reverse("enrollment_detail", args=[enrollment.pk]) + "#provisioning"
-    try:
-        person_id = int(request.POST.get("person_id", ""))
-    except ValueError:
-        messages.error(request, _("Choose a person."))
-        return HttpResponseRedirect(back, status=303)
-    return run_action(
+    people = [
+        (p.pk, str(p)) for p in User.objects.filter(organization_id=enrollment.site.company_id)
+    ]
+    return _post(
         request,
-        lambda: services.account_holder_add(enrollment=enrollment, actor=user, person_id=person_id),
-        success=_("The account holder was added."),
-        back=back,
+        lambda data: AccountHolderForm(data, people=people),
+        enrollment,
+        lambda data: services.account_holder_add(enrollment=enrollment, actor=user, **data),
+        _("The account holder was added; the service provider was told."),
+        anchor="accounts",
+    )
+
+
+@login_required
+@require_POST
+def account_delivery_reissue_request(request: HttpRequest, holder_id: int) -> HttpResponse:
+    user = request_user(request)
+    holder = selectors.account_holder_get_for(user=user, pk=holder_id)
+    return _post(
+        request,
+        ReissueForm,
+        holder.enrollment,
+        lambda data: services.account_delivery_reissue_request(holder=holder, actor=user, **data),
+        _(
+            "The service provider was asked to issue the account information again; the earlier "
+            "link no longer works."
+        ),
+        anchor="accounts",
+    )
+
+
+@login_required
+def account_sheet(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    """The accepted application's account holders, PSA and contacts: what the provider reads of
+    the application to create the accounts (and nothing else of it)."""
+    user = request_user(request)
+    enrollment = enrollment_get_for(user=user, pk=enrollment_id)
+    sheet = selectors.account_sheet_for(user=user, enrollment=enrollment)
+    return render(
+        request,
+        "provisioning/account_sheet.html",
+        {
+            "enrollment": enrollment,
+            "sheet": sheet,
+            "added": enrollment.account_holders.filter(
+                source=AccountHolderSource.ADDED
+            ).select_related("added_by"),
+        },
     )
 
 
@@ -388,8 +434,9 @@ def router_identity(request: HttpRequest, enrollment_id: int) -> HttpResponse:
         lambda data: services.router_identity_record(
             enrollment=enrollment,
             actor=user,
-            serial=data["router_serial"],
             model_name=data["router_model"],
+            serial=data["router_serial"],
+            reason=data["reason"],
         ),
         _("The router was recorded."),
     )

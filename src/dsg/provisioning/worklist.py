@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +31,7 @@ from .models import (
     AppointmentPurpose,
     SetupMediaShipment,
 )
+from .selectors import holder_of
 
 TASK_LABELS: dict[str, Any] = {
     "appointment_proposed": _("Appointment proposed, waiting for the company"),
@@ -39,8 +41,11 @@ TASK_LABELS: dict[str, Any] = {
     "ancillary_work": _("Ancillary work (付帯工事) pending at the company"),
     "media": _("Ship the setup media (セットアップ媒体)"),
     "account": _("Deliver the account information (アカウント情報)"),
+    "account_reissue": _("The PSA asks for the account information again: issue it again"),
     "vein": _("Arrange the vein registration (静脈認証登録)"),
 }
+HOLDER_TASKS = ("account", "account_reissue", "vein")
+ADDED_LABEL = _("added after acceptance")
 SETUP_STATES = (State.ROUTER_INSTALLATION, State.TERMINAL_SETUP)
 STEP_STATES = (
     State.SURVEY,
@@ -87,10 +92,11 @@ def provider_task_rows(*, user: User) -> QuerySet:
         "starts_at",
         "subject_id",
     )
-    newer = dates.filter(
+    newer = dates.filter(  # a newer date stands, or took place (its record closed it)
         subject_id=OuterRef("subject_id"),
         purpose=OuterRef("purpose"),
-        state__in=ACTIVE_STATES,
+        party=OuterRef("party"),
+        state__in=[*ACTIVE_STATES, AppointmentState.DONE],
         pk__gt=OuterRef("pk"),
     )
     in_provisioning = Enrollment.objects.filter(pk__in=cases, state__in=STEP_STATES[:4])
@@ -136,20 +142,31 @@ def provider_task_rows(*, user: User) -> QuerySet:
         Q(state=AccountDeliveryState.OPENED)
         | Q(state=AccountDeliveryState.WAITING, expires_at__gt=timezone.now())
     )  # an expired link is to be issued again
-    accounts = _row(holders.exclude(Exists(delivered)), "account", "added_at", "enrollment_id")
-    vein_booked = dates.filter(
-        subject_id=OuterRef("enrollment_id"),
-        person=OuterRef("person_id"),
-        purpose=AppointmentPurpose.VEIN_REGISTRATION,
-        state__in=ACTIVE_STATES,
-    )
-    vein = _row(
-        holders.filter(vein_registered_on__isnull=True).exclude(Exists(vein_booked)),
-        "vein",
+    asked_again = holders.filter(reissue_requested_at__isnull=False)
+    accounts = _row(
+        holders.filter(reissue_requested_at__isnull=True).exclude(Exists(delivered)),
+        "account",
         "added_at",
         "enrollment_id",
     )
-    union = proposed.union(confirmed, repropose, survey, works, media, accounts, vein, all=True)
+    reissue = _row(asked_again, "account_reissue", "reissue_requested_at", "enrollment_id")
+    vein_booked = dates.filter(
+        subject_id=OuterRef("enrollment_id"),
+        party=OuterRef("holder_party"),
+        purpose=AppointmentPurpose.VEIN_REGISTRATION,
+        state__in=ACTIVE_STATES,
+    )
+    vein = _row(  # once the account information is received (the guideline's order)
+        holders.filter(account_received_at__isnull=False, vein_registered_on__isnull=True)
+        .annotate(holder_party=Concat(Value("account_holder:"), Cast("pk", CharField())))
+        .exclude(Exists(vein_booked)),
+        "vein",
+        "account_received_at",
+        "enrollment_id",
+    )
+    union = proposed.union(
+        confirmed, repropose, survey, works, media, accounts, reissue, vein, all=True
+    )
     return union.order_by("task_at", "task_kind", "task_ref")
 
 
@@ -170,11 +187,12 @@ class ProviderTask:
     def detail(self) -> str:
         if self.appointment is not None:
             text = str(self.appointment.get_purpose_display())
-            if self.appointment.person_id:
-                text += f" — {self.appointment.person}"
-            return text
+            who = self.holder.name if self.holder is not None else self.appointment.person
+            return f"{text} — {who}" if who else text
         if self.holder is not None:
-            return str(self.holder.person)
+            if self.holder.is_added:
+                return f"{self.holder.name} ({ADDED_LABEL})"
+            return self.holder.name
         if self.work is not None:
             return self.work.description
         return ""
@@ -192,18 +210,25 @@ def provider_tasks_complete(rows: list[dict[str, Any]]) -> list[ProviderTask]:
     appointments = Appointment.objects.select_related("person").in_bulk(
         refs("appointment_proposed", "appointment_confirmed", "appointment_repropose")
     )
-    holders = AccountHolder.objects.select_related("person").in_bulk(refs("account", "vein"))
+    holder_ids = refs(*HOLDER_TASKS) | {
+        pk for a in appointments.values() if (pk := holder_of(a)) is not None
+    }
+    holders = AccountHolder.objects.in_bulk(holder_ids)
     works = AncillaryWork.objects.in_bulk(refs("ancillary_work"))
     tasks = []
     for r in rows:
         kind, ref = r["task_kind"], r["task_ref"]
+        appointment = appointments.get(ref) if kind.startswith("appointment") else None
+        holder_id = holder_of(appointment) if appointment is not None else ref
         tasks.append(
             ProviderTask(
                 kind=kind,
                 at=r["task_at"],
                 enrollment=cases[r["task_case"]],
-                appointment=appointments.get(ref) if kind.startswith("appointment") else None,
-                holder=holders.get(ref) if kind in ("account", "vein") else None,
+                appointment=appointment,
+                holder=holders.get(holder_id)
+                if kind in HOLDER_TASKS or appointment is not None
+                else None,
                 work=works.get(ref) if kind == "ancillary_work" else None,
             )
         )

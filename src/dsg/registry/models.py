@@ -64,7 +64,9 @@ class Terminal(models.Model):
 
 
 class ConnectionTest(models.Model):
-    """A 接続テスト of one terminal by one person with a DSG account."""
+    """A 接続テスト of one terminal by one person with a DSG account: named by the caller's key of
+    that account (``tester_key``, such as an account holder of a case) and by name, and by their
+    portal user when they have one."""
 
     terminal = models.ForeignKey(
         Terminal,
@@ -73,7 +75,16 @@ class ConnectionTest(models.Model):
         related_name="connection_tests",
     )
     person = models.ForeignKey(
-        User, verbose_name=_("tested by"), on_delete=models.PROTECT, related_name="+"
+        User,
+        verbose_name=_("tested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    tester_name = models.CharField(_("name of the tester"), max_length=100, blank=True)
+    tester_key = models.CharField(
+        _("account of the tester"), max_length=40, blank=True, db_index=True
     )
     tested_on = models.DateField(_("tested on"))
     passed = models.BooleanField(_("passed"))

@@ -25,6 +25,7 @@ class LatestTest(TypedDict):
     latest_passed: bool | None
     latest_tested_on: dt.date | None
     latest_tester_id: int | None
+    latest_tester_key: str | None
 
 
 TestedTerminal: TypeAlias = "WithAnnotations[Terminal, LatestTest]"
@@ -41,13 +42,14 @@ def terminal_get_for(*, user: User, pk: int) -> Terminal:
 
 def terminals_of(site: Site) -> QuerySet[TestedTerminal]:
     """The site's terminals with their latest connection test: whether it passed, when, and by
-    whom (None when never tested)."""
+    whom (portal user and account key; None when never tested)."""
     return (
         Terminal.objects.filter(site=site)
         .annotate(
             latest_passed=latest_test_passed(),
             latest_tested_on=Subquery(latest_test().values("tested_on")[:1]),
             latest_tester_id=Subquery(latest_test().values("person_id")[:1]),
+            latest_tester_key=Subquery(latest_test().values("tester_key")[:1]),
         )
         .order_by("name", "pk")
     )

@@ -78,18 +78,25 @@ def terminal_register(
 def connection_test_record(
     *,
     terminal: Terminal,
-    person: User,
+    person: User | None,
     actor: User,
     tested_on: dt.date | None,
     passed: bool,
     note: str = "",
+    tester_name: str = "",
+    tester_key: str = "",
 ) -> ConnectionTest:
-    """A 接続テスト of ``terminal`` by ``person``; a later failure undoes an earlier pass."""
+    """A 接続テスト of ``terminal`` by the holder of a DSG account: ``tester_key`` (the caller's
+    key of that account) and ``tester_name``, and ``person`` when they are a portal user. A later
+    failure undoes an earlier pass."""
     require_permission(actor=actor, action="connection_test.record", obj=terminal)
+    name = (tester_name or "").strip()[:100] or (str(person) if person is not None else "")
     with transaction.atomic():
         test = ConnectionTest.objects.create(
             terminal=terminal,
             person=person,
+            tester_name=name,
+            tester_key=(tester_key or "")[:40],
             tested_on=past_or_today(tested_on, "tested_on"),
             passed=bool(passed),
             note=(note or "").strip()[:NOTE_MAX],
@@ -102,7 +109,8 @@ def connection_test_record(
             company_id=terminal.site.company_id,
             after={
                 "terminal": terminal.pk,
-                "person": person.pk,
+                "person": person.pk if person is not None else None,
+                "tester": test.tester_key or test.tester_name,
                 "passed": test.passed,
                 "tested_on": test.tested_on,
             },

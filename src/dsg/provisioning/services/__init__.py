@@ -4,6 +4,7 @@ from .accounts import (
     account_delivery_create,
     account_delivery_for,
     account_delivery_open,
+    account_delivery_reissue_request,
     account_link_days,
     token_hash,
 )
@@ -14,12 +15,14 @@ from .appointments import (
     appointment_mark_done,
     appointment_propose,
     appointment_request_other_date,
+    holder_of_appointment,
 )
 from .common import PROVISIONING_STATES, provisioning_of
 from .line import construction_complete, router_identity_record, router_install
 from .media import MEDIA_STATES, media_receive, media_ship
 from .setup import (
     account_holder_add,
+    account_holders_from_application,
     account_issue,
     connection_test_record,
     terminal_register,
@@ -34,7 +37,9 @@ __all__ = [
     "account_delivery_create",
     "account_delivery_for",
     "account_delivery_open",
+    "account_delivery_reissue_request",
     "account_holder_add",
+    "account_holders_from_application",
     "account_issue",
     "account_link_days",
     "ancillary_work_add",
@@ -46,6 +51,7 @@ __all__ = [
     "appointment_request_other_date",
     "connection_test_record",
     "construction_complete",
+    "holder_of_appointment",
     "media_receive",
     "media_ship",
     "provisioning_of",

@@ -1,4 +1,9 @@
-"""⑥ アカウント情報: delivered to the PSA through a one-time link, never in mail."""
+"""⑥ アカウント情報: delivered to the PSA through a one-time link, never in mail.
+
+The link's token exists only in the mail to the company's PSAs (stored as its SHA-256, never in
+the ledger, a page or an API answer). Opening it is the receipt of the account information, the
+first of a holder's steps at ⑥. A PSA who lost the link asks for the information again: the link
+stops working at once, and the provider's new delivery sends a new one."""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.core.errors import NotVisible, RuleViolation
 from dsg.core.inputs import required_text
-from dsg.enrollment.models import State
+from dsg.enrollment.models import Enrollment, State
 from dsg.enrollment.rules import require_state
 from dsg.enrollment.services import enrollment_lock
 from dsg.orgs import permissions
@@ -24,7 +29,9 @@ from dsg.orgs.permissions import require_permission
 
 from .. import vault
 from ..models import AccountDelivery, AccountDeliveryState, AccountHolder
-from .common import _audit, _mail, _psa_emails
+from .common import _audit, _mail, _provider_emails, _psa_emails
+
+REASON_MAX = 2000
 
 
 def account_link_days() -> int:
@@ -61,12 +68,7 @@ def account_delivery_create(
         holder = (
             AccountHolder.objects.select_for_update().select_related("person").get(pk=holder.pk)
         )
-        for old in AccountDelivery.objects.filter(
-            holder=holder, state=AccountDeliveryState.WAITING
-        ):
-            old.state, old.secret = AccountDeliveryState.REVOKED, None
-            old.save(update_fields=["state", "secret"])
-            _audit(actor, "account_delivery.revoke", old, locked, {"state": old.state})
+        _revoke_waiting(holder, actor, locked)
         delivery = AccountDelivery(
             holder=holder,
             enrollment=locked,
@@ -93,6 +95,9 @@ def account_delivery_create(
                 locked,
                 {"account_issued_on": holder.account_issued_on},
             )
+        if holder.reissue_requested_at is not None:  # the PSA's request is answered
+            holder.reissue_requested_at, holder.reissue_requested_by = None, None
+            holder.save(update_fields=["reissue_requested_at", "reissue_requested_by"])
         _mail(
             enrollment=locked,
             recipients=_psa_emails(locked),
@@ -105,7 +110,7 @@ def account_delivery_create(
                         "(アカウント情報) of {person}. It is waiting in the portal and is not "
                         "sent by mail."
                     ),
-                    person=holder.person,
+                    person=holder.name,
                 ),
                 format_lazy(
                     _(
@@ -163,5 +168,70 @@ def account_delivery_open(*, token: str, actor: User) -> tuple[AccountDelivery, 
         delivery.state, delivery.secret = AccountDeliveryState.OPENED, None
         delivery.opened_by, delivery.opened_at = actor, timezone.now()
         delivery.save(update_fields=["state", "secret", "opened_by", "opened_at"])
+        AccountHolder.objects.filter(pk=delivery.holder_id).update(
+            account_received_at=delivery.opened_at
+        )
         _audit(actor, "account_delivery.open", delivery, locked, {"holder": delivery.holder_id})
     return delivery, values
+
+
+def _revoke_waiting(holder: AccountHolder, actor: User, enrollment: Enrollment) -> None:
+    """The links of ``holder`` not opened yet stop working (their information is destroyed)."""
+    for old in AccountDelivery.objects.filter(holder=holder, state=AccountDeliveryState.WAITING):
+        old.state, old.secret = AccountDeliveryState.REVOKED, None
+        old.save(update_fields=["state", "secret"])
+        _audit(actor, "account_delivery.revoke", old, enrollment, {"state": old.state})
+
+
+def account_delivery_reissue_request(
+    *, holder: AccountHolder, actor: User, reason: str = ""
+) -> AccountHolder:
+    """A PSA who lost the link (or the information) asks the provider to issue the account
+    information again. The link not yet opened stops working now; the provider sees the request
+    among its tasks and its new delivery answers it."""
+    require_permission(actor=actor, action="account_delivery.reissue_request", obj=holder)
+    reason = (reason or "").strip()[:REASON_MAX]
+    with transaction.atomic():
+        locked = enrollment_lock(holder.enrollment)
+        require_state(enrollment=locked, states=[State.TERMINAL_SETUP])
+        holder = AccountHolder.objects.select_for_update().get(pk=holder.pk)
+        if not AccountDelivery.objects.filter(holder=holder).exists():
+            raise RuleViolation(
+                _(
+                    "The service provider has not sent this account information yet; there is "
+                    "nothing to issue again."
+                ),
+                code="not_delivered",
+            )
+        if holder.reissue_requested_at is not None:
+            raise RuleViolation(
+                _("The account information of this holder was already asked for again."),
+                code="already_requested",
+            )
+        _revoke_waiting(holder, actor, locked)
+        holder.reissue_requested_at, holder.reissue_requested_by = timezone.now(), actor
+        holder.save(update_fields=["reissue_requested_at", "reissue_requested_by"])
+        _audit(
+            actor,
+            "account_delivery.reissue_request",
+            holder,
+            locked,
+            {"holder": holder.pk, "reason": reason},
+        )
+        _mail(
+            enrollment=locked,
+            recipients=_provider_emails(),
+            kind="account_delivery.reissue_request",
+            subject=_("The account information is asked for again"),
+            lines=[
+                format_lazy(
+                    _(
+                        "The PSA asks for the account information (アカウント情報) of {name} "
+                        "again; the earlier link no longer works. Please issue it again in the "
+                        "portal."
+                    ),
+                    name=holder.name,
+                )
+            ],
+        )
+    return holder

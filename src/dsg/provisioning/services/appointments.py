@@ -34,6 +34,7 @@ from .common import (
     _provider_emails,
     _psa_emails,
 )
+from .setup import not_received_refusal
 
 # The case states in which an appointment for each purpose may be proposed.
 PROPOSE_STATES: dict[str, tuple[str, ...]] = {
@@ -49,12 +50,11 @@ VEIN_PLACES: dict[str, str] = {
 NOTES_MAX = 2000
 
 
-def _appointment_line(appointment: Appointment) -> Any:
+def _appointment_line(appointment: Appointment, holder: AccountHolder | None = None) -> Any:
     when = f"{timezone.localtime(appointment.starts_at):%Y-%m-%d %H:%M}"
-    if appointment.person_id:
-        return format_lazy(
-            "{}: {} ({})", appointment.get_purpose_display(), when, appointment.person
-        )
+    who = holder.name if holder is not None else appointment.person
+    if who:
+        return format_lazy("{}: {} ({})", appointment.get_purpose_display(), when, who)
     return format_lazy("{}: {}", appointment.get_purpose_display(), when)
 
 
@@ -81,6 +81,8 @@ def _check_purpose(
             status=422,
             field="vein_method",
         )
+    if not AccountHolder.objects.get(pk=holder.pk).account_received:
+        raise not_received_refusal(holder)
 
 
 def appointment_propose(
@@ -100,11 +102,12 @@ def appointment_propose(
     _check_purpose(enrollment, purpose, holder, vein_method)
     is_vein = purpose == AppointmentPurpose.VEIN_REGISTRATION
     person = holder.person if is_vein and holder is not None else None
+    party = holder.party if is_vein and holder is not None else ""
     times = appointments.appointment_times(starts_at, ends_at)
     with transaction.atomic():
         locked = enrollment_lock(enrollment)
         require_state(enrollment=locked, states=PROPOSE_STATES[purpose])
-        if appointments.appointments_open(locked, purpose, person).exists():
+        if appointments.appointments_open(locked, purpose, person, party).exists():
             raise RuleViolation(
                 _(
                     "There is already a proposed or confirmed appointment for this; "
@@ -120,6 +123,7 @@ def appointment_propose(
             times=[times],
             actor=actor,
             person=person,
+            party=party,
             mode=vein_method if is_vein else "",
             place=(place or "").strip()[:300] or default_place,
             notes=(notes or "").strip()[:NOTES_MAX],
@@ -131,7 +135,7 @@ def appointment_propose(
             subject=_("A date was proposed"),
             lines=[
                 _("The service provider proposed a date. Please confirm it or ask for another."),
-                _appointment_line(appointment),
+                _appointment_line(appointment, holder if is_vein else None),
             ],
         )
     return appointment
@@ -184,7 +188,8 @@ def appointment_request_other_date(
 
 
 def appointment_mark_done(*, appointment: Appointment, actor: User) -> Appointment:
-    """A confirmed appointment took place. For a vein registration this records it too."""
+    """A confirmed appointment took place. For a vein registration this records it too (once
+    the holder's account information was received)."""
     require_permission(actor=actor, action="appointment.close", obj=appointment)
     with transaction.atomic():
         locked = _case_of(appointment)
@@ -194,10 +199,25 @@ def appointment_mark_done(*, appointment: Appointment, actor: User) -> Appointme
     return appointment
 
 
+def holder_of_appointment(appointment: Appointment) -> AccountHolder | None:
+    """The account holder a vein registration date is for."""
+    pk = _holder_pk(appointment.party)
+    if pk is None:
+        return None
+    return AccountHolder.objects.filter(enrollment_id=appointment.subject_id, pk=pk).first()
+
+
+def _holder_pk(party: str) -> int | None:
+    prefix, _sep, pk = party.partition(":")
+    return int(pk) if prefix == "account_holder" and pk.isdigit() else None
+
+
 def _vein_registered(enrollment: Enrollment, appointment: Appointment, actor: User) -> None:
-    holder = AccountHolder.objects.filter(enrollment=enrollment, person=appointment.person).first()
+    holder = holder_of_appointment(appointment)
     if holder is None or holder.vein_registered_on is not None:
         return
+    if not holder.account_received:
+        raise not_received_refusal(holder)
     holder.vein_registered_on = timezone.localdate(appointment.starts_at)
     holder.vein_method = appointment.mode
     holder.save(update_fields=["vein_registered_on", "vein_method"])

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from dsg.appointments.services import appointment_close_for
 from dsg.core.errors import RuleViolation
 from dsg.core.inputs import past_or_today, required_text
 from dsg.enrollment.models import Enrollment, State
@@ -15,13 +16,14 @@ from dsg.enrollment.services import enrollment_lock
 from dsg.orgs.models import User
 from dsg.orgs.permissions import require_permission
 
-from ..models import AncillaryWork, Provisioning
+from ..models import AncillaryWork, AppointmentPurpose, Provisioning
 from .common import _audit, provisioning_of
 
 
 def survey_record(
     *, enrollment: Enrollment, actor: User, surveyed_on: dt.date | None, route_notes: str = ""
 ) -> Provisioning:
+    """③ The provider records the survey: its day closes the survey's confirmed date."""
     require_permission(actor=actor, action="survey.record", obj=enrollment)
     with transaction.atomic():
         locked = enrollment_lock(enrollment)
@@ -36,6 +38,12 @@ def survey_record(
             provisioning,
             locked,
             {"surveyed_on": provisioning.surveyed_on, "route_notes": provisioning.route_notes},
+        )
+        appointment_close_for(
+            subject=locked,
+            purpose=AppointmentPurpose.SURVEY,
+            performed_on=provisioning.surveyed_on,
+            actor=actor,
         )
     return provisioning
 
