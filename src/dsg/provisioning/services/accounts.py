@@ -65,9 +65,8 @@ def account_delivery_create(
     with transaction.atomic():
         locked = enrollment_lock(holder.enrollment)
         require_state(enrollment=locked, states=[State.TERMINAL_SETUP])
-        holder = (
-            AccountHolder.objects.select_for_update().select_related("person").get(pk=holder.pk)
-        )
+        # No select_related: PostgreSQL locks no nullable side of an outer join (person).
+        holder = AccountHolder.objects.select_for_update().get(pk=holder.pk)
         _revoke_waiting(holder, actor, locked)
         delivery = AccountDelivery(
             holder=holder,
