@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from dsg.appointments.models import ACTIVE_STATES
+from dsg.audit.models import AuditEvent
 from dsg.audit.services import audit_verify
 from dsg.core.errors import RuleViolation
 from dsg.core.subjects import attached_to
@@ -708,3 +709,77 @@ def test_only_the_office_records_a_round_held_on_paper(at_inspection, cast):
                 entries=_paper_entries(inspection),
             )
         assert refusal.value.status == 403
+
+
+# Dates and records agree ----------------------------------------------------------------------
+def _next_saturday() -> dt.date:
+    day = timezone.localdate() + dt.timedelta(days=1)
+    while day.weekday() != 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+@pytest.mark.parametrize(
+    ("when", "code"),
+    [
+        ("saturday", "not_business_day"),
+        ("early", "outside_office_hours"),
+        ("late", "outside_office_hours"),
+    ],
+)
+def test_the_office_proposes_dates_on_business_days_in_office_hours(
+    at_inspection, cast, when, code
+):
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.reviewer)
+    weekday = tomorrow_at(10).date()
+    start = {
+        "saturday": _at(_next_saturday(), 10),
+        "early": _at(weekday, 7, 30),
+        "late": _at(weekday, 17),  # three hours: ends at 20:00
+    }[when]
+    with pytest.raises(RuleViolation) as refusal:
+        services.inspection_propose_slots(
+            inspection=inspection, actor=cast.reviewer, starts=[start]
+        )
+    assert refusal.value.code == code
+    assert not inspection.appointments.exists()
+    # The office may make an exception, with its reason, kept in the ledger.
+    slots = services.inspection_propose_slots(
+        inspection=inspection,
+        actor=cast.reviewer,
+        starts=[start],
+        exception_reason="企業の休日稼働日に合わせるため",
+    )
+    event = AuditEvent.objects.filter(action="appointment.propose").latest("sequence")
+    assert event.after["exception_reason"] == "企業の休日稼働日に合わせるため"
+    assert slots[0].starts_at == start
+
+
+def test_finishing_a_round_closes_its_date_with_the_day_it_took_place(at_inspection, cast):
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.reviewer)
+    slot = services.inspection_propose_slots(
+        inspection=inspection, actor=cast.reviewer, starts=[tomorrow_at(10)]
+    )[0]
+    services.inspection_pick_slot(inspection=inspection, actor=cast.psa, slot_id=slot.pk)
+    record(inspection, cast)
+    # The visit took place today, earlier than agreed: the date moves to today, then is done.
+    services.inspection_finish(inspection=inspection, actor=cast.inspector, performed_on=today())
+    slot.refresh_from_db()
+    assert slot.state == "done" and timezone.localtime(slot.starts_at).date() == today()
+    moved = AuditEvent.objects.filter(action="appointment.move", object_id=str(slot.pk))
+    assert moved.count() == 1
+    assert not inspection.appointments.filter(state__in=ACTIVE_STATES).exists()
+
+
+def test_deeming_2_done_withdraws_the_dates_of_its_round(at_inspection, cast):
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.reviewer)
+    services.inspection_propose_slots(
+        inspection=inspection, actor=cast.reviewer, starts=[tomorrow_at(10)]
+    )
+    attach_documents(at_inspection, cast.psa, kinds=("audit_result",))
+    services.inspection_deem_by_audit(subject=at_inspection, actor=cast.reviewer, comment="監査")
+    assert set(inspection.appointments.values_list("state", flat=True)) == {"withdrawn"}

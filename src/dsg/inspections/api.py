@@ -150,6 +150,12 @@ class FindingOut(Schema):
 class SlotsIn(Schema):
     starts: list[dt.datetime] = Field(..., min_length=1, max_length=10)
     hours: int = Field(3, ge=1, le=12)
+    exception_reason: str = Field(
+        "",
+        max_length=4000,
+        description="Dates go on business days, 8:00–19:00 Japan time; the office's reason for "
+        "an exception (kept in the ledger).",
+    )
 
 
 class PickIn(Schema):
@@ -410,6 +416,7 @@ def slots_propose(request: HttpRequest, inspection_id: int, payload: SlotsIn) ->
         actor=user,
         starts=payload.starts,
         hours=payload.hours,
+        exception_reason=payload.exception_reason,
     )
 
 

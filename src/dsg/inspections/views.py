@@ -278,6 +278,7 @@ def propose_slots(request: HttpRequest, inspection_id: int) -> HttpResponse:
             actor=request_user(request),
             starts=starts,
             hours=int(hours) if hours.isdigit() else 0,
+            exception_reason=request.POST.get("exception_reason", ""),
         ),
         success=_("The dates were sent to the company."),
         back=_back(inspection.pk),

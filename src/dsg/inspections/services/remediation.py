@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dsg.appointments.services import appointments_withdraw
 from dsg.audit.services import audit_record
 from dsg.core import subjects
 from dsg.core.errors import RuleViolation
@@ -30,7 +31,7 @@ from ..models import (
     RemediationReport,
 )
 from ..selectors import rounds_of
-from .common import TEXT_MAX, invalid, lock, require_stage, subject_lock
+from .common import PURPOSE_OF_KIND, TEXT_MAX, invalid, lock, require_stage, subject_lock
 from .notices import result_notice_issue
 from .rounds import store_document
 
@@ -148,6 +149,10 @@ def audit_result_choose(*, subject: Any, actor: User, document_id: int | None = 
                 subject_id=locked.pk,
                 kind=InspectionKind.SITE,
                 round=last + 1,
+            )
+        if inspection.pk:  # a round opened for a visit: no visit takes place, its dates go
+            appointments_withdraw(
+                subject=inspection, purpose=PURPOSE_OF_KIND[inspection.kind], actor=actor
             )
         inspection.status, inspection.outcome = InspectionStatus.FINISHED, Outcome.DEEMED_BY_AUDIT
         inspection.audit_document, inspection.finished_at = document, timezone.now()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.appointments.models import Appointment, AppointmentState
 from dsg.appointments.services import (
+    appointment_close_for,
     appointment_confirm,
     appointments_decline,
     appointments_open,
@@ -157,9 +158,16 @@ def _current_or_none(kind: str) -> ChecklistVersion | None:
 
 # The round's date -----------------------------------------------------------------------------
 def inspection_propose_slots(
-    *, inspection: Inspection, actor: User, starts: list[dt.datetime], hours: int = 3
+    *,
+    inspection: Inspection,
+    actor: User,
+    starts: list[dt.datetime],
+    hours: int = 3,
+    exception_reason: str = "",
 ) -> list[Appointment]:
-    """The office offers dates; earlier offers (and a date taken before) are withdrawn."""
+    """The office offers dates; earlier offers (and a date taken before) are withdrawn. A date
+    is on a business day between 8:00 and 19:00 Japan time unless the office gives the reason
+    for an exception (kept in the ledger)."""
     require_permission(actor=actor, action="inspection.schedule", obj=inspection)
     starts = sorted(set(starts))
     if not starts or len(starts) > MAX_SLOTS:
@@ -180,6 +188,7 @@ def inspection_propose_slots(
             times=[(start, start + dt.timedelta(hours=hours)) for start in starts],
             actor=actor,
             place=subjects.subject_type_of(subject).place(subject),
+            exception_reason=exception_reason,
         )
         audit_record(
             actor=actor,
@@ -398,6 +407,12 @@ def _close_round(inspection: Inspection, actor: User, performed_on: dt.date) -> 
             code="findings_open",
         )
     bad = [f for f in findings if f.needs_remediation]
+    appointment_close_for(
+        subject=inspection,
+        purpose=PURPOSE_OF_KIND[inspection.kind],
+        performed_on=performed_on,
+        actor=actor,
+    )
     inspection.status, inspection.performed_on = InspectionStatus.FINISHED, performed_on
     inspection.outcome = Outcome.REMEDIATION if bad else Outcome.PASSED
     inspection.inspector, inspection.finished_at = inspection.inspector or actor, timezone.now()
