@@ -259,6 +259,32 @@ def test_documents_are_uploaded_through_the_document_store(client, site, cast):
     assert attached_to(Document.objects.all(), enrollment).count() == 1
 
 
+def test_an_audit_result_is_attached_with_the_date_printed_on_it(client, site, cast):
+    """§3①: the audit-result notice (監査結果通知書) of the application carries its date."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    enrollment = new_case(site, cast, complete=False)
+    client.force_login(cast.psa)
+    page = client.get(f"/enrollments/{enrollment.pk}/application/documents/").content.decode()
+    assert 'name="dated_on"' in page
+    url = f"/enrollments/{enrollment.pk}/application/upload/"
+    form = {"part": "documents", "kind": "audit_result"}
+    client.post(url, {**form, "file": SimpleUploadedFile("監査.pdf", small_pdf())})
+    assert not attached_to(Document.objects.filter(kind="audit_result"), enrollment).exists()
+    dated = today() - dt.timedelta(days=200)
+    response = client.post(
+        url,
+        {
+            **form,
+            "dated_on": dated.isoformat(),
+            "file": SimpleUploadedFile("監査.pdf", small_pdf()),
+        },
+    )
+    assert response.status_code == 303
+    audit = attached_to(Document.objects.filter(kind="audit_result"), enrollment).get()
+    assert audit.dated_on == dated
+
+
 # Confirmation and submission ----------------------------------------------------------------------
 
 

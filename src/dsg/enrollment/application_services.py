@@ -260,8 +260,10 @@ def application_document_add(
     filename: str,
     data: bytes,
     password: str = "",
+    dated_on: dt.date | None = None,
 ) -> Any:
-    """Attach a document to the draft (レイアウト図, evidence, exception, audit result)."""
+    """Attach a document to the draft (レイアウト図, evidence, exception, audit result with the
+    date printed on it)."""
     require_permission(actor=actor, action="enrollment.edit_application", obj=enrollment)
     if kind not in UPLOAD_KINDS:
         raise RuleViolation(
@@ -281,6 +283,7 @@ def application_document_add(
             filename=filename,
             data=data,
             password=password,
+            dated_on=dated_on,
         )
 
 

@@ -205,6 +205,7 @@ def application_upload(request: HttpRequest, enrollment_id: int) -> HttpResponse
             filename=upload.name,
             data=upload.read(),
             password=form.cleaned_data["password"],
+            dated_on=form.cleaned_data.get("dated_on"),
         ),
         success=_("The document was attached."),
         back=back,

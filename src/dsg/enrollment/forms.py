@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dsg.documents.forms import dated_on_field
 from dsg.documents.models import DocumentKind
 from dsg.orgs.forms import (
     CorporateNumberField,
@@ -131,9 +132,12 @@ class DocumentUploadForm(forms.Form):
         max_length=200,
         widget=forms.PasswordInput(render_value=False),
     )
+    dated_on = dated_on_field()
 
     def __init__(self, *args: Any, kinds: tuple[str, ...] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if DocumentKind.AUDIT_RESULT not in kinds:
+            del self.fields["dated_on"]
         labels = dict(DocumentKind.choices)
         cast(forms.ChoiceField, self.fields["kind"]).choices = [(k, labels[k]) for k in kinds]
 
