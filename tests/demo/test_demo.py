@@ -10,9 +10,18 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from dsg.audit.services import audit_verify
+from dsg.core.subjects import attached_to
 from dsg.demo.loader import DEMO_PASSWORD
-from dsg.enrollment.models import Enrollment
+from dsg.documents.services import document_read
+from dsg.enrollment.models import Enrollment, State
+from dsg.inspections.models import InspectionKind, Outcome
+from dsg.inspections.selectors import rounds_of
+from dsg.notices.models import Notice, NoticeKind
+from dsg.notices.verify import notice_verify
 from dsg.orgs.models import Role, User
+from dsg.registry.models import ConnectionTest
+
+from ..walk import after_commit
 
 pytestmark = pytest.mark.django_db
 
@@ -41,4 +50,52 @@ def test_demo_cases_stand_at_different_steps_and_the_ledger_verifies():
     _demo()
     steps = {case.step for case in Enrollment.objects.all()}
     assert len(steps) >= 3, steps
+    assert audit_verify().ok
+
+
+@pytest.fixture
+def data_dir(settings, tmp_path):
+    """The demo's documents and signed notices go to a directory of this test's own."""
+    settings.DATA_DIR = tmp_path
+    return tmp_path
+
+
+def test_a_newcomer_sees_every_page_filled(data_dir):
+    """A completed case with its issued, verifiable notices; a case at ② with a recorded round
+    and an open finding; a case at ⑥ with one account holder at each sub-step."""
+    with after_commit():  # the notices' PDFs are rendered and signed after the commit
+        _demo()
+
+    completed = Enrollment.objects.get(state=State.COMPLETED)
+    assert completed.use_starts_on is not None
+    notices = attached_to(Notice.objects.all(), completed)
+    assert set(notices.values_list("kind", flat=True)) == {
+        NoticeKind.INSPECTION_RESULT,  # ② passed
+        NoticeKind.COMPLETION,  # ⑦ passed: the 加入完了通知書 only
+    }
+    for notice in notices:
+        assert not notice.is_pending
+        pdf = document_read(document=notice.document, actor=None)
+        assert notice_verify(pdf).ok, notice.number
+
+    at_2 = Enrollment.objects.get(state=State.INSPECTION_REMEDIATION)
+    round_ = rounds_of(at_2, InspectionKind.SITE).get()
+    assert round_.outcome == Outcome.REMEDIATION
+    assert round_.deficiencies.filter(resolved_at__isnull=True).count() == 1
+    assert attached_to(Notice.objects.filter(kind=NoticeKind.INSPECTION_RESULT), at_2).exists()
+
+    at_6 = Enrollment.objects.get(state=State.TERMINAL_SETUP)
+    stages = set()
+    for holder in at_6.account_holders.all():
+        tested = ConnectionTest.objects.filter(tester_key=holder.party, passed=True).exists()
+        stages.add(
+            "tested"
+            if tested
+            else "vein"
+            if holder.vein_registered
+            else "received"
+            if holder.account_received
+            else "waiting"
+        )
+    assert stages == {"waiting", "received", "vein", "tested"}
     assert audit_verify().ok

@@ -1,6 +1,9 @@
-"""Demo data: one organisation of each kind, a user of each role, sites at different steps.
+"""Demo data: one organisation of each kind, a user of each role, sites at different steps — a
+draft, ② with a recorded round and an open finding, ③, ⑥ with an account holder at each
+sub-step, and a completed case with its issued, signed notices.
 
-Everything is created through the services, so the demo also fills the audit ledger.
+Everything is created through the services, so the demo also fills the audit ledger; the
+notices' PDFs are rendered and signed when the demo's transaction commits.
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -24,6 +28,8 @@ from dsg.enrollment.services import (
     enrollment_create,
     enrollment_transition,
 )
+from dsg.inspections import services as insp
+from dsg.inspections.models import Result
 from dsg.orgs.japan import corporate_number_check_digit
 from dsg.orgs.models import Organization, OrganizationKind, Role, Site, User
 from dsg.orgs.services import site_create
@@ -136,7 +142,9 @@ def _build() -> None:
             },
         )
 
-    def applied(actor: User, site: Site) -> Enrollment:
+    def applied(
+        actor: User, site: Site, extra_holders: list[dict[str, str]] | None = None
+    ) -> Enrollment:
         enrollment = enrollment_create(site=site, actor=actor)
         application_update(
             enrollment=enrollment,
@@ -164,6 +172,7 @@ def _build() -> None:
                         if actor.organization_id == delegate.organization_id
                         else []
                     ),
+                    *(extra_holders or []),
                 ],
             },
         )
@@ -181,14 +190,64 @@ def _build() -> None:
         data = TransitionInput(performed_on=performed_on, router_serial=router_serial)
         enrollment_transition(enrollment=enrollment, name=name, actor=actor, data=data)
 
+    def accepted(site: Site) -> Enrollment:
+        enrollment = applied(psa, site)
+        step(enrollment, "submit", psa)
+        step(enrollment, "accept", reviewer)
+        return enrollment
+
+    def inspect(
+        enrollment: Enrollment, findings: dict[str, str] | None = None, **finish: Any
+    ) -> None:
+        """The inspector records a round of ② or ⑦ on the tablet and finishes it: its notice is
+        issued and the case moves with the outcome (a listed item is 不適合, with its note)."""
+        enrollment.refresh_from_db()
+        inspection = insp.inspection_open(subject=enrollment, actor=inspector)
+        findings = findings or {}
+        entries = [
+            insp.FindingInput(
+                finding_id=f.pk,
+                result=Result.NONCONFORMING if f.item.code in findings else Result.CONFORMING,
+                note=findings.get(f.item.code, ""),
+            )
+            for f in inspection.findings.select_related("item")
+        ]
+        insp.inspection_record(inspection=inspection, actor=inspector, entries=entries)
+        insp.inspection_finish(inspection=inspection, actor=inspector, performed_on=today, **finish)
+        enrollment.refresh_from_db()
+
+    def lines_up_to_setup(enrollment: Enrollment, serial: str) -> None:
+        """③–⑤ done by the provider: survey, construction, router."""
+        enrollment.refresh_from_db()
+        prov.survey_record(enrollment=enrollment, actor=staff, surveyed_on=today)
+        step(enrollment, "complete_survey", staff)
+        step(enrollment, "complete_construction", staff, performed_on=today)
+        step(enrollment, "install_router", staff, performed_on=today, router_serial=serial)
+
+    def received(holder: Any, username: str) -> None:
+        """The provider sends the holder's account information; the PSA opens the link."""
+        _delivery, token = prov.account_delivery_create(
+            holder=holder, actor=staff, username=username, password="Demo-Init-Pw-1"
+        )
+        prov.account_delivery_open(token=token, actor=psa)
+
+    def at_business_day(days: int, hour: int = 10) -> dt.datetime:
+        """A date ``days`` business days ahead (dates go on business days, 8:00–19:00)."""
+        day = add_business_days(today, days)
+        return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
     today = timezone.localdate()
-    # A draft, filled in but not yet submitted.
+    # ① A draft, filled in but not yet submitted.
     applied(psa, new_site(psa, "本社 第1拠点", "100-0001", "13", "千代田区千代田1-1 本社ビル3階"))
-    # At ③: survey recorded, one ancillary work item still open.
-    at_survey = applied(psa, new_site(psa, "相模原工場", "252-0239", "14", "相模原市中央区1-2-3"))
-    step(at_survey, "submit", psa)
-    step(at_survey, "accept", reviewer)
-    step(at_survey, "pass_inspection", inspector, performed_on=today)
+
+    # ② A round recorded with a 不適合: the 現地確認結果通知書 names it, the PSA has to remedy it.
+    at_remediation = accepted(new_site(psa, "横須賀事業所", "238-0041", "14", "横須賀市本町2-1"))
+    inspect(at_remediation, {"F-05": "入退室記録が保存されていない（紙の記録簿が未整備）"})
+
+    # ③ ② passed; survey recorded, one ancillary work item still open, a construction date
+    # proposed and waiting for the PSA.
+    at_survey = accepted(new_site(psa, "相模原工場", "252-0239", "14", "相模原市中央区1-2-3"))
+    inspect(at_survey)
     prov.survey_record(
         enrollment=at_survey,
         actor=staff,
@@ -198,36 +257,38 @@ def _build() -> None:
     prov.ancillary_work_add(
         enrollment=at_survey, actor=staff, description="2階サーバ室への配管用の壁貫通（会社負担）"
     )
-    # provisioning (issue #4): the construction date proposed, waiting for the PSA.
-    next_week = timezone.make_aware(  # dates are proposed on business days, 8:00–19:00
-        dt.datetime.combine(add_business_days(today, 5), dt.time(10))
-    )
     prov.appointment_propose(
-        enrollment=at_survey, actor=staff, purpose="construction", starts_at=next_week
+        enrollment=at_survey, actor=staff, purpose="construction", starts_at=at_business_day(5)
     )
-    # At ⑥: router installed, one terminal waiting for its connection test.
-    at_setup = applied(psa, new_site(psa, "名古屋事業所", "455-0001", "23", "名古屋市港区4-5-6"))
-    for name, actor in (("submit", psa), ("accept", reviewer)):
-        step(at_setup, name, actor)
-    step(at_setup, "pass_inspection", inspector, performed_on=today)
-    prov.survey_record(enrollment=at_setup, actor=staff, surveyed_on=today)
-    step(at_setup, "complete_survey", staff)
-    step(at_setup, "complete_construction", staff, performed_on=today)
-    step(at_setup, "install_router", staff, performed_on=today, router_serial="RTR-DEMO-0001")
-    prov.terminal_register(
+
+    # ⑥ Router installed; the application's account holders stand one at each sub-step of
+    # ⑥'s order: the information not yet received → received → veins registered → tested.
+    at_setup = applied(
+        psa,
+        new_site(psa, "名古屋事業所", "455-0001", "23", "名古屋市港区4-5-6"),
+        extra_holders=[
+            {"name": "端末 四郎", "department": "設計部", "email": "shiro@mihon.example.jp"},
+            {"name": "運用 五郎", "department": "製造部", "email": "goro@mihon.example.jp"},
+        ],
+    )
+    step(at_setup, "submit", psa)
+    step(at_setup, "accept", reviewer)
+    inspect(at_setup)
+    lines_up_to_setup(at_setup, "RTR-DEMO-0001")
+    terminal = prov.terminal_register(
         enrollment=at_setup,
         actor=psa,
         name="DSG-PC-01",
         model_name="指定仕様端末 A",
         serial_number="SN-DEMO-0001",
     )
-    # The PSA, account holder of the application, received the account information.
-    holder = at_setup.account_holders.order_by("pk")[0]
-    _delivery, token = prov.account_delivery_create(
-        holder=holder, actor=staff, username="dsg-demo-0001", password="Demo-Init-Pw-1"
+    prov.terminal_register(
+        enrollment=at_setup,
+        actor=psa,
+        name="DSG-PC-02",
+        model_name="指定仕様端末 A",
+        serial_number="SN-DEMO-0002",
     )
-    prov.account_delivery_open(token=token, actor=psa)
-    # provisioning (issue #4): setup media shipped; a remote vein registration date confirmed.
     prov.media_ship(
         enrollment=at_setup,
         actor=staff,
@@ -235,17 +296,51 @@ def _build() -> None:
         tracking_number="EMS-DEMO-0001",
         shipped_on=today,
     )
-    vein = prov.appointment_propose(
+    tested, registered, receiving, waiting = at_setup.account_holders.order_by("pk")[:4]
+    for n, holder in enumerate((tested, registered, receiving), 1):
+        received(holder, f"dsg-demo-000{n}")
+    for holder in (tested, registered):
+        prov.vein_registration_record(
+            holder=holder, actor=staff, registered_on=today, method="shinjuku"
+        )
+    prov.connection_test_record(
+        terminal=terminal, holder=tested, actor=psa, tested_on=today, passed=True
+    )
+    vein = prov.appointment_propose(  # the third holder's remote vein registration, confirmed
         enrollment=at_setup,
         actor=staff,
         purpose="vein_registration",
-        holder=holder,
+        holder=receiving,
         vein_method="remote",
-        starts_at=timezone.make_aware(
-            dt.datetime.combine(add_business_days(today, 6), dt.time(10))
-        ),
+        starts_at=at_business_day(6),
     )
     prov.appointment_confirm(appointment=vein, actor=psa)
+    prov.account_delivery_create(  # the fourth: sent, the PSA has not opened the link yet
+        holder=waiting, actor=staff, username="dsg-demo-0004", password="Demo-Init-Pw-1"
+    )
+
+    # 加入完了: every step done; the 現地確認結果通知書 of ② and the 加入完了通知書, issued and
+    # signed, can be downloaded and verified.
+    completed = accepted(new_site(psa, "大阪事業所", "540-0008", "27", "大阪市中央区大手前1-1"))
+    inspect(completed)
+    lines_up_to_setup(completed, "RTR-DEMO-0002")
+    pc = prov.terminal_register(
+        enrollment=completed,
+        actor=psa,
+        name="DSG-PC-11",
+        model_name="指定仕様端末 A",
+        serial_number="SN-DEMO-0011",
+    )
+    for n, holder in enumerate(completed.account_holders.order_by("pk"), 11):
+        received(holder, f"dsg-demo-00{n}")
+        prov.vein_registration_record(
+            holder=holder, actor=staff, registered_on=today, method="remote"
+        )
+    first = completed.account_holders.order_by("pk")[0]
+    prov.connection_test_record(terminal=pc, holder=first, actor=psa, tested_on=today, passed=True)
+    step(completed, "request_final_inspection", psa)
+    inspect(completed, effective_on=add_business_days(today, 1))
+
     # The other company: submitted, waiting for the office.
     towa = applied(
         other_psa, new_site(other_psa, "本社", "460-0001", "23", "名古屋市中区三の丸1-1")
