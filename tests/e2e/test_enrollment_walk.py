@@ -6,13 +6,19 @@ their own part; every step is checked by what the page shows (state, flash messa
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from dsg.audit.services import audit_verify
+from dsg.core.subjects import attached_to
 from dsg.enrollment import rules
 from dsg.enrollment.models import Enrollment
+from dsg.notices.models import Notice
+from dsg.notifications.models import OutboxMessage
 from dsg.provisioning import rules as provisioning_rules
 
 from ..appointments.dates import business_day
@@ -81,7 +87,7 @@ def record_items(page: Page, url: str, results: dict[str, tuple[str, str]]) -> N
             result, note = results.get(item.get_attribute("data-item"), ("conforming", ""))
             item.locator(f"input[value={result}]").check()
             if note:
-                item.locator("textarea").fill(note)
+                item.locator("textarea[name^=note-]").fill(note)
         submit(page, form.locator("button[type=submit]"))
         expect(page.locator(".notice--success")).to_be_visible()
 
@@ -94,14 +100,13 @@ def open_case(page: Page, number: str) -> None:
 
 
 def test_one_case_from_draft_to_enrollment_completed(
-    actor, psa, delegate, reviewer, inspector, provider_staff
+    actor, psa, reviewer, inspector, provider_staff
 ):
     today = timezone.localdate().isoformat()
     company = actor(psa)
     office = actor(reviewer)
     field_office = actor(inspector)
     provider = actor(provider_staff)
-    designated = actor(delegate)
 
     # ① The PSA registers the site, opens a case and fills the application.
     company.locator("a[href='/sites/new/']").first.click()
@@ -240,7 +245,7 @@ def test_one_case_from_draft_to_enrollment_completed(
     record_items(field_office, inspection_url, {"F-05": ("nonconforming", "入退室記録なし")})
     field_office.goto(inspection_url)
     submit(field_office, field_office.locator("form[data-form=finish] button[type=submit]"))
-    expect_success(field_office, "The inspection was finished.")
+    expect_success(field_office, "The inspection was finished and its notice issued.")
     expect(field_office.locator("[data-outcome]")).to_have_attribute(
         "data-outcome", "remediation_required"
     )
@@ -290,12 +295,12 @@ def test_one_case_from_draft_to_enrollment_completed(
     expect_state(provider, "terminal_setup")
     expect(provider.locator("#provisioning")).to_contain_text("RTR-0001")
 
-    # ⑥ The PSA registers a terminal and the delegate as account holder.
+    # ⑥ The PSA registers a terminal; the account holder is the PSA, as the application says.
     company.reload()
     record(company, "terminal", name="PC-01", model_name="指定端末A", serial_number="SN-0001")
     expect_success(company, "The terminal was registered.")
-    record(company, "holder", person_id=delegate.pk)
-    expect_success(company, "The account holder was added.")
+    holder_row = company.locator(f"tr[data-holder='{psa.email}']")
+    expect(holder_row).to_have_attribute("data-holder-step", "account")
 
     # Refused: ⑦ cannot be requested before every terminal passed its connection test.
     rule_text = ja(rules.EVERY_TERMINAL_PASSED.message)
@@ -306,18 +311,26 @@ def test_one_case_from_draft_to_enrollment_completed(
     expect(company.locator(".notice--error")).to_contain_text(rule_text)
     expect_state(company, "terminal_setup")
 
+    # In the guideline's order: the PSA receives the account information (one-time link), the
+    # provider records the vein registration, then the connection test with that account.
     provider.reload()
-    record(provider, "account-issued", issued_on=today)
-    expect_success(provider, "The account was recorded as issued.")
+    record(provider, "account-delivery", username="dsg-e2e-0001", password="Init-Pw-9")
+    body = OutboxMessage.objects.filter(kind="account_delivery.create").latest("pk").body
+    link = re.search(r"https?://[^/]+(/account-deliveries/[\w-]+/)", body)[1]
+    company.goto(link)
+    submit(company, company.locator("form[data-form=account-delivery-open] button"))
+    expect(company.locator("[data-secret=password]")).to_have_text("Init-Pw-9")
+    provider.reload()
     record(provider, "vein", registered_on=today, method="remote")
     expect_success(provider, "The vein registration was recorded.")
 
-    designated.goto(case_url)
-    record(designated, "connection-test", tested_on=today, passed="1")
-    expect_success(designated, "The connection test was recorded.")
-    expect(designated.locator("tr[data-terminal='PC-01'] .badge--ok")).to_be_visible()
+    company.goto(case_url)
+    expect(holder_row).to_have_attribute("data-holder-step", "test")
+    record(company, "connection-test", tested_on=today, passed="1")
+    expect_success(company, "The connection test was recorded.")
+    expect(company.locator("tr[data-terminal='PC-01'] .badge--ok")).to_be_visible()
 
-    # ⑦ The PSA requests the final inspection; the inspector passes it.
+    # ⑦ The PSA requests the final inspection; the inspector finds a 不適合 on the tablet.
     company.reload()
     expect(
         company.locator("form[data-transition=request_final_inspection] .blocked")
@@ -329,12 +342,36 @@ def test_one_case_from_draft_to_enrollment_completed(
     field_office.goto(case_url)
     submit(field_office, field_office.locator("form[data-form=inspection-open] button"))
     final_url = field_office.url
-    record_items(field_office, final_url, {})
+    record_items(field_office, final_url, {"S-01": ("nonconforming", "評価版ソフトが導入済み")})
     field_office.goto(final_url)
     submit(field_office, field_office.locator("form[data-form=finish] button[type=submit]"))
-    expect_success(field_office, "The inspection was finished.")
+    expect_success(field_office, "The inspection was finished and its notice issued.")
     field_office.goto(case_url)
-    expect_state(field_office, "completed")
+    expect_state(field_office, "final_remediation")
+    # A 現地確認結果通知書 for each round with findings; no 加入完了通知書 yet.
+    issued = attached_to(Notice.objects.all(), enrollment).order_by("pk")
+    assert [n.kind for n in issued] == ["inspection_result", "inspection_result"]
+
+    # The PSA remedies and reports; the office accepts and sets the 利用開始日.
+    company.goto(final_url)
+    report = company.locator("form[data-form=report]")
+    report.locator("textarea[name=text]").fill("評価版ソフトを削除し、導入一覧を更新しました。")
+    submit(company, report.locator("button[type=submit]"))
+    expect_success(company, "The remediation report was filed.")
+    company.goto(case_url)
+    act(company, "report_remediation", comment="最終現地確認の指摘事項を改善しました。")
+    expect_state(company, "final_remediation_reported")
+    office.goto(final_url)
+    decide = office.locator("form[data-form=decide]")
+    decide.locator("input[value=accepted]").check()
+    starts = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    decide.locator("input[name=effective_on]").fill(starts)
+    submit(office, decide.locator("button[type=submit]"))
+    expect_success(office, "The decision was recorded.")
+    office.goto(case_url)
+    expect_state(office, "completed")
+    completion = attached_to(Notice.objects.filter(kind="completion"), enrollment).get()
+    assert completion.snapshot["completion"]["started_on"] == starts
 
     # 加入完了: the case page and the company's dashboard show every step done.
     company.reload()

@@ -48,7 +48,9 @@ def test_the_inspector_records_items_on_a_tablet(browser, live_server, site, cas
             item = facility.locator(f"fieldset[data-item='{code}']")
             item.locator(f"label.insp-result--{result}").tap()
             expect(item.locator(f"input[value={result}]")).to_be_checked()
-        facility.locator("fieldset[data-item='F-02'] textarea").fill("共連れ防止策なし")
+        facility.locator("fieldset[data-item='F-02'] textarea[name^=note-]").fill(
+            "共連れ防止策なし"
+        )
         shoot(page, "inspection-tablet")
         save.tap()
         page.wait_for_url("**/record/**")
