@@ -11,6 +11,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from icalendar import Calendar
 from pypdf import PdfReader
 
 from dsg.enrollment.models import State
@@ -146,6 +148,14 @@ def test_the_company_picks_a_date_and_downloads_the_calendar_entry(client, at_in
     ics = c.get(f"/inspections/{inspection.pk}/appointment.ics")
     assert ics.status_code == 200 and ics["Content-Type"].startswith("text/calendar")
     assert b"BEGIN:VEVENT" in ics.content and at_inspection.number.encode() in ics.content
+
+    # Once the round is done, the file still gives the day it took place (moved to it if another).
+    record(inspection, cast)
+    services.inspection_finish(inspection=inspection, actor=cast.inspector, performed_on=today())
+    done = c.get(f"/inspections/{inspection.pk}/appointment.ics")
+    assert done.status_code == 200
+    event = Calendar.from_ical(done.content).walk("VEVENT")[0]
+    assert timezone.localdate(event.decoded("dtstart")) == today()
 
 
 def test_the_checklist_goes_to_the_company_as_a_printable_page(client, at_inspection, cast):

@@ -277,6 +277,12 @@ class Inspection(SubjectLink):
         )
 
     @property
+    def calendar_date(self) -> Appointment | None:
+        """The date for a calendar: the one that stands, or once done, the day it took place."""
+        wanted = (AppointmentState.CONFIRMED, AppointmentState.DONE)
+        return next((a for a in self.appointments.all() if a.state in wanted), None)
+
+    @property
     def scheduled_at(self) -> dt.datetime | None:
         chosen = self.appointment
         return chosen.starts_at if chosen else None

@@ -161,7 +161,7 @@ def appointment_calendar(request: HttpRequest, inspection_id: int) -> HttpRespon
     inspection = selectors.inspection_get_for(user=request_user(request), pk=inspection_id)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    chosen = inspection.appointment
+    chosen = inspection.calendar_date
     if chosen is None:
         raise NotVisible()
     response = HttpResponse(
