@@ -26,8 +26,18 @@ from dsg.notices.models import Notice
 from ..factories import CompanyFactory, SiteFactory
 from ..walk import act, after_commit, new_case, walk_to
 
-COMPANY = {"prefecture": "47", "name": "沖縄県", "address": "那覇市泉崎1-2-2"}
-SITE = {"prefecture": "01", "name": "北海道", "address": "札幌市中央区北1条西2丁目"}
+COMPANY = {
+    "postal_code": "900-0021",
+    "prefecture": "47",
+    "name": "沖縄県",
+    "address": "那覇市泉崎1-2-2",
+}
+SITE = {
+    "postal_code": "060-0001",
+    "prefecture": "01",
+    "name": "北海道",
+    "address": "札幌市中央区北1条西2丁目",
+}
 CODES = (COMPANY["prefecture"], SITE["prefecture"])
 SKIPPED = ("admin/", "accounts/", "i18n/", "api/")
 _CONVERTER = re.compile(r"<(?:\w+:)?(?P<name>\w+)>")
@@ -63,16 +73,30 @@ MUST_CHECK = {
 
 @pytest.fixture
 def company(db):
-    return CompanyFactory(prefecture=COMPANY["prefecture"], address=COMPANY["address"])
+    return CompanyFactory(
+        postal_code=COMPANY["postal_code"],
+        prefecture=COMPANY["prefecture"],
+        address=COMPANY["address"],
+    )
 
 
 @pytest.fixture
 def site(company):
-    return SiteFactory(company=company, prefecture=SITE["prefecture"], address=SITE["address"])
+    return SiteFactory(
+        company=company,
+        postal_code=SITE["postal_code"],
+        prefecture=SITE["prefecture"],
+        address=SITE["address"],
+    )
 
 
 def _site_like(site: Any) -> Any:
-    return SiteFactory(company=site.company, prefecture=site.prefecture, address=site.address)
+    return SiteFactory(
+        company=site.company,
+        postal_code=site.postal_code,
+        prefecture=site.prefecture,
+        address=site.address,
+    )
 
 
 def _routes(patterns: list[Any], prefix: str = "") -> Iterator[str]:

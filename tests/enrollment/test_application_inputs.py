@@ -321,6 +321,36 @@ def test_a_postal_code_unknown_to_the_data_is_accepted_and_noted_on_the_page(sit
     assert "162-8870" in page.content.decode() and "日本郵便" in page.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("postal", "prefecture", "part"),
+    [
+        ("company_postal_code", "company_prefecture", "company"),
+        ("site_postal_code", "site_prefecture", "site"),
+    ],
+)
+def test_a_draft_whose_address_does_not_match_is_not_submitted(
+    site, cast, postal, prefecture, part
+):
+    """A pair stored before the check (or by hand): the part and the submission name it."""
+    enrollment = new_case(site, cast)
+    Application.objects.filter(enrollment=enrollment).update(
+        **{postal: "100-0001", prefecture: "14"}
+    )
+    task = {t.part.key: t for t in application_tasks(application_of(enrollment))}[part]
+    assert task.status == "incomplete" and postal in task.missing_keys
+    with translation.override("ja"), pytest.raises(RuleViolation) as refusal:
+        act(enrollment, "submit", cast.psa)
+    assert refusal.value.code == "application_incomplete"
+    with translation.override("ja"):
+        assert MISMATCH_JA in str(refusal.value.message)
+    enrollment.refresh_from_db()
+    assert enrollment.state == State.DRAFT
+    # Correcting the prefecture on the part clears it.
+    application_update(enrollment=enrollment, actor=cast.psa, data={prefecture: "13"})
+    task = {t.part.key: t for t in application_tasks(application_of(enrollment))}[part]
+    assert postal not in task.missing_keys
+
+
 def test_the_company_page_refuses_a_mismatch_and_fills_an_empty_prefecture(site, cast):
     enrollment = new_case(site, cast)
     application = application_of(enrollment)

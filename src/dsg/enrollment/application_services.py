@@ -40,6 +40,7 @@ from .models import (
 from .notifications import notify_receipt
 from .parts import (
     ACCOUNT_HOLDER_FIELDS,
+    ADDRESSES,
     APPLICATION_FIELDS,
     COMMENT_PARTS,
     CONTACT_FIELDS,
@@ -174,11 +175,6 @@ NORMALIZE = {
     "site_postal_code": normalize_postal_code,
     "psa_phone": normalize_phone,
 }
-# (postal code, prefecture) of the company's and the site's address.
-ADDRESSES = (
-    ("company_postal_code", "company_prefecture"),
-    ("site_postal_code", "site_prefecture"),
-)
 
 
 def _entered(name: str, value: Any) -> Any:

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.documents.models import DocumentKind
 from dsg.documents.selectors import documents_of
+from dsg.orgs.japan import prefecture_for_postal_code
 
 if TYPE_CHECKING:
     from .models import Application
@@ -29,6 +30,11 @@ STATUS_LABELS = {
     BLOCKED: _("Cannot start yet (まだ始められません)"),
 }
 MAX_CONTACTS = 10
+# (postal code, prefecture) of the company's and the site's address.
+ADDRESSES = (
+    ("company_postal_code", "company_prefecture"),
+    ("site_postal_code", "site_prefecture"),
+)
 MAX_ACCOUNT_HOLDERS = 20
 
 
@@ -201,6 +207,7 @@ def _part_missing(
         )
     if part.key == "schedule":
         _past_dates(application, keys, messages)
+    _mismatched_addresses(application, part, keys, messages)
     if part.key == "documents" and not docs.get("layout"):
         keys.append("document:layout")
         messages.append(_("Upload the layout diagram (レイアウト図) of the handling facility."))
@@ -229,6 +236,23 @@ def _past_dates(application: Application, keys: list[str], messages: list[Any]) 
                     label=str(_label(application, name)).capitalize(), date=day.isoformat()
                 )
             )
+
+
+def _mismatched_addresses(
+    application: Application, part: Part, keys: list[str], messages: list[Any]
+) -> None:
+    """A draft saved before the postal code was checked against its prefecture says so
+    (application_services refuses a mismatch when entered)."""
+    for postal, prefecture in ADDRESSES:
+        if postal not in part.fields:
+            continue
+        try:
+            prefecture_for_postal_code(
+                getattr(application, postal), getattr(application, prefecture)
+            )
+        except ValidationError as error:
+            keys.append(postal)
+            messages.append(error.messages[0])
 
 
 def application_tasks(
