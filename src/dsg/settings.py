@@ -8,6 +8,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from dsg.core.private_files import private_dir, private_file_create
+
 
 def _env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
@@ -15,7 +17,7 @@ def _env_bool(name: str, default: bool = False) -> bool:
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("DSG_DATA_DIR", "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+private_dir(DATA_DIR)  # 0700 (database, documents, keys), whatever the umask
 
 DEBUG = _env_bool("DSG_DEBUG")
 SECRET_KEY = (
@@ -103,6 +105,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # One test database per test process: two test runs on one checkout never share a file.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-dsg-{os.getpid()}.sqlite3")}
+    # Created 0600 before SQLite opens it (SQLite gives its -wal and -shm files the same mode).
+    if str(DATABASES["default"]["NAME"]) not in ("", ":memory:"):
+        private_file_create(Path(DATABASES["default"]["NAME"]))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "orgs.User"
@@ -149,7 +154,8 @@ STATIC_URL = "/static/"
 # The portal's own stylesheet lives in src/dsg/static (dsg itself is not an app).
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
+if not STATIC_ROOT.exists():
+    STATIC_ROOT.mkdir(mode=0o755, exist_ok=True)  # public files: readable, never world-writable
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

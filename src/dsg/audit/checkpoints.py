@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.utils import timezone
 
+from dsg.core.private_files import private_append, private_file_write
+
 from .models import AuditEvent, AuditHead
 
 
@@ -33,14 +35,12 @@ def checkpoint_path() -> Path:
 def _private_key() -> Ed25519PrivateKey:
     path = key_path()
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         pem = Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        path.write_bytes(pem)
-        path.chmod(0o600)
+        private_file_write(path, pem)  # 0600 from the start; a racing first run's key wins
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     assert isinstance(key, Ed25519PrivateKey)
     return key
@@ -62,10 +62,7 @@ def checkpoint_write() -> dict[str, object]:
         "at": at,
         "signature": base64.b64encode(signature).decode(),
     }
-    path = checkpoint_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as file:
-        file.write(json.dumps(entry, sort_keys=True) + "\n")
+    private_append(checkpoint_path(), json.dumps(entry, sort_keys=True) + "\n")
     return entry
 
 

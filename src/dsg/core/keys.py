@@ -8,13 +8,13 @@ that loses the race reads the winner's key. Keys are base64 text and cached per 
 from __future__ import annotations
 
 import base64
-import os
-import secrets
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from .private_files import private_file_write
 
 _CACHE: dict[str, bytes] = {}
 
@@ -34,19 +34,9 @@ def data_key(name: str) -> bytes:
 
 def _load_or_create(path: Path) -> bytes:
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(base64.b64encode(AESGCM.generate_key(bit_length=256)) + b"\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(tmp, path)  # fails if another process created it first: theirs wins
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
+        # 0600 in a 0700 directory from the first byte; a process that loses the race reads
+        # the winner's key.
+        private_file_write(path, base64.b64encode(AESGCM.generate_key(bit_length=256)) + b"\n")
     key = base64.b64decode(path.read_bytes().strip())
     if len(key) != 32:
         raise ImproperlyConfigured(f"{path} does not hold a 32-byte key")

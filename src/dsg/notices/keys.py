@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 
+from dsg.core.private_files import private_dir, private_file_write
+
 TRIAL_COMMON_NAME = "防衛装備庁 情報システム管理室 (trial)"
 
 
@@ -41,8 +43,9 @@ def signing_material() -> SigningMaterial:
     directory = Path(settings.DATA_DIR) / "keys"
     key_path, cert_path = directory / "notice-signing.key", directory / "notice-signing.crt"
     if not (key_path.is_file() and cert_path.is_file()):
-        directory.mkdir(parents=True, exist_ok=True)
-        with open(directory / ".notice-signing.lock", "w") as lock:
+        private_dir(directory)
+        lock_fd = os.open(directory / ".notice-signing.lock", os.O_WRONLY | os.O_CREAT, 0o600)
+        with os.fdopen(lock_fd, "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # two first runs must not write two different pairs
             if not (key_path.is_file() and cert_path.is_file()):
                 trial_pair_write(
@@ -96,18 +99,12 @@ def trial_pair_write(*, key_path: Path, cert_path: Path, common_name: str) -> No
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    key_path.parent.mkdir(parents=True, exist_ok=True)
     key_bytes = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    # Written under a temporary name and renamed, so two processes never read half a key.
-    tmp_key, tmp_cert = key_path.with_suffix(".key.tmp"), cert_path.with_suffix(".crt.tmp")
-    descriptor = os.open(tmp_key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(key_bytes)
-    os.chmod(tmp_key, 0o600)
-    tmp_cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    os.replace(tmp_key, key_path)
-    os.replace(tmp_cert, cert_path)
+    # Each written under a temporary name (the key 0600 from its first byte) and renamed, so two
+    # processes never read half a key.
+    private_file_write(key_path, key_bytes, replace=True)
+    private_file_write(cert_path, cert.public_bytes(serialization.Encoding.PEM), replace=True)
