@@ -193,6 +193,18 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.console.EmailBackend",
 )
 
+# Every SMTP operation gives up after this many seconds: a server that accepts and hangs never
+# holds up the worker for long (mail is sent outside any database transaction).
+EMAIL_TIMEOUT = float(os.environ.get("DSG_EMAIL_TIMEOUT", "30"))
+# The outbox retries a message that could not be sent after DSG_OUTBOX_RETRY_DELAY seconds, doubled
+# after each attempt up to DSG_OUTBOX_RETRY_MAX_DELAY (±20 % jitter), DSG_OUTBOX_MAX_ATTEMPTS times
+# in all: 1 min, 2, 4 … 4 h, about 3 days; then it is marked failed and shown to the office.
+DSG_OUTBOX_RETRY_DELAY = float(os.environ.get("DSG_OUTBOX_RETRY_DELAY", "60"))
+DSG_OUTBOX_RETRY_MAX_DELAY = float(os.environ.get("DSG_OUTBOX_RETRY_MAX_DELAY", str(4 * 3600)))
+DSG_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("DSG_OUTBOX_MAX_ATTEMPTS", "26"))
+# A worker that claimed a message and died is relieved of it after this many seconds.
+DSG_OUTBOX_LEASE = float(os.environ.get("DSG_OUTBOX_LEASE", "600"))
+
 PORTAL_URL = os.environ.get("DSG_PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Documents (issue #3): the largest upload accepted, in bytes; files are stored encrypted under

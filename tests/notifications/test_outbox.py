@@ -79,7 +79,10 @@ def test_mail_that_cannot_be_sent_stays_queued_and_is_retried(settings, smtp):
     assert outbox_deliver_pending() == (0, 1)
     message = OutboxMessage.objects.get()
     assert message.sent_at is None and message.attempts == 1 and message.last_error
-    settings.EMAIL_PORT = smtp.port  # the server is back
+    assert message.status == "pending" and message.next_attempt_at > message.last_attempt_at
+    assert outbox_deliver_pending() == (0, 0)  # not before its backoff has passed
+    settings.EMAIL_PORT = smtp.port  # the server is back, and the retry is due
+    OutboxMessage.objects.update(next_attempt_at=message.last_attempt_at)
     assert outbox_deliver_pending() == (1, 0)
     assert len(smtp.messages) == 1
     assert outbox_deliver_pending() == (0, 0)  # never sent twice

@@ -8,6 +8,8 @@ class OrgsConfig(AppConfig):
     verbose_name = _("Organizations")
 
     def ready(self) -> None:
+        from .mail_views import register_panel
         from .policy import register_policy
 
         register_policy()
+        register_panel()

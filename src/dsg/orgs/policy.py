@@ -12,6 +12,7 @@ from .permissions import Visibility, register
 
 def register_policy() -> None:
     register(
-        actions={"site.create": {Role.PSA}},
+        # outbox.resend: the office's list of undelivered mail and its resend button (mail.py)
+        actions={"site.create": {Role.PSA}, "outbox.resend": {Role.REVIEWER}},
         models={Site: Visibility(company="company")},
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import mail_views, views
 
 urlpatterns = [
     path("sites/", views.site_list, name="site_list"),
@@ -16,4 +16,5 @@ urlpatterns = [
         views.api_token_revoke,
         name="api_token_revoke",
     ),
+    path("office/mail/", mail_views.office_mail, name="office_mail"),
 ]
