@@ -10,13 +10,14 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OutboxStatus(models.TextChoices):
-    PENDING = "pending", _("waiting")
-    SENDING = "sending", _("being sent")
-    SENT = "sent", _("sent")
-    FAILED = "failed", _("failed")
+    PENDING = "pending", pgettext_lazy("mail", "waiting")
+    SENDING = "sending", pgettext_lazy("mail", "being sent")
+    SENT = "sent", pgettext_lazy("mail", "sent")
+    FAILED = "failed", pgettext_lazy("mail", "failed")
 
 
 class OutboxMessage(models.Model):
