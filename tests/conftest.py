@@ -18,6 +18,13 @@ def _scopes_disabled_in_test_code():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _flush_may_empty_the_ledger():
+    """Transactional tests (the live server's among them) are separated by Django's flush, which
+    empties the append-only audit ledger too: allowed here only (dsg.audit's flush command)."""
+    settings.DSG_FLUSH_EMPTIES_LEDGER = True
+
+
 @pytest.fixture(autouse=True)
 def _data_migrations_after_a_flush(request):
     """Tests on a transactional database (the live server's among them) start from a flushed
@@ -34,6 +41,10 @@ def _data_migrations_after_a_flush(request):
     from dsg.inspections.sample_checklist import sample_load
 
     contacts_seed(Contact)  # the guideline's 問い合わせ先 (contacts)
+    from dsg.requests.models import ChangeKind
+    from dsg.requests.seed import kinds_seed
+
+    kinds_seed(ChangeKind)  # the kinds of 加入申請内容の変更
 
     for kind in ("site", "final"):
         sample_load(ChecklistTemplate, ChecklistVersion, ChecklistItem, kind)

@@ -28,6 +28,7 @@ NOT_COMPANY_OWNED = {
     "notices.NoticeCounter",
     "notifications.OutboxMessage",
     "contacts.Contact",
+    "requests.ChangeKind",
 }
 PORTAL_MODELS = [m for m in apps.get_models() if m.__module__.startswith("dsg.")]
 COMPANY_OWNED = [m for m in PORTAL_MODELS if m._meta.label not in NOT_COMPANY_OWNED]

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "dsg.registry",
     "dsg.enrollment",
     "dsg.provisioning",
+    "dsg.requests",
     "dsg.documents",
     "dsg.schedule",
     "dsg.contacts",

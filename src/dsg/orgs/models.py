@@ -160,6 +160,8 @@ class Site(models.Model):
     )
     facility = models.CharField(_("handling facility (取扱施設等)"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Set when an accepted closure (閉鎖, a change application) completes.
+    closed_on = models.DateField(_("closed on (閉鎖日)"), null=True, blank=True)
 
     # django-scopes builds its manager class inside ScopedManager(), out of the mypy plugin's
     # sight: the manager's type is declared, and _default_manager with it (related managers
@@ -183,6 +185,10 @@ class Site(models.Model):
     @property
     def full_address(self) -> str:
         return f"〒{self.postal_code} {self.get_prefecture_display()}{self.address}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_on is not None
 
 
 class ApiToken(models.Model):

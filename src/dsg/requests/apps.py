@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RequestsConfig(AppConfig):
+    name = "dsg.requests"
+    label = "requests"
+    verbose_name = _("Requests after enrollment (加入後の申請)")
+
+    def ready(self) -> None:
+        from .inspection import register_inspected_change
+        from .policy import register_policy
+        from .subject import register_subject
+
+        register_policy()
+        register_subject()
+        register_inspected_change()
