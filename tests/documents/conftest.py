@@ -7,6 +7,7 @@ import pytest
 from dsg.audit.models import AuditEvent
 from dsg.documents import storage
 from dsg.documents.models import Document
+from tests.notifications.conftest import smtp  # noqa: F401  the real SMTP server (aiosmtpd)
 from tests.walk import new_case
 
 

@@ -228,3 +228,13 @@ def xlsx_with_entity() -> bytes:
 def ole_file() -> bytes:
     """The header of an OLE compound file: an old .xls or a password-protected workbook."""
     return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + b"\xff" * 512
+
+
+def xlsx_with_password(password: str = "ブック-pw", *, data: bytes | None = None) -> bytes:
+    """A password-protected workbook as Excel saves it: the .xlsx encrypted (ECMA-376 agile) in
+    an OLE compound file, by msoffcrypto-tool."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(data if data is not None else xlsx())).encrypt(password, out)
+    return out.getvalue()

@@ -1,9 +1,10 @@
 """Read an uploaded .xlsx safely: every check on the zip before a parser sees it, then calamine.
 
 Refused before parsing: not a zip (an OLE file is an old .xls or a password-protected
-workbook), too many members, too much unpacked data or a suspicious compression ratio (zip bomb),
-macros (``xl/vbaProject.bin``, macro content types), and any DOCTYPE or ENTITY declaration in
-an XML part (XXE, billion laughs).
+workbook: the latter is opened with its password by ``decrypt_workbook`` and the result
+checked like any .xlsx), too many members, too much unpacked data or a suspicious compression
+ratio (zip bomb), macros (``xl/vbaProject.bin``, macro content types), and any DOCTYPE or
+ENTITY declaration in an XML part (XXE, billion laughs).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ MAX_UNPACKED = 50 * 1024 * 1024
 MAX_MEMBERS = 2000
 MAX_RATIO = 200  # unpacked / packed, per member and overall
 RATIO_FLOOR = 1024 * 1024  # members smaller than this unpacked are not ratio-checked
+# Excel encrypts with 100,000 hash rounds; the format allows 10,000,000 (seconds of CPU each try).
+MAX_SPIN_COUNT = 1_000_000
 MACRO_MARKERS = (b"macroEnabled", b"vbaProject", b"application/vnd.ms-office.vbaProject")
 XML_SUFFIXES = (".xml", ".rels", ".vml")
 
@@ -36,8 +39,9 @@ def check_workbook(
     if data.startswith(OLE_MAGIC):
         raise _refuse(
             _(
-                "The workbook is password-protected or in the old .xls format. Save it as an "
-                "Excel workbook (.xlsx) without a password and upload it again."
+                "The workbook is password-protected or in the old .xls format. Enter the "
+                "password that opens it, or save it as an Excel workbook (.xlsx) and upload it "
+                "again."
             ),
             "excel_ole",
         )
@@ -50,6 +54,44 @@ def check_workbook(
             _check_parts(archive, members)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as error:
         raise _refuse(_("The workbook is damaged and cannot be read."), "excel_corrupt") from error
+
+
+def decrypt_workbook(data: bytes, password: str) -> bytes:
+    """The .xlsx inside a password-protected workbook (an encrypted OOXML package in an OLE
+    file), opened with ``password``; refusals raise RuleViolation. The caller checks the result
+    with ``check_workbook`` like any upload."""
+    import msoffcrypto
+    from msoffcrypto.exceptions import InvalidKeyError
+
+    try:
+        office = msoffcrypto.OfficeFile(io.BytesIO(data))
+        encrypted_ooxml = office.format == "ooxml" and office.type in ("agile", "standard")
+    except Exception as error:  # olefile and msoffcrypto raise many kinds on a damaged file
+        raise _refuse(_("The workbook is damaged and cannot be read."), "excel_corrupt") from error
+    if not encrypted_ooxml:  # an old .xls (with or without a password)
+        raise _refuse(
+            _(
+                "The file is in the old Excel format (.xls). Save it as an Excel workbook "
+                "(.xlsx) and upload it again."
+            ),
+            "excel_xls",
+        )
+    if office.type == "agile" and office.info["spinValue"] > MAX_SPIN_COUNT:
+        raise _refuse(
+            _("The workbook's encryption is too costly to check safely; it was refused."),
+            "excel_too_complex",
+        )
+    try:
+        office.load_key(password=password, verify_password=True)
+        out = io.BytesIO()
+        office.decrypt(out, verify_integrity=True)
+    except InvalidKeyError as error:
+        raise _refuse(
+            _("The password does not open this workbook."), "excel_wrong_password"
+        ) from error
+    except Exception as error:  # a package that does not decrypt to what it claims
+        raise _refuse(_("The workbook is damaged and cannot be read."), "excel_corrupt") from error
+    return out.getvalue()
 
 
 def _check_sizes(

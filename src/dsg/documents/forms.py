@@ -61,3 +61,62 @@ class UploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["kind"]).choices = kinds
         self.fields["dated_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+
+
+class FolderUploadForm(UploadForm):
+    """The upload into the company's folder (no case): a PDF or .xlsx, its password if it has
+    one; for the office's reviewers, whether the company sent the file by mail."""
+
+    received_by_mail = forms.BooleanField(
+        label=_("The company sent this file by mail: store it on its behalf"),
+        required=False,
+        help_text=_(
+            "The guideline's fallback when the company cannot store a file in the folder: it "
+            "mails the file (password-protected, the password in a separate mail). The file is "
+            "recorded as received by mail and stored by you for the company."
+        ),
+    )
+
+    def __init__(self, *args: Any, on_behalf: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password"].label = _("Password of the file (if it has one)")
+        self.fields["password"].help_text = _(
+            "A password-protected PDF or Excel workbook (.xlsx) is uploaded as it is, with its "
+            "password here: the portal checks that the password opens the file and keeps both "
+            "encrypted; only the office can see the password."
+        )
+        self.fields["file"].help_text = _(
+            "PDF, or an Excel workbook (.xlsx) for application and request forms. The file's "
+            "content decides, not its name."
+        )
+        if not on_behalf:
+            del self.fields["received_by_mail"]
+
+
+class FolderFilterForm(forms.Form):
+    """The folder list's filters (GET): kind, case or request, the days it was stored on."""
+
+    kind = forms.ChoiceField(label=_("Kind of document"), required=False)
+    subject = forms.ChoiceField(label=_("Case or request"), required=False)
+    since = forms.DateField(
+        label=_("Stored from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    until = forms.DateField(
+        label=_("Stored until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args: Any, subjects: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [
+            ("", _("every kind")),
+            *DocumentKind.choices,
+        ]
+        cast(forms.ChoiceField, self.fields["subject"]).choices = [
+            ("", _("every case and request")),
+            ("none", _("no case (the company's folder only)")),
+            *((ref.value, ref.label) for ref in subjects),
+        ]

@@ -89,6 +89,16 @@ class Document(models.Model):
         User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    # The guideline's fallback (「フォルダへの格納ができない場合に限る」): the company mailed the
+    # file (password in a separate mail) and the office stored it on the company's behalf.
+    received_by_mail = models.BooleanField(
+        _("received by mail, stored by the office on the company's behalf"),
+        default=False,
+        help_text=_(
+            "The company sent the file by mail (the guideline's fallback when it cannot store "
+            "it in the folder); the office stored it here for the company."
+        ),
+    )
 
     # django-scopes builds its manager class inside ScopedManager(), out of the mypy plugin's
     # sight: the manager's type is declared, and _default_manager with it (related managers
@@ -122,3 +132,59 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class StorageReport(models.Model):
+    """「格納した旨を連絡」: a document was stored in a company's folder and the office is told.
+
+    One per document stored through the folder by a company (or by the office on its behalf from
+    a mail); it sits in the reviewers' queue until one of them marks it seen (ledgered).
+    """
+
+    company = models.ForeignKey(
+        Organization,
+        verbose_name=_("company"),
+        on_delete=models.PROTECT,
+        related_name="storage_reports",
+    )
+    document = models.OneToOneField(
+        Document,
+        verbose_name=_("document"),
+        on_delete=models.PROTECT,
+        related_name="storage_report",
+    )
+    reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
+    seen_by = models.ForeignKey(
+        User,
+        verbose_name=_("seen by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    seen_at = models.DateTimeField(_("seen at"), null=True, blank=True)
+
+    objects: ClassVar[models.Manager[StorageReport]] = ScopedManager(company="company")
+    _default_manager: ClassVar[models.Manager[StorageReport]]
+
+    class Meta:
+        verbose_name = _("storage report (格納の連絡)")
+        verbose_name_plural = _("storage reports (格納の連絡)")
+        ordering = ["-reported_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["reported_at"],
+                condition=models.Q(seen_at__isnull=True),
+                name="storage_report_unseen_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(seen_at__isnull=True, seen_by__isnull=True)
+                | models.Q(seen_at__isnull=False, seen_by__isnull=False),
+                name="storage_report_seen_whole_or_none",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id}: {self.document_id}"

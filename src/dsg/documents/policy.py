@@ -6,6 +6,10 @@ in on paper, notices). The
 provider reads only the layout diagram (it plans the line's route to the room) and "other"
 documents of the cases it provisions; never audit results, inspection photos, remediation
 evidence or notices.
+
+The company-wide folder (every document of one company, ``/folder/``) is the company's and the
+office's: the provider never opens it. The queue of storage reports (「格納した旨を連絡」) is the
+office's alone; a reviewer marks a report seen, and stores a file a company mailed on its behalf.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from dsg.orgs import permissions
 from dsg.orgs.models import Role
 from dsg.orgs.permissions import ProviderView, Visibility
 
-from .models import Document
+from .models import Document, StorageReport
 
 PROVIDER_KINDS = frozenset({"layout", "other"})
 OFFICE_ONLY_KINDS = frozenset({"inspection_photo", "inspection_checklist", "notice"})
@@ -43,8 +47,13 @@ def register_policy() -> None:
         actions={
             "document.store": {Role.PSA, Role.REVIEWER, Role.INSPECTOR},
             "document.read_password": {Role.REVIEWER, Role.INSPECTOR},
+            "document.store_received_by_mail": {Role.REVIEWER},
+            "document.report_seen": {Role.REVIEWER},
         },
         models={
-            Document: Visibility(company="company", provider=ProviderView(rows=_provider_documents))
+            Document: Visibility(
+                company="company", provider=ProviderView(rows=_provider_documents)
+            ),
+            StorageReport: Visibility(company="company", company_roles=frozenset()),
         },
     )

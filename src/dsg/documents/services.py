@@ -2,7 +2,8 @@
 
 Every upload is validated before anything is written: size, type by content (PDF for every kind;
 also an Excel workbook (.xlsx) for the kinds that are Excel forms; JPEG/PNG for inspection
-photos), readability, active content, macros and zip bombs, the password. A refusal raises
+photos), readability, active content, macros and zip bombs, the password (of a PDF or
+of an encrypted .xlsx: it must open the file). A refusal raises
 RuleViolation and stores nothing (no row, no file, no ledger event).
 
 A document belongs to a company's folder and, optionally, to a subject (the case or request it was
@@ -16,6 +17,7 @@ import datetime as dt
 import hashlib
 import logging
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -31,7 +33,7 @@ from dsg.core.errors import RuleViolation
 from dsg.orgs import permissions
 
 from . import policy, storage
-from .excel import OLE_MAGIC, check_workbook
+from .excel import OLE_MAGIC, check_workbook, decrypt_workbook
 from .images import inspect_image
 from .models import Document, DocumentKind
 from .pdf import inspect_pdf
@@ -131,6 +133,11 @@ def _validate(*, kind: str, data: bytes, password: str) -> tuple[bytes, str, boo
         image = inspect_image(data)
         return image.data, image.content_type, False
     if kind in WORKBOOK_KINDS and _is_workbook(data):
+        if data.startswith(OLE_MAGIC) and password:
+            # A password-protected .xlsx: stored as uploaded once the password opened it and
+            # what it holds passed the checks of any workbook.
+            check_workbook(decrypt_workbook(data, password))
+            return data, XLSX, True
         check_workbook(data)
         return data, XLSX, False
     info = inspect_pdf(data, password)
@@ -147,15 +154,24 @@ def document_store(
     data: bytes,
     password: str = "",
     dated_on: dt.date | None = None,
+    received_by_mail: bool = False,
+    on_stored: Callable[[Document], None] | None = None,
 ) -> Document:
     """Check an upload, then store it encrypted with its SHA-256 and ledger "document.stored".
 
-    A password-protected PDF is stored as uploaded (still protected) once ``password`` opened
-    it; the password is stored encrypted for the office. An audit-result notice (監査結果通知書)
-    needs ``dated_on``, the date printed on it (not in the future); of a subject's audit-result
-    notices, the one with the latest date counts (``is_current``; same date: the later upload).
+    A password-protected PDF or .xlsx is stored as uploaded (still protected) once ``password``
+    opened it; the password is stored encrypted for the office. An audit-result notice
+    (監査結果通知書) needs ``dated_on``, the date printed on it (not in the future); of a subject's
+    audit-result notices, the one with the latest date counts (``is_current``; same date: the
+    later upload). ``received_by_mail``: the office stores a file the company mailed, on its
+    behalf. ``on_stored`` runs in the storing transaction, after the ledger event (the folder
+    tells the office there); the checks run before it, outside any transaction.
     """
     _check_request(actor=actor, company=company, subject=subject, kind=kind)
+    if received_by_mail:  # only the office stores on a company's behalf
+        permissions.require_permission(
+            actor=actor, action="document.store_received_by_mail", obj=company
+        )
     dated_on = _check_dated_on(kind=kind, dated_on=dated_on)
     stored, content_type, protected = _validate(kind=kind, data=data, password=password)
     return _save(
@@ -168,6 +184,8 @@ def document_store(
         content_type=content_type,
         password=password if protected else "",
         dated_on=dated_on,
+        received_by_mail=received_by_mail,
+        on_stored=on_stored,
     )
 
 
@@ -219,6 +237,8 @@ def _save(
     password: str,
     generated: bool = False,
     dated_on: dt.date | None = None,
+    received_by_mail: bool = False,
+    on_stored: Callable[[Document], None] | None = None,
 ) -> Document:
     sha256 = hashlib.sha256(data).hexdigest()
     key = storage.new_storage_key()
@@ -246,6 +266,7 @@ def _save(
             dated_on=dated_on,
             uploaded_by=actor,
             uploaded_at=timezone.now(),
+            received_by_mail=received_by_mail,
         )
         document.save()
         if kind == DocumentKind.AUDIT_RESULT:
@@ -267,8 +288,11 @@ def _save(
                 "password_protected": bool(password),
                 "generated": generated,
                 **({"dated_on": dated_on.isoformat()} if dated_on else {}),
+                **({"received_by_mail": True} if received_by_mail else {}),
             },
         )
+        if on_stored is not None:
+            on_stored(document)
     return document
 
 
@@ -299,6 +323,12 @@ def _require_visible(*, document: Document, actor: Any) -> None:
 def document_read(*, document: Document, actor: Any) -> bytes:
     """The decrypted bytes, checked against the SHA-256; every read is in the ledger."""
     _require_visible(document=document, actor=actor)
+    return read_ledgered(document=document, actor=actor)
+
+
+def read_ledgered(*, document: Document, actor: Any) -> bytes:
+    """The read itself, for a document already known visible to ``actor`` (a single download,
+    or one file of a ZIP): the bytes checked against the SHA-256, the read in the ledger."""
     try:
         data = storage.load(storage_key=document.storage_key, sha256=document.sha256)
     except storage.IntegrityFailure as failure:

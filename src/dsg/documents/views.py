@@ -20,7 +20,7 @@ from dsg.core.views import form_error_text
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
 
-from . import selectors, services
+from . import folder, selectors, services
 from .forms import UploadForm, kinds_for
 from .models import Document
 
@@ -29,7 +29,8 @@ FOLDER_PAGE = 50
 
 @login_required
 def document_folder(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    """A case's part of the company's folder: its documents and the upload form."""
+    """A case's part of the company's folder: its documents and the upload form (storing tells
+    the office, as in the company's whole folder)."""
     user = request_user(request)
     subject = subjects.subject_get_for("enrollment", user=user, pk=enrollment_id)
     subject_type = subjects.subject_type_of(subject)
@@ -73,7 +74,7 @@ def _upload(
     try:
         if upload.size > services.max_upload_bytes():
             raise services.too_large()
-        document = services.document_store(
+        document = folder.folder_document_store(
             actor=request_user(request),
             company=company,
             subject=subject,
