@@ -63,3 +63,38 @@ def test_case_page_uses_a_fixed_number_of_queries_whatever_the_terminals(
         setup_terminal_passed(enrollment, cast, name=f"PC-{n:02d}")
     many = _count(client, everyone[who], url)
     assert many == few, f"case page as {who}: {few} queries with 1 terminal, {many} with 6"
+
+
+def _terminals_with_disposals(site, cast, first: int, last: int) -> None:
+    """registry: terminals ``first``..``last`` of the site, one standing, one with its disposal
+    recorded and one confirmed (廃棄済) in every three."""
+    from dsg.registry.services import terminal_disposal_confirm
+
+    from .registry.disposal import record, terminal_at
+
+    for n in range(first, last + 1):
+        terminal = terminal_at(site, cast.psa, f"PC-{n:02d}")
+        if n % 3:
+            disposal = record(terminal, cast.psa)
+            if n % 3 == 2:
+                terminal_disposal_confirm(disposal=disposal, actor=cast.reviewer)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["psa", "user", "reviewer", "provider_staff"])
+def test_the_site_registry_uses_a_fixed_number_of_queries_whatever_the_terminals(
+    client, site, cast, everyone, who
+):
+    walk_to(new_case(site, cast), State.SURVEY, cast)  # the provider serves the site
+    urls = [
+        f"/sites/{site.pk}/",
+        f"/sites/{site.pk}/terminals/",
+        f"/api/v1/sites/{site.pk}/terminals?include_disposed=true",
+    ]
+    _terminals_with_disposals(site, cast, 1, 3)
+    for url in urls:  # warm the per-process caches (content types) first
+        _count(client, everyone[who], url)
+    few = [_count(client, everyone[who], url) for url in urls]
+    _terminals_with_disposals(site, cast, 4, 12)
+    many = [_count(client, everyone[who], url) for url in urls]
+    assert many == few, f"as {who}: {few} queries with 3 terminals, {many} with 12"

@@ -79,6 +79,7 @@ OBJECTS_OF: dict[str, list[str]] = {
     "deficiency_id": ["deficiency"],
     "template_id": ["checklist"],
     "version_id": ["version"],  # 加入申請書 (enrollment): a submitted version of B's case
+    "disposal_id": ["disposal"],  # registry: a terminal's disposal, awaiting the office
 }
 # Ids that a request body may carry; filled with B's objects as well.
 BODY_OBJECTS: dict[str, str] = {
@@ -89,6 +90,7 @@ BODY_OBJECTS: dict[str, str] = {
     "finding_id": "finding",
     "slot_id": "slot",
     "audit_document_id": "audit_result",
+    "certificate_id": "document",  # registry: the proof of a terminal's disposal
 }
 _CONVERTER = re.compile(r"<(?:(?P<type>\w+):)?(?P<name>\w+)>")
 _API_PARAM = re.compile(r"{(?P<name>\w+)}")
@@ -318,7 +320,33 @@ def build_world(tag: str, ascii_tag: str, office: dict[str, User]) -> World:
         world.objects["notice"].number,  # notices (issue #4)
     ]
     _inspections_of_world(world, cast, tag)  # inspections (② ⑦)
+    _disposal_of_world(world, tag, ascii_tag)  # registry: a terminal's disposal
     return world
+
+
+def _disposal_of_world(world: World, tag: str, ascii_tag: str) -> None:
+    """registry: a terminal of the free site whose disposal the PSA recorded (the office has not
+    confirmed it yet), with the case's document as its proof."""
+    from dsg.registry import services as registry
+
+    terminal = registry.terminal_register(
+        site=world.objects["site_free"],
+        actor=world.psa,
+        name=f"{ascii_tag}-PC-99",
+        model_name="指定端末",
+        serial_number=f"{ascii_tag}-SN-99",
+    )
+    disposal = registry.terminal_disposal_record(
+        terminal=terminal,
+        actor=world.psa,
+        method="contractor",
+        disposed_on=today(),
+        performed_by=f"{tag} 廃棄担当",
+        performed_by_company=f"{tag} 廃棄業者",
+        certificate=world.objects["document"],
+    )
+    world.objects.update(disposal=disposal)
+    world.secrets += [terminal.name, terminal.serial_number, f"{tag} 廃棄担当", f"{tag} 廃棄業者"]
 
 
 def _inspections_of_world(world: World, cast: Cast, tag: str) -> None:

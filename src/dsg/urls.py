@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("dsg.inspections.urls")),
     path("", include("dsg.notices.urls")),
     path("", include("dsg.contacts.urls")),
+    path("", include("dsg.registry.urls")),
     path("", include("dsg.notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -85,6 +85,7 @@ def site_detail(request: HttpRequest, site_id: int) -> HttpResponse:
             "enrollments": enrollments,
             "can_open_case": permissions.may(user, "enrollment.create", site)
             and not any(not e.is_closed for e in enrollments),
+            "panels": panels_for("site", request, site, site=site),
         },
     )
 

@@ -8,6 +8,8 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Site registry")
 
     def ready(self) -> None:
+        from .panels import register_panels
         from .policy import register_policy
 
         register_policy()
+        register_panels()

@@ -118,3 +118,106 @@ def latest_test() -> models.QuerySet[ConnectionTest]:
 def latest_test_passed() -> models.Subquery:
     """Annotation: did the terminal's latest connection test pass? NULL when never tested."""
     return models.Subquery(latest_test().values("passed")[:1], output_field=models.BooleanField())
+
+
+# The disposal of a terminal (基準 第6第6項第3号・第4号) -----------------------------------------
+class DisposalMethod(models.TextChoices):
+    """How the terminal (and the information stored on it) was disposed of."""
+
+    PHYSICAL_DESTRUCTION = "physical_destruction", _("Physical destruction (物理的破壊)")
+    ERASURE_SOFTWARE = (
+        "erasure_software",
+        _("Erasure with dedicated software (専用ソフトによる消去)"),
+    )
+    CONTRACTOR = "contractor", _("Entrusted to a disposal contractor (業者への委託)")
+    OTHER = "other", _("Other (その他)")
+
+
+class DisposalState(models.TextChoices):
+    RECORDED = "recorded", _("Disposal recorded, awaiting the office's confirmation (廃棄確認待ち)")
+    CONFIRMED = "confirmed", _("Disposed (廃棄済)")
+
+
+class TerminalDisposal(models.Model):
+    """The disposal of one 利用端末: how, when and by whom it was disposed of, with its proof (a
+    document of the company's folder), recorded by the company's PSA and confirmed by the office.
+
+    Until the office confirms it, the terminal still stands at its site; once confirmed the
+    terminal is 廃棄済 and leaves the site's registry (its record and history stay readable).
+    """
+
+    terminal = models.OneToOneField(
+        Terminal, verbose_name=_("terminal"), on_delete=models.PROTECT, related_name="disposal"
+    )
+    method = models.CharField(
+        _("disposal method (廃棄方法)"), max_length=32, choices=DisposalMethod.choices
+    )
+    method_other = models.CharField(
+        _("disposal method, described (その他の廃棄方法)"), max_length=200, blank=True
+    )
+    disposed_on = models.DateField(_("disposed on (廃棄日)"))
+    performed_by = models.CharField(_("disposed of by (廃棄作業者)"), max_length=100)
+    performed_by_company = models.CharField(
+        _("company or contractor that disposed of it (実施会社・委託業者)"), max_length=200
+    )
+    certificate = models.ForeignKey(
+        "documents.Document",
+        verbose_name=_("disposal certificate or proof (廃棄証明書)"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=DisposalState.choices, default=DisposalState.RECORDED
+    )
+    recorded_by = models.ForeignKey(
+        User, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        User,
+        verbose_name=_("confirmed by (確認者)"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    objects: ClassVar[models.Manager[TerminalDisposal]] = ScopedManager(
+        company="terminal__site__company"
+    )
+    _default_manager: ClassVar[models.Manager[TerminalDisposal]]
+
+    class Meta:
+        verbose_name = _("terminal disposal (利用端末の廃棄)")
+        verbose_name_plural = _("terminal disposals (利用端末の廃棄)")
+        ordering = ["-recorded_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    state="recorded", confirmed_by__isnull=True, confirmed_at__isnull=True
+                )
+                | models.Q(
+                    state="confirmed", confirmed_by__isnull=False, confirmed_at__isnull=False
+                ),
+                name="terminal_disposal_confirmed_whole_or_none",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(method="other", method_other=""),
+                name="terminal_disposal_other_method_described",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.terminal} ({self.disposed_on})"
+
+    @property
+    def method_label(self) -> str:
+        """The method as shown: "other" by its description."""
+        if self.method == DisposalMethod.OTHER:
+            return f"{self.get_method_display()}: {self.method_other}"
+        return str(self.get_method_display())
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.state == DisposalState.CONFIRMED

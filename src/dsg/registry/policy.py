@@ -1,7 +1,9 @@
-"""Who registers terminals and records their tests, and who sees the registry.
+"""Who registers terminals, records their tests and their disposal, and who sees the registry.
 
-A company's people see their own sites' terminals; the office sees every site's; the provider
-sees the terminals of the sites it provisions (it configures them).
+A company's people see their own sites' terminals and their disposals; the office sees every
+site's; the provider sees the terminals of the sites it provisions (it configures them), and
+whether they were disposed of. The company's PSA records a terminal's disposal (基準 第6第6項
+第3号・第4号); the office's reviewer confirms it.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from dsg.orgs.models import Role, Site
 from dsg.orgs.permissions import Visibility, register, through
 
-from .models import ConnectionTest, Terminal
+from .models import ConnectionTest, Terminal, TerminalDisposal
 
 
 def register_policy() -> None:
@@ -17,10 +19,15 @@ def register_policy() -> None:
         actions={
             "terminal.register": {Role.PSA},
             "connection_test.record": {Role.PSA, Role.DELEGATE},
+            "terminal.dispose": {Role.PSA},
+            "terminal_disposal.confirm": {Role.REVIEWER},
         },
         models={
             Terminal: Visibility(company="site__company", provider=through("site", Site)),
             ConnectionTest: Visibility(
+                company="terminal__site__company", provider=through("terminal", Terminal)
+            ),
+            TerminalDisposal: Visibility(
                 company="terminal__site__company", provider=through("terminal", Terminal)
             ),
         },
