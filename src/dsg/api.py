@@ -21,6 +21,7 @@ from dsg.orgs.api import router as orgs_router
 from dsg.orgs.api_auth import BearerToken
 from dsg.provisioning.api import router as provisioning_router
 from dsg.registry.api import router as registry_router
+from dsg.requests.api import router as requests_router
 from dsg.schedule.api import router as schedule_router
 
 
@@ -64,6 +65,7 @@ api.add_router("/", schedule_router)
 api.add_router("/", inspections_router)
 api.add_router("/", notices_router)
 api.add_router("/", registry_router)
+api.add_router("/", requests_router)
 
 
 @api.exception_handler(RuleViolation)
