@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_tasks",
     "django_tasks_db",
+    "pgtrigger",  # PostgreSQL triggers that keep the audit ledger append-only (dsg.audit.triggers)
     "dsg.core",
     "dsg.orgs",
     "dsg.audit",

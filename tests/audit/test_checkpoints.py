@@ -11,6 +11,7 @@ from django.db import connection
 from dsg.audit.checkpoints import checkpoint_path, checkpoints_verify
 from dsg.audit.models import AuditEvent, AuditHead
 from dsg.audit.services import audit_verify, chain_hash
+from dsg.audit.triggers import ledger_unlocked
 from dsg.enrollment.models import State
 
 from ..walk import new_case, walk_to
@@ -24,7 +25,7 @@ def _own_data_dir(settings, tmp_path):
 def _rewrite_whole_chain_consistently() -> None:
     """What an attacker with write access to the table could do: change an event, re-hash all."""
     previous = "0" * 64
-    with connection.cursor() as cursor:
+    with ledger_unlocked(reason="test: rewrite"), connection.cursor() as cursor:
         for event in AuditEvent.objects.order_by("sequence"):
             if event.sequence == 2:
                 event.actor_label = "someone-else@test.example.jp"

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 
 from dsg.audit.models import AppendOnlyError, AuditEvent, AuditHead
 from dsg.audit.services import audit_record, audit_verify, chain_hash
+from dsg.audit.triggers import ledger_unlocked
 from dsg.enrollment.models import State
 
 from ..factories import OfficeFactory
@@ -40,7 +41,9 @@ def chain(site, cast) -> list[AuditEvent]:
 
 
 def sql(statement: str, params: list | None = None) -> None:
-    with connection.cursor() as cursor:
+    """Raw SQL as someone who got past the ledger's triggers (the tables' owner can drop them):
+    what the chain must catch. Without the unlock the database refuses it (test_triggers.py)."""
+    with ledger_unlocked(reason="test: tampering"), connection.cursor() as cursor:
         cursor.execute(statement, params or [])
 
 
@@ -276,10 +279,13 @@ def test_the_console_command_exits_0_on_a_clean_chain_and_1_on_a_tampered_one(tm
     assert clean.returncode == 0, clean.stderr
     assert "audit chain OK: 3 events verified" in clean.stdout
 
+    tamper = f"UPDATE {AuditEvent._meta.db_table} SET action = 'site.delete' WHERE sequence = 2"
     with sqlite3.connect(tmp_path / "dsg.sqlite3") as db:
-        db.execute(
-            f"UPDATE {AuditEvent._meta.db_table} SET action = 'site.delete' WHERE sequence = 2"
-        )
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            db.execute(tamper)
+    with sqlite3.connect(tmp_path / "dsg.sqlite3") as db:  # whoever owns the file can drop it
+        db.execute("DROP TRIGGER audit_auditevent_no_update")
+        db.execute(tamper)
     broken = dsg("audit", "verify")
     assert broken.returncode == 1
     assert "#2:" in broken.stderr

@@ -1,7 +1,9 @@
 """The append-only, hash-chained audit ledger.
 
 h_i = SHA-256(h_{i-1} ‖ canonical JSON of event i). The head row holds the last sequence number and
-hash, so a deleted tail is caught too. Rows are never updated or deleted through the ORM.
+hash, so a deleted tail is caught too. Rows are never updated or deleted through the ORM, and the
+database refuses it too (``triggers``: UPDATE, DELETE and TRUNCATE of events; the head only moves
+forward).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from .triggers import EVENT_TRIGGERS, HEAD_TRIGGERS
 
 GENESIS_HASH = "0" * 64
 
@@ -49,6 +53,7 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit events")
         ordering = ["sequence"]
         indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        triggers = EVENT_TRIGGERS
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action} {self.object_type}:{self.object_id}"
@@ -90,6 +95,7 @@ class AuditHead(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(id=1), name="audit_head_singleton")
         ]
+        triggers = HEAD_TRIGGERS
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.hash[:12]}"
