@@ -26,7 +26,7 @@ def terminal_at(site: Site, psa: User, name: str = "PC-01") -> Terminal:
     )
 
 
-def folder_pdf(company: Organization, actor: User, kind: str = "other") -> Document:
+def folder_pdf(company: Organization, actor: User, kind: str = "disposal_certificate") -> Document:
     """A PDF in the company's folder (no subject), stored as the upload stores it, less the PDF
     check in a child process (tests/documents checks that)."""
     from dsg.documents.services import _save

@@ -26,7 +26,7 @@ def test_the_site_page_shows_the_registry_panel_and_the_registry_its_states(site
     assert 'data-terminal="PC-01" data-state="standing"' in registry
     assert 'data-terminal="PC-02" data-state="disposal_recorded"' in registry
     assert 'data-terminal="PC-03" data-state="disposed"' in registry
-    assert "廃棄証明書-other.pdf" in registry  # the proof, for its company
+    assert "廃棄証明書-disposal_certificate.pdf" in registry  # the proof, for its company
 
 
 def test_a_refused_page_form_changes_nothing(site, psa):

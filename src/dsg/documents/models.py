@@ -35,6 +35,7 @@ class DocumentKind(models.TextChoices):
         "inspection_checklist",
         _("Inspection checklist filled in on paper (scanned)"),
     )
+    DISPOSAL_CERTIFICATE = "disposal_certificate", _("Disposal certificate (廃棄証明書)")
     NOTICE = "notice", _("Notice issued by the office")
     OTHER = "other", _("Other")
 
