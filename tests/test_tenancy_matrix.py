@@ -33,6 +33,7 @@ from dsg.enrollment.models import STEP_OF_STATE, Enrollment, State
 from dsg.enrollment.services import TRANSITION_NAMES
 from dsg.inspections.models import Inspection
 from dsg.inspections.services import remediation_decide
+from dsg.notifications.models import OutboxMessage
 from dsg.orgs.models import ApiToken, Organization, Role, User
 from dsg.orgs.services import api_token_create
 from dsg.provisioning import services as prov
@@ -91,6 +92,7 @@ BODY_OBJECTS: dict[str, str] = {
     "slot_id": "slot",
     "audit_document_id": "audit_result",
     "certificate_id": "document",  # registry: the proof of a terminal's disposal
+    "message_id": "mail",  # the office's resend of an undelivered mail (#13)
 }
 _CONVERTER = re.compile(r"<(?:(?P<type>\w+):)?(?P<name>\w+)>")
 _API_PARAM = re.compile(r"{(?P<name>\w+)}")
@@ -321,6 +323,8 @@ def build_world(tag: str, ascii_tag: str, office: dict[str, User]) -> World:
     ]
     _inspections_of_world(world, cast, tag)  # inspections (② ⑦)
     _disposal_of_world(world, tag, ascii_tag)  # registry: a terminal's disposal
+    # notifications: a mail about B (the office's undelivered-mail page and API resend it)
+    world.objects["mail"] = OutboxMessage.objects.filter(company_id=company.pk).latest("pk")
     return world
 
 
@@ -923,7 +927,7 @@ def test_provider_does_not_read_the_review_or_the_inspection_findings(site, cast
 
 # Pages anyone may read without logging in: the 問い合わせ先 (§6), public like the guideline
 # that prints it, so that whoever cannot log in finds whom to ask. Nothing else is public.
-PUBLIC_ROUTES = {"contacts/"}
+PUBLIC_ROUTES = {"contacts/", "readyz"}  # readyz: the health check, counts only
 
 
 def test_the_public_pages_are_pages():

@@ -19,6 +19,7 @@ from dsg.inspections.api import router as inspections_router
 from dsg.notices.api import router as notices_router
 from dsg.orgs.api import router as orgs_router
 from dsg.orgs.api_auth import BearerToken
+from dsg.orgs.mail_api import router as office_mail_router
 from dsg.provisioning.api import router as provisioning_router
 from dsg.registry.api import router as registry_router
 from dsg.requests.api import router as requests_router
@@ -64,6 +65,7 @@ api.add_router("/", documents_router)
 api.add_router("/", schedule_router)
 api.add_router("/", inspections_router)
 api.add_router("/", notices_router)
+api.add_router("/", office_mail_router)
 api.add_router("/", registry_router)
 api.add_router("/", requests_router)
 

@@ -21,6 +21,7 @@ from django_tasks_db.models import DBTaskResult
 
 from dsg.audit.models import AuditEvent
 from dsg.notifications import services
+from dsg.notifications.checks import outbox_settings_check
 from dsg.notifications.models import OutboxMessage, OutboxStatus
 from dsg.notifications.services import (
     outbox_claim,
@@ -311,3 +312,40 @@ def test_password_reset_is_queued_not_lost_when_smtp_is_down(outage, psa):
     assert outbox_deliver_pending() == (1, 0)
     [received] = outage.inbox.messages
     assert "/accounts/password/reset/key/" in body_of(received)
+
+
+# Settings that would undo the above are refused -----------------------------------------------
+
+
+def test_an_unbounded_smtp_timeout_or_a_short_lease_is_reported(settings):
+    assert outbox_settings_check() == []  # the defaults
+    settings.EMAIL_TIMEOUT = None
+    assert [m.id for m in outbox_settings_check()] == ["dsg.notifications.E001"]
+    settings.EMAIL_TIMEOUT, settings.DSG_OUTBOX_LEASE = 30, 60
+    assert [m.id for m in outbox_settings_check()] == ["dsg.notifications.W001"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_api_lists_and_resends_for_the_reviewer_only(settings, outage, reviewer, psa):
+    settings.DSG_OUTBOX_RETRY_DELAY, settings.DSG_OUTBOX_MAX_ATTEMPTS = 0, 2
+    message = _queue(1)
+    assert outbox_deliver_pending() == (0, 2)
+    office, company = Client(), Client()
+    office.force_login(reviewer)
+    company.force_login(psa)
+    listed = office.get("/api/v1/office/mail").json()
+    assert listed["counts"]["failed"] == 1
+    [row] = listed["messages"]
+    assert row["id"] == message.pk and row["status"] == "failed" and "body" not in row
+    assert company.get("/api/v1/office/mail").status_code == 403
+    url, body = "/api/v1/office/mail/resend", {"message_id": message.pk}
+    assert company.post(url, body, content_type="application/json").status_code == 403
+    outage.start()
+    answer = office.post(url, body, content_type="application/json")
+    assert answer.status_code == 200 and answer.json()["status"] == "pending"
+    assert outbox_deliver_pending() == (1, 0)
+    again = office.post(url, body, content_type="application/json")
+    assert again.status_code == 409 and again.json()["code"] == "not_resendable"
+    missing = office.post(url, {"message_id": 10**9}, content_type="application/json")
+    assert missing.status_code == 404
+    assert AuditEvent.objects.filter(action="outbox.resend").count() == 1
