@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dsg.core.locale.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "dsg.core.uploads.RequestSizeLimitMiddleware",  # before anything reads the body
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -212,6 +213,15 @@ PORTAL_URL = os.environ.get("DSG_PORTAL_URL", "http://127.0.0.1:8000").rstrip("/
 # Documents (issue #3): the largest upload accepted, in bytes; files are stored encrypted under
 # DATA_DIR/documents with the key DSG_DOCUMENT_KEY or DATA_DIR/keys/documents.key.
 DSG_MAX_UPLOAD_BYTES = int(os.environ.get("DSG_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+# Refused while they stream (dsg.core.uploads): a file past DSG_MAX_UPLOAD_BYTES is cut off there
+# (nothing past the limit is spooled to /tmp); a request body declared larger than
+# DSG_MAX_REQUEST_BYTES (default 4 files' worth) is answered 413 before it is read.
+DSG_MAX_REQUEST_BYTES = int(os.environ.get("DSG_MAX_REQUEST_BYTES", str(4 * DSG_MAX_UPLOAD_BYTES)))
+FILE_UPLOAD_HANDLERS = [
+    "dsg.core.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
 from .errors import NotVisible, RuleViolation
+from .uploads import UploadTooLarge, refusal_response
 
 
 class RuleViolationMiddleware:
@@ -22,4 +23,6 @@ class RuleViolationMiddleware:
             raise Http404(str(exception))
         if isinstance(exception, RuleViolation) and exception.status == 403:
             raise PermissionDenied(str(exception))
+        if isinstance(exception, UploadTooLarge):  # a page that read a file cut off at the limit
+            return refusal_response(request, exception, exception.status)
         return None
