@@ -373,3 +373,13 @@ def test_a_deficient_round_waits_for_the_remediation_and_the_offices_decision(en
     change.refresh_from_db()
     assert change.state == ChangeState.COMPLETED
     assert Site.objects.get(pk=enrolled.pk).address == "横浜市中区山下町1"
+
+
+def test_a_due_date_that_has_passed_is_refused_by_its_own_name(enrolled, cast):
+    change = submitted(enrolled, cast, "site_name", {"site_name": "E拠点", "description": "x"})
+    with pytest.raises(RuleViolation) as refusal:
+        services.action_request_ask(
+            change=change, actor=cast.reviewer, text="資料", due_on="2000-01-01"
+        )
+    assert (refusal.value.code, refusal.value.field) == ("date_in_past", "due_on")
+    assert not change.action_requests.exists()

@@ -246,7 +246,8 @@ def _text(value: Any, field: str) -> str:
     return text
 
 
-def _date(value: Any) -> dt.date | None:
+def _date(value: Any, field: str = "effective_on") -> dt.date | None:
+    """A date from today on; the refusal names ``field`` (the date of the change, a due date)."""
     if value in (None, ""):
         return None
     if isinstance(value, dt.date):
@@ -256,16 +257,16 @@ def _date(value: Any) -> dt.date | None:
             day = dt.date.fromisoformat(str(value))
         except ValueError as error:
             raise RuleViolation(
-                _("Enter a date as YYYY-MM-DD."), code="invalid", status=422, field="effective_on"
+                _("Enter a date as YYYY-MM-DD."), code="invalid", status=422, field=field
             ) from error
     if day < timezone.localdate():
+        message = (
+            _("The date of the change ({date}) has passed: enter a date from today on.")
+            if field == "effective_on"
+            else _("The due date ({date}) has passed: enter a date from today on.")
+        )
         raise RuleViolation(
-            _("The date of the change ({date}) has passed: enter a date from today on.").format(
-                date=day.isoformat()
-            ),
-            code="date_in_past",
-            status=422,
-            field="effective_on",
+            message.format(date=day.isoformat()), code="date_in_past", status=422, field=field
         )
     return day
 
@@ -598,7 +599,7 @@ def action_request_ask(
 ) -> ActionRequest:
     """The office or the provider asks the PSA for an action or a document, by a date."""
     require_permission(actor=actor, action="change.ask", obj=change)
-    due = _date(due_on)
+    due = _date(due_on, "due_on")
     if due is None:
         raise RuleViolation(
             _("Give the date by which it is needed."), code="invalid", status=422, field="due_on"
