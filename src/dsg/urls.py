@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("dsg.contacts.urls")),
     path("", include("dsg.registry.urls")),
     path("", include("dsg.notifications.urls")),
+    path("", include("dsg.requests.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
