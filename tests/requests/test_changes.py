@@ -383,3 +383,36 @@ def test_a_due_date_that_has_passed_is_refused_by_its_own_name(enrolled, cast):
         )
     assert (refusal.value.code, refusal.value.field) == ("date_in_past", "due_on")
     assert not change.action_requests.exists()
+
+
+def test_a_closure_applies_when_the_office_confirms_the_last_terminals_disposal(enrolled, cast):
+    from dsg.documents.models import Document
+    from dsg.registry import services as registry
+    from dsg.registry.models import Terminal
+
+    change = submitted(
+        enrolled, cast, "closure", {"description": "事業所閉鎖", "effective_on": LATER}
+    )
+    services.change_accept(change=change, actor=cast.reviewer)
+    certificate = Document.objects.filter(company=enrolled.company, kind="layout").first()
+    disposals = [
+        registry.terminal_disposal_record(
+            terminal=terminal,
+            actor=cast.psa,
+            method="physical_destruction",
+            disposed_on=today(),
+            performed_by="廃棄 担当",
+            performed_by_company="廃棄業者",
+            certificate=certificate,
+        )
+        for terminal in Terminal.objects.filter(site=enrolled)
+    ]
+    # recorded is not enough: the office has not confirmed the disposal yet
+    assert ChangeRequest.objects.get(pk=change.pk).state == ChangeState.ACCEPTED
+    for disposal in disposals:
+        registry.terminal_disposal_confirm(disposal=disposal, actor=cast.reviewer)
+    change.refresh_from_db()
+    assert change.state == ChangeState.COMPLETED
+    site = Site.objects.get(pk=enrolled.pk)
+    assert site.closed_on == dt.date.fromisoformat(LATER) and site.is_closed
+    assert RegisteredChange.objects.filter(site=site, field="closed_on").exists()

@@ -9,6 +9,7 @@ and write the ledger in the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ from dsg.orgs.permissions import require_permission
 from dsg.orgs.selectors import emails_of, psa_emails
 
 from .models import ConnectionTest, DisposalMethod, DisposalState, Terminal, TerminalDisposal
+from .selectors import site_has_standing_terminals
 
 NOTE_MAX = 2000
 
@@ -261,6 +263,16 @@ def terminal_disposal_record(
     return disposal
 
 
+# What the apps above do once the last terminal of a site is gone (a closure waiting on it
+# applies): each gets the site and the actor, inside the confirming transaction.
+EQUIPMENT_GONE: list[Callable[[Site, User], None]] = []
+
+
+def on_equipment_gone(callback: Callable[[Site, User], None]) -> None:
+    if callback not in EQUIPMENT_GONE:
+        EQUIPMENT_GONE.append(callback)
+
+
 def terminal_disposal_confirm(*, disposal: TerminalDisposal, actor: User) -> TerminalDisposal:
     """The office's reviewer confirms a recorded disposal: the terminal is 廃棄済 and leaves the
     site's registry. Of two reviewers at once, one confirms; the other is refused."""
@@ -279,6 +291,10 @@ def terminal_disposal_confirm(*, disposal: TerminalDisposal, actor: User) -> Ter
         )
         _disposal_audit(actor, "terminal.disposal_confirm", disposal, disposal.terminal)
         _disposal_mail_to_company(disposal, actor)
+        site = disposal.terminal.site
+        if not site_has_standing_terminals(site):
+            for callback in EQUIPMENT_GONE:
+                callback(site, actor)
     return disposal
 
 

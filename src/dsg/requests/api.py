@@ -428,20 +428,24 @@ def action_request_ask(
     return Status(201, asked)
 
 
-@router.post("/action-requests/{request_id}/answer", response={200: ActionRequestOut, **ERRORS})
+@router.post(
+    "/action-requests/{action_request_id}/answer", response={200: ActionRequestOut, **ERRORS}
+)
 def action_request_answer(
-    request: HttpRequest, request_id: int, payload: AnswerIn
+    request: HttpRequest, action_request_id: int, payload: AnswerIn
 ) -> ActionRequest:
     user = request_user(request)
-    asked = selectors.action_request_get_for(user, request_id)
+    asked = selectors.action_request_get_for(user, action_request_id)
     return services.action_request_answer(asked=asked, actor=user, answer=payload.answer)
 
 
-@router.post("/provider-work/{work_id}/done", response={200: ProviderWorkOut, **ERRORS})
-def provider_work_done(request: HttpRequest, work_id: int, payload: WorkDoneIn) -> ProviderWork:
+@router.post("/provider-work/{provider_work_id}/done", response={200: ProviderWorkOut, **ERRORS})
+def provider_work_done(
+    request: HttpRequest, provider_work_id: int, payload: WorkDoneIn
+) -> ProviderWork:
     """The provider records its work for a change done (the change applies if nothing stands)."""
     user = request_user(request)
-    work = selectors.provider_work_get_for(user, work_id)
+    work = selectors.provider_work_get_for(user, provider_work_id)
     return services.provider_work_done(
         work=work, actor=user, done_on=payload.done_on, note=payload.note
     )

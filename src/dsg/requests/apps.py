@@ -8,11 +8,15 @@ class RequestsConfig(AppConfig):
     verbose_name = _("Requests after enrollment (加入後の申請)")
 
     def ready(self) -> None:
+        from dsg.registry.services import on_equipment_gone
+
         from .inspection import register_inspected_change
         from .panels import register_panels
         from .policy import register_policy
+        from .services import closure_if_ready
         from .subject import register_subject
 
+        on_equipment_gone(closure_if_ready)
         register_policy()
         register_subject()
         register_inspected_change()

@@ -16,7 +16,7 @@ from dsg.enrollment.models import PHONE, Application
 from dsg.enrollment.parts import ADDRESSES, MAX_CONTACTS, application_field
 from dsg.inspections.inspected import DECIDING, INSPECTING, REMEDIATING
 from dsg.orgs.japan import normalize_phone, prefecture_for_postal_code
-from dsg.registry.selectors import terminals_of
+from dsg.registry.selectors import terminals_standing
 
 from .registered import CONTACT_FIELDS, GROUPS, changed_groups
 
@@ -110,8 +110,9 @@ def change_missing(change: Any) -> list[Any]:
 
 
 def equipment_standing(site: Any) -> list[Any]:
-    """The terminals still registered at a site (a closure waits until each is disposed of)."""
-    return list(terminals_of(site))
+    """The terminals still at a site: a closure waits until the office confirmed the disposal of
+    each (基準 第6第6項第3号・第4号)."""
+    return list(terminals_standing(site))
 
 
 def work_outstanding(change: Any) -> list[Any]:

@@ -693,3 +693,12 @@ def _day_done(value: Any) -> dt.date:
             field="done_on",
         )
     return day
+
+
+def closure_if_ready(site: Site, actor: User) -> None:
+    """The last terminal of a site is gone: an accepted closure waiting on it applies."""
+    closure = ChangeRequest.objects.filter(
+        site=site, state=ChangeState.ACCEPTED, kind__closes_site=True
+    ).first()
+    if closure is not None:
+        change_complete_if_ready(change=closure, actor=actor)
