@@ -98,3 +98,91 @@ def test_the_site_registry_uses_a_fixed_number_of_queries_whatever_the_terminals
     _terminals_with_disposals(site, cast, 4, 12)
     many = [_count(client, everyone[who], url) for url in urls]
     assert many == few, f"as {who}: {few} queries with 3 terminals, {many} with 12"
+
+
+def _enrolled_site(company, cast):
+    from .walk import after_commit
+
+    site = SiteFactory(company=company)
+    with after_commit():
+        walk_to(new_case(site, cast), State.COMPLETED, cast)
+    return site
+
+
+def _more_changes(site, cast, n: int) -> None:
+    """``n`` submitted relocations of other sites of the company (rows only: the query count
+    depends on the number of rows, not on how they were filed)."""
+    from dsg.requests.models import ChangeKind, ChangeRequest
+
+    relocation = ChangeKind.objects.get(code="relocation")
+    case = site.enrollments.get()
+    data = {"fields": {}, "contacts": []}
+    for _ in range(n):
+        change = ChangeRequest.objects.create(
+            company_id=site.company_id,
+            site=SiteFactory(company=site.company),
+            enrollment=case,
+            kind=relocation,
+            registered=data,
+            proposed=data,
+            created_by=cast.psa,
+        )
+        ChangeRequest.objects.filter(pk=change.pk).update(state="submitted", receipt_number="C1")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["psa", "reviewer", "provider_staff"])
+def test_the_change_list_uses_a_fixed_number_of_queries(client, company, cast, everyone, who):
+    site = _enrolled_site(company, cast)
+    _more_changes(site, cast, 1)
+    few = _count(client, everyone[who], "/changes/")
+    _more_changes(site, cast, 6)
+    many = _count(client, everyone[who], "/changes/")
+    assert many == few, f"/changes/ as {who}: {few} queries with 1 change, {many} with 7"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["psa", "reviewer", "provider_staff"])
+def test_the_change_page_uses_a_fixed_number_of_queries(client, company, cast, everyone, who):
+    import datetime as dt
+
+    from dsg.requests import services
+
+    from .requests.helpers import attach
+
+    site = _enrolled_site(company, cast)
+    change = services.change_start(actor=cast.psa, site=site, kind="relocation")
+    later = dt.date.today() + dt.timedelta(days=30)
+    services.change_update(
+        change=change,
+        actor=cast.psa,
+        data={
+            "site_postal_code": "231-0023",
+            "site_prefecture": "14",
+            "site_address": "横浜市中区山下町1",
+            "description": "移転",
+            "effective_on": later,
+        },
+    )
+    attach(change, cast.psa)
+    services.change_submit(change=change, actor=cast.psa)
+
+    def grow() -> None:
+        change.refresh_from_db()
+        services.change_comment_add(
+            change=change, actor=cast.reviewer, part="site_address", text="x"
+        )
+        services.action_request_ask(change=change, actor=cast.reviewer, text="資料", due_on=later)
+        change.refresh_from_db()
+        services.action_request_ask(change=change, actor=cast.staff, text="経路", due_on=later)
+        services.change_return(change=change, actor=cast.reviewer, comment="補正")
+        attach(change, cast.psa, "other")
+        services.change_submit(change=change, actor=cast.psa)
+
+    grow()
+    url = f"/changes/{change.pk}/"
+    few = _count(client, everyone[who], url)
+    for _ in range(3):
+        grow()
+    many = _count(client, everyone[who], url)
+    assert many == few, f"change page as {who}: {few} queries, then {many} with more versions"
