@@ -416,3 +416,31 @@ def test_a_closure_applies_when_the_office_confirms_the_last_terminals_disposal(
     site = Site.objects.get(pk=enrolled.pk)
     assert site.closed_on == dt.date.fromisoformat(LATER) and site.is_closed
     assert RegisteredChange.objects.filter(site=site, field="closed_on").exists()
+
+
+def test_the_office_adds_a_kind_of_change_in_the_admin_and_the_ledger_records_it(client, db):
+    from dsg.requests.models import ChangeKind
+
+    from ..factories import OfficeFactory, UserFactory
+
+    admin = UserFactory(
+        organization=OfficeFactory(), role=Role.REVIEWER, is_staff=True, is_superuser=True
+    )
+    client.force_login(admin)
+    response = client.post(
+        "/admin/requests/changekind/add/",
+        {
+            "code": "facility_name",
+            "name_ja": "取扱施設等の名称変更",
+            "name_en": "Name of the handling facility",
+            "category": "registered",
+            "groups": ["facility"],
+            "order": "80",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    kind = ChangeKind.objects.get(code="facility_name")
+    assert kind.groups == ["facility"]
+    assert AuditEvent.objects.filter(action="change_kind.add", object_id=str(kind.pk)).exists()
+    assert client.get(f"/admin/requests/changekind/{kind.pk}/delete/").status_code == 403
