@@ -98,4 +98,13 @@ def test_a_newcomer_sees_every_page_filled(data_dir):
             else "waiting"
         )
     assert stages == {"waiting", "received", "vein", "tested"}
+
+    # After 加入 (§4): the contacts changed and applied, a relocation waiting for the office.
+    from dsg.requests.models import ChangeRequest, ChangeState, RegisteredChange
+
+    applied = ChangeRequest.objects.get(kind__code="contacts")
+    assert applied.state == ChangeState.COMPLETED and applied.site == completed.site
+    assert RegisteredChange.objects.filter(change=applied, field="contacts").exists()
+    waiting = ChangeRequest.objects.get(kind__code="relocation")
+    assert waiting.state == ChangeState.SUBMITTED and waiting.receipt_number
     assert audit_verify().ok

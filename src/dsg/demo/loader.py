@@ -1,6 +1,7 @@
 """Demo data: one organisation of each kind, a user of each role, sites at different steps — a
 draft, ② with a recorded round and an open finding, ③, ⑥ with an account holder at each
-sub-step, and a completed case with its issued, signed notices.
+sub-step, and a completed case with its issued, signed notices and, after 加入, a change of its
+contacts applied and a relocation waiting for the office.
 
 Everything is created through the services, so the demo also fills the audit ledger; the
 notices' PDFs are rendered and signed when the demo's transaction commits.
@@ -20,6 +21,7 @@ from django_scopes import scopes_disabled
 from pypdf import PdfWriter
 
 from dsg.core.calendar import add_business_days
+from dsg.documents.services import document_store
 from dsg.enrollment.application_services import application_document_add
 from dsg.enrollment.models import Enrollment
 from dsg.enrollment.services import (
@@ -34,6 +36,7 @@ from dsg.orgs.japan import corporate_number_check_digit
 from dsg.orgs.models import Organization, OrganizationKind, Role, Site, User
 from dsg.orgs.services import site_create
 from dsg.provisioning import services as prov
+from dsg.requests import services as changes
 
 DEMO_PASSWORD = "dsg-demo-2026!"
 
@@ -65,6 +68,50 @@ def _attach_demo_documents(enrollment: Enrollment, actor: User) -> None:
             filename=filename,
             data=_demo_pdf(filename),
         )
+
+
+def _changes_after_enrollment(site: Site, psa: User, reviewer: User, today: dt.date) -> None:
+    """After 加入 (§4): a change of the contacts, accepted and applied (the site's history shows
+    it), and a relocation submitted with its new layout diagram, waiting for the office."""
+    contacts = changes.change_start(actor=psa, site=site, kind="contacts")
+    changes.change_update(
+        change=contacts,
+        actor=psa,
+        data={
+            "contacts": [
+                {
+                    "name": "連絡 四郎",
+                    "department": "総務部",
+                    "phone": "06-6941-0351",
+                    "email": "contact@mihon.example.jp",
+                }
+            ],
+            "description": "担当者の異動による連絡先の変更",
+        },
+    )
+    changes.change_submit(change=contacts, actor=psa)
+    changes.change_accept(change=contacts, actor=reviewer)
+    relocation = changes.change_start(actor=psa, site=site, kind="relocation")
+    changes.change_update(
+        change=relocation,
+        actor=psa,
+        data={
+            "site_postal_code": "530-0001",
+            "site_prefecture": "27",
+            "site_address": "大阪市北区梅田1-1",
+            "description": "事業所の統合に伴い、梅田の新事務所へ移転します。",
+            "effective_on": add_business_days(today, 40),
+        },
+    )
+    document_store(
+        actor=psa,
+        company=site.company,
+        subject=relocation,
+        kind="layout",
+        filename="移転先レイアウト図.pdf",
+        data=_demo_pdf("移転先レイアウト図"),
+    )
+    changes.change_submit(change=relocation, actor=psa)
 
 
 def _corporate_number(base: str) -> str:
@@ -340,6 +387,7 @@ def _build() -> None:
     prov.connection_test_record(terminal=pc, holder=first, actor=psa, tested_on=today, passed=True)
     step(completed, "request_final_inspection", psa)
     inspect(completed, effective_on=add_business_days(today, 1))
+    _changes_after_enrollment(completed.site, psa, reviewer, today)
 
     # The other company: submitted, waiting for the office.
     towa = applied(
