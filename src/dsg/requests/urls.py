@@ -25,9 +25,13 @@ urlpatterns = [
         for action in views.DECISIONS
     ),
     path(
-        "action-requests/<int:request_id>/answer/",
+        "action-requests/<int:action_request_id>/answer/",
         views.action_request_answer,
         name="action_request_answer",
     ),
-    path("provider-work/<int:work_id>/done/", views.provider_work_done, name="provider_work_done"),
+    path(
+        "provider-work/<int:provider_work_id>/done/",
+        views.provider_work_done,
+        name="provider_work_done",
+    ),
 ]

@@ -604,9 +604,9 @@ def change_ask(request: HttpRequest, change_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def action_request_answer(request: HttpRequest, request_id: int) -> HttpResponse:
+def action_request_answer(request: HttpRequest, action_request_id: int) -> HttpResponse:
     user = request_user(request)
-    asked = selectors.action_request_get_for(user, request_id)
+    asked = selectors.action_request_get_for(user, action_request_id)
     change = asked.change
     if not permissions.may(user, "change.answer", change):
         raise _forbidden()
@@ -625,9 +625,9 @@ def action_request_answer(request: HttpRequest, request_id: int) -> HttpResponse
 
 @login_required
 @require_POST
-def provider_work_done(request: HttpRequest, work_id: int) -> HttpResponse:
+def provider_work_done(request: HttpRequest, provider_work_id: int) -> HttpResponse:
     user = request_user(request)
-    work = selectors.provider_work_get_for(user, work_id)
+    work = selectors.provider_work_get_for(user, provider_work_id)
     change = work.change
     if not permissions.may(user, "change.provider_work", change):
         raise _forbidden()
