@@ -186,3 +186,51 @@ def test_the_change_page_uses_a_fixed_number_of_queries(client, company, cast, e
         grow()
     many = _count(client, everyone[who], url)
     assert many == few, f"change page as {who}: {few} queries, then {many} with more versions"
+
+
+def _grow_folder(company, cast, rounds: int) -> None:
+    """``rounds`` documents stored by the company, each for a case of its own or for none, each
+    read by the office: the folder lists them with their subjects, readers and reports."""
+    from dsg.documents.folder import folder_document_store
+    from dsg.documents.services import document_read
+
+    from .documents.files import pdf, xlsx
+
+    for n in range(rounds):
+        case = new_case(SiteFactory(company=company), cast, complete=False)
+        for subject, data, kind in ((case, pdf(), "other"), (None, xlsx(), "request_form")):
+            document = folder_document_store(
+                actor=cast.psa,
+                company=company,
+                subject=subject,
+                kind=kind,
+                filename=f"{n}-{kind}",
+                data=data,
+            )
+            document_read(document=document, actor=cast.reviewer)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "url"),
+    [
+        ("psa", "/folder/"),
+        ("user", "/folder/"),
+        ("reviewer", "/companies/{company}/folder/"),
+        ("reviewer", "/folder/"),
+        ("reviewer", "/"),
+        ("psa", "/api/v1/companies/{company}/folder"),
+        ("reviewer", "/api/v1/folder-reports"),
+    ],
+)
+def test_the_company_folder_uses_a_fixed_number_of_queries(
+    client, settings, tmp_path, company, cast, everyone, who, url
+):
+    settings.DATA_DIR = tmp_path
+    url = url.format(company=company.pk)
+    _grow_folder(company, cast, 1)
+    _count(client, everyone[who], url)  # warm the per-process caches (content types) first
+    few = _count(client, everyone[who], url)
+    _grow_folder(company, cast, 4)
+    many = _count(client, everyone[who], url)
+    assert many == few, f"{url} as {who}: {few} queries with few documents, {many} with many"

@@ -81,6 +81,9 @@ OBJECTS_OF: dict[str, list[str]] = {
     "template_id": ["checklist"],
     "version_id": ["version"],  # 加入申請書 (enrollment): a submitted version of B's case
     "disposal_id": ["disposal"],  # registry: a terminal's disposal, awaiting the office
+    # the company's folder (申請書等格納フォルダ, #10): B itself, the office's queue item
+    "company_id": ["company"],
+    "report_id": ["storage_report"],
 }
 # Ids that a request body may carry; filled with B's objects as well.
 BODY_OBJECTS: dict[str, str] = {
@@ -93,6 +96,13 @@ BODY_OBJECTS: dict[str, str] = {
     "audit_document_id": "audit_result",
     "certificate_id": "document",  # registry: the proof of a terminal's disposal
     "message_id": "mail",  # the office's resend of an undelivered mail (#13)
+}
+# Query parameters that name an object (the folder's filters, the ZIP's choice): probed on A's
+# own pages and operations with B's objects in them.
+QUERY_OBJECTS: dict[str, str] = {
+    "subject_id": "case_setup",
+    "document": "document",
+    "site_id": "site_setup",
 }
 _CONVERTER = re.compile(r"<(?:(?P<type>\w+):)?(?P<name>\w+)>")
 _API_PARAM = re.compile(r"{(?P<name>\w+)}")
@@ -323,6 +333,7 @@ def build_world(tag: str, ascii_tag: str, office: dict[str, User]) -> World:
     ]
     _inspections_of_world(world, cast, tag)  # inspections (② ⑦)
     _disposal_of_world(world, tag, ascii_tag)  # registry: a terminal's disposal
+    _folder_of_world(world, tag)  # the company's folder (#10)
     # notifications: a mail about B (the office's undelivered-mail page and API resend it)
     world.objects["mail"] = OutboxMessage.objects.filter(company_id=company.pk).latest("pk")
     return world
@@ -398,6 +409,23 @@ def _inspections_of_world(world: World, cast: Cast, tag: str) -> None:
         checklist=ChecklistTemplate.objects.get(is_sample=True, kind="site"),
     )
     world.secrets += [site.name, entry_notes, note]
+
+
+def _folder_of_world(world: World, tag: str) -> None:
+    """the company's folder (#10): a workbook B's PSA stored for no case, which left a storage
+    report in the office's queue."""
+    from dsg.documents.folder import folder_document_store
+    from tests.documents.files import xlsx
+
+    document = folder_document_store(
+        actor=world.psa,
+        company=world.company,
+        kind="request_form",
+        filename=f"{tag}-端末申請.xlsx",
+        data=xlsx([["端末名"], [f"{tag}-PC"]]),  # its own bytes: the SHA-256 is B's alone
+    )
+    world.objects.update(company=world.company, storage_report=document.storage_report)
+    world.secrets += [document.filename, document.sha256]
 
 
 def _notice_of_world(case: Enrollment, reviewer: User) -> Any:
@@ -660,7 +688,10 @@ def test_every_body_id_field_is_filled_with_company_b_objects():
 
 # Pages of a company's object that only the office opens (no company role may): whether B's
 # object is real is asked of the office role that works on it.
-OFFICE_PAGES = {"inspections/<int:inspection_id>/paper/": "inspector"}
+OFFICE_PAGES = {
+    "inspections/<int:inspection_id>/paper/": "inspector",
+    "folder/reports/<int:report_id>/seen/": "reviewer",  # the office's queue (#10)
+}
 
 
 @pytest.mark.parametrize(("route", "combo"), PAGE_CASES)
@@ -817,6 +848,58 @@ def test_api_cross_references_from_company_a_objects_to_company_b(w: Worlds):
             checked += 1
     assert snapshot() == before
     assert checked >= 6  # enrollments (site_id), account-holders (person_id), tests (holder_id)
+
+
+def test_every_query_parameter_that_names_an_object_is_probed():
+    """A query parameter of the API that names an object (``*_id``, ``document``) must be in
+    QUERY_OBJECTS, so that the test below fills it with company B's objects."""
+    named = {
+        parameter["name"]
+        for _, _, op in API_OPERATIONS
+        for parameter in op.get("parameters", [])
+        if parameter["in"] == "query"
+        and (parameter["name"].endswith("_id") or parameter["name"] == "document")
+    }
+    assert named <= set(QUERY_OBJECTS), sorted(named - set(QUERY_OBJECTS))
+    assert named, "the folder's filters name objects: the generator found none"
+
+
+def test_company_a_queries_naming_company_b_objects_show_nothing_of_b(w: Worlds):
+    """Every API GET with an object in its query, on A's own objects with B's ids in the query;
+    and the folder's pages alike: no B data, no read ledgered, nothing changed."""
+    checked = 0
+    before = snapshot()
+    for method, path, op in API_OPERATIONS:
+        names = {p["name"] for p in op.get("parameters", []) if p["in"] == "query"}
+        probe = names & set(QUERY_OBJECTS)
+        if method != "GET" or not probe:
+            continue
+        own = {m["name"]: OBJECTS_OF[m["name"]][0] for m in _API_PARAM.finditer(path)}
+        url = fill(path, _API_PARAM, own, w.a)
+        query = "&".join(f"{name}={w.b.id_of(QUERY_OBJECTS[name])}" for name in sorted(probe))
+        if "subject_id" in probe:
+            query += "&subject_type=enrollment"
+        for role in A_ROLES:
+            response = token_client(w.a.tokens[role]).get(f"{url}?{query}")
+            assert response.status_code in (200, 404), (url, query, response.status_code)
+            assert_no_leak(response, w.b.secrets, f"GET {url}?{query} as A's {role}")
+            if response.status_code == 200 and not response.streaming:
+                assert response.json().get("count", 0) == 0, (url, query)
+            checked += 1
+    case_b, document_b = w.b.objects["case_setup"].pk, w.b.objects["document"].pk
+    pages = [
+        f"/companies/{w.a.company.pk}/folder/zip/?document={document_b}",
+        f"/folder/?subject=enrollment:{case_b}",
+        f"/companies/{w.a.company.pk}/folder/?subject=enrollment:{case_b}",
+    ]
+    for url in pages:
+        for role in A_ROLES:
+            response = session_client(getattr(w.a, role)).get(url)
+            assert response.status_code in (200, 404), (url, response.status_code)
+            assert_no_leak(response, w.b.secrets, f"GET {url} as A's {role}")
+            checked += 1
+    assert snapshot() == before
+    assert checked >= 12
 
 
 @pytest.mark.parametrize("role", A_ROLES)

@@ -214,8 +214,13 @@ def zip_response(stream: Any, company: Any) -> StreamingHttpResponse:
 
 @login_required
 def storage_report_seen(request: HttpRequest, report_id: int) -> HttpResponse:
-    """A reviewer marks a storage report seen (POST); back to the dashboard."""
+    """A reviewer marks a storage report seen (POST); back to the dashboard. An office page:
+    anyone else is refused (403) whatever the id."""
     user = request_user(request)
+    if not permissions.may(user, "document.report_seen"):
+        raise RuleViolation(
+            _("Your role is not allowed to do this in this case."), code="forbidden", status=403
+        )
     report = selectors.storage_report_get_for(user, report_id)  # 404 before 405
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
