@@ -444,3 +444,22 @@ def test_the_office_adds_a_kind_of_change_in_the_admin_and_the_ledger_records_it
     assert kind.groups == ["facility"]
     assert AuditEvent.objects.filter(action="change_kind.add", object_id=str(kind.pk)).exists()
     assert client.get(f"/admin/requests/changekind/{kind.pk}/delete/").status_code == 403
+
+
+def test_each_roles_home_shows_what_waits_on_them(enrolled, cast, client):
+    change = submitted(enrolled, cast, "site_name", {"site_name": "E拠点", "description": "x"})
+
+    def home(user) -> str:
+        client.force_login(user)
+        return client.get("/").content.decode()
+
+    assert f'data-change="{change.number}"' in home(cast.reviewer)
+    assert 'id="changes-waiting"' not in home(cast.psa)  # nothing waits on the company
+    asked = services.action_request_ask(
+        change=change, actor=cast.reviewer, text="資料", due_on=LATER
+    )
+    assert f'data-request="{asked.pk}"' in home(cast.psa)
+    services.action_request_answer(asked=asked, actor=cast.psa, answer="格納済み")
+    assert f'data-request="{asked.pk}"' not in home(cast.psa)
+    assert f'data-request="{asked.pk}"' in home(cast.reviewer)  # the answer to read
+    assert 'id="changes-waiting"' not in home(cast.staff)  # a site name is not the provider's

@@ -10,6 +10,7 @@ class RequestsConfig(AppConfig):
     def ready(self) -> None:
         from dsg.registry.services import on_equipment_gone
 
+        from .dashboard import register_dashboard_panel
         from .inspection import register_inspected_change
         from .panels import register_panels
         from .policy import register_policy
@@ -17,6 +18,7 @@ class RequestsConfig(AppConfig):
         from .subject import register_subject
 
         on_equipment_gone(closure_if_ready)
+        register_dashboard_panel()
         register_policy()
         register_subject()
         register_inspected_change()
