@@ -221,17 +221,18 @@ def _record_failure(claim: Claim, error: str) -> None:
     Only while the lease is still this worker's: a worker that outlived its lease leaves the
     message to the one that took it over.
     """
-    now = timezone.now()
-    if claim.attempt >= settings.DSG_OUTBOX_MAX_ATTEMPTS:
+    last = claim.attempt >= settings.DSG_OUTBOX_MAX_ATTEMPTS
+    if last:
         changes: dict[str, Any] = {"status": OutboxStatus.FAILED}
-        logger.error("outbox message %s failed for good after %s attempts", claim.pk, claim.attempt)
     else:
-        later = now + dt.timedelta(seconds=retry_delay(claim.attempt))
+        later = timezone.now() + dt.timedelta(seconds=retry_delay(claim.attempt))
         changes = {"status": OutboxStatus.PENDING, "next_attempt_at": later}
     with transaction.atomic(durable=True):
-        OutboxMessage.objects.filter(
+        recorded = OutboxMessage.objects.filter(
             pk=claim.pk, status=OutboxStatus.SENDING, lease_token=claim.token
         ).update(lease_until=None, lease_token="", last_error=error, **changes)
+    if recorded and last:
+        logger.error("outbox message %s failed for good after %s attempts", claim.pk, claim.attempt)
 
 
 def outbox_deliver_pending(

@@ -29,10 +29,12 @@ def outbox_deliver() -> int:
             delivery_schedule(at=claim.lease_until)
         claimed.append(claim)
 
-    sent, _failed = outbox_deliver_pending(on_claim=follow_up)
-    due = outbox_next_due()
-    if due is not None:
-        delivery_schedule(at=due)
+    try:
+        sent, _failed = outbox_deliver_pending(on_claim=follow_up)
+    finally:  # also when this run broke off: what is left is not forgotten
+        due = outbox_next_due()
+        if due is not None:
+            delivery_schedule(at=due)
     return sent
 
 
