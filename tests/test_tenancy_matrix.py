@@ -84,6 +84,10 @@ OBJECTS_OF: dict[str, list[str]] = {
     # the company's folder (申請書等格納フォルダ, #10): B itself, the office's queue item
     "company_id": ["company"],
     "report_id": ["storage_report"],
+    # 加入申請内容の変更 (requests): an accepted relocation, its 依頼 and the provider's work
+    "change_id": ["change"],
+    "action_request_id": ["action_request"],
+    "provider_work_id": ["provider_work"],
 }
 # Ids that a request body may carry; filled with B's objects as well.
 BODY_OBJECTS: dict[str, str] = {
@@ -102,7 +106,7 @@ BODY_OBJECTS: dict[str, str] = {
 QUERY_OBJECTS: dict[str, str] = {
     "subject_id": "case_setup",
     "document": "document",
-    "site_id": "site_setup",
+    "site_id": "site_enrolled",  # requests: the changes of a site
 }
 _CONVERTER = re.compile(r"<(?:(?P<type>\w+):)?(?P<name>\w+)>")
 _API_PARAM = re.compile(r"{(?P<name>\w+)}")
@@ -334,6 +338,7 @@ def build_world(tag: str, ascii_tag: str, office: dict[str, User]) -> World:
     _inspections_of_world(world, cast, tag)  # inspections (② ⑦)
     _disposal_of_world(world, tag, ascii_tag)  # registry: a terminal's disposal
     _folder_of_world(world, tag)  # the company's folder (#10)
+    _changes_of_world(world, cast, tag, ascii_tag)  # requests: 加入申請内容の変更
     # notifications: a mail about B (the office's undelivered-mail page and API resend it)
     world.objects["mail"] = OutboxMessage.objects.filter(company_id=company.pk).latest("pk")
     return world
@@ -409,6 +414,50 @@ def _inspections_of_world(world: World, cast: Cast, tag: str) -> None:
         checklist=ChecklistTemplate.objects.get(is_sample=True, kind="site"),
     )
     world.secrets += [site.name, entry_notes, note]
+
+
+def _changes_of_world(world: World, cast: Cast, tag: str, ascii_tag: str) -> None:
+    """requests: a site that completed 加入, with a relocation accepted and waiting on the
+    provider's survey, and the office's request for a document (依頼) on it."""
+    from dsg.documents.services import document_store
+    from dsg.requests import services as changes
+    from tests.documents.files import pdf
+
+    site = SiteFactory(company=world.company, name=f"{tag} 本社工場")
+    with after_commit():
+        walk_to(new_case(site, cast), State.COMPLETED, cast)
+    change = changes.change_start(actor=world.psa, site=site, kind="relocation")
+    changes.change_update(
+        change=change,
+        actor=world.psa,
+        data={
+            "site_postal_code": "231-0023",
+            "site_prefecture": "14",
+            "site_address": f"横浜市中区{tag}1",
+            "description": f"{tag} 移転の理由",
+            "effective_on": DESIRED_START,
+        },
+    )
+    document_store(
+        actor=world.psa,
+        company=world.company,
+        subject=change,
+        kind="layout",
+        filename=f"{ascii_tag}-新レイアウト.pdf",
+        data=pdf(1, text=f"{ascii_tag} layout"),  # bytes of its own: a digest no other world has
+    )
+    changes.change_submit(change=change, actor=world.psa)
+    changes.change_accept(change=change, actor=cast.reviewer, provider_work=["survey"])
+    asked = changes.action_request_ask(
+        change=change, actor=cast.reviewer, text=f"{tag} 依頼の内容", due_on=DESIRED_START
+    )
+    world.objects.update(
+        site_enrolled=site,
+        change=change,
+        action_request=asked,
+        provider_work=change.provider_work.get(),
+    )
+    world.secrets += [site.name, f"横浜市中区{tag}1", f"{tag} 移転の理由", f"{tag} 依頼の内容"]
 
 
 def _folder_of_world(world: World, tag: str) -> None:
@@ -691,6 +740,11 @@ def test_every_body_id_field_is_filled_with_company_b_objects():
 OFFICE_PAGES = {
     "inspections/<int:inspection_id>/paper/": "inspector",
     "folder/reports/<int:report_id>/seen/": "reviewer",  # the office's queue (#10)
+    # 加入申請内容の変更: the office's decisions, each through a page stating its consequence
+    "changes/<int:change_id>/return/": "reviewer",
+    "changes/<int:change_id>/accept/": "reviewer",
+    "changes/<int:change_id>/reject/": "reviewer",
+    "changes/<int:change_id>/complete/": "reviewer",
 }
 
 
