@@ -114,9 +114,10 @@ def error_summary(*forms: Any) -> list[dict[str, str]]:
 
 
 def _applicant_or_party(user: User) -> None:
-    """A 利用者 files nothing and reads no application: the change pages are not theirs."""
+    """A 利用者 files nothing and reads no application: the change list is not theirs (403; a
+    change itself is a 404 to them, as to anyone who may not see it)."""
     if permissions.is_company_member(user) and user.role not in APPLICANTS:
-        raise NotVisible()
+        raise _forbidden()
     if not (
         permissions.is_company_member(user)
         or permissions.is_office(user)
@@ -270,9 +271,8 @@ def change_edit(request: HttpRequest, change_id: int) -> HttpResponse:
     change = _change(request, change_id)
     if not permissions.may(user, "change.file", change):
         raise _forbidden()
-    if not change.is_editable:
-        messages.info(request, _("The change can be edited only while it is a draft or returned."))
-        return HttpResponseRedirect(reverse("change_detail", args=[change.pk]), status=303)
+    if not change.is_editable:  # said on the page; a POST changes nothing
+        return render(request, "requests/change_edit.html", {"change": change, "closed": True})
     post = request.POST if request.method == "POST" else None
     form, contacts = _fields_form(change, post), _contacts_formset(change, post)
     if post is not None and _save(request, change, form, contacts):
@@ -786,14 +786,14 @@ def change_decide(request: HttpRequest, change_id: int, action: str) -> HttpResp
         t.name == decision["transition"] and t.source == change.state
         for t in change.get_all_state_transitions()
     )
-    if not possible:
-        messages.error(
-            request,
-            _("This cannot be done while the change is in the state “{state}”.").format(
-                state=change.get_state_display()
-            ),
+    if not possible:  # said on the page, without the form; nothing changes
+        refusal = _("This cannot be done while the change is in the state “{state}”.").format(
+            state=change.get_state_display()
         )
-        return HttpResponseRedirect(reverse("change_detail", args=[change.pk]), status=303)
+        context = {"change": change, "action": action, "title": _title(action)}
+        context["refusal"] = refusal
+        status = 409 if request.method == "POST" else 200
+        return render(request, "requests/change_decide.html", context, status=status)
     form = DecisionForm(
         request.POST if request.method == "POST" else None,
         action=action,
