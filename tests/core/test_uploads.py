@@ -132,6 +132,7 @@ def test_a_page_shows_the_refusal_on_its_form(site, cast, psa):
 def test_a_body_declared_past_the_request_limit_is_refused_unread(psa):
     client = Client(headers={"Accept-Language": "en"})
     client.force_login(psa)
+    client.cookies["django_language"] = "en"  # the pages' language
 
     def body():
         return {"file": SimpleUploadedFile("n.pdf", b"x" * 10 * LIMIT)}
