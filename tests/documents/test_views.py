@@ -62,13 +62,18 @@ def test_the_case_page_links_the_folder(case, psa):
     assert "1 document" in html
 
 
-def test_a_company_user_reads_but_gets_no_upload_form(case, psa, company_user):
-    store(psa, case, files.pdf(1), filename="見える.pdf")
+def test_a_company_user_reads_only_what_the_role_may_and_gets_no_upload_form(
+    case, psa, company_user
+):
+    """A 利用者 files no application and reads none: the disposal certificates, yes."""
+    store(psa, case, files.pdf(1), filename="申請書類.pdf")
+    store(psa, case, files.pdf(2), filename="廃棄証明.pdf", kind="disposal_certificate")
     html = client_for(company_user).get(f"/enrollments/{case.pk}/documents/").content.decode()
-    assert "見える.pdf" in html and 'enctype="multipart/form-data"' not in html
+    assert "廃棄証明.pdf" in html and "申請書類.pdf" not in html
+    assert 'enctype="multipart/form-data"' not in html
     response = upload(client_for(company_user), case, files.pdf(1))
     assert response.status_code == 403
-    assert Document.objects.count() == 1
+    assert Document.objects.count() == 2
 
 
 def test_uploading_through_the_page_stores_the_file(case, psa, reviewer):

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from dsg.core import subjects
+from dsg.documents.policy import register_user_readable
 from dsg.orgs.models import Role
 from dsg.orgs.permissions import Visibility, register
 
@@ -26,8 +27,14 @@ def _kinds_for_the_role(user: Any, notices: QuerySet[Any]) -> QuerySet[Any]:
     return notices.filter(kind=NoticeKind.COMPLETION)
 
 
+def _completion_pdfs(user: Any) -> Q:
+    """A 利用者 reads the signed PDF of a 加入完了通知書 in the folder, as on the notices page."""
+    return Q(kind="notice", notice__kind=NoticeKind.COMPLETION)
+
+
 def register_policy() -> None:
     subjects.register_attached(Notice)
+    register_user_readable(_completion_pdfs)
     register(
         actions={"notice.issue": {Role.REVIEWER, Role.INSPECTOR}},
         models={Notice: Visibility(company="company", narrow=_kinds_for_the_role)},
