@@ -132,3 +132,63 @@ def test_refusals_are_json_and_change_nothing(enrolled, cast, people):
         ChangeRequest.objects.get(pk=change["id"]).proposed
         == ChangeRequest.objects.get(pk=change["id"]).registered
     )
+
+
+# Each kind the guideline names, filed end to end through the API: what it changes and where the
+# applied change shows (the site, the company, the registered data).
+EVERY_KIND = {
+    "layout": ({"facility_name": "新第1取扱施設", "moves_equipment": True}, True),
+    "relocation": (
+        {
+            "site_postal_code": "231-0023",
+            "site_prefecture": "",
+            "site_address": "横浜市中区1",
+            "effective_on": LATER,
+        },
+        True,
+    ),
+    "closure": ({"effective_on": LATER}, False),
+    "company": ({"company_name": "新商号株式会社"}, False),
+    "site_name": ({"site_name": "改称後の拠点"}, False),
+    "contacts": (
+        {"contacts": [{"name": "連絡 五郎", "phone": "03-1111-2222", "email": "g@example.jp"}]},
+        False,
+    ),
+    "psa": ({"psa_name": "後任 管理者", "psa_email": "successor@example.jp"}, False),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(EVERY_KIND))
+def test_every_kind_is_filed_and_decided_through_the_api(enrolled, cast, people, kind):
+    psa, reviewer = people["psa"], people["reviewer"]
+    values, layout = EVERY_KIND[kind]
+    change = psa.call("post", "/changes", {"site_id": enrolled.pk, "kind": kind}, expect=201)
+    path = f"/changes/{change['id']}"
+    psa.call("patch", path, {**values, "description": f"{kind} の理由"})
+    if layout:
+        upload = psa.client.post(
+            f"{API}{path}/documents",
+            {"kind": "layout", "file": SimpleUploadedFile("layout.pdf", small_pdf())},
+        )
+        assert upload.status_code == 201, upload.content
+    assert psa.call("get", path)["missing"] == []
+    psa.call("post", f"{path}/submit")
+    decided = reviewer.call("post", f"{path}/accept", {})
+    if kind == "closure":  # the site's terminals still stand: it waits on their disposal
+        assert decided["state"] == "accepted" and decided["outstanding"]
+        return
+    assert decided["state"] == "completed"
+    # (after a change of the PSA, the old PSA's token no longer opens anything: the office reads)
+    history = reviewer.call("get", f"/sites/{enrolled.pk}/history")
+    assert history and all(h["change_id"] == change["id"] for h in history)
+    site = Site.objects.get(pk=enrolled.pk)
+    if kind == "site_name":
+        assert site.name == "改称後の拠点"
+    if kind == "relocation":
+        assert (site.prefecture, site.address) == ("14", "横浜市中区1")
+    if kind == "layout":
+        assert site.facility == "新第1取扱施設"
+    if kind == "company":
+        assert site.company.name == "新商号株式会社"
+    if kind == "psa":
+        assert psa.client.get(f"{API}{path}").status_code == 401
