@@ -89,6 +89,30 @@ def test_a_token_works_as_bearer_and_records_its_use(psa):
     assert lower.status_code == 200
 
 
+def test_a_read_with_a_token_writes_its_last_use_at_most_once_a_minute(psa):
+    """A read stays a read: "last used" is written on the first call and then once a minute."""
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    raw = api_token_create(actor=psa, name="t")
+    client = bearer(raw)
+
+    def writes() -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"{API}/me").status_code == 200
+        return [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("UPDATE")]
+
+    assert len(writes()) == 1  # the first use is recorded
+    first = ApiToken.objects.get(user=psa).last_used_at
+    assert writes() == [] and writes() == []  # within the minute: no write
+    assert ApiToken.objects.get(user=psa).last_used_at == first
+    ApiToken.objects.filter(user=psa).update(last_used_at=timezone.now() - dt.timedelta(minutes=2))
+    assert len(writes()) == 1  # a minute later, once more
+
+
 def test_a_token_does_not_log_in_to_pages(psa):
     raw = api_token_create(actor=psa, name="t")
     response = bearer(raw).get("/sites/")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja.security import HttpBearer
@@ -14,6 +16,9 @@ from .models import ApiToken, User
 
 # Set on a request the middleware authenticated by token; read by BearerToken.
 TOKEN_AUTH_FLAG = "dsg_token_auth"
+# "Last used" is written at most once a minute: a read stays a read (under SQLite a write per call
+# would queue every API reader behind every writer).
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 
 def user_for_token(raw: str) -> User | None:
@@ -24,7 +29,10 @@ def user_for_token(raw: str) -> User | None:
     )
     if token is None:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION)
+        ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=now)
     return token.user
 
 
