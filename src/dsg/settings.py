@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "dsg.orgs.sessions.IdleSessionMiddleware",  # before the token: a token call has no session
     "dsg.orgs.api_auth.ApiTokenMiddleware",
     "dsg.orgs.middleware.TenantScopeMiddleware",
     "dsg.core.middleware.RuleViolationMiddleware",
@@ -173,7 +174,9 @@ if _env_bool("DSG_BEHIND_TLS_PROXY"):
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _env_bool("DSG_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_COOKIE_AGE = 8 * 60 * 60  # the absolute lifetime of a login
+# A login also ends after this long without a request (dsg.orgs.sessions).
+DSG_SESSION_IDLE_SECONDS = int(os.environ.get("DSG_SESSION_IDLE_MINUTES", "30")) * 60
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
