@@ -69,6 +69,33 @@ class DocumentOut(Schema):
         return f"/api/v1/documents/{obj.pk}/content"
 
 
+def subject_upload_store(
+    *,
+    actor: Any,
+    subject: Any,
+    kind: str,
+    password: str,
+    dated_on: dt.date | None,
+    file: UploadedFile | None,
+) -> Document:
+    """An uploaded file stored in the folder for ``subject`` (any subject type): refused when
+    missing or too large before it is read, then checked and stored — the office is told."""
+    if file is None:
+        raise RuleViolation(_("Choose a file to upload."), code="invalid", status=422, field="file")
+    if file.size is not None and file.size > services.max_upload_bytes():
+        raise services.too_large()
+    return folder.folder_document_store(
+        actor=actor,
+        company=subjects.subject_type_of(subject).company(subject),
+        subject=subject,
+        kind=kind,
+        filename=file.name or "",
+        data=file.read(),
+        password=password,
+        dated_on=dated_on,
+    )
+
+
 @router.get(
     "/enrollments/{enrollment_id}/documents",
     response={200: list[DocumentOut], **READ_ERRORS},
@@ -99,19 +126,8 @@ def document_upload(
     """
     user = request_user(request)
     case = subjects.subject_get_for("enrollment", user=user, pk=enrollment_id)
-    if file is None:
-        raise RuleViolation(_("Choose a file to upload."), code="invalid", status=422, field="file")
-    if file.size is not None and file.size > services.max_upload_bytes():
-        raise services.too_large()
-    document = folder.folder_document_store(
-        actor=user,
-        company=subjects.subject_type_of(case).company(case),
-        subject=case,
-        kind=kind,
-        filename=file.name or "",
-        data=file.read(),
-        password=password,
-        dated_on=dated_on,
+    document = subject_upload_store(
+        actor=user, subject=case, kind=kind, password=password, dated_on=dated_on, file=file
     )
     return Status(201, document)
 

@@ -9,17 +9,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from dsg.core.errors import RuleViolation
 from dsg.core.schemas import ERRORS, READ_ERRORS
-from dsg.documents import folder
 from dsg.documents import selectors as documents
-from dsg.documents import services as storage
-from dsg.documents.api import DocumentOut
+from dsg.documents.api import DocumentOut, subject_upload_store
 from dsg.documents.models import Document
 from dsg.enrollment.api import ContactSchema
 from dsg.orgs.auth import request_user
@@ -480,18 +476,7 @@ def change_document_upload(
     ``dated_on``, ``other`` for 変更内容を証する書類 —, file, password of a protected file).
     The office is told that it was stored."""
     user, change = _get(request, change_id)
-    if file is None:
-        raise RuleViolation(_("Choose a file to upload."), code="invalid", status=422, field="file")
-    if file.size is not None and file.size > storage.max_upload_bytes():
-        raise storage.too_large()
-    document = folder.folder_document_store(
-        actor=user,
-        company=change.company,
-        subject=change,
-        kind=kind,
-        filename=file.name or "",
-        data=file.read(),
-        password=password,
-        dated_on=dated_on,
+    document = subject_upload_store(
+        actor=user, subject=change, kind=kind, password=password, dated_on=dated_on, file=file
     )
     return Status(201, document)
