@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "dsg.orgs.sessions.IdleSessionMiddleware",  # before the token: a token call has no session
     "dsg.orgs.api_auth.ApiTokenMiddleware",
+    "dsg.core.middleware.PrivateAnswersMiddleware",  # after the token: its answers are private too
     "dsg.orgs.middleware.TenantScopeMiddleware",
     "dsg.core.middleware.RuleViolationMiddleware",
 ]
