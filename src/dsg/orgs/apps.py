@@ -10,6 +10,8 @@ class OrgsConfig(AppConfig):
     def ready(self) -> None:
         from .mail_views import register_panel
         from .policy import register_policy
+        from .sessions import track_idle_sessions
 
         register_policy()
         register_panel()
+        track_idle_sessions()
