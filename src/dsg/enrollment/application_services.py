@@ -74,7 +74,10 @@ def _contacts_of(application: Application) -> list[dict[str, str]]:
     ]
 
 
-def _clean_contacts(application: Application, rows: Any) -> list[ApplicationContact]:
+def clean_contact_rows(rows: Any) -> list[dict[str, str]]:
+    """The contacts (連絡先) as given, normalised and checked by the contact's own fields: at most
+    MAX_CONTACTS; a refusal names the row and the field (``contacts.<n>.<field>``). The change
+    applications check their contacts here too."""
     if not isinstance(rows, list) or len(rows) > MAX_CONTACTS:
         raise RuleViolation(
             _("At most {n} contacts can be given.").format(n=MAX_CONTACTS),
@@ -82,17 +85,30 @@ def _clean_contacts(application: Application, rows: Any) -> list[ApplicationCont
             status=422,
             field="contacts",
         )
-    contacts = []
+    cleaned = []
     for position, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise RuleViolation(
+                _("Each contact has a name, a telephone number and an email."),
+                code="invalid",
+                status=422,
+                field=f"contacts.{position}",
+            )
         values = {name: str(row.get(name) or "").strip() for name in CONTACT_FIELDS}
         values["phone"] = normalize_phone(values["phone"])
-        contact = ApplicationContact(application=application, position=position, **values)
         try:
-            contact.full_clean(exclude=["application"])
+            ApplicationContact(position=position, **values).full_clean(exclude=["application"])
         except ValidationError as error:
             raise _refusal(error, prefix=f"contacts.{position}.") from error
-        contacts.append(contact)
-    return contacts
+        cleaned.append(values)
+    return cleaned
+
+
+def _clean_contacts(application: Application, rows: Any) -> list[ApplicationContact]:
+    return [
+        ApplicationContact(application=application, position=position, **values)
+        for position, values in enumerate(clean_contact_rows(rows))
+    ]
 
 
 def _holders_of(application: Application) -> list[dict[str, Any]]:

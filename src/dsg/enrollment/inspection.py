@@ -150,7 +150,8 @@ def accepted_version(enrollment: Enrollment) -> ApplicationVersion | None:
     )
 
 
-def _address(postal_code: str, prefecture: str, address: str) -> str:
+def address_line(postal_code: str, prefecture: str, address: str) -> str:
+    """〒100-0001 東京都千代田区…: an address as a notice prints it."""
     where = f"{PREFECTURE_NAMES.get(prefecture, '')}{address}"
     return f"〒{postal_code} {where}" if postal_code else where
 
@@ -171,7 +172,7 @@ def case_party(enrollment: Enrollment) -> dict[str, Any]:
         "company": {
             "name": company.get("company_name", ""),
             "corporate_number": company.get("company_corporate_number", ""),
-            "address": _address(
+            "address": address_line(
                 company.get("company_postal_code", ""),
                 company.get("company_prefecture", ""),
                 company.get("company_address", ""),
@@ -179,7 +180,7 @@ def case_party(enrollment: Enrollment) -> dict[str, Any]:
         },
         "site": {
             "name": site.get("site_name", ""),
-            "address": _address(
+            "address": address_line(
                 site.get("site_postal_code", ""),
                 site.get("site_prefecture", ""),
                 site.get("site_address", ""),
@@ -199,7 +200,7 @@ def _party_from_records(enrollment: Enrollment) -> dict[str, Any]:
         "company": {
             "name": company.name,
             "corporate_number": company.corporate_number or "",
-            "address": _address(company.postal_code, company.prefecture, company.address),
+            "address": address_line(company.postal_code, company.prefecture, company.address),
         },
         "site": {"name": site.name, "address": site.full_address},
         "case_number": enrollment.number,

@@ -6,19 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from dsg.core.errors import RuleViolation
 from dsg.documents.selectors import documents_of
 from dsg.enrollment.application_services import NORMALIZE
-from dsg.enrollment.models import PHONE, Application
-from dsg.enrollment.parts import ADDRESSES, MAX_CONTACTS, application_field
+from dsg.enrollment.models import Application
+from dsg.enrollment.parts import ADDRESSES, application_field
 from dsg.inspections.inspected import DECIDING, INSPECTING, REMEDIATING
-from dsg.orgs.japan import normalize_phone, prefecture_for_postal_code
+from dsg.orgs.japan import prefecture_for_postal_code
 from dsg.registry.selectors import terminals_standing
 
-from .registered import CONTACT_FIELDS, GROUPS, changed_groups
+from .registered import GROUPS, changed_groups
 
 # Fields a group may leave empty.
 OPTIONAL = frozenset({"facility_description"})
@@ -61,29 +60,6 @@ def clean_fields(values: dict[str, Any], names: list[str]) -> dict[str, str]:
             except ValidationError as error:
                 raise _invalid(error.messages[0], postal) from error
     return cleaned
-
-
-def clean_contacts(rows: Any) -> list[dict[str, str]]:
-    if not isinstance(rows, list) or len(rows) > MAX_CONTACTS:
-        raise _invalid(_("At most {n} contacts can be given.").format(n=MAX_CONTACTS), "contacts")
-    contacts = []
-    for position, row in enumerate(rows):
-        if not isinstance(row, dict):
-            raise _invalid(
-                _("Each contact has a name, a telephone number and an email."), "contacts"
-            )
-        values = {name: str(row.get(name) or "").strip() for name in CONTACT_FIELDS}
-        values["phone"] = normalize_phone(values["phone"])
-        for name in ("name", "phone", "email"):
-            if not values[name]:
-                raise _invalid(_("This field cannot be blank."), f"contacts.{position}.{name}")
-        try:
-            PHONE(values["phone"])
-            validate_email(values["email"])
-        except ValidationError as error:
-            raise _invalid(error.messages[0], f"contacts.{position}") from error
-        contacts.append(values)
-    return contacts
 
 
 def change_missing(change: Any) -> list[Any]:

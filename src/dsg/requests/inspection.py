@@ -8,10 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from django_scopes import scopes_disabled
 
 from dsg.audit.services import audit_record
-from dsg.enrollment.inspection import PREFECTURE_NAMES
+from dsg.core.errors import RuleViolation
+from dsg.enrollment.inspection import address_line
 from dsg.inspections.inspected import (
     DECIDING,
     INSPECTING,
@@ -20,8 +24,9 @@ from dsg.inspections.inspected import (
     Stage,
     register_inspected,
 )
-from dsg.inspections.models import Decision, Inspection, InspectionKind, Outcome
+from dsg.inspections.models import Decision, Deficiency, Inspection, InspectionKind, Outcome
 from dsg.orgs.models import User
+from dsg.orgs.permissions import require_permission
 
 from .checks import INSPECTION_PASSED
 from .models import ChangeRequest, ChangeState
@@ -54,8 +59,6 @@ def _move(change: ChangeRequest, actor: User, phase: str) -> None:
 
 
 def _complete_after(pk: int, actor: User) -> None:
-    from django_scopes import scopes_disabled
-
     with scopes_disabled():
         change = ChangeRequest.objects.get(pk=pk)
         change_complete_if_ready(change=change, actor=actor)
@@ -90,10 +93,11 @@ def remediation_decided(
 
 
 def _address(fields: dict[str, Any], prefix: str) -> str:
-    prefecture = PREFECTURE_NAMES.get(fields.get(f"{prefix}_prefecture", ""), "")
-    where = f"{prefecture}{fields.get(f'{prefix}_address', '')}"
-    postal = fields.get(f"{prefix}_postal_code", "")
-    return f"〒{postal} {where}" if postal else where
+    return address_line(
+        fields.get(f"{prefix}_postal_code", ""),
+        fields.get(f"{prefix}_prefecture", ""),
+        fields.get(f"{prefix}_address", ""),
+    )
 
 
 def change_party(change: ChangeRequest) -> dict[str, Any]:
@@ -128,13 +132,6 @@ def register_inspected_change() -> None:
 def change_remediation_report(*, change: ChangeRequest, actor: User) -> ChangeRequest:
     """The PSA reports the remediation of the change's inspection once every deficiency has its
     report; the office then decides (accept, or another round)."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.utils.translation import gettext_lazy as _
-
-    from dsg.core.errors import RuleViolation
-    from dsg.inspections.models import Deficiency
-    from dsg.orgs.permissions import require_permission
-
     require_permission(actor=actor, action="change.file", obj=change)
     with transaction.atomic():
         locked = change_lock(change)

@@ -18,13 +18,14 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
+from dsg.enrollment.application_services import clean_contact_rows
 from dsg.enrollment.inspection import accepted_version
 from dsg.enrollment.models import Enrollment, State
 from dsg.orgs.models import Organization, Role, Site, User
 from dsg.orgs.permissions import require_permission
 
 from . import notifications
-from .checks import clean_contacts, clean_fields, work_outstanding
+from .checks import clean_fields, work_outstanding
 from .models import (
     EDITABLE_STATES,
     ActionRequest,
@@ -102,29 +103,29 @@ def completed_case(site: Site) -> Enrollment | None:
     return site.enrollments.filter(state=State.COMPLETED).order_by("-created_at").first()
 
 
+def _order(change: ChangeRequest) -> tuple[Any, int]:
+    return change.applied_at, change.pk
+
+
 def registered_data(site: Site) -> dict[str, Any]:
     """The site's registered data: as its latest applied change left it (else as the accepted
     application gave it), with the company's name and address as the latest applied change of
     any of the company's sites left them."""
     applied = ChangeRequest.objects.filter(
         company_id=site.company_id, state=ChangeState.COMPLETED, applied_at__isnull=False
-    ).select_related("kind")
-    latest = sorted(applied, key=lambda c: (c.applied_at, c.pk), reverse=True)
-    of_site = next((c for c in latest if c.site_id == site.pk), None)
+    ).order_by("-applied_at", "-pk")
+    of_site = applied.filter(site=site).first()
+    company_kinds = [k.pk for k in ChangeKind.objects.all() if "company" in k.groups]
+    of_company = applied.filter(kind_id__in=company_kinds).first()
     if of_site is not None:
         data: dict[str, Any] = copy.deepcopy(of_site.registered_after or {})
     else:
         case = completed_case(site)
         version = accepted_version(case) if case else None
         data = from_application(version.snapshot if version else {})
-    of_company = next((c for c in latest if "company" in c.kind.groups), None)
-    if of_company is not None and of_company is not of_site:
-        if of_site is None or (of_company.applied_at, of_company.pk) > (
-            of_site.applied_at,
-            of_site.pk,
-        ):
-            for name in GROUPS["company"]:
-                data["fields"][name] = (of_company.registered_after or {})["fields"].get(name, "")
+    if of_company is not None and (of_site is None or _order(of_company) > _order(of_site)):
+        for name in GROUPS["company"]:
+            data["fields"][name] = (of_company.registered_after or {})["fields"].get(name, "")
     return data
 
 
@@ -211,7 +212,7 @@ def change_update(*, change: ChangeRequest, actor: User, data: dict[str, Any]) -
             group_names = [n for g in locked.kind.groups for n in GROUPS.get(g, ())]
             locked.proposed["fields"].update(clean_fields(merged, group_names))
         if "contacts" in data:
-            locked.proposed["contacts"] = clean_contacts(data["contacts"])
+            locked.proposed["contacts"] = clean_contact_rows(data["contacts"])
         if "description" in data:
             locked.description = _text(data["description"], "description")
         if "effective_on" in data:
