@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "dsg.enrollment",
     "dsg.provisioning",
     "dsg.requests",
+    "dsg.equipment",
+    "dsg.annual",
     "dsg.documents",
     "dsg.schedule",
     "dsg.contacts",

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AnnualConfig(AppConfig):
+    """年次確認: once a year each company confirms that what the portal holds about it is current."""
+
+    name = "dsg.annual"
+    label = "annual"
+    verbose_name = _("Annual confirmation (年次確認)")

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EquipmentConfig(AppConfig):
+    """利用端末・ソフトウェア・可搬記憶媒体の申請 (guideline §5): requests that change a site's
+    registry, decided by the office, applied only on approval."""
+
+    name = "dsg.equipment"
+    label = "equipment"
+    verbose_name = _("Terminal, software and media requests (利用端末等の申請)")
+
+    def ready(self) -> None:
+        from .policy import register_policy
+
+        register_policy()
