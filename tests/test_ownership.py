@@ -29,6 +29,9 @@ NOT_COMPANY_OWNED = {
     "notifications.OutboxMessage",
     "contacts.Contact",
     "requests.ChangeKind",
+    # The provider's catalogues of software: the same for every company.
+    "registry.SoftwareCatalogue",
+    "registry.CatalogueEntry",
 }
 PORTAL_MODELS = [m for m in apps.get_models() if m.__module__.startswith("dsg.")]
 COMPANY_OWNED = [m for m in PORTAL_MODELS if m._meta.label not in NOT_COMPANY_OWNED]

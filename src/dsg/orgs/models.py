@@ -190,6 +190,11 @@ class Site(models.Model):
     def is_closed(self) -> bool:
         return self.closed_on is not None
 
+    @property
+    def ref(self) -> str:
+        """The site's stable identifier (拠点番号), printed on every form, export and notice."""
+        return f"S-{self.pk:06d}"
+
 
 class ApiToken(models.Model):
     """A revocable personal API token; only its SHA-256 is stored."""

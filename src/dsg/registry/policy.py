@@ -11,7 +11,14 @@ from __future__ import annotations
 from dsg.orgs.models import Role, Site
 from dsg.orgs.permissions import Visibility, register, through
 
-from .models import ConnectionTest, Terminal, TerminalDisposal
+from .models import (
+    ConnectionTest,
+    MediumDisposal,
+    RemovableMedium,
+    Terminal,
+    TerminalDisposal,
+    TerminalSoftware,
+)
 
 
 def register_policy() -> None:
@@ -21,6 +28,9 @@ def register_policy() -> None:
             "connection_test.record": {Role.PSA, Role.DELEGATE},
             "terminal.dispose": {Role.PSA},
             "terminal_disposal.confirm": {Role.REVIEWER},
+            "terminal.set_up": {Role.PSA, Role.DELEGATE},
+            "medium.dispose": {Role.PSA},
+            "medium_disposal.confirm": {Role.REVIEWER},
         },
         models={
             Terminal: Visibility(company="site__company", provider=through("site", Site)),
@@ -28,6 +38,14 @@ def register_policy() -> None:
                 company="terminal__site__company", provider=through("terminal", Terminal)
             ),
             TerminalDisposal: Visibility(
+                company="terminal__site__company", provider=through("terminal", Terminal)
+            ),
+            # The provider's operators enforce the approved media and software on the terminals.
+            RemovableMedium: Visibility(company="site__company", provider=through("site", Site)),
+            MediumDisposal: Visibility(
+                company="medium__site__company", provider=through("medium", RemovableMedium)
+            ),
+            TerminalSoftware: Visibility(
                 company="terminal__site__company", provider=through("terminal", Terminal)
             ),
         },
