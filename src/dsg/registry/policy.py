@@ -24,7 +24,11 @@ from .models import (
 def register_policy() -> None:
     register(
         actions={
-            "terminal.register": {Role.PSA},
+            # The PSA registers at ⑥; after 加入 the reviewer does, by approving a request.
+            "terminal.register": {Role.PSA, Role.REVIEWER},
+            "medium.register": {Role.REVIEWER},
+            "software.declare": {Role.PSA},
+            "software.decide": {Role.REVIEWER},
             "connection_test.record": {Role.PSA, Role.DELEGATE},
             "terminal.dispose": {Role.PSA},
             "terminal_disposal.confirm": {Role.REVIEWER},
