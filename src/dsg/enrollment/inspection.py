@@ -29,6 +29,7 @@ from dsg.notices.models import NoticeKind
 from dsg.notices.services import notice_issue
 from dsg.orgs.japan import PREFECTURES
 from dsg.orgs.models import Role, User
+from dsg.registry.services import terminals_put_in_use
 
 from .models import ApplicationVersion, Enrollment, ReviewDecision, State
 from .rules import site_terminals
@@ -101,7 +102,8 @@ def _take(
     *,
     use_starts_on: dt.date | None,
 ) -> None:
-    """One of the transitions only an inspection takes; completing the case sets its 利用開始日."""
+    """One of the transitions only an inspection takes; completing the case sets its 利用開始日,
+    from which the site's terminals that passed their connection test are in use (利用中)."""
     with case_transition(enrollment=enrollment, name=name, actor=actor, data=data) as (
         case,
         record,
@@ -111,6 +113,7 @@ def _take(
             case.save(update_fields=["use_starts_on"])
             record.data = {**record.data, "use_starts_on": use_starts_on.isoformat()}
             record.save(update_fields=["data"])
+            terminals_put_in_use(site=case.site, on=use_starts_on, actor=actor)
     enrollment.refresh_from_db()
 
 
@@ -185,6 +188,7 @@ def case_party(enrollment: Enrollment) -> dict[str, Any]:
                 site.get("site_prefecture", ""),
                 site.get("site_address", ""),
             ),
+            "ref": enrollment.site.ref,
         },
         "case_number": enrollment.number,
         "receipt_number": version.receipt_number,
@@ -202,7 +206,7 @@ def _party_from_records(enrollment: Enrollment) -> dict[str, Any]:
             "corporate_number": company.corporate_number or "",
             "address": address_line(company.postal_code, company.prefecture, company.address),
         },
-        "site": {"name": site.name, "address": site.full_address},
+        "site": {"name": site.name, "address": site.full_address, "ref": site.ref},
         "case_number": enrollment.number,
         "psa": {"name": str(psa), "email": psa.email} if psa else {},
     }
@@ -216,7 +220,12 @@ def completion_snapshot(enrollment: Enrollment) -> dict[str, Any]:
         "completion": {
             "started_on": starts.isoformat(),
             "terminals": [
-                {"name": t.name, "model_name": t.model_name, "serial_number": t.serial_number}
+                {
+                    "ref": t.ref,
+                    "name": t.name,
+                    "model_name": t.model_name,
+                    "serial_number": t.serial_number,
+                }
                 for t in site_terminals(enrollment)
             ],
         },
