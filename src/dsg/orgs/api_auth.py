@@ -1,4 +1,5 @@
-"""Personal API tokens: `Authorization: Bearer dsg_...`, stored as SHA-256, revocable."""
+"""Personal API tokens: `Authorization: Bearer dsg_...`, stored as SHA-256, scoped (read, or read
+and write), expiring, revocable."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from collections.abc import Callable
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from ninja.security import HttpBearer
 
 from .auth import request_user
@@ -21,19 +23,37 @@ TOKEN_AUTH_FLAG = "dsg_token_auth"
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 
-def user_for_token(raw: str) -> User | None:
+def token_for(raw: str) -> ApiToken | None:
+    """The live token (not revoked, not expired, of an active person) ``raw`` is, with its user:
+    one indexed read; "last used" written at most once a minute."""
+    now = timezone.now()
     token = (
         ApiToken.objects.select_related("user", "user__organization")
-        .filter(digest=ApiToken.digest_of(raw), revoked_at__isnull=True, user__is_active=True)
+        .filter(
+            digest=ApiToken.digest_of(raw),
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+            user__is_active=True,
+        )
         .first()
     )
     if token is None:
         return None
-    now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION)
         ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _read_only_refusal() -> HttpResponse:
+    body = {
+        "detail": str(_("This token may only read: create a read-and-write token to change data.")),
+        "code": "token_read_only",
+    }
+    return JsonResponse(body, status=403)
 
 
 class ApiTokenMiddleware:
@@ -47,9 +67,11 @@ class ApiTokenMiddleware:
         # The scheme is case-insensitive (RFC 9110): "bearer x" must not fall back to the session.
         if request.path_info.startswith("/api/") and scheme.lower() == "bearer":
             setattr(request, TOKEN_AUTH_FLAG, True)
-            user = user_for_token(raw.strip()) if raw.strip() else None
+            token = token_for(raw.strip()) if raw.strip() else None
+            if token is not None and not token.may_write and request.method not in SAFE_METHODS:
+                return _read_only_refusal()
             # A bad token never falls back to the session: the call is anonymous.
-            request.user = user if user is not None else AnonymousUser()
+            request.user = token.user if token is not None else AnonymousUser()
             request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]  # django-stubs omit this attribute, which CsrfViewMiddleware reads
         return self.get_response(request)
 

@@ -10,8 +10,10 @@ class OrgsConfig(AppConfig):
     def ready(self) -> None:
         from .mail_views import register_panel
         from .policy import register_policy
+        from .security import connect as end_tokens_on_changes
         from .sessions import track_idle_sessions
 
         register_policy()
         register_panel()
         track_idle_sessions()
+        end_tokens_on_changes()

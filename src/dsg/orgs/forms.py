@@ -17,7 +17,7 @@ from .japan import (
     postal_code_unknown_note,
     prefecture_for_postal_code,
 )
-from .models import Organization, Site
+from .models import ApiToken, Organization, Site
 
 # Numbers as people type them ------------------------------------------------------------------
 
@@ -186,4 +186,18 @@ class ApiTokenForm(forms.Form):
         label=_("Token name"),
         max_length=100,
         help_text=_("What the token is for, e.g. the script that uses it."),
+    )
+    scope = forms.ChoiceField(
+        label=_("What it may do"),
+        choices=ApiToken.Scope.choices,
+        initial=ApiToken.Scope.READ,
+        help_text=_(
+            "A read-only token cannot change anything; give a script no more than it needs."
+        ),
+    )
+    days = forms.IntegerField(
+        label=_("Valid for (days)"),
+        min_value=1,
+        max_value=365,
+        initial=90,
     )

@@ -9,6 +9,7 @@ from typing import ClassVar
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
@@ -131,6 +132,17 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """A login lasts while the password, the role, the organisation and the account's being
+        active stay as they were when it began: changing any of them ends every session of the
+        person (Django compares this hash on each request, the current key and its fallbacks)."""
+        return salted_hmac(
+            "dsg.orgs.models.User.get_session_auth_hash",
+            f"{self.password}|{self.role}|{self.organization_id}|{self.is_active}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
 
 class Site(models.Model):
     """A 拠点: the area of a company where DSG is used, always in Japan."""
@@ -197,9 +209,15 @@ class Site(models.Model):
 
 
 class ApiToken(models.Model):
-    """A revocable personal API token; only its SHA-256 is stored."""
+    """A personal API token; only its SHA-256 is stored. It reads, or reads and writes, until it
+    expires or is revoked — by its owner, or by the portal when the owner's password, role or
+    organisation changes or the account is deactivated."""
 
     PREFIX = "dsg_"
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        READ_WRITE = "read_write", _("Read and write")
 
     user = models.ForeignKey(
         User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
@@ -208,7 +226,10 @@ class ApiToken(models.Model):
     digest = models.CharField(_("SHA-256 of the token"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices, default=Scope.READ)
+    expires_at = models.DateTimeField(_("expires at"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_because = models.CharField(_("revoked because"), max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("API token")
@@ -217,6 +238,14 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope == self.Scope.READ_WRITE
 
     @staticmethod
     def digest_of(raw: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -67,20 +68,63 @@ def site_create(*, actor: User, data: dict[str, Any]) -> Site:
     return site
 
 
-def api_token_create(*, actor: User, name: str) -> str:
-    """Create a personal API token; the raw token is returned once and never stored."""
+TOKEN_DAYS_DEFAULT = 90
+TOKEN_DAYS_MAX = 365
+
+
+def api_token_create(
+    *,
+    actor: User,
+    name: str,
+    scope: str = ApiToken.Scope.READ_WRITE,
+    days: int = TOKEN_DAYS_DEFAULT,
+) -> str:
+    """Create a personal API token that reads (``scope`` "read") or reads and writes, valid for
+    ``days`` (1–365, 90 by default); the raw token is returned once and never stored."""
+    if scope not in ApiToken.Scope.values:
+        raise RuleViolation(
+            _("Choose what the token may do."), code="invalid", status=422, field="scope"
+        )
+    if not 1 <= days <= TOKEN_DAYS_MAX:
+        raise RuleViolation(
+            _("A token is valid for 1 to {days} days.").format(days=TOKEN_DAYS_MAX),
+            code="invalid",
+            status=422,
+            field="days",
+        )
     raw = ApiToken.new_raw_token()
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=actor, name=name.strip()[:100], digest=ApiToken.digest_of(raw)
+            user=actor,
+            name=name.strip()[:100],
+            digest=ApiToken.digest_of(raw),
+            scope=scope,
+            expires_at=timezone.now() + dt.timedelta(days=days),
         )
-        audit_record(actor=actor, action="api_token.create", obj=token, after={"name": token.name})
+        audit_record(
+            actor=actor,
+            action="api_token.create",
+            obj=token,
+            after={"name": token.name, "scope": scope, "expires_at": token.expires_at},
+        )
     return raw
 
 
-def api_token_revoke(*, token: ApiToken, actor: User) -> None:
+def api_token_revoke(*, token: ApiToken, actor: User, because: str = "owner") -> None:
     with transaction.atomic():
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
-            token.save(update_fields=["revoked_at"])
-            audit_record(actor=actor, action="api_token.revoke", obj=token)
+            token.revoked_because = because
+            token.save(update_fields=["revoked_at", "revoked_because"])
+            audit_record(
+                actor=actor, action="api_token.revoke", obj=token, after={"because": because}
+            )
+
+
+def tokens_revoke_on_change(user: User, because: str) -> int:
+    """Revoke every live token of ``user`` (its password, role or organisation changed, or the
+    account was deactivated): one ledger event per token, in the change's transaction."""
+    live = list(ApiToken.objects.filter(user=user, revoked_at__isnull=True))
+    for token in live:
+        api_token_revoke(token=token, actor=user, because=because)
+    return len(live)

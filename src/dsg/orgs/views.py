@@ -98,7 +98,12 @@ def api_token_list(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     new_token = None
     if request.method == "POST" and form.is_valid():
-        new_token = services.api_token_create(actor=user, name=form.cleaned_data["name"])
+        new_token = services.api_token_create(
+            actor=user,
+            name=form.cleaned_data["name"],
+            scope=form.cleaned_data["scope"],
+            days=form.cleaned_data["days"],
+        )
         form = ApiTokenForm()
     tokens = user.api_tokens.all()
     return render(
