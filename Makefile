@@ -17,7 +17,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
 # Debian packages: installed when missing and running as root, otherwise the apt-get line is printed.
 RUN_DEBS  := fonts-ipaexfont libharfbuzz-subset0
-TEST_DEBS := $(RUN_DEBS) postgresql chromium poppler-utils gettext
+TEST_DEBS := $(RUN_DEBS) postgresql chromium poppler-utils gettext usbguard
 
 .DEFAULT_GOAL := help
 .PHONY: help run test test-sqlite test-postgres lint messages clean distclean

@@ -339,6 +339,7 @@ def build_world(tag: str, ascii_tag: str, office: dict[str, User]) -> World:
     _disposal_of_world(world, tag, ascii_tag)  # registry: a terminal's disposal
     _folder_of_world(world, tag)  # the company's folder (#10)
     _changes_of_world(world, cast, tag, ascii_tag)  # requests: 加入申請内容の変更
+    _policy_of_world(world, tag, ascii_tag)  # registry: what the policy export writes
     # notifications: a mail about B (the office's undelivered-mail page and API resend it)
     world.objects["mail"] = OutboxMessage.objects.filter(company_id=company.pk).latest("pk")
     return world
@@ -367,6 +368,32 @@ def _disposal_of_world(world: World, tag: str, ascii_tag: str) -> None:
     )
     world.objects.update(disposal=disposal)
     world.secrets += [terminal.name, terminal.serial_number, f"{tag} 廃棄担当", f"{tag} 廃棄業者"]
+
+
+def _policy_of_world(world: World, tag: str, ascii_tag: str) -> None:
+    """registry: a removable medium and approved software at the ⑥ site, which the site's
+    policy export (sites/<id>/policy/<format>/) writes into its files."""
+    from dsg.registry.models import RemovableMedium, TerminalSoftware
+
+    medium = RemovableMedium.objects.create(
+        site=world.objects["site_setup"],
+        kind="usb_memory",
+        vendor_id="0781",
+        product_id="5567",
+        serial_number=f"{ascii_tag}-USB-1",
+        capacity_gb=32,
+        custodian=f"{tag} 媒体管理者",
+    )
+    medium.terminals.set([world.objects["terminal"]])
+    TerminalSoftware.objects.create(
+        terminal=world.objects["terminal"],
+        state="approved",
+        name=f"{tag} 承認ソフト",
+        vendor=f"{tag} ベンダー",
+        version="1.0",
+        sha256=f"{ascii_tag.encode().hex():0<64}",  # a SHA-256 of its own
+    )
+    world.secrets += [f"{ascii_tag}-USB-1", f"{tag} 媒体管理者", f"{tag} 承認ソフト"]
 
 
 def _inspections_of_world(world: World, cast: Cast, tag: str) -> None:

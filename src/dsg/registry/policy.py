@@ -35,6 +35,9 @@ def register_policy() -> None:
             "terminal.set_up": {Role.PSA, Role.DELEGATE},
             "medium.dispose": {Role.PSA},
             "medium_disposal.confirm": {Role.REVIEWER},
+            # The provider's operators enforce the approved media and software on the terminals
+            # of the sites they provision; the office and the company's PSA read the same files.
+            "policy.export": {Role.PSA, Role.REVIEWER, Role.INSPECTOR, Role.PROVIDER_STAFF},
         },
         models={
             Terminal: Visibility(company="site__company", provider=through("site", Site)),

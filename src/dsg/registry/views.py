@@ -45,6 +45,7 @@ def site_terminals(request: HttpRequest, site_id: int) -> HttpResponse:
             "certificates": selectors.certificates_visible_to(user, disposals),
             "may_dispose": permissions.may(user, "terminal.dispose", site),
             "may_confirm": permissions.may(user, "terminal_disposal.confirm"),
+            "may_export": permissions.may(user, "policy.export", site),
         },
     )
 
