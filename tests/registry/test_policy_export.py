@@ -606,6 +606,20 @@ def test_the_command_writes_every_open_site_of_a_company(site, company, tmp_path
     assert names == sorted([f"35-dsg-{site.ref}.rules", f"35-dsg-{second.ref}.rules"])
     assert closed.ref not in " ".join(names)
     assert AuditEvent.objects.filter(action="policy.export").count() == 2
+    only_closed = SiteFactory(closed_on=today()).company
+    out = io.StringIO()
+    call_command(
+        "policy",
+        "export",
+        "--company",
+        only_closed.corporate_number,
+        "--format",
+        "usbguard",
+        "--output",
+        str(tmp_path / "none"),
+        stdout=out,
+    )
+    assert "has no open site" in out.getvalue()
 
 
 def test_the_command_refuses_what_it_cannot_do(site, company):

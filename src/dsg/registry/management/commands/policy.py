@@ -48,6 +48,8 @@ class Command(BaseCommand):
             sites = self.sites(options["site"], options["company"])
             if options["company"] and output is None:
                 raise CommandError("--company writes one file per site: give --output DIRECTORY")
+            if not sites:
+                self.stdout.write(f"the company {options['company']} has no open site")
             with transaction.atomic():  # a file that cannot be written is not ledgered
                 for site in sites:
                     exported = policy_export(site=site, fmt=fmt, actor=None, via="cli")
