@@ -238,3 +238,56 @@ def test_the_change_page_uses_a_fixed_number_of_queries(client, company, cast, e
         grow()
     many = _count(client, everyone[who], url)
     assert many == few, f"change page as {who}: {few} queries, then {many} with more versions"
+
+
+def _more_confirmations(annual_round, cast, n: int) -> None:
+    """年次確認: ``n`` more companies in the round (rows only), every other one answered and the
+    rest reminded as overdue."""
+    from django.utils import timezone
+
+    from dsg.annual.models import AnnualConfirmation, AnnualReminder
+
+    from .factories import CompanyFactory
+
+    for k in range(n):
+        confirmation = AnnualConfirmation.objects.create(
+            round=annual_round, company=CompanyFactory()
+        )
+        if k % 2:
+            AnnualConfirmation.objects.filter(pk=confirmation.pk).update(
+                state="confirmed", answered_at=timezone.now(), answered_by=cast.psa
+            )
+        else:
+            AnnualReminder.objects.create(confirmation=confirmation, kind="overdue")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "url"),
+    [
+        ("reviewer", "/annual/"),
+        ("reviewer", "/annual/rounds/{round}/"),
+        ("reviewer", "/annual/rounds/{round}/?state=overdue"),
+        ("reviewer", "/annual/rounds/{round}/export.csv"),
+        ("inspector", "/"),
+        ("reviewer", "/api/v1/annual/rounds/{round}/confirmations"),
+        ("reviewer", "/api/v1/annual/confirmations"),
+    ],
+)
+def test_the_annual_rounds_use_a_fixed_number_of_queries(client, cast, everyone, who, url):
+    import datetime as dt
+
+    from dsg.annual.models import AnnualRound
+
+    annual_round = AnnualRound.objects.create(
+        title="2026年度 年次確認",
+        due_on=dt.date.today() - dt.timedelta(days=1),
+        opened_by=cast.reviewer,
+    )
+    url = url.format(round=annual_round.pk)
+    _more_confirmations(annual_round, cast, 2)
+    _count(client, everyone[who], url)  # warm the per-process caches (content types) first
+    few = _count(client, everyone[who], url)
+    _more_confirmations(annual_round, cast, 8)
+    many = _count(client, everyone[who], url)
+    assert many == few, f"{url} as {who}: {few} queries with 2 companies, {many} with 10"

@@ -88,6 +88,9 @@ OBJECTS_OF: dict[str, list[str]] = {
     "change_id": ["change"],
     "action_request_id": ["action_request"],
     "provider_work_id": ["provider_work"],
+    # 年次確認 (annual): the round that asked B (and A), and B's pending confirmation in it
+    "round_id": ["annual_round"],
+    "confirmation_id": ["annual_confirmation"],
 }
 # Ids that a request body may carry; filled with B's objects as well.
 BODY_OBJECTS: dict[str, str] = {
@@ -342,6 +345,7 @@ def build_world(tag: str, ascii_tag: str, office: dict[str, User]) -> World:
     _policy_of_world(world, tag, ascii_tag)  # registry: what the policy export writes
     # notifications: a mail about B (the office's undelivered-mail page and API resend it)
     world.objects["mail"] = OutboxMessage.objects.filter(company_id=company.pk).latest("pk")
+    _annual_of_world(world, cast, ascii_tag)  # 年次確認 (annual)
     return world
 
 
@@ -485,6 +489,18 @@ def _changes_of_world(world: World, cast: Cast, tag: str, ascii_tag: str) -> Non
         provider_work=change.provider_work.get(),
     )
     world.secrets += [site.name, f"横浜市中区{tag}1", f"{tag} 移転の理由", f"{tag} 依頼の内容"]
+
+
+def _annual_of_world(world: World, cast: Cast, ascii_tag: str) -> None:
+    """年次確認 (annual): a round opened now asks every company through 加入 so far (B's round
+    asks A too); B's confirmation in it stays pending."""
+    from dsg.annual.services import annual_round_open
+
+    annual_round = annual_round_open(
+        actor=cast.reviewer, title=f"年次確認 {ascii_tag}", due_on=DESIRED_START
+    )
+    confirmation = annual_round.confirmations.get(company=world.company)
+    world.objects.update(annual_round=annual_round, annual_confirmation=confirmation)
 
 
 def _folder_of_world(world: World, tag: str) -> None:
@@ -772,6 +788,9 @@ OFFICE_PAGES = {
     "changes/<int:change_id>/accept/": "reviewer",
     "changes/<int:change_id>/reject/": "reviewer",
     "changes/<int:change_id>/complete/": "reviewer",
+    # 年次確認: a round and its export are the office's
+    "annual/rounds/<int:round_id>/": "reviewer",
+    "annual/rounds/<int:round_id>/export.csv": "reviewer",
 }
 
 

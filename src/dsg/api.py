@@ -22,6 +22,7 @@ from dsg.orgs.api_auth import BearerToken
 from dsg.orgs.mail_api import router as office_mail_router
 from dsg.provisioning.api import router as provisioning_router
 from dsg.registry.api import router as registry_router
+from dsg.registry.catalogue_api import router as catalogues_router
 from dsg.registry.policy_api import router as policy_router
 from dsg.requests.api import router as requests_router
 from dsg.schedule.api import router as schedule_router
@@ -68,6 +69,7 @@ api.add_router("/", inspections_router)
 api.add_router("/", notices_router)
 api.add_router("/", office_mail_router)
 api.add_router("/", registry_router)
+api.add_router("/", catalogues_router)
 api.add_router("/", policy_router)
 api.add_router("/", requests_router)
 

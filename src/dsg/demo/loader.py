@@ -1,7 +1,8 @@
 """Demo data: one organisation of each kind, a user of each role, sites at different steps — a
 draft, ② with a recorded round and an open finding, ③, ⑥ with an account holder at each
 sub-step, and a completed case with its issued, signed notices and, after 加入, a change of its
-contacts applied and a relocation waiting for the office.
+contacts applied and a relocation waiting for the office. The provider's two software
+catalogues (導入必須ソフトウェア, ホワイトリスト) are in force.
 
 Everything is created through the services, so the demo also fills the audit ledger; the
 notices' PDFs are rendered and signed when the demo's transaction commits.
@@ -10,6 +11,7 @@ notices' PDFs are rendered and signed when the demo's transaction commits.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +38,8 @@ from dsg.orgs.japan import corporate_number_check_digit
 from dsg.orgs.models import Organization, OrganizationKind, Role, Site, User
 from dsg.orgs.services import site_create
 from dsg.provisioning import services as prov
+from dsg.registry.catalogues import EntryInput, catalogue_publish
+from dsg.registry.models import CatalogueKind
 from dsg.requests import services as changes
 
 DEMO_PASSWORD = "dsg-demo-2026!"
@@ -114,6 +118,53 @@ def _changes_after_enrollment(site: Site, psa: User, reviewer: User, today: dt.d
     changes.change_submit(change=relocation, actor=psa)
 
 
+def _demo_sha256(text: str) -> str:
+    """A stand-in SHA-256 for a demo file (the real ones come with the setup media)."""
+    return hashlib.sha256(f"dsg-demo:{text}".encode()).hexdigest()
+
+
+def _catalogues(staff: User) -> None:
+    """The provider's two software catalogues (§5②), as shipped on the setup media: the
+    mandatory software, and a whitelist published twice (its second version shows a change)."""
+    mandatory = [
+        (
+            "ウイルス対策ソフト（指定品）",
+            "指定ウイルス対策ベンダー",
+            ">=12.0",
+            "Demo AV Vendor Inc.",
+        ),
+        ("DSG接続クライアント", "DSGサービス提供事業者", "3.2", "DSG Service Provider"),
+        ("静脈認証ドライバ", "静脈認証装置メーカー", "2.1 – 2.4", "Demo Vein Auth Co., Ltd."),
+    ]
+    catalogue_publish(
+        kind=CatalogueKind.MANDATORY,
+        entries=[
+            EntryInput(name=n, vendor=v, version=ver, authenticode_sha256=_demo_sha256(n), signer=s)
+            for n, v, ver, s in mandatory
+        ],
+        note="初版（セットアップ媒体 第1版に収録）",
+        actor=staff,
+    )
+    office = [
+        ("Microsoft 365 Apps for enterprise", "Microsoft", "16.0", True),
+        ("Adobe Acrobat Reader", "Adobe", ">=24.0", True),
+        ("7-Zip", "Igor Pavlov", "23.01", True),
+        ("LibreOffice", "The Document Foundation", "24.2 – 24.8", False),
+        ("サクラエディタ", "sakura-editor", "2.4.2", False),
+    ]
+    entries = [
+        EntryInput(name=n, vendor=v, version=ver, sha256=_demo_sha256(f"{n} {ver}") if h else "")
+        for n, v, ver, h in office
+    ]
+    catalogue_publish(kind=CatalogueKind.WHITELIST, entries=entries[:4], note="初版", actor=staff)
+    catalogue_publish(
+        kind=CatalogueKind.WHITELIST,
+        entries=entries,
+        note="サクラエディタを追加",
+        actor=staff,
+    )
+
+
 def _corporate_number(base: str) -> str:
     return f"{corporate_number_check_digit(base)}{base}"
 
@@ -176,6 +227,7 @@ def _build() -> None:
     delegate = _user(company, "delegate@mihon.example.jp", "指定 二郎", Role.DELEGATE)
     _user(company, "user@mihon.example.jp", "利用 三郎", Role.USER)
     other_psa = _user(other, "psa@towa.example.jp", "東和 管理者", Role.PSA)
+    _catalogues(staff)
 
     def new_site(actor: User, name: str, postal: str, pref: str, address: str) -> Site:
         return site_create(

@@ -38,6 +38,10 @@ def register_policy() -> None:
             # The provider's operators enforce the approved media and software on the terminals
             # of the sites they provision; the office and the company's PSA read the same files.
             "policy.export": {Role.PSA, Role.REVIEWER, Role.INSPECTOR, Role.PROVIDER_STAFF},
+            # The provider's two software catalogues (§5②): the provider publishes them; every
+            # signed-in role reads those in force (a PSA, to know whether to file a request).
+            "catalogue.publish": {Role.PROVIDER_STAFF},
+            "catalogue.read": set(Role.values),
         },
         models={
             Terminal: Visibility(company="site__company", provider=through("site", Site)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import policy_views, views
+from . import catalogue_views, policy_views, views
 from .policy_export import FORMATS
 
 urlpatterns = [
@@ -26,5 +26,27 @@ urlpatterns = [
         "disposals/<int:disposal_id>/confirm/",
         views.terminal_disposal_confirm,
         name="terminal_disposal_confirm",
+    ),
+    # The provider's software catalogues (§5②): not a company's; every signed-in role reads them.
+    path("catalogues/", catalogue_views.catalogue_index, name="catalogues"),
+    path(
+        "catalogues/<str:kind>/publish/",
+        catalogue_views.catalogue_publish,
+        name="catalogue_publish",
+    ),
+    path(
+        "catalogues/<str:kind>/v<int:version>/",
+        catalogue_views.catalogue_detail,
+        name="catalogue_detail",
+    ),
+    path(
+        "catalogues/<str:kind>/v<int:version>/catalogue.xlsx",
+        catalogue_views.catalogue_xlsx,
+        name="catalogue_xlsx",
+    ),
+    path(
+        "catalogues/<str:kind>/v<int:version>/catalogue.csv",
+        catalogue_views.catalogue_csv,
+        name="catalogue_csv",
     ),
 ]
