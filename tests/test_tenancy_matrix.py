@@ -111,6 +111,11 @@ QUERY_OBJECTS: dict[str, str] = {
     "document": "document",
     "site_id": "site_enrolled",  # requests: the changes of a site
 }
+# Path parameters that name the provider's software catalogues (§5②), the same for every company:
+# filled with a literal value, never with B's objects. A route or operation whose parameters are
+# all of these holds reference data; it is probed by test_the_software_catalogues_answer_every_
+# company_alike instead of as B's object.
+REFERENCE_PARAMS: dict[str, str] = {"kind": "whitelist", "version": "1"}
 _CONVERTER = re.compile(r"<(?:(?P<type>\w+):)?(?P<name>\w+)>")
 _API_PARAM = re.compile(r"{(?P<name>\w+)}")
 
@@ -176,7 +181,7 @@ PAGE_ROUTES = page_routes()
 PAGE_CASES = [
     pytest.param(route, combo, id=_case_id(route.route, combo))
     for route in PAGE_ROUTES
-    if route.params
+    if route.params and not set(route.params) <= set(REFERENCE_PARAMS)
     for combo in _expand(route.params)
 ]
 API_OPERATIONS = api_operations()
@@ -185,6 +190,7 @@ API_CASES = [
     pytest.param(method, path, op, combo, id=_case_id(f"{method} {path}", combo))
     for method, path, op in API_OPERATIONS
     if _API_PARAM.search(path)
+    and not {m["name"] for m in _API_PARAM.finditer(path)} <= set(REFERENCE_PARAMS)
     for combo in _expand(tuple(m["name"] for m in _API_PARAM.finditer(path)))
 ]
 
@@ -400,6 +406,15 @@ def _policy_of_world(world: World, tag: str, ascii_tag: str) -> None:
     world.secrets += [f"{ascii_tag}-USB-1", f"{tag} 媒体管理者", f"{tag} 承認ソフト"]
 
 
+def _catalogues_of_worlds(staff: User) -> None:
+    """registry: the provider's two software catalogues (§5②), no company's: version 1 of each."""
+    from dsg.registry.catalogues import EntryInput, catalogue_publish
+
+    for kind in ("mandatory", "whitelist"):
+        entry = EntryInput(name="DSG接続クライアント", vendor="提供事業者", version="1.0")
+        catalogue_publish(kind=kind, entries=[entry], note="初版", actor=staff)
+
+
 def _inspections_of_world(world: World, cast: Cast, tag: str) -> None:
     """inspections (② ⑦): a round of ② with a chosen date, finished with a deficiency; the
     company's audit-result notice; the office's checklist template (not the company's)."""
@@ -567,11 +582,13 @@ def worlds(django_db_setup, django_db_blocker) -> Iterator[Worlds]:
             "inspector": UserFactory(organization=office_org, role=Role.INSPECTOR),
             "staff": UserFactory(organization=provider_org, role=Role.PROVIDER_STAFF),
         }
-        yield Worlds(
+        worlds = Worlds(
             a=build_world("青葉電機", "aoba", office),
             b=build_world("紅葉重工", "momiji", office),
             **office,
         )
+        _catalogues_of_worlds(office["staff"])
+        yield worlds
         transaction.set_rollback(True)
 
 
@@ -725,6 +742,8 @@ def token_client(raw: str) -> Client:
 
 def fill(template: str, pattern: re.Pattern[str], combo: dict[str, str | None], b: World) -> str:
     def value(match: re.Match[str]) -> str:
+        if match["name"] in REFERENCE_PARAMS:
+            return REFERENCE_PARAMS[match["name"]]
         key = combo[match["name"]]
         if key is None:
             pytest.fail(
@@ -747,7 +766,7 @@ A_ROLES = (Role.PSA, Role.DELEGATE, Role.USER)
 def test_every_path_parameter_has_an_object_of_company_b():
     page_params = {p for route in PAGE_ROUTES for p in route.params}
     api_params = {m["name"] for _, path, _ in API_OPERATIONS for m in _API_PARAM.finditer(path)}
-    unknown = (page_params | api_params) - set(OBJECTS_OF)
+    unknown = (page_params | api_params) - set(OBJECTS_OF) - set(REFERENCE_PARAMS)
     assert not unknown, f"add these parameters to OBJECTS_OF: {sorted(unknown)}"
     # The generators found something: a broken walk must not pass vacuously.
     assert len(PAGE_CASES) >= 10 and len(API_CASES) >= 10
@@ -856,6 +875,48 @@ def test_company_a_pages_without_ids_never_show_company_b(w: Worlds):
     # Control: the same pages do show B's names to B, so the check above can fail.
     own = session_client(w.b.psa).get("/sites/").content.decode()
     assert w.b.objects["site_setup"].name in own
+
+
+REFERENCE_ROUTES = [r for r in PAGE_ROUTES if r.params and set(r.params) <= set(REFERENCE_PARAMS)]
+REFERENCE_OPERATIONS = [
+    (method, path, op)
+    for method, path, op in API_OPERATIONS
+    if _API_PARAM.search(path)
+    and {m["name"] for m in _API_PARAM.finditer(path)} <= set(REFERENCE_PARAMS)
+]
+
+
+def test_the_software_catalogues_answer_every_company_alike(w: Worlds):
+    """The provider's catalogues (§5②) belong to no company: A's and B's people read the same
+    pages and answers, with nothing of the other company in them; none of them publishes."""
+    assert len(REFERENCE_ROUTES) >= 4 and len(REFERENCE_OPERATIONS) >= 5
+    before = snapshot()
+    people = [(w.a, w.b, getattr(w.a, role)) for role in A_ROLES] + [(w.b, w.a, w.b.psa)]
+    for route in REFERENCE_ROUTES:
+        url = "/" + fill(route.route, _CONVERTER, {}, w.b)
+        for _own, other, person in people:
+            client = session_client(person)
+            expected = 403 if route.name == "catalogue_publish" else 200
+            response = client.get(url)
+            assert response.status_code == expected, (url, person, response.status_code)
+            assert_no_leak(response, other.secrets, f"GET {url} as {person}")
+            assert client.post(url, page_form(other)).status_code in (403, 405), url
+    for method, path, op in REFERENCE_OPERATIONS:
+        url = fill(path, _API_PARAM, {}, w.b)
+        answers = set()
+        for own, other, person in people:
+            response = _call(
+                token_client(own.tokens[person.role]), method, url, request_body(op, other)
+            )
+            what = f"{method} {url} as {person}"
+            if method == "GET":
+                assert response.status_code == 200, (what, response.status_code)
+                answers.add(response.content)
+            else:
+                _assert_refused_json(response, what, before)
+            assert_no_leak(response, other.secrets, what)
+        assert len(answers) <= 1, f"{url}: the companies read different answers"
+    assert snapshot() == before
 
 
 def test_company_a_cannot_point_its_own_forms_at_company_b_objects(w: Worlds):
@@ -1153,7 +1214,7 @@ def test_anonymous_is_sent_to_login_from_every_page(w: Worlds, route: Route):
     [pytest.param(m, p, o, id=f"{m} {p}") for m, p, o in API_OPERATIONS],
 )
 def test_anonymous_gets_401_json_from_every_api_operation(w: Worlds, method, path, op):
-    combo = {m["name"]: OBJECTS_OF[m["name"]][0] for m in _API_PARAM.finditer(path)}
+    combo = {m["name"]: OBJECTS_OF.get(m["name"], [None])[0] for m in _API_PARAM.finditer(path)}
     url = fill(path, _API_PARAM, combo, w.b)
     before = snapshot()
     for client in (new_client(), token_client("dsg_not-a-real-token")):
