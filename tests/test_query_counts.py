@@ -291,3 +291,93 @@ def test_the_annual_rounds_use_a_fixed_number_of_queries(client, cast, everyone,
     _more_confirmations(annual_round, cast, 8)
     many = _count(client, everyone[who], url)
     assert many == few, f"{url} as {who}: {few} queries with 2 companies, {many} with 10"
+
+
+def _medium_lines(terminal, first: int, count: int) -> list[dict]:
+    return [
+        {
+            "action": "add",
+            "kind": "usb_memory",
+            "vendor_id": "0781",
+            "product_id": "5581",
+            "serial_number": f"SN-{n:04d}",
+            "capacity_gb": "32",
+            "custodian": "山田 太郎",
+            "terminals": [terminal.pk],
+        }
+        for n in range(first, first + count)
+    ]
+
+
+def _equipment_requests(site, cast, first: int, count: int) -> list:
+    """``count`` medium requests of the site, each with one line (利用端末等の申請)."""
+    from dsg.equipment import services
+    from dsg.registry.models import Terminal
+
+    terminal = Terminal.objects.filter(site=site).order_by("pk").first()
+    return [
+        services.request_file(
+            site=site,
+            actor=cast.psa,
+            kind="medium",
+            purpose="業務",
+            lines=_medium_lines(terminal, n, 1),
+        ).request
+        for n in range(first, first + count)
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "url"),
+    [
+        ("reviewer", "/equipment-requests/"),
+        ("psa", "/equipment-requests/"),
+        ("reviewer", "/"),
+        ("psa", "/sites/{site}/equipment-requests/"),
+        ("reviewer", "/api/v1/equipment-requests"),
+    ],
+)
+def test_the_equipment_queue_uses_a_fixed_number_of_queries(
+    client, company, cast, everyone, who, url
+):
+    site = _enrolled_site(company, cast)
+    url = url.format(site=site.pk)
+    _equipment_requests(site, cast, 0, 2)
+    _count(client, everyone[who], url)  # warm the per-process caches (content types) first
+    few = _count(client, everyone[who], url)
+    _equipment_requests(site, cast, 2, 18)
+    many = _count(client, everyone[who], url)
+    assert many == few, f"{url} as {who}: {few} queries with 2 requests, {many} with 20"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["psa", "reviewer", "delegate"])
+@pytest.mark.parametrize("api", [False, True])
+def test_the_equipment_request_page_uses_a_fixed_number_of_queries_whatever_the_lines(
+    client, company, cast, everyone, who, api
+):
+    from dsg.equipment import services
+    from dsg.registry.models import Terminal
+
+    site = _enrolled_site(company, cast)
+    terminal = Terminal.objects.filter(site=site).order_by("pk").first()
+
+    def filed(first: int, count: int) -> str:
+        request = services.request_file(
+            site=site,
+            actor=cast.psa,
+            kind="medium",
+            purpose="業務",
+            lines=_medium_lines(terminal, first, count),
+        ).request
+        services.request_ask(request=request, actor=cast.reviewer, message="追加資料")
+        services.request_answer(request=request, actor=cast.psa, answer="格納しました")
+        prefix = "/api/v1/equipment-requests/" if api else "/equipment-requests/"
+        return f"{prefix}{request.pk}" + ("" if api else "/")
+
+    few_url, many_url = filed(0, 2), filed(100, 20)
+    _count(client, everyone[who], few_url)  # warm the per-process caches first
+    few = _count(client, everyone[who], few_url)
+    many = _count(client, everyone[who], many_url)
+    assert many == few, f"request page as {who}: {few} queries with 2 lines, {many} with 20"

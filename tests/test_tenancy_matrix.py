@@ -88,6 +88,9 @@ OBJECTS_OF: dict[str, list[str]] = {
     "change_id": ["change"],
     "action_request_id": ["action_request"],
     "provider_work_id": ["provider_work"],
+    # 利用端末等の申請 (equipment, §5): an open medium request, a helpdesk request
+    "equipment_request_id": ["equipment_request"],
+    "helpdesk_request_id": ["helpdesk_request"],
     # 年次確認 (annual): the round that asked B (and A), and B's pending confirmation in it
     "round_id": ["annual_round"],
     "confirmation_id": ["annual_confirmation"],
@@ -348,6 +351,7 @@ def build_world(tag: str, ascii_tag: str, office: dict[str, User]) -> World:
     _disposal_of_world(world, tag, ascii_tag)  # registry: a terminal's disposal
     _folder_of_world(world, tag)  # the company's folder (#10)
     _changes_of_world(world, cast, tag, ascii_tag)  # requests: 加入申請内容の変更
+    _equipment_of_world(world, cast, tag, ascii_tag)  # equipment: 利用端末等の申請 (§5)
     _policy_of_world(world, tag, ascii_tag)  # registry: what the policy export writes
     # notifications: a mail about B (the office's undelivered-mail page and API resend it)
     world.objects["mail"] = OutboxMessage.objects.filter(company_id=company.pk).latest("pk")
@@ -516,6 +520,71 @@ def _annual_of_world(world: World, cast: Cast, ascii_tag: str) -> None:
     )
     confirmation = annual_round.confirmations.get(company=world.company)
     world.objects.update(annual_round=annual_round, annual_confirmation=confirmation)
+
+
+def _equipment_of_world(world: World, cast: Cast, tag: str, ascii_tag: str) -> None:
+    """equipment (§5): at the enrolled site, a medium request filed and not yet taken up, with a
+    document, and a helpdesk request for software on the whitelist (each world publishes its
+    own: the catalogues are the provider's, read by every company)."""
+    from dsg.documents.services import document_store
+    from dsg.equipment import services as equipment
+    from dsg.registry.catalogues import EntryInput, catalogue_publish
+    from dsg.registry.models import Terminal
+    from tests.documents.files import pdf
+
+    site = world.objects["site_enrolled"]
+    terminal = Terminal.objects.filter(site=site).order_by("pk").first()
+    request = equipment.request_file(
+        site=site,
+        actor=world.psa,
+        kind="medium",
+        purpose=f"{tag} 媒体申請の理由",
+        lines=[
+            {
+                "action": "add",
+                "kind": "usb_memory",
+                "vendor_id": "0781",
+                "product_id": "5581",
+                "serial_number": f"{ascii_tag}-REQ-USB",
+                "capacity_gb": "64",
+                "custodian": f"{tag} 申請媒体管理者",
+                "terminals": [terminal.pk],
+            }
+        ],
+    ).request
+    document_store(
+        actor=world.psa,
+        company=world.company,
+        subject=request,
+        kind="other",
+        filename=f"{ascii_tag}-媒体仕様書.pdf",
+        data=pdf(1, text=f"{ascii_tag} medium"),  # bytes of its own: a digest no other world has
+    )
+    catalogue_publish(
+        kind="whitelist",
+        entries=[EntryInput(name=f"{ascii_tag} Viewer", vendor="Example KK", version="1.0")],
+        note="",
+        actor=cast.staff,
+    )
+    ticket = equipment.helpdesk_file(
+        site=site,
+        actor=world.psa,
+        name=f"{ascii_tag} Viewer",
+        vendor="Example KK",
+        version="1.0",
+        terminals=[terminal.pk],
+        message=f"{tag} ヘルプデスクへの連絡事項",
+    )
+    world.objects.update(equipment_request=request, helpdesk_request=ticket)
+    world.secrets += [
+        f"{tag} 媒体申請の理由",
+        f"{ascii_tag}-REQ-USB",
+        f"{tag} 申請媒体管理者",
+        f"{ascii_tag}-媒体仕様書.pdf",
+        request.receipt_number,
+        f"{tag} ヘルプデスクへの連絡事項",
+        ticket.number,
+    ]
 
 
 def _folder_of_world(world: World, tag: str) -> None:
@@ -807,6 +876,8 @@ OFFICE_PAGES = {
     "changes/<int:change_id>/accept/": "reviewer",
     "changes/<int:change_id>/reject/": "reviewer",
     "changes/<int:change_id>/complete/": "reviewer",
+    # 利用端末等の申請 (§5): the office's decision on the lines, through its confirmation page
+    "equipment-requests/<int:equipment_request_id>/decide/": "reviewer",
     # 年次確認: a round and its export are the office's
     "annual/rounds/<int:round_id>/": "reviewer",
     "annual/rounds/<int:round_id>/export.csv": "reviewer",

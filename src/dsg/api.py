@@ -15,6 +15,7 @@ from ninja.security import django_auth
 from dsg.core.errors import RuleViolation
 from dsg.documents.api import router as documents_router
 from dsg.enrollment.api import router as enrollment_router
+from dsg.equipment.api import router as equipment_router
 from dsg.inspections.api import router as inspections_router
 from dsg.notices.api import router as notices_router
 from dsg.orgs.api import router as orgs_router
@@ -72,6 +73,7 @@ api.add_router("/", registry_router)
 api.add_router("/", catalogues_router)
 api.add_router("/", policy_router)
 api.add_router("/", requests_router)
+api.add_router("/", equipment_router)
 
 
 @api.exception_handler(RuleViolation)
@@ -79,6 +81,9 @@ def rule_violation(request: HttpRequest, exc: RuleViolation) -> HttpResponse:
     body = {"detail": str(exc.message), "code": exc.code}
     if exc.field:
         body["field"] = exc.field
+    line = getattr(exc, "line", None)  # a refused line of a request (equipment's LineError)
+    if line is not None:
+        body["line"] = line
     return api.create_response(request, body, status=exc.status)
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("dsg.registry.urls")),
     path("", include("dsg.notifications.urls")),
     path("", include("dsg.requests.urls")),
+    path("", include("dsg.equipment.urls")),
     path("", include("dsg.annual.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

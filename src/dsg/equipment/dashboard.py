@@ -1,0 +1,91 @@
+"""What each role's home page shows of the §5 requests: what waits on them.
+
+The company's applicants (PSA, delegate): requests awaiting their answer to a 追加資料依頼, and
+the helpdesk's recent answers. The office's reviewer: the requests to review, with the count in
+each open state. The provider: the helpdesk requests to answer. Nothing for a 利用者 or the
+inspector. Each list is one query (at most ``LIMIT`` rows), whatever the number of requests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from dsg.core.panels import Panel, register_panel
+from dsg.orgs import permissions
+from dsg.orgs.auth import request_user
+from dsg.orgs.models import Role
+
+from . import selectors
+from .display import age_days
+from .models import HelpdeskState, RequestState
+from .policy import APPLICANTS
+
+LIMIT = 20
+ANSWERS_SHOWN_DAYS = 30
+OPEN_ORDER = (RequestState.FILED, RequestState.UNDER_REVIEW, RequestState.INFO_REQUESTED)
+
+
+def _company(user: Any) -> dict[str, Any] | None:
+    asked = list(
+        selectors.request_list_for(user)
+        .filter(state=RequestState.INFO_REQUESTED)
+        .order_by("filed_at", "pk")[:LIMIT]
+    )
+    since = timezone.now() - dt.timedelta(days=ANSWERS_SHOWN_DAYS)
+    answers = list(
+        selectors.helpdesk_list_for(user)
+        .filter(state=HelpdeskState.ANSWERED, answered_at__gte=since)
+        .order_by("-answered_at", "-pk")[:LIMIT]
+    )
+    if not (asked or answers):
+        return None
+    return {"equipment_asked": asked, "equipment_answers": answers}
+
+
+def _reviewer(user: Any) -> dict[str, Any] | None:
+    counts = selectors.request_counts_for(user)
+    if not counts:
+        return None
+    queue: list[Any] = list(selectors.request_queue_for(user)[:LIMIT])
+    for row in queue:
+        row.age = age_days(row)
+    return {
+        "equipment_counts": [(s, RequestState(s).label, counts.get(s, 0)) for s in OPEN_ORDER],
+        "equipment_queue": queue,
+    }
+
+
+def _provider(user: Any) -> dict[str, Any] | None:
+    tickets = list(
+        selectors.helpdesk_list_for(user)
+        .filter(state=HelpdeskState.OPEN)
+        .order_by("filed_at", "pk")[:LIMIT]
+    )
+    return {"equipment_tickets": tickets} if tickets else None
+
+
+def dashboard_panel(request: HttpRequest, obj: Any) -> dict[str, Any] | None:
+    user = request_user(request)
+    if permissions.is_company_member(user):
+        return _company(user) if user.role in APPLICANTS else None
+    if user.role == Role.REVIEWER and permissions.is_office(user):
+        return _reviewer(user)
+    if user.role == Role.PROVIDER_STAFF and permissions.is_provider(user):
+        return _provider(user)
+    return None
+
+
+def register_dashboard_panel() -> None:
+    register_panel(
+        Panel(
+            page="dashboard",
+            name="equipment",
+            template="equipment/_dashboard_panel.html",
+            context=dashboard_panel,
+            order=35,
+        )
+    )
