@@ -4,10 +4,12 @@ each page for each role; bad input answered on the page with nothing changed."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 
 from dsg.documents.models import Document
 from dsg.equipment import services
@@ -20,6 +22,7 @@ from dsg.equipment.models import (
 )
 from dsg.equipment.services import LineVerdict
 from dsg.notifications.models import OutboxMessage
+from dsg.orgs.models import User
 from dsg.registry.catalogues import EntryInput, catalogue_publish
 from dsg.registry.models import RemovableMedium, SoftwareState, Terminal, TerminalSoftware
 
@@ -613,3 +616,24 @@ def test_the_reviewers_home_counts_the_requests_to_review(client, enrolled, cast
         )
     page = as_(client, cast.reviewer).get("/").content.decode()
     assert 'data-count="filed">2<' in page
+
+
+# The demo (`make run`) -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_each_kind_of_request(client, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    call_command("demo", stdout=io.StringIO())
+    outcomes = {(r.kind, r.state, r.outcome) for r in EquipmentRequest.objects.all()}
+    assert outcomes == {
+        ("medium", RequestState.DECIDED, Outcome.APPROVED),
+        ("software", RequestState.DECIDED, Outcome.REJECTED),
+        ("software", RequestState.FILED, ""),
+    }
+    assert RemovableMedium.objects.filter(unique_device=True).count() == 1
+    assert HelpdeskRequest.objects.get().software_name == "7-Zip"
+    reviewer = User.objects.get(email="reviewer@office.example.jp")
+    queue = as_(client, reviewer).get("/equipment-requests/").content.decode()
+    pending = EquipmentRequest.objects.get(state=RequestState.FILED)
+    assert f'data-request="{pending.pk}"' in queue

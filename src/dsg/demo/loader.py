@@ -2,7 +2,9 @@
 draft, ② with a recorded round and an open finding, ③, ⑥ with an account holder at each
 sub-step, and a completed case with its issued, signed notices and, after 加入, a change of its
 contacts applied and a relocation waiting for the office. The provider's two software
-catalogues (導入必須ソフトウェア, ホワイトリスト) are in force.
+catalogues (導入必須ソフトウェア, ホワイトリスト) are in force; the completed site has §5
+requests: a USB memory approved, software refused for its online updates, preinstalled software
+awaiting the office, and a helpdesk request for whitelisted software.
 
 Everything is created through the services, so the demo also fills the audit ledger; the
 notices' PDFs are rendered and signed when the demo's transaction commits.
@@ -32,6 +34,7 @@ from dsg.enrollment.services import (
     enrollment_create,
     enrollment_transition,
 )
+from dsg.equipment import services as equipment
 from dsg.inspections import services as insp
 from dsg.inspections.models import Result
 from dsg.orgs.japan import corporate_number_check_digit
@@ -40,6 +43,7 @@ from dsg.orgs.services import site_create
 from dsg.provisioning import services as prov
 from dsg.registry.catalogues import EntryInput, catalogue_publish
 from dsg.registry.models import CatalogueKind
+from dsg.registry.selectors import terminals_standing
 from dsg.requests import services as changes
 
 DEMO_PASSWORD = "dsg-demo-2026!"
@@ -116,6 +120,79 @@ def _changes_after_enrollment(site: Site, psa: User, reviewer: User, today: dt.d
         data=_demo_pdf("移転先レイアウト図"),
     )
     changes.change_submit(change=relocation, actor=psa)
+
+
+def _equipment_after_enrollment(site: Site, psa: User, reviewer: User) -> None:
+    """After 加入 (§5): a USB memory registered on the site's terminal (filed, taken up,
+    approved), software refused at once for its online updates (留意事項(2)), software
+    preinstalled on the terminal awaiting the office (起動・使用禁止 meanwhile), and a helpdesk
+    request for software on the whitelist."""
+    terminal = terminals_standing(site).first()
+    if terminal is None:  # the completed site has its terminal from ⑥
+        return
+    medium = equipment.request_file(
+        site=site,
+        actor=psa,
+        kind="medium",
+        purpose="設計データを協力会社へ受け渡すため、暗号化USBメモリを1本登録します。",
+        lines=[
+            {
+                "action": "add",
+                "kind": "usb_memory",
+                "vendor_id": "0781",
+                "product_id": "5581",
+                "serial_number": "4C530001231122115172",
+                "capacity_gb": "32",
+                "custodian": "管理 一郎",
+                "usbguard_hash": "kGUsBd1VbkPMzvCDCfJv0gHrOKsCcUDa2Iqb6zjK3SA=",
+                "terminals": [terminal.pk],
+            }
+        ],
+    ).request
+    if medium is not None:
+        equipment.request_take_up(request=medium, actor=reviewer)
+        equipment.request_decide(
+            request=medium,
+            actor=reviewer,
+            verdicts=[equipment.LineVerdict(line=1, approve=True)],
+            comment="一意の機器であることを確認しました。",
+        )
+
+    def software(name: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "name": name,
+            "vendor": "デモソフトウェア株式会社",
+            "version": "5.2",
+            "sha256": _demo_sha256(name),
+            "install_method": "インストーラをDVD-ROMで持ち込み、管理者権限で実行",
+            "update_method": "年1回、更新版をDVD-ROMで持ち込み適用",
+            "terminals": [terminal.pk],
+            **extra,
+        }
+
+    equipment.request_file(
+        site=site,
+        actor=psa,
+        kind="software",
+        purpose="図面の閲覧に必要なため。",
+        lines=[software("クラウド図面ビューア", updates_online=True)],
+    )
+    equipment.request_file(
+        site=site,
+        actor=psa,
+        kind="software",
+        purpose="端末にプレインストールされていたソフトウェアの申告（留意事項(3)）。",
+        lines=[software("端末診断ユーティリティ", preinstalled=True)],
+    )
+    equipment.helpdesk_file(
+        site=site,
+        actor=psa,
+        name="7-Zip",
+        vendor="Igor Pavlov",
+        version="23.01",
+        terminals=[terminal.pk],
+        message="受領した圧縮ファイルの展開に使用します。",
+    )
 
 
 def _demo_sha256(text: str) -> str:
@@ -440,6 +517,7 @@ def _build() -> None:
     step(completed, "request_final_inspection", psa)
     inspect(completed, effective_on=add_business_days(today, 1))
     _changes_after_enrollment(completed.site, psa, reviewer, today)
+    _equipment_after_enrollment(completed.site, psa, reviewer)
 
     # The other company: submitted, waiting for the office.
     towa = applied(
