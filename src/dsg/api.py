@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.security import django_auth
 
+from dsg.annual.api import router as annual_router
 from dsg.core.errors import RuleViolation
 from dsg.documents.api import router as documents_router
 from dsg.enrollment.api import router as enrollment_router
@@ -74,6 +75,7 @@ api.add_router("/", catalogues_router)
 api.add_router("/", policy_router)
 api.add_router("/", requests_router)
 api.add_router("/", equipment_router)
+api.add_router("/", annual_router)
 
 
 @api.exception_handler(RuleViolation)
