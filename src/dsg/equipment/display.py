@@ -47,7 +47,7 @@ def line_title(line: Any) -> str:
     if isinstance(line, MediumLine):
         if line.action == LineAction.REMOVE:
             return line.medium.ref if line.medium else "—"
-        capacity = f" {line.capacity_gb:g} GB" if line.capacity_gb is not None else ""
+        capacity = f" {line.capacity_gb.normalize():f} GB" if line.capacity_gb is not None else ""
         return f"{line.get_kind_display()} {line.vendor_id}:{line.product_id}{capacity}"
     if isinstance(line, TerminalLine):
         if line.action == LineAction.REMOVE:

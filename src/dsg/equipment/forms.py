@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dsg.documents.models import DocumentKind
 from dsg.registry.models import MediumKind
@@ -284,7 +285,10 @@ class VerdictForm(forms.Form):
     """The office's decision on one pending line."""
 
     verdict = forms.ChoiceField(
-        label=_("Decision"), choices=VERDICTS, required=False, widget=forms.RadioSelect
+        label=pgettext_lazy("equipment line", "Decision"),
+        choices=VERDICTS,
+        required=False,
+        widget=forms.RadioSelect,
     )
     reason = forms.CharField(
         label=_("Reason"),
