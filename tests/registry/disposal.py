@@ -1,4 +1,5 @@
-"""Helpers of the disposal tests: a terminal, a proof in the folder, a recorded disposal."""
+"""Helpers of the registry tests: a terminal, a removable medium, software on a terminal, a proof
+in the folder, a recorded disposal."""
 
 from __future__ import annotations
 
@@ -13,7 +14,13 @@ from dsg.documents.models import Document
 from dsg.notifications.models import OutboxMessage
 from dsg.orgs.models import Organization, Site, User
 from dsg.registry import services
-from dsg.registry.models import Terminal, TerminalDisposal
+from dsg.registry.models import (
+    MediumDisposal,
+    RemovableMedium,
+    Terminal,
+    TerminalDisposal,
+    TerminalSoftware,
+)
 
 from ..walk import small_pdf, today
 
@@ -24,6 +31,29 @@ def terminal_at(site: Site, psa: User, name: str = "PC-01") -> Terminal:
     return services.terminal_register(
         site=site, actor=psa, name=name, model_name="指定端末 DSG-T1", serial_number=f"SN-{name}"
     )
+
+
+def medium_at(site: Site, *terminals: Terminal, serial: str = "", **values: Any) -> RemovableMedium:
+    """A removable medium of the site, as the approval of a request registers it (the equipment
+    app's service; here the row itself), for ``terminals``."""
+    fields: dict[str, Any] = {
+        "kind": "usb_memory",
+        "vendor_id": "0781",
+        "product_id": "5583",
+        "serial_number": serial,
+        "capacity_gb": "32.0",
+        "custodian": "媒体 管理者",
+        **values,
+    }
+    medium = RemovableMedium.objects.create(site=site, **fields)
+    medium.terminals.set(terminals)
+    return medium
+
+
+def software_on(terminal: Terminal, name: str, state: str, **values: Any) -> TerminalSoftware:
+    """Software the office knows on ``terminal`` (the equipment app's rows; here the row)."""
+    fields: dict[str, Any] = {"vendor": "ベンダー株式会社", "version": "1.0", **values}
+    return TerminalSoftware.objects.create(terminal=terminal, name=name, state=state, **fields)
 
 
 def folder_pdf(company: Organization, actor: User, kind: str = "disposal_certificate") -> Document:
@@ -57,9 +87,23 @@ def record(terminal: Terminal, actor: User, **overrides: Any) -> TerminalDisposa
     return services.terminal_disposal_record(terminal=terminal, actor=actor, **values)
 
 
-def counts() -> tuple[int, int, int, int]:
+def record_medium(medium: RemovableMedium, actor: User, **overrides: Any) -> MediumDisposal:
+    values: dict[str, Any] = {
+        "method": "physical_destruction",
+        "disposed_on": today() - dt.timedelta(days=1),
+        "performed_by": "破砕 次郎",
+        "performed_by_company": "株式会社媒体廃棄",
+    }
+    values.update(overrides)
+    if "certificate" not in values and "upload" not in values:
+        values["certificate"] = folder_pdf(medium.site.company, actor)
+    return services.medium_disposal_record(medium=medium, actor=actor, **values)
+
+
+def counts() -> tuple[int, ...]:
     return (
         TerminalDisposal.objects.count(),
+        MediumDisposal.objects.count(),
         Document.objects.count(),
         AuditEvent.objects.count(),
         OutboxMessage.objects.count(),

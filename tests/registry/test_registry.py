@@ -32,12 +32,15 @@ def test_a_terminal_of_a_site_with_no_case(site, psa):
     assert event.company_id == site.company_id and event.after["origin"] is None
 
 
-def test_only_the_sites_own_psa_registers(site, everyone):
-    for key in ("delegate", "user", "reviewer", "inspector", "provider_staff", "other_psa"):
+def test_only_the_sites_own_psa_or_the_offices_reviewer_registers(site, everyone):
+    """The PSA at ⑥; after 加入 the reviewer, by approving a terminal request."""
+    for key in ("delegate", "user", "inspector", "provider_staff", "other_psa"):
         with pytest.raises(RuleViolation) as refusal:
             register(site, everyone[key])
         assert refusal.value.status == 403, key
     assert not Terminal.objects.exists()
+    register(site, everyone["reviewer"])
+    assert Terminal.objects.count() == 1
 
 
 def test_a_name_or_serial_number_is_registered_once_per_site(site, psa, company):
