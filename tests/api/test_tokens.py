@@ -65,7 +65,9 @@ def test_only_the_sha256_of_a_token_is_stored(psa):
 
 def test_the_token_page_shows_a_new_token_once(psa):
     client = logged_in(psa)
-    response = client.post("/account/api-tokens/", {"name": "夜間バッチ", "scope": "read", "days": "90"})
+    response = client.post(
+        "/account/api-tokens/", {"name": "夜間バッチ", "scope": "read", "days": "90"}
+    )
     assert response.status_code == 200
     token = ApiToken.objects.get(user=psa, name="夜間バッチ")
     raw = next(
