@@ -376,3 +376,44 @@ def test_two_reviewers_approving_at_once_one_wins(enrolled, cast, terminal, offi
     connection.close()
     assert RemovableMedium.objects.count() == 1
     assert AuditEvent.objects.filter(action="medium.register").count() == 1
+
+
+def test_an_added_terminal_is_set_up_then_tested_then_in_use(enrolled, cast):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dsg.equipment.readiness import added_terminal_test_record
+    from dsg.registry.services import terminal_setup_record
+
+    request = file(
+        enrolled,
+        cast,
+        "terminal",
+        [{"action": "add", "name": "PC-20", "model_name": "X1", "serial_number": "SN20"}],
+    ).request
+    services.request_decide(request=request, actor=cast.reviewer, verdicts=[LineVerdict(1, True)])
+    added = Terminal.objects.get(name="PC-20")
+    today = timezone.localdate()
+    with pytest.raises(RuleViolation) as error:
+        added_terminal_test_record(
+            terminal=added, actor=cast.psa, tester=cast.psa, tested_on=today, passed=True
+        )
+    assert error.value.code == "not_set_up"
+    terminal_setup_record(terminal=added, actor=cast.delegate, set_up_on=today - dt.timedelta(1))
+    added.refresh_from_db()
+    with pytest.raises(RuleViolation):  # a person of another company is no tester here
+        added_terminal_test_record(
+            terminal=added, actor=cast.psa, tester=cast.reviewer, tested_on=today, passed=True
+        )
+    added_terminal_test_record(
+        terminal=added, actor=cast.delegate, tester=cast.psa, tested_on=today, passed=True
+    )
+    added.refresh_from_db()
+    assert added.in_use_since is not None
+    original = Terminal.objects.filter(site=enrolled).exclude(pk=added.pk).first()
+    with pytest.raises(RuleViolation) as error:
+        added_terminal_test_record(
+            terminal=original, actor=cast.psa, tester=cast.psa, tested_on=today, passed=True
+        )
+    assert error.value.code == "not_added_by_request"
