@@ -17,6 +17,7 @@ from dsg.core.errors import RuleViolation
 from dsg.documents.api import router as documents_router
 from dsg.enrollment.api import router as enrollment_router
 from dsg.equipment.api import router as equipment_router
+from dsg.equipment.xlsx_api import router as equipment_xlsx_router
 from dsg.inspections.api import router as inspections_router
 from dsg.notices.api import router as notices_router
 from dsg.orgs.api import router as orgs_router
@@ -75,6 +76,7 @@ api.add_router("/", catalogues_router)
 api.add_router("/", policy_router)
 api.add_router("/", requests_router)
 api.add_router("/", equipment_router)
+api.add_router("/", equipment_xlsx_router)
 api.add_router("/", annual_router)
 
 

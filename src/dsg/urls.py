@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("dsg.requests.urls")),
     path("", include("dsg.equipment.urls")),
     path("", include("dsg.annual.urls")),
+    path("", include("dsg.equipment.xlsx_urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
