@@ -104,6 +104,47 @@ def test_the_site_registry_uses_a_fixed_number_of_queries_whatever_the_terminals
     assert many == few, f"as {who}: {few} queries with 3 terminals, {many} with 12"
 
 
+def _equipment(site, cast, first: int, last: int) -> None:
+    """registry: terminals ``first``..``last`` as above, each with a medium on it and two pieces
+    of software (one 起動・使用禁止); the media disposed of in the same rhythm."""
+    from dsg.registry.models import Terminal
+    from dsg.registry.services import medium_disposal_confirm
+
+    from .registry.disposal import medium_at, record_medium, software_on
+
+    _terminals_with_disposals(site, cast, first, last)
+    for n in range(first, last + 1):
+        terminal = Terminal.objects.get(site=site, name=f"PC-{n:02d}")
+        medium = medium_at(site, terminal, serial=f"SER-{n}")
+        software_on(terminal, f"承認ソフト-{n}", "approved")
+        software_on(terminal, f"申告ソフト-{n}", "prohibited", preinstalled=True)
+        if n % 3:
+            disposal = record_medium(medium, cast.psa)
+            if n % 3 == 2:
+                medium_disposal_confirm(disposal=disposal, actor=cast.reviewer)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["psa", "user", "reviewer", "provider_staff"])
+def test_the_registry_page_api_and_export_use_a_fixed_number_of_queries(
+    client, site, cast, everyone, who
+):
+    walk_to(new_case(site, cast), State.SURVEY, cast)  # the provider serves the site
+    urls = [
+        f"/sites/{site.pk}/terminals/",
+        f"/sites/{site.pk}/registry.xlsx",
+        f"/api/v1/sites/{site.pk}/registry?include_disposed=true",
+        f"/api/v1/sites/{site.pk}/registry/export",
+    ]
+    _equipment(site, cast, 1, 3)
+    for url in urls:  # warm the per-process caches (content types) first
+        _count(client, everyone[who], url)
+    few = [_count(client, everyone[who], url) for url in urls]
+    _equipment(site, cast, 4, 30)
+    many = [_count(client, everyone[who], url) for url in urls]
+    assert many == few, f"as {who}: {few} queries with 3 terminals and media, {many} with 30"
+
+
 def _grow_folder(company, cast, rounds: int) -> None:
     """``rounds`` documents stored by the company, each for a case of its own or for none, each
     read by the office: the folder lists them with their subjects, readers and reports."""

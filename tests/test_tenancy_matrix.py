@@ -81,6 +81,8 @@ OBJECTS_OF: dict[str, list[str]] = {
     "template_id": ["checklist"],
     "version_id": ["version"],  # 加入申請書 (enrollment): a submitted version of B's case
     "disposal_id": ["disposal"],  # registry: a terminal's disposal, awaiting the office
+    "medium_id": ["medium"],  # registry: a removable medium (可搬記憶媒体)
+    "medium_disposal_id": ["medium_disposal"],  # registry: a medium's disposal, awaiting the office
     # the company's folder (申請書等格納フォルダ, #10): B itself, the office's queue item
     "company_id": ["company"],
     "report_id": ["storage_report"],
@@ -382,6 +384,37 @@ def _disposal_of_world(world: World, tag: str, ascii_tag: str) -> None:
     )
     world.objects.update(disposal=disposal)
     world.secrets += [terminal.name, terminal.serial_number, f"{tag} 廃棄担当", f"{tag} 廃棄業者"]
+    # and two removable media of the free site: one standing, one whose disposal is recorded.
+    from dsg.registry.models import RemovableMedium
+
+    media = [
+        RemovableMedium.objects.create(
+            site=world.objects["site_free"],
+            kind="usb_memory",
+            vendor_id="0930",
+            product_id="6545",
+            serial_number=f"{ascii_tag}-USB-{n}",
+            capacity_gb=16,
+            custodian=f"{tag} 媒体担当{n}",
+        )
+        for n in (8, 9)
+    ]
+    media[0].terminals.set([terminal])
+    medium_disposal = registry.medium_disposal_record(
+        medium=media[1],
+        actor=world.psa,
+        method="physical_destruction",
+        disposed_on=today(),
+        performed_by=f"{tag} 媒体廃棄担当",
+        performed_by_company=f"{tag} 廃棄業者",
+        certificate=world.objects["document"],
+    )
+    world.objects.update(medium=media[0], medium_disposal=medium_disposal)
+    world.secrets += [
+        *(f"{ascii_tag}-USB-{n}" for n in (8, 9)),
+        *(f"{tag} 媒体担当{n}" for n in (8, 9)),
+        f"{tag} 媒体廃棄担当",
+    ]
 
 
 def _policy_of_world(world: World, tag: str, ascii_tag: str) -> None:

@@ -1,4 +1,5 @@
-"""The disposal form of a terminal; the rules themselves are in services.py."""
+"""The forms of the registry (a disposal, a set-up date); the rules themselves are in
+services.py."""
 
 from __future__ import annotations
 
@@ -54,3 +55,14 @@ class DisposalForm(forms.Form):
         field = cast(forms.TypedChoiceField, self.fields["certificate_id"])
         field.choices = [("", "—"), *documents]
         self.fields["disposed_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+
+
+class SetUpForm(forms.Form):
+    set_up_on = forms.DateField(
+        label=_("Set up on (セットアップ日)"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["set_up_on"].widget.attrs["max"] = timezone.localdate().isoformat()

@@ -10,6 +10,18 @@ from .policy_export import FORMATS
 urlpatterns = [
     path("sites/<int:site_id>/terminals/", views.site_terminals, name="site_terminals"),
     path(
+        "sites/<int:site_id>/registry.xlsx",
+        views.site_registry_export,
+        name="site_registry_export",
+    ),
+    path("terminals/<int:terminal_id>/set-up/", views.terminal_set_up, name="terminal_set_up"),
+    path("media/<int:medium_id>/disposal/", views.medium_disposal, name="medium_disposal"),
+    path(
+        "media/disposals/<int:medium_disposal_id>/confirm/",
+        views.medium_disposal_confirm,
+        name="medium_disposal_confirm",
+    ),
+    path(
         "terminals/<int:terminal_id>/disposal/", views.terminal_disposal, name="terminal_disposal"
     ),
     # The site's enforceable policy, one route per format (the file's name says which).
