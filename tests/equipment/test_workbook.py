@@ -586,3 +586,19 @@ def test_a_filed_form_is_not_filed_again(site, psa, terminals):
     assert error.code == "form_already_filed"
     assert EquipmentRequest.objects.get().state == RequestState.WITHDRAWN
     assert request.medium_lines.get().decision == LineDecision.PENDING
+
+
+@pytest.mark.django_db
+def test_the_site_requests_page_and_the_request_page_link_to_the_forms(
+    client, site, psa, terminals
+):
+    client.force_login(psa)
+    page = client.get(f"/sites/{site.pk}/equipment-requests/").content.decode()
+    for kind in ("terminal", "software", "medium"):
+        assert f"/sites/{site.pk}/equipment-forms/{kind}.xlsx" in page
+    assert f'href="/sites/{site.pk}/equipment-forms/"' in page
+    filing = upload(
+        site, psa, filled(blank(site, psa, "medium"), "medium", [medium_row(terminals[0])])
+    )
+    detail = client.get(f"/equipment-requests/{filing.request.pk}/").content.decode()
+    assert f"/equipment-requests/{filing.request.pk}/form.xlsx" in detail
