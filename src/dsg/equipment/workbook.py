@@ -15,8 +15,9 @@ is a line. A refusal names where: the sheet, the worksheet row and the column le
 header (``FormError``). The same form comes back filled (``filed_form``) with the 受付番号 and each
 line's decision.
 
-Every text cell is written as text: a value a spreadsheet would take for a formula is marked
-typed (``quotePrefix``) and never evaluated; characters a workbook cannot hold are dropped.
+Every text cell is written as text, as the registry's export writes it: a value a spreadsheet
+would take for a formula is marked typed (``quotePrefix``) and never evaluated; characters a
+workbook cannot hold are dropped.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -41,13 +41,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 from dsg.core.errors import RuleViolation
 from dsg.orgs.models import Site, User
 from dsg.registry.models import RemovableMedium, Terminal
+from dsg.registry.workbook import DATE_FORMAT, FORMULA_START, safe_text
 
 from .models import EquipmentRequest, LineAction, LineDecision, RequestKind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LINES_MAX = 500  # as the service: a request has at most this many lines
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-DATE_FORMAT = "yyyy-mm-dd"
 EXAMPLE_SHEET = "記入例"
 SITE_SHEET = "拠点の端末・媒体"
 YES, NO = "はい", "いいえ"
@@ -247,14 +246,10 @@ SHEET_KINDS = {form.sheet: kind for kind, form in FORMS.items()}
 
 
 # Writing -----------------------------------------------------------------------------------------
-def _safe(value: Any) -> Any:
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
-
-
 def put(sheet: Worksheet, row: int, column: int, value: Any, *, text: bool = True) -> Any:
     """Write one cell: a text stays a text (never a formula), a date an Excel date."""
     cell = sheet.cell(row=row, column=column)
-    cell.value = _safe(value)
+    cell.value = safe_text(value) if isinstance(value, str) else value
     if isinstance(cell.value, str):
         cell.data_type = "s"
         cell.quotePrefix = cell.value.startswith(FORMULA_START)
