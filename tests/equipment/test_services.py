@@ -417,3 +417,18 @@ def test_an_added_terminal_is_set_up_then_tested_then_in_use(enrolled, cast):
             terminal=original, actor=cast.psa, tester=cast.psa, tested_on=today, passed=True
         )
     assert error.value.code == "not_added_by_request"
+
+
+def test_a_terminal_asked_for_removal_shows_as_such_until_its_disposal_is_confirmed(
+    enrolled, cast, terminal
+):
+    from dsg.registry.selectors import LifeStage, terminal_life_stage
+
+    assert terminal_life_stage(terminal) != LifeStage.REMOVAL_REQUESTED
+    request = file(enrolled, cast, "terminal", [{"action": "remove", "terminal": terminal.ref}])
+    assert terminal_life_stage(terminal) == LifeStage.REMOVAL_REQUESTED
+    services.request_decide(
+        request=request.request, actor=cast.reviewer, verdicts=[LineVerdict(1, True)]
+    )
+    assert terminal_life_stage(terminal) == LifeStage.REMOVAL_REQUESTED
+    assert Terminal.objects.filter(pk=terminal.pk).exists()  # stands until the disposal

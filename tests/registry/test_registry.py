@@ -32,14 +32,34 @@ def test_a_terminal_of_a_site_with_no_case(site, psa):
     assert event.company_id == site.company_id and event.after["origin"] is None
 
 
-def test_only_the_sites_own_psa_or_the_offices_reviewer_registers(site, everyone):
-    """The PSA at ⑥; after 加入 the reviewer, by approving a terminal request."""
-    for key in ("delegate", "user", "inspector", "provider_staff", "other_psa"):
+def test_only_the_sites_own_psa_registers(site, everyone):
+    for key in ("delegate", "user", "reviewer", "inspector", "provider_staff", "other_psa"):
         with pytest.raises(RuleViolation) as refusal:
             register(site, everyone[key])
         assert refusal.value.status == 403, key
     assert not Terminal.objects.exists()
-    register(site, everyone["reviewer"])
+
+
+def test_after_enrollment_only_the_reviewer_registers_by_approving(site, everyone):
+    """A request's approval registers the terminal: the office's reviewer alone, never the PSA."""
+    for key in ("psa", "delegate", "user", "inspector", "provider_staff", "other_psa"):
+        with pytest.raises(RuleViolation):
+            services.terminal_register(
+                site=site,
+                actor=everyone[key],
+                name="PC",
+                model_name="M",
+                serial_number="S",
+                on_approval=True,
+            )
+    services.terminal_register(
+        site=site,
+        actor=everyone["reviewer"],
+        name="PC",
+        model_name="M",
+        serial_number="S",
+        on_approval=True,
+    )
     assert Terminal.objects.count() == 1
 
 

@@ -11,12 +11,16 @@ class EquipmentConfig(AppConfig):
     verbose_name = _("Terminal, software and media requests (利用端末等の申請)")
 
     def ready(self) -> None:
+        from dsg.registry.selectors import register_removal_pending
+
         from .dashboard import register_dashboard_panel
         from .panels import register_panels
         from .policy import register_policy
+        from .services import removal_pending_terminals
         from .subject import register_subject
 
         register_policy()
         register_subject()
         register_dashboard_panel()
         register_panels()
+        register_removal_pending(removal_pending_terminals)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
@@ -120,14 +120,23 @@ def _site_equipment(site: Site) -> SiteEquipment:
     return SiteEquipment.of(terminals_standing(site), media)
 
 
+def removal_pending_terminals(site: Site) -> QuerySet[TerminalLine, int]:
+    """The terminals of ``site`` an open or approved removal line names (one column, for the
+    registry's life stage 削除申請中 until the office confirms the disposal)."""
+    undecided = Q(request__state__in=OPEN_STATES, decision=LineDecision.PENDING) | Q(
+        decision=LineDecision.APPROVED
+    )
+    return TerminalLine.objects.filter(
+        undecided, request__site=site, action=LineAction.REMOVE
+    ).values_list("terminal_id", flat=True)
+
+
 def _pending_removals(site: Site) -> tuple[set[int], set[int]]:
     """The terminals and media of ``site`` an open or approved removal line already names."""
     undecided = Q(request__state__in=OPEN_STATES, decision=LineDecision.PENDING) | Q(
         decision=LineDecision.APPROVED
     )
-    terminals = TerminalLine.objects.filter(
-        undecided, request__site=site, action=LineAction.REMOVE
-    ).values_list("terminal_id", flat=True)
+    terminals = removal_pending_terminals(site)
     media = MediumLine.objects.filter(
         undecided, request__site=site, action=LineAction.REMOVE
     ).values_list("medium_id", flat=True)
@@ -213,6 +222,17 @@ def _check_against_open_requests(site: Site, values: list[Any]) -> None:
                     code="removal_already_requested",
                 )
             already.add(item.pk)
+
+
+def request_check(*, site: Site, kind: str, lines: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """Every check filing makes — the site, each line, the open requests — without filing: what
+    the page's 入力内容の確認 shows. Returns each line's values; raises as filing would."""
+    if kind not in RequestKind.values:
+        raise RuleViolation(
+            _("Choose the kind of request."), code="invalid_kind", status=422, field="kind"
+        )
+    _check_site(site, kind)
+    return _check_lines(kind, site, lines)
 
 
 def request_file(
@@ -695,6 +715,7 @@ def _apply(request: EquipmentRequest, actor: User, line: Any, verdict: LineVerdi
             model_name=line.model_name,
             serial_number=line.serial_number,
             origin=line,
+            on_approval=True,
         )
     elif isinstance(line, MediumLine) and line.action == LineAction.ADD:
         values = medium_values(line)

@@ -40,11 +40,7 @@ from dsg.registry.selectors import terminals_standing
 from . import selectors, services
 from .checks import (
     LineError,
-    SiteEquipment,
     SoftwareLineValues,
-    medium_line,
-    software_line,
-    terminal_line,
 )
 from .display import age_days, decide_consequence, decorate, waiting_on, withdraw_consequence
 from .forms import (
@@ -66,11 +62,6 @@ from .policy import APPLICANTS
 
 LIST_PAGE = 50
 SITE_ROWS = 50
-CHECKS = {
-    RequestKind.TERMINAL: terminal_line,
-    RequestKind.SOFTWARE: software_line,
-    RequestKind.MEDIUM: medium_line,
-}
 
 
 def _forbidden() -> RuleViolation:
@@ -233,12 +224,10 @@ class Filing:
     def preview(self) -> list[dict[str, Any]]:
         """Each line checked as filing will check it, with what will become of it; a refused
         line raises its LineError."""
-        media = RemovableMedium.objects.filter(STANDING_MEDIUM, site=self.site).order_by("pk")
-        equipment = SiteEquipment.of(terminals_standing(self.site), media)
-        check = CHECKS[RequestKind(self.kind)]
+        numbered = list(self.numbered())
+        values = services.request_check(site=self.site, kind=self.kind, lines=self.rows())
         shown = []
-        for position, (number, form) in enumerate(self.numbered(), start=1):
-            value = check(form.line(), position, equipment)
+        for (number, form), value in zip(numbered, values, strict=True):
             shown.append(
                 {"number": number, "fields": _shown_fields(form), "note": _preview_note(value)}
             )

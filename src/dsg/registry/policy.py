@@ -25,7 +25,8 @@ def register_policy() -> None:
     register(
         actions={
             # The PSA registers at ⑥; after 加入 the reviewer does, by approving a request.
-            "terminal.register": {Role.PSA, Role.REVIEWER},
+            "terminal.register": {Role.PSA},
+            "terminal.register_on_approval": {Role.REVIEWER},
             "medium.register": {Role.REVIEWER},
             "software.declare": {Role.PSA},
             "software.decide": {Role.REVIEWER},

@@ -58,10 +58,13 @@ def terminal_register(
     model_name: str,
     serial_number: str,
     origin: models.Model | None = None,
+    on_approval: bool = False,
 ) -> Terminal:
     """Register a 利用端末 of ``site`` (its name and serial number are unique at the site), for
-    ``origin``: the case or request that registers it, if any."""
-    require_permission(actor=actor, action="terminal.register", obj=site)
+    ``origin``: the case or request that registers it, if any. The PSA registers at ⑥; after
+    加入 the office's reviewer registers by approving a request (``on_approval``)."""
+    action = "terminal.register_on_approval" if on_approval else "terminal.register"
+    require_permission(actor=actor, action=action, obj=site)
     values = {
         "name": required_text(name, "name", 100),
         "model_name": required_text(model_name, "model_name", 100),

@@ -15,7 +15,7 @@ from dsg.enrollment.models import Application
 from dsg.enrollment.parts import ADDRESSES, application_field
 from dsg.inspections.inspected import DECIDING, INSPECTING, REMEDIATING
 from dsg.orgs.japan import prefecture_for_postal_code
-from dsg.registry.selectors import terminals_standing
+from dsg.registry.selectors import media_standing, terminals_standing
 
 from .registered import GROUPS, changed_groups
 
@@ -85,10 +85,10 @@ def change_missing(change: Any) -> list[Any]:
     return missing
 
 
-def equipment_standing(site: Any) -> list[Any]:
-    """The terminals still at a site: a closure waits until the office confirmed the disposal of
-    each (基準 第6第6項第3号・第4号)."""
-    return list(terminals_standing(site))
+def equipment_standing(site: Any) -> list[str]:
+    """The terminals and removable media still at a site, by name and 媒体番号: a closure waits
+    until the office confirmed the disposal of each (基準 第6第6項第3号・第4号)."""
+    return [t.name for t in terminals_standing(site)] + [m.ref for m in media_standing(site)]
 
 
 def work_outstanding(change: Any) -> list[Any]:
@@ -106,8 +106,8 @@ def work_outstanding(change: Any) -> list[Any]:
         standing = equipment_standing(change.site)
         if standing:
             outstanding.append(
-                _("Terminals still registered at the site: {names}.").format(
-                    names=", ".join(t.name for t in standing)
+                _("Terminals and media still registered at the site: {names}.").format(
+                    names=", ".join(standing)
                 )
             )
     return outstanding
