@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import readiness_views, views
 
 SITE = "sites/<int:site_id>/"
 REQUEST = "equipment-requests/<int:equipment_request_id>/"
 HELPDESK = "helpdesk/<int:helpdesk_request_id>/"
 
 urlpatterns = [
+    path(
+        "terminals/<int:terminal_id>/readiness/",
+        readiness_views.added_terminal_readiness,
+        name="added_terminal_readiness",
+    ),
     path(f"{SITE}equipment-requests/", views.site_requests, name="equipment_site_requests"),
     path(f"{SITE}equipment-requests/new/", views.request_new, name="equipment_request_new"),
     path(f"{SITE}equipment-requests/filed/", views.request_filed, name="equipment_request_filed"),
