@@ -108,3 +108,33 @@ def test_a_newcomer_sees_every_page_filled(data_dir):
     waiting = ChangeRequest.objects.get(kind__code="relocation")
     assert waiting.state == ChangeState.SUBMITTED and waiting.receipt_number
     assert audit_verify().ok
+
+
+def test_the_policy_export_of_the_demo_passes_usbguards_own_parser(data_dir):
+    """The issue's bar: the demo's approved media export as rules usbguard-rule-parser accepts,
+    and the demo's software as fapolicyd and Santa rules."""
+    import json
+    import shutil
+    import subprocess
+
+    from dsg.registry.models import RemovableMedium
+    from dsg.registry.policy_export import policy_render
+
+    parser = shutil.which("usbguard-rule-parser")
+    if parser is None:
+        pytest.skip("usbguard-rule-parser is missing: install the Debian package usbguard")
+    with after_commit():
+        _demo()
+    media = list(RemovableMedium.objects.select_related("site"))
+    assert media, "the demo has an approved removable medium"
+    for site in {medium.site for medium in media}:
+        rules = data_dir / f"{site.ref}.conf"
+        rules.write_text(policy_render(site=site, fmt="usbguard").text, encoding="utf-8")
+        result = subprocess.run(
+            [parser, "-f", str(rules)], capture_output=True, text=True, check=False, timeout=30
+        )
+        assert result.returncode == 0, result.stderr
+        assert f"allow id {media[0].vendor_id}:{media[0].product_id}" in rules.read_text()
+        assert json.loads(policy_render(site=site, fmt="santa").text)["rules"] is not None
+        # the preinstalled software awaiting review is denied (起動・使用禁止)
+        assert "deny_audit perm=execute" in policy_render(site=site, fmt="fapolicyd").text
