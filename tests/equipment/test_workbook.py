@@ -116,6 +116,12 @@ def refusal(site, psa, data: bytes, **kwargs: Any) -> RuleViolation:
     return caught.value
 
 
+@pytest.fixture(autouse=True)
+def _own_data_dir(settings, tmp_path):
+    """The stored files this module counts are its own (another test process may store some)."""
+    settings.DATA_DIR = tmp_path
+
+
 def nothing_kept() -> dict[str, Any]:
     """What a refused upload must leave as it was."""
     return {
