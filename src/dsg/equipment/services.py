@@ -181,47 +181,59 @@ def _check_lines(kind: str, site: Site, rows: Sequence[Mapping[str, Any]]) -> li
     return values
 
 
+@dataclass
+class _Asked:
+    """What the site's open requests and the lines checked so far already ask for."""
+
+    names: set[str]
+    serials: set[str]
+    removing: dict[str, set[int]]  # "terminal" / "medium" → ids
+
+    def add_terminal(self, value: TerminalLineValues, number: int) -> None:
+        if value.name in self.names:
+            raise LineError(
+                _("A terminal named {name} is already asked for.").format(name=value.name),
+                line=number,
+                field="name",
+                code="duplicate_name",
+            )
+        if value.serial_number in self.serials:
+            raise LineError(
+                _("A terminal with the serial number {serial} is already asked for.").format(
+                    serial=value.serial_number
+                ),
+                line=number,
+                field="serial_number",
+                code="duplicate_serial",
+            )
+        self.names.add(value.name)
+        self.serials.add(value.serial_number)
+
+    def remove(self, item: Terminal | RemovableMedium, field_name: str, number: int) -> None:
+        already = self.removing[field_name]
+        if item.pk in already:
+            raise LineError(
+                _("The removal of {ref} is already asked for.").format(ref=item.ref),
+                line=number,
+                field=field_name,
+                code="removal_already_requested",
+            )
+        already.add(item.pk)
+
+
 def _check_against_open_requests(site: Site, values: list[Any]) -> None:
     """A removal already asked for, a terminal name or serial asked for twice: refused."""
-    removing_terminals, removing_media = _pending_removals(site)
+    terminals, media = _pending_removals(site)
     names, serials = _pending_additions(site)
+    asked = _Asked(names, serials, {"terminal": terminals, "medium": media})
     for number, value in enumerate(values, start=1):
-        if isinstance(value, TerminalLineValues) and value.action == LineAction.ADD:
-            if value.name in names:
-                raise LineError(
-                    _("A terminal named {name} is already asked for.").format(name=value.name),
-                    line=number,
-                    field="name",
-                    code="duplicate_name",
-                )
-            if value.serial_number in serials:
-                raise LineError(
-                    _("A terminal with the serial number {serial} is already asked for.").format(
-                        serial=value.serial_number
-                    ),
-                    line=number,
-                    field="serial_number",
-                    code="duplicate_serial",
-                )
-            names.add(value.name)
-            serials.add(value.serial_number)
-        removing = (
-            (value.terminal, removing_terminals, "terminal")
-            if isinstance(value, TerminalLineValues)
-            else (value.medium, removing_media, "medium")
-            if isinstance(value, MediumLineValues)
-            else (None, set(), "")
-        )
-        item, already, field_name = removing
-        if item is not None:
-            if item.pk in already:
-                raise LineError(
-                    _("The removal of {ref} is already asked for.").format(ref=item.ref),
-                    line=number,
-                    field=field_name,
-                    code="removal_already_requested",
-                )
-            already.add(item.pk)
+        if isinstance(value, TerminalLineValues):
+            if value.terminal is not None:
+                asked.remove(value.terminal, "terminal", number)
+            else:
+                asked.add_terminal(value, number)
+        elif isinstance(value, MediumLineValues) and value.medium is not None:
+            asked.remove(value.medium, "medium", number)
 
 
 def request_check(*, site: Site, kind: str, lines: Sequence[Mapping[str, Any]]) -> list[Any]:
