@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from dsg.equipment import services
+from dsg.equipment.models import EquipmentRequest
 from dsg.equipment.services import LineVerdict
 from dsg.registry.models import ConnectionTest, Terminal
 from dsg.registry.services import terminal_setup_record
@@ -34,7 +35,7 @@ def url(terminal) -> str:
 
 def test_the_request_page_links_the_added_terminal_to_its_readiness(client, cast, added):
     client.force_login(cast.psa)
-    request = services.EquipmentRequest.objects.get()
+    request = EquipmentRequest.objects.get()
     page = client.get(f"/equipment-requests/{request.pk}/").content.decode()
     assert url(added) in page
 
