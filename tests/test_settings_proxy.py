@@ -21,6 +21,7 @@ def test_proxy_settings_come_from_the_environment(tmp_path):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "dsg.settings",
         "DSG_DATA_DIR": str(tmp_path),
+        "DSG_SECRET_KEY": "a-test-key-" + "x" * 50,
         "DSG_BEHIND_TLS_PROXY": "true",
         "DSG_CSRF_TRUSTED_ORIGINS": "https://dsg.example.go.jp",
     }

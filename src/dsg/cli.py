@@ -8,8 +8,14 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dsg.settings")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    try:
+        settings.INSTALLED_APPS  # noqa: B018  (loads the settings: a refusal says why, no traceback)
+    except ImproperlyConfigured as refusal:
+        sys.exit(f"dsg: {refusal}")
     execute_from_command_line(sys.argv)
 
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from dsg.core.caches import cache_from_url
 from dsg.core.private_files import private_dir, private_file_create
+from dsg.core.trial import TRIAL_SECRET_KEY, trial_mode_decide
 
 
 def _env_bool(name: str, default: bool = False) -> bool:
@@ -20,10 +22,25 @@ DATA_DIR = Path(os.environ.get("DSG_DATA_DIR", "var")).resolve()
 private_dir(DATA_DIR)  # 0700 (database, documents, keys), whatever the umask
 
 DEBUG = _env_bool("DSG_DEBUG")
-SECRET_KEY = (
-    os.environ.get("DSG_SECRET_KEY") or "dsg-insecure-local-trial-key-change-me-in-production"
+ALLOWED_HOSTS = [
+    host.strip()
+    for host in os.environ.get("DSG_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
+    if host.strip()
+]
+
+# The local-trial mode, decided here and only here. Without DSG_SECRET_KEY the portal runs only
+# as the local trial `make run` starts: a built-in public key, plain HTTP, loopback only (host
+# names, `dsg serve`'s bind address, every client), a banner on every page. A deployment's
+# environment (a public host, the HTTPS settings below) without a key is refused at start.
+# A setting whose default differs in a trial takes it from DSG_TRIAL_MODE, as the HTTPS settings
+# below do — e.g. `DSG_MFA_REQUIRED = _env_bool("DSG_MFA_REQUIRED", not DSG_TRIAL_MODE)`.
+DSG_TRIAL_MODE = trial_mode_decide(
+    secret_key=os.environ.get("DSG_SECRET_KEY", ""),
+    allowed_hosts=ALLOWED_HOSTS,
+    portal_url=os.environ.get("DSG_PORTAL_URL", ""),
+    environ=os.environ,
 )
-ALLOWED_HOSTS = os.environ.get("DSG_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
+SECRET_KEY = TRIAL_SECRET_KEY if DSG_TRIAL_MODE else os.environ["DSG_SECRET_KEY"].strip()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -76,6 +93,8 @@ MIDDLEWARE = [
     "dsg.orgs.middleware.TenantScopeMiddleware",
     "dsg.core.middleware.RuleViolationMiddleware",
 ]
+if DSG_TRIAL_MODE:  # a trial answers this machine only, whatever address it was bound to
+    MIDDLEWARE.insert(0, "dsg.core.trial.LoopbackOnlyMiddleware")
 
 ROOT_URLCONF = "dsg.urls"
 WSGI_APPLICATION = "dsg.wsgi.application"
@@ -92,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dsg.orgs.context_processors.membership",
+                "dsg.core.context_processors.trial_mode",
             ],
         },
     },
@@ -169,13 +189,32 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# The cache every worker shares: login throttling counts there (dsg.core.caches). The database
+# (table dsg_cache, created by `dsg migrate`) unless DSG_CACHE_URL names Redis or Memcached.
+CACHES = {"default": cache_from_url(os.environ.get("DSG_CACHE_URL", ""))}
+
 # Behind a TLS-terminating reverse proxy: trust its X-Forwarded-Proto and the public origin.
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DSG_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 if _env_bool("DSG_BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The client's address for the per-address login limit: the last entry of X-Forwarded-For,
+    # as the proxy in front appends it (with more proxies in a chain, count them all).
+    ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("DSG_TRUSTED_PROXY_COUNT", "1"))
+
+# HTTPS in production (defaults on; off in a local trial, which is plain HTTP on loopback):
+# plain-HTTP requests are redirected (but /readyz, for probes from the inside), the
+# browser is told to use HTTPS only for a year (HSTS, subdomains included, preload allowed) and the
+# cookies are sent over HTTPS only.
+SECURE_SSL_REDIRECT = _env_bool("DSG_SSL_REDIRECT", not DSG_TRIAL_MODE)
+SECURE_REDIRECT_EXEMPT = [r"^readyz$"]
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("DSG_HSTS_SECONDS", "0" if DSG_TRIAL_MODE else str(365 * 24 * 3600))
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("DSG_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = _env_bool("DSG_HSTS_PRELOAD", True)
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _env_bool("DSG_SECURE_COOKIES")
+SESSION_COOKIE_SECURE = _env_bool("DSG_SECURE_COOKIES", not DSG_TRIAL_MODE)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = 8 * 60 * 60  # the absolute lifetime of a login
 # A login also ends after this long without a request (dsg.orgs.sessions).
