@@ -164,7 +164,15 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "dsg.orgs.adapters.InvitationOnlyAccountAdapter"
 ACCOUNT_LOGOUT_ON_GET = False
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Counted in the shared cache (CACHES), so the limits hold whatever the number of workers. A
+# throttled account is released after its window, or at once by a mailed link (dsg.orgs.throttle):
+# "login_unlock" bounds the requests for that link (one mail per address and window).
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    "login_unlock": "10/m/ip,1/5m/key",
+}
+# The minutes an unlock link stays valid (it works once).
+DSG_LOGIN_UNLOCK_MINUTES = int(os.environ.get("DSG_LOGIN_UNLOCK_MINUTES", "30"))
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"

@@ -10,6 +10,8 @@ from django.http import HttpRequest
 
 from dsg.notifications.services import outbox_queue
 
+from . import throttle
+
 
 class InvitationOnlyAccountAdapter(DefaultAccountAdapter):
     """Accounts are issued by an organisation's administrator; nobody signs themselves up.
@@ -21,6 +23,21 @@ class InvitationOnlyAccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    # Login throttling (dsg.orgs.throttle): allauth's limits, keyed by the address alone, with a
+    # refusal that says which limit refused and a mailed link that releases a throttled account.
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        return throttle.login_key(credentials.get("email", ""))
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        key = self._get_login_attempts_cache_key(request, **credentials)
+        self._login_failed_rl_usage = throttle.login_attempt_consume(request=request, key=key)
+
+    def authenticate(self, request: HttpRequest, **credentials: Any) -> Any:
+        user = super().authenticate(request, **credentials)
+        if user is not None:
+            throttle.login_pass_drop(request)
+        return user
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         request = allauth_context.request

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import mail_views, views
+from . import mail_views, throttle_views, views
 
 urlpatterns = [
     path("sites/", views.site_list, name="site_list"),
@@ -17,4 +17,11 @@ urlpatterns = [
         name="api_token_revoke",
     ),
     path("office/mail/", mail_views.office_mail, name="office_mail"),
+    # A throttled login released by a mailed link (dsg.orgs.throttle)
+    path("accounts/unlock/", throttle_views.login_unlock, name="login_unlock"),
+    path(
+        "accounts/unlock/request/",
+        throttle_views.login_unlock_request,
+        name="login_unlock_request",
+    ),
 ]
