@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 from ninja.security import django_auth
 
@@ -54,7 +55,42 @@ class JsonParser(Parser):
         return data
 
 
-api = NinjaAPI(
+class PortalAPI(NinjaAPI):
+    """The portal's API: its OpenAPI document declares 422 wherever input is validated."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        """Every operation with path or query parameters, or a body, answers 422 (``invalid``)
+        when they do not validate; declared here once for all, as the handlers below answer."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        invalid = {
+            "description": "Unprocessable Content: the input does not validate",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                if operation.get("parameters") or operation.get("requestBody"):
+                    operation["responses"].setdefault(422, invalid)
+                form = operation.get("requestBody", {}).get("content", {})
+                if "multipart/form-data" in form:
+                    _form_fields_as_sent(form["multipart/form-data"]["schema"])
+        return schema
+
+
+def _form_fields_as_sent(form: dict[str, Any]) -> None:
+    """A form's schema as a form can be sent: a field is a value or absent, never null (a form
+    has no null: ``dated_on`` optional, not "null"), and the form takes only its fields."""
+    form["additionalProperties"] = False
+    for name, field in form.get("properties", {}).items():
+        kinds = field.get("anyOf", [])
+        values = [kind for kind in kinds if kind.get("type") != "null"]
+        if len(values) == 1 and len(kinds) == 2:
+            rest = {key: value for key, value in field.items() if key != "anyOf"}
+            form["properties"][name] = {**values[0], **rest}
+
+
+api = PortalAPI(
     title="DSG Portal API",
     version="1.0.0",
     description="防衛セキュリティゲートウェイ 加入・運用ポータル. Session (browser) or "

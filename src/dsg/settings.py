@@ -77,6 +77,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "dsg.core.api_errors.ApiErrorMiddleware",  # every refusal under /api/ as JSON {detail, code}
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dsg.core.locale.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -504,3 +504,176 @@ def test_no_input_makes_a_server_error(site, cast, data):
     assert response.status_code < 500, (method, url, response.content[:300])
     if response.status_code >= 400:
         refused(response, response.status_code)
+
+
+# --------------------------------------------------------------------------------------------
+# Refused before an operation runs: still JSON {detail, code} (dsg.core.api_errors)
+# --------------------------------------------------------------------------------------------
+
+
+def test_an_unknown_api_path_is_a_json_404(psa):
+    for url in (f"{API}/no-such-thing", f"{API}/sites/1/nothing", "/api/v2/sites", "/api/"):
+        refused(as_user(psa).get(url), 404, "not_found")
+    refused(Client().get(f"{API}/no-such-thing"), 404, "not_found")
+
+
+def test_a_method_the_path_does_not_take_is_a_json_405_with_allow(site, cast):
+    case = new_case(site, cast)
+    before = snapshot()
+    client = as_user(cast.psa)
+    for method, url in (
+        ("delete", f"{API}/enrollments/{case.pk}"),
+        ("put", f"{API}/sites"),
+        ("post", f"{API}/me"),
+        ("patch", f"{API}/enrollments/{case.pk}/transitions/submit"),
+    ):
+        response = getattr(client, method)(url, {}, content_type="application/json")
+        refused(response, 405, "method_not_allowed")
+        assert method.upper() not in response["Allow"], response["Allow"]
+    assert snapshot() == before
+
+
+def test_a_json_body_past_the_memory_limit_is_a_json_413(site, cast, settings):
+    """Django refuses a body past DATA_UPLOAD_MAX_MEMORY_SIZE when it is read (RequestDataTooBig,
+    an HTML 400 before); DSG_MAX_REQUEST_BYTES stays above it, so the operation reads it."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_000
+    case = new_case(site, cast)
+    before = snapshot()
+    big = {"comment": "補" * 2_000}
+    url = f"{API}/enrollments/{case.pk}/transitions/submit"
+    refused(post(as_user(cast.psa), url, big), 413, "request_too_large")
+    refused(patch(as_user(cast.psa), f"{API}/enrollments/{case.pk}/application", big), 413)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data", b"--x\r\n"),  # no boundary
+        ("multipart/form-data; boundary=", b"--\r\n"),
+        ("multipart/form-data; boundary=\xff", b"x"),
+    ],
+    ids=["no-boundary", "empty-boundary", "bad-boundary"],
+)
+def test_a_broken_multipart_body_is_a_json_422(site, cast, content_type, body):
+    case = new_case(site, cast)
+    clients = (as_user(cast.psa), token_client(cast.psa))
+    before = snapshot()
+    url = f"{API}/enrollments/{case.pk}/documents"
+    for client in clients:
+        response = client.generic("POST", url, body, content_type=content_type)
+        refused(response, 422, "invalid_multipart")
+    assert snapshot() == before
+
+
+def test_too_many_form_fields_is_a_json_422(site, cast, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    case = new_case(site, cast)
+    client = token_client(cast.psa)
+    before = snapshot()
+    fields = {f"f{n}": "x" for n in range(20)}
+    response = client.post(f"{API}/enrollments/{case.pk}/documents", fields)
+    refused(response, 422, "too_many_fields")
+    assert snapshot() == before
+
+
+def test_an_empty_form_field_is_a_value_not_a_missing_one(site, cast):
+    """An empty part of a multipart body (what Werkzeug's test client mis-encodes, so the
+    schemathesis run does not send it) is read as an empty value: the rule refuses it, by name."""
+    case = new_case(site, cast)
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="kind"\r\n\r\n\r\n'
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n\r\n--b--\r\n'
+    )
+    response = token_client(cast.psa).generic(
+        "POST",
+        f"{API}/enrollments/{case.pk}/documents",
+        body,
+        content_type="multipart/form-data; boundary=b",
+    )
+    body_json = refused(response, 422)
+    assert "errors" not in body_json, body_json  # not a missing field: a rule of the portal
+
+
+def test_an_offset_past_any_list_is_a_422_not_a_server_error(psa):
+    """Ninja bounds the limit, not the offset: 2**64 was a 500 (an integer overflow)."""
+    client = as_user(psa)
+    for offset in (2**31, 2**64, 10**30):
+        refused(client.get(f"{API}/sites?offset={offset}"), 422, "invalid")
+        refused(client.get(f"{API}/enrollments?offset={offset}&limit=5"), 422, "invalid")
+    assert client.get(f"{API}/sites?offset={2**31 - 1}").json()["items"] == []
+
+
+def test_null_in_a_text_field_of_the_application_empties_it(site, cast):
+    """null in a text field was a 500 (NOT NULL constraint): it now means 'empty'."""
+    case = new_case(site, cast, complete=False)
+    url = f"{API}/enrollments/{case.pk}/application"
+    client = as_user(cast.psa)
+    assert patch(client, url, {"contract_name": "試験契約"}).status_code == 200
+    for field in ("contract_name", "facility_description", "psa_department", "track_record"):
+        response = patch(client, url, {field: None})
+        assert response.status_code == 200, response.content
+    case.application.refresh_from_db()
+    assert case.application.contract_name == ""
+    before = snapshot()
+    refused(patch(client, url, {"equipment_confirmed": None}), 422)  # not a text: still refused
+    assert snapshot() == before
+
+
+def token_client(user) -> Client:
+    from dsg.orgs.services import api_token_create
+
+    return Client(headers={"Authorization": f"Bearer {api_token_create(actor=user, name='t')}"})
+
+
+# --------------------------------------------------------------------------------------------
+# The OpenAPI document says what the operations answer
+# --------------------------------------------------------------------------------------------
+
+
+def _openapi(client: Client) -> dict[str, Any]:
+    return client.get(f"{API}/openapi.json").json()
+
+
+def test_422_is_declared_wherever_input_is_validated(psa):
+    for path, operations in _openapi(as_user(psa))["paths"].items():
+        for method, operation in operations.items():
+            if operation.get("parameters") or operation.get("requestBody"):
+                assert "422" in operation["responses"], (method, path)
+
+
+def test_downloads_declare_their_media_type(psa):
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    expected = {
+        "/api/v1/notices/{notice_id}/pdf": {"application/pdf"},
+        "/api/v1/inspections/{inspection_id}/checklist.pdf": {"application/pdf"},
+        "/api/v1/documents/{document_id}/content": {
+            "application/pdf",
+            xlsx,
+            "image/jpeg",
+            "image/png",
+        },
+        "/api/v1/enrollments/{enrollment_id}/application/export": {xlsx},
+        "/api/v1/sites/{site_id}/registry/export": {xlsx},
+        "/api/v1/equipment-requests/{equipment_request_id}/form.xlsx": {xlsx},
+        "/api/v1/companies/{company_id}/folder/zip": {"application/zip"},
+        "/api/v1/sites/{site_id}/policy/usbguard": {"text/plain"},
+        "/api/v1/sites/{site_id}/policy/fapolicyd": {"text/plain"},
+        "/api/v1/sites/{site_id}/policy/santa": {"application/json"},
+    }
+    paths = _openapi(as_user(psa))["paths"]
+    for path, media in expected.items():
+        assert set(paths[path]["get"]["responses"]["200"]["content"]) == media, path
+
+
+def test_a_form_field_is_never_null_in_the_published_schema(psa):
+    """A multipart form has no null: an optional field is absent (dated_on), never "null"."""
+    for path, operations in _openapi(as_user(psa))["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            form = content.get("multipart/form-data", {}).get("schema")
+            if form:
+                assert form["additionalProperties"] is False, (method, path)
+                for name, field in form["properties"].items():
+                    kinds = [k.get("type") for k in field.get("anyOf", [field])]
+                    assert "null" not in kinds, (method, path, name)

@@ -12,9 +12,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from dsg.core.errors import RuleViolation
+from dsg.core.pagination import LimitOffsetPagination
 from dsg.core.schemas import ERRORS, READ_ERRORS, Error
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user

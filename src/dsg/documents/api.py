@@ -12,10 +12,11 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from dsg.core import subjects
 from dsg.core.errors import RuleViolation
+from dsg.core.pagination import LimitOffsetPagination
 from dsg.core.schemas import ERRORS, READ_ERRORS
 from dsg.orgs.auth import request_user
 
@@ -144,8 +145,10 @@ def document_detail(request: HttpRequest, document_id: int) -> Document:
         "responses": {
             200: {
                 "description": "The file as uploaded (decrypted); the read is in the audit ledger",
+                # What an upload is stored as (services._validate): PDF, .xlsx, JPEG or PNG.
                 "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                    media: {"schema": {"type": "string", "format": "binary"}}
+                    for media in ("application/pdf", services.XLSX, "image/jpeg", "image/png")
                 },
             }
         }

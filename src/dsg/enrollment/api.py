@@ -4,14 +4,15 @@ import datetime as dt
 import enum
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet, TextField
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from dsg.core.errors import RuleViolation
+from dsg.core.pagination import LimitOffsetPagination
 from dsg.core.schemas import ERRORS, READ_ERRORS
 from dsg.orgs.auth import request_user
 from dsg.orgs.japan import CorporateNumberIn, PhoneIn, PostalCodeIn
@@ -176,6 +177,14 @@ class ApplicationIn(Schema):
     equipment_confirmed: bool | None = None
 
 
+# The application's text fields (null in a PATCH empties them; the columns hold "" for empty).
+_TEXT_FIELDS = frozenset(
+    field.name
+    for field in Application._meta.get_fields()
+    if isinstance(field, CharField | TextField) and not field.null
+)
+
+
 class CommentOut(Schema):
     id: int
     part: str
@@ -188,7 +197,7 @@ class CommentOut(Schema):
         return str(obj.author)
 
 
-class VersionOut(Schema):
+class ApplicationVersionOut(Schema):
     id: int
     number: int
     receipt_number: str
@@ -203,7 +212,7 @@ class VersionOut(Schema):
         return str(obj.submitted_by)
 
 
-class VersionDetailOut(VersionOut):
+class ApplicationVersionDetailOut(ApplicationVersionOut):
     enrollment_id: int
     snapshot: dict
     comments: list[CommentOut]
@@ -222,7 +231,7 @@ CommentPart = enum.Enum(  # type: ignore[misc]  # mypy reads Enum members only f
 )
 
 
-class CommentIn(Schema):
+class VersionCommentIn(Schema):
     part: CommentPart
     text: str = Field(..., min_length=1, max_length=4000)
 
@@ -352,13 +361,15 @@ def application_update(
     for many in ("contacts", "account_holders"):
         if data.get(many) is None:
             data.pop(many, None)
+    for name in _TEXT_FIELDS & data.keys():  # null empties a text field: it is never NULL
+        data[name] = "" if data[name] is None else data[name]
     services.application_update(enrollment=enrollment, actor=user, data=data)
     return _application_for(request, enrollment_id)
 
 
 @router.get(
     "/enrollments/{enrollment_id}/application/versions",
-    response={200: list[VersionOut], **ERRORS},
+    response={200: list[ApplicationVersionOut], **ERRORS},
 )
 def application_versions(request: HttpRequest, enrollment_id: int) -> list[ApplicationVersion]:
     """Every submitted version, oldest first, each with its receipt number (到達番号)."""
@@ -366,13 +377,17 @@ def application_versions(request: HttpRequest, enrollment_id: int) -> list[Appli
     return list(selectors.versions_of(application.enrollment))
 
 
-@router.get("/application-versions/{version_id}", response={200: VersionDetailOut, **ERRORS})
+@router.get(
+    "/application-versions/{version_id}", response={200: ApplicationVersionDetailOut, **ERRORS}
+)
 def application_version(request: HttpRequest, version_id: int) -> ApplicationVersion:
     """One submitted version: its frozen snapshot of every part and the review comments."""
     return selectors.version_get_for(user=request_user(request), pk=version_id)
 
 
-@router.post("/application-versions/{version_id}/review", response={200: VersionOut, **ERRORS})
+@router.post(
+    "/application-versions/{version_id}/review", response={200: ApplicationVersionOut, **ERRORS}
+)
 def application_review_start(request: HttpRequest, version_id: int) -> ApplicationVersion:
     """The reviewer opens the submitted version: 到達 → 審査中."""
     user = request_user(request)
@@ -382,7 +397,7 @@ def application_review_start(request: HttpRequest, version_id: int) -> Applicati
 
 @router.post("/application-versions/{version_id}/comments", response={201: CommentOut, **ERRORS})
 def review_comment_add(
-    request: HttpRequest, version_id: int, payload: CommentIn
+    request: HttpRequest, version_id: int, payload: VersionCommentIn
 ) -> Status[ReviewComment]:
     """The reviewer's comment on one part (or ``general``) of the version under review."""
     user = request_user(request)

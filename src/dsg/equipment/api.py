@@ -16,8 +16,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from dsg.core.pagination import LimitOffsetPagination
 from dsg.core.schemas import ERRORS, READ_ERRORS, Error
 from dsg.documents.api import DocumentOut, subject_upload_store
 from dsg.documents.models import Document
@@ -348,12 +349,12 @@ class FileIn(Schema):
     lines: list[LineIn] = Field(..., max_length=services.LINES_MAX)
 
 
-class AskIn(Schema):
+class EquipmentAskIn(Schema):
     message: str = Field(..., max_length=services.PURPOSE_MAX)
     due_on: dt.date | None = None
 
 
-class AnswerIn(Schema):
+class EquipmentAnswerIn(Schema):
     answer: str = Field(..., max_length=services.PURPOSE_MAX)
 
 
@@ -370,7 +371,7 @@ class VerdictIn(Schema):
     )
 
 
-class DecideIn(Schema):
+class EquipmentDecideIn(Schema):
     verdicts: list[VerdictIn] = Field(..., max_length=services.LINES_MAX)
     comment: str = Field("", max_length=services.PURPOSE_MAX)
 
@@ -455,7 +456,7 @@ def request_take_up(request: HttpRequest, equipment_request_id: int) -> Equipmen
     "/equipment-requests/{equipment_request_id}/ask", response={201: InfoRequestOut, **ERRORS}
 )
 def request_ask(
-    request: HttpRequest, equipment_request_id: int, payload: AskIn
+    request: HttpRequest, equipment_request_id: int, payload: EquipmentAskIn
 ) -> Status[InfoRequest]:
     """追加資料依頼: the office asks the PSA for more, by a date if it gives one."""
     user, filed = _get(request, equipment_request_id)
@@ -469,7 +470,7 @@ def request_ask(
     "/equipment-requests/{equipment_request_id}/answer", response={200: InfoRequestOut, **ERRORS}
 )
 def request_answer(
-    request: HttpRequest, equipment_request_id: int, payload: AnswerIn
+    request: HttpRequest, equipment_request_id: int, payload: EquipmentAnswerIn
 ) -> InfoRequest:
     """The PSA answers the 追加資料依頼 (store the documents first, with the request)."""
     user, filed = _get(request, equipment_request_id)
@@ -481,7 +482,7 @@ def request_answer(
     response={200: EquipmentRequestDetailOut, **LINE_ERRORS},
 )
 def request_decide(
-    request: HttpRequest, equipment_request_id: int, payload: DecideIn
+    request: HttpRequest, equipment_request_id: int, payload: EquipmentDecideIn
 ) -> EquipmentRequest:
     """The office decides lines (a reason is required to refuse; ``not_unique_ok`` approves a
     medium knowing it is not a unique device). Approved lines change the site's registry."""
@@ -587,7 +588,7 @@ def helpdesk_detail(request: HttpRequest, helpdesk_request_id: int) -> HelpdeskR
     "/helpdesk-requests/{helpdesk_request_id}/answer", response={200: HelpdeskOut, **ERRORS}
 )
 def helpdesk_answer(
-    request: HttpRequest, helpdesk_request_id: int, payload: AnswerIn
+    request: HttpRequest, helpdesk_request_id: int, payload: EquipmentAnswerIn
 ) -> HelpdeskRequest:
     """The provider's helpdesk answers with its instructions (once)."""
     user = request_user(request)

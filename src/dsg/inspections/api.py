@@ -205,7 +205,7 @@ class PaperRoundIn(Schema):
     effective_on: dt.date | None = None
 
 
-class DecideIn(Schema):
+class InspectionDecideIn(Schema):
     decision: str = Field(..., max_length=20)
     effective_on: dt.date | None = None
 
@@ -255,7 +255,7 @@ class ItemOut(ItemIn):
     id: int
 
 
-class VersionOut(Schema):
+class ChecklistVersionOut(Schema):
     id: int
     number: int
     published_at: dt.datetime | None
@@ -276,7 +276,7 @@ class TemplateOut(Schema):
 
 
 class TemplateDetailOut(TemplateOut):
-    versions: list[VersionOut]
+    versions: list[ChecklistVersionOut]
 
     @staticmethod
     def resolve_versions(obj: ChecklistTemplate) -> list[ChecklistVersion]:
@@ -454,7 +454,7 @@ def finish(request: HttpRequest, inspection_id: int, payload: FinishIn) -> Inspe
 
 
 @router.post("/inspections/{inspection_id}/decide", response={200: InspectionOut, **ERRORS})
-def decide(request: HttpRequest, inspection_id: int, payload: DecideIn) -> Inspection:
+def decide(request: HttpRequest, inspection_id: int, payload: InspectionDecideIn) -> Inspection:
     user = request_user(request)
     inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
     return services.remediation_decide(
@@ -543,7 +543,7 @@ def item_delete(request: HttpRequest, template_id: int, payload: ItemCodeIn) -> 
     return Status(204, None)
 
 
-@router.post("/checklists/{template_id}/publish", response={200: VersionOut, **ERRORS})
+@router.post("/checklists/{template_id}/publish", response={200: ChecklistVersionOut, **ERRORS})
 def publish(request: HttpRequest, template_id: int) -> ChecklistVersion:
     user = request_user(request)
     template = selectors.checklist_template_get_for(user=user, pk=template_id)

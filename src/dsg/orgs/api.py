@@ -3,8 +3,9 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from dsg.core.pagination import LimitOffsetPagination
 from dsg.core.schemas import ERRORS, READ_ERRORS
 
 from . import selectors, services

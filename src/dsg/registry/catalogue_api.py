@@ -58,7 +58,7 @@ class CatalogueIn(Schema):
     entries: list[EntryIn] = Field(max_length=MAX_ENTRIES)
 
 
-class VersionOut(Schema):
+class CatalogueVersionOut(Schema):
     kind: CatalogueKind
     version: int
     note: str
@@ -67,7 +67,7 @@ class VersionOut(Schema):
     entry_count: int
 
 
-class CatalogueOut(VersionOut):
+class CatalogueOut(CatalogueVersionOut):
     digest: str = Field(description="SHA-256 of the entries in order, as the ledger records it")
     entries: list[EntryOut]
 
@@ -105,12 +105,12 @@ def catalogue_in_force(request: HttpRequest, kind: CatalogueKind) -> CatalogueOu
     return _catalogue_out(catalogue)
 
 
-@router.get("/catalogues/{kind}/versions", response={200: list[VersionOut], **READ_ERRORS})
-def catalogue_versions(request: HttpRequest, kind: CatalogueKind) -> list[VersionOut]:
+@router.get("/catalogues/{kind}/versions", response={200: list[CatalogueVersionOut], **READ_ERRORS})
+def catalogue_versions(request: HttpRequest, kind: CatalogueKind) -> list[CatalogueVersionOut]:
     """Every version, newest first, without the entries."""
     catalogues.catalogue_readable(request_user(request))
     return [
-        VersionOut(**_version_out(c, c.entry_count))  # type: ignore[attr-defined]  # annotated
+        CatalogueVersionOut(**_version_out(c, c.entry_count))  # type: ignore[attr-defined]  # annotated
         for c in catalogues.catalogue_versions(kind)
     ]
 

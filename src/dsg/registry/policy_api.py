@@ -17,6 +17,8 @@ from .policy_export import FORMATS, policy_export
 router = Router(tags=["registry"])
 
 MEDIA_TYPES = {"usbguard": "text/plain", "fapolicyd": "text/plain", "santa": "application/json"}
+# A text file is a string; Santa's JSON is an object ({"rules": [...]} with the portal's "dsg").
+SCHEMAS = {"text/plain": {"type": "string"}, "application/json": {"type": "object"}}
 ABOUT = {
     "usbguard": "USBGuard rules for the site's approved removable media, ending with a block rule",
     "fapolicyd": "fapolicyd rules (rules.d) allowing the approved and mandatory software by "
@@ -49,7 +51,7 @@ for _fmt in FORMATS:
             "responses": {
                 200: {
                     "description": f"The file ({ABOUT[_fmt]}); the export is ledgered",
-                    "content": {MEDIA_TYPES[_fmt]: {"schema": {"type": "string"}}},
+                    "content": {MEDIA_TYPES[_fmt]: {"schema": SCHEMAS[MEDIA_TYPES[_fmt]]}},
                 }
             }
         },

@@ -11,8 +11,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from dsg.core.pagination import LimitOffsetPagination
 from dsg.core.schemas import ERRORS, READ_ERRORS
 from dsg.documents import selectors as documents
 from dsg.documents.api import DocumentOut, subject_upload_store
@@ -204,7 +205,7 @@ class ChangeStartIn(Schema):
     kind: str = Field(..., max_length=40)
 
 
-class CommentIn(Schema):
+class ChangeCommentIn(Schema):
     part: ChangePart
     text: str = Field(..., max_length=4000)
 
@@ -249,12 +250,12 @@ class AcceptIn(Schema):
     comment: str = Field("", max_length=4000)
 
 
-class AskIn(Schema):
+class ChangeAskIn(Schema):
     text: str = Field(..., max_length=4000)
     due_on: dt.date
 
 
-class AnswerIn(Schema):
+class ChangeAnswerIn(Schema):
     answer: str = Field(..., max_length=4000)
 
 
@@ -354,7 +355,7 @@ def change_versions(request: HttpRequest, change_id: int) -> list[ChangeVersion]
 
 @router.post("/changes/{change_id}/comments", response={201: ChangeCommentOut, **ERRORS})
 def change_comment(
-    request: HttpRequest, change_id: int, payload: CommentIn
+    request: HttpRequest, change_id: int, payload: ChangeCommentIn
 ) -> Status[ChangeComment]:
     user, change = _get(request, change_id)
     comment = services.change_comment_add(
@@ -414,7 +415,7 @@ def change_remediation_report(request: HttpRequest, change_id: int) -> ChangeReq
 
 @router.post("/changes/{change_id}/action-requests", response={201: ActionRequestOut, **ERRORS})
 def action_request_ask(
-    request: HttpRequest, change_id: int, payload: AskIn
+    request: HttpRequest, change_id: int, payload: ChangeAskIn
 ) -> Status[ActionRequest]:
     """「必要な対応や提出する書類を依頼」: the office or the provider asks the PSA, by a date."""
     user, change = _get(request, change_id)
@@ -428,7 +429,7 @@ def action_request_ask(
     "/action-requests/{action_request_id}/answer", response={200: ActionRequestOut, **ERRORS}
 )
 def action_request_answer(
-    request: HttpRequest, action_request_id: int, payload: AnswerIn
+    request: HttpRequest, action_request_id: int, payload: ChangeAnswerIn
 ) -> ActionRequest:
     user = request_user(request)
     asked = selectors.action_request_get_for(user, action_request_id)
