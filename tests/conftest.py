@@ -51,6 +51,15 @@ def _data_migrations_after_a_flush(request):
 
 
 @pytest.fixture(autouse=True)
+def _mfa_not_required_unless_a_test_turns_it_on(settings):
+    """二要素認証 is required of the office, the provider and every PSA (DSG_MFA_REQUIRED,
+    dsg.orgs.mfa), checked on every request. The tests log such people in with ``force_login``
+    and through the e2e login form, with no second factor: they run with the requirement off.
+    The tests of MFA itself (tests/orgs/test_mfa.py, tests/e2e/test_webauthn.py) turn it on."""
+    settings.DSG_MFA_REQUIRED = False
+
+
+@pytest.fixture(autouse=True)
 def _default_language_for_each_test():
     """Each test starts in the portal's default language: a request (or API call with
     ``Accept-Language``) leaves its language active in the thread, which would leak into the next

@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "dsg.orgs.sessions.IdleSessionMiddleware",  # before the token: a token call has no session
     "dsg.orgs.api_auth.ApiTokenMiddleware",
     "dsg.core.middleware.PrivateAnswersMiddleware",  # after the token: its answers are private too
+    "dsg.orgs.mfa.MfaSetupMiddleware",  # who must use 二要素認証 and has none sets it up first
     "dsg.orgs.middleware.TenantScopeMiddleware",
     "dsg.core.middleware.RuleViolationMiddleware",
 ]
@@ -177,7 +178,16 @@ DSG_LOGIN_UNLOCK_MINUTES = int(os.environ.get("DSG_LOGIN_UNLOCK_MINUTES", "30"))
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# 二要素認証 (dsg.orgs.mfa): an authenticator app (TOTP) or a WebAuthn security key after the
+# password, recovery codes as the fallback. Required of the office, the provider's staff, every PSA,
+# the admin's users and the delegates of a company the office names; DSG_MFA_REQUIRED turns the
+# requirement off, which only the local trial does. WebAuthn needs a secure origin: HTTPS, or
+# http://localhost for a trial (not 127.0.0.1); MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN stays off.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_ADAPTER = "dsg.orgs.mfa.PortalMFAAdapter"  # the last factor stays; secrets sealed at rest
+MFA_TOTP_ISSUER = "DSG Portal"
+MFA_PASSKEY_LOGIN_ENABLED = False  # a key is a second factor, never a password's replacement
+DSG_MFA_REQUIRED = _env_bool("DSG_MFA_REQUIRED", not DSG_TRIAL_MODE)
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]

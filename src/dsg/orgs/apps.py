@@ -8,7 +8,9 @@ class OrgsConfig(AppConfig):
     verbose_name = _("Organizations")
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401 — registers the deploy check of DSG_MFA_REQUIRED
         from .mail_views import register_panel
+        from .mfa import connect as hold_mfa_changes
         from .policy import register_policy
         from .security import connect as end_tokens_on_changes
         from .sessions import track_idle_sessions
@@ -17,3 +19,4 @@ class OrgsConfig(AppConfig):
         register_panel()
         track_idle_sessions()
         end_tokens_on_changes()
+        hold_mfa_changes()

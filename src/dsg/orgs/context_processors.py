@@ -13,4 +13,6 @@ def membership(request: HttpRequest) -> dict[str, object]:
         "is_company_member": permissions.is_company_member(user),
         "is_office": permissions.is_office(user),
         "is_provider": permissions.is_provider(user),
+        # the office's page extending 二要素認証 to a company's delegates (mfa_views.office_mfa)
+        "may_extend_mfa": permissions.may(user, "company.mfa_delegates"),
     }

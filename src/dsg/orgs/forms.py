@@ -155,7 +155,15 @@ class OrganizationForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = ["kind", "name", "corporate_number", "postal_code", "prefecture", "address"]
+        fields = [
+            "kind",
+            "name",
+            "corporate_number",
+            "postal_code",
+            "prefecture",
+            "address",
+            "mfa_for_delegates",
+        ]
         field_classes = {"corporate_number": CorporateNumberField, "postal_code": PostalCodeField}
 
     def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:

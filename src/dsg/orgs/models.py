@@ -69,6 +69,10 @@ class Organization(models.Model):
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # The office extends 二要素認証 to a company's 指定する者 (dsg.orgs.mfa).
+    mfa_for_delegates = models.BooleanField(
+        _("two-factor authentication required of the PSA's designees"), default=False
+    )
 
     class Meta:
         verbose_name = _("organization")
@@ -119,6 +123,9 @@ class User(AbstractUser):
         blank=True,
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, blank=True)
+    # Counts the changes of the person's second factors (added, removed, recovery codes renewed):
+    # part of the session hash, so a change ends the person's other sessions (dsg.orgs.mfa).
+    mfa_epoch = models.PositiveIntegerField(_("two-factor changes"), default=0, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["full_name"]
@@ -133,12 +140,13 @@ class User(AbstractUser):
         return self.full_name or self.email
 
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
-        """A login lasts while the password, the role, the organisation and the account's being
-        active stay as they were when it began: changing any of them ends every session of the
-        person (Django compares this hash on each request, the current key and its fallbacks)."""
+        """A login lasts while the password, the role, the organisation, the account's being
+        active and the second factors stay as they were when it began: changing any of them ends
+        every session of the person (Django compares this hash on each request, the current key
+        and its fallbacks; the session that made an MFA change is carried over)."""
         return salted_hmac(
             "dsg.orgs.models.User.get_session_auth_hash",
-            f"{self.password}|{self.role}|{self.organization_id}|{self.is_active}",
+            f"{self.password}|{self.role}|{self.organization_id}|{self.is_active}|{self.mfa_epoch}",
             secret=secret,
             algorithm="sha256",
         ).hexdigest()

@@ -13,6 +13,11 @@ from .permissions import Visibility, register
 def register_policy() -> None:
     register(
         # outbox.resend: the office's list of undelivered mail and its resend button (mail.py)
-        actions={"site.create": {Role.PSA}, "outbox.resend": {Role.REVIEWER}},
+        # company.mfa_delegates: the office requires 二要素認証 of a company's delegates (mfa.py)
+        actions={
+            "site.create": {Role.PSA},
+            "outbox.resend": {Role.REVIEWER},
+            "company.mfa_delegates": {Role.REVIEWER},
+        },
         models={Site: Visibility(company="company")},
     )

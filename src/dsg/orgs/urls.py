@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import mail_views, throttle_views, views
+from . import mail_views, mfa_views, throttle_views, views
 
 urlpatterns = [
     path("sites/", views.site_list, name="site_list"),
@@ -23,5 +23,12 @@ urlpatterns = [
         "accounts/unlock/request/",
         throttle_views.login_unlock_request,
         name="login_unlock_request",
+    ),
+    path("office/mfa/", mfa_views.office_mfa, name="office_mfa"),
+    # allauth's key removal, keeping the last factor (included before allauth's URLs: this wins)
+    path(
+        "accounts/2fa/webauthn/keys/<int:pk>/remove/",
+        mfa_views.webauthn_remove,
+        name="mfa_remove_webauthn",
     ),
 ]
