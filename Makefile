@@ -20,13 +20,15 @@ RUN_DEBS  := fonts-ipaexfont libharfbuzz-subset0
 TEST_DEBS := $(RUN_DEBS) postgresql chromium poppler-utils gettext usbguard
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-sqlite test-postgres lint messages clean distclean
+.PHONY: help run test test-sqlite test-postgres lint audit lock messages clean distclean
 
 help:
 	@echo "make run            install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test           test suite on SQLite, then on a throw-away PostgreSQL server"
 	@echo "make test-sqlite    only the SQLite half;  make test-postgres  only the PostgreSQL half"
 	@echo "make lint           ruff, import-linter (the layers of docs/architecture.md), mypy"
+	@echo "make audit          pip-audit: the dependencies' known vulnerabilities (needs PyPI's JSON API)"
+	@echo "make lock           pin pyproject.toml's dependencies with hashes (requirements/*.txt)"
 	@echo "make messages       update and compile the Japanese message catalog"
 	@echo "make clean          remove caches and build output (distclean: also .venv; var/ is kept)"
 
@@ -38,15 +40,29 @@ $(BIN)/python:
 	@$(PYTHON) -m venv --clear $(VENV) 2>/dev/null \
 	  || { rm -rf $(VENV); scripts/debian-packages python3-venv && $(PYTHON) -m venv --clear $(VENV); }
 
-# Reinstall only when pyproject.toml is newer than the stamp (the install is editable: code
-# changes under src/ need no reinstall).
-$(VENV)/.stamp-run: pyproject.toml | $(BIN)/python
-	$(PIP) install -q -e .
+# The dependencies come from the lock files under requirements/: exact versions, every file
+# checked against its SHA-256 (pip --require-hashes); then the portal itself, editable, without
+# dependencies (the lock has them all; tests/test_lock.py checks it covers pyproject.toml).
+# Reinstall only when pyproject.toml or the lock is newer than the stamp (code changes under
+# src/ need no reinstall). After changing the dependencies in pyproject.toml: make lock.
+$(VENV)/.stamp-run: pyproject.toml requirements/run.txt | $(BIN)/python
+	$(PIP) install -q --require-hashes -r requirements/run.txt
+	$(PIP) install -q --no-deps -e .
 	@touch $@
 
-$(VENV)/.stamp-dev: pyproject.toml | $(BIN)/python
-	$(PIP) install -q -e '.[dev]'
+$(VENV)/.stamp-dev: pyproject.toml requirements/dev.txt | $(BIN)/python
+	$(PIP) install -q --require-hashes -r requirements/dev.txt
+	$(PIP) install -q --no-deps -e .
 	@touch $@
+
+# Pin pyproject.toml's dependencies with their hashes (pip-tools; pins already in the files stay
+# unless pyproject.toml no longer allows them: `make lock LOCK_ARGS=--upgrade` takes the newest).
+LOCK_ARGS ?=
+COMPILE = $(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links --annotation-style line $(LOCK_ARGS)
+lock: $(VENV)/.stamp-dev
+	$(COMPILE) -o requirements/run.txt pyproject.toml
+	$(COMPILE) --extra dev -o requirements/dev.txt pyproject.toml
 
 # --- run -----------------------------------------------------------------------------------------
 
@@ -89,6 +105,12 @@ lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check src tests
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+
+# Known vulnerabilities of every installed dependency (pip-audit --strict; waivers with a reason in
+# pip-audit-waivers.txt). Needs PyPI's JSON API: not part of `make test`, which needs no network
+# beyond the installs; .ci/run runs it after the install.
+audit: $(VENV)/.stamp-dev
+	scripts/audit
 
 messages: $(VENV)/.stamp-run
 	$(DSG) makemessages -l ja --ignore .venv --ignore var --ignore staticfiles --ignore tests --ignore bench
