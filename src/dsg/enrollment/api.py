@@ -35,7 +35,7 @@ from .models import (
     StepRecord,
 )
 from .parts import COMMENT_PARTS, Task, application_tasks
-from .schedule import case_schedule_for
+from .schedule import case_schedule_read_by
 
 router = Router(tags=["enrollment"])
 TransitionName = enum.Enum(  # type: ignore[misc]  # mypy reads Enum members only from a literal; these come from the state machine
@@ -495,6 +495,8 @@ class CaseScheduleOut(PlanOut):
     tags=["schedule"],
 )
 def enrollment_schedule(request: HttpRequest, enrollment_id: int) -> dict[str, Any]:
-    """The case's plan with its actual dates, warnings and the contract date planned backwards."""
-    enrollment = selectors.enrollment_get_for(user=request_user(request), pk=enrollment_id)
-    return case_schedule_for(enrollment).to_dict()
+    """The case's plan with its actual dates, warnings and the contract date planned backwards
+    (the application's dates only to those who read the application)."""
+    user = request_user(request)
+    enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
+    return case_schedule_read_by(user=user, enrollment=enrollment).to_dict()

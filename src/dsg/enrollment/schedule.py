@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from dsg.appointments.ics import CalendarEvent, calendar_ics
 from dsg.appointments.models import Appointment, AppointmentState
 from dsg.inspections.models import Inspection
+from dsg.orgs import permissions
 from dsg.schedule import planner
 from dsg.schedule.calendar import business_day_on_or_after
 from dsg.schedule.planner import Actual, Plan, PlanWarning, month_window_warning
@@ -227,6 +228,16 @@ def case_schedule_for(enrollment: Enrollment, *, today: dt.date | None = None) -
     notes = _desired_start_notes(plan, application.desired_start)
     notes += _contract_notes(enrollment, plan, contract, latest, today)
     return CaseSchedule(plan, today, application.desired_start, contract, latest, notes)
+
+
+def case_schedule_read_by(*, user: Any, enrollment: Enrollment) -> CaseSchedule:
+    """The case's schedule as ``user`` reads it: the application's wishes (the desired start of
+    use, the contract date and what follows from them) only to those who read the application;
+    a 利用者 reads the plan and the actual dates."""
+    schedule = case_schedule_for(enrollment)
+    if permissions.may(user, "application.view", enrollment):
+        return schedule
+    return CaseSchedule(schedule.plan, schedule.today, None, None, None)
 
 
 def _desired_start_notes(plan: Plan, desired: dt.date | None) -> list[PlanWarning]:

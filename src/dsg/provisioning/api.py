@@ -243,8 +243,9 @@ def terminal_register(
     response={200: list[AccountHolderOut], **READ_ERRORS},
 )
 def account_holder_list(request: HttpRequest, enrollment_id: int) -> list[AccountHolder]:
-    enrollment = enrollment_get_for(user=request_user(request), pk=enrollment_id)
-    return list(enrollment.account_holders.all())
+    user = request_user(request)
+    enrollment = enrollment_get_for(user=user, pk=enrollment_id)
+    return list(selectors.account_holders_for(user=user, enrollment=enrollment))
 
 
 @router.post(
@@ -661,7 +662,8 @@ class TerminalReadinessOut(Schema):
 )
 def terminal_readiness(request: HttpRequest, enrollment_id: int) -> list[dict[str, Any]]:
     """Per terminal, what it still lacks before ⑦ (codes in ``lacks``)."""
-    enrollment = enrollment_get_for(user=request_user(request), pk=enrollment_id)
+    user = request_user(request)
+    enrollment = enrollment_get_for(user=user, pk=enrollment_id)
     return [
         {
             "terminal_id": row.terminal.pk,
@@ -674,7 +676,7 @@ def terminal_readiness(request: HttpRequest, enrollment_id: int) -> list[dict[st
             "connection_test": row.connection_test,
             "lacks": row.lacks,
         }
-        for row in selectors.terminal_readiness(enrollment)
+        for row in selectors.terminal_readiness_for(user=user, enrollment=enrollment)
     ]
 
 

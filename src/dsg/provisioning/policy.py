@@ -7,6 +7,9 @@ company's PSA confirms dates, marks its ancillary work done, adds an account hol
 acceptance (with a reason), receives the media, opens the account information or asks for it
 again; the PSA and the delegate record the connection tests. Every record of ③–⑥
 is seen with its case: by the company's people, the office, and the provider once the case is its.
+The account holders (the application's アカウント利用者) and their account information are the
+applicants' — the PSA's and the delegate's; a 利用者 reads the survey, the ancillary work and the
+setup media of the case, not who holds an account.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 from dsg.appointments.models import register_purposes
 from dsg.enrollment.models import Enrollment
 from dsg.orgs.models import Role
-from dsg.orgs.permissions import Visibility, register, through
+from dsg.orgs.permissions import COMPANY_ROLES, Visibility, register, through
 
 from .models import (
     AccountDelivery,
@@ -57,8 +60,15 @@ ACTIONS = {
 }
 
 
-def _with_its_case(path: str) -> Visibility:
-    return Visibility(company=f"{path}__site__company", provider=through(path, Enrollment))
+APPLICANTS = frozenset({Role.PSA, Role.DELEGATE})
+
+
+def _with_its_case(path: str, company_roles: frozenset[str] = COMPANY_ROLES) -> Visibility:
+    return Visibility(
+        company=f"{path}__site__company",
+        company_roles=company_roles,
+        provider=through(path, Enrollment),
+    )
 
 
 def register_policy() -> None:
@@ -68,8 +78,8 @@ def register_policy() -> None:
         models={
             Provisioning: _with_its_case("enrollment"),
             AncillaryWork: _with_its_case("enrollment"),
-            AccountHolder: _with_its_case("enrollment"),
+            AccountHolder: _with_its_case("enrollment", APPLICANTS),
             SetupMediaShipment: _with_its_case("enrollment"),
-            AccountDelivery: _with_its_case("enrollment"),
+            AccountDelivery: _with_its_case("enrollment", APPLICANTS),
         },
     )

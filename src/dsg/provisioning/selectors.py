@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar, cast
 
 from django.contrib.contenttypes.models import ContentType
@@ -30,6 +30,11 @@ from .models import (
 )
 
 _M = TypeVar("_M", bound=Model)
+
+
+def account_holders_for(*, user: User, enrollment: Enrollment) -> QuerySet[AccountHolder]:
+    """The account holders of a visible case that ``user`` reads (a 利用者 reads none)."""
+    return permissions.restrict(user, enrollment.account_holders.all())
 
 
 def account_holder_get_for(*, user: User, pk: int) -> AccountHolder:
@@ -219,6 +224,16 @@ def terminal_readiness(enrollment: Enrollment) -> list[TerminalReadiness]:
     return rows
 
 
+def terminal_readiness_for(*, user: User, enrollment: Enrollment) -> list[TerminalReadiness]:
+    """What each terminal lacks, as ``user`` reads it: the account holder is named only to those
+    who read the account holders (a 利用者 sees what a terminal lacks, not whose account)."""
+    named = set(account_holders_for(user=user, enrollment=enrollment).values_list("pk", flat=True))
+    return [
+        row if row.holder is None or row.holder.pk in named else replace(row, holder=None)
+        for row in terminal_readiness(enrollment)
+    ]
+
+
 # Where each account holder stands at ⑥ ---------------------------------------------------------
 HOLDER_STEPS: dict[str, Any] = {
     "account": _("Waiting for the account information (アカウント情報) to be received"),
@@ -249,10 +264,12 @@ class HolderProgress:
         return HOLDER_STEPS[self.step]
 
 
-def holder_progress(enrollment: Enrollment) -> list[HolderProgress]:
-    """Each account holder of the case with its latest delivery and its latest passed connection
-    test at the case's site: three queries whatever their number."""
-    holders = list(enrollment.account_holders.select_related("person", "added_by"))
+def holder_progress(*, user: User, enrollment: Enrollment) -> list[HolderProgress]:
+    """Each account holder of the case that ``user`` reads, with its latest delivery and its
+    latest passed connection test at the case's site: three queries whatever their number."""
+    holders = list(
+        account_holders_for(user=user, enrollment=enrollment).select_related("person", "added_by")
+    )
     latest = {d.holder_id: d for d in deliveries_of(enrollment)}  # oldest first: the last wins
     passed: dict[str, Any] = {}
     tests = ConnectionTest.objects.filter(

@@ -82,7 +82,9 @@ def provisioning_context(*, user: User, enrollment: Enrollment) -> dict[str, Any
             "router.identify",
         )
     }
-    progress = selectors.holder_progress(enrollment) if enrollment.step >= 6 else []
+    progress = (
+        selectors.holder_progress(user=user, enrollment=enrollment) if enrollment.step >= 6 else []
+    )
     holders = [row.holder for row in progress]
     return {
         "provisioning": getattr(enrollment, "provisioning", None),
@@ -93,7 +95,9 @@ def provisioning_context(*, user: User, enrollment: Enrollment) -> dict[str, Any
         "ready_holders": [h for h in holders if h.ready_for_connection_test],
         "appointments": list(selectors.appointments_of(enrollment)),
         "shipments": list(selectors.shipments_of(enrollment)),
-        "readiness": selectors.terminal_readiness(enrollment) if enrollment.step >= 6 else [],
+        "readiness": selectors.terminal_readiness_for(user=user, enrollment=enrollment)
+        if enrollment.step >= 6
+        else [],
         "may": may,
         "in_survey": enrollment.state == State.SURVEY,
         "in_setup": enrollment.state == State.TERMINAL_SETUP,
