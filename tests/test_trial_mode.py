@@ -44,9 +44,12 @@ def dsg(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """This process's environment without any DSG_* setting or database, plus ``extra``."""
+    """This process's environment without any DSG_* setting or database, plus ``extra``; and
+    without the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE (tests/e2e/conftest.py sets it in this
+    process when the e2e tests are collected with the rest), which no deployment sets."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DSG_")}
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return {**env, "DSG_DATA_DIR": str(tmp_path / "data"), **extra}
 
 
