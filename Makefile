@@ -20,7 +20,7 @@ RUN_DEBS  := fonts-ipaexfont libharfbuzz-subset0
 TEST_DEBS := $(RUN_DEBS) postgresql chromium poppler-utils gettext usbguard
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-sqlite test-postgres lint audit lock messages clean distclean
+.PHONY: help run test test-sqlite test-postgres lint audit lock messages bench clean distclean
 
 help:
 	@echo "make run            install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -30,6 +30,8 @@ help:
 	@echo "make audit          pip-audit: the dependencies' known vulnerabilities (needs PyPI's JSON API)"
 	@echo "make lock           pin pyproject.toml's dependencies with hashes (requirements/*.txt)"
 	@echo "make messages       update and compile the Japanese message catalog"
+	@echo "make bench          generate an installation and measure every figure against its baseline"
+	@echo "                    (BENCH_SCALE=0.25, 1 = national; BENCH_DB=postgresql for PostgreSQL)"
 	@echo "make clean          remove caches and build output (distclean: also .venv; var/ is kept)"
 
 # --- virtualenv --------------------------------------------------------------------------------
@@ -115,6 +117,13 @@ audit: $(VENV)/.stamp-dev
 messages: $(VENV)/.stamp-run
 	$(DSG) makemessages -l ja --ignore .venv --ignore var --ignore staticfiles --ignore tests --ignore bench
 	$(DSG) compilemessages --ignore .venv
+
+# Benchmarks (docs/performance.md): run by hand, never timed in the test suite.
+BENCH_SCALE ?= 0.25
+BENCH_DB    ?= sqlite
+bench: $(VENV)/.stamp-dev
+	@scripts/debian-packages $(RUN_DEBS)
+	$(if $(filter postgresql,$(BENCH_DB)),scripts/with-postgres )bench/all.sh $(BENCH_SCALE)
 
 clean:
 	rm -rf staticfiles .pytest_cache .ruff_cache test-results src/*.egg-info build dist

@@ -114,7 +114,7 @@ def start_server(port: int, log: Path) -> subprocess.Popen:
         )
 
 
-def wait_ready(base: str, server: subprocess.Popen, seconds: float = 30) -> None:
+def wait_ready(base: str, server: subprocess.Popen, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -124,7 +124,7 @@ def wait_ready(base: str, server: subprocess.Popen, seconds: float = 30) -> None
             return
         except OSError:
             time.sleep(0.3)
-    sys.exit("dsg serve did not answer within 30 s")
+    sys.exit(f"dsg serve did not answer within {seconds:.0f} s")
 
 
 def login(base: str, email: str, password: str) -> urllib.request.OpenerDirector:

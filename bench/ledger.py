@@ -1,0 +1,111 @@
+"""`dsg audit verify` against a bare SELECT + SHA-256 of the same rows, in one run.
+
+    python bench/ledger.py [--rounds 3]
+
+On the generated database (bench/generate.py): the command as an operator runs it (a process,
+Django's start-up included), the same check in process (`audit_verify`), and the baseline — one
+SELECT of every column of every event in sequence order through the database cursor, each row
+hashed with SHA-256 and nothing else. Rounds interleave the three; the best round of each is
+kept (the least disturbed by other work on the machine). Prints events/s of each and the ratio
+(verify's events/s ÷ the baseline's: the goal is ≥ 0.5). Results go to bench/out/ledger.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+os.environ["DJANGO_SETTINGS_MODULE"] = "dsg.settings"
+os.environ.setdefault("DSG_DATA_DIR", str(OUT / "data"))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+
+from dsg.audit.models import AuditEvent  # noqa: E402
+from dsg.audit.services import audit_verify  # noqa: E402
+
+COLUMNS = (
+    "sequence, occurred_at, actor_id, actor_label, organization_id, company_id, action, "
+    "object_type, object_id, before, after, previous_hash, hash"
+)
+
+
+def bare() -> int:
+    """Every event's row read in sequence order and hashed: the least any verify must do."""
+    n = 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {COLUMNS} FROM audit_auditevent ORDER BY sequence")  # noqa: S608
+        while rows := cursor.fetchmany(2000):
+            for row in rows:
+                hashlib.sha256(repr(row).encode()).hexdigest()
+            n += len(rows)
+    return n
+
+
+def in_process() -> int:
+    result = audit_verify()
+    if not result.ok:
+        sys.exit(f"the ledger does not verify: {result.problem}")
+    return result.checked
+
+
+def command() -> int:
+    dsg = Path(sys.executable).parent / "dsg"
+    done = subprocess.run([str(dsg), "audit", "verify"], capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"dsg audit verify failed: {done.stdout}{done.stderr}")
+    return AuditEvent.objects.count()
+
+
+def clock(work) -> tuple[int, float]:
+    started = time.perf_counter()
+    n = work()
+    return n, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    best: dict[str, float] = {}
+    events = 0
+    for _ in range(args.rounds):
+        for name, work in (("bare", bare), ("in_process", in_process), ("command", command)):
+            events, seconds = clock(work)
+            best[name] = min(best.get(name, seconds), seconds)
+    rate = {name: round(events / seconds) for name, seconds in best.items()}
+    result = {
+        "events": events,
+        "seconds": {k: round(v, 2) for k, v in best.items()},
+        "events_per_s": rate,
+        "ratio_command": round(rate["command"] / rate["bare"], 2),
+        "ratio_in_process": round(rate["in_process"] / rate["bare"], 2),
+        "vendor": connection.vendor,
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    print(f"ledger: {events:,} events ({connection.vendor}), best of {args.rounds}")
+    print(f"  bare SELECT + SHA-256     {best['bare']:7.2f} s {rate['bare']:>9,} events/s")
+    for name, label in (("command", "dsg audit verify"), ("in_process", "audit_verify()")):
+        ratio = result[f"ratio_{name}"]
+        verdict = "goal met" if ratio >= 0.5 else "goal NOT met"
+        print(
+            f"  {label:<25} {best[name]:7.2f} s {rate[name]:>9,} events/s"
+            f"  ratio {ratio} ({verdict}: ≥ 0.5)"
+        )
+    OUT.mkdir(exist_ok=True)
+    (OUT / "ledger.json").write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
