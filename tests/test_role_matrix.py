@@ -133,7 +133,8 @@ READS: dict[str, Reads] = {
     "notices.Notice": Reads(user=Only("the 加入完了通知書", lambda n: n.kind == "completion")),
     "appointments.Appointment": Reads(
         user=Only(
-            "the case's dates, not an inspection's", lambda a: a.subject_type.model == "enrollment"
+            "the case's dates, not an inspection's nor another person's vein registration",
+            lambda a: a.subject_type.model == "enrollment" and not a.party,
         )
     ),
     # provisioning ③–⑥

@@ -269,11 +269,6 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, s
                 transaction.set_rollback(True)
                 atomic.__exit__(None, None, None)
                 WORLD_IDS.clear()
-                import json
-
-                open("/tmp/apicontract/requests.json", "w").write(
-                    json.dumps({f"{r} {o}": n for (r, o), n in REQUESTS.items()})
-                )
     finally:
         for name in ("django.request", "django.security.csrf"):
             logging.getLogger(name).setLevel(logging.NOTSET)

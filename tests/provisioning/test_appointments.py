@@ -122,7 +122,7 @@ def test_each_purpose_is_proposed_at_its_own_steps(at_survey, cast):
     assert refusal.value.field == "holder_id"
     for purpose in ("construction", "router"):  # planned ahead during ③, for ④–⑦ in one month
         propose(at_survey, cast, purpose)
-    assert prov_selectors.appointments_of(at_survey).count() == 2
+    assert prov_selectors.appointments_of(user=cast.psa, enrollment=at_survey).count() == 2
 
 
 @pytest.mark.django_db
@@ -209,5 +209,46 @@ def test_a_holder_without_a_portal_user_gets_a_vein_date_of_their_own(site, cast
     )
     states = dict(Appointment.objects.values_list("pk", "state"))
     assert states == {dates[0].pk: AppointmentState.PROPOSED, dates[1].pk: AppointmentState.DONE}
-    rows = {a.pk: a for a in prov_selectors.appointments_of(case)}
+    rows = {a.pk: a for a in prov_selectors.appointments_of(user=cast.psa, enrollment=case)}
     assert (rows[dates[0].pk].holder_id, rows[dates[1].pk].holder_name) == (first.pk, "外部 二郎")
+
+
+@pytest.mark.django_db
+def test_a_company_user_sees_a_vein_date_only_when_it_is_their_own(client, site, cast, everyone):
+    case = walk_to(new_case(site, cast), State.TERMINAL_SETUP, cast)
+    user = everyone["user"]
+    outsider = prov.account_holder_add(
+        enrollment=case, actor=cast.psa, name="外部 一郎", email="ichiro@example.jp", reason="増員"
+    )
+    own = prov.account_holder_add(
+        enrollment=case,
+        actor=cast.psa,
+        name=user.get_full_name() or "利用者",
+        email=user.email,
+        reason="増員",
+    )
+    for holder in (outsider, own):
+        _delivery, token = prov.account_delivery_create(
+            holder=holder, actor=cast.staff, username=f"u{holder.pk}", password="p"
+        )
+        prov.account_delivery_open(token=token, actor=cast.psa)
+    theirs = propose(case, cast, "vein_registration", holder=outsider, vein_method="remote")
+    mine = propose(case, cast, "vein_registration", holder=own, vein_method="shinjuku")
+    assert mine.person == user and theirs.person is None
+
+    def seen(person):
+        return set(
+            prov_selectors.appointments_of(user=person, enrollment=case).values_list(
+                "pk", flat=True
+            )
+        )
+
+    assert seen(cast.psa) == {theirs.pk, mine.pk}
+    assert seen(user) == {mine.pk}  # the case's other dates: tests/test_role_matrix.py
+    client.force_login(user)
+    ics = client.get(f"/enrollments/{case.pk}/appointments.ics")
+    events = Calendar.from_ical(ics.content).walk("VEVENT")
+    assert {str(e["UID"]) for e in events} == {f"dsg-appointment-{mine.pk}@127.0.0.1:8000"}
+    listed = client.get(f"/api/v1/enrollments/{case.pk}/appointments")
+    assert {row["id"] for row in listed.json()} == {mine.pk}
+    assert "外部 一郎" not in client.get(f"/enrollments/{case.pk}/").content.decode()

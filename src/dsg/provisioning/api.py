@@ -6,7 +6,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from dsg.appointments.models import Appointment
+from dsg.appointments.models import Appointment, AppointmentState
 from dsg.core.schemas import ERRORS, READ_ERRORS, Error
 from dsg.enrollment.selectors import enrollment_get_for
 from dsg.orgs.auth import request_user
@@ -17,6 +17,7 @@ from dsg.registry.selectors import TestedTerminal, terminal_get_for
 from . import selectors, services, worklist
 from .models import (
     AccountDelivery,
+    AccountDeliveryState,
     AccountHolder,
     AncillaryWork,
     AppointmentPurpose,
@@ -376,7 +377,7 @@ class AppointmentOut(Schema):
     ends_at: dt.datetime | None
     place: str
     notes: str
-    state: str
+    state: AppointmentState
     response_message: str
 
     @staticmethod
@@ -408,8 +409,9 @@ class ReasonIn(Schema):
     response={200: list[AppointmentOut], **READ_ERRORS},
 )
 def appointment_list(request: HttpRequest, enrollment_id: int) -> list[Appointment]:
-    enrollment = enrollment_get_for(user=request_user(request), pk=enrollment_id)
-    return list(selectors.appointments_of(enrollment))
+    user = request_user(request)
+    enrollment = enrollment_get_for(user=user, pk=enrollment_id)
+    return list(selectors.appointments_of(user=user, enrollment=enrollment))
 
 
 @router.post("/enrollments/{enrollment_id}/appointments", response={201: AppointmentOut, **ERRORS})
@@ -581,7 +583,7 @@ class AccountDeliveryIn(Schema):
 class AccountDeliveryOut(Schema):
     id: int
     holder_id: int
-    state: str
+    state: AccountDeliveryState
     created_at: dt.datetime
     expires_at: dt.datetime
     opened_at: dt.datetime | None
@@ -626,21 +628,46 @@ def account_delivery_create(
     return Status(201, delivery)
 
 
+class AccountLinkIn(Schema):
+    token: str = Field(
+        ...,
+        min_length=1,
+        max_length=200,
+        description="The code of the mailed link: what follows # in /account-deliveries/open/#…",
+    )
+
+
+def _account_information(delivery: AccountDelivery, values: dict[str, str]) -> dict[str, Any]:
+    return {"holder_id": delivery.holder_id, "person_name": str(delivery.holder.person), **values}
+
+
+@router.post(
+    "/account-deliveries/open",
+    response={200: AccountInformationOut, 410: Error, **ERRORS},
+)
+def account_delivery_open_by_code(request: HttpRequest, payload: AccountLinkIn) -> dict[str, Any]:
+    """The PSA of the company opens the one-time link, its code in the body (never in a URL, so
+    never in an access log): the account information is answered once and destroyed. A second
+    call answers 409 (already_opened); an expired link 410; a code of no delivery the caller may
+    open 404."""
+    delivery, values = services.account_delivery_open(
+        token=payload.token, actor=request_user(request)
+    )
+    return _account_information(delivery, values)
+
+
 @router.post(
     "/account-deliveries/{delivery_token}/open",
     response={200: AccountInformationOut, 410: Error, **ERRORS},
+    deprecated=True,
 )
 def account_delivery_open(request: HttpRequest, delivery_token: str) -> dict[str, Any]:
-    """The PSA of the company opens the one-time link: the account information is answered once
-    and destroyed. A second call answers 409 (already_opened); an expired link 410."""
+    """Deprecated: the code in the path lands in access logs; send it in the body to
+    ``POST /account-deliveries/open``. Answers as that operation does."""
     delivery, values = services.account_delivery_open(
         token=delivery_token, actor=request_user(request)
     )
-    return {
-        "holder_id": delivery.holder_id,
-        "person_name": str(delivery.holder.person),
-        **values,
-    }
+    return _account_information(delivery, values)
 
 
 # ⑥ readiness per terminal ------------------------------------------------------------------------

@@ -140,9 +140,10 @@ def holder_of(appointment: Appointment) -> int | None:
     return int(pk) if prefix == "account_holder" and pk.isdigit() else None
 
 
-def appointments_of(enrollment: Enrollment) -> QuerySet[Appointment]:
-    """The provider's appointments of a case, earliest first."""
-    return _provider_appointments().filter(subject_id=enrollment.pk)
+def appointments_of(*, user: User, enrollment: Enrollment) -> QuerySet[Appointment]:
+    """The provider's appointments of a case that ``user`` sees, earliest first (a 利用者 does
+    not see another person's vein registration)."""
+    return permissions.restrict(user, _provider_appointments().filter(subject_id=enrollment.pk))
 
 
 def shipments_of(enrollment: Enrollment) -> QuerySet[SetupMediaShipment]:

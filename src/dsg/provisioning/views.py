@@ -93,7 +93,7 @@ def provisioning_context(*, user: User, enrollment: Enrollment) -> dict[str, Any
         "holders": holders,
         "holder_rows": progress,
         "ready_holders": [h for h in holders if h.ready_for_connection_test],
-        "appointments": list(selectors.appointments_of(enrollment)),
+        "appointments": list(selectors.appointments_of(user=user, enrollment=enrollment)),
         "shipments": list(selectors.shipments_of(enrollment)),
         "readiness": selectors.terminal_readiness_for(user=user, enrollment=enrollment)
         if enrollment.step >= 6
@@ -418,8 +418,9 @@ def appointment_ics(request: HttpRequest, appointment_id: int) -> HttpResponse:
 
 @login_required
 def enrollment_ics(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    enrollment = enrollment_get_for(user=request_user(request), pk=enrollment_id)
-    appointments = selectors.appointments_of(enrollment)
+    user = request_user(request)
+    enrollment = enrollment_get_for(user=user, pk=enrollment_id)
+    appointments = selectors.appointments_of(user=user, enrollment=enrollment)
     return _ics_response(
         ical.appointments_ics(enrollment, appointments), f"{enrollment.number}.ics"
     )
