@@ -56,7 +56,15 @@ def fill(form, **values: object) -> None:
 
 
 def act(page: Page, transition: str, *, force: bool = False, **values: object) -> None:
-    """Take a transition with the form the case page offers for it."""
+    """Take a transition with the form the case page offers for it — or, for 取下げ, 却下 and
+    補正, through the confirmation page its link opens (#12)."""
+    confirm_link = page.locator(f"[data-transition={transition}] a[data-confirm-page]")
+    if confirm_link.count():
+        submit(page, confirm_link)
+        form = page.locator("form[data-form=confirm]")
+        fill(form, **values)
+        submit(page, form.locator("button[data-confirm]"))
+        return
     form = page.locator(f"form[data-transition={transition}]")
     fill(form, **values)
     submit(page, form.locator("button[type=submit]"), force=force)
@@ -184,7 +192,7 @@ def test_one_case_from_draft_to_enrollment_completed(
     submit(office, comment.locator("button[type=submit]"))
     expect_success(office, "The comment was added.")
     act(office, "return_for_correction", comment="配置図に取扱施設の範囲を記入してください。")
-    expect_success(office, DONE)
+    expect_success(office, "The application was returned for correction (補正).")
     expect_state(office, "returned")
 
     # The PSA reads the comments on the part, corrects and resubmits: version 2.

@@ -75,6 +75,7 @@ def test_a_security_key_is_registered_and_then_logs_in(new_page, reviewer):
     assert "/accounts/" not in page.url  # the portal opens once a factor is set up
 
     # Log out; the password now leads to the second step, answered by the key.
+    page.locator("[data-user-menu] summary").click()  # the person's menu holds 「ログアウト」
     page.locator("form[action='/accounts/logout/'] button").click()
     page.wait_for_url("**/accounts/login/**")
     login(page, reviewer)

@@ -230,6 +230,7 @@ def application_confirm(request: HttpRequest, enrollment_id: int) -> HttpRespons
         ready=all(t.status == "complete" for t in tasks),
         can_submit=permissions.may(request_user(request), "enrollment.submit", enrollment)
         and enrollment.state in application_services.EDITABLE_STATES,
+        change_links=context["editable"],  # 「変更」 beside each part (#12)
     )
     return render(request, "enrollment/application_confirm.html", context)
 
@@ -302,7 +303,7 @@ def application_version(request: HttpRequest, version_id: int) -> HttpResponse:
         options=[
             o
             for o in selectors.transition_options_for(user=user, enrollment=enrollment)
-            if o.name in ("accept", "return_for_correction")
+            if o.name in ("accept", "return_for_correction", "reject")
         ]
         if reviewing
         else [],

@@ -56,6 +56,17 @@ class TransitionOption:
     label: Any
     payload: dict[str, bool]  # field name -> required
     blocked_by: list[Any]  # messages of the rules that stop it now
+    confirm_page: str = ""  # the URL name of the page it goes through (irreversible, or ①'s check)
+
+
+# Transitions never taken by one click: the irreversible ones through their confirmation page,
+# the submission through 入力内容の確認 (the check-answers page of the task list).
+CONFIRM_PAGES = {
+    "withdraw": "enrollment_withdraw",
+    "reject": "enrollment_reject",
+    "return_for_correction": "enrollment_return",
+    "submit": "application_confirm",
+}
 
 
 def transition_options_for(*, user: User, enrollment: Enrollment) -> list[TransitionOption]:
@@ -71,7 +82,11 @@ def transition_options_for(*, user: User, enrollment: Enrollment) -> list[Transi
         ]
         options.append(
             TransitionOption(
-                transition.name, transition.custom["label"], transition.custom["payload"], blocked
+                transition.name,
+                transition.custom["label"],
+                transition.custom["payload"],
+                blocked,
+                CONFIRM_PAGES.get(transition.name, ""),
             )
         )
     return options

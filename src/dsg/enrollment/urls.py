@@ -27,6 +27,20 @@ urlpatterns = [
         case_views.enrollment_transition,
         name="enrollment_transition",
     ),
+    # 取下げ, 却下, 補正: each through its confirmation page (GET states it, POST does it)
+    *[
+        path(
+            f"enrollments/<int:enrollment_id>/{slug}/",
+            case_views.enrollment_confirm,
+            {"name": name},
+            name=f"enrollment_{slug}",
+        )
+        for slug, name in (
+            ("withdraw", "withdraw"),
+            ("reject", "reject"),
+            ("return", "return_for_correction"),
+        )
+    ],
     path(
         "enrollments/<int:enrollment_id>/schedule.ics",
         schedule_views.enrollment_schedule_ics,

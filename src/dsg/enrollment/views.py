@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,11 +10,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dsg.core.errors import RuleViolation
 from dsg.core.panels import panels_for
-from dsg.core.views import form_error_text, run_action
+from dsg.core.views import Confirmation, confirm_action, form_error_text, run_action
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
 from dsg.orgs.models import User
@@ -161,6 +163,8 @@ def enrollment_transition(request: HttpRequest, enrollment_id: int, name: str) -
     user = request_user(request)
     enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
     back = reverse("enrollment_detail", args=[enrollment.pk])
+    if name in selectors.CONFIRM_PAGES:  # never by one click: through its own page, unchanged
+        return redirect(reverse(selectors.CONFIRM_PAGES[name], args=[enrollment.pk]))
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_error_text(form))
@@ -174,3 +178,120 @@ def enrollment_transition(request: HttpRequest, enrollment_id: int, name: str) -
         success=_("Done: the case was updated."),
         back=back,
     )
+
+
+# 取下げ, 却下, 補正: each through a page that says what it does and what the other side is told.
+CONFIRMED: dict[str, dict[str, Any]] = {
+    "withdraw": {
+        "permission": "enrollment.withdraw",
+        "title": gettext_lazy("Withdraw (取下げ)"),
+        "success": gettext_lazy("The case was withdrawn (取下げ)."),
+        "comment": "optional",
+        "consequence": (
+            gettext_lazy(
+                "The case ends as withdrawn (取下げ). It cannot be reopened: to enroll the site "
+                "later, a new case is opened and the application is filed again."
+            ),
+            gettext_lazy(
+                "Its history, the submitted versions of the application and its documents are kept."
+            ),
+        ),
+        "told_who": gettext_lazy("the Information Systems Management Office"),
+        "told": (
+            gettext_lazy(
+                "The office (and the service provider while the case is at ③–⑥) receive a mail "
+                "that the case was withdrawn, with your comment if you write one."
+            ),
+        ),
+    },
+    "reject": {
+        "permission": "enrollment.reject",
+        "title": gettext_lazy("Reject (却下)"),
+        "success": gettext_lazy("The case was rejected (却下)."),
+        "comment": "required",
+        "consequence": (
+            gettext_lazy(
+                "The case ends as rejected (却下). It cannot be reopened: the company would have "
+                "to open a new case and file the application again."
+            ),
+            gettext_lazy(
+                "Its history, the submitted versions of the application and its documents are kept."
+            ),
+        ),
+        "told_who": gettext_lazy("the company"),
+        "told": (
+            gettext_lazy(
+                "The company's protection system administrators receive a mail that the case was "
+                "rejected, with your reason, which also stands in the case's history."
+            ),
+        ),
+    },
+    "return_for_correction": {
+        "permission": "enrollment.return",
+        "title": gettext_lazy("Return for correction (補正)"),
+        "success": gettext_lazy("The application was returned for correction (補正)."),
+        "comment": "required",
+        "consequence": (
+            gettext_lazy(
+                "The application goes back to the company for correction (補正). The version "
+                "under review stays as it was submitted; the company corrects the application "
+                "and submits it again under a new receipt number (到達番号)."
+            ),
+        ),
+        "told_who": gettext_lazy("the company"),
+        "told": (
+            gettext_lazy(
+                "The company's protection system administrators receive a mail with your "
+                "comment; the comments on each part are shown beside that part."
+            ),
+        ),
+    },
+}
+
+
+@login_required
+def enrollment_confirm(request: HttpRequest, enrollment_id: int, name: str) -> HttpResponse:
+    """GET: the confirmation page of 取下げ, 却下 or 補正 (nothing changes). POST: the transition,
+    with the comment the other side needs."""
+    user = request_user(request)
+    enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
+    spec = CONFIRMED[name]
+    if not permissions.may(user, spec["permission"], enrollment):
+        raise RuleViolation(_("Your role is not allowed to do this."), code="forbidden", status=403)
+    back = reverse("enrollment_detail", args=[enrollment.pk])
+    possible = any(
+        t.name == name for t in enrollment.transitions_from_here() if t.has_perm(enrollment, user)
+    )
+    refusal = (
+        ""
+        if possible
+        else _("This cannot be done while the case is “{state}”.").format(
+            state=enrollment.get_state_display()
+        )
+    )
+    confirmation = Confirmation(
+        title=spec["title"],
+        object_label=enrollment.number,
+        back=back,
+        success=spec["success"],
+        consequence=spec["consequence"],
+        told=spec["told"],
+        told_who=spec["told_who"],
+        comment=spec["comment"],
+        crumbs=(
+            (_("Dashboard"), reverse("dashboard")),
+            (enrollment.site.name, reverse("site_detail", args=[enrollment.site_id])),
+            (enrollment.number, back),
+        ),
+        refusal=refusal,
+    )
+
+    def act(data: dict[str, Any]) -> None:
+        services.enrollment_transition(
+            enrollment=enrollment,
+            name=name,
+            actor=user,
+            data=services.TransitionInput(comment=data.get("comment", "")),
+        )
+
+    return confirm_action(request, confirmation, act)

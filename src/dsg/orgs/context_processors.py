@@ -15,4 +15,6 @@ def membership(request: HttpRequest) -> dict[str, object]:
         "is_provider": permissions.is_provider(user),
         # the office's page extending 二要素認証 to a company's delegates (mfa_views.office_mfa)
         "may_extend_mfa": permissions.may(user, "company.mfa_delegates"),
+        # 「APIトークン」 in the person's menu, for the roles that may use the API (#12)
+        "may_use_api": permissions.may_use_api(user),
     }

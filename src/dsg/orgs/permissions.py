@@ -114,6 +114,15 @@ def is_company_member(user: Any) -> TypeGuard[User]:
     return kind_of(user) == OrganizationKind.COMPANY and user.role in COMPANY_ROLES
 
 
+def may_use_api(user: Any) -> bool:
+    """Personal API tokens are offered to every role but the 利用者 (#12), who only reads what
+    the portal's pages show them."""
+    return bool(getattr(user, "is_authenticated", False)) and user.role in API_ROLES
+
+
+API_ROLES = frozenset({Role.PSA, Role.DELEGATE, Role.REVIEWER, Role.INSPECTOR, Role.PROVIDER_STAFF})
+
+
 def is_office(user: Any) -> bool:
     return kind_of(user) == OrganizationKind.OFFICE
 

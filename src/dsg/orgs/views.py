@@ -5,10 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from dsg.core.errors import RuleViolation
+from dsg.core.views import Confirmation, confirm_action
 
 from . import permissions, selectors, services
 from .auth import request_user
@@ -95,6 +97,7 @@ def postal_code_lookup(request: HttpRequest) -> JsonResponse:
 @login_required
 def api_token_list(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
+    _api_user(user)
     form = ApiTokenForm(request.POST or None)
     new_token = None
     if request.method == "POST" and form.is_valid():
@@ -111,11 +114,33 @@ def api_token_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _api_user(user: object) -> None:
+    """The token pages are for the roles that may use the API (not the 利用者)."""
+    if not permissions.may_use_api(user):
+        raise RuleViolation(_("Your role is not allowed to do this."), code="forbidden", status=403)
+
+
 @login_required
-@require_POST
 def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    """GET: what revoking the token does (nothing changes); POST: revoke it."""
     user = request_user(request)
     token = selectors.api_token_get_for(user=user, pk=token_id)
-    services.api_token_revoke(token=token, actor=user)
-    messages.success(request, _("The token was revoked."))
-    return redirect("api_tokens")
+    back = reverse("api_tokens")
+    confirmation = Confirmation(
+        title=_("Revoke the API token"),
+        object_label=token.name,
+        back=back,
+        success=_("The token was revoked."),
+        consequence=(
+            _(
+                "Every script that uses this token is refused from now on. A revoked token "
+                "cannot be used again: a script needs a new token."
+            ),
+        ),
+        comment="none",
+        crumbs=((_("API tokens"), back),),
+        refusal=_("This token is no longer valid.") if token.revoked_at or token.is_expired else "",
+    )
+    return confirm_action(
+        request, confirmation, lambda _data: services.api_token_revoke(token=token, actor=user)
+    )

@@ -12,11 +12,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dsg.appointments.models import ACTIVE_STATES
 from dsg.core.errors import RuleViolation
-from dsg.core.views import form_error_text, run_action
+from dsg.core.views import Confirmation, confirm_action, form_error_text, run_action
 from dsg.enrollment.models import Enrollment, State
 from dsg.enrollment.selectors import enrollment_get_for
 from dsg.orgs import permissions
@@ -390,14 +392,45 @@ def appointment_done(request: HttpRequest, appointment_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    return _appointment_action(
+    """GET: what cancelling the date does and what the company is told (nothing changes);
+    POST: cancel it, with the reason the company needs."""
+    user = request_user(request)
+    appointment = selectors.appointment_get_for(user=user, pk=appointment_id)
+    enrollment = selectors.case_of_appointment(appointment)
+    if not permissions.may(user, "appointment.close", appointment):
+        raise RuleViolation(_("Your role is not allowed to do this."), code="forbidden", status=403)
+    case_url = reverse("enrollment_detail", args=[enrollment.pk])
+    when = f"{timezone.localtime(appointment.starts_at):%Y-%m-%d %H:%M}"
+    confirmation = Confirmation(
+        title=_("Cancel the appointment"),
+        object_label=f"{appointment.get_purpose_display()} {when}",
+        back=f"{case_url}#appointments",
+        success=_("The appointment was cancelled."),
+        consequence=(
+            _(
+                "The date ({when}) will not take place. A cancelled date cannot be confirmed "
+                "again: propose a new date when one is needed."
+            ).format(when=when),
+        ),
+        told_who=_("the company"),
+        told=(
+            _(
+                "The company's protection system administrators receive a mail that the date "
+                "was cancelled, with your reason."
+            ),
+        ),
+        comment="required",
+        comment_label=_("Reason"),
+        crumbs=((enrollment.number, case_url),),
+        refusal="" if appointment.state in ACTIVE_STATES else _("This date is no longer open."),
+    )
+    return confirm_action(
         request,
-        appointment_id,
-        CancelForm,
-        services.appointment_cancel,
-        _("The appointment was cancelled."),
+        confirmation,
+        lambda data: services.appointment_cancel(
+            appointment=appointment, actor=user, reason=data["comment"]
+        ),
     )
 
 

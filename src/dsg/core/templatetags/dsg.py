@@ -7,9 +7,10 @@ import datetime as dt
 from typing import Any, Protocol
 
 from django import template
-from django.forms import BoundField
+from django.forms import BaseForm, BaseFormSet, BoundField
 from django.utils.translation import gettext as _
 
+from dsg.core.forms import error_summary
 from dsg.core.wareki import iso_and_wareki, wareki
 
 register = template.Library()
@@ -78,3 +79,24 @@ def _flat_choices(choices: Any) -> list[tuple[str, Any]]:
         else:
             flat.append((str(key), label))
     return flat
+
+
+@register.inclusion_tag("core/_error_summary.html", takes_context=True)
+def page_error_summary(context: template.Context) -> dict[str, Any]:
+    """The error summary at the top of every page with a form in error (base.html renders it
+    once): the view's own list (``errors``) when it made one, else every bound form and formset
+    of the page's context with errors, each error a link to its field."""
+    flat = context.flatten()
+    given = flat.get("errors")
+    if isinstance(given, list) and given and isinstance(given[0], dict):
+        return {"errors": given}
+    seen: set[int] = set()
+    found: list[Any] = []
+    for value in flat.values():
+        if id(value) in seen or not isinstance(value, BaseForm | BaseFormSet):
+            continue
+        seen.add(id(value))
+        if value.is_bound and not value.is_valid():
+            found.append(value)
+    errors = error_summary(*found)
+    return {"errors": errors}
