@@ -77,8 +77,9 @@ run: $(VENV)/.stamp-run
 	$(DSG) serve --host $(HOST) --port $(PORT)
 
 # --- tests ---------------------------------------------------------------------------------------
-# Plain pytest, not xdist: the e2e tests start Chromium and a live server per worker, and on a
-# 2-core machine -n 2 gains little; opt in with PYTEST_ARGS='-p xdist -n 2'.
+# Plain pytest, not xdist: `make test` runs the SQLite half and the PostgreSQL half side by side
+# instead (scripts/test-both: one process each, own data directories; on 2 cores the two take
+# about as long as the longer alone; TEST_PARALLEL=0 runs them one after the other).
 # Any non-zero pytest status fails the target, including 5 (no tests collected).
 
 PYTEST_SQLITE   := env -u DATABASE_URL $(PYTEST) $(PYTEST_ARGS)
@@ -88,10 +89,7 @@ test: $(VENV)/.stamp-dev
 	@scripts/debian-packages $(TEST_DEBS)
 	@echo "== lint: ruff, import-linter (the layers), mypy =="
 	$(MAKE) --no-print-directory lint
-	@echo "== pytest on SQLite =="
-	$(PYTEST_SQLITE)
-	@echo "== pytest on PostgreSQL =="
-	$(PYTEST_POSTGRES)
+	scripts/test-both $(PYTEST) $(PYTEST_ARGS)
 
 test-sqlite: $(VENV)/.stamp-dev
 	@scripts/debian-packages $(TEST_DEBS)
