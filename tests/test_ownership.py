@@ -27,6 +27,9 @@ NOT_COMPANY_OWNED = {
     "inspections.ChecklistItem",
     "notices.NoticeCounter",
     "notifications.OutboxMessage",
+    # a person's own: their inbox and the mails they turned off (#12)
+    "notifications.Notification",
+    "notifications.MailOptOut",
     "contacts.Contact",
     "requests.ChangeKind",
     # 年次確認: the office's round is the same for every company it asks.

@@ -40,6 +40,7 @@ PAGES = [
     "/enrollments/?step=3",
     "/api/v1/enrollments",
     "/api/v1/sites",
+    "/notifications/",  # the inbox (#12): the mails grow with the cases
 ]
 
 

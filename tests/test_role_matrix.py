@@ -174,6 +174,7 @@ READS: dict[str, Reads] = {
 OTHER_KINDS: dict[str, Reads] = {
     "orgs.Organization": EVERYONE,
     "orgs.ApiToken": Reads(delegate=False, user=False),  # B's PSA's own token
+    "notifications.Notification": Reads(delegate=False, user=False),  # B's PSA's own (#12)
     "inspections.ChecklistTemplate": NOBODY,
     "annual.AnnualRound": NOBODY,
 }
@@ -479,7 +480,12 @@ def test_the_actions_of_each_role_are_declared(role: str):
 
 # Rows a refused write may touch all the same: the ledger and mail follow a change, never alone.
 LEDGER = {"audit", "audit.AuditHead"}
-BOOKKEEPING = {*LEDGER, "notifications.OutboxMessage", "django_tasks_db.DBTaskResult"}
+BOOKKEEPING = {
+    *LEDGER,
+    "notifications.OutboxMessage",
+    "notifications.Notification",  # a mail's copy in its people's inboxes (#12)
+    "django_tasks_db.DBTaskResult",
+}
 # Cases the tenancy matrix has no need of, probed here for every page and operation of a case:
 # the case inspected at ② with a deficiency (its findings, photo and remediation), and a case
 # completed (its notices). A transition is probed on one case: no role here takes any.

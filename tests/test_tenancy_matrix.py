@@ -33,7 +33,7 @@ from dsg.enrollment.models import STEP_OF_STATE, Enrollment, State
 from dsg.enrollment.services import TRANSITION_NAMES
 from dsg.inspections.models import Inspection
 from dsg.inspections.services import remediation_decide
-from dsg.notifications.models import OutboxMessage
+from dsg.notifications.models import Notification, OutboxMessage
 from dsg.orgs.models import ApiToken, Organization, Role, User
 from dsg.orgs.services import api_token_create
 from dsg.provisioning import services as prov
@@ -96,6 +96,8 @@ OBJECTS_OF: dict[str, list[str]] = {
     # 年次確認 (annual): the round that asked B (and A), and B's pending confirmation in it
     "round_id": ["annual_round"],
     "confirmation_id": ["annual_confirmation"],
+    # the inbox (#12): a notification of B's PSA (a person's own: nobody else opens it)
+    "notification_id": ["notification"],
 }
 # Ids that a request body may carry; filled with B's objects as well.
 BODY_OBJECTS: dict[str, str] = {
@@ -357,6 +359,8 @@ def build_world(tag: str, ascii_tag: str, office: dict[str, User]) -> World:
     _policy_of_world(world, tag, ascii_tag)  # registry: what the policy export writes
     # notifications: a mail about B (the office's undelivered-mail page and API resend it)
     world.objects["mail"] = OutboxMessage.objects.filter(company_id=company.pk).latest("pk")
+    # the inbox (#12): the PSA's latest notification, which only the PSA opens
+    world.objects["notification"] = Notification.objects.filter(user=world.psa).latest("pk")
     _annual_of_world(world, cast, ascii_tag)  # 年次確認 (annual)
     return world
 

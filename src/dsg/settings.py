@@ -114,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "dsg.orgs.context_processors.membership",
                 "dsg.core.context_processors.trial_mode",
+                "dsg.notifications.inbox_views.inbox_context",  # the header's unread count
             ],
         },
     },
@@ -253,11 +254,13 @@ CONTENT_SECURITY_POLICY = {
 EMAIL_HOST = os.environ.get("DSG_EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("DSG_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DSG_DEFAULT_FROM_EMAIL", "dsg-portal@localhost")
+# Without DSG_EMAIL_HOST, mail is written to the terminal of the worker (`make run` runs it
+# beside the server), readable: subject and body as text (dsg.notifications.console).
 EMAIL_BACKEND = os.environ.get(
     "DSG_EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if os.environ.get("DSG_EMAIL_HOST")
-    else "django.core.mail.backends.console.EmailBackend",
+    else "dsg.notifications.console.EmailBackend",
 )
 
 # Every SMTP operation gives up after this many seconds: a server that accepts and hangs never

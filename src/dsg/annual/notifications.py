@@ -10,7 +10,7 @@ from typing import Any
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from dsg.notifications.services import mail_queue
+from dsg.notifications.services import in_reader_language, mail_queue
 from dsg.orgs.models import Role, User
 from dsg.orgs.selectors import emails_of, psa_emails
 
@@ -66,12 +66,12 @@ def notify_answered(confirmation: AnnualConfirmation, actor: User) -> None:
         to=emails_of(roles=[Role.REVIEWER]) + psa_emails(confirmation.company_id),
         exclude=[actor.email],
         about=confirmation.round.title,
-        subject=confirmation.get_state_display(),
+        subject=in_reader_language(confirmation.get_state_display),
         lines=[
             format_lazy(
                 _("{company} answered the annual confirmation: {state}."),
                 company=confirmation.company.name,
-                state=confirmation.get_state_display(),
+                state=in_reader_language(confirmation.get_state_display),
             )
         ],
         link=confirmation_link(confirmation),

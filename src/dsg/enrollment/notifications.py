@@ -11,7 +11,7 @@ from typing import Any
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from dsg.notifications.services import mail_queue
+from dsg.notifications.services import in_reader_language, mail_queue
 from dsg.orgs.models import Role
 from dsg.orgs.selectors import emails_of, psa_emails
 
@@ -27,7 +27,7 @@ def recipients_of(enrollment: Enrollment, record: StepRecord) -> list[str]:
 
 
 def notify_transition(enrollment: Enrollment, record: StepRecord) -> None:
-    state = enrollment.get_state_display()
+    state = in_reader_language(enrollment.get_state_display)
     lines: list[Any] = [
         format_lazy(
             _("The enrollment case {number} ({site}, {company}) changed."),

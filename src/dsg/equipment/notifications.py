@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from dsg.notifications.services import mail_queue
+from dsg.notifications.services import in_reader_language, mail_queue
 from dsg.orgs.models import Role, User
 from dsg.orgs.selectors import emails_of, psa_emails
 
@@ -41,7 +41,7 @@ def _send(
         lines=[
             format_lazy(
                 _("{kind} {number} ({site}, {company}): {what}"),
-                kind=request.get_kind_display(),
+                kind=in_reader_language(request.get_kind_display),
                 number=request.receipt_number,
                 site=site.name,
                 company=site.company.name,
@@ -131,10 +131,12 @@ def decided(request: EquipmentRequest, actor: User | None) -> None:
         event="decided",
         to=psa_emails(request.site.company_id) + _reviewers(request),
         actor=actor,
-        subject=format_lazy(_("request decided: {outcome}"), outcome=request.get_outcome_display()),
+        subject=format_lazy(
+            _("request decided: {outcome}"), outcome=in_reader_language(request.get_outcome_display)
+        ),
         what=format_lazy(
             _("decided: {outcome}. The decision on each line is in the portal."),
-            outcome=request.get_outcome_display(),
+            outcome=in_reader_language(request.get_outcome_display),
         ),
     )
 

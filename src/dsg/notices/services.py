@@ -60,7 +60,7 @@ from dsg.core import subjects
 from dsg.core.errors import RuleViolation
 from dsg.documents.models import DocumentKind
 from dsg.documents.services import document_store_generated
-from dsg.notifications.services import mail_queue
+from dsg.notifications.services import in_reader_language, mail_queue
 from dsg.orgs.models import User
 from dsg.orgs.permissions import require_permission
 from dsg.orgs.selectors import psa_emails
@@ -241,7 +241,7 @@ def _tell_psa(subject: Any, notice: Notice) -> None:
         lines=[
             format_lazy(
                 _("The office issued a notice ({kind}) for the enrollment case {number}."),
-                kind=notice.get_kind_display(),
+                kind=in_reader_language(notice.get_kind_display),
                 number=number,
             )
         ],

@@ -7,6 +7,7 @@ after its last attempt: shown to the office, counted by ``/readyz``, resent by h
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +19,8 @@ class OutboxStatus(models.TextChoices):
     SENDING = "sending", pgettext_lazy("mail", "being sent")
     SENT = "sent", pgettext_lazy("mail", "sent")
     FAILED = "failed", pgettext_lazy("mail", "failed")
+    # Kept for the inbox only: everyone it is for turned its kind off (MailOptOut).
+    SKIPPED = "skipped", pgettext_lazy("mail", "not mailed")
 
 
 class OutboxMessage(models.Model):
@@ -47,6 +50,12 @@ class OutboxMessage(models.Model):
         default=False,
         help_text=_("The body (a password-reset link) is erased once the message is sent."),
     )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        default="ja",
+        help_text=_("The language the message is written in: its recipients'."),
+    )
 
     class Meta:
         verbose_name = _("outbox message")
@@ -56,3 +65,70 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class MailCategory(models.TextChoices):
+    """What a mail is about, for the person's choice of the mails they receive (``kinds``)."""
+
+    ACCOUNT = "account", _("Your account and its security")
+    ACTION = "action", _("Steps, decisions and requests to act")
+    REMINDER = "reminder", _("Reminders of due dates")
+    INFORMATION = "information", _("Information (a document stored, a catalogue published)")
+
+
+class Notification(models.Model):
+    """A mail as its recipient finds it in the portal's inbox: one per person and message."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    message = models.ForeignKey(
+        OutboxMessage,
+        verbose_name=_("message"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    mailed = models.BooleanField(
+        _("mailed"),
+        default=True,
+        help_text=_("False when the person turned this kind of mail off: the inbox only."),
+    )
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-message__created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "message"], name="notification_once")
+        ]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+class MailOptOut(models.Model):
+    """A category of optional mail the person does not want mailed (the inbox still has it)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="mail_opt_outs",
+    )
+    category = models.CharField(_("category"), max_length=20, choices=MailCategory.choices)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mail turned off")
+        verbose_name_plural = _("mails turned off")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "category"], name="mail_opt_out_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.category}"

@@ -1,13 +1,18 @@
-"""What the office and the health endpoint read of the outbox: each in a fixed number of queries."""
+"""What the office, the health endpoint and each person's inbox read of the outbox: each in a
+fixed number of queries."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
-from .models import OutboxMessage, OutboxStatus
+from dsg.core.errors import NotVisible
+
+from .models import MailOptOut, Notification, OutboxMessage, OutboxStatus
 
 TROUBLED = Q(status=OutboxStatus.FAILED) | Q(
     status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING], attempts__gt=0
@@ -37,3 +42,59 @@ def outbox_counts() -> dict[str, Any]:
         int((timezone.now() - oldest).total_seconds()) if oldest is not None else None
     )
     return row
+
+
+# The inbox: a person's own notifications, never anyone else's ---------------------------------
+
+
+def inbox_of(*, user_id: int) -> QuerySet[Notification]:
+    """The person's notifications, newest first, each with its message (one query a page)."""
+    return (
+        Notification.objects.filter(user_id=user_id)
+        .select_related("message")
+        .defer("message__body", "message__recipients", "message__last_error")
+    )
+
+
+def inbox_unread_count(*, user_id: int) -> int:
+    """How many of the person's notifications are unread: one query (the header's count)."""
+    return Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
+
+
+def notification_get_for(*, user_id: int, pk: int) -> Notification:
+    """One of the person's own notifications; another's is as if it did not exist (404)."""
+    found = Notification.objects.filter(user_id=user_id, pk=pk).select_related("message").first()
+    if found is None:
+        raise NotVisible()
+    return found
+
+
+def mail_opt_outs_of(*, user_id: int) -> set[str]:
+    """The categories of optional mail the person turned off."""
+    return set(MailOptOut.objects.filter(user_id=user_id).values_list("category", flat=True))
+
+
+class DeliveryState(models.TextChoices):
+    """What became of the mail of a notification, as its recipient reads it in the inbox."""
+
+    QUEUED = "queued", pgettext_lazy("mail", "queued")
+    SENDING = "sending", pgettext_lazy("mail", "being sent")
+    RETRIED = "retried", pgettext_lazy("mail", "retried")
+    SENT = "sent", pgettext_lazy("mail", "sent")
+    FAILED = "failed", pgettext_lazy("mail", "failed")
+    NOT_MAILED = "not_mailed", pgettext_lazy("mail", "not mailed (turned off)")
+
+
+def delivery_state(notification: Notification) -> DeliveryState:
+    message = notification.message
+    if not notification.mailed:
+        return DeliveryState.NOT_MAILED
+    if message.status == OutboxStatus.SENT:
+        return DeliveryState.SENT
+    if message.status == OutboxStatus.FAILED:
+        return DeliveryState.FAILED
+    if message.attempts > 1 or (message.attempts and message.status == OutboxStatus.PENDING):
+        return DeliveryState.RETRIED  # an attempt failed; it is tried again
+    if message.status == OutboxStatus.SENDING:
+        return DeliveryState.SENDING
+    return DeliveryState.QUEUED

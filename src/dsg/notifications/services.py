@@ -1,10 +1,12 @@
 """Queue mail inside a change's transaction; deliver it later, outside any transaction.
 
-``mail_queue`` is the one mail every part of the portal writes: in Japanese (the office's
-language, whatever the actor's), "[DSG Portal] <number>: <subject>", a few lines naming what
-changed, the link to the portal, and the footer the apps above register (``footer``: the
-問い合わせ先 of §6). Mails never carry findings, comments, documents or account information;
-those stay behind the login.
+``mail_queue`` is the one mail every part of the portal writes: "[DSG Portal] <number>:
+<subject>", a few lines naming what changed, the link to the portal (``DSG_PORTAL_URL``), and the
+footer the apps above register (``footer``: the 問い合わせ先 of §6). It is rendered for each
+recipient in the language they chose (``recipients``: Japanese unless they chose English), one
+message per language; each person finds it in the portal's inbox too (``Notification``), and a
+person who turned its kind off (``kinds``, ``MailOptOut``) gets it there only. Mails never carry
+findings, comments, documents or account information; those stay behind the login.
 
 Delivery (``outbox_deliver_pending``, run by the worker) takes one message at a time in three
 steps, so that an SMTP server that hangs never holds a database lock:
@@ -29,6 +31,7 @@ import random
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 from django.conf import settings
@@ -36,10 +39,13 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone, translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext
 
 from .footer import footer_lines
-from .models import OutboxMessage, OutboxStatus
+from .kinds import category_of, is_optional
+from .models import MailOptOut, Notification, OutboxMessage, OutboxStatus
+from .recipients import Recipient, recipients_resolve
 
 logger = logging.getLogger(__name__)
 JITTER = 0.2  # each delay is drawn from ±20 % around its value, so retries do not come in waves
@@ -54,25 +60,60 @@ def outbox_queue(
     kind: str,
     company_id: int | None = None,
     secret: bool = False,
+    language: str = "",
 ) -> OutboxMessage | None:
     """Write the message in the current transaction; it is sent only if the change commits.
 
-    ``secret`` marks a body that must not outlive its delivery (a password-reset link).
+    ``secret`` marks a body that must not outlive its delivery (a password-reset link);
+    ``language`` is the one the caller rendered it in. Each recipient who is a person of the
+    portal finds it in their inbox.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox_queue must run inside the change's transaction")
-    recipients = sorted({address for address in recipients if address})
-    if not recipients:
+    people = recipients_resolve(recipients)
+    if not people:
         return None
+    return _outbox_write(
+        mailed=people,
+        inbox_only=[],
+        subject=subject,
+        body=body,
+        kind=kind,
+        company_id=company_id,
+        secret=secret,
+        language=language or settings.LANGUAGE_CODE,
+    )
+
+
+def _outbox_write(
+    *,
+    mailed: list[Recipient],
+    inbox_only: list[Recipient],
+    subject: str,
+    body: str,
+    kind: str,
+    company_id: int | None,
+    secret: bool,
+    language: str,
+) -> OutboxMessage:
     message = OutboxMessage.objects.create(
-        recipients=recipients,
+        recipients=[person.address for person in mailed],
         subject=subject[:200],
         body=body,
         kind=kind[:60],
         company_id=company_id,
         secret=secret,
+        language=language,
+        status=OutboxStatus.PENDING if mailed else OutboxStatus.SKIPPED,
     )
-    transaction.on_commit(_enqueue_delivery)
+    Notification.objects.bulk_create(
+        Notification(user_id=person.user_id, message=message, mailed=mail)
+        for mail, group in ((True, mailed), (False, inbox_only))
+        for person in group
+        if person.user_id is not None
+    )
+    if mailed:
+        transaction.on_commit(_enqueue_delivery)
     return message
 
 
@@ -86,32 +127,73 @@ def mail_queue(
     kind: str,
     company_id: int | None = None,
     exclude: Iterable[str] = (),
-) -> OutboxMessage | None:
-    """Compose the portal's mail and queue it in the current transaction.
+) -> list[OutboxMessage]:
+    """Compose the portal's mail for each recipient's language and queue it in the transaction.
 
-    ``about`` names what the mail is about (a case number); ``subject`` and ``lines`` may be
-    lazy messages (``gettext_lazy``, ``format_lazy``): they are rendered in Japanese here. ``link``
-    is a path of the portal. Addresses in ``exclude`` (the actor's own) get no copy.
+    ``about`` names what the mail is about (a case number); ``subject`` and ``lines`` must be
+    lazy messages (``gettext_lazy``, ``format_lazy``) wherever they hold words: they are rendered
+    here, once per language. ``link`` is a path of the portal. Addresses in ``exclude`` (the
+    actor's own) get no copy. Returns the messages written, one per language.
     """
-    with translation.override("ja"):
-        title = gettext("[DSG Portal] {number}: {subject}").format(number=about, subject=subject)
-        body = [str(line) for line in lines]
-        body += [
-            "",
-            gettext("Please log in to the portal for the details: {url}").format(
-                url=f"{settings.PORTAL_URL}{link}"
-            ),
-        ]
-        footer = footer_lines()
-        body += ["", "-- ", *footer] if footer else []
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("mail_queue must run inside the change's transaction")
     skip = set(exclude)
-    return outbox_queue(
-        recipients=[address for address in to if address not in skip],
-        subject=title,
-        body="\n".join(body),
-        kind=kind,
-        company_id=company_id,
-    )
+    people = recipients_resolve(address for address in to if address not in skip)
+    declined = _declined(people, kind)
+    lines = list(lines)
+    messages = []
+    by_language = sorted(people, key=lambda person: person.language)
+    for language, group in groupby(by_language, key=lambda person: person.language):
+        persons = list(group)
+        with translation.override(language):
+            title, body = _compose(about=about, subject=subject, lines=lines, link=link)
+        messages.append(
+            _outbox_write(
+                mailed=[p for p in persons if p.user_id not in declined],
+                inbox_only=[p for p in persons if p.user_id in declined],
+                subject=title,
+                body=body,
+                kind=kind,
+                company_id=company_id,
+                secret=False,
+                language=language,
+            )
+        )
+    return messages
+
+
+def in_reader_language(render: Callable[[], Any]) -> Any:
+    """A text of the mail rendered when the mail is, in its reader's language: pass a model's
+    ``get_state_display`` (or any function that translates) instead of its value, which would
+    be in the actor's language."""
+    return lazy(render, str)()
+
+
+def _compose(*, about: str, subject: Any, lines: list[Any], link: str) -> tuple[str, str]:
+    """The subject and body in the active language."""
+    title = gettext("[DSG Portal] {number}: {subject}").format(number=about, subject=subject)
+    body = [str(line) for line in lines]
+    body += [
+        "",
+        gettext("Please log in to the portal for the details: {url}").format(url=portal_url(link)),
+    ]
+    footer = footer_lines()
+    body += ["", "-- ", *footer] if footer else []
+    return title, "\n".join(body)
+
+
+def portal_url(path: str) -> str:
+    """The address of a page of the portal as its users reach it (``DSG_PORTAL_URL``)."""
+    return f"{settings.PORTAL_URL}{path}"
+
+
+def _declined(people: list[Recipient], kind: str) -> set[int | None]:
+    """The people who turned off the category of ``kind`` (an optional one), in one query."""
+    users = [person.user_id for person in people if person.user_id is not None]
+    if not users or not is_optional(kind):
+        return set()
+    optouts = MailOptOut.objects.filter(user_id__in=users, category=category_of(kind))
+    return set(optouts.values_list("user_id", flat=True))
 
 
 def _enqueue_delivery() -> None:

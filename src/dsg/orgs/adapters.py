@@ -4,13 +4,16 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import translation
 
 from dsg.notifications.services import outbox_queue
 
 from . import throttle
+from .selectors import recipients_of
 
 
 class InvitationOnlyAccountAdapter(DefaultAccountAdapter):
@@ -41,12 +44,15 @@ class InvitationOnlyAccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         request = allauth_context.request
-        message = self.render_mail(
-            template_prefix,
-            email,
-            {"request": request, "email": email, "current_site": get_current_site(request)}
-            | context,
-        )
+        person = recipients_of([email]).get(email)
+        language = person.language if person else settings.LANGUAGE_CODE  # the reader's (#12)
+        with translation.override(language):
+            message = self.render_mail(
+                template_prefix,
+                email,
+                {"request": request, "email": email, "current_site": get_current_site(request)}
+                | context,
+            )
         with transaction.atomic():
             outbox_queue(
                 recipients=list(message.to),
@@ -54,4 +60,5 @@ class InvitationOnlyAccountAdapter(DefaultAccountAdapter):
                 body=str(message.body),
                 kind="account." + template_prefix.rsplit("/", 1)[-1],
                 secret=True,
+                language=language,
             )

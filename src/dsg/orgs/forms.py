@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from dsg.notifications.kinds import OPTIONAL
+
 from .japan import (
     NUMBER_INPUT_MAX,
     normalize_corporate_number,
@@ -17,7 +19,7 @@ from .japan import (
     postal_code_unknown_note,
     prefecture_for_postal_code,
 )
-from .models import ApiToken, Organization, Site
+from .models import MAIL_LANGUAGES, ApiToken, Organization, Site
 
 # Numbers as people type them ------------------------------------------------------------------
 
@@ -208,4 +210,25 @@ class ApiTokenForm(forms.Form):
         min_value=1,
         max_value=365,
         initial=90,
+    )
+
+
+class PreferencesForm(forms.Form):
+    """The person's language and the optional mails they receive (the page account_settings)."""
+
+    language = forms.ChoiceField(
+        label=_("Language of your mail and notifications"),
+        choices=MAIL_LANGUAGES,
+        widget=forms.RadioSelect,
+    )
+    receive = forms.MultipleChoiceField(
+        label=_("Optional mails you receive"),
+        choices=[(str(c), c.label) for c in OPTIONAL],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Mails about your account and about the procedure (a step taken, a decision, a "
+            "request to act) are required by the office and always sent. Every mail stays in "
+            "your notifications, sent or not."
+        ),
     )

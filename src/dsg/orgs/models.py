@@ -94,6 +94,10 @@ class Organization(models.Model):
         return self.kind == OrganizationKind.COMPANY
 
 
+# The languages a person reads the portal's mail in (settings.LANGUAGES).
+MAIL_LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -126,6 +130,14 @@ class User(AbstractUser):
     # Counts the changes of the person's second factors (added, removed, recovery codes renewed):
     # part of the session hash, so a change ends the person's other sessions (dsg.orgs.mfa).
     mfa_epoch = models.PositiveIntegerField(_("two-factor changes"), default=0, editable=False)
+    # The language of the mails and notifications the portal sends the person (#12).
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=MAIL_LANGUAGES,
+        default="ja",
+        help_text=_("The language of the mails the portal sends you."),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["full_name"]

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 
 from dsg.core.errors import NotVisible
+from dsg.notifications.recipients import Recipient
 
 from . import permissions
 from .models import ROLES_OF_KIND, ApiToken, OrganizationKind, Role, Site, User
@@ -48,3 +49,10 @@ def emails_of(*, roles: Iterable[str], company_id: int | None = None) -> list[st
 def psa_emails(company_id: int) -> list[str]:
     """The company's 保護システム管理者: every notice to the company goes to them."""
     return emails_of(roles=[Role.PSA], company_id=company_id)
+
+
+def recipients_of(addresses: list[str]) -> dict[str, Recipient]:
+    """Who holds each address and the language they read their mail in (one query): registered
+    with the mail composer (``dsg.notifications.recipients``) when Django starts."""
+    people = User.objects.filter(email__in=addresses).values_list("email", "pk", "language")
+    return {email: Recipient(email, pk, language) for email, pk, language in people}

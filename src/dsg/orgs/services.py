@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -12,9 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
+from dsg.notifications.inbox import mail_opt_outs_set
 
 from .japan import normalize_postal_code, prefecture_for_postal_code
-from .models import ApiToken, Organization, Site, User
+from .models import MAIL_LANGUAGES, ApiToken, Organization, Site, User
 from .permissions import require_permission
 
 SITE_FIELDS = ("name", "postal_code", "prefecture", "address", "facility")
@@ -152,3 +154,27 @@ def company_mfa_delegates_set(
                 after={"mfa_for_delegates": required},
             )
     return company
+
+
+def user_preferences_update(*, actor: User, language: str, mail_off: Iterable[str]) -> User:
+    """The person's own choices: the language of their mail and which optional mails they do not
+    want mailed (the inbox keeps them all); ledgered. Required mails cannot be turned off."""
+    if language not in dict(MAIL_LANGUAGES):
+        raise RuleViolation(
+            _("Choose Japanese or English."), code="invalid", status=422, field="language"
+        )
+    with transaction.atomic():
+        person = User.objects.select_for_update().get(pk=actor.pk)
+        off_before, off_after = mail_opt_outs_set(user_id=person.pk, off=mail_off)
+        before = {"language": person.language, "mail_off": sorted(off_before)}
+        person.language = language
+        person.save(update_fields=["language"])
+        audit_record(
+            actor=actor,
+            action="user.preferences",
+            obj=person,
+            before=before,
+            after={"language": language, "mail_off": sorted(off_after)},
+        )
+    actor.language = language
+    return person

@@ -11,6 +11,7 @@ urlpatterns = [
     path("sites/new/", views.site_create, name="site_create"),
     path("postal-codes/", views.postal_code_lookup, name="postal_code_lookup"),
     path("account/api-tokens/", views.api_token_list, name="api_tokens"),
+    path("account/settings/", views.account_settings, name="account_settings"),  # #12
     path(
         "account/api-tokens/<int:token_id>/revoke/",
         views.api_token_revoke,

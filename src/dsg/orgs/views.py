@@ -11,10 +11,12 @@ from django.views.decorators.http import require_GET
 
 from dsg.core.errors import RuleViolation
 from dsg.core.views import Confirmation, confirm_action
+from dsg.notifications.kinds import OPTIONAL, REQUIRED
+from dsg.notifications.selectors import mail_opt_outs_of
 
 from . import permissions, selectors, services
 from .auth import request_user
-from .forms import ApiTokenForm, SiteForm
+from .forms import ApiTokenForm, PreferencesForm, SiteForm
 from .japan import (
     POSTAL_CODE,
     normalize_postal_code,
@@ -144,3 +146,23 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     return confirm_action(
         request, confirmation, lambda _data: services.api_token_revoke(token=token, actor=user)
     )
+
+
+@login_required
+def account_settings(request: HttpRequest) -> HttpResponse:
+    """The person's own settings: the language of their mail, the optional mails they receive."""
+    user = request_user(request)
+    off = mail_opt_outs_of(user_id=user.pk)
+    initial = {"language": user.language, "receive": [str(c) for c in OPTIONAL if c not in off]}
+    form = PreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        receive = set(form.cleaned_data["receive"])
+        services.user_preferences_update(
+            actor=user,
+            language=form.cleaned_data["language"],
+            mail_off=[str(c) for c in OPTIONAL if str(c) not in receive],
+        )
+        messages.success(request, _("Your settings were saved."))
+        return redirect("account_settings")
+    required = [c.label for c in sorted(REQUIRED)]
+    return render(request, "orgs/account_settings.html", {"form": form, "required": required})

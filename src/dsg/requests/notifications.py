@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from dsg.notifications.services import mail_queue
+from dsg.notifications.services import in_reader_language, mail_queue
 from dsg.orgs.models import Role
 from dsg.orgs.selectors import emails_of, psa_emails
 
@@ -31,7 +31,7 @@ def _link(change: ChangeRequest) -> str:
 
 
 def notify_transition(change: ChangeRequest, record: ChangeRecord) -> None:
-    state = change.get_state_display()
+    state = in_reader_language(change.get_state_display)
     to = psa_emails(change.company_id) + emails_of(roles=[Role.REVIEWER])
     if record.transition in PROVIDER_HEARS and provider_concerned(change):
         to += emails_of(roles=[Role.PROVIDER_STAFF])

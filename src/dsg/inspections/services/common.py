@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.core import subjects
 from dsg.core.errors import RuleViolation
-from dsg.notifications.services import mail_queue
+from dsg.notifications.services import in_reader_language, mail_queue
 from dsg.orgs.models import Role
 from dsg.orgs.selectors import emails_of, psa_emails
 
@@ -88,7 +88,7 @@ def mail(inspection: Inspection, *, to: list[str], kind: str, subject: Any, line
         lines=[
             format_lazy(
                 _("About {subject} ({company})."),
-                subject=inspection.subject_label,
+                subject=in_reader_language(lambda: inspection.subject_label),
                 company=inspection.company.name,
             ),
             line,

@@ -22,6 +22,7 @@ from dsg.core.inputs import required_text
 from dsg.enrollment.models import Enrollment, State
 from dsg.enrollment.rules import require_state
 from dsg.enrollment.services import enrollment_lock
+from dsg.notifications.services import in_reader_language
 from dsg.orgs.models import User
 from dsg.orgs.permissions import require_permission
 
@@ -54,8 +55,10 @@ def _appointment_line(appointment: Appointment, holder: AccountHolder | None = N
     when = f"{timezone.localtime(appointment.starts_at):%Y-%m-%d %H:%M}"
     who = holder.name if holder is not None else appointment.person
     if who:
-        return format_lazy("{}: {} ({})", appointment.get_purpose_display(), when, who)
-    return format_lazy("{}: {}", appointment.get_purpose_display(), when)
+        return format_lazy(
+            "{}: {} ({})", in_reader_language(appointment.get_purpose_display), when, who
+        )
+    return format_lazy("{}: {}", in_reader_language(appointment.get_purpose_display), when)
 
 
 def _check_purpose(

@@ -1,0 +1,176 @@
+"""The inbox (#12): every mail a person was sent, read and unread, with what became of it; the
+mails a person may turn off, within what the office requires."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils.translation import gettext_lazy as _
+
+from dsg.audit.models import AuditEvent
+from dsg.core.errors import RuleViolation
+from dsg.notifications.inbox import mail_opt_outs_set
+from dsg.notifications.kinds import category_of, is_optional
+from dsg.notifications.models import MailCategory, Notification, OutboxMessage, OutboxStatus
+from dsg.notifications.selectors import DeliveryState, delivery_state
+from dsg.notifications.services import mail_queue, outbox_claim, outbox_send
+
+from .smtp import free_port
+
+pytestmark = pytest.mark.django_db
+
+
+def _queue(to: list[str], *, kind: str = "enrollment.submit", subject: str = "申請") -> None:
+    with transaction.atomic():
+        mail_queue(
+            to=to,
+            about="DSG-2026-0001",
+            subject=subject,
+            lines=[_("a notice was issued")],
+            link="/enrollments/1/",
+            kind=kind,
+        )
+
+
+def test_every_mail_is_in_the_inbox_of_each_of_its_people(psa, reviewer):
+    _queue([psa.email, reviewer.email])
+    assert Notification.objects.filter(user=psa).count() == 1
+    assert Notification.objects.filter(user=reviewer).count() == 1
+    assert Notification.objects.get(user=psa).read_at is None
+
+
+def test_the_inbox_shows_only_the_person_own_mail_and_opening_one_reads_it(client, psa, reviewer):
+    _queue([psa.email], subject="PSAへの件名")
+    _queue([reviewer.email], subject="審査担当への件名")
+    client.force_login(psa)
+    page = client.get("/notifications/").content.decode()
+    assert "PSAへの件名" in page and "審査担当への件名" not in page
+    assert 'data-read="no"' in page and 'data-unread="1"' in page  # the header's count
+    mine = Notification.objects.get(user=psa)
+    theirs = Notification.objects.get(user=reviewer)
+    assert client.get(f"/notifications/{theirs.pk}/").status_code == 404
+    assert client.post(f"/notifications/{theirs.pk}/").status_code == 404
+    detail = client.get(f"/notifications/{mine.pk}/")
+    assert detail.status_code == 200
+    assert "通知書が発行されました" in detail.content.decode()  # Japanese
+    assert "http://" in detail.content.decode()
+    mine.refresh_from_db()
+    assert mine.read_at is not None
+    page = client.get("/notifications/").content.decode()
+    assert 'data-read="yes"' in page and "data-unread" not in page
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+    # and back to unread, then all read at once
+    assert client.post(f"/notifications/{mine.pk}/").status_code == 302
+    mine.refresh_from_db()
+    assert mine.read_at is None
+    assert client.post("/notifications/read-all/").status_code == 302
+    mine.refresh_from_db()
+    assert mine.read_at is not None
+
+
+def test_the_header_count_costs_one_query(client, psa):
+    for n in range(3):
+        _queue([psa.email], subject=f"件名{n}")
+    client.force_login(psa)
+    client.get("/sites/")  # warm what a first page loads once
+    from dsg.notifications.inbox_views import inbox_context
+
+    request = client.get("/sites/").wsgi_request
+    with CaptureQueriesContext(connection) as queries:
+        context = inbox_context(request)
+        assert str(context["inbox_unread"]) == "3"
+        assert bool(context["inbox_unread"])
+    assert len(queries) == 1
+
+
+def test_the_inbox_page_costs_the_same_whatever_the_mails(client, psa):
+    client.force_login(psa)
+    _queue([psa.email])
+    client.get("/notifications/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/notifications/")
+    for n in range(10):
+        _queue([psa.email], subject=f"件名{n}")
+    with CaptureQueriesContext(connection) as many:
+        client.get("/notifications/")
+    assert len(many) == len(few)
+
+
+def test_each_mail_shows_its_delivery_state(settings, smtp, psa):
+    _queue([psa.email])
+    notification = Notification.objects.get(user=psa)
+    assert delivery_state(notification) == DeliveryState.QUEUED
+    settings.EMAIL_PORT = free_port()  # nobody listens: the attempt fails and is retried
+    claim = outbox_claim()
+    assert claim is not None
+    assert not outbox_send(claim)
+    notification = Notification.objects.select_related("message").get(pk=notification.pk)
+    assert delivery_state(notification) == DeliveryState.RETRIED
+    OutboxMessage.objects.update(next_attempt_at=notification.message.created_at)
+    settings.EMAIL_PORT = smtp.port
+    claim = outbox_claim()
+    assert claim is not None and outbox_send(claim)
+    notification = Notification.objects.select_related("message").get(pk=notification.pk)
+    assert delivery_state(notification) == DeliveryState.SENT
+    OutboxMessage.objects.update(status=OutboxStatus.FAILED)
+    notification = Notification.objects.select_related("message").get(pk=notification.pk)
+    assert delivery_state(notification) == DeliveryState.FAILED
+
+
+def test_the_kinds_fall_in_their_categories():
+    assert category_of("annual.reminder.due_soon") == MailCategory.REMINDER
+    assert category_of("inspection.reminder") == MailCategory.REMINDER
+    assert category_of("inspection.overdue") == MailCategory.REMINDER
+    assert category_of("account.password_reset_key") == MailCategory.ACCOUNT
+    assert category_of("account_delivery.create") == MailCategory.ACCOUNT
+    assert category_of("mfa.changed") == MailCategory.ACCOUNT
+    assert category_of("catalogue.publish") == MailCategory.INFORMATION
+    assert category_of("enrollment.return_application") == MailCategory.ACTION
+    assert category_of("notice.issued") == MailCategory.ACTION
+    assert not is_optional("enrollment.submit") and is_optional("annual.reminder.overdue")
+
+
+def test_an_optional_mail_turned_off_reaches_the_inbox_only(psa, delegate):
+    with transaction.atomic():
+        mail_opt_outs_set(user_id=psa.pk, off=[MailCategory.REMINDER])
+    _queue([psa.email, delegate.email], kind="annual.reminder.overdue")
+    [message] = OutboxMessage.objects.all()
+    assert message.recipients == [delegate.email]
+    assert Notification.objects.get(user=psa).mailed is False
+    assert delivery_state(Notification.objects.get(user=psa)) == DeliveryState.NOT_MAILED
+    # a required one still goes out
+    _queue([psa.email], kind="enrollment.return_application")
+    assert OutboxMessage.objects.latest("pk").recipients == [psa.email]
+    # nobody left to mail: kept for the inboxes, never sent
+    _queue([psa.email], kind="inspection.reminder")
+    skipped = OutboxMessage.objects.latest("pk")
+    assert skipped.status == OutboxStatus.SKIPPED and skipped.recipients == []
+    assert outbox_claim() is not None  # the others are due …
+    assert not OutboxMessage.objects.filter(pk=skipped.pk).exclude(status="skipped").exists()
+
+
+def test_a_required_mail_cannot_be_turned_off(psa):
+    with pytest.raises(RuleViolation), transaction.atomic():
+        mail_opt_outs_set(user_id=psa.pk, off=[MailCategory.ACTION])
+    assert not psa.mail_opt_outs.exists()
+
+
+def test_the_settings_page_sets_the_language_and_the_optional_mails(client, psa):
+    client.force_login(psa)
+    page = client.get("/account/settings/").content.decode()
+    assert 'value="reminder"' in page and 'value="action"' not in page  # required: no box
+    response = client.post("/account/settings/", {"language": "en", "receive": ["information"]})
+    assert response.status_code == 302
+    psa.refresh_from_db()
+    assert psa.language == "en"
+    assert set(psa.mail_opt_outs.values_list("category", flat=True)) == {"reminder"}
+    event = AuditEvent.objects.filter(action="user.preferences").latest("sequence")
+    assert event.after == {"language": "en", "mail_off": ["reminder"]}
+    _queue([psa.email], kind="enrollment.submit")
+    assert OutboxMessage.objects.latest("pk").language == "en"
+    # a language the portal does not speak changes nothing
+    assert client.post("/account/settings/", {"language": "fr"}).status_code == 200
+    psa.refresh_from_db()
+    assert psa.language == "en"
