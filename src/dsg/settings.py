@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.core.caches import cache_from_url
 from dsg.core.private_files import private_dir, private_file_create
+from dsg.core.request_log import logging_config
+from dsg.core.storage import documents_storage
 from dsg.core.trial import TRIAL_SECRET_KEY, trial_mode_decide
 
 
@@ -55,6 +57,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "pgtrigger",  # PostgreSQL triggers that keep the audit ledger append-only (dsg.audit.triggers)
+    "django_prometheus",  # /metrics (dsg.core.health)
     "dsg.core",
     "dsg.orgs",
     "dsg.audit",
@@ -75,6 +78,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "dsg.core.request_log.RequestLogMiddleware",  # the request id, one log line each
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dsg.core.api_errors.ApiErrorMiddleware",  # every refusal under /api/ as JSON {detail, code}
@@ -94,6 +99,7 @@ MIDDLEWARE = [
     "dsg.orgs.mfa.MfaSetupMiddleware",  # who must use 二要素認証 and has none sets it up first
     "dsg.orgs.middleware.TenantScopeMiddleware",
     "dsg.core.middleware.RuleViolationMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 if DSG_TRIAL_MODE:  # a trial answers this machine only, whatever address it was bound to
     MIDDLEWARE.insert(0, "dsg.core.trial.LoopbackOnlyMiddleware")
@@ -222,11 +228,11 @@ if _env_bool("DSG_BEHIND_TLS_PROXY"):
     ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("DSG_TRUSTED_PROXY_COUNT", "1"))
 
 # HTTPS in production (defaults on; off in a local trial, which is plain HTTP on loopback):
-# plain-HTTP requests are redirected (but /readyz, for probes from the inside), the
-# browser is told to use HTTPS only for a year (HSTS, subdomains included, preload allowed) and the
-# cookies are sent over HTTPS only.
+# plain-HTTP requests are redirected (but /readyz, /healthz and /metrics, for probes from the
+# inside), the browser is told to use HTTPS only for a year (HSTS, subdomains included, preload
+# allowed) and the cookies are sent over HTTPS only.
 SECURE_SSL_REDIRECT = _env_bool("DSG_SSL_REDIRECT", not DSG_TRIAL_MODE)
-SECURE_REDIRECT_EXEMPT = [r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^readyz$", r"^healthz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = int(
     os.environ.get("DSG_HSTS_SECONDS", "0" if DSG_TRIAL_MODE else str(365 * 24 * 3600))
 )
@@ -292,12 +298,23 @@ FILE_UPLOAD_HANDLERS = [
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DSG_LOG_LEVEL", "WARNING")},
-}
+# Logs (dsg.core.request_log): JSON lines on standard error (DSG_LOG_FORMAT=text for a terminal),
+# one per request at INFO whatever DSG_LOG_LEVEL says of the rest, each record with the request
+# id. The id is the proxy's X-Request-ID when DSG_TRUST_REQUEST_ID says the proxy sets it
+# (by default when DSG_BEHIND_TLS_PROXY is on), else a new one; it is answered in X-Request-ID
+# and written into the ledger events the request causes.
+DSG_TRUST_REQUEST_ID = _env_bool("DSG_TRUST_REQUEST_ID", _env_bool("DSG_BEHIND_TLS_PROXY"))
+LOGGING = logging_config(
+    log_format=os.environ.get("DSG_LOG_FORMAT", "json").strip().lower(),
+    level=os.environ.get("DSG_LOG_LEVEL", "WARNING"),
+)
+
+# Health and metrics (dsg.core.health, dsg.notifications.views): /readyz answers 503 when more
+# than DSG_READY_OUTBOX_BACKLOG messages wait unsent (0: not checked). /metrics answers a scraper
+# that sends "Authorization: Bearer <DSG_METRICS_TOKEN>", or without a token only loopback
+# requests that came through no proxy. Several gunicorn processes: set PROMETHEUS_MULTIPROC_DIR.
+DSG_READY_OUTBOX_BACKLOG = int(os.environ.get("DSG_READY_OUTBOX_BACKLOG", "1000"))
+DSG_METRICS_TOKEN = os.environ.get("DSG_METRICS_TOKEN", "").strip()
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200

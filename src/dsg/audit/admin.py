@@ -13,4 +13,4 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     list_display = ["sequence", "occurred_at", "actor_label", "action", "object_type", "object_id"]
     list_filter = ["action", "object_type"]
-    search_fields = ["actor_label", "object_id", "action"]
+    search_fields = ["actor_label", "object_id", "action", "=request_id"]

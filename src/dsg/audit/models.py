@@ -43,6 +43,13 @@ class AuditEvent(models.Model):
     company_id = models.BigIntegerField(_("company id"), null=True, blank=True, db_index=True)
     before = models.JSONField(_("before"), null=True, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(_("after"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    # The request that caused the event (dsg.core.request_log), matching its log line; None for
+    # a command or the worker, and for every event from before the field existed. Nullable, so
+    # that adding it changed no row (no table rebuild on SQLite, no rewrite on PostgreSQL), and
+    # NULL is what the hash leaves out (canonical_payload).
+    request_id = models.CharField(  # noqa: DJ001
+        _("request id"), max_length=64, null=True, blank=True
+    )
     previous_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64, unique=True)
 
@@ -67,7 +74,9 @@ class AuditEvent(models.Model):
         raise AppendOnlyError("audit events are never deleted")
 
     def canonical_payload(self) -> dict[str, Any]:
-        return {
+        """What the hash covers. ``request_id`` enters it only when the event has one, so that
+        the events written before it existed (and those outside a request) hash as they did."""
+        payload: dict[str, Any] = {
             "sequence": self.sequence,
             "occurred_at": self.occurred_at.isoformat(),
             "actor_id": self.actor_id,
@@ -80,6 +89,9 @@ class AuditEvent(models.Model):
             "before": self.before,
             "after": self.after,
         }
+        if self.request_id is not None:
+            payload["request_id"] = self.request_id
+        return payload
 
 
 class AuditHead(models.Model):

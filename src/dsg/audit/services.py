@@ -11,6 +11,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
+from dsg.core.request_log import current_request_id
+
 from .models import GENESIS_HASH, AuditEvent, AuditHead
 
 
@@ -55,6 +57,7 @@ def audit_record(
         object_id=str(obj.pk),
         before=_normalise(before),
         after=_normalise(after),
+        request_id=current_request_id(),
         previous_hash=head.hash,
     )
     event.hash = chain_hash(head.hash, event.canonical_payload())

@@ -1,5 +1,5 @@
 """The folder's integrity as a whole: every record's file decrypts and matches its SHA-256, and
-no file lies on disk without a record (left by a crash between write and commit)."""
+no file lies in the storage without a record (left by a crash between write and commit)."""
 
 from __future__ import annotations
 
@@ -39,17 +39,20 @@ def documents_verify(*, remove_orphans: bool = False) -> IntegrityReport:
                 storage.load(storage_key=key, sha256=sha256)
             except storage.IntegrityFailure as failure:
                 report.broken.append((pk, str(failure)))
-    folder = storage.documents_dir()
+    files = storage.file_storage()
+    try:
+        names = sorted(files.listdir("")[1])
+    except FileNotFoundError:  # the local folder before the first file
+        names = []
     now = time.time()
-    for path in sorted(folder.iterdir()) if folder.exists() else []:
-        name = path.name
+    for name in names:
         is_leftover = name.startswith(".") and name.endswith(".tmp")
-        if not path.is_file() or (name in keys) or (name.startswith(".") and not is_leftover):
+        if (name in keys) or (name.startswith(".") and not is_leftover):
             continue
-        if now - path.stat().st_mtime < ORPHAN_MIN_AGE_SECONDS:
+        if now - files.get_modified_time(name).timestamp() < ORPHAN_MIN_AGE_SECONDS:
             continue
         report.orphans.append(name)
         if remove_orphans:
-            path.unlink()
+            files.delete(name)
             report.removed.append(name)
     return report

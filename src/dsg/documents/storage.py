@@ -1,9 +1,11 @@
 """Encryption at rest: AES-256-GCM, one nonce per file, the record bound in as associated data.
 
 The key comes from ``DSG_DOCUMENT_KEY`` (base64 of 32 bytes) or is generated once into
-``DSG_DATA_DIR/keys/documents.key`` (mode 0600). Files live in ``DSG_DATA_DIR/documents/<key>``,
-written atomically (temporary file + rename). A file written inside a transaction that rolls back
-is removed again, so a refused or failed upload leaves nothing on disk.
+``DSG_DATA_DIR/keys/documents.key`` (mode 0600). Files are written and read only through the
+Django storage ``STORAGES["documents"]`` (``dsg.core.storage``): by default
+``DSG_DATA_DIR/documents/<key>``, written atomically with mode 0600; or an S3-compatible bucket.
+A file written inside a transaction that rolls back is removed again, so a refused or failed
+upload leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
 from django.db import transaction
 
 from dsg.core.keys import data_key, key_file
@@ -35,7 +39,13 @@ class IntegrityFailure(Exception):
 
 
 def documents_dir() -> Path:
+    """Where the local storage keeps the files (``DSG_DOCUMENT_STORAGE=local``)."""
     return Path(settings.DATA_DIR) / "documents"
+
+
+def file_storage() -> Storage:
+    """The storage of the documents' files: ``STORAGES["documents"]``."""
+    return storages["documents"]
 
 
 KEY_FILE = "documents.key"
@@ -94,8 +104,8 @@ class _RemoveUnlessCommitted:
     ``__del__`` removes the file. On commit it is called first, and the file stays.
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, name: str) -> None:
+        self.name = name
         self.committed = False
 
     def __call__(self) -> None:
@@ -103,41 +113,31 @@ class _RemoveUnlessCommitted:
 
     def __del__(self) -> None:
         if not self.committed:
-            with contextlib.suppress(OSError):
-                self.path.unlink()
+            with contextlib.suppress(Exception):  # a missed removal is an orphan, found later
+                file_storage().delete(self.name)
 
 
-def store(*, data: bytes, storage_key: str, sha256: str) -> Path:
+def store(*, data: bytes, storage_key: str, sha256: str) -> str:
     """Encrypt ``data`` into its file; must run inside the transaction that saves its record."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("storage.store must run inside the record's transaction")
     if hashlib.sha256(data).hexdigest() != sha256:
         raise ValueError("sha256 does not match the data")
-    folder = documents_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / storage_key
-    tmp = folder / f".{storage_key}.{secrets.token_hex(6)}.tmp"
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(encrypt(data, storage_key=storage_key, sha256=sha256))
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            raise FileExistsError(path)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+    sealed = encrypt(data, storage_key=storage_key, sha256=sha256)
+    saved = file_storage().save(storage_key, ContentFile(sealed))
+    if saved != storage_key:  # the storage chose another name: the key was taken
+        file_storage().delete(saved)
+        raise FileExistsError(storage_key)
     # No reference is kept here: the hook must die with the transaction's list of hooks.
-    transaction.on_commit(_RemoveUnlessCommitted(path))
-    return path
+    transaction.on_commit(_RemoveUnlessCommitted(storage_key))
+    return storage_key
 
 
 def load(*, storage_key: str, sha256: str) -> bytes:
     """The plaintext of a stored file, checked against its record's SHA-256."""
     try:
-        blob = (documents_dir() / storage_key).read_bytes()
+        with file_storage().open(storage_key, "rb") as handle:
+            blob = handle.read()
     except FileNotFoundError as error:
         raise IntegrityFailure("the file is missing") from error
     data = decrypt(blob, storage_key=storage_key, sha256=sha256)
@@ -148,7 +148,8 @@ def load(*, storage_key: str, sha256: str) -> bytes:
 
 def stored_files() -> set[str]:
     """The storage keys that have a file (for orphan checks and tests)."""
-    folder = documents_dir()
-    if not folder.exists():
+    try:
+        _folders, files = file_storage().listdir("")
+    except FileNotFoundError:  # the local folder before the first file
         return set()
-    return {p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
+    return {name for name in files if not name.startswith(".")}
