@@ -1279,7 +1279,13 @@ def test_provider_does_not_read_the_review_or_the_inspection_findings(site, cast
 
 # Pages anyone may read without logging in: the 問い合わせ先 (§6), public like the guideline
 # that prints it, so that whoever cannot log in finds whom to ask. Nothing else is public.
-PUBLIC_ROUTES = {"contacts/", "readyz"}  # readyz: the health check, counts only
+# readyz, healthz: the health checks (counts only); metrics: Prometheus figures without any
+# company's data, answered to loopback without a proxy or a token (tests/core/test_health.py),
+# as the test client is.
+PUBLIC_ROUTES = {"contacts/", "readyz", "healthz", "metrics"}
+# A one-time link's form: its code arrives in the link's #fragment, which a login would lose, so
+# anyone sees the empty form; what it posts waits for the login (dsg.provisioning).
+LINK_FORMS = {"account-deliveries/open/"}
 
 
 def test_the_public_pages_are_pages():
