@@ -48,7 +48,7 @@ class AuditEvent(models.Model):
     # that adding it changed no row (no table rebuild on SQLite, no rewrite on PostgreSQL), and
     # NULL is what the hash leaves out (canonical_payload).
     request_id = models.CharField(  # noqa: DJ001
-        _("request id"), max_length=64, null=True, blank=True
+        _("HTTP request id"), max_length=64, null=True, blank=True
     )
     previous_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64, unique=True)

@@ -20,6 +20,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='auditevent',
             name='request_id',
-            field=models.CharField(blank=True, max_length=64, null=True, verbose_name='request id'),
+            field=models.CharField(blank=True, max_length=64, null=True, verbose_name='HTTP request id'),
         ),
     ]
