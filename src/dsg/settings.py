@@ -212,6 +212,9 @@ if not STATIC_ROOT.exists():
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # The documents' encrypted files: DATA_DIR/documents, or an S3-compatible bucket for several
+    # app servers (DSG_DOCUMENT_STORAGE=s3 and DSG_S3_*: dsg.core.storage).
+    "documents": documents_storage(dict(os.environ)),
 }
 WHITENOISE_USE_FINDERS = True
 
