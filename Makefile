@@ -1,5 +1,5 @@
 # DSG Portal — developer entry points. See README.md.
-#   make run     install, migrate, load demo data, serve on http://127.0.0.1:8000
+#   make run     install, migrate, load demo data, serve on http://127.0.0.1:8000 with the mail worker
 #   make test    whole suite on SQLite, then again on a throw-away PostgreSQL server
 # No activation needed: everything runs from .venv/bin.
 
@@ -23,7 +23,7 @@ TEST_DEBS := $(RUN_DEBS) postgresql chromium poppler-utils gettext usbguard
 .PHONY: help run test test-sqlite test-postgres lint audit lock messages bench clean distclean
 
 help:
-	@echo "make run            install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make run            install, migrate, load demo data, serve on http://$(HOST):$(PORT) (mail printed)"
 	@echo "make test           test suite on SQLite, then on a throw-away PostgreSQL server"
 	@echo "make test-sqlite    only the SQLite half;  make test-postgres  only the PostgreSQL half"
 	@echo "make lint           ruff, import-linter (the layers of docs/architecture.md), mypy"
@@ -68,12 +68,16 @@ lock: $(VENV)/.stamp-dev
 
 # --- run -----------------------------------------------------------------------------------------
 
+# Links in mail point to this server (the demo's mails too) unless DSG_PORTAL_URL says otherwise.
+run: export DSG_PORTAL_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.stamp-run
 	@scripts/debian-packages $(RUN_DEBS) \
 	  || echo "warning: continuing without them (PDF notices need fonts-ipaexfont)" >&2
 	$(DSG) migrate --noinput
 	$(DSG) collectstatic --noinput
 	$(DSG) demo
+	@echo "Mail (the one-time links, every notification) is printed below as it is sent, and each"
+	@echo "person finds it under 通知 in the portal. Ctrl+C stops the server and the mail worker."
 	$(DSG) serve --host $(HOST) --port $(PORT)
 
 # --- tests ---------------------------------------------------------------------------------------

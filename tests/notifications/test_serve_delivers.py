@@ -87,3 +87,23 @@ def test_without_a_mail_host_the_trial_prints_the_mail(tmp_path):
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
     )
     assert result.stdout.strip() == "dsg.notifications.console.EmailBackend", result.stderr
+
+
+def test_ctrl_c_stops_the_server_and_the_worker_together():
+    """Ctrl+C in the terminal reaches the whole process group: `dsg serve` waits for both
+    children and returns; a child that ignores it is stopped in turn."""
+    import signal
+    import subprocess
+
+    script = (
+        "import sys; from dsg.core.management.commands.serve import run_together; "
+        "sys.exit(run_together([[sys.executable, '-c', 'import time; time.sleep(60)'], "
+        "[sys.executable, '-c', 'import signal, time; signal.signal(signal.SIGINT, "
+        "signal.SIG_IGN); time.sleep(60)']]))"
+    )
+    group = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    time.sleep(2)  # the children are up
+    started = time.monotonic()
+    os.killpg(group.pid, signal.SIGINT)
+    assert group.wait(timeout=30) == 0
+    assert time.monotonic() - started < 25

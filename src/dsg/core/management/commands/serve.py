@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from typing import Any
 
 from django.conf import settings
@@ -87,20 +88,32 @@ def run_together(commands: list[list[str]]) -> int:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, stop)
+    interrupted = False
     try:
         _pid, code = os.wait()
         status = os.waitstatus_to_exitcode(code)
-    except KeyboardInterrupt:
-        pass
+    except KeyboardInterrupt:  # Ctrl+C reached the children too; SIGTERM reached us alone
+        interrupted = True
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if interrupted:
+            _wait_all(children, timeout=STOP_GRACE)
         for child in children:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
+        _wait_all(children, timeout=STOP_GRACE)
         for child in children:
-            try:
-                child.wait(timeout=STOP_GRACE)
-            except subprocess.TimeoutExpired:
+            if child.poll() is None:
                 child.kill()
                 child.wait()
     return status
+
+
+def _wait_all(children: list[subprocess.Popen[bytes]], *, timeout: float) -> None:
+    """Give the children up to ``timeout`` seconds in all to end by themselves."""
+    deadline = time.monotonic() + timeout
+    for child in children:
+        try:
+            child.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            return
