@@ -112,9 +112,13 @@ def enrollment_counts_by_step(*, user: User) -> dict[int, int]:
 
 
 def enrollments_at_step(*, user: User, step: int) -> QuerySet[Enrollment]:
-    """The cases at one step, those waiting longest first."""
+    """The cases at one step, those waiting longest first. A list's rows carry their site and
+    company only: not the application (joined and built for every row) nor the step of the
+    latest record (a correlated subquery the database ran for every case of the step before
+    sorting them), which no list shows (bench/pages.py, docs/performance.md)."""
+    queryset = Enrollment.objects.select_related("site", "site__company")
     return (
-        enrollment_list_for(user=user)
+        permissions.restrict(user, queryset)
         .filter(state__in=states_of_step(step))
         .order_by("state_changed_at", "pk")
     )
