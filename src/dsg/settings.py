@@ -301,14 +301,14 @@ FILE_UPLOAD_HANDLERS = [
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
-# Logs (dsg.core.request_log): JSON lines on standard error (DSG_LOG_FORMAT=text for a terminal),
-# one per request at INFO whatever DSG_LOG_LEVEL says of the rest, each record with the request
-# id. The id is the proxy's X-Request-ID when DSG_TRUST_REQUEST_ID says the proxy sets it
-# (by default when DSG_BEHIND_TLS_PROXY is on), else a new one; it is answered in X-Request-ID
-# and written into the ledger events the request causes.
+# Logs (dsg.core.request_log): JSON lines on standard error (DSG_LOG_FORMAT; text in the local
+# trial, for a terminal), one per request at INFO whatever DSG_LOG_LEVEL says of the rest, every
+# record with the request id. The id is the proxy's X-Request-ID when DSG_TRUST_REQUEST_ID says
+# the proxy sets it (by default when DSG_BEHIND_TLS_PROXY is on), else a new one; it is answered
+# in X-Request-ID and written into the ledger events the request causes.
 DSG_TRUST_REQUEST_ID = _env_bool("DSG_TRUST_REQUEST_ID", _env_bool("DSG_BEHIND_TLS_PROXY"))
 LOGGING = logging_config(
-    log_format=os.environ.get("DSG_LOG_FORMAT", "json").strip().lower(),
+    log_format=os.environ.get("DSG_LOG_FORMAT", "text" if DSG_TRIAL_MODE else "json").lower(),
     level=os.environ.get("DSG_LOG_LEVEL", "WARNING"),
 )
 

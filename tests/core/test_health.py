@@ -111,7 +111,8 @@ def test_metrics_report_requests_the_outbox_and_the_task_queue(settings):
     )
     assert "dsg_outbox_unsent 2.0" in text
     assert "dsg_outbox_failed 0.0" in text
-    assert 'dsg_task_queue_depth{queue="default",state="due"}' in text
+    assert 'dsg_task_queue_depth{queue="default",state="due"} 1.0' in text
+    assert 'dsg_task_queue_depth{queue="default",state="running"} 0.0' in text
 
 
 @pytest.mark.django_db

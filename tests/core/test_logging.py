@@ -102,6 +102,12 @@ def test_other_log_records_of_the_request_carry_its_id():
     assert current_request_id() is None
 
 
+def test_the_local_trial_logs_text_and_a_deployment_json(settings):
+    assert settings.DSG_TRIAL_MODE  # the tests run as the local trial
+    assert list(settings.LOGGING["formatters"]) == ["text"]
+    assert list(logging_config(log_format="json", level="INFO")["formatters"]) == ["json"]
+
+
 def test_an_unknown_log_format_is_refused():
     with pytest.raises(ValueError, match="DSG_LOG_FORMAT"):
         logging_config(log_format="xml", level="INFO")

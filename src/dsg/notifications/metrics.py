@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
@@ -58,7 +59,14 @@ def task_metrics() -> Iterable[Metric]:
         "Background tasks waiting or running, by queue and state",
         labels=["queue", "state"],
     )
-    for row in rows.order_by("queue_name"):
-        for state in ("due", "scheduled", "running"):
-            depth.add_metric([row["queue_name"], state], row[state])
+    found = {row["queue_name"]: row for row in rows.order_by("queue_name")}
+    empty = {"due": 0, "scheduled": 0, "running": 0}
+    for queue in sorted(set(_configured_queues()) | set(found)):  # an empty queue reads 0
+        for state, count in found.get(queue, empty).items():
+            if state in empty:
+                depth.add_metric([queue, state], count)
     yield depth
+
+
+def _configured_queues() -> list[str]:
+    return list(settings.TASKS.get("default", {}).get("QUEUES", ["default"]))
