@@ -423,3 +423,37 @@ def test_the_equipment_request_page_uses_a_fixed_number_of_queries_whatever_the_
     few = _count(client, everyone[who], few_url)
     many = _count(client, everyone[who], many_url)
     assert many == few, f"request page as {who}: {few} queries with 2 lines, {many} with 20"
+
+
+def _grow_open_items(company, cast, rounds: int) -> None:
+    """core.todos (#12): cases whose open items come from every provider — ② with dates offered
+    (inspections), ③ with a date proposed and ancillary work (provisioning), ① under review."""
+    from dsg.inspections import services as insp
+    from dsg.provisioning import services as prov
+
+    from .appointments.dates import business_day_at
+
+    for _ in range(rounds):
+        at_inspection = walk_to(
+            new_case(SiteFactory(company=company), cast), State.INSPECTION, cast
+        )
+        inspection = insp.inspection_open(subject=at_inspection, actor=cast.inspector)
+        insp.inspection_propose_slots(
+            inspection=inspection, actor=cast.reviewer, starts=[business_day_at(3, 10)]
+        )
+        at_survey = walk_to(new_case(SiteFactory(company=company), cast), State.SURVEY, cast)
+        prov.appointment_propose(
+            enrollment=at_survey, actor=cast.staff, purpose="survey", starts_at=business_day_at(3)
+        )
+        prov.ancillary_work_add(enrollment=at_survey, actor=cast.staff, description="配管工事")
+        walk_to(new_case(SiteFactory(company=company), cast), State.SUBMITTED, cast)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["psa", "delegate", "reviewer", "inspector", "provider_staff"])
+def test_the_homes_to_do_lists_use_a_fixed_number_of_queries(client, company, cast, everyone, who):
+    _grow_open_items(company, cast, 1)
+    few = _count(client, everyone[who], "/")
+    _grow_open_items(company, cast, 2)
+    many = _count(client, everyone[who], "/")
+    assert many == few, f"home as {who}: {few} queries with few open items, {many} with many"

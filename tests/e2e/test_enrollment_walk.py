@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from dsg.audit.services import audit_verify
 from dsg.core.subjects import attached_to
 from dsg.enrollment import rules
-from dsg.enrollment.models import Enrollment
+from dsg.enrollment.models import AFTER_TRANSITION, Enrollment
 from dsg.notices.models import Notice
 from dsg.notifications.models import OutboxMessage
 from dsg.provisioning import rules as provisioning_rules
@@ -27,7 +27,8 @@ from .conftest import ja, shoot
 
 pytestmark = pytest.mark.e2e
 
-DONE = "Done: the case was updated."
+# What each step says it did and what comes next (今後の流れ).
+DONE = {name: message for name, (message, _step) in AFTER_TRANSITION.items()}
 
 
 def submit(page: Page, button, *, force: bool = False) -> None:
@@ -229,7 +230,7 @@ def test_one_case_from_draft_to_enrollment_completed(
     # The reviewer accepts; ② the inspector finds deficiencies.
     office.reload()
     act(office, "accept")
-    expect_success(office, DONE)
+    expect_success(office, DONE["accept"])
     expect_state(office, "inspection")
 
     # ② (inspections) The office opens the inspection and proposes a date; the PSA picks it.
@@ -266,7 +267,7 @@ def test_one_case_from_draft_to_enrollment_completed(
     expect_success(company, "The remediation report was filed.")
     company.goto(case_url)
     act(company, "report_remediation", comment="全ての不適合について改善報告を提出しました。")
-    expect_success(company, DONE)
+    expect_success(company, DONE["report_remediation"])
     expect_state(company, "inspection_remediation_reported")
 
     # The office accepts the remediation without a re-inspection.
@@ -299,7 +300,7 @@ def test_one_case_from_draft_to_enrollment_completed(
     act(provider, "complete_construction", performed_on=today)
     expect_state(provider, "router_installation")
     act(provider, "install_router", performed_on=today, router_serial="RTR-0001")
-    expect_success(provider, DONE)
+    expect_success(provider, DONE["install_router"])
     expect_state(provider, "terminal_setup")
     expect(provider.locator("#provisioning")).to_contain_text("RTR-0001")
 
@@ -344,7 +345,7 @@ def test_one_case_from_draft_to_enrollment_completed(
         company.locator("form[data-transition=request_final_inspection] .blocked")
     ).to_have_count(0)
     act(company, "request_final_inspection")
-    expect_success(company, DONE)
+    expect_success(company, DONE["request_final_inspection"])
     expect_state(company, "final_inspection")
 
     field_office.goto(case_url)

@@ -36,6 +36,7 @@ from .parts import (
     documents_by_kind,
     snapshot_rows,
 )
+from .todos import transition_done_message
 
 MAX_WORKBOOK_BYTES = 5 * 1024 * 1024
 
@@ -249,8 +250,11 @@ def _submit(request: HttpRequest, enrollment: Enrollment) -> HttpResponse:
     assert version is not None
     messages.success(
         request,
-        _("The application was submitted. Receipt number (到達番号): {receipt}").format(
-            receipt=version.receipt_number
+        " ".join(  # what happened and what comes next (今後の流れ), then the 到達番号
+            (
+                transition_done_message("submit"),
+                _("Receipt number (到達番号): {receipt}").format(receipt=version.receipt_number),
+            )
         ),
     )
     return redirect("application_version", version_id=version.pk)

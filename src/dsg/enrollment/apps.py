@@ -11,8 +11,10 @@ class EnrollmentConfig(AppConfig):
         from .inspection import register_inspected_case
         from .policy import register_policy
         from .subject import register_subject, register_transition_services
+        from .todos import register as register_todos
 
         register_policy()
         register_subject()
         register_transition_services()
         register_inspected_case()
+        register_todos()

@@ -100,6 +100,78 @@ WAITING_ON: dict[str, str] = {
     State.FINAL_REMEDIATION_REPORTED: "office",
 }
 
+# What each transition did and what comes next (今後の流れ), said to whoever took it: the message
+# and the step whose business days (the office's durations) it names as {days}, if any.
+AFTER_TRANSITION: dict[str, tuple[Any, int | None]] = {
+    "submit": (
+        _(
+            "The application was submitted. The office (情報システム管理室) reviews it "
+            "(about {days} business days)."
+        ),
+        1,
+    ),
+    "return_for_correction": (
+        _(
+            "The application was returned for correction (補正). The company corrects it and "
+            "submits it again; the comments say what to correct."
+        ),
+        None,
+    ),
+    "accept": (
+        _(
+            "The application was accepted (受理). Next: open the on-site inspection (②) and "
+            "propose dates; the company's PSA picks one."
+        ),
+        None,
+    ),
+    "report_remediation": (
+        _(
+            "The remediation report (改善報告) was sent. The office decides whether to accept "
+            "it or to inspect again."
+        ),
+        None,
+    ),
+    "complete_survey": (
+        _(
+            "The site survey was recorded. Next: the line construction (④), about {days} "
+            "business days."
+        ),
+        4,
+    ),
+    "complete_construction": (
+        _(
+            "The line construction was recorded. Next: the router installation (⑤), about "
+            "{days} business days."
+        ),
+        5,
+    ),
+    "install_router": (
+        _(
+            "The router installation was recorded. Next: the company sets up and tests its "
+            "terminals (⑥) and the provider delivers the account information."
+        ),
+        None,
+    ),
+    "request_final_inspection": (
+        _(
+            "The final on-site inspection (⑦) was requested. The office proposes dates; the "
+            "company's PSA picks one."
+        ),
+        None,
+    ),
+    "withdraw": (
+        _(
+            "The case was withdrawn (取下げ) and is closed. A new case can be opened for the "
+            "site from its page."
+        ),
+        None,
+    ),
+    "reject": (
+        _("The application was rejected (却下) and the case is closed. The company is told why."),
+        None,
+    ),
+}
+
 _AFTER_PASSED: dict[str, str] = {
     State.INSPECTION: State.SURVEY,
     State.FINAL_INSPECTION: State.COMPLETED,

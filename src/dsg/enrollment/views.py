@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib import messages
@@ -9,12 +10,14 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dsg.core.errors import RuleViolation
 from dsg.core.panels import panels_for
+from dsg.core.todos import COMPANY, INSPECTOR, PARTIES, Todo, mine, todos_for, waiting_by_case
 from dsg.core.views import Confirmation, confirm_action, form_error_text, run_action
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
@@ -23,36 +26,75 @@ from dsg.orgs.selectors import site_get_for, site_list_for
 
 from . import selectors, services
 from .forms import TransitionForm
-from .models import STEP_NAMES
+from .models import STEP_NAMES, WAITING_ON, Enrollment
+from .todos import transition_done_message
 
 DASHBOARD_ROWS = 20  # per step; the rest is one click away on the case list
 CASE_LIST_PAGE = 50
+QUEUE_ROWS = 50  # the office's queue on its home; the step lists hold the rest
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """Each role's home: its to-do list (every open item it may act on, soonest due first, with
+    the link to the form), then the cases — per site for a company, per step for the others."""
     user = request_user(request)
+    todos = todos_for(user=user)
     context: dict[str, object] = {
         "step_names": [(n, STEP_NAMES[n]) for n in range(1, 8)],
         "can_create_site": permissions.may(user, "site.create"),
+        "today": timezone.localdate(),
     }
+    waiting = waiting_by_case(todos)
     if permissions.is_company_member(user):
-        context["site_rows"] = _site_rows(user)
+        context["site_rows"] = _site_rows(user, todos, waiting)
     else:
-        context["sections"] = _step_sections(user)
+        context["sections"] = _step_sections(user, waiting)
+        if not permissions.is_provider(user):
+            own = mine(todos, lambda action: permissions.may(user, action))
+            context["visits"] = [t for t in own if t.who == INSPECTOR]
+            queue = [t for t in own if t.who != INSPECTOR]
+            context["queue"] = queue[:QUEUE_ROWS]
+            context["queue_count"] = len(queue)
     context["panels"] = panels_for("dashboard", request)
     return render(request, "enrollment/dashboard.html", context)
 
 
-def _site_rows(user: User) -> list[tuple[object, list[object]]]:
-    """A company's sites, each with its cases."""
-    cases_of_site: dict[int, list[object]] = defaultdict(list)
+def _mark_waiting(cases: Iterable[Enrollment], waiting: dict[tuple[str, int], list[str]]) -> None:
+    """Set on each case the parties it waits on: from its open items, else from its state."""
+    for case in cases:
+        parties = waiting.get(("enrollment", case.pk))
+        if not parties:
+            fallback = WAITING_ON.get(case.state)
+            parties = [fallback] if fallback else []
+        case.waiting_parties = [(p, PARTIES[p]) for p in parties]  # type: ignore[attr-defined]  # for the templates
+
+
+def _site_rows(
+    user: User, todos: list[Todo], waiting: dict[tuple[str, int], list[str]]
+) -> list[dict[str, object]]:
+    """A company's sites, each with its cases and its open items (the person's own first)."""
+    cases_of_site: dict[int, list[Enrollment]] = defaultdict(list)
     for enrollment in selectors.enrollment_list_for(user=user):
         cases_of_site[enrollment.site_id].append(enrollment)
-    return [(site, cases_of_site.get(site.pk, [])) for site in site_list_for(user=user)]
+    _mark_waiting([c for cases in cases_of_site.values() for c in cases], waiting)
+    items_of_site: dict[int | None, list[dict[str, object]]] = defaultdict(list)
+    for todo in todos:
+        own = todo.who == COMPANY and permissions.may(user, todo.action)
+        items_of_site[todo.site_id].append({"todo": todo, "own": own})
+    return [
+        {
+            "site": site,
+            "cases": cases_of_site.get(site.pk, []),
+            "items": sorted(items_of_site.get(site.pk, []), key=lambda i: not i["own"]),
+        }
+        for site in site_list_for(user=user)
+    ]
 
 
-def _step_sections(user: User) -> list[dict[str, object]]:
+def _step_sections(
+    user: User, waiting: dict[tuple[str, int], list[str]]
+) -> list[dict[str, object]]:
     """Per step (①–⑦, completed, ended): how many cases, and those waiting longest."""
     counts = selectors.enrollment_counts_by_step(user=user)
     steps = [
@@ -60,7 +102,7 @@ def _step_sections(user: User) -> list[dict[str, object]]:
         for n in (1, 2, 3, 4, 5, 6, 7, 8, 0)
         if not (permissions.is_provider(user) and n in (0, 1, 2))
     ]
-    return [
+    sections: list[dict[str, object]] = [
         {
             "number": n,
             "name": STEP_NAMES.get(n),
@@ -71,6 +113,8 @@ def _step_sections(user: User) -> list[dict[str, object]]:
         }
         for n in steps
     ]
+    _mark_waiting([c for s in sections for c in s["cases"]], waiting)  # type: ignore[attr-defined]  # a list of cases
+    return sections
 
 
 @login_required
@@ -101,8 +145,12 @@ def enrollment_list(request: HttpRequest) -> HttpResponse:
         step = -1
     if step not in (0, *STEP_NAMES, 8):
         raise Http404(_("Not found."))
-    cases = selectors.enrollments_at_step(user=request_user(request), step=step)
+    user = request_user(request)
+    cases = selectors.enrollments_at_step(user=user, step=step)
     page = Paginator(cases, CASE_LIST_PAGE).get_page(request.GET.get("page"))
+    listed = list(page.object_list)
+    todos = todos_for(user=user, cases={"enrollment": [c.pk for c in listed]})
+    _mark_waiting(listed, waiting_by_case(todos))
     return render(
         request,
         "enrollment/enrollment_list.html",
@@ -111,7 +159,7 @@ def enrollment_list(request: HttpRequest) -> HttpResponse:
             "step_text": str(step),
             "name": STEP_NAMES.get(step),
             "page": page,
-            "cases": page.object_list,
+            "cases": listed,
         },
     )
 
@@ -140,6 +188,12 @@ def enrollment_create(request: HttpRequest) -> HttpResponse:
 def enrollment_detail(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     user = request_user(request)
     enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
+    todos = todos_for(user=user, cases={"enrollment": [enrollment.pk]})
+    _mark_waiting([enrollment], waiting_by_case(todos))
+    own = mine(todos, lambda action: permissions.may(user, action))  # rows already restricted
+    panels = panels_for("case", request, enrollment, enrollment=enrollment)
+    show_application = permissions.may(user, "application.view", enrollment)
+    contents = _contents(user, enrollment, panels, show_application=show_application)
     return render(
         request,
         "enrollment/enrollment_detail.html",
@@ -148,13 +202,55 @@ def enrollment_detail(request: HttpRequest, enrollment_id: int) -> HttpResponse:
             "steps": [(n, STEP_NAMES[n]) for n in range(1, 8)],
             "options": selectors.transition_options_for(user=user, enrollment=enrollment),
             "records": selectors.step_records_for(user=user, enrollment=enrollment),
-            "show_application": permissions.may(user, "application.view", enrollment),
+            "show_application": show_application,
             "can_edit_application": permissions.may(user, "enrollment.edit_application", enrollment)
             and enrollment.state in ("draft", "returned"),
             "transition_form": TransitionForm(),
-            "panels": panels_for("case", request, enrollment, enrollment=enrollment),
+            "panels": panels,
+            "next_action": own[0] if own else None,
+            "more_actions": own[1:],
+            "others": [t for t in todos if t not in own],
+            "today": timezone.localdate(),
+            "contents": contents,
+            "folded": {anchor for anchor, _label in contents},
+            "open_sections": _open_sections(enrollment),
         },
     )
+
+
+def _open_sections(enrollment: Enrollment) -> set[str]:
+    """The case page's sections shown open: those of the step the case is at. The others are
+    folded (a contents link opens them)."""
+    step = enrollment.step
+    opened = {"actions", "documents"}
+    if step == 1:
+        opened.add("application")
+    if step in (2, 7):
+        opened.add("inspections")
+    if 3 <= step <= 6:
+        opened.add("provisioning")
+    return opened
+
+
+def _contents(
+    user: User, enrollment: Enrollment, panels: Sequence[str], *, show_application: bool
+) -> list[tuple[str, str]]:
+    """The case page's sections, for its contents list (in-page links)."""
+    rendered = "".join(panels)
+    shown = [
+        ("actions", _("What you can do now"), True),
+        ("application", _("Application (加入申請書)"), show_application),
+        ("schedule", _("Schedule (スケジュール表)"), bool(enrollment.step)),
+        (
+            "inspections",
+            _("On-site inspections (現地確認・最終現地確認)"),
+            permissions.may(user, "inspection.view", enrollment),
+        ),
+        ("provisioning", _("Line, router and terminals (③–⑥)"), 'id="provisioning"' in rendered),
+        ("documents", _("Document folder (申請書等格納フォルダ)"), True),
+        ("history", _("History"), True),
+    ]
+    return [(anchor, label) for anchor, label, show in shown if show]
 
 
 @login_required
@@ -175,7 +271,7 @@ def enrollment_transition(request: HttpRequest, enrollment_id: int, name: str) -
         lambda: services.enrollment_transition(
             enrollment=enrollment, name=name, actor=user, data=data
         ),
-        success=_("Done: the case was updated."),
+        success=transition_done_message(name),
         back=back,
     )
 

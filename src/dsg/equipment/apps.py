@@ -18,9 +18,11 @@ class EquipmentConfig(AppConfig):
         from .policy import register_policy
         from .services import removal_pending_terminals
         from .subject import register_subject
+        from .todos import register as register_todos
 
         register_policy()
         register_subject()
+        register_todos()
         register_dashboard_panel()
         register_panels()
         register_removal_pending(removal_pending_terminals)

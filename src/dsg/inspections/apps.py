@@ -10,6 +10,8 @@ class InspectionsConfig(AppConfig):
     def ready(self) -> None:
         from .policy import register_policy
         from .subject import register_subject
+        from .todos import register as register_todos
 
         register_policy()
         register_subject()
+        register_todos()

@@ -10,6 +10,8 @@ class ProvisioningConfig(AppConfig):
     def ready(self) -> None:
         from .policy import register_policy
         from .registration import register
+        from .todos import register as register_todos
 
         register_policy()
         register()
+        register_todos()

@@ -16,10 +16,12 @@ class RequestsConfig(AppConfig):
         from .policy import register_policy
         from .services import closure_if_ready
         from .subject import register_subject
+        from .todos import register as register_todos
 
         on_equipment_gone(closure_if_ready)
         register_dashboard_panel()
         register_policy()
         register_subject()
+        register_todos()
         register_inspected_change()
         register_panels()

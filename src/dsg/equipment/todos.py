@@ -1,0 +1,90 @@
+"""The open items of the §5 requests (core.todos): a request filed waits on the office to take it
+up, then to decide on its lines; a 追加資料依頼 waits on the company's PSA to answer by its date.
+One query over every open request the person sees."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import Min, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from dsg.core.todos import COMPANY, OFFICE, Todo, TodoQuery, register_todos
+from dsg.orgs import permissions
+
+from .models import EquipmentRequest, RequestState
+from .subject import SUBJECT_KEY
+
+# state -> (code, who, what, action, anchor, button)
+ITEMS: dict[str, tuple[str, str, Any, str, str, Any]] = {
+    RequestState.FILED: (
+        "equipment_request.take_up",
+        OFFICE,
+        _("Take up the request (受理)"),
+        "equipment_request.review",
+        "actions",
+        _("Open the request"),
+    ),
+    RequestState.UNDER_REVIEW: (
+        "equipment_request.decide",
+        OFFICE,
+        _("Decide on each line of the request"),
+        "equipment_request.review",
+        "decide",
+        _("Open the request"),
+    ),
+    RequestState.INFO_REQUESTED: (
+        "equipment_request.answer",
+        COMPANY,
+        _("Answer the request for more documents (追加資料依頼)"),
+        "equipment_request.answer",
+        "asks",
+        _("Answer"),
+    ),
+}
+
+
+def equipment_todos(query: TodoQuery) -> Iterator[Todo]:
+    if not query.wants(SUBJECT_KEY):
+        return
+    requests = EquipmentRequest.objects.filter(state__in=list(ITEMS))
+    ids = query.ids(SUBJECT_KEY)
+    if ids is not None:
+        requests = requests.filter(pk__in=ids)
+    unanswered = Q(info_requests__answered_at__isnull=True)
+    rows = (
+        permissions.restrict(query.user, requests)
+        .annotate(
+            asked_due=Min("info_requests__due_on", filter=unanswered),
+            asked_at=Min("info_requests__asked_at", filter=unanswered),
+        )
+        .select_related("site__company")
+        .order_by()
+    )
+    for request in rows:
+        code, who, what, action, anchor, button = ITEMS[request.state]
+        page = reverse("equipment_request_detail", args=[request.pk])
+        asked = request.state == RequestState.INFO_REQUESTED
+        yield Todo(
+            code=code,
+            case=(SUBJECT_KEY, request.pk),
+            who=who,
+            what=what,
+            url=f"{page}#{anchor}",
+            action=action,
+            due=request.asked_due if asked else None,
+            since=(request.asked_at if asked else request.accepted_at) or request.filed_at,
+            number=request.receipt_number,
+            case_url=page,
+            company=request.site.company.name,
+            site_id=request.site_id,
+            site=request.site.name,
+            detail=str(request.get_kind_display()),
+            button=button,
+        )
+
+
+def register() -> None:
+    register_todos("equipment", equipment_todos)

@@ -1,0 +1,137 @@
+"""The open items of ② and ⑦ rounds (core.todos), whatever their subject.
+
+A round not held yet waits on the office to propose dates (again, when the company asked for
+others), on the company's PSA to pick one of the dates offered, then on the inspector to visit;
+a round that found deficiencies waits on the company to report on each by its due date. Four
+queries over every round the person sees, whatever their number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dsg.core import subjects
+from dsg.core.todos import COMPANY, INSPECTOR, OFFICE, Todo, TodoQuery, register_todos
+from dsg.orgs import permissions
+
+from .models import Deficiency, Inspection, InspectionStatus, Outcome, RemediationReport
+
+
+def _rounds(query: TodoQuery) -> Any:
+    rounds = Inspection.objects.filter(
+        ~Q(status=InspectionStatus.FINISHED) | Q(outcome=Outcome.REMEDIATION, decision="")
+    )
+    if query.cases is not None:
+        wanted = Q(pk__in=[])
+        for key, ids in query.cases.items():
+            model = subjects.subject_type(key).model
+            wanted |= Q(subject_type=ContentType.objects.get_for_model(model), subject_id__in=ids)
+        rounds = rounds.filter(wanted)
+    reported = RemediationReport.objects.filter(deficiency=OuterRef("pk"))
+    open_deficiencies = Deficiency.objects.filter(resolved_at__isnull=True).exclude(
+        Exists(reported)
+    )
+    return (
+        permissions.restrict(query.user, rounds)
+        .select_related("company")
+        .prefetch_related(
+            "appointments",
+            Prefetch("deficiencies", queryset=open_deficiencies, to_attr="unreported"),
+            subjects.subjects_prefetch(),
+        )
+        .order_by()
+    )
+
+
+def _item(inspection: Inspection) -> tuple[str, str, Any, str, str, Any, Any]:
+    """(code, who, what, action, anchor, due, button) of a round."""
+    if inspection.status == InspectionStatus.FINISHED:
+        due = min((d.due_on for d in inspection.unreported), default=None)  # type: ignore[attr-defined]  # Prefetch to_attr
+        return (
+            "remediation.report",
+            COMPANY,
+            _("Report the remediation of each deficiency (改善報告)"),
+            "remediation.report",
+            "deficiencies",
+            due,
+            _("Report the remediation"),
+        )
+    chosen = inspection.appointment
+    if chosen is not None:
+        return (
+            "inspection.visit",
+            INSPECTOR,
+            _("Visit the site and record the checklist"),
+            "inspection.record",
+            "findings",
+            timezone.localdate(chosen.starts_at),
+            _("Open the checklist"),
+        )
+    offered = inspection.offered
+    if offered:
+        first = min(a.starts_at for a in offered)
+        return (
+            "inspection.pick_slot",
+            COMPANY,
+            _("Choose the date of the on-site inspection from the dates offered"),
+            "inspection.pick_slot",
+            "appointment",
+            timezone.localdate(first),
+            _("Pick the date"),
+        )
+    again = inspection.slot_request
+    return (
+        "inspection.propose_slots",
+        OFFICE,
+        _("The company asked for other dates: propose new dates")
+        if again
+        else _("Propose dates for the on-site inspection"),
+        "inspection.schedule",
+        "appointment",
+        None,
+        _("Propose dates"),
+    )
+
+
+def inspection_todos(query: TodoQuery) -> Iterator[Todo]:
+    if query.cases is not None and not any(query.cases.values()):
+        return
+    for inspection in _rounds(query):
+        if inspection.status == InspectionStatus.FINISHED and not inspection.unreported:
+            continue  # every deficiency reported: the subject's own item (the report, the decision)
+        code, who, what, action, anchor, due, button = _item(inspection)
+        subject = subjects.linked_subject(inspection)
+        subject_type = subjects.subject_type_of(subject)
+        site = getattr(subject, "site", None)
+        since = inspection.finished_at if code == "remediation.report" else inspection.created_at
+        if code == "inspection.pick_slot":
+            proposed = [a.proposed_at for a in inspection.appointments.all()]
+            since = max(proposed, default=since)
+        yield Todo(
+            code=code,
+            case=(subject_type.key, subject.pk),
+            who=who,
+            what=what,
+            url=reverse("inspection_detail", args=[inspection.pk]) + f"#{anchor}",
+            action=action,
+            due=due,
+            since=since,
+            number=subject_type.number(subject),
+            case_url=subject_type.url(subject),
+            company=inspection.company.name,
+            site_id=site.pk if site is not None else None,
+            site=site.name if site is not None else "",
+            detail=str(_("Round {round}")).format(round=inspection.round),
+            button=button,
+        )
+
+
+def register() -> None:
+    register_todos("inspections", inspection_todos)

@@ -1,0 +1,187 @@
+"""The open items of ③–⑥ (core.todos): dates to confirm or to propose again, visits, the
+ancillary work at the company, setup media to confirm received, account links to open.
+
+The provider's full work list stays its own (``worklist``, on its dashboard); these items are
+what the other parties wait on and what the company must do. Four queries over every case the
+person sees, whatever their number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dsg.appointments.models import ACTIVE_STATES, Appointment, AppointmentState
+from dsg.core.todos import COMPANY, PROVIDER, Todo, TodoQuery, register_todos
+from dsg.enrollment.models import Enrollment, State
+from dsg.orgs import permissions
+
+from .models import (
+    AccountDelivery,
+    AccountDeliveryState,
+    AncillaryWork,
+    AppointmentPurpose,
+    SetupMediaShipment,
+)
+from .worklist import SETUP_STATES, STEP_STATES
+
+KEY = "enrollment"
+
+
+def _scoped(query: TodoQuery, queryset: QuerySet[Any], path: str) -> QuerySet[Any]:
+    ids = query.ids(KEY)
+    if ids is not None:
+        queryset = queryset.filter(**{f"{path}__in": ids})
+    return permissions.restrict(query.user, queryset).order_by()
+
+
+def _todo(case: Enrollment, **fields: Any) -> Todo:
+    anchor = fields.pop("anchor")
+    return Todo(
+        case=(KEY, case.pk),
+        url=reverse("enrollment_detail", args=[case.pk]) + f"#{anchor}",
+        number=case.number,
+        case_url=reverse("enrollment_detail", args=[case.pk]),
+        company=case.site.company.name,
+        site_id=case.site_id,
+        site=case.site.name,
+        **fields,
+    )
+
+
+def _appointments(query: TodoQuery) -> Iterator[Todo]:
+    dates = Appointment.objects.filter(
+        subject_type=ContentType.objects.get_for_model(Enrollment),
+        purpose__in=AppointmentPurpose.values,
+    )
+    newer = dates.filter(  # a newer date stands, or took place
+        subject_id=OuterRef("subject_id"),
+        purpose=OuterRef("purpose"),
+        party=OuterRef("party"),
+        state__in=[*ACTIVE_STATES, AppointmentState.DONE],
+        pk__gt=OuterRef("pk"),
+    )
+    in_provisioning = Enrollment.objects.filter(state__in=STEP_STATES[:4]).values("pk")
+    rows = _scoped(
+        query,
+        dates.filter(
+            Q(state__in=ACTIVE_STATES)
+            | Q(state=AppointmentState.OTHER_DATE_REQUESTED, subject_id__in=in_provisioning)
+        ).exclude(Q(state=AppointmentState.OTHER_DATE_REQUESTED) & Exists(newer)),
+        "subject_id",
+    )
+    appointments = list(rows.select_related("person"))
+    cases = Enrollment.objects.select_related("site__company").in_bulk({a.subject_id for a in rows})
+    for a in appointments:
+        case = cases.get(a.subject_id)
+        if case is None:
+            continue
+        detail = f"{a.get_purpose_display()}" + (f" — {a.person}" if a.person else "")
+        common = {"detail": detail, "since": a.proposed_at, "anchor": "appointments"}
+        if a.state == AppointmentState.PROPOSED:
+            yield _todo(
+                case,
+                code="appointment.confirm",
+                who=COMPANY,
+                what=_("Confirm the date the service provider proposed, or ask for another"),
+                action="appointment.respond",
+                due=timezone.localdate(a.starts_at),
+                button=_("Confirm the date"),
+                **common,
+            )
+        elif a.state == AppointmentState.CONFIRMED:
+            yield _todo(
+                case,
+                code="appointment.visit",
+                who=PROVIDER,
+                what=_("Visit on the confirmed date and record it"),
+                action="appointment.close",
+                due=timezone.localdate(a.starts_at),
+                button=_("Open the case"),
+                **common,
+            )
+        else:
+            yield _todo(
+                case,
+                code="appointment.propose",
+                who=PROVIDER,
+                what=_("The company asked for another date: propose a new date"),
+                action="appointment.propose",
+                button=_("Propose a date"),
+                **{**common, "since": a.closed_at or a.proposed_at},
+            )
+
+
+def _company_work(query: TodoQuery) -> Iterator[Todo]:
+    works = _scoped(
+        query,
+        AncillaryWork.objects.filter(enrollment__state=State.SURVEY, done_on__isnull=True),
+        "enrollment_id",
+    ).select_related("enrollment__site__company")
+    for work in works:
+        yield _todo(
+            work.enrollment,
+            code="ancillary_work.done",
+            who=COMPANY,
+            what=_("Carry out the ancillary work (付帯工事) and record it as done"),
+            action="ancillary_work.mark_done",
+            detail=work.description,
+            since=work.added_at,
+            anchor="provisioning",
+            button=_("Record the work as done"),
+        )
+    shipments = _scoped(
+        query,
+        SetupMediaShipment.objects.filter(
+            enrollment__state__in=SETUP_STATES, received_on__isnull=True
+        ),
+        "enrollment_id",
+    ).select_related("enrollment__site__company")
+    for shipment in shipments:
+        yield _todo(
+            shipment.enrollment,
+            code="media.receive",
+            who=COMPANY,
+            what=_("Confirm that the setup media (セットアップ媒体) arrived"),
+            action="media.receive",
+            since=shipment.recorded_at,
+            anchor="setup-media",
+            button=_("Confirm receipt"),
+        )
+    links = _scoped(
+        query,
+        AccountDelivery.objects.filter(
+            state=AccountDeliveryState.WAITING, expires_at__gt=timezone.now()
+        ),
+        "enrollment_id",
+    ).select_related("enrollment__site__company", "holder")
+    for link in links:
+        yield _todo(
+            link.enrollment,
+            code="account_delivery.open",
+            who=COMPANY,
+            what=_("Open the one-time link to the account information (mailed to the PSA)"),
+            action="account_delivery.open",
+            detail=link.holder.name,
+            due=timezone.localdate(link.expires_at),
+            since=link.created_at,
+            anchor="accounts",
+            button=_("Open the account holders"),
+        )
+
+
+def provisioning_todos(query: TodoQuery) -> Iterator[Todo]:
+    if not query.wants(KEY):
+        return
+    yield from _appointments(query)
+    yield from _company_work(query)
+
+
+def register() -> None:
+    register_todos("provisioning", provisioning_todos)
