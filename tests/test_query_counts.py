@@ -457,3 +457,50 @@ def test_the_homes_to_do_lists_use_a_fixed_number_of_queries(client, company, ca
     _grow_open_items(company, cast, 2)
     many = _count(client, everyone[who], "/")
     assert many == few, f"home as {who}: {few} queries with few open items, {many} with many"
+
+
+# The office's search, its exports and its overview (#12): cases of several companies, some
+# behind their plan, some with more terminals (another length of ⑥).
+OFFICE_PAGES = [
+    ("reviewer", "/office/cases/"),
+    ("reviewer", "/office/cases/?q=DSG&overdue=1&sort=-company"),
+    ("reviewer", "/office/cases/?q=工業&step=1&waiting=office&prefecture=13&sort=receipt"),
+    ("reviewer", "/office/cases/export.csv?sort=-since"),
+    ("reviewer", "/office/cases/export.xlsx?q=DSG"),
+    ("reviewer", "/office/overview/"),
+    ("inspector", "/office/overview/"),
+    ("provider_staff", "/office/cases/?sort=site"),
+    ("reviewer", "/api/v1/enrollments?q=DSG&ordering=-since&overdue=true"),
+    ("psa", "/api/v1/enrollments?q=DSG&ordering=company"),
+]
+
+
+def _grow_office(company, cast, rounds: int) -> None:
+    """Cases in several states, and late ones whose ⑥ is longer each round."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dsg.enrollment.models import ApplicationVersion
+
+    _grow(company, cast, rounds)
+    for n in range(rounds):
+        late = walk_to(new_case(SiteFactory(company=company), cast), State.SUBMITTED, cast)
+        ApplicationVersion.objects.filter(application__enrollment=late).update(
+            submitted_at=timezone.now() - dt.timedelta(days=60 + n)
+        )
+        late.application.planned_terminals = 25 + 10 * n
+        late.application.save(update_fields=["planned_terminals"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("who", "url"), OFFICE_PAGES)
+def test_the_office_search_and_overview_use_a_fixed_number_of_queries(
+    client, company, cast, everyone, who, url
+):
+    _grow_office(company, cast, 1)
+    _count(client, everyone[who], url)  # warm the per-process caches first
+    few = _count(client, everyone[who], url)
+    _grow_office(company, cast, 3)
+    many = _count(client, everyone[who], url)
+    assert many == few, f"{url} as {who}: {few} queries with few cases, {many} with many"

@@ -7,15 +7,15 @@ from typing import Any
 from django.db.models import CharField, QuerySet, TextField
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, File, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from dsg.core.errors import RuleViolation
 from dsg.core.pagination import LimitOffsetPagination
-from dsg.core.schemas import ERRORS, READ_ERRORS
+from dsg.core.schemas import ERRORS, READ_ERRORS, Error
 from dsg.orgs.auth import request_user
-from dsg.orgs.japan import CorporateNumberIn, PhoneIn, PostalCodeIn
+from dsg.orgs.japan import PREFECTURES, CorporateNumberIn, PhoneIn, PostalCodeIn
 from dsg.orgs.permissions import may
 from dsg.orgs.selectors import site_get_for
 from dsg.schedule.api import PlanOut
@@ -32,10 +32,12 @@ from .models import (
     Enrollment,
     FacilityBasis,
     ReviewComment,
+    State,
     StepRecord,
 )
 from .parts import COMMENT_PARTS, Task, application_tasks
 from .schedule import case_schedule_read_by
+from .search import QUERY_MAX, SORTS, WAITING_CHOICES, CaseQuery, enrollment_search
 
 router = Router(tags=["enrollment"])
 TransitionName = enum.Enum(  # type: ignore[misc]  # mypy reads Enum members only from a literal; these come from the state machine
@@ -249,6 +251,7 @@ class EnrollmentOut(Schema):
     waiting_on: str | None
     created_at: dt.datetime
     state_changed_at: dt.datetime
+    behind_plan: bool = False
 
     @staticmethod
     def resolve_site_name(obj: Enrollment) -> str:
@@ -315,11 +318,57 @@ class TransitionOptionOut(Schema):
     blocked_by: list[str]
 
 
-@router.get("/enrollments", response={200: list[EnrollmentOut], **READ_ERRORS})
-@paginate(LimitOffsetPagination)
-def enrollment_list(request: HttpRequest) -> QuerySet[Enrollment]:
-    """The visible cases, newest first, a page at a time (?limit=&offset=)."""
-    return selectors.enrollment_list_for(user=request_user(request)).order_by("-created_at", "-pk")
+# The search of the case list (#12): the page's parameters, checked by the schema.
+Ordering = enum.Enum(  # type: ignore[misc]  # mypy reads Enum members only from a literal; these are the whitelisted sorts
+    "Ordering", {key: key for key in (*SORTS, *(f"-{k}" for k in SORTS))}, type=str
+)
+Waiting = enum.Enum("Waiting", {key: key for key in WAITING_CHOICES}, type=str)  # type: ignore[misc]  # as above
+CaseState = enum.Enum("CaseState", {key: key for key in State.values}, type=str)  # type: ignore[misc]  # as above
+Prefecture = enum.Enum("Prefecture", {f"p{c}": c for c, _n in PREFECTURES}, type=str)  # type: ignore[misc]  # as above
+
+
+class CaseSearchQuery(Schema):
+    q: str = Field(
+        "",
+        max_length=QUERY_MAX,
+        description="Words found in the company name, 法人番号, site name, case number or "
+        "到達番号 (NFKC, partial match; every word must be found).",
+    )
+    step: int | None = Field(None, ge=0, le=8, description="1–7, 8 completed, 0 ended.")
+    state: CaseState | None = None
+    waiting: Waiting | None = None
+    overdue: bool = Field(False, description="Only the cases behind their plan.")
+    prefecture: Prefecture | None = Field(None, description="The site's prefecture (JIS code).")
+    ordering: Ordering | None = Field(None, description="A column, '-' first for descending.")
+
+    def case_query(self) -> CaseQuery:
+        ordering = self.ordering.value if self.ordering else "-created"
+        return CaseQuery(
+            q=self.q,
+            step=self.step,
+            state=self.state.value if self.state else "",
+            waiting=self.waiting.value if self.waiting else "",
+            overdue=self.overdue,
+            prefecture=self.prefecture.value if self.prefecture else "",
+            sort=ordering.lstrip("-"),
+            descending=ordering.startswith("-"),
+        )
+
+
+def _enrollment_list(request: HttpRequest, filters: Query[CaseSearchQuery]) -> QuerySet[Enrollment]:
+    """The visible cases, newest first, a page at a time (?limit=&offset=); searched and
+    filtered as the office's search page does (?q=&step=&state=&waiting=&overdue=&prefecture=),
+    in the order asked (?ordering=company, -since …)."""
+    return enrollment_search(user=request_user(request), query=filters.case_query())
+
+
+# ninja's paginate wraps the view in a function of its own module, where the annotations of this
+# module (strings, under ``from __future__ import annotations``) cannot be resolved: given as
+# objects.
+_enrollment_list.__annotations__["filters"] = Query[CaseSearchQuery]
+enrollment_list = router.get(
+    "/enrollments", response={200: list[EnrollmentOut], **READ_ERRORS, 422: Error}
+)(paginate(LimitOffsetPagination)(_enrollment_list))
 
 
 @router.post("/enrollments", response={201: EnrollmentOut, **ERRORS})

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,6 +11,7 @@ class EnrollmentConfig(AppConfig):
     def ready(self) -> None:
         from .inspection import register_inspected_case
         from .policy import register_policy
+        from .search import register_sqlite_nfkc
         from .subject import register_subject, register_transition_services
         from .todos import register as register_todos
 
@@ -17,4 +19,5 @@ class EnrollmentConfig(AppConfig):
         register_subject()
         register_transition_services()
         register_inspected_case()
+        connection_created.connect(register_sqlite_nfkc, dispatch_uid="dsg_nfkc")
         register_todos()

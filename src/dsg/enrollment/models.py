@@ -248,6 +248,11 @@ class Enrollment(FSMModelMixin, models.Model):
                 name="one_open_enrollment_per_site",
             ),
         ]
+        # The office's search sorts on these (enrollment.search.SORTS).
+        indexes = [
+            models.Index(fields=["state_changed_at", "id"], name="enrollment_since_idx"),
+            models.Index(fields=["created_at", "id"], name="enrollment_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -598,7 +603,9 @@ class Application(models.Model):
         default=False,
     )
     # Latest submission (each one is an ApplicationVersion) -----------------------------------
-    receipt_number = models.CharField(_("receipt number (到達番号)"), max_length=32, blank=True)
+    receipt_number = models.CharField(
+        _("receipt number (到達番号)"), max_length=32, blank=True, db_index=True
+    )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submission_count = models.PositiveSmallIntegerField(_("submissions"), default=0)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.urls import path
 
 from . import application_views as views
-from . import schedule_views
+from . import office_views, schedule_views
 from . import views as case_views
 from .parts import PARTS
 
@@ -17,6 +17,21 @@ urlpatterns = [
     path("sites/<int:site_id>/", case_views.site_detail, name="site_detail"),
     path("enrollments/", case_views.enrollment_list, name="enrollment_list"),
     path("enrollments/new/", case_views.enrollment_create, name="enrollment_create"),
+    # the office's search over every case, its exports, its overview (#12)
+    path("office/cases/", office_views.office_cases, name="office_cases"),
+    path(
+        "office/cases/export.xlsx",
+        office_views.office_cases_export,
+        {"fmt": "xlsx"},
+        name="office_cases_xlsx",
+    ),
+    path(
+        "office/cases/export.csv",
+        office_views.office_cases_export,
+        {"fmt": "csv"},
+        name="office_cases_csv",
+    ),
+    path("office/overview/", office_views.office_overview, name="office_overview"),
     path(
         "enrollments/<int:enrollment_id>/",
         case_views.enrollment_detail,

@@ -14,6 +14,7 @@ class EquipmentConfig(AppConfig):
         from dsg.registry.selectors import register_removal_pending
 
         from .dashboard import register_dashboard_panel
+        from .overview import register_overview_panel
         from .panels import register_panels
         from .policy import register_policy
         from .services import removal_pending_terminals
@@ -24,5 +25,6 @@ class EquipmentConfig(AppConfig):
         register_subject()
         register_todos()
         register_dashboard_panel()
+        register_overview_panel()
         register_panels()
         register_removal_pending(removal_pending_terminals)

@@ -12,6 +12,7 @@ class RequestsConfig(AppConfig):
 
         from .dashboard import register_dashboard_panel
         from .inspection import register_inspected_change
+        from .overview import register_overview_panel
         from .panels import register_panels
         from .policy import register_policy
         from .services import closure_if_ready
@@ -20,6 +21,7 @@ class RequestsConfig(AppConfig):
 
         on_equipment_gone(closure_if_ready)
         register_dashboard_panel()
+        register_overview_panel()
         register_policy()
         register_subject()
         register_todos()
