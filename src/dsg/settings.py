@@ -129,7 +129,10 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'dsg.sqlite3'}",
-        conn_max_age=int(os.environ.get("DSG_DB_CONN_MAX_AGE", "0")),
+        # Kept open between requests (checked before reuse): a fresh connection per request
+        # cost more than the API call itself (docs/performance.md).
+        conn_max_age=int(os.environ.get("DSG_DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
