@@ -121,8 +121,9 @@ QUERY_OBJECTS: dict[str, str] = {
 # Path parameters that name the provider's software catalogues (§5②), the same for every company:
 # filled with a literal value, never with B's objects. A route or operation whose parameters are
 # all of these holds reference data; it is probed by test_the_software_catalogues_answer_every_
-# company_alike instead of as B's object.
-REFERENCE_PARAMS: dict[str, str] = {"kind": "whitelist", "version": "1"}
+# company_alike instead of as B's object. The help pages (help/<page>/: docs/workflows) are the
+# same for everyone and hold nothing of a company: probed with the office's page.
+REFERENCE_PARAMS: dict[str, str] = {"kind": "whitelist", "version": "1", "page": "office"}
 _CONVERTER = re.compile(r"<(?:(?P<type>\w+):)?(?P<name>\w+)>")
 _API_PARAM = re.compile(r"{(?P<name>\w+)}")
 

@@ -7,6 +7,7 @@ from django.urls import include, path
 
 from dsg.api import api
 from dsg.core import health
+from dsg.orgs import help as help_pages
 
 urlpatterns = [
     path("", include("dsg.enrollment.urls")),
@@ -25,6 +26,8 @@ urlpatterns = [
     path("", include("dsg.equipment.urls")),
     path("", include("dsg.annual.urls")),
     path("", include("dsg.equipment.xlsx_urls")),
+    path("help/", help_pages.help_page, name="help"),
+    path("help/<slug:page>/", help_pages.help_page, name="help_page"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
