@@ -284,21 +284,27 @@ def _split_whitelisted(
 
 
 def _create_lines(request: EquipmentRequest, actor: User, values: list[Any]) -> None:
+    # Terminal lines in one INSERT: one per line was three quarters of filing a 500-line form
+    # (bench/imports.py, docs/performance.md).
+    terminal_lines: list[TerminalLine] = []
     for position, value in enumerate(values, start=1):
         if isinstance(value, TerminalLineValues):
-            TerminalLine.objects.create(
-                request=request,
-                position=position,
-                action=value.action,
-                name=value.name,
-                model_name=value.model_name,
-                serial_number=value.serial_number,
-                terminal=value.terminal,
+            terminal_lines.append(
+                TerminalLine(
+                    request=request,
+                    position=position,
+                    action=value.action,
+                    name=value.name,
+                    model_name=value.model_name,
+                    serial_number=value.serial_number,
+                    terminal=value.terminal,
+                )
             )
         elif isinstance(value, MediumLineValues):
             _create_medium_line(request, position, value)
         else:
             _create_software_line(request, actor, position, value)
+    TerminalLine.objects.bulk_create(terminal_lines)
 
 
 def _create_medium_line(request: EquipmentRequest, position: int, value: MediumLineValues) -> None:
