@@ -30,5 +30,7 @@ started=$(date +%s)
   $PY bench/imports.py
   echo "== notice issue against bare WeasyPrint =="
   $PY bench/notices.py
+  echo "== the hottest queries' plans =="
+  $PY bench/explain.py
   echo "== done in $(( $(date +%s) - started )) s =="
 } 2>&1 | tee "$LOG"
