@@ -213,6 +213,7 @@ GATED: dict[str, str] = {
     "change_edit": "change.file",
     "change_confirm": "change.file",
     "change_withdraw": "change.file",
+    "enrollment_withdraw": "enrollment.withdraw",  # its confirmation page (#12)
     "equipment_site_requests": "equipment.EquipmentRequest",
     "equipment_request_new": "equipment_request.file",
     "equipment_forms": "equipment_request.file",

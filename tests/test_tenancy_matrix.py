@@ -914,6 +914,13 @@ OFFICE_PAGES = {
     "changes/<int:change_id>/accept/": "reviewer",
     "changes/<int:change_id>/reject/": "reviewer",
     "changes/<int:change_id>/complete/": "reviewer",
+    # 却下 and 補正 of a case, each through its confirmation page (#12)
+    "enrollments/<int:enrollment_id>/reject/": "reviewer",
+    "enrollments/<int:enrollment_id>/return/": "reviewer",
+    # finishing a round (at ⑦ it completes the case), through its confirmation page (#12)
+    "inspections/<int:inspection_id>/finish/": "inspector",
+    # the provider cancels a date through its confirmation page (#12)
+    "appointments/<int:appointment_id>/cancel/": "staff",
     # 利用端末等の申請 (§5): the office's decision on the lines, through its confirmation page
     "equipment-requests/<int:equipment_request_id>/decide/": "reviewer",
     # 年次確認: a round and its export are the office's

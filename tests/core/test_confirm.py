@@ -6,14 +6,17 @@ transition URL never takes them directly. The submission goes through 入力内�
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.test import Client
 
 from dsg.enrollment.models import State
+from dsg.inspections import services as inspections
 
-from ..walk import new_case, walk_to
+from ..inspections.helpers import record
+from ..walk import new_case, today, walk_to
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +88,7 @@ def test_the_generic_transition_url_never_takes_an_irreversible_step(site, cast)
         answer = client_of(who).post(
             f"/enrollments/{case.pk}/transitions/{name}/", {"comment": "x"}
         )
-        assert answer.status_code == 302 and answer["Location"] == f"/enrollments/{case.pk}/{slug}/"
+        assert answer.status_code == 303 and answer["Location"] == f"/enrollments/{case.pk}/{slug}/"
         case.refresh_from_db()
         assert case.state == State.SUBMITTED
 
@@ -132,7 +135,37 @@ def test_the_case_page_submits_only_through_check_your_answers(site, cast):
     assert "/transitions/submit/" not in html
     # a post to the generic URL goes to the check-answers page and submits nothing
     answer = client_of(cast.psa).post(f"/enrollments/{case.pk}/transitions/submit/")
-    assert answer.status_code == 302
+    assert answer.status_code == 303
     assert answer["Location"] == f"/enrollments/{case.pk}/application/confirm/"
     case.refresh_from_db()
     assert case.state == State.DRAFT
+
+
+def test_finishing_the_final_inspection_completes_the_case_only_once_confirmed(site, cast):
+    """Completing a case: finishing ⑦'s round issues the notices and ends the procedure."""
+    case = walk_to(new_case(site, cast), State.FINAL_INSPECTION, cast)
+    inspection = inspections.inspection_open(subject=case, actor=cast.inspector)
+    record(inspection, cast)
+    client = client_of(cast.inspector)
+    url = f"/inspections/{inspection.pk}/finish/"
+    detail = client.get(f"/inspections/{inspection.pk}/").content.decode()
+    assert f'action="{url}"' in detail and 'method="get"' in detail
+
+    page = client.get(url, {"performed_on": today().isoformat()})
+    html = page.content.decode()
+    assert page.status_code == 200 and "加入完了" in html and 'name="effective_on"' in html
+    case.refresh_from_db()
+    assert case.state == State.FINAL_INSPECTION
+
+    future = (today() + dt.timedelta(days=3)).isoformat()
+    refused = client.post(url, {"performed_on": future})
+    assert refused.status_code == 422
+    assert 'id="id_performed_on-error"' in refused.content.decode()
+    assert summary_links(refused.content.decode()) == ["id_performed_on"]
+    case.refresh_from_db()
+    assert case.state == State.FINAL_INSPECTION
+
+    done = client.post(url, {"performed_on": today().isoformat()})
+    assert done.status_code == 303
+    case.refresh_from_db()
+    assert case.state == State.COMPLETED

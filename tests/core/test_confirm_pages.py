@@ -118,3 +118,38 @@ def test_a_form_in_error_has_the_summary_at_the_top_linking_to_each_field(psa):
 
 def test_a_page_without_errors_has_no_summary(psa):
     assert "data-error-summary" not in client_of(psa).get("/sites/new/").content.decode()
+
+
+def test_a_refused_upload_is_shown_beside_its_field_not_only_in_a_banner(site, cast):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    enrollment = new_case(site, cast, complete=False)
+    response = client_of(cast.psa).post(
+        f"/enrollments/{enrollment.pk}/application/upload/",
+        {"part": "documents", "kind": "layout", "file": SimpleUploadedFile("x.pdf", b"MZ\\x90")},
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'id="id_file-error"' in html and "PDF" in html
+    assert summary_anchors(html) == ["id_file"] and "id_file" in ids_of(html)
+
+
+def test_a_date_choice_refused_is_shown_beside_the_choices(site, cast):
+    from dsg.inspections import services as inspections
+
+    from ..inspections.helpers import tomorrow_at
+
+    case = walk_to(new_case(site, cast), State.INSPECTION, cast)
+    inspection = inspections.inspection_open(subject=case, actor=cast.reviewer)
+    start = tomorrow_at(10).strftime("%Y-%m-%dT%H:%M")
+    client_of(cast.reviewer).post(
+        f"/inspections/{inspection.pk}/slots/", {"starts_at": [start], "hours": "2"}
+    )
+    psa = client_of(cast.psa)
+    refused = psa.post(f"/inspections/{inspection.pk}/pick/", {"entry_notes": "正門受付"})
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert 'id="slot-error"' in html and "正門受付" in html  # what was typed is kept
+    assert summary_anchors(html) == ["slot-0"] and "slot-0" in ids_of(html)
+    inspection.refresh_from_db()
+    assert inspection.scheduled_at is None

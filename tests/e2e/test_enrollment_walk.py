@@ -254,6 +254,7 @@ def test_one_case_from_draft_to_enrollment_completed(
     record_items(field_office, inspection_url, {"F-05": ("nonconforming", "入退室記録なし")})
     field_office.goto(inspection_url)
     submit(field_office, field_office.locator("form[data-form=finish] button[type=submit]"))
+    submit(field_office, field_office.locator("button[data-confirm]"))  # its confirmation page
     expect_success(field_office, "The inspection was finished and its notice issued.")
     expect(field_office.locator("[data-outcome]")).to_have_attribute(
         "data-outcome", "remediation_required"
@@ -354,6 +355,7 @@ def test_one_case_from_draft_to_enrollment_completed(
     record_items(field_office, final_url, {"S-01": ("nonconforming", "評価版ソフトが導入済み")})
     field_office.goto(final_url)
     submit(field_office, field_office.locator("form[data-form=finish] button[type=submit]"))
+    submit(field_office, field_office.locator("button[data-confirm]"))  # its confirmation page
     expect_success(field_office, "The inspection was finished and its notice issued.")
     field_office.goto(case_url)
     expect_state(field_office, "final_remediation")

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -85,12 +85,17 @@ def application_overview(request: HttpRequest, enrollment_id: int) -> HttpRespon
     return render(request, "enrollment/application_overview.html", context)
 
 
-def _part_view(request: HttpRequest, enrollment_id: int, part_key: str) -> HttpResponse:
+def _part_view(
+    request: HttpRequest, enrollment_id: int, part_key: str, *, upload_form: Any = None
+) -> HttpResponse:
+    """A part's page; ``upload_form``: an upload refused, drawn with its errors beside its
+    fields (the part's own form is then not bound)."""
     enrollment, application = _case(request, enrollment_id)
     part = PART_OF[part_key]
     editable = _editable(request_user(request), enrollment)
     form_class = part_form_class(part)
-    post = request.POST if request.method == "POST" and editable else None
+    posted = request.method == "POST" and editable and upload_form is None
+    post = request.POST if posted else None
     form = form_class(post, instance=application) if part.fields else None
     contacts = None
     if part.key == "contacts":
@@ -116,11 +121,13 @@ def _part_view(request: HttpRequest, enrollment_id: int, part_key: str) -> HttpR
         form=form,
         contacts=contacts,
         holders=holders,
-        upload_form=DocumentUploadForm(kinds=part.documents) if part.documents else None,
+        upload_form=upload_form
+        or (DocumentUploadForm(kinds=part.documents) if part.documents else None),
         documents=[(kind, docs.get(kind, [])) for kind in part.documents],
         part_comments=context["returned_comments"].get(part.key, []),
     )
-    return render(request, "enrollment/application_part.html", context)
+    status = 422 if upload_form is not None else 200
+    return render(request, "enrollment/application_part.html", context, status=status)
 
 
 def _holders_initial(application: Application) -> list[dict[str, str]]:
@@ -184,33 +191,36 @@ PART_VIEWS = {part.key: part_view(part.key) for part in PARTS}
 @login_required
 @require_POST
 def application_upload(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    """Attach a document to a part; a refusal is shown beside the upload's fields (#12)."""
     user = request_user(request)
     enrollment, _application = _case(request, enrollment_id)
     part = PART_OF.get(request.POST.get("part", ""), PART_OF["documents"])
-    back = reverse(f"application_{part.key}", args=[enrollment.pk])
     form = DocumentUploadForm(request.POST, request.FILES, kinds=part.documents)
-    if not form.is_valid():
-        if not permissions.may(user, "enrollment.edit_application", enrollment):
-            raise RuleViolation(
-                _("Your role is not allowed to do this."), code="forbidden", status=403
+    if not permissions.may(user, "enrollment.edit_application", enrollment):
+        raise RuleViolation(_("Your role is not allowed to do this."), code="forbidden", status=403)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            application_services.application_document_add(
+                enrollment=enrollment,
+                actor=user,
+                kind=form.cleaned_data["kind"],
+                filename=upload.name,
+                data=upload.read(),
+                password=form.cleaned_data["password"],
+                dated_on=form.cleaned_data.get("dated_on"),
             )
-        messages.error(request, form_error_text(form))
-        return redirect(back)
-    upload = form.cleaned_data["file"]
-    return run_action(
-        request,
-        lambda: application_services.application_document_add(
-            enrollment=enrollment,
-            actor=user,
-            kind=form.cleaned_data["kind"],
-            filename=upload.name,
-            data=upload.read(),
-            password=form.cleaned_data["password"],
-            dated_on=form.cleaned_data.get("dated_on"),
-        ),
-        success=_("The document was attached."),
-        back=back,
-    )
+        except RuleViolation as refusal:
+            if refusal.status in (403, 404):
+                raise
+            field = refusal.field if refusal.field in form.fields else "file"
+            form.add_error(field, str(refusal.message))
+        else:
+            messages.success(request, _("The document was attached."))
+            return HttpResponseRedirect(
+                reverse(f"application_{part.key}", args=[enrollment.pk]), status=303
+            )
+    return _part_view(request, enrollment.pk, part.key, upload_form=form)
 
 
 @login_required

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -260,7 +260,8 @@ def enrollment_transition(request: HttpRequest, enrollment_id: int, name: str) -
     enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
     back = reverse("enrollment_detail", args=[enrollment.pk])
     if name in selectors.CONFIRM_PAGES:  # never by one click: through its own page, unchanged
-        return redirect(reverse(selectors.CONFIRM_PAGES[name], args=[enrollment.pk]))
+        page = reverse(selectors.CONFIRM_PAGES[name], args=[enrollment.pk])
+        return HttpResponseRedirect(page, status=303)
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_error_text(form))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
@@ -13,11 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dsg.core import subjects
 from dsg.core.errors import NotVisible, RuleViolation
-from dsg.core.views import run_action
+from dsg.core.views import Confirmation, confirm_action, run_action
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
 
@@ -69,10 +71,19 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    if request.method != "GET":
+        selectors.inspection_get_for(user=request_user(request), pk=inspection_id)
+        return HttpResponseNotAllowed(["GET"])
+    return _detail(request, inspection_id)
+
+
+def _detail(
+    request: HttpRequest, inspection_id: int, *, pick_error: str = "", status: int = 200
+) -> HttpResponse:
+    """The round's page; ``pick_error``: the date choice refused, said beside the choices and in
+    the page's error summary (#12)."""
     user = request_user(request)
     inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
-    if request.method != "GET":
-        return HttpResponseNotAllowed(["GET"])
     subject = subjects.linked_subject(inspection)
     findings = selectors.findings_of(inspection)
     rounds = selectors.inspections_of(user=user, subject=subject)
@@ -110,7 +121,13 @@ def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
             "decisions": Decision.choices,
             "today": timezone.localdate(),
             **_effective_field(subject, inspection.kind),
+            "pick_error": pick_error,
+            "errors": [{"label": _("Choose a date"), "message": pick_error, "anchor": "slot-0"}]
+            if pick_error
+            else [],
+            "entry_notes": request.POST.get("entry_notes") if pick_error else None,
         },
+        status=status,
     )
 
 
@@ -291,17 +308,19 @@ def pick_slot(request: HttpRequest, inspection_id: int) -> HttpResponse:
     inspection = _post_inspection(request, inspection_id)
     _required(request, "inspection.pick_slot", inspection)
     raw = request.POST.get("slot_id", "")
-    return run_action(
-        request,
-        lambda: services.inspection_pick_slot(
+    try:
+        services.inspection_pick_slot(
             inspection=inspection,
             actor=request_user(request),
             slot_id=int(raw) if raw.isdigit() else 0,
             entry_notes=request.POST.get("entry_notes", ""),
-        ),
-        success=_("The date was chosen."),
-        back=_back(inspection.pk),
-    )
+        )
+    except RuleViolation as refusal:
+        if refusal.status in (403, 404):
+            raise
+        return _detail(request, inspection.pk, pick_error=str(refusal.message), status=422)
+    messages.success(request, _("The date was chosen."))
+    return HttpResponseRedirect(_back(inspection.pk), status=303)
 
 
 @login_required
@@ -321,26 +340,82 @@ def ask_other_slots(request: HttpRequest, inspection_id: int) -> HttpResponse:
     )
 
 
+class FinishForm(forms.Form):
+    """Finishing a round: the day it was held, and the office's date where the round decides the
+    subject's outcome (a case's 利用開始日 at ⑦)."""
+
+    performed_on = forms.DateField(
+        label=gettext_lazy("Performed on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    effective_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, effective_label: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if effective_label is None:
+            del self.fields["effective_on"]
+        else:
+            self.fields["effective_on"].label = effective_label
+            self.fields["effective_on"].help_text = _("Used only if the round passes.")
+
+    def clean_performed_on(self) -> dt.date:
+        value: dt.date = self.cleaned_data["performed_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("Please enter the date on which this was done."))
+        return value
+
+
 @login_required
-@require_POST
 def finish(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    """GET: what finishing the round does — its notice issued, and at ⑦ the enrollment completed
+    (加入完了) — nothing changes; POST: finish it (#12: nothing irreversible by one click)."""
     inspection = _post_inspection(request, inspection_id)
     _required(request, "inspection.record", inspection)
-    performed_on = parse_date(request.POST.get("performed_on", "") or "")
-    if performed_on is None or performed_on > timezone.localdate():
-        return _refused(
-            request, _("Please enter the date on which this was done."), _back(inspection.pk)
+    subject = subjects.linked_subject(inspection)
+    field = _effective_field(subject, inspection.kind)
+    initial = {
+        "performed_on": request.GET.get("performed_on") or timezone.localdate(),
+        "effective_on": request.GET.get("effective_on") or field.get("effective_default"),
+    }
+    form = FinishForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        effective_label=field.get("effective_label"),
+    )
+    consequence = [
+        _("The round ends with the findings as recorded: they cannot be changed afterwards."),
+        _(
+            "Its notice (通知書) is issued. Without 不適合 the round passes; each 不適合 becomes a "
+            "deficiency with its due date, and its remediation is reported."
+        ),
+    ]
+    if inspection.kind == InspectionKind.FINAL:
+        consequence.append(
+            _(
+                "At the final on-site inspection (⑦), passing completes the enrollment (加入完了): "
+                "the 加入完了通知書 is issued and use starts on the date set here."
+            )
         )
-    return run_action(
+    confirmation = Confirmation(
+        title=_("Finish the inspection"),
+        object_label=inspection.get_kind_display(),
+        back=_back(inspection.pk),
+        success=_("The inspection was finished and its notice issued."),
+        consequence=consequence,
+        told_who=_("the company"),
+        told=(_("The company's protection system administrators receive the notice by mail."),),
+        danger=False,
+        refusal=_("This inspection is already finished.") if inspection.is_finished else "",
+    )
+    return confirm_action(
         request,
-        lambda: services.inspection_finish(
+        confirmation,
+        lambda data: services.inspection_finish(
             inspection=inspection,
             actor=request_user(request),
-            performed_on=performed_on,
-            effective_on=_effective_on(request),
+            performed_on=data["performed_on"],
+            effective_on=data.get("effective_on"),
         ),
-        success=_("The inspection was finished and its notice issued."),
-        back=_back(inspection.pk),
+        form=form,
     )
 
 
