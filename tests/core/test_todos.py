@@ -106,3 +106,19 @@ def test_an_item_tells_its_age_and_whether_it_is_overdue(monkeypatch):
     assert not item("y", 1, COMPANY, due=dt.date(2026, 4, 11)).is_overdue
     assert item("z", 1, COMPANY).link_text == "z"
     assert str(item("z", 1, PROVIDER).who_label) == "サービス提供事業者"  # Japanese by default
+
+
+def test_asked_for_some_parties_a_provider_may_skip_the_others(registry):
+    asked = {}
+
+    def provider(query):
+        asked["company"] = query.asks(COMPANY)
+        asked["office or provider"] = query.asks(OFFICE, PROVIDER)
+        return [item("c", 1, COMPANY), item("o", 1, OFFICE)]
+
+    registry.register_todos("p", provider)
+    found = registry.todos_for(user=object(), parties=[OFFICE])
+    assert [t.code for t in found] == ["o"]  # and what a provider answered anyway is left out
+    assert asked == {"company": False, "office or provider": True}
+    registry.todos_for(user=object())
+    assert asked == {"company": True, "office or provider": True}

@@ -108,8 +108,8 @@ def test_the_reviewers_queue_is_ordered_by_due_date_with_the_age(client, company
     queue = page[page.index('id="queue"') :]
     queue = queue[: queue.index("</section>")]
     # The review has a due date and comes first; opening the round has none.
-    assert queue.index(f'data-case="{submitted.number}"') < queue.index(
-        f'data-case="{waiting.number}"'
+    assert queue.index(f'data-todo-case="{submitted.number}"') < queue.index(
+        f'data-todo-case="{waiting.number}"'
     )
     assert drafting.number not in queue  # the company's turn, not the office's
     assert 'data-todo="application.review"' in queue and ">0</td>" in queue

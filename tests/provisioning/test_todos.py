@@ -12,7 +12,7 @@ from dsg.enrollment.models import State
 from dsg.provisioning import services as prov
 
 from ..appointments.dates import business_day_at
-from ..walk import new_case, walk_to
+from ..walk import new_case, setup_terminal_passed, walk_to
 
 
 def items(user, enrollment) -> list[tuple[str, str]]:
@@ -71,6 +71,8 @@ def test_ancillary_work_waits_on_the_company(at_survey, cast):
 @pytest.mark.django_db
 def test_setup_media_and_the_account_link_wait_on_the_company(site, cast):
     enrollment = walk_to(new_case(site, cast), State.TERMINAL_SETUP, cast)
+    assert ("media.ship", "provider") in items(cast.psa, enrollment)
+    assert ("account.deliver", "provider") in items(cast.psa, enrollment)
     prov.media_ship(
         enrollment=enrollment,
         actor=cast.staff,
@@ -89,8 +91,32 @@ def test_setup_media_and_the_account_link_wait_on_the_company(site, cast):
         if t.code == "account_delivery.open"
     ]
     assert link.due == timezone.localdate(delivery.expires_at) and link.detail == holder.name
+    assert ("account.deliver", "provider") not in items(cast.psa, enrollment)
     prov.account_delivery_open(token=token, actor=cast.psa)
     assert ("account_delivery.open", "company") not in items(cast.psa, enrollment)
+    assert ("vein.register", "provider") in items(cast.psa, enrollment)
+
+
+@pytest.mark.django_db
+def test_each_terminal_waits_on_its_connection_test(site, cast):
+    enrollment = walk_to(new_case(site, cast), State.TERMINAL_SETUP, cast)
+    prov.terminal_register(
+        enrollment=enrollment,
+        actor=cast.psa,
+        name="PC-09",
+        model_name="指定端末",
+        serial_number="S9",
+    )
+    [test] = [
+        t
+        for t in todos_for(user=cast.delegate, cases={"enrollment": [enrollment.pk]})
+        if t.code == "connection_test.record"
+    ]
+    assert (test.who, test.detail) == ("company", "PC-09")
+    assert test.url == f"/enrollments/{enrollment.pk}/#terminals"
+    setup_terminal_passed(enrollment, cast, name="PC-10")
+    found = [t.detail for t in todos_for(user=cast.psa) if t.code == "connection_test.record"]
+    assert found == ["PC-09"]  # PC-10 passed its test
 
 
 @pytest.mark.django_db

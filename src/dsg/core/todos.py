@@ -87,10 +87,12 @@ class Todo:
 
 @dataclass(frozen=True)
 class TodoQuery:
-    """What a provider is asked: the open items ``user`` sees, of ``cases`` when given."""
+    """What a provider is asked: the open items ``user`` sees, of ``cases`` when given, waiting
+    on ``parties`` when given (a home's queue asks for its own party's items only)."""
 
     user: Any
     cases: Mapping[str, Collection[int]] | None = None
+    parties: frozenset[str] | None = None
     today: dt.date = field(default_factory=timezone.localdate)
 
     def ids(self, key: str) -> Collection[int] | None:
@@ -103,6 +105,11 @@ class TodoQuery:
         """Whether cases of kind ``key`` are asked for at all (a provider answers nothing, with
         no query, when they are not)."""
         return self.cases is None or bool(self.cases.get(key))
+
+    def asks(self, *parties: str) -> bool:
+        """Whether items waiting on any of ``parties`` are asked for (a provider skips the
+        queries of the others)."""
+        return self.parties is None or not self.parties.isdisjoint(parties)
 
 
 TodoProvider = Callable[[TodoQuery], Iterable[Todo]]
@@ -129,12 +136,21 @@ def todos_for(
     *,
     user: Any,
     cases: Mapping[str, Collection[int]] | None = None,
+    parties: Collection[str] | None = None,
     today: dt.date | None = None,
 ) -> list[Todo]:
-    """Every open item ``user`` sees (of ``cases`` when given), the soonest due first, then the
-    oldest: one call per registered provider, whatever the number of cases."""
-    query = TodoQuery(user=user, cases=cases, today=today or timezone.localdate())
+    """Every open item ``user`` sees (of ``cases``, waiting on ``parties`` when given), the
+    soonest due first, then the oldest: one call per registered provider, whatever the number of
+    cases."""
+    query = TodoQuery(
+        user=user,
+        cases=cases,
+        parties=frozenset(parties) if parties is not None else None,
+        today=today or timezone.localdate(),
+    )
     items = [todo for provider in _PROVIDERS.values() for todo in provider(query)]
+    if query.parties is not None:
+        items = [todo for todo in items if todo.who in query.parties]
     return sorted(items, key=_order)
 
 

@@ -136,7 +136,10 @@ def _cases(query: TodoQuery) -> Any:
         subject_type=ContentType.objects.get_for_model(Enrollment),
         subject_id=OuterRef("pk"),
     ).exclude(status=InspectionStatus.FINISHED)
-    cases = Enrollment.objects.filter(state__in=[*ITEMS, *ROUND_TO_OPEN])
+    states = [state for state, item in ITEMS.items() if query.asks(item[1])]
+    if query.asks(OFFICE):
+        states += list(ROUND_TO_OPEN)
+    cases = Enrollment.objects.filter(state__in=states)
     ids = query.ids(KEY)
     if ids is not None:
         cases = cases.filter(pk__in=ids)

@@ -17,7 +17,16 @@ from django.views.decorators.http import require_POST
 
 from dsg.core.errors import RuleViolation
 from dsg.core.panels import panels_for
-from dsg.core.todos import COMPANY, INSPECTOR, PARTIES, Todo, mine, todos_for, waiting_by_case
+from dsg.core.todos import (
+    COMPANY,
+    INSPECTOR,
+    OFFICE,
+    PARTIES,
+    Todo,
+    mine,
+    todos_for,
+    waiting_by_case,
+)
 from dsg.core.views import Confirmation, confirm_action, form_error_text, run_action
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
@@ -39,19 +48,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """Each role's home: its to-do list (every open item it may act on, soonest due first, with
     the link to the form), then the cases — per site for a company, per step for the others."""
     user = request_user(request)
-    todos = todos_for(user=user)
     context: dict[str, object] = {
         "step_names": [(n, STEP_NAMES[n]) for n in range(1, 8)],
         "can_create_site": permissions.may(user, "site.create"),
         "today": timezone.localdate(),
     }
-    waiting = waiting_by_case(todos)
     if permissions.is_company_member(user):
-        context["site_rows"] = _site_rows(user, todos, waiting)
+        todos = todos_for(user=user)  # its own company's: every site's items
+        context["site_rows"] = _site_rows(user, todos, waiting_by_case(todos))
     else:
-        context["sections"] = _step_sections(user, waiting)
+        # The items of the cases listed (whose turn it is), and the office's own queue: never
+        # every case's items.
+        sections = _step_sections(user)
+        listed = [case for section in sections for case in section["cases"]]  # type: ignore[attr-defined]  # a list of cases
+        shown = todos_for(user=user, cases={"enrollment": [case.pk for case in listed]})
+        _mark_waiting(listed, waiting_by_case(shown))
+        context["sections"] = sections
         if not permissions.is_provider(user):
-            own = mine(todos, lambda action: permissions.may(user, action))
+            own = mine(
+                todos_for(user=user, parties=(OFFICE, INSPECTOR)),
+                lambda action: permissions.may(user, action),
+            )
             context["visits"] = [t for t in own if t.who == INSPECTOR]
             queue = [t for t in own if t.who != INSPECTOR]
             context["queue"] = queue[:QUEUE_ROWS]
@@ -92,9 +109,7 @@ def _site_rows(
     ]
 
 
-def _step_sections(
-    user: User, waiting: dict[tuple[str, int], list[str]]
-) -> list[dict[str, object]]:
+def _step_sections(user: User) -> list[dict[str, object]]:
     """Per step (①–⑦, completed, ended): how many cases, and those waiting longest."""
     counts = selectors.enrollment_counts_by_step(user=user)
     steps = [
@@ -113,7 +128,6 @@ def _step_sections(
         }
         for n in steps
     ]
-    _mark_waiting([c for s in sections for c in s["cases"]], waiting)  # type: ignore[attr-defined]  # a list of cases
     return sections
 
 

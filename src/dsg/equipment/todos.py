@@ -49,7 +49,8 @@ ITEMS: dict[str, tuple[str, str, Any, str, str, Any]] = {
 def equipment_todos(query: TodoQuery) -> Iterator[Todo]:
     if not query.wants(SUBJECT_KEY):
         return
-    requests = EquipmentRequest.objects.filter(state__in=list(ITEMS))
+    states = [state for state, item in ITEMS.items() if query.asks(item[1])]
+    requests = EquipmentRequest.objects.filter(state__in=states)
     ids = query.ids(SUBJECT_KEY)
     if ids is not None:
         requests = requests.filter(pk__in=ids)

@@ -1,8 +1,9 @@
 """The open items of ③–⑥ (core.todos): dates to confirm or to propose again, visits, the
-ancillary work at the company, setup media to confirm received, account links to open.
+ancillary work at the company, setup media to ship and to confirm received, account information
+to deliver and links to open, veins to register, terminals to test.
 
 The provider's full work list stays its own (``worklist``, on its dashboard); these items are
-what the other parties wait on and what the company must do. Four queries over every case the
+what the other parties wait on and what the company must do. Nine queries over every case the
 person sees, whatever their number.
 """
 
@@ -21,10 +22,12 @@ from dsg.appointments.models import ACTIVE_STATES, Appointment, AppointmentState
 from dsg.core.todos import COMPANY, PROVIDER, Todo, TodoQuery, register_todos
 from dsg.enrollment.models import Enrollment, State
 from dsg.orgs import permissions
+from dsg.registry.models import ConnectionTest, Terminal
 
 from .models import (
     AccountDelivery,
     AccountDeliveryState,
+    AccountHolder,
     AncillaryWork,
     AppointmentPurpose,
     SetupMediaShipment,
@@ -176,11 +179,95 @@ def _company_work(query: TodoQuery) -> Iterator[Todo]:
         )
 
 
+def _setup(query: TodoQuery) -> Iterator[Todo]:
+    """⑥: the setup media to ship, each holder's account to deliver and veins to register (the
+    provider), each terminal's connection test (the company)."""
+    unshipped = _scoped(
+        query,
+        Enrollment.objects.filter(state__in=SETUP_STATES).exclude(
+            Exists(SetupMediaShipment.objects.filter(enrollment=OuterRef("pk")))
+        ),
+        "pk",
+    ).select_related("site__company")
+    for case in unshipped:
+        yield _todo(
+            case,
+            code="media.ship",
+            who=PROVIDER,
+            what=_("Ship the setup media (セットアップ媒体)"),
+            action="media.ship",
+            since=case.state_changed_at,
+            anchor="setup-media",
+            button=_("Open the case"),
+        )
+    link_waiting = AccountDelivery.objects.filter(
+        holder=OuterRef("pk"), state=AccountDeliveryState.WAITING, expires_at__gt=timezone.now()
+    )
+    holders = _scoped(
+        query,
+        AccountHolder.objects.filter(enrollment__state=State.TERMINAL_SETUP).filter(
+            Q(account_received_at__isnull=True) | Q(vein_registered_on__isnull=True)
+        ),
+        "enrollment_id",
+    ).annotate(link_waiting=Exists(link_waiting))
+    for holder in holders.select_related("enrollment__site__company"):
+        if holder.account_received_at is None and holder.link_waiting:
+            continue  # the company's: the link to open
+        received = holder.account_received_at is not None
+        yield _todo(
+            holder.enrollment,
+            code="vein.register" if received else "account.deliver",
+            who=PROVIDER,
+            what=_("Register the person's veins (静脈認証登録)")
+            if received
+            else _("Deliver the account information (アカウント情報)"),
+            action="vein_registration.record" if received else "account_delivery.create",
+            detail=holder.name,
+            since=holder.account_received_at or holder.added_at,
+            anchor="accounts",
+            button=_("Open the account holders"),
+        )
+    yield from _untested(query)
+
+
+def _untested(query: TodoQuery) -> Iterator[Todo]:
+    at_setup = Enrollment.objects.filter(state=State.TERMINAL_SETUP)
+    ids = query.ids(KEY)
+    if ids is not None:
+        at_setup = at_setup.filter(pk__in=ids)
+    passed = ConnectionTest.objects.filter(terminal=OuterRef("pk"), passed=True)
+    terminals = list(
+        permissions.restrict(
+            query.user,
+            Terminal.objects.filter(
+                origin_type=ContentType.objects.get_for_model(Enrollment),
+                origin_id__in=at_setup.values("pk"),
+            ).exclude(Exists(passed)),
+        ).order_by()
+    )
+    cases = Enrollment.objects.select_related("site__company").in_bulk(
+        {t.origin_id for t in terminals}
+    )
+    for terminal in terminals:
+        yield _todo(
+            cases[terminal.origin_id],
+            code="connection_test.record",
+            who=COMPANY,
+            what=_("Set up the terminal and record its connection test"),
+            action="connection_test.record",
+            detail=terminal.name,
+            since=terminal.registered_at,
+            anchor="terminals",
+            button=_("Record the connection test"),
+        )
+
+
 def provisioning_todos(query: TodoQuery) -> Iterator[Todo]:
-    if not query.wants(KEY):
+    if not query.wants(KEY) or not query.asks(COMPANY, PROVIDER):
         return
     yield from _appointments(query)
     yield from _company_work(query)
+    yield from _setup(query)
 
 
 def register() -> None:

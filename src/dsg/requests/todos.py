@@ -70,7 +70,8 @@ def _scoped(query: TodoQuery, queryset: Any, path: str) -> Any:
 def change_todos(query: TodoQuery) -> Iterator[Todo]:
     if not query.wants(KEY):
         return
-    changes = _scoped(query, ChangeRequest.objects.filter(state__in=list(ITEMS)), "pk")
+    states = [state for state, item in ITEMS.items() if query.asks(item[1])]
+    changes = _scoped(query, ChangeRequest.objects.filter(state__in=states), "pk")
     for change in changes.select_related("site__company"):
         code, who, what, action, page, button = ITEMS[change.state]
         yield _todo(
@@ -83,6 +84,8 @@ def change_todos(query: TodoQuery) -> Iterator[Todo]:
             since=change.state_changed_at,
             button=button,
         )
+    if not query.asks(COMPANY, PROVIDER):
+        return
     asks = _scoped(
         query,
         ActionRequest.objects.filter(answered_at__isnull=True, change__state__in=ASKING_STATES),
