@@ -188,6 +188,7 @@ ACTS: dict[str, dict[str, tuple[str, ...]]] = {
         "inspection.view": (),
         "account_sheet.view": (),
         "catalogue.read": (),
+        "company.people": (),  # the company's people, to name account holders (API /people)
         "connection_test.record": ("registry.ConnectionTest",),
         "terminal.set_up": ("registry.Terminal",),
     },

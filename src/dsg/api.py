@@ -14,6 +14,7 @@ from ninja.parser import Parser
 from ninja.security import django_auth
 
 from dsg.annual.api import router as annual_router
+from dsg.core.api_enums import document_labels
 from dsg.core.errors import RuleViolation
 from dsg.documents.api import router as documents_router
 from dsg.enrollment.api import router as enrollment_router
@@ -75,6 +76,8 @@ class PortalAPI(NinjaAPI):
                 form = operation.get("requestBody", {}).get("content", {})
                 if "multipart/form-data" in form:
                     _form_fields_as_sent(form["multipart/form-data"]["schema"])
+        # each code of each enum named in Japanese and English (dsg.core.api_enums)
+        document_labels(schema.get("components", {}).get("schemas", {}))
         return schema
 
 

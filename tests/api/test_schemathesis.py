@@ -189,6 +189,7 @@ PATH_PARAMETERS = {
     "site_id": "orgs.Site",
     "template_id": "inspections.ChecklistTemplate",
     "terminal_id": "registry.Terminal",
+    "token_id": "orgs.ApiToken",  # the world's before the run's own (see world())
     "version_id": "enrollment.ApplicationVersion",
     "work_id": "provisioning.AncillaryWork",
 }
@@ -257,13 +258,13 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, s
                 with scopes_disabled():
                     with TestCase.captureOnCommitCallbacks(execute=True):  # the notices' PDFs
                         demo_load()
+                    WORLD_IDS.update(_world_ids())  # before the run's tokens: never revoked
                     tokens = {
                         role: api_token_create(
                             actor=User.objects.get(email=email), name="schemathesis"
                         )
                         for role, email in ROLES.items()
                     }
-                    WORLD_IDS.update(_world_ids())
                 yield tokens
             finally:
                 transaction.set_rollback(True)

@@ -249,8 +249,9 @@ def test_an_enrollment_from_draft_to_completed_through_the_api(cast):
         expect=201,
     )
     link = OutboxMessage.objects.filter(kind="account_delivery.create").latest("pk").body
-    token = re.search(r"/account-deliveries/([\w-]+)/", link)[1]
-    assert psa.post(f"/account-deliveries/{token}/open")["username"] == "dsg-walk-1"
+    token = re.search(r"/account-deliveries/open/#([\w-]+)", link)[1]
+    opened = psa.post("/account-deliveries/open", {"token": token})
+    assert opened["username"] == "dsg-walk-1"
     refusal = delegate.post(f"/terminals/{terminals[0]['id']}/connection-tests", test, expect=409)
     assert refusal["code"] == "vein_not_registered"
     holder = staff.post(f"/account-holders/{holder['id']}/vein-registration", vein)

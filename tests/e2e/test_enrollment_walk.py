@@ -326,8 +326,8 @@ def test_one_case_from_draft_to_enrollment_completed(
     provider.reload()
     record(provider, "account-delivery", username="dsg-e2e-0001", password="Init-Pw-9")
     body = OutboxMessage.objects.filter(kind="account_delivery.create").latest("pk").body
-    link = re.search(r"https?://[^/]+(/account-deliveries/[\w-]+/)", body)[1]
-    company.goto(link)
+    link = re.search(r"https?://[^/]+(/account-deliveries/open/#[\w-]+)", body)[1]
+    company.goto(link)  # the code after #, put into the form by the page's script
     submit(company, company.locator("form[data-form=account-delivery-open] button"))
     expect(company.locator("[data-secret=password]")).to_have_text("Init-Pw-9")
     provider.reload()

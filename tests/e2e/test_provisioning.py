@@ -85,13 +85,17 @@ def test_dates_media_and_account_information_through_the_pages(
     expect(readiness).to_have_count(0)  # no terminal yet: the table says so
     body = OutboxMessage.objects.get(kind="account_delivery.create").body
     assert "Init-Pw-7" not in body
-    link = re.search(r"https?://[^/]+(/account-deliveries/[\w-]+/)", body)[1]
+    # the code after #: never sent to the server but in the form's body
+    link = re.search(r"https?://[^/]+(/account-deliveries/open/#[\w-]+)", body)[1]
     company_page.goto(link)
     expect(company_page.locator("[data-secret]")).to_have_count(0)
+    assert "#" not in company_page.url  # the script took the code off the address bar
     submit(company_page, company_page.locator("form[data-form=account-delivery-open] button"))
     expect(company_page.locator("[data-secret=password]")).to_have_text("Init-Pw-7")
     shoot(company_page, "provisioning-account-opened")
+    company_page.goto("about:blank")  # else only the #fragment changes: no new page
     company_page.goto(link)
+    submit(company_page, company_page.locator("form[data-form=account-delivery-open] button"))
     expect(company_page.locator("[data-refusal]")).to_contain_text(
         ja(
             "This link was already opened. Ask the service provider to issue the account "

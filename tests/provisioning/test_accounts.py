@@ -57,7 +57,7 @@ def test_the_mail_says_where_to_look_and_never_carries_the_account_information(
     body = _body(received)
     assert received["To"] == cast.psa.email
     assert USERNAME not in body and PASSWORD not in body
-    assert f"/account-deliveries/{token}/" in body  # the one-time link
+    assert f"/account-deliveries/open/#{token}" in body  # the one-time link, its code after #
     for message in OutboxMessage.objects.all():
         assert USERNAME not in message.body and PASSWORD not in message.body
     holder.refresh_from_db()
@@ -181,13 +181,14 @@ def test_the_api_opens_once_and_declares_its_refusals(client, holder, cast):
     assert created.status_code == 201
     assert PASSWORD not in created.content.decode() and "token" not in created.json()
     token = re.search(
-        r"/account-deliveries/([\w-]+)/",
+        r"/account-deliveries/open/#([\w-]+)",
         OutboxMessage.objects.get(kind="account_delivery.create").body,
     )[1]
     client.force_login(cast.psa)
-    opened = client.post(f"/api/v1/account-deliveries/{token}/open")
+    url, body = "/api/v1/account-deliveries/open", {"token": token}
+    opened = client.post(url, body, content_type="application/json")
     assert opened.status_code == 200 and opened.json()["password"] == PASSWORD
-    again = client.post(f"/api/v1/account-deliveries/{token}/open")
+    again = client.post(url, body, content_type="application/json")
     assert (again.status_code, again.json()["code"]) == (409, "already_opened")
     listing = client.get(f"/api/v1/enrollments/{holder.enrollment_id}/account-deliveries")
     assert listing.json()[0]["state"] == "opened" and PASSWORD not in listing.content.decode()

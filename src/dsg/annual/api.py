@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
+from dsg.core.api_enums import code_labels
 from dsg.core.errors import RuleViolation
 from dsg.core.pagination import LimitOffsetPagination
 from dsg.core.schemas import ERRORS, READ_ERRORS, Error
@@ -22,7 +23,7 @@ from dsg.orgs.auth import request_user
 from dsg.orgs.models import User
 
 from . import selectors, services
-from .models import AnnualConfirmation, AnnualRound
+from .models import AnnualConfirmation, AnnualRound, ConfirmationState
 from .services import STATEMENT_MAX, TITLE_MAX
 
 router = Router(tags=["annual"])
@@ -30,6 +31,7 @@ router = Router(tags=["annual"])
 ConfirmationFilter = enum.Enum(  # type: ignore[misc]  # members: the states and "overdue"
     "ConfirmationFilter", {s: s for s in selectors.FILTERS}, type=str
 )
+code_labels(ConfirmationFilter, [*ConfirmationState.choices, (selectors.OVERDUE, _("Overdue"))])
 OFFICE_READ_ERRORS = {**READ_ERRORS, 403: Error}
 
 
@@ -70,7 +72,7 @@ class ConfirmationOut(Schema):
     due_on: dt.date
     company_id: int
     company_name: str
-    state: str
+    state: ConfirmationState
     state_label: str
     is_overdue: bool
     is_due_soon: bool

@@ -15,6 +15,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from dsg.core import subjects
+from dsg.core.api_enums import code_labels
 from dsg.core.errors import RuleViolation
 from dsg.core.pagination import LimitOffsetPagination
 from dsg.core.schemas import ERRORS, READ_ERRORS
@@ -29,13 +30,18 @@ from .views import file_response
 
 router = Router(tags=["documents"])
 
+Kind = enum.Enum(  # type: ignore[misc]  # mypy reads Enum members only from a literal; these come from the model
+    "Kind", {value: value for value in DocumentKind.values}, type=str
+)
+code_labels(Kind, DocumentKind.choices)
+
 
 class DocumentOut(Schema):
     id: int
     subject_type: str | None
     subject_id: int | None
     enrollment_id: int | None
-    kind: str
+    kind: Kind
     kind_label: str
     filename: str
     content_type: str
@@ -162,9 +168,6 @@ def document_content(request: HttpRequest, document_id: int) -> HttpResponse:
 
 # The company's whole folder (申請書等格納フォルダ) -----------------------------------------------
 
-Kind = enum.Enum(  # type: ignore[misc]  # mypy reads Enum members only from a literal; these come from the model
-    "Kind", {value: value for value in DocumentKind.values}, type=str
-)
 # The kinds of subject a document is filed for, as registered when Django started, and "none".
 SubjectKey = enum.Enum(  # type: ignore[misc]  # mypy reads Enum members only from a literal; these come from the registry
     "SubjectKey",

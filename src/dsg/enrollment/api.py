@@ -11,6 +11,7 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from dsg.core.api_enums import NOT_YET, code_labels
 from dsg.core.errors import RuleViolation
 from dsg.core.pagination import LimitOffsetPagination
 from dsg.core.schemas import ERRORS, READ_ERRORS, Error
@@ -23,6 +24,7 @@ from dsg.schedule.api import PlanOut
 from . import application_services, excel, selectors, services
 from .application_services import current_version
 from .application_views import MAX_WORKBOOK_BYTES
+from .events import case_events_for
 from .excel import XLSX
 from .models import (
     Application,
@@ -32,10 +34,11 @@ from .models import (
     Enrollment,
     FacilityBasis,
     ReviewComment,
+    ReviewDecision,
     State,
     StepRecord,
 )
-from .parts import COMMENT_PARTS, Task, application_tasks
+from .parts import COMMENT_PARTS, PARTS, Task, application_tasks
 from .schedule import case_schedule_read_by
 from .search import QUERY_MAX, SORTS, WAITING_CHOICES, CaseQuery, enrollment_search
 
@@ -43,6 +46,34 @@ router = Router(tags=["enrollment"])
 TransitionName = enum.Enum(  # type: ignore[misc]  # mypy reads Enum members only from a literal; these come from the state machine
     "TransitionName", {name: name for name in sorted(services.ACTION_NAMES)}, type=str
 )
+# Each transition's label and the fields of its request (True: required), as the state machine
+# declares them; labels of the states and the review's decisions, from the models' choices.
+_DECLARED = {
+    t.name: t.custom for t in Enrollment._meta.get_field("state").get_all_transitions(Enrollment)
+}
+code_labels(TransitionName, [(name, _DECLARED[name]["label"]) for name in services.ACTION_NAMES])
+StateCode = enum.Enum("StateCode", {v: v for v in State.values}, type=str)  # type: ignore[misc]  # members from the model's choices
+code_labels(StateCode, State.choices)
+ReviewDecisionCode = enum.Enum(  # type: ignore[misc]  # members from the model's choices; "" before the decision
+    "ReviewDecisionCode", {"none": "", **{v: v for v in ReviewDecision.values}}, type=str
+)
+code_labels(ReviewDecisionCode, [NOT_YET, *ReviewDecision.choices])
+FIELDS_BY_TRANSITION = {
+    name: {
+        "required": sorted(f for f, needed in _DECLARED[name]["payload"].items() if needed),
+        "optional": sorted(f for f, needed in _DECLARED[name]["payload"].items() if not needed),
+    }
+    for name in sorted(services.ACTION_NAMES)
+}
+
+
+def _used_by(field: str) -> str:
+    required = [n for n, f in FIELDS_BY_TRANSITION.items() if field in f["required"]]
+    optional = [n for n, f in FIELDS_BY_TRANSITION.items() if field in f["optional"]]
+    return (
+        f"Required by: {', '.join(required) or '-'}; taken by: {', '.join(optional) or '-'}; "
+        "ignored by the other transitions."
+    )
 
 
 class ContactSchema(Schema):
@@ -206,7 +237,7 @@ class ApplicationVersionOut(Schema):
     submitted_at: dt.datetime
     submitted_by: str
     review_started_at: dt.datetime | None
-    decision: str
+    decision: ReviewDecisionCode
     decided_at: dt.datetime | None
 
     @staticmethod
@@ -231,6 +262,10 @@ class ApplicationVersionDetailOut(ApplicationVersionOut):
 CommentPart = enum.Enum(  # type: ignore[misc]  # mypy reads Enum members only from a literal; these come from the parts
     "CommentPart", {name: name for name in COMMENT_PARTS}, type=str
 )
+code_labels(
+    CommentPart,
+    [*((p.key, p.label) for p in PARTS), ("general", _("The application as a whole"))],
+)
 
 
 class VersionCommentIn(Schema):
@@ -245,7 +280,7 @@ class EnrollmentOut(Schema):
     site_name: str
     company_id: int
     company_name: str
-    state: str
+    state: StateCode
     state_label: str
     step: int
     waiting_on: str | None
@@ -305,10 +340,19 @@ class EnrollmentIn(Schema):
     site_id: int
 
 
+def _fields_by_transition(schema: dict[str, Any]) -> None:
+    schema["x-fields-by-transition"] = FIELDS_BY_TRANSITION
+
+
 class TransitionIn(Schema):
-    comment: str = Field("", max_length=4000)
-    performed_on: dt.date | None = None
-    router_serial: str = Field("", max_length=100)
+    """What a transition takes: each transition's required and optional fields are listed in
+    ``x-fields-by-transition`` (a required field missing answers 422 with its ``field``)."""
+
+    model_config = {"json_schema_extra": lambda schema: _fields_by_transition(schema)}
+
+    comment: str = Field("", max_length=4000, description=_used_by("comment"))
+    performed_on: dt.date | None = Field(None, description=_used_by("performed_on"))
+    router_serial: str = Field("", max_length=100, description=_used_by("router_serial"))
 
 
 class TransitionOptionOut(Schema):
@@ -549,3 +593,31 @@ def enrollment_schedule(request: HttpRequest, enrollment_id: int) -> dict[str, A
     user = request_user(request)
     enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
     return case_schedule_read_by(user=user, enrollment=enrollment).to_dict()
+
+
+class CaseEventOut(Schema):
+    sequence: int = Field(description="The event's place in the hash-chained ledger")
+    occurred_at: dt.datetime
+    action: str = Field(description="enrollment.create, or enrollment.<transition name>")
+    actor: str = Field(description="The person's name, or who acted when no person did")
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    hash: str
+
+    @staticmethod
+    def resolve_actor(obj: Any) -> str:  # a ledger event (dsg.audit), with its actor's name
+        return getattr(obj, "actor_name", None) or obj.actor_label or "system"
+
+
+@router.get(
+    "/enrollments/{enrollment_id}/events",
+    response={200: list[CaseEventOut], **READ_ERRORS},
+)
+@paginate(LimitOffsetPagination)
+def enrollment_events(request: HttpRequest, enrollment_id: int) -> QuerySet[Any]:
+    """The ledger events of the case, oldest first, a page at a time: to everyone who sees the
+    case; the provider and a 利用者 read only the events of the history records they read
+    (③–⑥), never those of the review of ① or the inspections of ② and ⑦."""
+    user = request_user(request)
+    enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
+    return case_events_for(user=user, enrollment=enrollment)

@@ -14,10 +14,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from dsg.core.api_enums import code_labels
 from dsg.core.pagination import LimitOffsetPagination
 from dsg.core.schemas import ERRORS, READ_ERRORS, Error
 from dsg.documents.api import DocumentOut, subject_upload_store
@@ -71,6 +72,21 @@ MediumKindCode = enum.Enum(  # type: ignore[misc]
 HelpdeskStateCode = enum.Enum(  # type: ignore[misc]
     "HelpdeskStateCode", {v: v for v in HelpdeskState.values}, type=str
 )
+for _codes, _choices in (
+    (RequestKindCode, RequestKind),
+    (RequestStateCode, RequestState),
+    (OutcomeCode, Outcome),
+    (ChannelCode, Channel),
+    (LineActionCode, LineAction),
+    (LineDecisionCode, LineDecision),
+    (MediumKindCode, MediumKind),
+    (HelpdeskStateCode, HelpdeskState),
+):
+    code_labels(_codes, _choices.choices)  # their Japanese and English labels in the document
+
+
+# An id past what the databases' integers hold is refused (422), not a 500 (SQLite overflows).
+ID_MAX = 2**63 - 1
 
 
 class LineRefusal(Error):
@@ -395,7 +411,7 @@ def _get(request: HttpRequest, equipment_request_id: int) -> tuple[Any, Equipmen
 @paginate(LimitOffsetPagination)
 def request_list(
     request: HttpRequest,
-    site_id: int | None = None,
+    site_id: int | None = Query(None, ge=1, le=ID_MAX),
     kind: RequestKindCode | None = None,
     state: RequestStateCode | None = None,
 ) -> QuerySet[EquipmentRequest]:
@@ -549,7 +565,9 @@ def request_document_upload(
 @router.get("/helpdesk-requests", response={200: list[HelpdeskOut], **READ_ERRORS})
 @paginate(LimitOffsetPagination)
 def helpdesk_list(
-    request: HttpRequest, site_id: int | None = None, state: HelpdeskStateCode | None = None
+    request: HttpRequest,
+    site_id: int | None = Query(None, ge=1, le=ID_MAX),
+    state: HelpdeskStateCode | None = None,
 ) -> QuerySet[HelpdeskRequest]:
     """The helpdesk requests the caller sees, newest first (the provider: of the sites it
     provisions)."""

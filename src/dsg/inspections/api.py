@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import enum
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,7 @@ from ninja import Field, Router, Schema, Status
 
 from dsg.appointments.models import Appointment
 from dsg.core import subjects
+from dsg.core.api_enums import NOT_YET, code_labels
 from dsg.core.errors import RuleViolation
 from dsg.core.schemas import ERRORS, READ_ERRORS
 from dsg.orgs.auth import request_user
@@ -22,14 +24,50 @@ from .models import (
     ChecklistItem,
     ChecklistTemplate,
     ChecklistVersion,
+    Decision,
     Deficiency,
     Finding,
     Inspection,
+    InspectionKind,
+    InspectionStatus,
+    Outcome,
     RemediationReport,
+    Result,
 )
 from .printing import checklist_pdf_response
 
 router = Router(tags=["inspections"])
+
+# The codes, from the models' choices; "" where nothing is recorded yet (no result, outcome or
+# decision): as the model stores it.
+InspectionKindCode = enum.Enum(  # type: ignore[misc]  # members from the model's choices
+    "InspectionKindCode", {v: v for v in InspectionKind.values}, type=str
+)
+InspectionStatusCode = enum.Enum(  # type: ignore[misc]  # members from the model's choices
+    "InspectionStatusCode", {v: v for v in InspectionStatus.values}, type=str
+)
+InspectionOutcome = enum.Enum(  # type: ignore[misc]  # members from the model's choices
+    "InspectionOutcome", {"none": "", **{v: v for v in Outcome.values}}, type=str
+)
+RemediationDecision = enum.Enum(  # type: ignore[misc]  # members from the model's choices
+    "RemediationDecision", {"none": "", **{v: v for v in Decision.values}}, type=str
+)
+RemediationDecisionIn = enum.Enum(  # type: ignore[misc]  # members from the model's choices
+    "RemediationDecisionIn", {v: v for v in Decision.values}, type=str
+)
+FindingResult = enum.Enum(  # type: ignore[misc]  # members from the model's choices
+    "FindingResult", {"none": "", **{v: v for v in Result.values}}, type=str
+)
+FindingResultIn = enum.Enum(  # type: ignore[misc]  # members from the model's choices
+    "FindingResultIn", {v: v for v in Result.values}, type=str
+)
+code_labels(InspectionKindCode, InspectionKind.choices)
+code_labels(InspectionStatusCode, InspectionStatus.choices)
+code_labels(InspectionOutcome, [NOT_YET, *Outcome.choices])
+code_labels(RemediationDecision, [NOT_YET, *Decision.choices])
+code_labels(RemediationDecisionIn, Decision.choices)
+code_labels(FindingResult, [NOT_YET, *Result.choices])
+code_labels(FindingResultIn, Result.choices)
 
 
 class SlotOut(Schema):
@@ -79,11 +117,11 @@ class InspectionOut(Schema):
     subject_type: str
     subject_id: int
     enrollment_id: int | None
-    kind: str
+    kind: InspectionKindCode
     step: int | None
     round: int
-    status: str
-    outcome: str
+    status: InspectionStatusCode
+    outcome: InspectionOutcome
     checklist_version_id: int | None
     scheduled_at: dt.datetime | None
     slot_request: str
@@ -91,7 +129,7 @@ class InspectionOut(Schema):
     performed_on: dt.date | None
     audit_document_id: int | None
     paper_checklist_id: int | None
-    decision: str
+    decision: RemediationDecision
 
     @staticmethod
     def resolve_subject_type(obj: Inspection) -> str:
@@ -127,7 +165,7 @@ class FindingOut(Schema):
     code: str
     theme: str
     text: str
-    result: str
+    result: FindingResult
     note: str
     no_remediation_reason: str
     due_on: dt.date | None
@@ -169,7 +207,7 @@ class OtherDatesIn(Schema):
 
 class FindingIn(Schema):
     finding_id: int
-    result: str = Field(..., max_length=20)
+    result: FindingResultIn
     note: str = Field("", max_length=4000)
     due_on: dt.date | None = None
     photo_name: str = Field("", max_length=200)
@@ -206,7 +244,7 @@ class PaperRoundIn(Schema):
 
 
 class InspectionDecideIn(Schema):
-    decision: str = Field(..., max_length=20)
+    decision: RemediationDecisionIn
     effective_on: dt.date | None = None
 
 
@@ -231,7 +269,9 @@ class DeemIn(Schema):
 
 class TemplateIn(Schema):
     name: str = Field(..., max_length=200)
-    kind: str = Field("site", max_length=16, description="site (② 現地確認) or final (⑦)")
+    kind: InspectionKindCode = Field(
+        InspectionKindCode(InspectionKind.SITE), description="site (② 現地確認) or final (⑦)"
+    )
 
 
 class TemplatePatch(Schema):
@@ -270,7 +310,7 @@ class ChecklistVersionOut(Schema):
 class TemplateOut(Schema):
     id: int
     name: str
-    kind: str
+    kind: InspectionKindCode
     is_sample: bool
     is_default: bool
 
@@ -379,7 +419,7 @@ def _entries(findings: list[FindingIn]) -> list[services.FindingInput]:
     return [
         services.FindingInput(
             finding_id=f.finding_id,
-            result=f.result,
+            result=f.result.value,
             note=f.note,
             due_on=f.due_on,
             photo_name=f.photo_name,
@@ -460,7 +500,7 @@ def decide(request: HttpRequest, inspection_id: int, payload: InspectionDecideIn
     return services.remediation_decide(
         inspection=inspection,
         actor=user,
-        decision=payload.decision,
+        decision=payload.decision.value,
         effective_on=payload.effective_on,
     )
 
@@ -492,7 +532,7 @@ def template_create(request: HttpRequest, payload: TemplateIn) -> Status[Checkli
     return Status(
         201,
         services.checklist_template_create(
-            actor=request_user(request), name=payload.name, kind=payload.kind
+            actor=request_user(request), name=payload.name, kind=payload.kind.value
         ),
     )
 

@@ -18,7 +18,7 @@ from dsg.core.wareki import wareki
 from dsg.orgs.auth import request_user
 
 from . import selectors
-from .models import Notice
+from .models import Notice, NoticeKind
 from .verify import notice_verify
 from .views import VERIFY_MAX_BYTES, notice_pdf_of
 
@@ -31,7 +31,7 @@ class NoticeOut(Schema):
     subject_id: int
     enrollment_id: int | None
     pending: bool
-    kind: str
+    kind: NoticeKind
     kind_label: str
     number: str
     issued_at: dt.datetime

@@ -1,17 +1,23 @@
 from __future__ import annotations
 
+import datetime as dt
+import enum
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
+from dsg.core.api_enums import code_labels
 from dsg.core.pagination import LimitOffsetPagination
 from dsg.core.schemas import ERRORS, READ_ERRORS
 
 from . import selectors, services
+from .api_auth import SessionLogin
 from .auth import request_user
 from .japan import PostalCodeIn
-from .models import Site
+from .models import ApiToken, Role, Site, User
 
 router = Router(tags=["organisations"])
 
@@ -89,3 +95,76 @@ def site_create(request: HttpRequest, payload: SiteIn) -> Status[Site]:
 @router.get("/sites/{site_id}", response={200: SiteOut, **READ_ERRORS})
 def site_detail(request: HttpRequest, site_id: int) -> Site:
     return selectors.site_get_for(user=request_user(request), pk=site_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Personal API tokens (as on the token page) and the company's people
+# --------------------------------------------------------------------------------------------
+
+TokenScope = enum.Enum("TokenScope", {v: v for v in ApiToken.Scope.values}, type=str)  # type: ignore[misc]  # members from the model's choices
+PersonRole = enum.Enum("PersonRole", {v: v for v in Role.values}, type=str)  # type: ignore[misc]  # members from the model's choices
+code_labels(TokenScope, ApiToken.Scope.choices)
+code_labels(PersonRole, Role.choices)
+
+
+class TokenIn(Schema):
+    name: str = Field(min_length=1, max_length=100, description="What the token is for")
+    scope: TokenScope = Field(TokenScope(ApiToken.Scope.READ), description="read or read_write")
+    days: int = Field(services.TOKEN_DAYS_DEFAULT, ge=1, le=services.TOKEN_DAYS_MAX)
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    scope: TokenScope
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+    revoked_because: str
+
+
+class TokenCreatedOut(TokenOut):
+    token: str = Field(description="The token itself: shown this once, never stored")
+
+
+class PersonOut(Schema):
+    id: int
+    full_name: str
+    email: str
+    role: PersonRole
+
+
+@router.get("/tokens", response={200: list[TokenOut], **READ_ERRORS})
+def token_list(request: HttpRequest) -> QuerySet[ApiToken]:
+    """Your personal API tokens, newest first (live, expired and revoked), never their value."""
+    return selectors.api_tokens_of(user=request_user(request))
+
+
+@router.post("/tokens", response={201: TokenCreatedOut, **ERRORS}, auth=SessionLogin())
+def token_create(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
+    """Create a personal API token after a session login (with the session's CSRF token): the
+    token itself is in this answer only. A call made with a token cannot create one."""
+    user = request_user(request)
+    raw = services.api_token_create(
+        actor=user, name=payload.name, scope=payload.scope.value, days=payload.days
+    )
+    token = selectors.api_token_of_raw(user=user, raw=raw)
+    return Status(201, {**TokenOut.from_orm(token).dict(), "token": raw})
+
+
+@router.post("/tokens/{token_id}/revoke", response={200: TokenOut, **ERRORS})
+def token_revoke(request: HttpRequest, token_id: int) -> ApiToken:
+    """Revoke one of your tokens (at once; revoking a revoked token changes nothing)."""
+    user = request_user(request)
+    token = selectors.api_token_get_for(user=user, pk=token_id)
+    services.api_token_revoke(token=token, actor=user)
+    return selectors.api_token_get_for(user=user, pk=token_id)
+
+
+@router.get("/people", response={200: list[PersonOut], **ERRORS})
+@paginate(LimitOffsetPagination)
+def people_list(request: HttpRequest) -> QuerySet[User]:
+    """The active people of your company, by name (the PSA and the person the PSA designates:
+    to name account holders and custodians); other roles are refused (403)."""
+    return selectors.company_people_for(user=request_user(request))

@@ -31,6 +31,26 @@ def api_token_get_for(*, user: User, pk: int) -> ApiToken:
     return token
 
 
+def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:
+    """The person's own tokens, newest first."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def api_token_of_raw(*, user: User, raw: str) -> ApiToken:
+    """The person's token whose value is ``raw`` (just created: its value is never stored)."""
+    return ApiToken.objects.get(user=user, digest=ApiToken.digest_of(raw))
+
+
+def company_people_for(*, user: User) -> QuerySet[User]:
+    """The active people of the user's company, by name: for its PSA and the person the PSA
+    designates (to name account holders and custodians); anyone else is refused (403)."""
+    permissions.require_permission(actor=user, action="company.people")
+    if user.organization_id is None:  # a company role always has its company
+        raise NotVisible()
+    people = User.objects.filter(organization_id=user.organization_id, is_active=True)
+    return people.order_by("full_name", "email", "pk")
+
+
 def emails_of(*, roles: Iterable[str], company_id: int | None = None) -> list[str]:
     """The addresses of the active people with one of ``roles``: of one company when
     ``company_id`` is given (company roles), else of the office or the provider (their roles)."""

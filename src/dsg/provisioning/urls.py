@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import account_link_views, views
 
 urlpatterns = [
     path("enrollments/<int:enrollment_id>/survey/", views.survey_record, name="survey_record"),
@@ -102,6 +102,8 @@ urlpatterns = [
         views.account_sheet,
         name="account_sheet",
     ),
+    # the one-time link's code in the form's body (before the old form of link: "open" is no code)
+    path("account-deliveries/open/", account_link_views.account_link, name="account_link"),
     path(
         "account-deliveries/<str:delivery_token>/",
         views.account_delivery_open,

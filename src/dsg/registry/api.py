@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from dsg.core.api_enums import code_labels
 from dsg.core.errors import RuleViolation
 from dsg.core.schemas import ERRORS, READ_ERRORS
 from dsg.documents.models import Document
@@ -49,6 +50,16 @@ class TerminalState(enum.StrEnum):
     STANDING = "standing"
     DISPOSAL_RECORDED = "disposal_recorded"
     DISPOSED = "disposed"
+
+
+code_labels(
+    TerminalState,
+    [
+        (TerminalState.STANDING, _("In the registry")),
+        (TerminalState.DISPOSAL_RECORDED, _("Disposal recorded, awaiting the office")),
+        (TerminalState.DISPOSED, _("Disposed (廃棄済)")),
+    ],
+)
 
 
 class DisposalFields(Schema):

@@ -9,10 +9,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from dsg.core.api_enums import code_labels
 from dsg.core.pagination import LimitOffsetPagination
 from dsg.core.schemas import ERRORS, READ_ERRORS
 from dsg.documents import selectors as documents
@@ -36,7 +38,7 @@ from .models import (
     ProviderWork,
     RegisteredChange,
 )
-from .registered import GROUPS, differences
+from .registered import GROUP_LABELS, GROUPS, differences
 
 router = Router(tags=["changes"])
 
@@ -46,8 +48,18 @@ ChangeStateCode = enum.Enum(  # type: ignore[misc]  # members from the model's c
 ProviderWorkKind = enum.Enum(  # type: ignore[misc]  # members from the model's choices
     "ProviderWorkKind", {k: k for k in ProviderWork.Kind.values}, type=str
 )
+code_labels(ChangeStateCode, ChangeState.choices)
+code_labels(ProviderWorkKind, ProviderWork.Kind.choices)
 ChangePart = enum.Enum(  # type: ignore[misc]  # the parts a reviewer comments on
     "ChangePart", {p: p for p in (*GROUPS, "description", "documents")}, type=str
+)
+code_labels(
+    ChangePart,
+    [
+        *GROUP_LABELS.items(),
+        ("description", _("What changes and why")),
+        ("documents", _("Documents")),
+    ],
 )
 # What the provider reads of a change's data: where the site is and whom to call.
 PROVIDER_GROUPS = ("site_name", "site_address", "facility", "psa")
@@ -294,7 +306,7 @@ def change_list(
     request: HttpRequest,
     state: ChangeStateCode | None = None,
     kind: str | None = Query(None, max_length=40),
-    site_id: int | None = None,
+    site_id: int | None = Query(None, ge=1, le=2**63 - 1),  # past SQLite's integers: 422
 ) -> QuerySet[ChangeRequest]:
     """The visible change applications, newest first, a page at a time (filter by state, kind
     and site)."""

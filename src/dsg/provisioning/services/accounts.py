@@ -118,7 +118,8 @@ def account_delivery_create(
                     ),
                     expires=f"{timezone.localtime(delivery.expires_at):%Y-%m-%d %H:%M}",
                 ),
-                f"{settings.PORTAL_URL}/account-deliveries/{token}/",
+                # the code in the #fragment: never sent to a server, never in an access log
+                f"{settings.PORTAL_URL}/account-deliveries/open/#{token}",
             ],
         )
     return delivery, token
