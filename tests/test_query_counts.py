@@ -504,3 +504,23 @@ def test_the_office_search_and_overview_use_a_fixed_number_of_queries(
     _grow_office(company, cast, 3)
     many = _count(client, everyone[who], url)
     assert many == few, f"{url} as {who}: {few} queries with few cases, {many} with many"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["psa", "reviewer", "inspector"])
+def test_the_inspection_list_uses_a_fixed_number_of_queries(client, company, cast, everyone, who):
+    """/inspections/ (the open rounds) at two sizes: one open round, then three (#14)."""
+    from dsg.inspections import services as insp
+
+    def grow(rounds: int) -> None:
+        for _ in range(rounds):
+            case = walk_to(new_case(SiteFactory(company=company), cast), State.INSPECTION, cast)
+            insp.inspection_open(subject=case, actor=cast.inspector)
+
+    grow(1)
+    few = _count(client, everyone[who], "/inspections/")
+    grow(2)
+    many = _count(client, everyone[who], "/inspections/")
+    assert many == few, f"/inspections/ as {who}: {few} queries with few rounds, {many} with many"
+    listed = client.get("/inspections/").content.decode().count('href="/inspections/')
+    assert listed >= 3, f"/inspections/ as {who} lists the open rounds ({listed})"
