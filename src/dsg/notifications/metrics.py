@@ -5,6 +5,7 @@ scrape (every app server answers the same figures): registered in ``Notification
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q
@@ -41,6 +42,9 @@ def outbox_metrics() -> Iterable[Metric]:
     )
 
 
+STATES = ("due", "scheduled", "running")
+
+
 def task_metrics() -> Iterable[Metric]:
     """The background tasks by queue: due now, scheduled for later, being run."""
     now = timezone.now()
@@ -59,12 +63,11 @@ def task_metrics() -> Iterable[Metric]:
         "Background tasks waiting or running, by queue and state",
         labels=["queue", "state"],
     )
-    found = {row["queue_name"]: row for row in rows.order_by("queue_name")}
-    empty = {"due": 0, "scheduled": 0, "running": 0}
+    found: dict[str, Any] = {row["queue_name"]: row for row in rows}
     for queue in sorted(set(_configured_queues()) | set(found)):  # an empty queue reads 0
-        for state, count in found.get(queue, empty).items():
-            if state in empty:
-                depth.add_metric([queue, state], count)
+        counts = found.get(queue, {})
+        for state in STATES:
+            depth.add_metric([queue, state], counts.get(state, 0))
     yield depth
 
 
