@@ -22,6 +22,7 @@ from dsg.equipment.api import router as equipment_router
 from dsg.equipment.xlsx_api import router as equipment_xlsx_router
 from dsg.inspections.api import router as inspections_router
 from dsg.notices.api import router as notices_router
+from dsg.notifications.api import router as notifications_router
 from dsg.orgs.api import router as orgs_router
 from dsg.orgs.api_auth import BearerToken
 from dsg.orgs.mail_api import router as office_mail_router
@@ -117,6 +118,7 @@ api.add_router("/", requests_router)
 api.add_router("/", equipment_router)
 api.add_router("/", equipment_xlsx_router)
 api.add_router("/", annual_router)
+api.add_router("/", notifications_router)  # each person's inbox (#12)
 
 
 @api.exception_handler(RuleViolation)

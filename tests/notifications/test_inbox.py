@@ -174,3 +174,34 @@ def test_the_settings_page_sets_the_language_and_the_optional_mails(client, psa)
     assert client.post("/account/settings/", {"language": "fr"}).status_code == 200
     psa.refresh_from_db()
     assert psa.language == "en"
+
+
+def test_the_api_lists_only_the_caller_s_notifications_and_marks_them_read(client, psa, reviewer):
+    _queue([psa.email], subject="PSAへの件名")
+    _queue([reviewer.email], subject="審査担当への件名")
+    client.force_login(psa)
+    listed = client.get("/api/v1/notifications").json()
+    assert listed["count"] == 1
+    [item] = listed["items"]
+    assert item["subject"].endswith("PSAへの件名") and item["read_at"] is None
+    assert item["delivery"] == "queued" and item["language"] == "ja" and "http" in item["body"]
+    theirs = Notification.objects.get(user=reviewer)
+    refused = client.post(
+        "/api/v1/notifications/read",
+        {"notification_id": theirs.pk},
+        content_type="application/json",
+    )
+    assert refused.status_code == 404 and refused.json()["code"] == "not_found"
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+    done = client.post(
+        "/api/v1/notifications/read",
+        {"notification_id": item["id"]},
+        content_type="application/json",
+    )
+    assert done.status_code == 200 and done.json() == {"unread": 0}
+    assert client.get("/api/v1/notifications?unread=true").json()["count"] == 0
+    _queue([psa.email], subject="もう一通")
+    assert client.post(
+        "/api/v1/notifications/read", {}, content_type="application/json"
+    ).json() == {"unread": 0}
