@@ -919,6 +919,9 @@ OFFICE_PAGES = {
     "enrollments/<int:enrollment_id>/return/": "reviewer",
     # finishing a round (at ⑦ it completes the case), through its confirmation page (#12)
     "inspections/<int:inspection_id>/finish/": "inspector",
+    # the office confirms a disposal (the item leaves the registry) through its page (#12)
+    "disposals/<int:disposal_id>/confirm/": "reviewer",
+    "media/disposals/<int:medium_disposal_id>/confirm/": "reviewer",
     # the provider cancels a date through its confirmation page (#12)
     "appointments/<int:appointment_id>/cancel/": "staff",
     # 利用端末等の申請 (§5): the office's decision on the lines, through its confirmation page

@@ -153,3 +153,26 @@ def test_a_date_choice_refused_is_shown_beside_the_choices(site, cast):
     assert summary_anchors(html) == ["slot-0"] and "slot-0" in ids_of(html)
     inspection.refresh_from_db()
     assert inspection.scheduled_at is None
+
+
+def test_confirming_a_disposal_goes_through_its_page(site, psa, reviewer):
+    """The office's confirmation takes the terminal out of the registry: never by one click."""
+    from dsg.registry.models import DisposalState
+
+    from ..registry.disposal import record, terminal_at
+
+    terminal = terminal_at(site, psa)
+    disposal = record(terminal, psa)
+    url = f"/disposals/{disposal.pk}/confirm/"
+    office = client_of(reviewer)
+    shown = office.get(f"/terminals/{terminal.pk}/disposal/").content.decode()
+    assert f'action="{url}"' in shown and 'method="get"' in shown
+    page = office.get(url)
+    assert page.status_code == 200 and "data-told" in page.content.decode()
+    disposal.refresh_from_db()
+    assert disposal.state == DisposalState.RECORDED
+    assert client_of(psa).get(url).status_code == 403
+    assert office.post(url).status_code == 303
+    disposal.refresh_from_db()
+    assert disposal.state == DisposalState.CONFIRMED
+    assert "data-refusal" in office.get(url).content.decode()  # once: said, no button

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dsg.core.errors import RuleViolation
-from dsg.core.views import form_error_text, run_action
+from dsg.core.views import Confirmation, confirm_action, form_error_text, run_action
 from dsg.documents.services import max_upload_bytes, too_large
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
@@ -251,29 +251,79 @@ def _record_input(user: User, site: Site, form: DisposalForm) -> dict[str, Any]:
 
 
 @login_required
-@require_POST
 def terminal_disposal_confirm(request: HttpRequest, disposal_id: int) -> HttpResponse:
+    """GET: what confirming the disposal does (nothing changes); POST: confirm it (#12)."""
     user = request_user(request)
     disposal = selectors.disposal_get_for(user=user, pk=disposal_id)
-    return run_action(
+    return _disposal_confirm(
         request,
-        lambda: services.terminal_disposal_confirm(disposal=disposal, actor=user),
-        success=_("The disposal was confirmed: the terminal left the site's registry (廃棄済)."),
+        disposal,
+        action="terminal_disposal.confirm",
+        item=disposal.terminal,
         back=reverse("terminal_disposal", args=[disposal.terminal_id]),
+        leaves=_(
+            "The terminal leaves the site's registry (廃棄済): it can no longer be used or "
+            "tested, and it is no longer counted among the site's terminals."
+        ),
+        success=_("The disposal was confirmed: the terminal left the site's registry (廃棄済)."),
+        confirm=lambda: services.terminal_disposal_confirm(disposal=disposal, actor=user),
     )
 
 
 @login_required
-@require_POST
 def medium_disposal_confirm(request: HttpRequest, medium_disposal_id: int) -> HttpResponse:
+    """GET: what confirming the disposal does (nothing changes); POST: confirm it (#12)."""
     user = request_user(request)
     disposal = selectors.medium_disposal_get_for(user=user, pk=medium_disposal_id)
-    return run_action(
+    return _disposal_confirm(
         request,
-        lambda: services.medium_disposal_confirm(disposal=disposal, actor=user),
-        success=_("The disposal was confirmed: the medium left the site's registry (廃棄済)."),
+        disposal,
+        action="medium_disposal.confirm",
+        item=disposal.medium,
         back=reverse("medium_disposal", args=[disposal.medium_id]),
+        leaves=_(
+            "The medium leaves the site's registry (廃棄済): it is no longer counted among "
+            "the site's removable media."
+        ),
+        success=_("The disposal was confirmed: the medium left the site's registry (廃棄済)."),
+        confirm=lambda: services.medium_disposal_confirm(disposal=disposal, actor=user),
     )
+
+
+def _disposal_confirm(
+    request: HttpRequest,
+    disposal: Any,
+    *,
+    action: str,
+    item: Any,
+    back: str,
+    leaves: str,
+    success: str,
+    confirm: Callable[[], Any],
+) -> HttpResponse:
+    if not permissions.may(request_user(request), action, disposal):
+        raise RuleViolation(_("Your role is not allowed to do this."), code="forbidden", status=403)
+    confirmation = Confirmation(
+        title=_("Confirm the disposal"),
+        object_label=str(item),
+        back=back,
+        success=success,
+        consequence=(
+            leaves,
+            _("This cannot be undone: check the method, the date and the certificate first."),
+        ),
+        told_who=_("the company"),
+        told=(
+            _(
+                "The company's protection system administrators receive a mail that the "
+                "disposal was confirmed."
+            ),
+        ),
+        comment="none",
+        danger=False,
+        refusal=_("This disposal is already confirmed.") if disposal.is_confirmed else "",
+    )
+    return confirm_action(request, confirmation, lambda _data: confirm())
 
 
 def site_panel(request: HttpRequest, site: Site) -> dict[str, Any] | None:
