@@ -22,7 +22,7 @@ from dsg.schedule.selectors import step_durations_current
 
 from .models import STEP_NAMES, ApplicationVersion, Enrollment, StepRecord
 from .schedule import step_actuals
-from .search import behind_plan_q, plan_extras
+from .search import behind_plan_q, plan_extras, with_first_submission
 from .selectors import enrollment_counts_by_step, enrollment_list_for
 
 BEHIND_ROWS = 20
@@ -47,7 +47,7 @@ def step_counts(*, user: User) -> list[tuple[int, str, int]]:
 def behind_plan(*, user: User) -> tuple[int, list[Enrollment]]:
     """How many visible cases are behind their plan, and those longest in their state."""
     visible = enrollment_list_for(user=user)
-    cases = visible.filter(behind_plan_q(extras=plan_extras(visible)))
+    cases = with_first_submission(visible).filter(behind_plan_q(extras=plan_extras(visible)))
     return cases.count(), list(cases.order_by("state_changed_at", "pk")[:BEHIND_ROWS])
 
 

@@ -27,6 +27,8 @@ from django.db.models import (
     Case,
     CharField,
     Exists,
+    F,
+    FilteredRelation,
     Func,
     OuterRef,
     Q,
@@ -226,18 +228,31 @@ def _cutoffs(
     )
 
 
-def _first_submitted_before(day: dt.date) -> Q:
-    """Cases first submitted on or before ``day`` (local date)."""
-    end = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
-    first = ApplicationVersion.objects.filter(
-        application__enrollment=OuterRef("pk"), number=1, submitted_at__lt=end
+def with_first_submission(cases: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    """``cases`` with ``first_submitted``: when version 1 of the application was submitted.
+
+    A join (one row at most per case: version numbers are unique per application), not a
+    subquery: the plan's conditions name it once per step and length of ⑥, and PostgreSQL ran
+    a subquery as often as it was named, for every row before the page (10 s at page 50 of
+    5,000 cases)."""
+    return cases.annotate(
+        first_version=FilteredRelation(
+            "application__versions", condition=Q(application__versions__number=1)
+        ),
+        first_submitted=F("first_version__submitted_at"),
     )
-    return Q(Exists(first))
+
+
+def _first_submitted_before(day: dt.date) -> Q:
+    """Cases first submitted on or before ``day`` (local date); ``with_first_submission``."""
+    end = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+    return Q(first_submitted__lt=end)
 
 
 def behind_plan_q(*, extras: Iterable[int], today: dt.date | None = None) -> Q:
     """Open cases whose first plan ended their current step before today (one query: the
-    office's durations). ``extras``: the ⑥ lengths to consider (``plan_extras``)."""
+    office's durations), on cases ``with_first_submission``. ``extras``: the ⑥ lengths to
+    consider (``plan_extras``)."""
     today = today or timezone.localdate()
     durations = tuple(sorted(step_durations_current().items()))
     condition = Q(pk__in=[])
@@ -301,7 +316,7 @@ def enrollment_search(*, user: User, query: CaseQuery) -> QuerySet[Enrollment]:
     asked (two queries to prepare: the office's durations and the ⑥ lengths in use)."""
     visible = enrollment_list_for(user=user)
     behind = behind_plan_q(extras=plan_extras(visible))
-    cases = visible.annotate(
+    cases = with_first_submission(visible).annotate(
         behind_plan=Case(
             When(behind, then=Value(True)), default=Value(False), output_field=BooleanField()
         )
