@@ -70,7 +70,8 @@ def page_html(name: str) -> SafeString | None:
 def help_page(request: HttpRequest, page: str | None = None) -> HttpResponse:
     """The workflow of the user's kind of organisation (or the one named), with the contacts."""
     user = request_user(request)
-    own = PAGES.get(user.organization.kind) if user.organization_id else None
+    organization = user.organization
+    own = PAGES.get(OrganizationKind(organization.kind)) if organization is not None else None
     name = page or own or "company"
     if name not in PAGES.values():
         raise Http404(_("Not found."))
