@@ -110,6 +110,7 @@ BODY_OBJECTS: dict[str, str] = {
     "audit_document_id": "audit_result",
     "certificate_id": "document",  # registry: the proof of a terminal's disposal
     "message_id": "mail",  # the office's resend of an undelivered mail (#13)
+    "notification_id": "notification",  # marking a notification read (#12): one's own only
 }
 # Query parameters that name an object (the folder's filters, the ZIP's choice): probed on A's
 # own pages and operations with B's objects in them.
