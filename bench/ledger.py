@@ -3,7 +3,8 @@
     python bench/ledger.py [--rounds 3]
 
 On the generated database (bench/generate.py): the command as an operator runs it (a process,
-Django's start-up included), the same check in process (`audit_verify`), and the baseline — one
+Django's start-up included, one worker per CPU), the same check in process (`audit_verify`) in
+one process and on one worker per CPU, and the baseline — one
 SELECT of every column of every event in sequence order through the database cursor, each row
 hashed with SHA-256 and nothing else. Rounds interleave the three; the best round of each is
 kept (the least disturbed by other work on the machine). Prints events/s of each and the ratio
@@ -32,6 +33,7 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
+from dsg.audit.management.commands.audit import STRETCH  # noqa: E402
 from dsg.audit.models import AuditEvent  # noqa: E402
 from dsg.audit.services import audit_verify  # noqa: E402
 
@@ -53,11 +55,15 @@ def bare() -> int:
     return n
 
 
-def in_process() -> int:
-    result = audit_verify()
+def in_process(workers: int = 1) -> int:
+    result = audit_verify(workers=workers, stretch=STRETCH if workers > 1 else None)
     if not result.ok:
         sys.exit(f"the ledger does not verify: {result.problem}")
     return result.checked
+
+
+def in_process_workers() -> int:
+    return in_process(os.cpu_count() or 1)
 
 
 def command() -> int:
@@ -81,7 +87,12 @@ def main() -> None:
     best: dict[str, float] = {}
     events = 0
     for _ in range(args.rounds):
-        for name, work in (("bare", bare), ("in_process", in_process), ("command", command)):
+        for name, work in (
+            ("bare", bare),
+            ("in_process", in_process),
+            ("in_process_workers", in_process_workers),
+            ("command", command),
+        ):
             events, seconds = clock(work)
             best[name] = min(best.get(name, seconds), seconds)
     rate = {name: round(events / seconds) for name, seconds in best.items()}
@@ -91,12 +102,18 @@ def main() -> None:
         "events_per_s": rate,
         "ratio_command": round(rate["command"] / rate["bare"], 2),
         "ratio_in_process": round(rate["in_process"] / rate["bare"], 2),
+        "ratio_in_process_workers": round(rate["in_process_workers"] / rate["bare"], 2),
+        "workers": os.cpu_count(),
         "vendor": connection.vendor,
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     print(f"ledger: {events:,} events ({connection.vendor}), best of {args.rounds}")
     print(f"  bare SELECT + SHA-256     {best['bare']:7.2f} s {rate['bare']:>9,} events/s")
-    for name, label in (("command", "dsg audit verify"), ("in_process", "audit_verify()")):
+    for name, label in (
+        ("command", "dsg audit verify"),
+        ("in_process", "audit_verify()"),
+        ("in_process_workers", f"audit_verify(workers={os.cpu_count()})"),
+    ):
         ratio = result[f"ratio_{name}"]
         verdict = "goal met" if ratio >= 0.5 else "goal NOT met"
         print(

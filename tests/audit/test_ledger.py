@@ -53,6 +53,11 @@ def expect_break(sequence: int, words: str) -> None:
     assert result.sequence == sequence, result
     assert words in result.problem
     assert result.checked == sequence - 1
+    # In ranges checked on their own and joined (the command's path on a long chain): the same
+    # first break, whether it falls inside a range or at the join of two (a range of 1 event
+    # puts a join at every event). Inside the test's transaction this runs in process.
+    for stretch in (1, 2, 3, 5):
+        assert audit_verify(stretch=stretch, workers=2) == result, stretch
     with pytest.raises(CommandError) as error:
         call_command("audit", "verify", stdout=StringIO())
     assert error.value.returncode == 1
@@ -81,6 +86,20 @@ def test_an_empty_ledger_verifies():
 @pytest.mark.django_db
 def test_a_small_batch_size_changes_nothing(chain):
     assert audit_verify(batch_size=3).checked == len(chain)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_chain_verified_in_ranges_on_two_processes(chain):
+    """Outside a transaction the ranges go to a pool of worker processes: a clean chain holds,
+    and a changed event is found at the same place as by one process."""
+    parallel = audit_verify(stretch=3, workers=2)
+    assert (parallel.ok, parallel.checked) == (True, len(chain))
+    target = chain[len(chain) // 2]
+    sql(f"UPDATE {TABLE} SET action = %s WHERE sequence = %s", ["site.delete", target.sequence])
+    one = audit_verify()
+    assert (one.ok, one.sequence) == (False, target.sequence)
+    assert audit_verify(stretch=3, workers=2) == one
+    assert audit_verify(stretch=1, workers=2) == one
 
 
 # Tampering with raw SQL ------------------------------------------------------------------------
@@ -278,6 +297,9 @@ def test_the_console_command_exits_0_on_a_clean_chain_and_1_on_a_tampered_one(tm
     clean = dsg("audit", "verify")
     assert clean.returncode == 0, clean.stderr
     assert "audit chain OK: 3 events verified" in clean.stdout
+    clean = dsg("audit", "verify", "--workers", "2", "--stretch", "1")
+    assert clean.returncode == 0, clean.stderr
+    assert "audit chain OK: 3 events verified" in clean.stdout
 
     tamper = f"UPDATE {AuditEvent._meta.db_table} SET action = 'site.delete' WHERE sequence = 2"
     with sqlite3.connect(tmp_path / "dsg.sqlite3") as db:
@@ -289,3 +311,7 @@ def test_the_console_command_exits_0_on_a_clean_chain_and_1_on_a_tampered_one(tm
     broken = dsg("audit", "verify")
     assert broken.returncode == 1
     assert "#2:" in broken.stderr
+    # One range per event on two worker processes: the same event is named.
+    in_ranges = dsg("audit", "verify", "--workers", "2", "--stretch", "1")
+    assert in_ranges.returncode == 1
+    assert "#2:" in in_ranges.stderr

@@ -5,12 +5,17 @@ verify exits 0 when the chain and every checkpoint hold, and 1 naming the first 
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dsg.audit.checkpoints import checkpoint_path, checkpoint_write, checkpoints_verify
 from dsg.audit.services import audit_verify
+
+# Events per range that a worker verifies: large enough that starting the workers (a fork each)
+# is small beside it, small enough that both cores get several.
+STRETCH = 20_000
 
 
 class Command(BaseCommand):
@@ -24,15 +29,30 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("subcommand", choices=["verify", "checkpoint"])
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="verify: processes recomputing the hashes, each a range of the chain "
+            "(default: one per CPU)",
+        )
+        parser.add_argument(
+            "--stretch",
+            type=int,
+            default=STRETCH,
+            help=f"verify: events per range (default {STRETCH}; a shorter chain is one range)",
+        )
 
-    def handle(self, *args: Any, subcommand: str, **options: Any) -> None:
+    def handle(
+        self, *args: Any, subcommand: str, workers: int, stretch: int, **options: Any
+    ) -> None:
         if subcommand == "checkpoint":
             entry = checkpoint_write()
             self.stdout.write(
                 f"checkpoint #{entry['sequence']} {entry['hash']} written to {checkpoint_path()}"
             )
             return
-        result = audit_verify()
+        result = audit_verify(workers=workers, stretch=stretch)
         if not result.ok:
             raise CommandError(
                 f"audit chain broken at event #{result.sequence}: {result.problem} "
