@@ -432,3 +432,27 @@ def test_a_terminal_asked_for_removal_shows_as_such_until_its_disposal_is_confir
     )
     assert terminal_life_stage(terminal) == LifeStage.REMOVAL_REQUESTED
     assert Terminal.objects.filter(pk=terminal.pk).exists()  # stands until the disposal
+
+
+def test_a_terminal_an_open_request_already_asks_for_is_refused(enrolled, cast):
+    """The name or serial number of a terminal that an open request of the site (or an earlier
+    line of the same form) already asks to register: refused at its line, nothing filed."""
+
+    def add(name, serial):
+        return {"action": "add", "name": name, "model_name": "X", "serial_number": serial}
+
+    file(enrolled, cast, "terminal", [add("PC-21", "S21"), add("PC-22", "S22")])
+    cases = {
+        "duplicate_name": ([add("PC-31", "S31"), add("PC-22", "S32")], "name"),
+        "duplicate_serial": ([add("PC-31", "S31"), add("PC-32", "S21")], "serial_number"),
+    }
+    for code, (lines, field) in cases.items():
+        with pytest.raises(LineError) as error:
+            file(enrolled, cast, "terminal", lines)
+        assert (error.value.line, error.value.field, error.value.code) == (2, field, code)
+    with pytest.raises(LineError) as error:  # twice in one form
+        file(enrolled, cast, "terminal", [add("PC-41", "S41"), add("PC-41", "S42")])
+    assert (error.value.line, error.value.code) == (2, "duplicate_name")
+    assert EquipmentRequest.objects.count() == 1
+    file(enrolled, cast, "terminal", [add("PC-51", "S51")])  # new ones are filed
+    assert EquipmentRequest.objects.count() == 2
