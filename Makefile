@@ -20,7 +20,7 @@ RUN_DEBS  := fonts-ipaexfont libharfbuzz-subset0
 TEST_DEBS := $(RUN_DEBS) postgresql chromium poppler-utils gettext usbguard
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-sqlite test-postgres lint audit lock messages bench clean distclean
+.PHONY: help run test test-sqlite test-postgres lint audit lock messages bench screenshots clean distclean
 
 help:
 	@echo "make run            install, migrate, load demo data, serve on http://$(HOST):$(PORT) (mail printed)"
@@ -31,6 +31,7 @@ help:
 	@echo "make lock           pin pyproject.toml's dependencies with hashes (requirements/*.txt)"
 	@echo "make messages       update and compile the Japanese message catalog"
 	@echo "make bench          generate an installation and measure every figure against its baseline"
+	@echo "make screenshots    refresh docs/screenshots/ (each role's main pages, on the demo's data)"
 	@echo "                    (BENCH_SCALE=0.25, 1 = national; BENCH_DB=postgresql for PostgreSQL)"
 	@echo "make clean          remove caches and build output (distclean: also .venv; var/ is kept)"
 
@@ -126,6 +127,12 @@ BENCH_DB    ?= sqlite
 bench: $(VENV)/.stamp-dev
 	@scripts/debian-packages $(RUN_DEBS)
 	$(if $(filter postgresql,$(BENCH_DB)),scripts/with-postgres )bench/all.sh $(BENCH_SCALE)
+
+# The README's pictures: each role's main pages on the demo's data, in Chromium.
+screenshots: $(VENV)/.stamp-dev
+	@scripts/debian-packages $(TEST_DEBS)
+	env -u DATABASE_URL DSG_SHOTS_DIR=docs/screenshots $(PYTEST) -q -p no:cacheprovider \
+	  tests/e2e/test_accessibility.py -k screenshots
 
 clean:
 	rm -rf staticfiles .pytest_cache .ruff_cache test-results src/*.egg-info build dist
