@@ -19,6 +19,7 @@ from django.utils import timezone
 from dsg.core.errors import NotVisible
 from dsg.enrollment.inspection import address_line
 from dsg.enrollment.models import ApplicationVersion, ReviewDecision, State
+from dsg.enrollment.selectors import enrolled_sites as enrolled_sites_of_all
 from dsg.orgs import permissions
 from dsg.orgs.models import Organization, OrganizationKind, Role, Site, User
 from dsg.registry.models import (
@@ -42,26 +43,14 @@ FILTERS = (*ConfirmationState.values, OVERDUE)
 
 def enrolled_sites(company_id: int) -> QuerySet[Site]:
     """The company's sites that completed 加入 and are not closed, by name."""
-    return (
-        Site.objects.filter(
-            company_id=company_id, closed_on__isnull=True, enrollments__state=State.COMPLETED
-        )
-        .distinct()
-        .order_by("name", "pk")
-    )
+    return enrolled_sites_of_all().filter(company_id=company_id).order_by("name", "pk")
 
 
 def eligible_companies() -> QuerySet[Organization]:
     """Every company with at least one site that completed 加入 and is not closed."""
-    return (
-        Organization.objects.filter(
-            kind=OrganizationKind.COMPANY,
-            sites__closed_on__isnull=True,
-            sites__enrollments__state=State.COMPLETED,
-        )
-        .distinct()
-        .order_by("name", "pk")
-    )
+    return Organization.objects.filter(
+        kind=OrganizationKind.COMPANY, pk__in=enrolled_sites_of_all().values("company_id")
+    ).order_by("name", "pk")
 
 
 # Confirmations ----------------------------------------------------------------------------------

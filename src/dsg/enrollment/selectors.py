@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.core.errors import NotVisible, RuleViolation
 from dsg.orgs import permissions
-from dsg.orgs.models import User
+from dsg.orgs.models import Site, User
 
 from .models import (
     STEP_OF_STATE,
@@ -211,3 +211,15 @@ def returned_version(enrollment: Enrollment) -> ApplicationVersion | None:
     if enrollment.state != State.RETURNED:
         return None
     return versions_of(enrollment).filter(decision=ReviewDecision.RETURNED).last()
+
+
+# Sites through 加入 (for the requests after it) -------------------------------------------------
+def completed_case(site: Site) -> Enrollment | None:
+    """The site's case that completed 加入 (the newest), or None while the site is not enrolled."""
+    return site.enrollments.filter(state=State.COMPLETED).order_by("-created_at").first()
+
+
+def enrolled_sites() -> QuerySet[Site]:
+    """Every site that completed 加入 and is not closed. No permission filter: for services."""
+    completed = Enrollment.objects.filter(state=State.COMPLETED).values("site_id")
+    return Site.objects.filter(closed_on__isnull=True, pk__in=completed)

@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dsg.registry.media import STANDING_MEDIUM, not_unique_reasons
+from dsg.registry.media import not_unique_reasons
 from dsg.registry.models import RemovableMedium
+from dsg.registry.selectors import STANDING
 
 from . import services
 from .models import (
@@ -101,7 +102,7 @@ def _not_unique(lines: Iterable[Any]) -> dict[int, list[str]]:
                 serial_number=line.serial_number,
             )
         taken = set(
-            RemovableMedium.objects.filter(STANDING_MEDIUM)
+            RemovableMedium.objects.filter(STANDING)
             .filter(match)
             .values_list("vendor_id", "product_id", "serial_number")
         )

@@ -27,9 +27,7 @@ from dsg.documents.models import Document, DocumentKind
 from dsg.documents.services import max_upload_bytes, too_large
 from dsg.orgs.models import Site, User
 from dsg.orgs.permissions import require_permission
-from dsg.registry.media import STANDING_MEDIUM
-from dsg.registry.models import RemovableMedium
-from dsg.registry.selectors import terminals_standing
+from dsg.registry.selectors import media_standing, terminals_standing
 
 from . import workbook
 from .checks import LineError
@@ -48,7 +46,7 @@ def request_form_blank(*, site: Site, kind: str, actor: User) -> bytes:
     require_permission(actor=actor, action="equipment_request.file", obj=site)
     kind = RequestKind(kind)
     terminals = list(terminals_standing(site))
-    media = list(RemovableMedium.objects.filter(STANDING_MEDIUM, site=site).order_by("pk"))
+    media = list(media_standing(site))
     data = workbook.blank_form(
         site=site, kind=kind, applicant=actor, terminals=terminals, media=media
     )

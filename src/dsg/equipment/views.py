@@ -33,9 +33,7 @@ from dsg.orgs.auth import request_user
 from dsg.orgs.models import Site, User
 from dsg.orgs.selectors import site_get_for
 from dsg.registry.catalogues import whitelist_match
-from dsg.registry.media import STANDING_MEDIUM
-from dsg.registry.models import RemovableMedium
-from dsg.registry.selectors import terminals_standing
+from dsg.registry.selectors import media_standing, terminals_standing
 
 from . import selectors, services
 from .checks import (
@@ -124,7 +122,7 @@ def _site_terminals(site: Site) -> list[tuple[str, str]]:
 
 
 def _site_media(site: Site) -> list[tuple[str, str]]:
-    media = RemovableMedium.objects.filter(STANDING_MEDIUM, site=site).order_by("pk")
+    media = media_standing(site)
     return [(m.ref, f"{m} {m.serial_number}".strip()) for m in media]
 
 

@@ -10,16 +10,14 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
 from dsg.orgs.models import Site, User
 from dsg.orgs.permissions import require_permission
 
-from .models import DisposalState, MediumKind, RemovableMedium, Terminal
-
-STANDING_MEDIUM = Q(disposal__isnull=True) | Q(disposal__state=DisposalState.RECORDED)
+from .models import MediumKind, RemovableMedium, Terminal
+from .selectors import STANDING
 
 
 @dataclass(frozen=True)
@@ -44,7 +42,7 @@ def device_conflicts(
         return []
     return list(
         RemovableMedium.objects.filter(
-            STANDING_MEDIUM,
+            STANDING,
             vendor_id=vendor_id,
             product_id=product_id,
             serial_number=serial_number,

@@ -128,6 +128,7 @@ def terminal_get_for(*, user: User, pk: int) -> Terminal:
     return terminal
 
 
+# Equipment (terminals, media) that stands: no disposal, or one the office has not confirmed.
 STANDING = Q(disposal__isnull=True) | Q(disposal__state=DisposalState.RECORDED)
 
 
@@ -257,14 +258,13 @@ def disposal_get_for(*, user: User, pk: int) -> TerminalDisposal:
 
 
 # Removable media (可搬記憶媒体) -----------------------------------------------------------------
-STANDING_MEDIUM = Q(disposal__isnull=True) | Q(disposal__state=DisposalState.RECORDED)
 
 
 def media_standing(site: Site) -> QuerySet[RemovableMedium]:
     """The media that still stand at ``site`` (their disposal not confirmed by the office), with
     their ``disposal`` (or none). No permission filter: for services and filtered pages."""
     return (
-        RemovableMedium.objects.filter(STANDING_MEDIUM, site=site)
+        RemovableMedium.objects.filter(STANDING, site=site)
         .select_related("disposal")
         .order_by("pk")
     )

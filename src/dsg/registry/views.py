@@ -335,7 +335,7 @@ def site_panel(request: HttpRequest, site: Site) -> dict[str, Any] | None:
         disposed=Count("pk", filter=Q(disposal__state=DisposalState.CONFIRMED)),
     )
     media = permissions.restrict(user, RemovableMedium.objects.filter(site=site)).aggregate(
-        standing=Count("pk", filter=selectors.STANDING_MEDIUM),
+        standing=Count("pk", filter=selectors.STANDING),
         awaiting=Count("pk", filter=Q(disposal__state=DisposalState.RECORDED)),
     )
     return {"site": site, "counts": counts, "media": media}

@@ -20,7 +20,7 @@ from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
 from dsg.enrollment.application_services import clean_contact_rows
 from dsg.enrollment.inspection import accepted_version
-from dsg.enrollment.models import Enrollment, State
+from dsg.enrollment.selectors import completed_case
 from dsg.orgs.models import Organization, Role, Site, User
 from dsg.orgs.permissions import require_permission
 
@@ -97,10 +97,6 @@ def change_lock(change: ChangeRequest) -> ChangeRequest:
 
 
 # The registered data ---------------------------------------------------------------------------
-
-
-def completed_case(site: Site) -> Enrollment | None:
-    return site.enrollments.filter(state=State.COMPLETED).order_by("-created_at").first()
 
 
 def _order(change: ChangeRequest) -> tuple[Any, int]:

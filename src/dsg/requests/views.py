@@ -27,6 +27,7 @@ from dsg.documents import folder
 from dsg.documents.selectors import documents_for
 from dsg.documents.services import max_upload_bytes, too_large
 from dsg.enrollment.models import State
+from dsg.enrollment.selectors import completed_case
 from dsg.inspections import services as inspections
 from dsg.inspections.inspected import INSPECTING, REMEDIATING
 from dsg.inspections.models import InspectionStatus
@@ -841,7 +842,7 @@ def site_panel(request: HttpRequest, site: Any) -> dict[str, Any] | None:
     changes = list(selectors.changes_of_site(user, site)[:20]) if applicant else []
     history = list(selectors.site_history_for(user, site)[:HISTORY_ROWS])
     may_file = permissions.may(user, "change.file", site)
-    enrolled = may_file and not site.is_closed and services.completed_case(site) is not None
+    enrolled = may_file and not site.is_closed and completed_case(site) is not None
     return {
         "site": site,
         "changes": changes,

@@ -11,11 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
-from dsg.enrollment.models import State
+from dsg.enrollment.selectors import completed_case
 from dsg.orgs.models import Site, User
-from dsg.registry.media import STANDING_MEDIUM
-from dsg.registry.models import RemovableMedium
-from dsg.registry.selectors import terminals_standing
+from dsg.registry.selectors import media_standing, terminals_standing
 
 from .. import notifications
 from ..checks import (
@@ -53,10 +51,6 @@ def receipt_number_for(request: EquipmentRequest) -> str:
     return f"E{timezone.localtime(request.filed_at):%Y}{request.pk:08d}"
 
 
-def enrolled(site: Site) -> bool:
-    return site.enrollments.filter(state=State.COMPLETED).exists()
-
-
 def check_site(site: Site, kind: str) -> None:
     if site.is_closed:
         raise RuleViolation(
@@ -64,7 +58,7 @@ def check_site(site: Site, kind: str) -> None:
             code="site_closed",
             field="site",
         )
-    if kind == RequestKind.TERMINAL and not enrolled(site):
+    if kind == RequestKind.TERMINAL and completed_case(site) is None:
         raise RuleViolation(
             _(
                 "Terminals of a site that has not completed 加入 are registered at step ⑥ of "
@@ -76,7 +70,7 @@ def check_site(site: Site, kind: str) -> None:
 
 
 def site_equipment(site: Site) -> SiteEquipment:
-    media = RemovableMedium.objects.filter(STANDING_MEDIUM, site=site).order_by("pk")
+    media = media_standing(site)
     return SiteEquipment.of(terminals_standing(site), media)
 
 
