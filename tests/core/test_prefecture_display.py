@@ -39,7 +39,7 @@ SITE = {
     "address": "札幌市中央区北1条西2丁目",
 }
 CODES = (COMPANY["prefecture"], SITE["prefecture"])
-SKIPPED = ("admin/", "accounts/", "i18n/", "api/")
+SKIPPED = ("admin/", "accounts/", "i18n/", "api/", "help/")  # help/: docs/workflows, no data
 _CONVERTER = re.compile(r"<(?:\w+:)?(?P<name>\w+)>")
 # A bare code as the whole text of an element (<dd>01</dd>), or printed before the address.
 CODE = "|".join(CODES)
