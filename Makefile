@@ -94,7 +94,7 @@ test: $(VENV)/.stamp-dev
 	@scripts/debian-packages $(TEST_DEBS)
 	@echo "== lint: ruff, import-linter (the layers), mypy =="
 	$(MAKE) --no-print-directory lint
-	scripts/test-both $(PYTEST) $(PYTEST_ARGS)
+	scripts/test-both $(PYTEST) --durations=15 $(PYTEST_ARGS)
 
 test-sqlite: $(VENV)/.stamp-dev
 	@scripts/debian-packages $(TEST_DEBS)
