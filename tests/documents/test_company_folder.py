@@ -48,12 +48,13 @@ def test_another_company_never_sees_the_folder(psa, company, other_psa, reviewer
 
 
 def test_an_excel_request_form_is_stored_as_a_workbook(psa, company, case):
-    document = store(psa, company, files.xlsx(), subject=case)
+    workbook = files.xlsx()
+    document = store(psa, company, workbook, subject=case)
 
     assert document.content_type == XLSX and document.kind == DocumentKind.REQUEST_FORM
     assert document.subject == case
     assert list(selectors.documents_for(psa, case)) == [document]
-    assert services.document_read(document=document, actor=psa) == files.xlsx()
+    assert services.document_read(document=document, actor=psa) == workbook
 
 
 def test_the_application_form_may_be_a_workbook_too(psa, company):
