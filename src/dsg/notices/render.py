@@ -3,22 +3,35 @@
 Rendering reads only the snapshot, the kind, the number and the issue time, never live data, so
 a notice re-rendered years later prints what was issued. The printed notice is an official
 document of 防衛装備庁 and is always in Japanese, whatever the reader's language.
+
+Speed (docs/performance.md, "Notices"): each process keeps one WeasyPrint ``FontConfiguration``
+(Pango's font map, so the IPAex fonts are opened and measured once, not per notice) and one
+signer per key with the size its signature needs (pyHanko otherwise loads the key and makes a
+dry-run signature to size the placeholder before every real one). Both are per thread and
+per process: Pango's font map is not shared across threads, and a forked worker builds its own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from io import BytesIO
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from dsg.core.wareki import wareki_and_iso_day
 
-from .keys import signing_material
+from .keys import SigningMaterial, signing_material
 from .models import NoticeKind
+
+if TYPE_CHECKING:
+    from pyhanko.sign.signers import SimpleSigner
+    from weasyprint.text.fonts import FontConfiguration
 
 ISSUER = "防衛装備庁 情報システム管理室"
 NUMBER_KEYWORD = "dsg-notice-number:"
@@ -49,6 +62,16 @@ TEMPLATES = {
 }
 
 
+def modules_load() -> None:
+    """Import WeasyPrint and pyHanko now (~1–3 s): done once before forking a batch's workers,
+    so that each does not import them again for its first notice."""
+    import pyhanko.pdf_utils.incremental_writer  # noqa: F401
+    import pyhanko.pdf_utils.reader  # noqa: F401
+    import pyhanko.sign.signers  # noqa: F401
+    import weasyprint  # noqa: F401
+    import weasyprint.text.fonts  # noqa: F401
+
+
 def notice_render(
     snapshot: Mapping[str, Any], kind: str, number: str, issued_at: dt.datetime
 ) -> bytes:
@@ -59,7 +82,55 @@ def notice_render(
         html = render_to_string(
             TEMPLATES[NoticeKind(kind)], notice_context(snapshot, number, issued_at)
         )
-    return HTML(string=html).write_pdf()
+    return HTML(string=html).write_pdf(font_config=_cached().font_config())
+
+
+@dataclass
+class _Signer:
+    signer: SimpleSigner
+    bytes_reserved: int | None = None  # hex digits of the signature's placeholder, once known
+
+
+class _Cache(threading.local):
+    """What one thread of one process keeps between notices (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.fonts: FontConfiguration | None = None
+        self.signers: dict[tuple[SigningMaterial, float, float], _Signer] = {}
+
+    def font_config(self) -> FontConfiguration:
+        if self.fonts is None:
+            from weasyprint.text.fonts import FontConfiguration
+
+            self.fonts = FontConfiguration()
+        return self.fonts
+
+    def signer(self, material: SigningMaterial) -> _Signer:
+        """The signer of ``material``, loaded again when its key or certificate file changes."""
+        from pyhanko.sign import signers
+
+        key = (material, material.key_path.stat().st_mtime, material.cert_path.stat().st_mtime)
+        cached = self.signers.get(key)
+        if cached is None:
+            self.signers.clear()
+            loaded = signers.SimpleSigner.load(
+                str(material.key_path), str(material.cert_path), key_passphrase=material.password
+            )
+            if loaded is None:
+                raise RuntimeError(f"cannot load the notice signing key {material.key_path}")
+            cached = self.signers[key] = _Signer(loaded)
+        return cached
+
+
+_local = _Cache()
+
+
+def _cached() -> _Cache:
+    global _local
+    if _local.pid != os.getpid():  # a forked child: nothing of the parent's Pango or key state
+        _local = _Cache()
+    return _local
 
 
 def notice_sign(pdf: bytes, *, number: str, title: str) -> bytes:
@@ -67,10 +138,7 @@ def notice_sign(pdf: bytes, *, number: str, title: str) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
-    material = signing_material()
-    signer = signers.SimpleSigner.load(
-        str(material.key_path), str(material.cert_path), key_passphrase=material.password
-    )
+    cached = _cached().signer(signing_material())
     metadata = signers.PdfSignatureMetadata(
         field_name="DSGNoticeSignature",
         md_algorithm="sha256",
@@ -80,8 +148,25 @@ def notice_sign(pdf: bytes, *, number: str, title: str) -> bytes:
         name=ISSUER,
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-    out = signers.sign_pdf(writer, metadata, signer=signer)
-    return out.getvalue()
+    out = signers.sign_pdf(
+        writer, metadata, signer=cached.signer, bytes_reserved=cached.bytes_reserved
+    )
+    signed = out.getvalue()
+    if cached.bytes_reserved is None:
+        # pyHanko sized the first signature with a dry run (with its margin); the next ones of
+        # this key reuse that size: the signature of one key and one certificate does not grow.
+        cached.bytes_reserved = _reserved(signed)
+    return signed
+
+
+def _reserved(signed: bytes) -> int | None:
+    """The hex digits pyHanko reserved for the signature of ``signed``."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    signatures = PdfFileReader(BytesIO(signed), strict=False).embedded_signatures
+    if not signatures:
+        return None
+    return 2 * len(signatures[-1].sig_object["/Contents"])
 
 
 def dual_date(value: Any) -> str:

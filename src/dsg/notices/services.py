@@ -66,7 +66,7 @@ from dsg.orgs.permissions import require_permission
 from dsg.orgs.selectors import psa_emails
 
 from .models import Notice, NoticeCounter, NoticeKind
-from .render import notice_render, notice_sign
+from .render import modules_load, notice_render, notice_sign
 
 log = logging.getLogger(__name__)
 
@@ -135,19 +135,34 @@ def notice_render_pending(*, notice_id: int) -> Notice | None:
     if not notice.is_pending:
         return notice
     try:
-        pdf = notice_sign(
-            notice_render(notice.snapshot, notice.kind, notice.number, notice.issued_at),
-            number=notice.number,
-            title=TITLES[notice.kind],
-        )
+        pdf = _signed_pdf(_printed(notice))
     except Exception as error:  # noqa: BLE001 — any rendering failure is recorded and retried
-        log.exception("notice %s could not be rendered", notice.number)
-        Notice.objects.filter(pk=notice.pk).update(
-            render_attempts=F("render_attempts") + 1,
-            render_error=f"{type(error).__name__}: {error}"[:2000],
-        )
+        _render_failed(notice, error)
         return None
     return _store_signed(notice, pdf)
+
+
+Printed = tuple[dict[str, Any], str, str, Any]  # snapshot, kind, number, issued_at
+
+
+def _printed(notice: Notice) -> Printed:
+    """Everything a notice's PDF is made of (plain values: a worker process needs nothing else)."""
+    return (notice.snapshot, notice.kind, notice.number, notice.issued_at)
+
+
+def _signed_pdf(printed: Printed) -> bytes:
+    snapshot, kind, number, issued_at = printed
+    return notice_sign(
+        notice_render(snapshot, kind, number, issued_at), number=number, title=TITLES[kind]
+    )
+
+
+def _render_failed(notice: Notice, error: BaseException) -> None:
+    log.error("notice %s could not be rendered", notice.number, exc_info=error)
+    Notice.objects.filter(pk=notice.pk).update(
+        render_attempts=F("render_attempts") + 1,
+        render_error=f"{type(error).__name__}: {error}"[:2000],
+    )
 
 
 def _store_signed(notice: Notice, pdf: bytes) -> Notice:
@@ -176,15 +191,57 @@ def _store_signed(notice: Notice, pdf: bytes) -> Notice:
     return locked
 
 
-def notices_render_pending(*, limit: int = 50) -> tuple[int, int]:
-    """Retry the notices still waiting for their PDF, oldest first: (rendered, failed)."""
-    rendered = failed = 0
+def notices_render_pending(*, limit: int | None = 50, workers: int = 1) -> tuple[int, int]:
+    """Render the notices still waiting for their PDF, oldest first: (rendered, failed).
+
+    With ``workers`` > 1 the PDFs are made (WeasyPrint and the signature, no database) in that
+    many forked processes, while this process stores each one as it arrives (the encrypted file,
+    the ledger, the mail) — only this process writes, so SQLite and a caller's transaction are
+    fine. ``limit`` None: every pending notice.
+    """
     pending = Notice.objects.filter(document__isnull=True, render_attempts__lt=MAX_ATTEMPTS)
-    for pk in list(pending.order_by("issued_at", "pk").values_list("pk", flat=True)[:limit]):
-        if notice_render_pending(notice_id=pk) is None:
-            failed += 1
-        else:
-            rendered += 1
+    ids = list(pending.order_by("issued_at", "pk").values_list("pk", flat=True)[:limit])
+    if workers <= 1 or len(ids) <= 1:
+        results = [notice_render_pending(notice_id=pk) for pk in ids]
+        return sum(r is not None for r in results), sum(r is None for r in results)
+    return _render_in_pool(ids, workers)
+
+
+def _signed_pdf_in_worker(printed: Printed) -> bytes:
+    """What a batch worker runs (sent by name; it looks ``_signed_pdf`` up in its own copy)."""
+    return _signed_pdf(printed)
+
+
+BATCH_CHUNK = 200  # notices read from the database at a time by the batch
+
+
+def _render_in_pool(ids: list[int], workers: int) -> tuple[int, int]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    rendered = failed = 0
+    # Forked: the workers inherit the settings, the loaded templates and (modules_load) WeasyPrint
+    # and pyHanko, and start at once. They never touch the database (the connection they inherit
+    # stays unused).
+    modules_load()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for start in range(0, len(ids), BATCH_CHUNK):
+            notices = list(
+                Notice.objects.select_related("issued_by")
+                .filter(pk__in=ids[start : start + BATCH_CHUNK], document__isnull=True)
+                .order_by("issued_at", "pk")
+            )
+            futures = [pool.submit(_signed_pdf_in_worker, _printed(notice)) for notice in notices]
+            for notice, future in zip(notices, futures, strict=True):
+                try:
+                    pdf = future.result()
+                except Exception as error:  # noqa: BLE001 — as in notice_render_pending
+                    _render_failed(notice, error)
+                    failed += 1
+                    continue
+                _store_signed(notice, pdf)
+                rendered += 1
     return rendered, failed
 
 

@@ -5,14 +5,17 @@ issued notice with the printed document number has the file's SHA-256 (skipped w
 Anything else — a changed byte, an appended update, another signer, an unknown number, a different
 file under a known number — exits 1 with the reason.
 
-`dsg notice render-pending` renders and signs the notices still waiting for their PDF (a rendering
-that failed right after the notice was issued); it exits 1 while some still fail.
+`dsg notice render-pending [--workers N] [--limit N]` renders and signs the notices still waiting
+for their PDF (a rendering that failed right after the notice was issued, or a batch issued
+without rendering), on N processes (default: one per CPU; this process stores each PDF); it exits
+1 while some still fail.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -45,13 +48,22 @@ class Command(BaseCommand):
             help="check the signature only, without the database's record of issued notices",
         )
         verify.add_argument("--json", action="store_true", help="print the result as JSON")
-        commands.add_parser(
+        pending = commands.add_parser(
             "render-pending", help="render and sign the notices still waiting for their PDF"
+        )
+        pending.add_argument(
+            "--workers",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="processes rendering side by side (default: one per CPU)",
+        )
+        pending.add_argument(
+            "--limit", type=int, default=None, help="render at most this many (default: all)"
         )
 
     def handle(self, *args: Any, subcommand: str, **options: Any) -> None:
         if subcommand == "render-pending":
-            self.render_pending()
+            self.render_pending(workers=options["workers"], limit=options["limit"])
         else:
             self.verify(options["file"], options)
 
@@ -79,8 +91,10 @@ class Command(BaseCommand):
             problems = "; ".join(result.problems) or "not verified"
             raise CommandError(f"NOT VERIFIED: {file}: {problems}", returncode=1)
 
-    def render_pending(self) -> None:
-        rendered, failed = notices_render_pending()
+    def render_pending(self, *, workers: int, limit: int | None) -> None:
+        if workers < 1 or (limit is not None and limit < 1):
+            raise CommandError("--workers and --limit must be at least 1", returncode=2)
+        rendered, failed = notices_render_pending(limit=limit, workers=workers)
         self.stdout.write(f"rendered {rendered} pending notice(s); {failed} failed")
         if failed:
             raise CommandError(f"{failed} notice(s) could not be rendered", returncode=1)
