@@ -8,7 +8,7 @@ from dsg.annual import services
 from dsg.annual.models import AnnualConfirmation, AnnualRound
 from dsg.enrollment.models import State
 
-from ..walk import after_commit, new_case, today, walk_to
+from ..walk import new_case, today, walk_to
 
 TITLE = "2026年度 年次確認"
 
@@ -28,9 +28,12 @@ def move_due_date(annual_round: AnnualRound, days_from_today: int) -> None:
 
 @pytest.fixture
 def enrolled(site, cast):
-    """A site that has completed 加入 (its case walked through ①–⑦), with one terminal."""
-    with after_commit():
-        walk_to(new_case(site, cast), State.COMPLETED, cast)
+    """A site that has completed 加入 (its case walked through ①–⑦), with one terminal.
+
+    Its notices stay prepared, their PDFs pending (a test transaction never commits, so the
+    render after commit does not run): rendering two notices was half of these tests' time, and
+    tests/notices renders and verifies them."""
+    walk_to(new_case(site, cast), State.COMPLETED, cast)
     site.refresh_from_db()
     return site
 
