@@ -51,3 +51,39 @@ def test_every_app_is_in_a_layer_of_the_import_contracts():
     named = {name.strip() for layer in layers for name in layer.replace(":", "|").split("|")}
     missing = [app for app in APPS if f"dsg.{app}" not in named]
     assert not missing, f"apps missing from the layers contract in pyproject.toml: {missing}"
+
+
+def _imports_inside_functions(path: Path):
+    """(function name, module) for each ``dsg.<app>`` import inside a function of the file."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                modules = [node.module]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            else:
+                continue
+            yield from ((function.name, m) for m in modules if m.startswith("dsg."))
+
+
+def test_no_cross_app_import_hides_inside_a_function():
+    """An import of another app inside a function hid the import cycle before the layers: only an
+    AppConfig.ready may import another (lower) app's registry late, as docs/architecture.md says;
+    import-linter checks those imports like any other."""
+    source = ROOT / "src" / "dsg"
+    hidden = []
+    for path in sorted(source.rglob("*.py")):
+        relative = path.relative_to(source)
+        if "migrations" in relative.parts or len(relative.parts) < 2:
+            continue
+        app = relative.parts[0]
+        for function, module in _imports_inside_functions(path):
+            other = module.split(".")[1]
+            if other != app and not (relative.name == "apps.py" and function == "ready"):
+                hidden.append(f"{relative}: {function}() imports {module}")
+    assert not hidden, "\n".join(hidden)

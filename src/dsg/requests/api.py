@@ -23,7 +23,7 @@ from dsg.documents.models import Document
 from dsg.enrollment.api import ContactSchema
 from dsg.orgs.auth import request_user
 from dsg.orgs.japan import PhoneIn, PostalCodeIn
-from dsg.orgs.permissions import is_provider
+from dsg.orgs.permissions import is_provider, restrict
 from dsg.orgs.selectors import site_get_for
 
 from . import inspection, selectors, services
@@ -356,7 +356,6 @@ def change_submit(request: HttpRequest, change_id: int) -> ChangeVersion:
 def change_versions(request: HttpRequest, change_id: int) -> list[ChangeVersion]:
     """Every submission with the reviewer's comments (not for the provider)."""
     user, change = _get(request, change_id)
-    from dsg.orgs.permissions import restrict
 
     return list(
         restrict(user, ChangeVersion.objects.filter(change=change))

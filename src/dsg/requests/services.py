@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
+from dsg.documents.selectors import documents_for
 from dsg.enrollment.application_services import clean_contact_rows
 from dsg.enrollment.inspection import accepted_version
 from dsg.enrollment.selectors import completed_case
@@ -332,8 +333,6 @@ def receipt_number_for(change: ChangeRequest, number: int, at: Any) -> str:
 
 def change_submit(*, change: ChangeRequest, actor: User) -> ChangeVersion:
     """The PSA submits the change; what was sent is frozen with its 到達番号."""
-    from dsg.documents.selectors import documents_for
-
     with change_transition(change=change, name="submit", actor=actor) as (locked, record):
         number = locked.submission_count + 1
         documents = [

@@ -23,7 +23,7 @@ from dsg.registry.media import MediumValues, medium_register, not_unique_reasons
 from dsg.registry.models import Terminal
 from dsg.registry.selectors import terminals_standing
 from dsg.registry.services import terminal_register
-from dsg.registry.software import software_decide
+from dsg.registry.software import SoftwareValues, software_decide
 
 from .. import notifications
 from ..checks import (
@@ -269,8 +269,6 @@ def _software_decision(line: SoftwareLine, actor: User, *, approved: bool) -> No
 
 
 def _software_values(line: SoftwareLine) -> Any:
-    from dsg.registry.software import SoftwareValues
-
     return SoftwareValues(
         name=line.name,
         vendor=line.vendor,
