@@ -57,9 +57,10 @@ def test_appointments_through_the_pages(client, at_survey, cast):
     assert appointment.state == AppointmentState.OTHER_DATE_REQUESTED
     assert "翌週を希望" in client.get(f"/enrollments/{at_survey.pk}/").content.decode()
 
-    # A refused action changes nothing and says why.
-    response = client.post(f"/appointments/{appointment.pk}/confirm/", follow=True)
-    assert response.status_code == 200
+    # A refused action changes nothing and says why, on the case page beside the date (#12).
+    response = client.post(f"/appointments/{appointment.pk}/confirm/")
+    assert response.status_code == 422
+    assert "data-error-summary" in response.content.decode()
     assert Appointment.objects.get().state == AppointmentState.OTHER_DATE_REQUESTED
     client.force_login(cast.delegate)
     assert client.post(f"/appointments/{appointment.pk}/confirm/").status_code == 403

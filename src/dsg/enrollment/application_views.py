@@ -9,10 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dsg.core.errors import RuleViolation
+from dsg.core.forms import error_summary
 from dsg.core.views import form_error_text, run_action
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
@@ -297,6 +299,16 @@ def application_version(request: HttpRequest, version_id: int) -> HttpResponse:
     ):
         version = application_services.application_review_start(version=version, actor=user)
         version = selectors.version_get_for(user=user, pk=version_id)
+    return _version_page(request, version)
+
+
+def _version_page(
+    request: HttpRequest, version: Any, *, failed: ReviewCommentForm | None = None
+) -> HttpResponse:
+    """The version's page; ``failed``: the reviewer's comment refused, drawn again on its part
+    with the error beside the comment (and in the page's error summary), 422."""
+    user = request_user(request)
+    enrollment = version.application.enrollment
     context = _common(request, enrollment, version.application)
     comments = selectors.comments_by_part(version)
     is_current = context["latest"] is not None and context["latest"].pk == version.pk
@@ -305,13 +317,19 @@ def application_version(request: HttpRequest, version_id: int) -> HttpResponse:
         and enrollment.state == State.SUBMITTED
         and permissions.may(user, "application.review", enrollment)
     )
+    failed_part = failed.data.get("part") if failed is not None else None
     context.update(
         version=version,
         parts=[
-            {**group, "comments": comments.get(group["part"].key, [])}
+            {
+                **group,
+                "comments": comments.get(group["part"].key, []),
+                "comment_form": _comment_form(group["part"].key, failed),
+            }
             for group in _grouped(snapshot_rows(version.snapshot))
         ],
         general_comments=comments.get("general", []),
+        general_comment_form=_comment_form("general", failed),
         reviewing=reviewing,
         comment_form=ReviewCommentForm() if reviewing else None,
         options=[
@@ -322,7 +340,34 @@ def application_version(request: HttpRequest, version_id: int) -> HttpResponse:
         if reviewing
         else [],
     )
-    return render(request, "enrollment/application_version.html", context)
+    if failed is not None:
+        known = failed_part in {p.key for p in PARTS} | {"general"}
+        context["errors"] = error_summary(failed) if known else []
+        if not known:  # not a part of the page: said at the top, nothing to link to
+            context["errors"] = [
+                {"label": "", "message": str(e), "anchor": ""}
+                for errors in failed.errors.values()
+                for e in errors
+            ]
+    return render(
+        request,
+        "enrollment/application_version.html",
+        context,
+        status=422 if failed is not None else 200,
+    )
+
+
+def _comment_form(part: str, failed: ReviewCommentForm | None) -> ReviewCommentForm:
+    """The comment form of one part (or ``general``): the refused one where it was written."""
+    if failed is not None and failed.data.get("part") == part:
+        form = failed
+    else:
+        form = ReviewCommentForm(auto_id=f"comment-{part}-%s", initial={"part": part})
+    whole = part == "general"
+    form.fields["text"].label = (
+        _("Comment on the application as a whole") if whole else _("Comment on this part")
+    )
+    return form
 
 
 @login_required
@@ -330,23 +375,25 @@ def application_version(request: HttpRequest, version_id: int) -> HttpResponse:
 def review_comment_add(request: HttpRequest, version_id: int) -> HttpResponse:
     user = request_user(request)
     version = selectors.version_get_for(user=user, pk=version_id)
-    back = reverse("application_version", args=[version.pk])
-    form = ReviewCommentForm(request.POST)
-    if not form.is_valid():
-        if not permissions.may(user, "application.review", version.application.enrollment):
-            raise RuleViolation(
-                _("Your role is not allowed to do this."), code="forbidden", status=403
+    if not permissions.may(user, "application.review", version.application.enrollment):
+        raise RuleViolation(_("Your role is not allowed to do this."), code="forbidden", status=403)
+    part = str(request.POST.get("part", ""))
+    form = ReviewCommentForm(request.POST, auto_id=f"comment-{slugify(part)}-%s")
+    if form.is_valid():
+        try:
+            application_services.review_comment_add(
+                version=version, actor=user, **form.cleaned_data
             )
-        messages.error(request, form_error_text(form))
-        return redirect(back)
-    return run_action(
-        request,
-        lambda: application_services.review_comment_add(
-            version=version, actor=user, **form.cleaned_data
-        ),
-        success=_("The comment was added."),
-        back=back,
-    )
+        except RuleViolation as refusal:
+            if refusal.status in (403, 404):
+                raise
+            field = refusal.field if refusal.field in form.fields else None
+            form.add_error(field, str(refusal.message))
+        else:
+            messages.success(request, _("The comment was added."))
+            back = reverse("application_version", args=[version.pk])
+            return HttpResponseRedirect(back, status=303)
+    return _version_page(request, version, failed=form)
 
 
 @login_required

@@ -94,11 +94,17 @@ def part_form_class(part: Part) -> type[forms.ModelForm]:
     return PartForm
 
 
+# Another person's telephone and mail (a contact, an account holder): typed as such (the phone's
+# keypad, the mail's @), never filled in with the PSA's own details by the browser.
+OTHERS_PHONE = forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"})
+OTHERS_EMAIL = forms.EmailInput(attrs={"autocomplete": "off"})
+
+
 class ContactForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=100, required=False)
     department = forms.CharField(label=_("department"), max_length=200, required=False)
-    phone = PhoneField(label=_("telephone"), max_length=20, required=False)
-    email = forms.EmailField(label=_("email address"), required=False)
+    phone = PhoneField(label=_("telephone"), max_length=20, required=False, widget=OTHERS_PHONE)
+    email = forms.EmailField(label=_("email address"), required=False, widget=OTHERS_EMAIL)
 
     def is_blank(self) -> bool:
         return not any(str(v or "").strip() for v in self.cleaned_data.values())
@@ -112,7 +118,7 @@ class ApplicationAccountHolderForm(forms.Form):
 
     name = forms.CharField(label=_("name"), max_length=100, required=False)
     department = forms.CharField(label=_("department"), max_length=200, required=False)
-    email = forms.EmailField(label=_("email address"), required=False)
+    email = forms.EmailField(label=_("email address"), required=False, widget=OTHERS_EMAIL)
 
     def is_blank(self) -> bool:
         return not any(str(v or "").strip() for v in self.cleaned_data.values())
@@ -145,7 +151,13 @@ class DocumentUploadForm(forms.Form):
 class ReviewCommentForm(forms.Form):
     part = forms.ChoiceField(label=_("Part of the application"))
     text = forms.CharField(
-        label=_("Comment"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Comment"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Say what to correct. The company reads it beside this part once the application "
+            "is returned for correction (補正)."
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -160,11 +172,25 @@ class WorkbookImportForm(forms.Form):
 
 
 class TransitionForm(forms.Form):
+    """The fields a step of the case page asks for (its payload): drawn by core/_field.html, the
+    form sent back in error with its errors beside them (#12)."""
+
     comment = forms.CharField(
         label=_("Comment"),
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the case's history; the other side reads it."),
     )
-    performed_on = forms.DateField(label=_("Date"), required=False, widget=DateInput())
-    router_serial = forms.CharField(label=_("Router serial number"), required=False, max_length=100)
+    performed_on = forms.DateField(
+        label=_("Date"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("The day this was done: today or earlier."),
+    )
+    router_serial = forms.CharField(
+        label=_("Router serial number"),
+        required=False,
+        max_length=100,
+        help_text=_("As printed on the router's label."),
+    )

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -11,11 +13,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dsg.core.errors import RuleViolation
+from dsg.core.forms import error_summary
 from dsg.core.panels import panels_for
 from dsg.core.todos import (
     COMPANY,
@@ -27,7 +31,7 @@ from dsg.core.todos import (
     todos_for,
     waiting_by_case,
 )
-from dsg.core.views import Confirmation, confirm_action, form_error_text, run_action
+from dsg.core.views import Confirmation, confirm_action
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
 from dsg.orgs.models import User
@@ -198,37 +202,70 @@ def enrollment_create(request: HttpRequest) -> HttpResponse:
     return redirect("application_overview", enrollment_id=enrollment.pk)
 
 
+@dataclass(frozen=True)
+class FailedForm:
+    """A form of the case page sent back in error (#12): which one (``key``: a transition's name,
+    or a panel's form and row, as in ``account-issued:12``) and the bound form, drawn in place of
+    the empty one with its errors beside its fields. Its fields' ids start with ``key``'s slug,
+    and the page's error summary links to them."""
+
+    key: str
+    form: forms.Form
+
+    @staticmethod
+    def auto_id(key: str) -> str:
+        """The ids of the failed form's fields: unique on the page, as the other forms draw none
+        (or their own)."""
+        return slugify(key.replace(":", "-")) + "-%s"
+
+
 @login_required
 def enrollment_detail(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     user = request_user(request)
-    enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
+    return case_page(request, selectors.enrollment_get_for(user=user, pk=enrollment_id))
+
+
+def case_page(
+    request: HttpRequest, enrollment: Enrollment, *, failed: FailedForm | None = None
+) -> HttpResponse:
+    """The case page; with ``failed``, drawn again with that form's errors beside its fields and
+    in the error summary (422), nothing changed."""
+    user = request_user(request)
     todos = todos_for(user=user, cases={"enrollment": [enrollment.pk]})
     _mark_waiting([enrollment], waiting_by_case(todos))
     own = mine(todos, lambda action: permissions.may(user, action))  # rows already restricted
-    panels = panels_for("case", request, enrollment, enrollment=enrollment)
+    panels = panels_for("case", request, enrollment, enrollment=enrollment, failed=failed)
     show_application = permissions.may(user, "application.view", enrollment)
     contents = _contents(user, enrollment, panels, show_application=show_application)
+    open_sections = _open_sections(enrollment)
+    if failed is not None:
+        open_sections |= {"provisioning", "inspections"}  # where the form in error stands
+    context: dict[str, Any] = {
+        "enrollment": enrollment,
+        "steps": [(n, STEP_NAMES[n]) for n in range(1, 8)],
+        "options": selectors.transition_options_for(user=user, enrollment=enrollment),
+        "records": selectors.step_records_for(user=user, enrollment=enrollment),
+        "show_application": show_application,
+        "can_edit_application": permissions.may(user, "enrollment.edit_application", enrollment)
+        and enrollment.state in ("draft", "returned"),
+        "transition_form": TransitionForm(),
+        "panels": panels,
+        "next_action": own[0] if own else None,
+        "more_actions": own[1:],
+        "others": [t for t in todos if t not in own],
+        "today": timezone.localdate(),
+        "contents": contents,
+        "folded": {anchor for anchor, _label in contents},
+        "open_sections": open_sections,
+        "failed": failed,
+    }
+    if failed is not None:
+        context["errors"] = error_summary(failed.form)
     return render(
         request,
         "enrollment/enrollment_detail.html",
-        {
-            "enrollment": enrollment,
-            "steps": [(n, STEP_NAMES[n]) for n in range(1, 8)],
-            "options": selectors.transition_options_for(user=user, enrollment=enrollment),
-            "records": selectors.step_records_for(user=user, enrollment=enrollment),
-            "show_application": show_application,
-            "can_edit_application": permissions.may(user, "enrollment.edit_application", enrollment)
-            and enrollment.state in ("draft", "returned"),
-            "transition_form": TransitionForm(),
-            "panels": panels,
-            "next_action": own[0] if own else None,
-            "more_actions": own[1:],
-            "others": [t for t in todos if t not in own],
-            "today": timezone.localdate(),
-            "contents": contents,
-            "folded": {anchor for anchor, _label in contents},
-            "open_sections": _open_sections(enrollment),
-        },
+        context,
+        status=422 if failed is not None else 200,
     )
 
 
@@ -276,19 +313,22 @@ def enrollment_transition(request: HttpRequest, enrollment_id: int, name: str) -
     if name in selectors.CONFIRM_PAGES:  # never by one click: through its own page, unchanged
         page = reverse(selectors.CONFIRM_PAGES[name], args=[enrollment.pk])
         return HttpResponseRedirect(page, status=303)
-    form = TransitionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_error_text(form))
-        return redirect(back)
-    data = services.TransitionInput(**form.cleaned_data)
-    return run_action(
-        request,
-        lambda: services.enrollment_transition(
-            enrollment=enrollment, name=name, actor=user, data=data
-        ),
-        success=transition_done_message(name),
-        back=back,
-    )
+    key = f"transition:{name}"
+    form = TransitionForm(request.POST, auto_id=f"{name}-%s")  # as the page draws it
+    if form.is_valid():
+        data = services.TransitionInput(**form.cleaned_data)
+        try:
+            services.enrollment_transition(enrollment=enrollment, name=name, actor=user, data=data)
+        except RuleViolation as refusal:
+            if refusal.status in (403, 404):
+                raise
+            field = refusal.field if refusal.field in form.fields else None
+            form.add_error(field, str(refusal.message))
+        else:
+            messages.success(request, transition_done_message(name))
+            return HttpResponseRedirect(back, status=303)
+    enrollment = selectors.enrollment_get_for(user=user, pk=enrollment.pk)  # as it stands now
+    return case_page(request, enrollment, failed=FailedForm(key=key, form=form))
 
 
 # 取下げ, 却下, 補正: each through a page that says what it does and what the other side is told.

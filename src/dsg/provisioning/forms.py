@@ -25,10 +25,15 @@ class EmptyForm(InlineForm):
 
 
 class SurveyForm(InlineForm):
-    surveyed_on = forms.DateField(label=_("Surveyed on"), widget=DateInput())
+    surveyed_on = forms.DateField(
+        label=_("Surveyed on"),
+        widget=DateInput(),
+        help_text=_("The day of the site survey (現場調査), not a later day."),
+    )
     route_notes = forms.CharField(
         label=_("Line route notes"),
         required=False,
+        help_text=_("Where the line will run into the building, as agreed on site."),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -36,18 +41,33 @@ class SurveyForm(InlineForm):
 
 class AncillaryWorkForm(InlineForm):
     description = forms.CharField(
-        label=_("Ancillary work (付帯工事) the company must do"), max_length=300
+        label=_("Ancillary work (付帯工事) the company must do"),
+        max_length=300,
+        help_text=_(
+            "One item of work at the company's premises, at its cost (for example a conduit). "
+            "Line construction waits until every item is done."
+        ),
     )
 
 
 class DoneForm(InlineForm):
-    done_on = forms.DateField(label=_("Done on"), widget=DateInput())
+    done_on = forms.DateField(
+        label=_("Done on"), widget=DateInput(), help_text=_("The day the work was finished.")
+    )
 
 
 class TerminalForm(InlineForm):
-    name = forms.CharField(label=_("Terminal name"), max_length=100)
+    name = forms.CharField(
+        label=_("Terminal name"),
+        max_length=100,
+        help_text=_("The name the site gives the terminal, unique at the site."),
+    )
     model_name = forms.CharField(label=_("Model"), max_length=100)
-    serial_number = forms.CharField(label=_("Serial number"), max_length=100)
+    serial_number = forms.CharField(
+        label=_("Serial number"),
+        max_length=100,
+        help_text=_("As printed on the terminal's label."),
+    )
 
 
 class AccountHolderForm(InlineForm):
@@ -59,10 +79,15 @@ class AccountHolderForm(InlineForm):
     )
     name = forms.CharField(label=_("Name (if not a portal user)"), max_length=100, required=False)
     department = forms.CharField(label=_("Department"), max_length=200, required=False)
-    email = forms.EmailField(label=_("Email (if not a portal user)"), required=False)
+    email = forms.EmailField(
+        label=_("Email (if not a portal user)"),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
     reason = forms.CharField(
         label=_("Why the application did not name them"),
         max_length=2000,
+        help_text=_("Kept with the holder and in the ledger; the service provider reads it."),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -76,16 +101,29 @@ class ReissueForm(InlineForm):
 
 
 class IssuedForm(InlineForm):
-    issued_on = forms.DateField(label=_("Account issued on"), widget=DateInput())
+    issued_on = forms.DateField(
+        label=_("Account issued on"),
+        widget=DateInput(),
+        help_text=_("The day the account was created, not a later day."),
+    )
 
 
 class VeinForm(InlineForm):
-    registered_on = forms.DateField(label=_("Registered on"), widget=DateInput())
+    registered_on = forms.DateField(
+        label=_("Registered on"),
+        widget=DateInput(),
+        help_text=_("The day the veins were registered (静脈認証登録)."),
+    )
     method = forms.ChoiceField(label=_("Where"), choices=VeinRegistrationMethod.choices)
 
 
 class ConnectionTestForm(InlineForm):
-    holder_id = forms.IntegerField(label=_("Account holder"))
+    """A terminal's connection test (接続テスト): with whose received account, when, the result."""
+
+    holder_id = forms.IntegerField(
+        label=_("Account holder"),
+        help_text=_("Whose received account was used: they must have registered their veins."),
+    )
     tested_on = forms.DateField(label=_("Tested on"), widget=DateInput())
     passed = forms.TypedChoiceField(
         label=_("Result"),
@@ -93,6 +131,11 @@ class ConnectionTestForm(InlineForm):
         choices=[("1", _("Passed")), ("0", _("Failed"))],
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+    def __init__(self, *args: Any, holders: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if holders:  # the holders ready for the test, to choose from
+            self.fields["holder_id"].widget = forms.Select(choices=list(holders))
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -108,7 +151,10 @@ DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 class AppointmentForm(InlineForm):
     purpose = forms.ChoiceField(label=_("Appointment for"), choices=AppointmentPurpose.choices)
     starts_at = forms.DateTimeField(
-        label=_("Starts at"), widget=DateTimeInput(), input_formats=DATETIME_FORMATS
+        label=_("Starts at"),
+        widget=DateTimeInput(),
+        input_formats=DATETIME_FORMATS,
+        help_text=_("A business day, between 8:00 and 19:00 (Japan time)."),
     )
     ends_at = forms.DateTimeField(
         label=_("Ends at"),
@@ -146,6 +192,7 @@ class OtherDateForm(InlineForm):
     message = forms.CharField(
         label=_("Message: which dates suit you"),
         max_length=2000,
+        help_text=_("For example: weekday mornings in the week of the 10th."),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -158,11 +205,16 @@ class RouterForm(InlineForm):
     """After ⑤: the router's model; its serial number was entered with the installation and is
     corrected here only with a reason."""
 
-    router_model = forms.CharField(label=_("Router model"), max_length=100)
+    router_model = forms.CharField(
+        label=_("Router model"),
+        max_length=100,
+        help_text=_("As printed on the router's label."),
+    )
     router_serial = forms.CharField(
         label=_("Corrected serial number (only if it was entered wrongly)"),
         max_length=100,
         required=False,
+        help_text=_("Leave it empty when the serial number shown above is right."),
     )
     reason = forms.CharField(label=_("Reason for the correction"), max_length=2000, required=False)
 
@@ -170,17 +222,28 @@ class RouterForm(InlineForm):
 class ShipmentForm(InlineForm):
     media = forms.CharField(label=_("Media"), max_length=100, initial="DVD-ROM")  # type: ignore[assignment]  # django-stubs miss that the form metaclass moves fields to base_fields: Form.media stays the Media property
     carrier = forms.CharField(label=_("Carrier"), max_length=100)
-    tracking_number = forms.CharField(label=_("Tracking number"), max_length=100)
+    tracking_number = forms.CharField(
+        label=_("Tracking number"),
+        max_length=100,
+        help_text=_("The carrier's number, by which the PSA can follow the parcel."),
+    )
     shipped_on = forms.DateField(label=_("Shipped on"), widget=DateInput())
 
 
 class ReceivedForm(InlineForm):
-    received_on = forms.DateField(label=_("Received on"), widget=DateInput())
+    received_on = forms.DateField(
+        label=_("Received on"),
+        widget=DateInput(),
+        help_text=_("The day the parcel arrived, not a later day."),
+    )
 
 
 class AccountDeliveryForm(InlineForm):
     username = forms.CharField(
-        label=_("User ID"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        label=_("User ID"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=_("The PSA receives it through a one-time link, never in the mail itself."),
     )
     password = forms.CharField(
         label=_("Initial password"),

@@ -18,9 +18,10 @@ from django.views.decorators.http import require_POST
 
 from dsg.appointments.models import ACTIVE_STATES
 from dsg.core.errors import RuleViolation
-from dsg.core.views import Confirmation, confirm_action, form_error_text, run_action
+from dsg.core.views import Confirmation, confirm_action
 from dsg.enrollment.models import Enrollment, State
 from dsg.enrollment.selectors import enrollment_get_for
+from dsg.enrollment.views import FailedForm, case_page
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
 from dsg.orgs.models import Role, User
@@ -47,6 +48,7 @@ from .forms import (
     VeinForm,
 )
 from .models import AccountHolderSource
+from .templatetags.provisioning_forms import form_key
 
 
 def provisioning_context(*, user: User, enrollment: Enrollment) -> dict[str, Any]:
@@ -114,7 +116,9 @@ def provisioning_context(*, user: User, enrollment: Enrollment) -> dict[str, Any
         "reissue_form": ReissueForm(),
         "issued_form": IssuedForm(),
         "vein_form": VeinForm(),
-        "test_form": ConnectionTestForm(),
+        "test_form": ConnectionTestForm(
+            holders=[(h.pk, h.name) for h in holders if h.ready_for_connection_test]
+        ),
         "appointment_form": AppointmentForm(
             holders=[(h.pk, h.name) for h in holders if h.account_received],
             purposes=[
@@ -137,19 +141,35 @@ def provisioning_context(*, user: User, enrollment: Enrollment) -> dict[str, Any
 
 def _post(
     request: HttpRequest,
-    form_class: Callable[[Any], forms.Form],
+    form_class: Callable[..., forms.Form],
     enrollment: Enrollment,
     call: Callable[[dict[str, Any]], Any],
     success: str,
     *,
     anchor: str = "provisioning",
+    key: str = "",
 ) -> HttpResponse:
+    """Check the form and call the service; on success back to the case page's section. Bad
+    input or a refusal draws the case page again with this form's errors beside its fields and
+    in the error summary (422, nothing changed). ``key`` names the form on the page (its
+    ``data-form``, and the row's id for a form repeated per row: ``account-issued:12``)."""
     back = reverse("enrollment_detail", args=[enrollment.pk]) + f"#{anchor}"
-    form = form_class(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_error_text(form))
-        return HttpResponseRedirect(back, status=303)
-    return run_action(request, lambda: call(form.cleaned_data), success=success, back=back)
+    key = key or anchor
+    form = form_class(request.POST, auto_id=FailedForm.auto_id(key))
+    if form.is_valid():
+        try:
+            call(dict(form.cleaned_data))
+        except RuleViolation as refusal:
+            if refusal.status in (403, 404):
+                raise
+            field = refusal.field if refusal.field in form.fields else None
+            form.add_error(field, str(refusal.message))
+        else:
+            messages.success(request, success)
+            return HttpResponseRedirect(back, status=303)
+    user = request_user(request)
+    enrollment = enrollment_get_for(user=user, pk=enrollment.pk)  # as it stands now
+    return case_page(request, enrollment, failed=FailedForm(key=key, form=form))
 
 
 @login_required
@@ -163,6 +183,7 @@ def survey_record(request: HttpRequest, enrollment_id: int) -> HttpResponse:
         enrollment,
         lambda data: services.survey_record(enrollment=enrollment, actor=user, **data),
         _("The survey was recorded."),
+        key="survey",
     )
 
 
@@ -177,6 +198,7 @@ def ancillary_work_add(request: HttpRequest, enrollment_id: int) -> HttpResponse
         enrollment,
         lambda data: services.ancillary_work_add(enrollment=enrollment, actor=user, **data),
         _("The ancillary work was added."),
+        key="work-add",
     )
 
 
@@ -191,6 +213,7 @@ def ancillary_work_done(request: HttpRequest, work_id: int) -> HttpResponse:
         work.enrollment,
         lambda data: services.ancillary_work_mark_done(work=work, actor=user, **data),
         _("The ancillary work was marked as done."),
+        key=form_key("work-done", work.pk),
     )
 
 
@@ -205,6 +228,7 @@ def terminal_register(request: HttpRequest, enrollment_id: int) -> HttpResponse:
         enrollment,
         lambda data: services.terminal_register(enrollment=enrollment, actor=user, **data),
         _("The terminal was registered."),
+        key="terminal",
     )
 
 
@@ -218,11 +242,12 @@ def account_holder_add(request: HttpRequest, enrollment_id: int) -> HttpResponse
     ]
     return _post(
         request,
-        lambda data: AccountHolderForm(data, people=people),
+        lambda data, **kw: AccountHolderForm(data, people=people, **kw),
         enrollment,
         lambda data: services.account_holder_add(enrollment=enrollment, actor=user, **data),
         _("The account holder was added; the service provider was told."),
         anchor="accounts",
+        key="holder",
     )
 
 
@@ -241,6 +266,7 @@ def account_delivery_reissue_request(request: HttpRequest, holder_id: int) -> Ht
             "link no longer works."
         ),
         anchor="accounts",
+        key=form_key("reissue-request", holder.pk),
     )
 
 
@@ -275,6 +301,7 @@ def account_issue(request: HttpRequest, holder_id: int) -> HttpResponse:
         holder.enrollment,
         lambda data: services.account_issue(holder=holder, actor=user, **data),
         _("The account was recorded as issued."),
+        key=form_key("account-issued", holder.pk),
     )
 
 
@@ -289,6 +316,7 @@ def vein_registration(request: HttpRequest, holder_id: int) -> HttpResponse:
         holder.enrollment,
         lambda data: services.vein_registration_record(holder=holder, actor=user, **data),
         _("The vein registration was recorded."),
+        key=form_key("vein", holder.pk),
     )
 
 
@@ -302,12 +330,15 @@ def connection_test_record(request: HttpRequest, terminal_id: int) -> HttpRespon
         holder = selectors.account_holder_get_for(user=user, pk=data.pop("holder_id"))
         return services.connection_test_record(terminal=terminal, holder=holder, actor=user, **data)
 
+    enrollment = selectors.case_of_terminal(terminal)
+    holders = [(h.pk, h.name) for h in enrollment.account_holders.all()]
     return _post(
         request,
-        ConnectionTestForm,
-        selectors.case_of_terminal(terminal),
+        lambda data, **kw: ConnectionTestForm(data, holders=holders, **kw),
+        enrollment,
         record,
         _("The connection test was recorded."),
+        key=form_key("connection-test", terminal.pk),
     )
 
 
@@ -328,20 +359,23 @@ def appointment_propose(request: HttpRequest, enrollment_id: int) -> HttpRespons
 
     return _post(
         request,
-        lambda data: AppointmentForm(data, holders=holders),
+        lambda data, **kw: AppointmentForm(data, holders=holders, **kw),
         enrollment,
         propose,
         _("The date was proposed to the company."),
         anchor="appointments",
+        key="appointment-propose",
     )
 
 
 def _appointment_action(
     request: HttpRequest,
     appointment_id: int,
-    form_class: Callable[[Any], forms.Form],
+    form_class: Callable[..., forms.Form],
     call: Callable[..., Any],
     success: str,
+    *,
+    name: str,
 ) -> HttpResponse:
     user = request_user(request)
     appointment = selectors.appointment_get_for(user=user, pk=appointment_id)
@@ -352,6 +386,7 @@ def _appointment_action(
         lambda data: call(appointment=appointment, actor=user, **data),
         success,
         anchor="appointments",
+        key=form_key(name, appointment.pk),
     )
 
 
@@ -364,6 +399,7 @@ def appointment_confirm(request: HttpRequest, appointment_id: int) -> HttpRespon
         EmptyForm,
         services.appointment_confirm,
         _("The date was confirmed."),
+        name="appointment-confirm",
     )
 
 
@@ -376,6 +412,7 @@ def appointment_other_date(request: HttpRequest, appointment_id: int) -> HttpRes
         OtherDateForm,
         services.appointment_request_other_date,
         _("The service provider was asked for another date."),
+        name="appointment-other-date",
     )
 
 
@@ -388,6 +425,7 @@ def appointment_done(request: HttpRequest, appointment_id: int) -> HttpResponse:
         EmptyForm,
         services.appointment_mark_done,
         _("The appointment was marked as done."),
+        name="appointment-done",
     )
 
 
@@ -477,6 +515,7 @@ def router_identity(request: HttpRequest, enrollment_id: int) -> HttpResponse:
             reason=data["reason"],
         ),
         _("The router was recorded."),
+        key="router",
     )
 
 
@@ -492,6 +531,7 @@ def media_ship(request: HttpRequest, enrollment_id: int) -> HttpResponse:
         lambda data: services.media_ship(enrollment=enrollment, actor=user, **data),
         _("The shipment of the setup media was recorded."),
         anchor="setup-media",
+        key="media-ship",
     )
 
 
@@ -507,6 +547,7 @@ def media_receive(request: HttpRequest, shipment_id: int) -> HttpResponse:
         lambda data: services.media_receive(shipment=shipment, actor=user, **data),
         _("The receipt of the setup media was confirmed."),
         anchor="setup-media",
+        key=form_key("media-received", shipment.pk),
     )
 
 
@@ -522,6 +563,7 @@ def account_delivery_create(request: HttpRequest, holder_id: int) -> HttpRespons
         lambda data: services.account_delivery_create(holder=holder, actor=user, **data),
         _("The account information is stored; the PSA was sent a one-time link by mail."),
         anchor="accounts",
+        key=form_key("account-delivery", holder.pk),
     )
 
 

@@ -1,0 +1,105 @@
+"""The case page's transition forms and the reviewer's comments: a bad input draws the page again
+with the error beside its field and in the summary, and changes nothing (#12)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dsg.enrollment.models import ReviewComment, State
+
+from ..walk import new_case, report_every_deficiency, today, walk_to
+from .field_errors import Unchanged
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"performed_on": "", "router_serial": "RT-1"}, "performed_on", "実施日を入力"),
+        ({"performed_on": "来週", "router_serial": "RT-1"}, "performed_on", ""),
+        (
+            {"performed_on": str(today() + dt.timedelta(days=3)), "router_serial": "RT-1"},
+            "performed_on",
+            "",
+        ),
+        ({"performed_on": str(today()), "router_serial": "  "}, "router_serial", "製造番号"),
+    ],
+    ids=["date-missing", "date-not-a-date", "date-in-future", "serial-missing"],
+)
+def test_a_transition_with_a_bad_input_shows_the_error_beside_its_field(
+    client, site, cast, data, field, message
+):
+    case = walk_to(new_case(site, cast), State.ROUTER_INSTALLATION, cast)
+    client.force_login(cast.staff)
+    with Unchanged():
+        response = client.post(f"/enrollments/{case.pk}/transitions/install_router/", data)
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert f'href="#install_router-{field}"' in page
+    form = page[page.index('data-transition="install_router"') :]
+    form = form[: form.index("</form>")]
+    assert f'id="install_router-{field}-error"' in form and f'id="install_router-{field}"' in form
+    if message:
+        assert message in form
+    if data.get("router_serial", "").strip():  # what was typed is kept
+        assert 'value="RT-1"' in form
+    case.refresh_from_db()
+    assert case.state == State.ROUTER_INSTALLATION
+
+
+def test_a_required_comment_missing_is_said_beside_the_comment(client, site, cast):
+    case = walk_to(new_case(site, cast), State.INSPECTION_REMEDIATION, cast)
+    report_every_deficiency(case, cast)
+    client.force_login(cast.psa)
+    with Unchanged():
+        response = client.post(
+            f"/enrollments/{case.pk}/transitions/report_remediation/", {"comment": " "}
+        )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'href="#report_remediation-comment"' in page
+    assert 'id="report_remediation-comment-error"' in page
+    case.refresh_from_db()
+    assert case.state == State.INSPECTION_REMEDIATION
+
+
+def test_the_transition_forms_carry_their_help_text(client, site, cast):
+    case = walk_to(new_case(site, cast), State.ROUTER_INSTALLATION, cast)
+    client.force_login(cast.staff)
+    page = client.get(f"/enrollments/{case.pk}/").content.decode()
+    assert 'id="install_router-router_serial_helptext"' in page
+    assert 'id="install_router-performed_on_helptext"' in page
+
+
+@pytest.mark.parametrize("part", ["site", "general"])
+def test_an_empty_review_comment_is_said_beside_its_part(client, site, cast, part):
+    case = walk_to(new_case(site, cast), State.SUBMITTED, cast)
+    version = case.application.versions.get()
+    client.force_login(cast.reviewer)
+    client.get(f"/application-versions/{version.pk}/")  # the review starts on opening
+    with Unchanged():
+        response = client.post(
+            f"/application-versions/{version.pk}/comments/", {"part": part, "text": "   "}
+        )
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert f'href="#comment-{part}-text"' in page
+    form = page[page.index(f'data-form="review-comment" data-part="{part}"') :]
+    form = form[: form.index("</form>")]
+    assert f'id="comment-{part}-text-error"' in form
+    assert not ReviewComment.objects.filter(version=version).exists()
+
+
+def test_a_comment_on_no_part_of_the_application_is_refused_at_the_top(client, site, cast):
+    case = walk_to(new_case(site, cast), State.SUBMITTED, cast)
+    version = case.application.versions.get()
+    client.force_login(cast.reviewer)
+    response = client.post(
+        f"/application-versions/{version.pk}/comments/", {"part": "nowhere", "text": "x"}
+    )
+    assert response.status_code == 422
+    assert 'class="error-summary"' in response.content.decode()
+    assert not ReviewComment.objects.filter(version=version).exists()
