@@ -524,3 +524,30 @@ def test_the_inspection_list_uses_a_fixed_number_of_queries(client, company, cas
     assert many == few, f"/inspections/ as {who}: {few} queries with few rounds, {many} with many"
     listed = client.get("/inspections/").content.decode().count('href="/inspections/')
     assert listed >= 3, f"/inspections/ as {who} lists the open rounds ({listed})"
+
+
+# The office's queue and the search's 「次の対応者」 (#12/#14): counted and cut in the database
+# (core.todos.TodoQueue, waiting_on_q), whatever the number of open items.
+OFFICE_PAGES = [
+    "/",
+    "/office/queue/",
+    "/office/queue/?who=inspector",
+    "/office/queue/?sort=age&page=2",
+    "/office/queue/?kind=application.review",
+    "/office/cases/?waiting=company",
+    "/office/cases/?waiting=office&step=1",
+]
+
+
+@pytest.mark.django_db
+def test_the_offices_queue_and_waiting_filter_use_a_fixed_number_of_queries(
+    client, company, cast, everyone
+):
+    _grow(company, cast, 1)
+    urls = OFFICE_PAGES
+    for url in urls:  # warm the per-process caches (the review's durations)
+        _count(client, everyone["reviewer"], url)
+    few = [_count(client, everyone["reviewer"], url) for url in urls]
+    _grow(company, cast, 3)
+    many = [_count(client, everyone["reviewer"], url) for url in urls]
+    assert many == few, dict(zip(urls, zip(few, many, strict=True), strict=True))

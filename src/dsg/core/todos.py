@@ -11,6 +11,14 @@ the viewer's own, and the dashboards say whose turn it is from them.
 An item belongs to a *case*: the subject it moves forward, named by its subject type's key and
 id (``("enrollment", 12)``; an equipment request, a change application). A provider may be asked
 for the items of some cases only (``TodoQuery.cases``).
+
+A provider also registers its items *as rows* (``TodoRows``: one queryset per kind of item, with
+the case, the due date and the opening time as columns) so that a long list is counted, ordered
+and cut in the database (``todo_page``: the office's queue, one page of it at a time, whatever
+the number of open items) and a search asks which cases wait on whom in its own query
+(``waiting_on_q``), without building every item in Python. The rows of a kind are exactly the
+items the provider builds of that kind (``tests/core/test_todo_rows.py`` compares both on every
+state of the procedure).
 """
 
 from __future__ import annotations
@@ -20,6 +28,8 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import DateField, DateTimeField, F, Q, QuerySet, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -112,14 +122,46 @@ class TodoQuery:
         return self.parties is None or not self.parties.isdisjoint(parties)
 
 
+@dataclass(frozen=True)
+class TodoRows:
+    """One kind of open item as rows: ``rows`` (restricted to what the person sees, one row per
+    item) are the items ``code`` of cases of kind ``key``, waiting on ``who``, taken by
+    ``action``. ``case`` names the case's id in ``rows`` (a column or an expression), ``due``
+    the due date (a date expression; None: the kind has none) and ``since`` when the item
+    opened.
+
+    ``due_order``, when given instead of ``due``, is an expression that orders the kind's items
+    as their due dates do where the due date itself is reckoned in Python (the review's
+    business days from the day the application arrived): the kind's items are then placed
+    among themselves in due order, before the items with no due date."""
+
+    key: str
+    code: str
+    who: str
+    action: str
+    rows: QuerySet[Any]
+    case: Any = "pk"
+    since: Any = None
+    due: Any = None
+    due_order: Any = None
+    label: Any = ""  # what the kind is called in a list's filter
+
+
 TodoProvider = Callable[[TodoQuery], Iterable[Todo]]
+TodoRowsProvider = Callable[[TodoQuery], Iterable[TodoRows]]
 
 _PROVIDERS: dict[str, TodoProvider] = {}
+_ROWS: dict[str, TodoRowsProvider] = {}
 
 
-def register_todos(name: str, provider: TodoProvider) -> None:
-    """Register ``provider`` under ``name`` (a second registration under a name replaces it)."""
+def register_todos(name: str, provider: TodoProvider, rows: TodoRowsProvider | None = None) -> None:
+    """Register ``provider`` under ``name`` (a second registration under a name replaces it),
+    and ``rows``: the same items as rows (``TodoRows``), for the lists counted and cut in SQL."""
     _PROVIDERS[name] = provider
+    if rows is not None:
+        _ROWS[name] = rows
+    else:
+        _ROWS.pop(name, None)
 
 
 def todo_providers() -> dict[str, TodoProvider]:
@@ -180,3 +222,183 @@ def waiting_by_case(todos: Iterable[Todo]) -> dict[CaseRef, list[str]]:
 def mine(todos: Iterable[Todo], may: Callable[[str], bool]) -> list[Todo]:
     """The items whose action ``may`` allows: the person's own to-do list."""
     return [t for t in todos if may(t.action)]
+
+
+# Open items as rows: counted, ordered and cut in the database ----------------------------------
+QUEUE_SORTS = ("due", "age", "case")  # soonest due first; oldest first; by case
+
+
+def todo_rows(
+    *,
+    user: Any,
+    parties: Collection[str] | None = None,
+    may: Callable[[str], bool] | None = None,
+    codes: Collection[str] | None = None,
+    cases: Mapping[str, Collection[int]] | None = None,
+) -> list[TodoRows]:
+    """The kinds of open item ``user`` sees as rows: waiting on ``parties``, whose action ``may``
+    allows, of ``codes`` when given."""
+    query = TodoQuery(
+        user=user, cases=cases, parties=frozenset(parties) if parties is not None else None
+    )
+    kinds = [kind for rows in _ROWS.values() for kind in rows(query)]
+    return [
+        kind
+        for kind in kinds
+        if query.asks(kind.who)
+        and (codes is None or kind.code in codes)
+        and (may is None or may(kind.action))
+    ]
+
+
+def _as_row(kind: TodoRows) -> QuerySet[Any]:
+    """One kind's rows in the columns every kind shares (for a UNION ALL)."""
+    case = F(kind.case) if isinstance(kind.case, str) else kind.case
+    due = kind.due if kind.due is not None else Cast(Value(None), DateField())
+    order = kind.due_order if kind.due_order is not None else due
+    if kind.due is not None or kind.due_order is not None:
+        dated = Value(0)
+    else:
+        dated = Value(1)
+    since = kind.since if kind.since is not None else Cast(Value(None), DateTimeField())
+    return (
+        kind.rows.order_by()
+        .annotate(
+            todo_dated=dated,
+            todo_order=Cast(order, DateTimeField()),
+            todo_since=since,
+            todo_case=case,
+            todo_key=Value(kind.key),
+            todo_code=Value(kind.code),
+        )
+        .values_list("todo_dated", "todo_order", "todo_since", "todo_key", "todo_case", "todo_code")
+    )
+
+
+def todo_row_list(*, user: Any, parties: Collection[str] | None = None) -> list[tuple[Any, ...]]:
+    """Every open item ``user`` sees, as rows read from the database: (key, case id, code, who,
+    due, since) — what ``todos_for`` builds, for the tests that hold the two together."""
+    result = []
+    for kind in todo_rows(user=user, parties=parties):
+        case = F(kind.case) if isinstance(kind.case, str) else kind.case
+        due = kind.due if kind.due is not None else Cast(Value(None), DateField())
+        since = kind.since if kind.since is not None else Cast(Value(None), DateTimeField())
+        rows = kind.rows.order_by().annotate(todo_case=case, todo_due=due, todo_since=since)
+        for case_id, day, opened in rows.values_list("todo_case", "todo_due", "todo_since"):
+            result.append((kind.key, case_id, kind.code, kind.who, day, opened))
+    return result
+
+
+def _union(kinds: list[TodoRows]) -> QuerySet[Any] | None:
+    if not kinds:
+        return None
+    first, *others = [_as_row(kind) for kind in kinds]
+    return first.union(*others, all=True) if others else first
+
+
+ORDERINGS: dict[str, tuple[str, ...]] = {
+    "due": ("todo_dated", "todo_order", "todo_since", "todo_key", "todo_case", "todo_code"),
+    "age": ("todo_since", "todo_key", "todo_case", "todo_code"),
+    "case": ("todo_key", "todo_case", "todo_code"),
+}
+
+
+@dataclass
+class TodoPage:
+    """One page of a person's open items: ``items`` in the order asked, of ``count`` in all."""
+
+    items: list[Todo]
+    count: int
+
+
+class TodoQueue:
+    """The open items ``user`` may act on (``may``), waiting on ``parties``, of ``codes`` when
+    given, in the order ``sort`` (``QUEUE_SORTS``), as a sequence Django's ``Paginator`` cuts:
+    ``count()`` and each slice are one query each over the kinds' rows (UNION ALL), and a slice
+    builds only its own items (each provider asked for the slice's cases) — never every open
+    item, whatever their number."""
+
+    def __init__(
+        self,
+        *,
+        user: Any,
+        parties: Collection[str],
+        may: Callable[[str], bool] | None = None,
+        codes: Collection[str] | None = None,
+        sort: str = "due",
+    ) -> None:
+        self.user = user
+        self.parties = tuple(parties)
+        self.sort = sort if sort in ORDERINGS else "due"
+        self.kinds = todo_rows(user=user, parties=parties, may=may, codes=codes)
+        self._rows = _union(self.kinds)
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = 0 if self._rows is None else self._rows.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[Todo]:
+        if not isinstance(index, slice):
+            raise TypeError("a TodoQueue is read a slice at a time")
+        if self._rows is None:
+            return []
+        rows = list(self._rows.order_by(*ORDERINGS[self.sort])[index])
+        if not rows:
+            return []
+        wanted: dict[str, set[int]] = {}
+        for _dated, _order, _since, key, case_id, _code in rows:
+            wanted.setdefault(key, set()).add(case_id)
+        built: dict[tuple[str, int, str], list[Todo]] = {}
+        for todo in todos_for(user=self.user, cases=wanted, parties=self.parties):
+            built.setdefault((*todo.case, todo.code), []).append(todo)
+        items: list[Todo] = []
+        for _dated, _order, _since, key, case_id, code in rows:
+            found = built.get((key, case_id, code))
+            if found:  # an item closed between the two reads is left out
+                items.append(found.pop(0))
+        return items
+
+
+def todo_page(
+    *,
+    user: Any,
+    parties: Collection[str],
+    may: Callable[[str], bool] | None = None,
+    codes: Collection[str] | None = None,
+    sort: str = "due",
+    offset: int = 0,
+    limit: int = 50,
+) -> TodoPage:
+    """``limit`` items of the ``TodoQueue`` from ``offset``, and how many there are."""
+    queue = TodoQueue(user=user, parties=parties, may=may, codes=codes, sort=sort)
+    count = queue.count()
+    items = queue[offset : offset + limit] if offset < count else []
+    return TodoPage(items=items, count=count)
+
+
+def waiting_on_q(
+    *, user: Any, key: str, party: str, fallback: Collection[str], column: str = "pk"
+) -> Q:
+    """A condition on cases of kind ``key`` (their id in ``column``): those waiting on ``party``
+    as the homes say it — an open item of ``party`` that ``user`` sees, or, with no open item
+    at all, a state that waits on ``party`` (``fallback``: the states whose ``WAITING_ON`` is
+    ``party``). In the query, one subquery per kind of item."""
+    kinds = [kind for kind in todo_rows(user=user) if kind.key == key]
+
+    def ids(kind: TodoRows) -> QuerySet[Any]:
+        case = F(kind.case) if isinstance(kind.case, str) else kind.case
+        return kind.rows.order_by().annotate(todo_case=case).values("todo_case")
+
+    theirs = Q(pk__in=[])
+    anyone = Q(pk__in=[])
+    for kind in kinds:
+        condition = Q(**{f"{column}__in": ids(kind)})
+        anyone |= condition
+        if kind.who == party:
+            theirs |= condition
+    return theirs | (Q(state__in=list(fallback)) & ~anyone)

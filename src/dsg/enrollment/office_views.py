@@ -1,4 +1,5 @@
-"""The office's pages over every case: the search (and its .xlsx / CSV export) and the overview.
+"""The office's pages over every case: the search (and its .xlsx / CSV export), the overview and
+the queue (every open item the person may act on, a page at a time).
 
 The search is the office's and the provider's (over the cases it sees); a company's people have
 their sites on their dashboard and get 403 here. The overview is the office's; the apps above add
@@ -7,6 +8,8 @@ their sections to it as panels (page ``office_overview``: change and equipment r
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -21,6 +24,17 @@ from django.utils.translation import gettext_lazy
 from dsg.core.charts import bar_chart
 from dsg.core.errors import RuleViolation
 from dsg.core.panels import panels_for
+from dsg.core.todos import (
+    INSPECTOR,
+    OFFICE,
+    PARTIES,
+    QUEUE_SORTS,
+    Todo,
+    TodoQueue,
+    todo_rows,
+    todos_for,
+    waiting_by_case,
+)
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
 from dsg.orgs.japan import PREFECTURES
@@ -37,8 +51,10 @@ from .search import (
     enrollment_search,
 )
 from .search import ignored_message as _ignored
+from .views import mark_waiting
 
 SEARCH_PAGE = 50
+QUEUE_PAGE = 50
 COLUMNS = [  # (sort key or "", heading)
     ("number", gettext_lazy("Case")),
     ("company", gettext_lazy("Company")),
@@ -85,6 +101,11 @@ def office_cases(request: HttpRequest) -> HttpResponse:
         if len(found) == 1:
             return redirect("enrollment_detail", enrollment_id=found[0])
     page = Paginator(cases, SEARCH_PAGE).get_page(request.GET.get("page"))
+    listed = list(page.object_list)
+    # 次の対応者 of each row as the homes say it: from the page's cases' open items.
+    mark_waiting(
+        listed, waiting_by_case(todos_for(user=user, cases={"enrollment": [c.pk for c in listed]}))
+    )
     receipts = permissions.is_office(user)
     columns = [
         {
@@ -105,7 +126,7 @@ def office_cases(request: HttpRequest) -> HttpResponse:
         {
             "query": query,
             "page": page,
-            "cases": page.object_list,
+            "cases": listed,
             "columns": columns,
             "receipts": receipts,
             "pager_query": urlencode(query.params()) + "&" if query.params() else "",
@@ -124,8 +145,7 @@ def _next_sort(query: CaseQuery, key: str) -> str:
 
 
 def _waiting_choices() -> list[tuple[str, str]]:
-    labels = {"company": _("Company"), "office": _("Office"), "provider": _("Service provider")}
-    return [(key, labels[key]) for key in WAITING_CHOICES]
+    return [(key, str(PARTIES[key])) for key in WAITING_CHOICES]
 
 
 @login_required
@@ -136,7 +156,7 @@ def office_cases_export(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Http404(_("Not found."))
     query = case_query_from(request.GET)
     cases = enrollment_search(user=user, query=query)
-    rows = office_exports.case_rows(cases, receipts=permissions.is_office(user))
+    rows = office_exports.case_rows(cases, user=user, receipts=permissions.is_office(user))
     if fmt == "csv":
         body = office_exports.cases_csv(user=user, query=query, rows=rows).encode()
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
@@ -179,5 +199,64 @@ def office_overview(request: HttpRequest) -> HttpResponse:
             "behind": behind,
             "behind_url": f"{cases_url}?overdue=1",
             "panels": panels_for("office_overview", request),
+        },
+    )
+
+
+@login_required
+def office_queue(request: HttpRequest) -> HttpResponse:
+    """The office's queue: every open item the person may act on, whose item it is (the office's
+    reviewer: ``who=office``; the inspector's visits: ``who=inspector``), of one kind when asked
+    (``kind``: the step of the work, such as the review or the dates to propose), soonest due
+    first, oldest first or by case (``sort``), a page at a time — counted and cut in the
+    database, whatever the number of open items."""
+    user = request_user(request)
+    if not permissions.is_office(user):
+        raise _forbidden()
+    ignored: list[str] = []
+
+    def pick(name: str, allowed: list[str], default: str) -> str:
+        value = request.GET.get(name, "").strip()
+        if value and value not in allowed:
+            ignored.append(name)
+            return default
+        return value or default
+
+    who = pick("who", [OFFICE, INSPECTOR], OFFICE)
+    sort = pick("sort", list(QUEUE_SORTS), "due")
+    may = partial(permissions.may, user)
+    kinds: dict[str, str] = {}
+    for kind in todo_rows(user=user, parties=(who,), may=may):  # no query: the kinds' rows
+        kinds.setdefault(kind.code, str(kind.label or kind.code))
+    code = pick("kind", list(kinds), "")
+    if ignored:
+        messages.warning(
+            request,
+            _("These parameters were not understood and were ignored: {names}.").format(
+                names=", ".join(ignored)
+            ),
+        )
+    queue = TodoQueue(user=user, parties=(who,), may=may, codes=[code] if code else None, sort=sort)
+    paginator: Paginator[Todo] = Paginator(cast(Any, queue), QUEUE_PAGE)  # a lazy sequence
+    page = paginator.get_page(request.GET.get("page"))
+    params = {"who": who, "kind": code, "sort": sort}
+    kept = {k: v for k, v in params.items() if v}
+    return render(
+        request,
+        "enrollment/office_queue.html",
+        {
+            "page": page,
+            "items": page.object_list,
+            "who": who,
+            "kind": code,
+            "sort": sort,
+            "whose": [(OFFICE, _("The office's items")), (INSPECTOR, _("Visits (inspectors)"))],
+            "kinds": sorted(kinds.items(), key=lambda pair: pair[1]),
+            "sorts": [
+                ("due", _("Soonest due first")),
+                ("age", _("Oldest first")),
+                ("case", _("By case")),
+            ],
+            "pager_query": urlencode(kept) + "&",
         },
     )

@@ -40,6 +40,7 @@ from django.db.models.functions import Cast, Concat, ExtractYear, LPad
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dsg.core.todos import waiting_on_q
 from dsg.orgs import permissions
 from dsg.orgs.japan import PREFECTURES
 from dsg.orgs.models import User
@@ -50,7 +51,8 @@ from .models import STEP_OF_STATE, WAITING_ON, ApplicationVersion, Enrollment, S
 from .selectors import enrollment_list_for, states_of_step
 
 QUERY_MAX = 200  # characters of the search box; longer input is cut
-WAITING_CHOICES = ("company", "office", "provider")
+# 「次の対応者」: the parties of the case's open items (core.todos), as the homes say it.
+WAITING_CHOICES = ("company", "office", "inspector", "provider")
 STEP_CHOICES = (1, 2, 3, 4, 5, 6, 7, 8, 0)  # ①–⑦, 8 completed, 0 withdrawn or rejected
 # The sort keys a request may name, and the indexed columns they order by (then by pk).
 SORTS: dict[str, str] = {
@@ -298,14 +300,22 @@ def _word_q(user: User, word: str) -> Q:
     )
 
 
-def _filters_q(query: CaseQuery) -> Q:
+def _filters_q(user: User, query: CaseQuery) -> Q:
     condition = Q()
     if query.step is not None:
         condition &= Q(state__in=states_of_step(query.step))
     if query.state:
         condition &= Q(state=query.state)
     if query.waiting:
-        condition &= Q(state__in=[s for s, who in WAITING_ON.items() if who == query.waiting])
+        # Whose turn it is as the homes and the case page say it: a party with an open item of
+        # the case (a date to pick, a visit, a record of ③–⑥…), or with none open, the party
+        # the state waits on — in the query, one subquery per kind of item (core.todos).
+        condition &= waiting_on_q(
+            user=user,
+            key="enrollment",
+            party=query.waiting,
+            fallback=[s for s, who in WAITING_ON.items() if who == query.waiting],
+        )
     if query.prefecture:
         condition &= Q(site__prefecture=query.prefecture)
     return condition
@@ -331,7 +341,7 @@ def enrollment_search(*, user: User, query: CaseQuery) -> QuerySet[Enrollment]:
         )
         for word in words:
             cases = cases.filter(_word_q(user, word))
-    cases = cases.filter(_filters_q(query))
+    cases = cases.filter(_filters_q(user, query))
     if query.overdue:
         cases = cases.filter(behind)
     column = ("-" if query.descending else "") + SORTS[query.sort]

@@ -12,13 +12,21 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dsg.core.calendar import add_business_days
-from dsg.core.todos import COMPANY, OFFICE, PROVIDER, Todo, TodoQuery, register_todos
+from dsg.core.todos import (
+    COMPANY,
+    OFFICE,
+    PROVIDER,
+    Todo,
+    TodoQuery,
+    TodoRows,
+    register_todos,
+)
 from dsg.inspections.models import Inspection, InspectionStatus
 from dsg.orgs import permissions
 from dsg.schedule.selectors import step_durations_current
@@ -131,11 +139,15 @@ def _url(enrollment_id: int, anchor: str) -> str:
     return reverse("enrollment_detail", args=[enrollment_id]) + f"#{anchor}"
 
 
-def _cases(query: TodoQuery) -> Any:
-    rounds = Inspection.objects.filter(
+def _open_rounds() -> Any:
+    return Inspection.objects.filter(
         subject_type=ContentType.objects.get_for_model(Enrollment),
         subject_id=OuterRef("pk"),
     ).exclude(status=InspectionStatus.FINISHED)
+
+
+def _cases(query: TodoQuery) -> Any:
+    rounds = _open_rounds()
     states = [state for state, item in ITEMS.items() if query.asks(item[1])]
     if query.asks(OFFICE):
         states += list(ROUND_TO_OPEN)
@@ -193,8 +205,49 @@ def enrollment_todos(query: TodoQuery) -> Iterator[Todo]:
         )
 
 
+def enrollment_todo_rows(query: TodoQuery) -> Iterator[TodoRows]:
+    """The same items as rows, one kind per code (core.todos.TodoRows)."""
+    if not query.wants(KEY):
+        return
+    visible = Enrollment.objects.all()
+    ids = query.ids(KEY)
+    if ids is not None:
+        visible = visible.filter(pk__in=ids)
+    visible = permissions.restrict(query.user, visible)
+    kinds: dict[str, tuple[str, str, list[str]]] = {}
+    labels: dict[str, Any] = {}
+    for state, (code, who, what, action, _anchor, _button) in ITEMS.items():
+        kinds.setdefault(code, (who, action, []))[2].append(state)
+        labels[code] = what
+    for code, (who, action, states) in kinds.items():
+        if not query.asks(who):
+            continue
+        yield TodoRows(
+            key=KEY,
+            code=code,
+            who=who,
+            action=action,
+            rows=visible.filter(state__in=states),
+            since=F("state_changed_at"),
+            # The review's due date is business days from the day it arrived (in Python): in
+            # the order of the day it arrived.
+            due_order=F("state_changed_at") if code == "application.review" else None,
+            label=labels[code],
+        )
+    if query.asks(OFFICE):
+        yield TodoRows(
+            key=KEY,
+            code="inspection.open",
+            who=OFFICE,
+            action="inspection.schedule",
+            rows=visible.filter(state__in=list(ROUND_TO_OPEN)).exclude(Exists(_open_rounds())),
+            since=F("state_changed_at"),
+            label=_("Open the on-site inspection (② or ⑦) and propose dates"),
+        )
+
+
 def register() -> None:
-    register_todos("enrollment", enrollment_todos)
+    register_todos("enrollment", enrollment_todos, enrollment_todo_rows)
 
 
 def transition_done_message(name: str) -> str:

@@ -32,6 +32,7 @@ urlpatterns = [
         name="office_cases_csv",
     ),
     path("office/overview/", office_views.office_overview, name="office_overview"),
+    path("office/queue/", office_views.office_queue, name="office_queue"),
     path(
         "enrollments/<int:enrollment_id>/",
         case_views.enrollment_detail,

@@ -27,6 +27,7 @@ from dsg.core.todos import (
     OFFICE,
     PARTIES,
     Todo,
+    TodoQueue,
     mine,
     todos_for,
     waiting_by_case,
@@ -44,7 +45,7 @@ from .todos import transition_done_message
 
 DASHBOARD_ROWS = 20  # per step; the rest is one click away on the case list
 CASE_LIST_PAGE = 50
-QUEUE_ROWS = 50  # the office's queue on its home; the step lists hold the rest
+QUEUE_ROWS = 20  # the office's queue on its home; the queue's page holds the rest
 
 
 @login_required
@@ -69,14 +70,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         _mark_waiting(listed, waiting_by_case(shown))
         context["sections"] = sections
         if not permissions.is_provider(user):
-            own = mine(
-                todos_for(user=user, parties=(OFFICE, INSPECTOR)),
-                lambda action: permissions.may(user, action),
-            )
-            context["visits"] = [t for t in own if t.who == INSPECTOR]
-            queue = [t for t in own if t.who != INSPECTOR]
+            # The first rows of the office's queue and of the coming visits, counted and cut in
+            # the database (core.todos.TodoQueue): the rest on the queue's own page.
+            def may(action: str) -> bool:
+                return permissions.may(user, action)
+
+            visits = TodoQueue(user=user, parties=(INSPECTOR,), may=may)
+            queue = TodoQueue(user=user, parties=(OFFICE,), may=may)
+            context["visits"] = visits[:QUEUE_ROWS]
+            context["visits_count"] = visits.count()
             context["queue"] = queue[:QUEUE_ROWS]
-            context["queue_count"] = len(queue)
+            context["queue_count"] = queue.count()
     context["panels"] = panels_for("dashboard", request)
     return render(request, "enrollment/dashboard.html", context)
 
@@ -89,6 +93,9 @@ def _mark_waiting(cases: Iterable[Enrollment], waiting: dict[tuple[str, int], li
             fallback = WAITING_ON.get(case.state)
             parties = [fallback] if fallback else []
         case.waiting_parties = [(p, PARTIES[p]) for p in parties]  # type: ignore[attr-defined]  # for the templates
+
+
+mark_waiting = _mark_waiting  # the office's search marks its page's rows the same way
 
 
 def _site_rows(

@@ -7,14 +7,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Min, Q
+from django.db.models import F, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from dsg.core.todos import COMPANY, OFFICE, Todo, TodoQuery, register_todos
+from dsg.core.todos import COMPANY, OFFICE, Todo, TodoQuery, TodoRows, register_todos
 from dsg.orgs import permissions
 
-from .models import EquipmentRequest, RequestState
+from .models import EquipmentRequest, InfoRequest, RequestState
 from .subject import SUBJECT_KEY
 
 # state -> (code, who, what, action, anchor, button)
@@ -87,5 +88,36 @@ def equipment_todos(query: TodoQuery) -> Iterator[Todo]:
         )
 
 
+def equipment_todo_rows(query: TodoQuery) -> Iterator[TodoRows]:
+    """The same items as rows (core.todos.TodoRows), one kind per state."""
+    if not query.wants(SUBJECT_KEY):
+        return
+    requests = EquipmentRequest.objects.all()
+    ids = query.ids(SUBJECT_KEY)
+    if ids is not None:
+        requests = requests.filter(pk__in=ids)
+    requests = permissions.restrict(query.user, requests)
+    unanswered = InfoRequest.objects.filter(
+        request=OuterRef("pk"), answered_at__isnull=True
+    ).order_by()
+    for state, (code, who, what, action, _anchor, _button) in ITEMS.items():
+        if not query.asks(who):
+            continue
+        asked = state == RequestState.INFO_REQUESTED
+        first = unanswered.values("request").annotate(due=Min("due_on"), at=Min("asked_at"))
+        yield TodoRows(
+            key=SUBJECT_KEY,
+            code=code,
+            who=who,
+            action=action,
+            rows=requests.filter(state=state),
+            due=Subquery(first.values("due")[:1]) if asked else None,
+            since=Coalesce(Subquery(first.values("at")[:1]), F("filed_at"))
+            if asked
+            else Coalesce(F("accepted_at"), F("filed_at")),
+            label=what,
+        )
+
+
 def register() -> None:
-    register_todos("equipment", equipment_todos)
+    register_todos("equipment", equipment_todos, equipment_todo_rows)

@@ -12,13 +12,23 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, Max, Min, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dsg.appointments.models import Appointment, AppointmentState
 from dsg.core import subjects
-from dsg.core.todos import COMPANY, INSPECTOR, OFFICE, Todo, TodoQuery, register_todos
+from dsg.core.todos import (
+    COMPANY,
+    INSPECTOR,
+    OFFICE,
+    Todo,
+    TodoQuery,
+    TodoRows,
+    register_todos,
+)
 from dsg.orgs import permissions
 
 from .models import Deficiency, Inspection, InspectionStatus, Outcome, RemediationReport
@@ -133,5 +143,98 @@ def inspection_todos(query: TodoQuery) -> Iterator[Todo]:
         )
 
 
+def _dates(state: str) -> Any:
+    """The round's dates in ``state`` (a subquery on the round's rows)."""
+    return Appointment.objects.filter(
+        subject_type=ContentType.objects.get_for_model(Inspection),
+        subject_id=OuterRef("pk"),
+        state=state,
+    ).order_by()
+
+
+def _day(field: str) -> Any:
+    return TruncDate(field, tzinfo=timezone.get_default_timezone())
+
+
+def inspection_todo_rows(query: TodoQuery) -> Iterator[TodoRows]:
+    """The same items as rows (core.todos.TodoRows): per kind of subject a round can have, the
+    deficiencies to report on, the visit, the date to pick, the dates to propose."""
+    if query.cases is not None and not any(query.cases.values()):
+        return
+    unreported = Deficiency.objects.filter(
+        inspection=OuterRef("pk"), resolved_at__isnull=True
+    ).exclude(Exists(RemediationReport.objects.filter(deficiency=OuterRef("pk"))))
+    confirmed = _dates(AppointmentState.CONFIRMED)
+    proposed = _dates(AppointmentState.PROPOSED)
+    every_date = Appointment.objects.filter(
+        subject_type=ContentType.objects.get_for_model(Inspection), subject_id=OuterRef("pk")
+    ).order_by()
+    held = ~Q(status=InspectionStatus.FINISHED)
+    for subject_type in subjects.subject_types():
+        key = subject_type.key
+        if query.cases is not None and not query.cases.get(key):
+            continue
+        rounds = Inspection.objects.filter(
+            subject_type=ContentType.objects.get_for_model(subject_type.model)
+        )
+        ids = query.ids(key)
+        if ids is not None:
+            rounds = rounds.filter(subject_id__in=ids)
+        rounds = permissions.restrict(query.user, rounds)
+        common = {"key": key, "case": "subject_id"}
+        yield TodoRows(
+            code="remediation.report",
+            who=COMPANY,
+            action="remediation.report",
+            rows=rounds.filter(
+                status=InspectionStatus.FINISHED, outcome=Outcome.REMEDIATION, decision=""
+            ).filter(Exists(unreported)),
+            due=Subquery(
+                unreported.values("inspection").annotate(first=Min("due_on")).values("first")[:1]
+            ),
+            since=F("finished_at"),
+            label=_("Report the remediation of each deficiency (改善報告)"),
+            **common,
+        )
+        yield TodoRows(
+            code="inspection.visit",
+            who=INSPECTOR,
+            action="inspection.record",
+            rows=rounds.filter(held).filter(Exists(confirmed)),
+            due=Subquery(confirmed.annotate(day=_day("starts_at")).values("day")[:1]),
+            since=F("created_at"),
+            label=_("Visit the site and record the checklist"),
+            **common,
+        )
+        yield TodoRows(
+            code="inspection.pick_slot",
+            who=COMPANY,
+            action="inspection.pick_slot",
+            rows=rounds.filter(held).exclude(Exists(confirmed)).filter(Exists(proposed)),
+            due=Subquery(
+                proposed.annotate(day=_day("starts_at")).order_by("starts_at").values("day")[:1]
+            ),
+            since=Coalesce(
+                Subquery(
+                    every_date.values("subject_id")
+                    .annotate(last=Max("proposed_at"))
+                    .values("last")[:1]
+                ),
+                F("created_at"),
+            ),
+            label=_("Choose the date of the on-site inspection from the dates offered"),
+            **common,
+        )
+        yield TodoRows(
+            code="inspection.propose_slots",
+            who=OFFICE,
+            action="inspection.schedule",
+            rows=rounds.filter(held).exclude(Exists(confirmed)).exclude(Exists(proposed)),
+            since=F("created_at"),
+            label=_("Propose dates for the on-site inspection"),
+            **common,
+        )
+
+
 def register() -> None:
-    register_todos("inspections", inspection_todos)
+    register_todos("inspections", inspection_todos, inspection_todo_rows)

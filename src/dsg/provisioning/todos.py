@@ -13,13 +13,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dsg.appointments.models import ACTIVE_STATES, Appointment, AppointmentState
-from dsg.core.todos import COMPANY, PROVIDER, Todo, TodoQuery, register_todos
+from dsg.core.todos import COMPANY, PROVIDER, Todo, TodoQuery, TodoRows, register_todos
 from dsg.enrollment.models import Enrollment, State
 from dsg.orgs import permissions
 from dsg.registry.models import ConnectionTest, Terminal
@@ -58,7 +59,8 @@ def _todo(case: Enrollment, **fields: Any) -> Todo:
     )
 
 
-def _appointments(query: TodoQuery) -> Iterator[Todo]:
+def _open_dates(query: TodoQuery) -> QuerySet[Any]:
+    """The dates that stand, and the other dates asked for that no newer date answers."""
     dates = Appointment.objects.filter(
         subject_type=ContentType.objects.get_for_model(Enrollment),
         purpose__in=AppointmentPurpose.values,
@@ -71,7 +73,7 @@ def _appointments(query: TodoQuery) -> Iterator[Todo]:
         pk__gt=OuterRef("pk"),
     )
     in_provisioning = Enrollment.objects.filter(state__in=STEP_STATES[:4]).values("pk")
-    rows = _scoped(
+    return _scoped(
         query,
         dates.filter(
             Q(state__in=ACTIVE_STATES)
@@ -79,6 +81,10 @@ def _appointments(query: TodoQuery) -> Iterator[Todo]:
         ).exclude(Q(state=AppointmentState.OTHER_DATE_REQUESTED) & Exists(newer)),
         "subject_id",
     )
+
+
+def _appointments(query: TodoQuery) -> Iterator[Todo]:
+    rows = _open_dates(query)
     appointments = list(rows.select_related("person"))
     cases = Enrollment.objects.select_related("site__company").in_bulk({a.subject_id for a in rows})
     for a in appointments:
@@ -121,12 +127,36 @@ def _appointments(query: TodoQuery) -> Iterator[Todo]:
             )
 
 
-def _company_work(query: TodoQuery) -> Iterator[Todo]:
-    works = _scoped(
+def _open_work(query: TodoQuery) -> QuerySet[Any]:
+    return _scoped(
         query,
         AncillaryWork.objects.filter(enrollment__state=State.SURVEY, done_on__isnull=True),
         "enrollment_id",
-    ).select_related("enrollment__site__company")
+    )
+
+
+def _unreceived(query: TodoQuery) -> QuerySet[Any]:
+    return _scoped(
+        query,
+        SetupMediaShipment.objects.filter(
+            enrollment__state__in=SETUP_STATES, received_on__isnull=True
+        ),
+        "enrollment_id",
+    )
+
+
+def _waiting_links(query: TodoQuery) -> QuerySet[Any]:
+    return _scoped(
+        query,
+        AccountDelivery.objects.filter(
+            state=AccountDeliveryState.WAITING, expires_at__gt=timezone.now()
+        ),
+        "enrollment_id",
+    )
+
+
+def _company_work(query: TodoQuery) -> Iterator[Todo]:
+    works = _open_work(query).select_related("enrollment__site__company")
     for work in works:
         yield _todo(
             work.enrollment,
@@ -139,13 +169,7 @@ def _company_work(query: TodoQuery) -> Iterator[Todo]:
             anchor="provisioning",
             button=_("Record the work as done"),
         )
-    shipments = _scoped(
-        query,
-        SetupMediaShipment.objects.filter(
-            enrollment__state__in=SETUP_STATES, received_on__isnull=True
-        ),
-        "enrollment_id",
-    ).select_related("enrollment__site__company")
+    shipments = _unreceived(query).select_related("enrollment__site__company")
     for shipment in shipments:
         yield _todo(
             shipment.enrollment,
@@ -157,13 +181,7 @@ def _company_work(query: TodoQuery) -> Iterator[Todo]:
             anchor="setup-media",
             button=_("Confirm receipt"),
         )
-    links = _scoped(
-        query,
-        AccountDelivery.objects.filter(
-            state=AccountDeliveryState.WAITING, expires_at__gt=timezone.now()
-        ),
-        "enrollment_id",
-    ).select_related("enrollment__site__company", "holder")
+    links = _waiting_links(query).select_related("enrollment__site__company", "holder")
     for link in links:
         yield _todo(
             link.enrollment,
@@ -182,13 +200,7 @@ def _company_work(query: TodoQuery) -> Iterator[Todo]:
 def _setup(query: TodoQuery) -> Iterator[Todo]:
     """⑥: the setup media to ship, each holder's account to deliver and veins to register (the
     provider), each terminal's connection test (the company)."""
-    unshipped = _scoped(
-        query,
-        Enrollment.objects.filter(state__in=SETUP_STATES).exclude(
-            Exists(SetupMediaShipment.objects.filter(enrollment=OuterRef("pk")))
-        ),
-        "pk",
-    ).select_related("site__company")
+    unshipped = _unshipped(query).select_related("site__company")
     for case in unshipped:
         yield _todo(
             case,
@@ -200,16 +212,7 @@ def _setup(query: TodoQuery) -> Iterator[Todo]:
             anchor="setup-media",
             button=_("Open the case"),
         )
-    link_waiting = AccountDelivery.objects.filter(
-        holder=OuterRef("pk"), state=AccountDeliveryState.WAITING, expires_at__gt=timezone.now()
-    )
-    holders = _scoped(
-        query,
-        AccountHolder.objects.filter(enrollment__state=State.TERMINAL_SETUP).filter(
-            Q(account_received_at__isnull=True) | Q(vein_registered_on__isnull=True)
-        ),
-        "enrollment_id",
-    ).annotate(link_waiting=Exists(link_waiting))
+    holders = _holders(query).annotate(link_waiting=Exists(_link_waiting()))
     for holder in holders.select_related("enrollment__site__company"):
         if holder.account_received_at is None and holder.link_waiting:
             continue  # the company's: the link to open
@@ -230,21 +233,49 @@ def _setup(query: TodoQuery) -> Iterator[Todo]:
     yield from _untested(query)
 
 
-def _untested(query: TodoQuery) -> Iterator[Todo]:
+def _unshipped(query: TodoQuery) -> QuerySet[Any]:
+    return _scoped(
+        query,
+        Enrollment.objects.filter(state__in=SETUP_STATES).exclude(
+            Exists(SetupMediaShipment.objects.filter(enrollment=OuterRef("pk")))
+        ),
+        "pk",
+    )
+
+
+def _link_waiting() -> QuerySet[Any]:
+    return AccountDelivery.objects.filter(
+        holder=OuterRef("pk"), state=AccountDeliveryState.WAITING, expires_at__gt=timezone.now()
+    )
+
+
+def _holders(query: TodoQuery) -> QuerySet[Any]:
+    return _scoped(
+        query,
+        AccountHolder.objects.filter(enrollment__state=State.TERMINAL_SETUP).filter(
+            Q(account_received_at__isnull=True) | Q(vein_registered_on__isnull=True)
+        ),
+        "enrollment_id",
+    )
+
+
+def _untested_terminals(query: TodoQuery) -> QuerySet[Any]:
     at_setup = Enrollment.objects.filter(state=State.TERMINAL_SETUP)
     ids = query.ids(KEY)
     if ids is not None:
         at_setup = at_setup.filter(pk__in=ids)
     passed = ConnectionTest.objects.filter(terminal=OuterRef("pk"), passed=True)
-    terminals = list(
-        permissions.restrict(
-            query.user,
-            Terminal.objects.filter(
-                origin_type=ContentType.objects.get_for_model(Enrollment),
-                origin_id__in=at_setup.values("pk"),
-            ).exclude(Exists(passed)),
-        ).order_by()
-    )
+    return permissions.restrict(
+        query.user,
+        Terminal.objects.filter(
+            origin_type=ContentType.objects.get_for_model(Enrollment),
+            origin_id__in=at_setup.values("pk"),
+        ).exclude(Exists(passed)),
+    ).order_by()
+
+
+def _untested(query: TodoQuery) -> Iterator[Todo]:
+    terminals = list(_untested_terminals(query))
     cases = Enrollment.objects.select_related("site__company").in_bulk(
         {t.origin_id for t in terminals}
     )
@@ -270,5 +301,123 @@ def provisioning_todos(query: TodoQuery) -> Iterator[Todo]:
     yield from _setup(query)
 
 
+def _day(field: str) -> Any:
+    return TruncDate(field, tzinfo=timezone.get_default_timezone())
+
+
+def provisioning_todo_rows(query: TodoQuery) -> Iterator[TodoRows]:
+    """The same items as rows (core.todos.TodoRows), one kind per code."""
+    if not query.wants(KEY) or not query.asks(COMPANY, PROVIDER):
+        return
+    dates = _open_dates(query)
+    holders = _holders(query)
+    received = Q(account_received_at__isnull=False)
+    kinds: list[tuple[str, str, str, QuerySet[Any], str, Any, Any]] = [
+        # (code, who, action, rows, case, since, due)
+        (
+            "appointment.confirm",
+            COMPANY,
+            "appointment.respond",
+            dates.filter(state=AppointmentState.PROPOSED),
+            "subject_id",
+            F("proposed_at"),
+            _day("starts_at"),
+        ),
+        (
+            "appointment.visit",
+            PROVIDER,
+            "appointment.close",
+            dates.filter(state=AppointmentState.CONFIRMED),
+            "subject_id",
+            F("proposed_at"),
+            _day("starts_at"),
+        ),
+        (
+            "appointment.propose",
+            PROVIDER,
+            "appointment.propose",
+            dates.filter(state=AppointmentState.OTHER_DATE_REQUESTED),
+            "subject_id",
+            Coalesce("closed_at", "proposed_at"),
+            None,
+        ),
+        (
+            "ancillary_work.done",
+            COMPANY,
+            "ancillary_work.mark_done",
+            _open_work(query),
+            "enrollment_id",
+            F("added_at"),
+            None,
+        ),
+        (
+            "media.receive",
+            COMPANY,
+            "media.receive",
+            _unreceived(query),
+            "enrollment_id",
+            F("recorded_at"),
+            None,
+        ),
+        (
+            "account_delivery.open",
+            COMPANY,
+            "account_delivery.open",
+            _waiting_links(query),
+            "enrollment_id",
+            F("created_at"),
+            _day("expires_at"),
+        ),
+        (
+            "media.ship",
+            PROVIDER,
+            "media.ship",
+            _unshipped(query),
+            "pk",
+            F("state_changed_at"),
+            None,
+        ),
+        (
+            "vein.register",
+            PROVIDER,
+            "vein_registration.record",
+            holders.filter(received),
+            "enrollment_id",
+            F("account_received_at"),
+            None,
+        ),
+        (
+            "account.deliver",
+            PROVIDER,
+            "account_delivery.create",
+            holders.exclude(received).exclude(Exists(_link_waiting())),
+            "enrollment_id",
+            F("added_at"),
+            None,
+        ),
+        (
+            "connection_test.record",
+            COMPANY,
+            "connection_test.record",
+            _untested_terminals(query),
+            "origin_id",
+            F("registered_at"),
+            None,
+        ),
+    ]
+    for code, who, action, rows, case, since, due in kinds:
+        if query.asks(who):
+            yield TodoRows(
+                key=KEY,
+                code=code,
+                who=who,
+                action=action,
+                rows=rows,
+                case=case,
+                since=since,
+                due=due,
+            )
+
+
 def register() -> None:
-    register_todos("provisioning", provisioning_todos)
+    register_todos("provisioning", provisioning_todos, provisioning_todo_rows)

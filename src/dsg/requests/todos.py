@@ -8,10 +8,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from dsg.core.todos import COMPANY, OFFICE, PROVIDER, Todo, TodoQuery, register_todos
+from dsg.core.todos import (
+    COMPANY,
+    OFFICE,
+    PROVIDER,
+    Todo,
+    TodoQuery,
+    TodoRows,
+    register_todos,
+)
 from dsg.orgs import permissions
 
 from .models import ActionRequest, ChangeRequest, ChangeState, ProviderWork
@@ -123,5 +132,48 @@ def change_todos(query: TodoQuery) -> Iterator[Todo]:
         )
 
 
+def change_todo_rows(query: TodoQuery) -> Iterator[TodoRows]:
+    """The same items as rows (core.todos.TodoRows)."""
+    if not query.wants(KEY):
+        return
+    for state, (code, who, what, action, _page, _button) in ITEMS.items():
+        yield TodoRows(
+            key=KEY,
+            code=code,
+            who=who,
+            action=action,
+            rows=_scoped(query, ChangeRequest.objects.filter(state=state), "pk"),
+            since=F("state_changed_at"),
+            label=what,
+        )
+    yield TodoRows(
+        key=KEY,
+        code="change.answer",
+        who=COMPANY,
+        action="change.answer",
+        rows=_scoped(
+            query,
+            ActionRequest.objects.filter(answered_at__isnull=True, change__state__in=ASKING_STATES),
+            "change_id",
+        ),
+        case="change_id",
+        due=F("due_on"),
+        since=F("asked_at"),
+    )
+    yield TodoRows(
+        key=KEY,
+        code="change.provider_work",
+        who=PROVIDER,
+        action="change.provider_work",
+        rows=_scoped(
+            query,
+            ProviderWork.objects.filter(done_on__isnull=True, change__state=ChangeState.ACCEPTED),
+            "change_id",
+        ),
+        case="change_id",
+        since=F("opened_at"),
+    )
+
+
 def register() -> None:
-    register_todos("requests", change_todos)
+    register_todos("requests", change_todos, change_todo_rows)
