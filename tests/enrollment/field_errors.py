@@ -9,17 +9,19 @@ import re
 from dsg.audit.models import AuditEvent
 
 
-def form_html(page: str, data_form: str, *, nth_with_error: bool = True) -> str:
+def form_html(page: str, data_form: str, *, attr: str = "data-form") -> str:
     """The ``<form … data-form="…">`` of the page that holds an error (or the first one)."""
     forms = re.findall(
-        r'<form\b[^>]*data-form="' + re.escape(data_form) + r'"[^>]*>.*?</form>', page, re.S
+        r"<form\b[^>]*" + attr + '="' + re.escape(data_form) + r'"[^>]*>.*?</form>', page, re.S
     )
     assert forms, f"no form {data_form!r} on the page"
     with_error = [f for f in forms if "field__error" in f]
-    return with_error[0] if nth_with_error and with_error else forms[0]
+    return with_error[0] if with_error else forms[0]
 
 
-def assert_error_beside(response, *, data_form: str, field_id: str, message: str = "") -> str:
+def assert_error_beside(
+    response, *, data_form: str, field_id: str, message: str = "", attr: str = "data-form"
+) -> str:
     """The answer drew the page again with the error beside ``field_id`` in ``data_form`` and
     linked from the summary; returns the page."""
     assert response.status_code == 422, response.status_code
@@ -27,7 +29,7 @@ def assert_error_beside(response, *, data_form: str, field_id: str, message: str
     summary = re.search(r"<div class=\"error-summary\".*?</div>", page, re.S)
     assert summary, "no error summary"
     assert f'href="#{field_id}"' in summary.group(0), summary.group(0)
-    form = form_html(page, data_form)
+    form = form_html(page, data_form, attr=attr)
     assert f'id="{field_id}"' in form, f"the field {field_id} is not in the form"
     assert f'id="{field_id}-error"' in form, f"no error beside {field_id}"
     if message:

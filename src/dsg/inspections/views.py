@@ -77,11 +77,62 @@ def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
     return _detail(request, inspection_id)
 
 
-def _detail(
-    request: HttpRequest, inspection_id: int, *, pick_error: str = "", status: int = 200
+# The round page's forms: a refusal's field -> the id of its input, where its error is drawn and
+# the page's error summary links to (#12). The first is where an error of no field goes.
+SLOT_FIELDS = {"starts": "slot-1", "hours": "slot-hours", "exception_reason": "slot-exception"}
+PICK_FIELDS = {"slot_id": "slot-0", "entry_notes": "entry-notes"}
+OTHER_DATES_FIELDS = {"message": "other-msg"}
+DECIDE_FIELDS = {"decision": "decide-decision", "effective_on": "decide-effective"}
+# The tablet's and the paper round's fields of one item, by the id prefix of their inputs.
+ITEM_FIELDS = {
+    "result": "result-",
+    "note": "note-",
+    "due_on": "due-",
+    "no_remediation_reason": "reason-",
+    "photo": "photo-",
+}
+PAPER_FIELDS = {
+    "scan": "paper-scan",
+    "performed_on": "paper-date",
+    "effective_on": "paper-effective",
+}
+
+
+def _errors_of(refusal: RuleViolation, fields: dict[str, str]) -> list[dict[str, str]]:
+    """The refusal as the page's error summary: one error, linked to the input it is about."""
+    if refusal.status in (403, 404):
+        raise refusal
+    anchor = fields.get(refusal.field or "") or next(iter(fields.values()))
+    return [{"label": "", "message": str(refusal.message), "anchor": anchor}]
+
+
+def _on_detail(
+    request: HttpRequest,
+    inspection_id: int,
+    call: Any,
+    *,
+    success: str,
+    fields: dict[str, str],
 ) -> HttpResponse:
-    """The round's page; ``pick_error``: the date choice refused, said beside the choices and in
-    the page's error summary (#12)."""
+    """Call the service; back to the round's page on success, else the page drawn again with the
+    error beside its input and what was entered (422, nothing changed)."""
+    try:
+        call()
+    except RuleViolation as refusal:
+        return _detail(request, inspection_id, errors=_errors_of(refusal, fields), status=422)
+    messages.success(request, success)
+    return HttpResponseRedirect(_back(inspection_id), status=303)
+
+
+def _detail(
+    request: HttpRequest,
+    inspection_id: int,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The round's page; ``errors``: a form's refusal, said beside its input (and what was
+    entered kept) and in the page's error summary (#12)."""
     user = request_user(request)
     inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
     subject = subjects.linked_subject(inspection)
@@ -121,11 +172,10 @@ def _detail(
             "decisions": Decision.choices,
             "today": timezone.localdate(),
             **_effective_field(subject, inspection.kind),
-            "pick_error": pick_error,
-            "errors": [{"label": _("Choose a date"), "message": pick_error, "anchor": "slot-0"}]
-            if pick_error
-            else [],
-            "entry_notes": request.POST.get("entry_notes") if pick_error else None,
+            "pick_error": next((e["message"] for e in errors or () if e["anchor"] == "slot-0"), ""),
+            "errors": errors or [],
+            "posted": request.POST if errors else {},
+            "entry_notes": request.POST.get("entry_notes") if errors else None,
         },
         status=status,
     )
@@ -193,35 +243,90 @@ def inspection_record(request: HttpRequest, inspection_id: int) -> HttpResponse:
     """The tablet page: one theme per section, each saved on its own; no JavaScript needed."""
     user = request_user(request)
     inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
-    can_record = permissions.may(user, "inspection.record", inspection)
     if request.method == "POST":
         _required(request, "inspection.record", inspection)
         theme = request.POST.get("theme", "")
         back = reverse("inspection_record", args=[inspection.pk]) + (
             f"#theme-{theme}" if theme else ""
         )
-        entries = _entries(request)
-        return run_action(
-            request,
-            lambda: services.inspection_record(inspection=inspection, actor=user, entries=entries),
-            success=_("Saved."),
-            back=back,
-        )
+        try:
+            services.inspection_record(inspection=inspection, actor=user, entries=_entries(request))
+        except RuleViolation as refusal:
+            if refusal.status in (403, 404):
+                raise
+            return _record_page(request, inspection, errors=_item_errors(refusal), status=422)
+        messages.success(request, _("Saved."))
+        return HttpResponseRedirect(back, status=303)
+    return _record_page(request, inspection)
+
+
+def _record_page(
+    request: HttpRequest,
+    inspection: Any,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The tablet page; ``errors``: the section sent back, each error beside its item's input,
+    with what was entered (#12)."""
+    user = request_user(request)
     findings = selectors.findings_of(inspection)
+    recorded = sum(1 for f in findings if f.result)
+    if errors:
+        _keep_posted(request, findings)
     return render(
         request,
         "inspections/record.html",
         {
             "inspection": inspection,
             "themes": selectors.findings_by_theme(findings),
-            "can_record": can_record and not inspection.is_finished,
+            "can_record": permissions.may(user, "inspection.record", inspection)
+            and not inspection.is_finished,
             "results": Result.choices,
-            "recorded": sum(1 for f in findings if f.result),
+            "recorded": recorded,
             "total": len(findings),
             "today": timezone.localdate(),
             "default_due": timezone.localdate() + dt.timedelta(days=services.DEFAULT_DUE_DAYS),
+            "errors": errors or [],
         },
+        status=status,
     )
+
+
+def _keep_posted(request: HttpRequest, findings: Any) -> None:
+    """What was entered before a refusal, else what is recorded."""
+    post = request.POST
+    for finding in findings:
+        key = str(finding.pk)
+        if key not in post.getlist("finding"):
+            continue
+        finding.result = post.get(f"result-{key}", finding.result)
+        finding.note = post.get(f"note-{key}", finding.note)
+        finding.no_remediation_reason = post.get(f"reason-{key}", finding.no_remediation_reason)
+        due = parse_date(post.get(f"due-{key}", "") or "")
+        finding.due_on = due or finding.due_on
+
+
+class ItemRefused(RuleViolation):
+    """An item's entry refused: which item (``finding_id``) the field is of."""
+
+    def __init__(self, refusal: RuleViolation, finding_id: int) -> None:
+        super().__init__(
+            refusal.message, code=refusal.code, status=refusal.status, field=refusal.field
+        )
+        self.finding_id = finding_id
+
+
+def _item_errors(refusal: RuleViolation) -> list[dict[str, str]]:
+    """A refusal of the tablet or paper page, linked to its item's input when it names one."""
+    if isinstance(refusal, ItemRefused):
+        prefix = ITEM_FIELDS.get(refusal.field or "", "result-")
+        anchor = f"{prefix}{refusal.finding_id}"
+    else:
+        anchor = PAPER_FIELDS.get(refusal.field or "", "")
+        if refusal.code == "too_large":
+            anchor = PAPER_FIELDS["scan"]
+    return [{"label": "", "message": str(refusal.message), "anchor": anchor}]
 
 
 def _entries(request: HttpRequest) -> list[services.FindingInput]:
@@ -236,20 +341,23 @@ def _entries(request: HttpRequest) -> list[services.FindingInput]:
         photo = request.FILES.get(f"photo-{raw}")
         data = photo.read(PHOTO_MAX + 1) if photo else b""
         if len(data) > PHOTO_MAX:
-            raise RuleViolation(
-                _("The photo is too large (at most 10 MB)."), code="too_large", status=422
-            )
-        entries.append(
-            services.FindingInput(
-                finding_id=int(raw),
-                result=result,
-                note=request.POST.get(f"note-{raw}", ""),
-                due_on=parse_date(request.POST.get(f"due-{raw}", "") or "") or None,
-                photo_name=(photo.name or "") if photo else "",
-                photo_data=data,
-                no_remediation_reason=request.POST.get(f"reason-{raw}", ""),
-            )
+            too_large = _("The photo is too large (at most 10 MB).")
+            refusal = RuleViolation(too_large, code="too_large", status=422, field="photo")
+            raise ItemRefused(refusal, int(raw))
+        entry = services.FindingInput(
+            finding_id=int(raw),
+            result=result,
+            note=request.POST.get(f"note-{raw}", ""),
+            due_on=parse_date(request.POST.get(f"due-{raw}", "") or "") or None,
+            photo_name=(photo.name or "") if photo else "",
+            photo_data=data,
+            no_remediation_reason=request.POST.get(f"reason-{raw}", ""),
         )
+        try:
+            services.finding_input_check(entry)  # each item's error beside its own input
+        except RuleViolation as refusal:
+            raise ItemRefused(refusal, entry.finding_id) from None
+        entries.append(entry)
     return entries
 
 
@@ -288,8 +396,9 @@ def propose_slots(request: HttpRequest, inspection_id: int) -> HttpResponse:
         if value is not None:
             starts.append(timezone.make_aware(value) if timezone.is_naive(value) else value)
     hours = request.POST.get("hours", "3")
-    return run_action(
+    return _on_detail(
         request,
+        inspection.pk,
         lambda: services.inspection_propose_slots(
             inspection=inspection,
             actor=request_user(request),
@@ -298,7 +407,7 @@ def propose_slots(request: HttpRequest, inspection_id: int) -> HttpResponse:
             exception_reason=request.POST.get("exception_reason", ""),
         ),
         success=_("The dates were sent to the company."),
-        back=_back(inspection.pk),
+        fields=SLOT_FIELDS,
     )
 
 
@@ -308,19 +417,18 @@ def pick_slot(request: HttpRequest, inspection_id: int) -> HttpResponse:
     inspection = _post_inspection(request, inspection_id)
     _required(request, "inspection.pick_slot", inspection)
     raw = request.POST.get("slot_id", "")
-    try:
-        services.inspection_pick_slot(
+    return _on_detail(
+        request,
+        inspection.pk,
+        lambda: services.inspection_pick_slot(
             inspection=inspection,
             actor=request_user(request),
             slot_id=int(raw) if raw.isdigit() else 0,
             entry_notes=request.POST.get("entry_notes", ""),
-        )
-    except RuleViolation as refusal:
-        if refusal.status in (403, 404):
-            raise
-        return _detail(request, inspection.pk, pick_error=str(refusal.message), status=422)
-    messages.success(request, _("The date was chosen."))
-    return HttpResponseRedirect(_back(inspection.pk), status=303)
+        ),
+        success=_("The date was chosen."),
+        fields=PICK_FIELDS,
+    )
 
 
 @login_required
@@ -328,15 +436,16 @@ def pick_slot(request: HttpRequest, inspection_id: int) -> HttpResponse:
 def ask_other_slots(request: HttpRequest, inspection_id: int) -> HttpResponse:
     inspection = _post_inspection(request, inspection_id)
     _required(request, "inspection.pick_slot", inspection)
-    return run_action(
+    return _on_detail(
         request,
+        inspection.pk,
         lambda: services.inspection_ask_other_slots(
             inspection=inspection,
             actor=request_user(request),
             message=request.POST.get("message", ""),
         ),
         success=_("Your request was sent to the office."),
-        back=_back(inspection.pk),
+        fields=OTHER_DATES_FIELDS,
     )
 
 
@@ -433,8 +542,7 @@ def paper_round(request: HttpRequest, inspection_id: int) -> HttpResponse:
         except RuleViolation as refusal:
             if refusal.status in (403, 404):
                 raise
-            messages.error(request, str(refusal.message))
-            return _paper_round_page(request, inspection, status=422)
+            return _paper_round_page(request, inspection, errors=_item_errors(refusal), status=422)
         messages.success(request, _("The round held on paper was recorded and its notice issued."))
         return HttpResponseRedirect(_back(inspection.pk), status=303)
     return _paper_round_page(request, inspection)
@@ -466,7 +574,13 @@ def _paper_round_record(request: HttpRequest, inspection: Any) -> None:
     )
 
 
-def _paper_round_page(request: HttpRequest, inspection: Any, status: int = 200) -> HttpResponse:
+def _paper_round_page(
+    request: HttpRequest,
+    inspection: Any,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
     subject = subjects.linked_subject(inspection)
     findings = selectors.findings_of(inspection)
     post = request.POST if request.method == "POST" else {}
@@ -487,6 +601,7 @@ def _paper_round_page(request: HttpRequest, inspection: Any, status: int = 200) 
             "today": timezone.localdate(),
             "performed_on": post.get("performed_on", ""),
             **_effective_field(subject, inspection.kind),
+            "errors": errors or [],
         },
         status=status,
     )
@@ -497,8 +612,9 @@ def _paper_round_page(request: HttpRequest, inspection: Any, status: int = 200) 
 def decide(request: HttpRequest, inspection_id: int) -> HttpResponse:
     inspection = _post_inspection(request, inspection_id)
     _required(request, "remediation.decide", inspection)
-    return run_action(
+    return _on_detail(
         request,
+        inspection.pk,
         lambda: services.remediation_decide(
             inspection=inspection,
             actor=request_user(request),
@@ -506,7 +622,7 @@ def decide(request: HttpRequest, inspection_id: int) -> HttpResponse:
             effective_on=_effective_on(request),
         ),
         success=_("The decision was recorded."),
-        back=_back(inspection.pk),
+        fields=DECIDE_FIELDS,
     )
 
 
@@ -518,8 +634,9 @@ def report_deficiency(request: HttpRequest, deficiency_id: int) -> HttpResponse:
     _required(request, "remediation.report", deficiency.inspection)
     upload = request.FILES.get("evidence")
     data = upload.read(PHOTO_MAX + 1) if upload else b""
-    return run_action(
+    return _on_detail(
         request,
+        deficiency.inspection_id,
         lambda: services.remediation_report_file(
             deficiency=deficiency,
             actor=user,
@@ -528,7 +645,7 @@ def report_deficiency(request: HttpRequest, deficiency_id: int) -> HttpResponse:
             evidence_data=data,
         ),
         success=_("The remediation report was filed."),
-        back=_back(deficiency.inspection_id),
+        fields={"text": f"rep-{deficiency.pk}", "evidence": f"ev-{deficiency.pk}"},
     )
 
 

@@ -33,6 +33,7 @@ from .remediation import (
 from .reminders import inspections_remind
 from .rounds import (
     FindingInput,
+    finding_input_check,
     inspection_ask_other_slots,
     inspection_finish,
     inspection_open,
@@ -54,6 +55,7 @@ __all__ = [
     "checklist_template_update",
     "checklist_version_current",
     "checklist_version_publish",
+    "finding_input_check",
     "inspection_ask_other_slots",
     "inspection_deem_by_audit",
     "inspection_finish",

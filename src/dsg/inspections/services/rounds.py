@@ -325,7 +325,9 @@ def inspection_record(
     return changed
 
 
-def _apply(finding: Finding, entry: FindingInput, actor: User, subject: Any) -> Finding:
+def finding_input_check(entry: FindingInput) -> None:
+    """One item's entry as the inspector typed it (result, note, due date, reason): the same
+    checks for the tablet page (each error beside its item's field), the API and the service."""
     if entry.result not in Result.values:
         raise invalid(_("Choose a result for every item you record."), "result", "result_required")
     if len(entry.note) > TEXT_MAX:
@@ -341,6 +343,11 @@ def _apply(finding: Finding, entry: FindingInput, actor: User, subject: Any) -> 
         )
     if len(reason) > TEXT_MAX:
         raise invalid(_("The text is too long (at most 4000 characters)."), "no_remediation_reason")
+
+
+def _apply(finding: Finding, entry: FindingInput, actor: User, subject: Any) -> Finding:
+    finding_input_check(entry)
+    reason = entry.no_remediation_reason.strip()
     finding.result, finding.note = entry.result, entry.note.strip()
     finding.no_remediation_reason = reason
     needs = entry.result == Result.NONCONFORMING and not reason

@@ -30,3 +30,15 @@ def inspection_dashboard(context: dict[str, Any]) -> dict[str, Any]:
         "overdue": selectors.overdue_deficiencies_for(user=user).count(),
         "checklists": permissions.may(user, "checklist.view"),
     }
+
+
+@register.simple_tag(takes_context=True)
+def error_at(context: Any, prefix: str, row: Any = "") -> dict[str, str] | None:
+    """The error the page's summary links to the input ``prefix`` + ``row`` (its id), if any,
+    for ``inspections/_error.html`` to draw beside that input (#12):
+    ``{% error_at "rep-" d.pk as e %}{% include "inspections/_error.html" with error=e %}``."""
+    anchor = f"{prefix}{row}"
+    for error in context.get("errors") or ():
+        if isinstance(error, dict) and error.get("anchor") == anchor:
+            return {"message": str(error["message"]), "anchor": anchor}
+    return None
