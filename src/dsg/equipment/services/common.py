@@ -4,6 +4,7 @@ line is decided."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
@@ -81,17 +82,32 @@ LINE_MODELS: dict[str, type[TerminalLine] | type[SoftwareLine] | type[MediumLine
 }
 
 
+# A terminal line in the ledger and the API: its keys, and the columns they come from.
+TERMINAL_LINE_KEYS = (
+    *("line", "action", "name", "model_name", "serial_number", "terminal"),
+    *("decision", "rule_code"),
+)
+TERMINAL_LINE_COLUMNS = (
+    *("position", "action", "name", "model_name", "serial_number", "terminal_id"),
+    *("decision", "rule_code"),
+)
+
+
+def terminal_lines_snapshot(lines: Iterable[TerminalLine]) -> list[dict[str, Any]]:
+    """``lines_snapshot`` of terminal lines held in memory (just created: no read back)."""
+    return [
+        dict(zip(TERMINAL_LINE_KEYS, (getattr(x, c) for c in TERMINAL_LINE_COLUMNS), strict=True))
+        for x in sorted(lines, key=lambda x: x.position)
+    ]
+
+
 def lines_snapshot(request: EquipmentRequest) -> list[dict[str, Any]]:
     """Every line as filed and decided (for the ledger and the API)."""
     if request.kind == RequestKind.TERMINAL:
         # Rows, not model instances: building 500 lines again was a twelfth of filing a 500-line
         # form (bench/imports.py).
-        keys = ("line", "action", "name", "model_name", "serial_number", "terminal")
-        columns = ("position", "action", "name", "model_name", "serial_number", "terminal_id")
-        rows = request.terminal_lines.order_by("position").values_list(
-            *columns, "decision", "rule_code"
-        )
-        return [dict(zip((*keys, "decision", "rule_code"), row, strict=True)) for row in rows]
+        rows = request.terminal_lines.order_by("position").values_list(*TERMINAL_LINE_COLUMNS)
+        return [dict(zip(TERMINAL_LINE_KEYS, row, strict=True)) for row in rows]
     if request.kind == RequestKind.MEDIUM:
         return [
             {

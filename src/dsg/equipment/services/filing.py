@@ -55,6 +55,7 @@ from .common import (
     lines_snapshot,
     receipt_number_for,
     site_equipment,
+    terminal_lines_snapshot,
 )
 from .helpdesk import helpdesk_open
 
@@ -89,7 +90,7 @@ def _pending_removals(site: Site) -> tuple[set[int], set[int]]:
     media = MediumLine.objects.filter(
         undecided, request__site=site, action=LineAction.REMOVE
     ).values_list("medium_id", flat=True)
-    return set(terminals), set(media)
+    return set(terminals.order_by()), set(media.order_by())  # no sort: they become sets
 
 
 def _pending_additions(site: Site, names: set[str], serials: set[str]) -> tuple[set[str], set[str]]:
@@ -99,13 +100,17 @@ def _pending_additions(site: Site, names: set[str], serials: set[str]) -> tuple[
     thousands of rows to check one form; bench/imports.py)."""
     if not names and not serials:
         return set(), set()
-    lines = TerminalLine.objects.filter(
-        Q(name__in=names) | Q(serial_number__in=serials),
-        request__site=site,
-        request__state__in=OPEN_STATES,
-        action=LineAction.ADD,
-        decision=LineDecision.PENDING,
-    ).values_list("name", "serial_number")
+    lines = (
+        TerminalLine.objects.filter(
+            Q(name__in=names) | Q(serial_number__in=serials),
+            request__site=site,
+            request__state__in=OPEN_STATES,
+            action=LineAction.ADD,
+            decision=LineDecision.PENDING,
+        )
+        .order_by()
+        .values_list("name", "serial_number")
+    )  # no sort: they become sets
     asked_names, asked_serials = set(), set()
     for name, serial in lines:
         asked_names.add(name)
@@ -247,7 +252,7 @@ def request_file(
         )
         request.receipt_number = receipt_number_for(request)
         request.save(update_fields=["receipt_number"])
-        _create_lines(request, actor, values)
+        terminal_lines = _create_lines(request, actor, values)
         audit_record(
             actor=actor,
             action="equipment_request.file",
@@ -260,7 +265,11 @@ def request_file(
                 "channel": channel,
                 "purpose": purpose,
                 "form_document": form_document.pk if form_document else None,
-                "lines": lines_snapshot(request),
+                # A terminal request's lines as just created (not read back: a tenth of filing
+                # a 500-line form); the same dicts as lines_snapshot (tests/equipment).
+                "lines": terminal_lines_snapshot(terminal_lines)
+                if kind == RequestKind.TERMINAL
+                else lines_snapshot(request),
             },
         )
         notifications.filed(request, actor)
@@ -292,9 +301,9 @@ def _split_whitelisted(
     return remaining, opened
 
 
-def _create_lines(request: EquipmentRequest, actor: User, values: list[Any]) -> None:
-    # Terminal lines in one INSERT: one per line was three quarters of filing a 500-line form
-    # (bench/imports.py, docs/performance.md).
+def _create_lines(request: EquipmentRequest, actor: User, values: list[Any]) -> list[TerminalLine]:
+    """The request's lines; returns the terminal lines (all created in one INSERT: one per line
+    was three quarters of filing a 500-line form; bench/imports.py, docs/performance.md)."""
     terminal_lines: list[TerminalLine] = []
     for position, value in enumerate(values, start=1):
         if isinstance(value, TerminalLineValues):
@@ -306,7 +315,9 @@ def _create_lines(request: EquipmentRequest, actor: User, values: list[Any]) -> 
                     name=value.name,
                     model_name=value.model_name,
                     serial_number=value.serial_number,
-                    terminal=value.terminal,
+                    # the id, not the instance: a related-object descriptor per line costs more
+                    # than the line's other fields together
+                    terminal_id=value.terminal.pk if value.terminal is not None else None,
                 )
             )
         elif isinstance(value, MediumLineValues):
@@ -314,6 +325,7 @@ def _create_lines(request: EquipmentRequest, actor: User, values: list[Any]) -> 
         else:
             _create_software_line(request, actor, position, value)
     TerminalLine.objects.bulk_create(terminal_lines)
+    return terminal_lines
 
 
 def _create_medium_line(request: EquipmentRequest, position: int, value: MediumLineValues) -> None:
