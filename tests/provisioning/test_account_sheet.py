@@ -147,3 +147,59 @@ def test_the_provider_sees_the_sheet_only_of_its_cases(client, site, cast):
     client.force_login(cast.staff)
     assert client.get(f"/enrollments/{at_inspection.pk}/account-sheet/").status_code == 404
     assert client.get(f"/api/v1/enrollments/{at_inspection.pk}/account-sheet").status_code == 404
+
+
+def _case_routes(case) -> list[str]:
+    """Every page and API operation of one case (a route whose only parameter is the case's id),
+    from the URL conf: a new one is checked too."""
+    urls = []
+    for _name, route in _routes(get_resolver().url_patterns):
+        params = route.count("<")
+        if params == 1 and "<int:enrollment_id>" in route:
+            urls.append("/" + route.replace("<int:enrollment_id>", str(case.pk)))
+    return urls
+
+
+@pytest.mark.parametrize("state", [State.SURVEY, State.TERMINAL_SETUP])
+def test_the_provider_sees_whom_to_call_and_nothing_else_of_the_application(
+    client, site, cast, state
+):
+    """From ③ the case page gives the provider the accepted application's PSA and contacts —
+    name, phone, mail (#12) — and no page or API answer of the case another part's value."""
+    case = new_case(site, cast)
+    application_update(
+        enrollment=case,
+        actor=cast.psa,
+        data={**NOT_FOR_THE_PROVIDER, "account_holders": HOLDERS, "contacts": [CONTACT]},
+    )
+    case = walk_to(case, state, cast)
+    application = case.application
+    client.force_login(cast.staff)
+    page = client.get(f"/enrollments/{case.pk}/").content.decode()
+    contacts = page[page.index('data-sheet="case-contacts"') :]
+    contacts = contacts[: contacts.index("</div>")]
+    for value in (application.psa_name, application.psa_phone, application.psa_email):
+        assert value and value in contacts
+    for value in (CONTACT["name"], CONTACT["phone"], CONTACT["email"]):
+        assert value in contacts
+    assert f'href="tel:{CONTACT["phone"]}"' in contacts
+    routes = _case_routes(case)
+    assert len(routes) >= 15  # the case page, its schedule, ③–⑥'s pages, the API …
+    for url in routes:
+        response = client.get(url)
+        for secret in NOT_FOR_THE_PROVIDER.values():
+            assert secret not in _text(response), url
+    # Control: the office reads one of them on the case page.
+    client.force_login(cast.reviewer)
+    assert (
+        NOT_FOR_THE_PROVIDER["track_record"]
+        in client.get(f"/enrollments/{case.pk}/").content.decode()
+    )
+
+
+def test_the_company_user_role_gets_no_contacts_box(client, site, cast, company_user):
+    case = walk_to(new_case(site, cast), State.SURVEY, cast)
+    client.force_login(company_user)
+    response = client.get(f"/enrollments/{case.pk}/")
+    assert response.status_code in (200, 404)
+    assert 'data-sheet="case-contacts"' not in response.content.decode()

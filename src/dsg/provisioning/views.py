@@ -90,7 +90,15 @@ def provisioning_context(*, user: User, enrollment: Enrollment) -> dict[str, Any
         selectors.holder_progress(user=user, enrollment=enrollment) if enrollment.step >= 6 else []
     )
     holders = [row.holder for row in progress]
+    # Whom the provider calls to agree dates and visits (③–⑥): the accepted application's PSA
+    # and contacts, from the account sheet (no other part of the application).
+    sheet = (
+        selectors.account_sheet_for(user=user, enrollment=enrollment)
+        if may["account_sheet_view"]
+        else None
+    )
     return {
+        "sheet": sheet,
         "provisioning": getattr(enrollment, "provisioning", None),
         "ancillary_works": enrollment.ancillary_works.all(),
         "terminals": selectors.terminals_of(enrollment),
