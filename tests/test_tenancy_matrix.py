@@ -927,6 +927,8 @@ OFFICE_PAGES = {
     "appointments/<int:appointment_id>/cancel/": "staff",
     # 利用端末等の申請 (§5): the office's decision on the lines, through its confirmation page
     "equipment-requests/<int:equipment_request_id>/decide/": "reviewer",
+    # ... and its 受理 (take-up), through the same confirmation page (#12)
+    "equipment-requests/<int:equipment_request_id>/take-up/": "reviewer",
     # 年次確認: a round and its export are the office's
     "annual/rounds/<int:round_id>/": "reviewer",
     "annual/rounds/<int:round_id>/export.csv": "reviewer",

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from dsg.enrollment.models import State
 from dsg.orgs.models import Site
+from dsg.requests.after import AFTER_ACTION
 from dsg.requests.models import ChangeRequest, ChangeState
 
 from ..factories import SiteFactory
@@ -71,14 +72,14 @@ def test_a_relocation_from_filing_to_the_new_address(
     # The reviewer accepts it with the provider's work, through the confirmation page.
     office = actor(reviewer)
     office.goto(f"/changes/{change.pk}/")
-    accept = office.locator("form[data-decision=accept]")
+    submit(office, office.locator("[data-decision=accept] a[data-confirm-page]"))
+    expect(office.locator("[data-consequence]")).to_be_visible()
+    accept = office.locator("form[data-form=confirm]")
     accept.locator("input[name=provider_work][value=survey]").check()
     accept.locator("input[name=provider_work][value=line_work]").check()
-    submit(office, accept.locator("button[type=submit]"))
-    expect(office.locator("[data-consequence]")).to_be_visible()
     assert ChangeRequest.objects.get(pk=change.pk).state == ChangeState.SUBMITTED
     shoot(office, "change-relocation-accept-confirm")
-    submit(office, office.locator("form[data-form=decide] button[data-confirm]"))
+    submit(office, accept.locator("button[data-confirm]"))
     expect(office.locator("[data-state]").first).to_have_attribute("data-state", "accepted")
     assert Site.objects.get(pk=site.pk).address != "横浜市中区山下町1"
 
@@ -86,11 +87,11 @@ def test_a_relocation_from_filing_to_the_new_address(
     provider = actor(provider_staff)
     provider.goto(f"/changes/{change.pk}/")
     expect(provider.locator("#review")).to_have_count(0)
-    for kind in ("survey", "line_work"):
+    for kind, after in (("survey", "work_done"), ("line_work", "complete")):
         row = provider.locator(f"tr[data-work-kind={kind}]")
         row.locator("input[type=date]").fill(dt.date.today().isoformat())
         submit(provider, row.locator("button[type=submit]"))
-        expect_success(provider, "The work was recorded as done.")
+        expect_success(provider, AFTER_ACTION[after].format(number=change.number))
     assert ChangeRequest.objects.get(pk=change.pk).state == ChangeState.COMPLETED
 
     # The site shows its new address and the history row.

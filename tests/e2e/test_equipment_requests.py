@@ -94,13 +94,13 @@ def test_a_usb_memory_is_filed_and_approved(actor, psa, reviewer, enrolled_site)
 
     office = actor(reviewer)
     office.goto(f"/equipment-requests/{request.pk}/")
-    submit(office, office.locator("form[action$='take-up/'] button[type=submit]"))
+    submit(office, office.locator("[data-action=take-up] a[data-confirm-page]"))
+    submit(office, office.locator("form[data-form=confirm] button[data-confirm]"))
     submit(office, office.locator("a[data-link=decide]"))
     office.locator("input[name=line-1-verdict][value=approve]").check()
-    submit(office, office.locator("form[data-form=decide] button[type=submit]"))
     shoot(office, "equipment-decide-confirm")
     assert not RemovableMedium.objects.exists()  # not before the confirmation
-    submit(office, office.locator("form[data-form=decide-confirm] button[data-confirm]"))
+    submit(office, office.locator("form[data-form=confirm] button[data-confirm]"))
 
     request.refresh_from_db()
     assert request.outcome == Outcome.APPROVED

@@ -36,9 +36,17 @@ def test_a_refused_page_form_changes_nothing(site, psa):
     client = logged_in(psa)
     url = f"/terminals/{terminal.pk}/disposal/"
     future = (today() + dt.timedelta(days=3)).isoformat()
-    for data in (form(disposed_on=future, certificate_id=proof.pk), form()):
+    for data, field in (
+        (form(disposed_on=future, certificate_id=proof.pk), "disposed_on"),
+        (form(), "certificate_id"),
+        (form(performed_by=""), "performed_by"),
+    ):
+        # the form comes back with the error beside its field, linked from the summary
         response = client.post(url, data)
-        assert response.status_code == 303
+        assert response.status_code == 422
+        shown = response.content.decode()
+        assert f'id="id_{field}-error"' in shown and f'href="#id_{field}"' in shown
+        assert 'data-form="disposal-record"' in shown
     assert not TerminalDisposal.objects.exists() and AuditEvent.objects.count() == events
 
 

@@ -120,8 +120,15 @@ def test_the_page_records_a_set_up_date(site, delegate, company_user, psa):
     terminal.refresh_from_db()
     assert terminal.set_up_on.isoformat() == day
     future = (today() + dt.timedelta(days=1)).isoformat()
-    assert logged_in(delegate).post(url, {"set_up_on": future}).status_code == 303
-    assert logged_in(delegate).post(url, {"set_up_on": "x"}).status_code == 303
+    for wrong in (future, "x"):
+        # back on the registry page, the error beside the terminal's date, linked from the top
+        refused = logged_in(delegate).post(url, {"set_up_on": wrong})
+        assert refused.status_code == 422
+        shown = refused.content.decode()
+        anchor = f"setup-{terminal.pk}-set_up_on"
+        assert f'id="{anchor}-error"' in shown and f'id="{anchor}"' in shown
+        assert f'href="#{anchor}"' in shown
+        assert shown.index("data-error-summary") < shown.index(f'id="{anchor}-error"')
     terminal.refresh_from_db()
     assert terminal.set_up_on.isoformat() == day
     assert logged_in(company_user).post(url, {"set_up_on": day}).status_code == 403

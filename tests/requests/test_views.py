@@ -306,11 +306,13 @@ def test_the_check_page_highlights_what_differs_and_says_what_is_missing(client,
 
 
 def _decide(client, change, action, **data):
-    """A decision: the first POST shows the confirmation and changes nothing; the second acts."""
+    """A decision: its confirmation page (GET) changes nothing, nor a POST that skips it; the
+    POST from the page (``confirmed``) acts."""
     url = f"/changes/{change.pk}/{action}/"
     before = snapshot(change)
-    shown = client.post(url, data)
+    shown = client.get(url)
     assert shown.status_code == 200 and "data-consequence" in shown.content.decode()
+    assert client.post(url, data).status_code == 400
     assert snapshot(change) == before
     return client.post(url, {**data, "confirmed": "1"})
 
@@ -419,7 +421,7 @@ def test_a_closure_waits_and_says_what_still_stands(client, enrolled, cast, revi
     page = office.get(f"/changes/{change.pk}/").content.decode()
     assert "data-outstanding" in page and "PC-01" in page
     response = office.post(f"/changes/{change.pk}/complete/", {"confirmed": "1"})
-    assert response.status_code == 422 and "PC-01" in response.content.decode()
+    assert response.status_code == 409 and "PC-01" in response.content.decode()
     assert ChangeRequest.objects.get(pk=change.pk).state == ChangeState.ACCEPTED
 
 

@@ -12,7 +12,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from dsg.documents.models import DocumentKind
 from dsg.registry.models import MediumKind
@@ -28,7 +27,7 @@ from .models import (
     SoftwareLine,
     TerminalLine,
 )
-from .services import LINES_MAX, PURPOSE_MAX
+from .services import LINES_MAX, PURPOSE_MAX, LineVerdict
 
 
 def label_of(model: type[models.Model], name: str) -> Any:
@@ -270,63 +269,83 @@ class AnswerForm(DocumentForm):
     field_order = ["answer", "document_kind", "file", "password"]
 
 
-class WithdrawForm(forms.Form):
-    reason = forms.CharField(
-        label=label_of(EquipmentRequest, "withdraw_reason"),
-        max_length=PURPOSE_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
 VERDICTS = [("", _("not now")), ("approve", _("Approve (承認)")), ("refuse", _("Refuse (却下)"))]
 
 
-class VerdictForm(forms.Form):
-    """The office's decision on one pending line."""
+class DecisionForm(forms.Form):
+    """The office's decision on the pending lines, drawn by the confirmation page
+    (core/confirm.html): for each line its verdict (承認 / 却下 / not now), the reason to refuse
+    (the company reads it) and, for a medium that is not a unique device, the box that approves
+    it knowingly; then the comment. Named ``line-<position>-<field>``."""
 
-    verdict = forms.ChoiceField(
-        label=pgettext_lazy("equipment line", "Decision"),
-        choices=VERDICTS,
-        required=False,
-        widget=forms.RadioSelect,
-    )
-    reason = forms.CharField(
-        label=_("Reason"),
-        required=False,
-        max_length=PURPOSE_MAX,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Required to refuse: the company reads it."),
-    )
-    not_unique_ok = forms.BooleanField(
-        label=_("Approve knowing it is not a unique device"), required=False
-    )
-
-    def __init__(self, *args: Any, not_unique: Sequence[str] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, lines: Sequence[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.not_unique = list(not_unique)
-        if not self.not_unique:
-            del self.fields["not_unique_ok"]
+        self.lines = list(lines)
+        for line in self.lines:
+            n = line.position
+            what = f"{line.get_action_display()}: {line.title}" if line.action else line.title
+            self.fields[f"line-{n}-verdict"] = forms.ChoiceField(
+                label=_("Line {line} — {what}").format(line=n, what=what),
+                choices=VERDICTS,
+                required=False,
+                initial="",
+                widget=forms.RadioSelect,
+                help_text=_("This medium cannot be approved as a unique device: {reasons}").format(
+                    reasons=" ".join(map(str, line.not_unique))
+                )
+                if line.not_unique
+                else "",
+            )
+            self.fields[f"line-{n}-reason"] = forms.CharField(
+                label=_("Reason for refusing line {line}").format(line=n),
+                required=False,
+                max_length=PURPOSE_MAX,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text=_("Required to refuse: the company reads it."),
+            )
+            if line.not_unique:
+                self.fields[f"line-{n}-not_unique_ok"] = forms.BooleanField(
+                    label=_("Line {line}: approve knowing it is not a unique device").format(
+                        line=n
+                    ),
+                    required=False,
+                )
+        self.fields["comment"] = forms.CharField(
+            label=label_of(EquipmentRequest, "comment"),
+            required=False,
+            max_length=PURPOSE_MAX,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            help_text=_("Shown to the company on the request's page."),
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("verdict") == "refuse" and not (data.get("reason") or "").strip():
-            self.add_error("reason", _("Give the reason for refusing the line."))
-        if data.get("verdict") == "approve" and self.not_unique and not data.get("not_unique_ok"):
-            self.add_error(
-                "not_unique_ok",
-                _("Tick this box to approve a medium that is not a unique device."),
-            )
+        for line in self.lines:
+            n, verdict = line.position, data.get(f"line-{line.position}-verdict")
+            if verdict == "refuse" and not (data.get(f"line-{n}-reason") or "").strip():
+                self.add_error(f"line-{n}-reason", _("Give the reason for refusing the line."))
+            if verdict == "approve" and line.not_unique and not data.get(f"line-{n}-not_unique_ok"):
+                self.add_error(
+                    f"line-{n}-not_unique_ok",
+                    _("Tick this box to approve a medium that is not a unique device."),
+                )
+        if self.lines and not self.errors and not self.verdicts():
+            first = f"line-{self.lines[0].position}-verdict"
+            self.add_error(first, _("Decide at least one line."))
         return data
 
-
-class CommentForm(forms.Form):
-    comment = forms.CharField(
-        label=label_of(EquipmentRequest, "comment"),
-        required=False,
-        max_length=PURPOSE_MAX,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Shown to the company on the request's page."),
-    )
+    def verdicts(self) -> list[LineVerdict]:
+        data = self.cleaned_data
+        return [
+            LineVerdict(
+                line=line.position,
+                approve=data[f"line-{line.position}-verdict"] == "approve",
+                reason=data.get(f"line-{line.position}-reason", ""),
+                not_unique_ok=bool(data.get(f"line-{line.position}-not_unique_ok")),
+            )
+            for line in self.lines
+            if data.get(f"line-{line.position}-verdict")
+        ]
 
 
 class FilterForm(forms.Form):

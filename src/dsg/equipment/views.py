@@ -11,7 +11,8 @@ changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -22,10 +23,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dsg.core.errors import NotVisible, RuleViolation
-from dsg.core.views import run_action
+from dsg.core.forms import CommentRule, ConfirmForm
+from dsg.core.views import Confirmation, confirm_action
 from dsg.documents.api import subject_upload_store
 from dsg.documents.selectors import documents_for
 from dsg.orgs import permissions
@@ -36,6 +39,7 @@ from dsg.registry.catalogues import whitelist_match
 from dsg.registry.selectors import media_standing, terminals_standing
 
 from . import selectors, services
+from .after import AFTER_ACTION, AfterMessage, request_done_message
 from .checks import (
     LineError,
     SoftwareLineValues,
@@ -44,15 +48,14 @@ from .display import age_days, decide_consequence, decorate, waiting_on, withdra
 from .forms import (
     AnswerForm,
     AskForm,
-    CommentForm,
+    DecisionForm,
     DocumentForm,
     FilterForm,
     HelpdeskAnswerForm,
     HelpdeskForm,
     KindForm,
     PurposeForm,
-    VerdictForm,
-    WithdrawForm,
+    label_of,
     line_formset_class,
 )
 from .models import EquipmentRequest, HelpdeskRequest, RequestKind, RequestState
@@ -474,12 +477,6 @@ def _detail_context(request: HttpRequest, filed: EquipmentRequest) -> dict[str, 
         "can_take_up": reviewing and filed.state == RequestState.FILED,
         "can_ask": deciding,
         "can_decide": deciding and bool(pending),
-        "verdict_forms": [
-            (line, VerdictForm(prefix=f"line-{line.position}", not_unique=line.not_unique))
-            for line in pending
-        ]
-        if deciding
-        else [],
         "can_answer": permissions.may(user, "equipment_request.answer", filed)
         and filed.state == RequestState.INFO_REQUESTED,
         "can_withdraw": permissions.may(user, "equipment_request.withdraw", filed)
@@ -494,7 +491,6 @@ def _detail(request: HttpRequest, filed: EquipmentRequest, **bound: Any) -> Http
         "ask_form": AskForm(),
         "answer_form": AnswerForm(),
         "upload_form": DocumentForm(required=True),
-        "comment_form": CommentForm(),
     }
     forms.update(bound)
     context.update(forms)
@@ -520,20 +516,6 @@ def _done(request: HttpRequest, filed: EquipmentRequest, message: str, anchor: s
 
 @login_required
 @require_POST
-def request_take_up(request: HttpRequest, equipment_request_id: int) -> HttpResponse:
-    """受理: the reviewer takes the request up and becomes its reviewer."""
-    user = request_user(request)
-    filed = _request(request, equipment_request_id)
-    return run_action(
-        request,
-        lambda: services.request_take_up(request=filed, actor=user),
-        success=_("You took the request up (受理); the company has been told."),
-        back=reverse("equipment_request_detail", args=[filed.pk]),
-    )
-
-
-@login_required
-@require_POST
 def request_ask(request: HttpRequest, equipment_request_id: int) -> HttpResponse:
     """追加資料依頼: what the office needs, by a date if it gives one."""
     user = request_user(request)
@@ -552,7 +534,7 @@ def request_ask(request: HttpRequest, equipment_request_id: int) -> HttpResponse
         except RuleViolation as refusal:
             _refusal_to_form(refusal, form)
         else:
-            return _done(request, filed, _("The request for more documents was sent."), "asks")
+            return _done(request, filed, request_done_message("ask", filed), "asks")
     return _detail(request, filed, ask_form=form)
 
 
@@ -573,7 +555,7 @@ def request_answer(request: HttpRequest, equipment_request_id: int) -> HttpRespo
         except RuleViolation as refusal:
             _refusal_to_form(refusal, form)
         else:
-            return _done(request, filed, _("Your answer was sent to the office."), "asks")
+            return _done(request, filed, request_done_message("answer", filed), "asks")
     return _detail(request, filed, answer_form=form)
 
 
@@ -593,174 +575,199 @@ def request_upload(request: HttpRequest, equipment_request_id: int) -> HttpRespo
         except RuleViolation as refusal:
             _refusal_to_form(refusal, form)
         else:
-            message = _("“{name}” was stored with the request; the office has been told.")
-            return _done(request, filed, message.format(name=document.filename), "documents")
+            message = request_done_message("upload", filed, name=document.filename)
+            return _done(request, filed, message, "documents")
     return _detail(request, filed, upload_form=form)
 
 
-# Irreversible steps, each through a page that states its consequence ----------------------------
+# 受理, 取下げ and the decision, each through the confirmation page (core.views.confirm_action) ---
 
 
-def _not_now(request: HttpRequest, filed: EquipmentRequest, title: str) -> HttpResponse:
-    """The request's state does not allow the step: said on the page, nothing changes."""
-    refusal = _("This cannot be done while the request is “{state}”.").format(
-        state=filed.get_state_display()
+@dataclass(frozen=True)
+class Step:
+    """One irreversible step on a request: who may take it, in which states, its title, what it
+    does and what the other side is told, whether it needs a comment. What comes next once taken:
+    after.AFTER_ACTION."""
+
+    permission: str
+    states: tuple[str, ...]
+    title: Any
+    told_who: Any
+    told: Any
+    comment: CommentRule
+    comment_label: Any = None
+    danger: bool = False
+
+
+STEPS: dict[str, Step] = {
+    "take_up": Step(
+        permission="equipment_request.review",
+        states=(RequestState.FILED,),
+        title=gettext_lazy("Take the request up (受理)"),
+        told_who=gettext_lazy("the company's PSA"),
+        told=gettext_lazy("The review of the request has started (受理・審査中)."),
+        comment="none",
+    ),
+    "withdraw": Step(
+        permission="equipment_request.withdraw",
+        states=(RequestState.FILED, RequestState.UNDER_REVIEW, RequestState.INFO_REQUESTED),
+        title=gettext_lazy("Withdraw the request (取下げ)"),
+        told_who=gettext_lazy("the office"),
+        told=gettext_lazy("The request was withdrawn (取下げ), with your reason."),
+        comment="required",
+        comment_label=label_of(EquipmentRequest, "withdraw_reason"),
+        danger=True,
+    ),
+    "decide": Step(
+        permission="equipment_request.review",
+        states=(RequestState.FILED, RequestState.UNDER_REVIEW),
+        title=gettext_lazy("Decide the lines (承認・却下)"),
+        told_who=gettext_lazy("the company's PSA"),
+        told=gettext_lazy(
+            "Each decided line: approved (承認), or refused (却下) with your reason; and, once no "
+            "line is left undecided, the request's outcome."
+        ),
+        comment="optional",
+        danger=True,
+    ),
+}
+
+
+def _take_up_consequence() -> list[str]:
+    return [
+        _(
+            "The request is taken up (受理): its state becomes under review (受理・審査中) and "
+            "you become its reviewer."
+        ),
+        _(
+            "Then decide its lines (承認・却下), or ask the company for more documents "
+            "(追加資料依頼)."
+        ),
+    ]
+
+
+def _confirmation(
+    request: HttpRequest, filed: EquipmentRequest, name: str, consequence: list[str], after: Any
+) -> Confirmation:
+    step = STEPS[name]
+    back = reverse("equipment_request_detail", args=[filed.pk])
+    refusal = (
+        ""
+        if filed.state in step.states
+        else _("This cannot be done while the request is “{state}”.").format(
+            state=filed.get_state_display()
+        )
     )
-    return render(
-        request,
-        "equipment/request_step.html",
-        {"req": filed, "title": title, "refusal": refusal},
-        status=409 if request.method == "POST" else 200,
+    return Confirmation(
+        title=step.title,
+        object_label=filed.receipt_number,
+        back=back,
+        success=after,
+        consequence=consequence,
+        told=(step.told,),
+        told_who=step.told_who,
+        comment=step.comment,
+        comment_label=step.comment_label,
+        danger=step.danger,
+        crumbs=(
+            (_("Dashboard"), reverse("dashboard")),
+            (_("Requests for terminals, software and media"), reverse("equipment_request_list")),
+            (filed.receipt_number, back),
+        ),
+        refusal=refusal,
     )
+
+
+def _step(
+    request: HttpRequest,
+    filed: EquipmentRequest,
+    name: str,
+    *,
+    consequence: list[str],
+    act: Callable[[dict[str, Any], AfterMessage], None],
+    form: Callable[[Any], Any] | None = None,
+) -> HttpResponse:
+    """GET: the step's confirmation page (nothing changes). POST from it (``confirmed``): the
+    service, then the request's page with what comes next. A POST that skips the page is
+    refused (400) and changes nothing."""
+    if not permissions.may(request_user(request), STEPS[name].permission, filed):
+        raise _forbidden()
+    after = AfterMessage()
+    confirmation = _confirmation(request, filed, name, consequence, after)
+    posted = request.method == "POST"
+    if posted and not request.POST.get("confirmed"):
+        messages.error(request, _("Nothing was done: confirm on this page first."))
+        unbound = form(None) if form else None
+        if unbound is None:
+            unbound = ConfirmForm(
+                comment=confirmation.comment, comment_label=confirmation.comment_label
+            )
+        response = confirm_action(request, confirmation, lambda _data: None, form=unbound)
+        response.status_code = 400
+        return response
+    bound = form(request.POST if posted else None) if form else None
+    return confirm_action(request, confirmation, lambda data: act(data, after), form=bound)
+
+
+@login_required
+def request_take_up(request: HttpRequest, equipment_request_id: int) -> HttpResponse:
+    """受理: the reviewer takes the request up and becomes its reviewer."""
+    user = request_user(request)
+    filed = _request(request, equipment_request_id)
+
+    def act(_data: dict[str, Any], after: AfterMessage) -> None:
+        done = services.request_take_up(request=filed, actor=user)
+        after.text = request_done_message("take_up", done)
+
+    return _step(request, filed, "take_up", consequence=_take_up_consequence(), act=act)
 
 
 @login_required
 def request_withdraw(request: HttpRequest, equipment_request_id: int) -> HttpResponse:
-    """取下げ: the consequence, the reason, and the button that ends the request."""
+    """取下げ: the consequence, the reason the office reads, and the button that ends it."""
     user = request_user(request)
     filed = _request(request, equipment_request_id)
-    if not permissions.may(user, "equipment_request.withdraw", filed):
-        raise _forbidden()
-    title = _("Withdraw the request (取下げ)")
-    if not filed.is_open:
-        return _not_now(request, filed, title)
-    form = WithdrawForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.request_withdraw(request=filed, actor=user, reason=form.cleaned_data["reason"])
-        except RuleViolation as refusal:
-            _refusal_to_form(refusal, form)
-        else:
-            return _done(request, filed, _("The request was withdrawn (取下げ)."))
-    errors = error_summary(form)
-    return render(
-        request,
-        "equipment/request_step.html",
-        {
-            "req": filed,
-            "title": title,
-            "form": form,
-            "consequence": withdraw_consequence(),
-            "action": "withdraw",
-            "errors": errors,
-        },
-        status=422 if errors else 200,
-    )
 
+    def act(data: dict[str, Any], after: AfterMessage) -> None:
+        done = services.request_withdraw(request=filed, actor=user, reason=data["comment"])
+        after.text = request_done_message("withdraw", done)
 
-class Decision:
-    """The reviewer's verdicts on the pending lines, bound to what was posted (or fresh)."""
-
-    def __init__(self, request: HttpRequest, filed: EquipmentRequest) -> None:
-        user = request_user(request)
-        post = request.POST if request.method == "POST" else None
-        self.lines = decorate(selectors.lines_of(user, filed), office=True)
-        self.pending = [line for line in self.lines if line.is_pending]
-        self.forms = {
-            line.position: VerdictForm(
-                post, prefix=f"line-{line.position}", not_unique=line.not_unique
-            )
-            for line in self.pending
-        }
-        self.comment = CommentForm(post)
-        self.page_errors: list[str] = []
-
-    def is_valid(self) -> bool:
-        valid = all([form.is_valid() for form in self.forms.values()])
-        valid = self.comment.is_valid() and valid
-        if valid and not self.verdicts():
-            self.page_errors.append(_("Decide at least one line."))
-            return False
-        return valid
-
-    def verdicts(self) -> list[services.LineVerdict]:
-        return [
-            services.LineVerdict(
-                line=position,
-                approve=form.cleaned_data["verdict"] == "approve",
-                reason=form.cleaned_data["reason"],
-                not_unique_ok=bool(form.cleaned_data.get("not_unique_ok")),
-            )
-            for position, form in self.forms.items()
-            if form.cleaned_data.get("verdict")
-        ]
-
-    def refuse(self, refusal: RuleViolation) -> None:
-        if refusal.status in (403, 404):
-            raise refusal
-        form = self.forms.get(getattr(refusal, "line", 0))
-        if form is not None:
-            field = refusal.field if refusal.field in form.fields else None
-            form.add_error(field, str(refusal.message))
-        else:
-            self.page_errors.append(str(refusal.message))
-
-    def rows(self) -> list[tuple[Any, VerdictForm]]:
-        return [(line, self.forms[line.position]) for line in self.pending]
-
-    def errors(self) -> list[dict[str, str]]:
-        summary = [{"label": "", "message": m, "anchor": ""} for m in self.page_errors]
-        for position, form in self.forms.items():
-            summary += error_summary(form, prefix=_("Line {line}").format(line=position))
-        return summary + error_summary(self.comment)
+    return _step(request, filed, "withdraw", consequence=withdraw_consequence(), act=act)
 
 
 @login_required
 def request_decide(request: HttpRequest, equipment_request_id: int) -> HttpResponse:
-    """The decision on each pending line: GET the form; POST shows what will be decided and its
-    consequence; POST with ``confirmed`` decides (approved lines change the registry)."""
+    """The decision on the pending lines (approved lines change the registry), on the
+    confirmation page: each line's verdict and reason, what deciding does, who is told."""
     user = request_user(request)
     filed = _request(request, equipment_request_id)
     if not permissions.may(user, "equipment_request.review", filed):
         raise _forbidden()
-    title = _("Decide the lines (承認・却下)")
-    if filed.state not in (RequestState.FILED, RequestState.UNDER_REVIEW):
-        return _not_now(request, filed, title)
-    decision = Decision(request, filed)
-    confirming = False
-    if request.method == "POST" and decision.is_valid() and not request.POST.get("edit"):
-        if request.POST.get("confirmed"):
-            try:
-                services.request_decide(
-                    request=filed,
-                    actor=user,
-                    verdicts=decision.verdicts(),
-                    comment=decision.comment.cleaned_data["comment"],
-                )
-            except RuleViolation as refusal:
-                decision.refuse(refusal)
-            else:
-                done = selectors.request_get_for(user, filed.pk)
-                message = _("Decided: the request is now “{state}”.")
-                return _done(request, filed, message.format(state=done.get_state_display()))
-        else:
-            confirming = True
-    verdicts = decision.verdicts() if confirming else []
-    errors = decision.errors()
-    return render(
-        request,
-        "equipment/request_decide.html",
-        {
-            "req": filed,
-            "title": title,
-            "rows": decision.rows(),
-            "comment_form": decision.comment,
-            "confirming": confirming,
-            "chosen": _chosen(decision, verdicts),
-            "consequence": decide_consequence(
-                filed.kind,
-                any(v.approve for v in verdicts),
-                any(not v.approve for v in verdicts),
-            ),
-            "errors": errors,
-        },
-        status=422 if errors else 200,
-    )
+    deciding = filed.state in STEPS["decide"].states
+    lines = decorate(selectors.lines_of(user, filed), office=True) if deciding else []
+    pending = [line for line in lines if line.is_pending]
 
+    def decision_form(data: Any) -> DecisionForm:
+        return DecisionForm(data, lines=pending)
 
-def _chosen(decision: Decision, verdicts: Iterable[services.LineVerdict]) -> list[Any]:
-    by_position = {line.position: line for line in decision.pending}
-    return [(by_position[v.line], v) for v in verdicts]
+    def act(data: dict[str, Any], after: AfterMessage) -> None:
+        verdicts = decision_form(request.POST)
+        verdicts.is_valid()
+        try:
+            services.request_decide(
+                request=filed, actor=user, verdicts=verdicts.verdicts(), comment=data["comment"]
+            )
+        except LineError as refusal:  # beside the line's own field
+            field = "reason" if refusal.field == "reason" else "verdict"
+            raise RuleViolation(
+                refusal.message, code=refusal.code, field=f"line-{refusal.line}-{field}"
+            ) from refusal
+        done = selectors.request_get_for(user, filed.pk)
+        left = len(pending) - len(verdicts.verdicts())
+        after.text = request_done_message("decide", done, pending=left)
+
+    consequence = decide_consequence(filed.kind, True, True)
+    return _step(request, filed, "decide", consequence=consequence, act=act, form=decision_form)
 
 
 # Helpdesk requests (whitelisted software) --------------------------------------------------------
@@ -840,7 +847,7 @@ def helpdesk_answer(request: HttpRequest, helpdesk_request_id: int) -> HttpRespo
         except RuleViolation as refusal:
             _refusal_to_form(refusal, form)
         else:
-            messages.success(request, _("Your instructions were sent to the company."))
+            messages.success(request, str(AFTER_ACTION["helpdesk_answer"]))
             back = reverse("helpdesk_detail", args=[ticket.pk])
             return HttpResponseRedirect(back, status=303)
     return _helpdesk_page(request, ticket, form)

@@ -24,7 +24,7 @@ from dsg.orgs.selectors import site_get_for
 
 from . import form_upload, selectors
 from .models import RequestKind
-from .workbook import FORMS, XLSX
+from .workbook import FORMS, XLSX, FormError
 
 
 class FormUploadForm(forms.Form):
@@ -57,6 +57,7 @@ def site_forms(request: HttpRequest, site_id: int) -> HttpResponse:
     site = site_get_for(user=user, pk=site_id)
     permissions.require_permission(actor=user, action="equipment_request.file", obj=site)
     form = FormUploadForm(request.POST or None, request.FILES or None)
+    where: FormError | None = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -73,7 +74,9 @@ def site_forms(request: HttpRequest, site_id: int) -> HttpResponse:
         except RuleViolation as refusal:
             if refusal.status in (403, 404):
                 raise
-            form.add_error("file", str(refusal.message))
+            field = refusal.field if refusal.field in ("password", "kind") else "file"
+            form.add_error(field, str(refusal.message))
+            where = refusal if isinstance(refusal, FormError) and refusal.sheet else None
         else:
             return _filed(request, site_id, filing)
     forms_list = [
@@ -83,7 +86,8 @@ def site_forms(request: HttpRequest, site_id: int) -> HttpResponse:
     return render(
         request,
         "equipment/xlsx/site_forms.html",
-        {"site": site, "form": form, "forms": forms_list},
+        {"site": site, "form": form, "forms": forms_list, "where": where},
+        status=422 if form.errors else 200,
     )
 
 

@@ -58,11 +58,16 @@ class DisposalForm(forms.Form):
 
 
 class SetUpForm(forms.Form):
+    """A terminal's set-up date, drawn in the terminal's row of the registry page: its ids are
+    the terminal's (``setup-<id>-set_up_on``), so the error summary links to that row's date."""
+
     set_up_on = forms.DateField(
         label=_("Set up on (セットアップ日)"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, terminal_id: int, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"setup-{terminal_id}-%s")
         super().__init__(*args, **kwargs)
+        self.terminal_id = terminal_id
         self.fields["set_up_on"].widget.attrs["max"] = timezone.localdate().isoformat()

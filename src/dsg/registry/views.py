@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dsg.core.errors import RuleViolation
-from dsg.core.views import Confirmation, confirm_action, form_error_text, run_action
+from dsg.core.views import Confirmation, confirm_action
 from dsg.documents.services import max_upload_bytes, too_large
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
@@ -28,6 +28,7 @@ from dsg.orgs.models import Site, User
 from dsg.orgs.selectors import site_get_for
 
 from . import selectors, services, workbook
+from .after import registry_done_message
 from .forms import DisposalForm, SetUpForm
 from .models import DisposalState, RemovableMedium, Terminal
 
@@ -37,7 +38,14 @@ def site_terminals(request: HttpRequest, site_id: int) -> HttpResponse:
     """The site's registry: its terminals with their life stage, its removable media and the
     software on its terminals; then the terminals and media disposed of (廃棄済)."""
     user = request_user(request)
-    site = site_get_for(user=user, pk=site_id)
+    return _registry_page(request, user, site_get_for(user=user, pk=site_id))
+
+
+def _registry_page(
+    request: HttpRequest, user: User, site: Site, *, set_up: SetUpForm | None = None
+) -> HttpResponse:
+    """The registry page; ``set_up``: a terminal's set-up form that came back in error, drawn
+    in its row with the error beside the date (422)."""
     registry = selectors.site_registry_read(user=user, site=site)
     disposals = [
         d for item in (*registry.terminals, *registry.media) if (d := selectors.disposal_of(item))
@@ -67,7 +75,10 @@ def site_terminals(request: HttpRequest, site_id: int) -> HttpResponse:
             "may_confirm": permissions.may(user, "terminal_disposal.confirm"),
             "may_export": permissions.may(user, "policy.export", site),
             "today": timezone.localdate().isoformat(),
+            "set_up_form": set_up,
+            "set_up_terminal": set_up.terminal_id if set_up is not None else None,
         },
+        status=422 if set_up is not None and set_up.errors else 200,
     )
 
 
@@ -87,23 +98,27 @@ def site_registry_export(request: HttpRequest, site_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def terminal_set_up(request: HttpRequest, terminal_id: int) -> HttpResponse:
-    """The PSA or the delegate records the terminal's set-up date (セットアップ日)."""
+    """The PSA or the delegate records the terminal's set-up date (セットアップ日); a wrong
+    date comes back in the terminal's row, beside the date."""
     user = request_user(request)
     terminal = selectors.terminal_get_for(user=user, pk=terminal_id)
-    back = reverse("site_terminals", args=[terminal.site_id]) + "#standing"
     permissions.require_permission(actor=user, action="terminal.set_up", obj=terminal)
-    form = SetUpForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_error_text(form))
-        return HttpResponseRedirect(back, status=303)
-    return run_action(
-        request,
-        lambda: services.terminal_setup_record(
-            terminal=terminal, actor=user, set_up_on=form.cleaned_data["set_up_on"]
-        ),
-        success=_("The set-up date of {terminal} was recorded.").format(terminal=terminal.name),
-        back=back,
-    )
+    form = SetUpForm(request.POST, terminal_id=terminal.pk)
+    if form.is_valid():
+        try:
+            services.terminal_setup_record(
+                terminal=terminal, actor=user, set_up_on=form.cleaned_data["set_up_on"]
+            )
+        except RuleViolation as refusal:
+            if refusal.status in (403, 404):
+                raise
+            form.add_error("set_up_on", str(refusal.message))
+        else:
+            label = f"{terminal.ref} {terminal.name}"
+            messages.success(request, registry_done_message("terminal_set_up", label))
+            back = reverse("site_terminals", args=[terminal.site_id]) + "#standing"
+            return HttpResponseRedirect(back, status=303)
+    return _registry_page(request, user, terminal.site, set_up=form)
 
 
 # The disposal of a terminal or a medium: one page, one form -------------------------------------
@@ -180,9 +195,16 @@ def medium_disposal(request: HttpRequest, medium_id: int) -> HttpResponse:
 
 
 def _disposal_page(
-    request: HttpRequest, user: User, page: _Disposal, item: Terminal | RemovableMedium
+    request: HttpRequest,
+    user: User,
+    page: _Disposal,
+    item: Terminal | RemovableMedium,
+    *,
+    form: DisposalForm | None = None,
 ) -> HttpResponse:
-    if request.method == "POST":
+    """The record and its confirmation, or the PSA's form (``form``: one that came back in
+    error, drawn with each error beside its field, 422)."""
+    if request.method == "POST" and form is None:
         return _record(request, user, page, item)
     disposal = selectors.disposal_of(item)
     may_dispose = disposal is None and permissions.may(user, page.dispose_action, item)
@@ -203,36 +225,38 @@ def _disposal_page(
             "may_confirm": disposal is not None
             and not disposal.is_confirmed
             and permissions.may(user, page.confirm_action, disposal),
-            "form": DisposalForm(
+            "form": form
+            or DisposalForm(
                 documents=_documents_for_form(user, item.site),
                 initial={"performed_by_company": item.site.company.name},
             )
             if may_dispose
             else None,
         },
+        status=422 if form is not None and form.errors else 200,
     )
 
 
 def _record(
     request: HttpRequest, user: User, page: _Disposal, item: Terminal | RemovableMedium
 ) -> HttpResponse:
-    back = reverse(page.page, args=[item.pk])
     permissions.require_permission(actor=user, action=page.dispose_action, obj=item)
     form = DisposalForm(request.POST, request.FILES, documents=_documents_for_form(user, item.site))
-    if not form.is_valid():
-        messages.error(request, form_error_text(form))
-        return HttpResponseRedirect(back, status=303)
-    try:
-        page.record(**{page.kind: item}, actor=user, **_record_input(user, item.site, form))
-    except RuleViolation as refusal:
-        if refusal.status in (403, 404):
-            raise
-        messages.error(request, str(refusal.message))
-    else:
-        messages.success(
-            request, _("The disposal was recorded; the office was told and will confirm it.")
-        )
-    return HttpResponseRedirect(back, status=303)
+    if form.is_valid():
+        try:
+            page.record(**{page.kind: item}, actor=user, **_record_input(user, item.site, form))
+        except RuleViolation as refusal:
+            if refusal.status in (403, 404):
+                raise
+            field = refusal.field if refusal.field in form.fields else None
+            if refusal.field in ("upload", "certificate"):
+                field = "file"
+            form.add_error(field, str(refusal.message))
+        else:
+            action = f"{page.kind}_disposal_record"
+            messages.success(request, registry_done_message(action, page.title(item)))
+            return HttpResponseRedirect(reverse(page.page, args=[item.pk]), status=303)
+    return _disposal_page(request, user, page, item, form=form)
 
 
 def _record_input(user: User, site: Site, form: DisposalForm) -> dict[str, Any]:
@@ -265,7 +289,7 @@ def terminal_disposal_confirm(request: HttpRequest, disposal_id: int) -> HttpRes
             "The terminal leaves the site's registry (廃棄済): it can no longer be used or "
             "tested, and it is no longer counted among the site's terminals."
         ),
-        success=_("The disposal was confirmed: the terminal left the site's registry (廃棄済)."),
+        success=registry_done_message("terminal_disposal_confirm", disposal.terminal.name),
         confirm=lambda: services.terminal_disposal_confirm(disposal=disposal, actor=user),
     )
 
@@ -285,7 +309,7 @@ def medium_disposal_confirm(request: HttpRequest, medium_disposal_id: int) -> Ht
             "The medium leaves the site's registry (廃棄済): it is no longer counted among "
             "the site's removable media."
         ),
-        success=_("The disposal was confirmed: the medium left the site's registry (廃棄済)."),
+        success=registry_done_message("medium_disposal_confirm", disposal.medium),
         confirm=lambda: services.medium_disposal_confirm(disposal=disposal, actor=user),
     )
 

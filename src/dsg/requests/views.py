@@ -19,10 +19,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dsg.core.errors import NotVisible, RuleViolation
-from dsg.core.views import run_action
+from dsg.core.views import Confirmation, confirm_action, run_action
 from dsg.documents import folder
 from dsg.documents.selectors import documents_for
 from dsg.documents.services import max_upload_bytes, too_large
@@ -39,6 +40,7 @@ from dsg.orgs.permissions import restrict
 from dsg.orgs.selectors import site_get_for, site_list_for
 
 from . import selectors, services
+from .after import AfterMessage, change_done_message
 from .checks import change_missing, work_outstanding
 from .display import comparison, difference_rows, history_rows, value_text
 from .forms import (
@@ -575,7 +577,7 @@ def change_comment(request: HttpRequest, change_id: int) -> HttpResponse:
         except RuleViolation as refusal:
             _refusal_to_form(refusal, form)
         else:
-            return _done(request, change, _("The comment was added."), "review")
+            return _done(request, change, change_done_message("comment", change), "review")
     return _detail(request, change, comment_form=form)
 
 
@@ -599,7 +601,8 @@ def change_ask(request: HttpRequest, change_id: int) -> HttpResponse:
         except RuleViolation as refusal:
             _refusal_to_form(refusal, form)
         else:
-            return _done(request, change, _("The request was sent to the company."), "asks")
+            due = form.cleaned_data["due_on"].isoformat()
+            return _done(request, change, change_done_message("ask", change, due=due), "asks")
     return _detail(request, change, ask_form=form)
 
 
@@ -620,7 +623,7 @@ def action_request_answer(request: HttpRequest, action_request_id: int) -> HttpR
         except RuleViolation as refusal:
             _refusal_to_form(refusal, form)
         else:
-            return _done(request, change, _("Your answer was sent."), "asks")
+            return _done(request, change, change_done_message("answer", change), "asks")
     return _detail(request, change, answer=(asked.pk, form))
 
 
@@ -644,7 +647,8 @@ def provider_work_done(request: HttpRequest, provider_work_id: int) -> HttpRespo
         except RuleViolation as refusal:
             _refusal_to_form(refusal, form)
         else:
-            return _done(request, change, _("The work was recorded as done."), "work")
+            done = selectors.change_get_for(user, change.pk)
+            return _done(request, change, change_done_message("work_done", done), "work")
     return _detail(request, change, work_done=(work.pk, form))
 
 
@@ -657,7 +661,7 @@ def change_remediation(request: HttpRequest, change_id: int) -> HttpResponse:
     return run_action(
         request,
         lambda: change_remediation_report(change=change, actor=user),
-        success=_("The remediation was reported; the office decides next."),
+        success=change_done_message("remediation", change),
         back=reverse("change_detail", args=[change.pk]) + "#inspection",
     )
 
@@ -679,7 +683,7 @@ def change_inspection_open(request: HttpRequest, change_id: int) -> HttpResponse
     return HttpResponseRedirect(reverse("inspection_detail", args=[inspection.pk]), status=303)
 
 
-# Decisions, each through a page that states its consequence ------------------------------------
+# Decisions, each through the confirmation page (core.views.confirm_action) ----------------------
 
 
 def _consequence(action: str, change: ChangeRequest) -> list[str]:
@@ -736,12 +740,57 @@ def _consequence(action: str, change: ChangeRequest) -> list[str]:
     return lines
 
 
+# Each decision: who may take it, its transition, its title, what the other side is told and
+# whether it needs a comment. What comes next once taken: after.AFTER_ACTION.
 DECISIONS: dict[str, dict[str, Any]] = {
-    "return": {"permission": "change.review", "transition": "return_for_correction"},
-    "reject": {"permission": "change.review", "transition": "reject"},
-    "withdraw": {"permission": "change.file", "transition": "withdraw"},
-    "accept": {"permission": "change.review", "transition": "accept"},
-    "complete": {"permission": "change.review", "transition": "complete"},
+    "return": {
+        "permission": "change.review",
+        "transition": "return_for_correction",
+        "title": gettext_lazy("Return for correction (補正)"),
+        "comment": "required",
+        "told_who": gettext_lazy("the company's PSA"),
+        "told": gettext_lazy(
+            "The change was returned for correction (補正), with your comment and your "
+            "comments on its parts."
+        ),
+    },
+    "reject": {
+        "permission": "change.review",
+        "transition": "reject",
+        "title": gettext_lazy("Reject (却下)"),
+        "comment": "required",
+        "told_who": gettext_lazy("the company's PSA"),
+        "told": gettext_lazy("The change was rejected (却下), with your comment as the reason."),
+    },
+    "withdraw": {
+        "permission": "change.file",
+        "transition": "withdraw",
+        "title": gettext_lazy("Withdraw (取下げ)"),
+        "comment": "optional",
+        "told_who": gettext_lazy("the office"),
+        "told": gettext_lazy(
+            "The change was withdrawn (取下げ), with your comment if you give one."
+        ),
+    },
+    "accept": {
+        "permission": "change.review",
+        "transition": "accept",
+        "title": gettext_lazy("Accept (受理)"),
+        "comment": "optional",
+        "told_who": gettext_lazy("the company's PSA"),
+        "told": gettext_lazy(
+            "The change was accepted (受理), and what it still needs: a new inspection, the "
+            "provider's work (the provider is told of its work), or nothing."
+        ),
+    },
+    "complete": {
+        "permission": "change.review",
+        "transition": "complete",
+        "title": gettext_lazy("Apply the change to the registered data"),
+        "comment": "none",
+        "told_who": gettext_lazy("the company's PSA"),
+        "told": gettext_lazy("The change was applied to the registered data (変更完了)."),
+    },
 }
 
 
@@ -764,71 +813,74 @@ def _decide(change: ChangeRequest, action: str, actor: User, data: dict[str, Any
     return services.change_complete(change=change, actor=actor)
 
 
-def _title(action: str) -> str:
-    return {
-        "return": _("Return for correction (補正)"),
-        "reject": _("Reject (却下)"),
-        "withdraw": _("Withdraw (取下げ)"),
-        "accept": _("Accept (受理)"),
-        "complete": _("Apply the change to the registered data"),
-    }[action]
+def _decision_refusal(change: ChangeRequest, action: str) -> str:
+    """Why the decision cannot be taken now ("" when it can): the change's state, or — to apply
+    it — what still stands."""
+    transition = DECISIONS[action]["transition"]
+    possible = any(
+        t.name == transition and t.source == change.state
+        for t in change.get_all_state_transitions()
+    )
+    if not possible:
+        return _("This cannot be done while the change is in the state “{state}”.").format(
+            state=change.get_state_display()
+        )
+    if action == "complete" and (outstanding := work_outstanding(change)):
+        return " ".join([_("The change cannot be applied yet:"), *map(str, outstanding)])
+    return ""
 
 
 @login_required
 def change_decide(request: HttpRequest, change_id: int, action: str) -> HttpResponse:
-    """GET: the decision's form and its consequence. POST: the same page to confirm; POST with
-    ``confirmed``: the service. 補正 and 却下 need a comment."""
+    """GET: the confirmation page of 補正, 却下, 取下げ, 受理 or 「変更を反映する」 (what it does,
+    what the other side is told; nothing changes). POST from that page (``confirmed``): the
+    service, then the change's page with what comes next (今後の流れ). 補正 and 却下 need the
+    comment the company reads."""
     user = request_user(request)
     change = _change(request, change_id)
-    decision = DECISIONS[action]
-    if not permissions.may(user, decision["permission"], change):
+    spec = DECISIONS[action]
+    if not permissions.may(user, spec["permission"], change):
         raise _forbidden()
-    possible = any(
-        t.name == decision["transition"] and t.source == change.state
-        for t in change.get_all_state_transitions()
+    back = reverse("change_detail", args=[change.pk])
+    after = AfterMessage()
+    confirmation = Confirmation(
+        title=spec["title"],
+        object_label=change.number,
+        back=back,
+        success=after,
+        consequence=_consequence(action, change),
+        told=(spec["told"],),
+        told_who=spec["told_who"],
+        comment=spec["comment"],
+        danger=action in ("reject", "withdraw", "return"),
+        crumbs=(
+            (_("Dashboard"), reverse("dashboard")),
+            (_("Change applications (加入申請内容の変更)"), reverse("change_list")),
+            (change.number, back),
+        ),
+        refusal=_decision_refusal(change, action),
     )
-    if not possible:  # said on the page, without the form; nothing changes
-        refusal = _("This cannot be done while the change is in the state “{state}”.").format(
-            state=change.get_state_display()
-        )
-        context = {"change": change, "action": action, "title": _title(action)}
-        context["refusal"] = refusal
-        status = 409 if request.method == "POST" else 200
-        return render(request, "requests/change_decide.html", context, status=status)
     form = DecisionForm(
         request.POST if request.method == "POST" else None,
         action=action,
         kind=change.kind,
-        comment_required=action in ("return", "reject"),
+        comment_required=spec["comment"] == "required",
     )
-    if request.method == "POST" and form.is_valid() and request.POST.get("confirmed"):
-        try:
-            _decide(change, action, user, form.cleaned_data)
-        except RuleViolation as refusal:
-            _refusal_to_form(refusal, form)
-        else:
-            done = selectors.change_get_for(user, change.pk)
-            return _done(
-                request,
-                change,
-                _("Done: the change is now “{state}”.").format(state=done.get_state_display()),
-            )
-    outstanding = work_outstanding(change) if action == "complete" else []
-    return render(
-        request,
-        "requests/change_decide.html",
-        {
-            "change": change,
-            "action": action,
-            "title": _title(action),
-            "form": form,
-            "consequence": _consequence(action, change),
-            "outstanding": outstanding,
-            "confirming": request.method == "POST" and form.is_valid(),
-            "errors": error_summary(form),
-        },
-        status=422 if form.errors else 200,
-    )
+    if request.method == "POST" and not request.POST.get("confirmed"):
+        # Not from the confirmation page: nothing is done; the page to confirm on is drawn.
+        messages.error(request, _("Nothing was done: confirm on this page first."))
+        unbound = DecisionForm(
+            action=action, kind=change.kind, comment_required=spec["comment"] == "required"
+        )
+        response = confirm_action(request, confirmation, lambda _data: None, form=unbound)
+        response.status_code = 400
+        return response
+
+    def act(data: dict[str, Any]) -> None:
+        _decide(change, action, user, data)
+        after.text = change_done_message(action, selectors.change_get_for(user, change.pk))
+
+    return confirm_action(request, confirmation, act, form=form)
 
 
 # The site page's section --------------------------------------------------------------------------
