@@ -9,8 +9,8 @@ import pytest
 
 from dsg.enrollment.models import ReviewComment, State
 
-from ..walk import new_case, report_every_deficiency, today, walk_to
-from .field_errors import Unchanged
+from ..walk import attach_documents, new_case, report_every_deficiency, today, walk_to
+from .field_errors import Unchanged, assert_error_beside
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +103,37 @@ def test_a_comment_on_no_part_of_the_application_is_refused_at_the_top(client, s
     assert response.status_code == 422
     assert 'class="error-summary"' in response.content.decode()
     assert not ReviewComment.objects.filter(version=version).exists()
+
+
+@pytest.fixture
+def with_audit_result(site, cast):
+    case = walk_to(new_case(site, cast), State.INSPECTION, cast)
+    attach_documents(case, cast.psa, kinds=("audit_result",))
+    return case
+
+
+def test_deeming_without_a_comment_is_said_beside_the_comment(client, with_audit_result, cast):
+    case = with_audit_result
+    client.force_login(cast.reviewer)
+    page = client.get(f"/enrollments/{case.pk}/").content.decode()
+    assert 'data-form="deem-by-audit"' in page and 'id="deem-comment_helptext"' in page
+    with Unchanged():
+        response = client.post(f"/enrollments/{case.pk}/deem-by-audit/", {"comment": " "})
+    page = assert_error_beside(response, data_form="deem-by-audit", field_id="deem-comment")
+    case.refresh_from_db()
+    assert case.state == State.INSPECTION
+
+    response = client.post(
+        f"/enrollments/{case.pk}/deem-by-audit/", {"comment": "令和8年の監査結果で代替"}
+    )
+    assert response.status_code == 303
+    case.refresh_from_db()
+    assert case.state == State.SURVEY
+
+
+def test_only_the_office_deems_an_inspection_done(client, with_audit_result, cast):
+    client.force_login(cast.psa)
+    response = client.post(
+        f"/enrollments/{with_audit_result.pk}/deem-by-audit/", {"comment": "自分で"}
+    )
+    assert response.status_code == 403

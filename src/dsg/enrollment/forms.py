@@ -194,3 +194,27 @@ class TransitionForm(forms.Form):
         max_length=100,
         help_text=_("As printed on the router's label."),
     )
+
+
+class DeemByAuditForm(forms.Form):
+    """② deemed done by an earlier audit result (監査結果): which notice stands in for the visit,
+    and the comment the case's history keeps."""
+
+    document_id = forms.TypedChoiceField(
+        label=_("Audit-result notice that stands in for the visit"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        max_length=4000,
+        required=False,  # the service says it is required, beside the field
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Why the audit result stands in for the visit; kept in the case's history."),
+    )
+
+    def __init__(self, *args: Any, documents: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(d.pk, d.filename) for d in documents]
+        cast(forms.ChoiceField, self.fields["document_id"]).choices = choices

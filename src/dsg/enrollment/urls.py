@@ -43,6 +43,11 @@ urlpatterns = [
         case_views.enrollment_transition,
         name="enrollment_transition",
     ),
+    path(  # ② deemed done by an audit result: refused, back on the case page (#12)
+        "enrollments/<int:enrollment_id>/deem-by-audit/",
+        case_views.enrollment_deem_by_audit,
+        name="inspection_deem_by_audit",
+    ),
     # 取下げ, 却下, 補正: each through its confirmation page (GET states it, POST does it)
     *[
         path(

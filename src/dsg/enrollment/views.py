@@ -33,13 +33,14 @@ from dsg.core.todos import (
     waiting_by_case,
 )
 from dsg.core.views import Confirmation, confirm_action
+from dsg.inspections.services import audit_results_of, inspection_deem_by_audit
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
 from dsg.orgs.models import User
 from dsg.orgs.selectors import site_get_for, site_list_for
 
 from . import selectors, services
-from .forms import TransitionForm
+from .forms import DeemByAuditForm, TransitionForm
 from .models import STEP_NAMES, WAITING_ON, Enrollment
 from .todos import transition_done_message
 
@@ -453,3 +454,35 @@ def enrollment_confirm(request: HttpRequest, enrollment_id: int, name: str) -> H
         )
 
     return confirm_action(request, confirmation, act)
+
+
+@login_required
+@require_POST
+def enrollment_deem_by_audit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    """② deemed done by an earlier audit result, from the case page: a missing comment or an
+    unknown notice comes back on the case page beside its field (#12)."""
+    user = request_user(request)
+    enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
+    if not permissions.may(user, "inspection.deem_by_audit", enrollment):
+        raise RuleViolation(_("Your role is not allowed to do this."), code="forbidden", status=403)
+    documents = audit_results_of(enrollment.site.company_id)
+    form = DeemByAuditForm(request.POST, documents=documents, auto_id="deem-%s")
+    if form.is_valid():
+        try:
+            inspection_deem_by_audit(
+                subject=enrollment,
+                actor=user,
+                comment=form.cleaned_data["comment"],
+                document_id=form.cleaned_data["document_id"],
+            )
+        except RuleViolation as refusal:
+            if refusal.status in (403, 404):
+                raise
+            field = refusal.field if refusal.field in form.fields else None
+            form.add_error(field, str(refusal.message))
+        else:
+            messages.success(request, _("The inspection was deemed done by the audit result."))
+            back = reverse("enrollment_detail", args=[enrollment.pk])
+            return HttpResponseRedirect(back, status=303)
+    enrollment = selectors.enrollment_get_for(user=user, pk=enrollment.pk)
+    return case_page(request, enrollment, failed=FailedForm(key="deem-by-audit", form=form))

@@ -12,11 +12,6 @@ urlpatterns = [
         views.inspection_open,
         name="inspection_open",
     ),
-    path(
-        "enrollments/<int:enrollment_id>/deem-by-audit/",
-        views.deem_by_audit,
-        name="inspection_deem_by_audit",
-    ),
     path("inspections/<int:inspection_id>/", views.inspection_detail, name="inspection_detail"),
     path(
         "inspections/<int:inspection_id>/checklist/",

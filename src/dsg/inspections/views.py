@@ -649,26 +649,6 @@ def report_deficiency(request: HttpRequest, deficiency_id: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def deem_by_audit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    user = request_user(request)
-    case = subjects.subject_get_for("enrollment", user=user, pk=enrollment_id)
-    _required(request, "inspection.deem_by_audit", case)
-    raw = request.POST.get("document_id", "")
-    return run_action(
-        request,
-        lambda: services.inspection_deem_by_audit(
-            subject=case,
-            actor=user,
-            comment=request.POST.get("comment", ""),
-            document_id=int(raw) if raw.isdigit() else None,
-        ),
-        success=_("The inspection was deemed done by the audit result."),
-        back=subjects.subject_type_of(case).url(case),
-    )
-
-
 # Checklists (office) --------------------------------------------------------------------
 CHECKLIST_ACTIONS = ("create", "rename", "default", "save_item", "delete_item", "publish")
 

@@ -31,6 +31,7 @@ def inspection_panel(context: dict[str, Any], enrollment: Any) -> dict[str, Any]
     open_kind = stage.kind if stage is not None and stage.phase == INSPECTING else None
     inspecting = open_kind is not None
     has_open = any(r.status != InspectionStatus.FINISHED for r in rounds)
+    failed = context.get("failed")
     deem = open_kind == InspectionKind.SITE and permissions.may(
         user, "inspection.deem_by_audit", enrollment
     )
@@ -46,5 +47,7 @@ def inspection_panel(context: dict[str, Any], enrollment: Any) -> dict[str, Any]
         and permissions.may(user, "inspection.schedule", enrollment),
         "open_step": STEP_OF_KIND[open_kind] if open_kind is not None else None,
         "can_deem": deem,
+        # ② deemed done by an audit result, sent back in error: drawn with its errors (#12)
+        "deem_form": failed.form if failed is not None and failed.key == "deem-by-audit" else None,
         "audit_results": list(audit_results_of(enrollment.site.company_id)[:20]) if deem else [],
     }
