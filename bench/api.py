@@ -9,7 +9,10 @@ Targets, each a GET answered 200:
 - ``bare``      a bare JsonResponse view behind the portal's middleware (the plain Django stack);
 - ``api bare``  the same answer from a django-ninja operation with the portal API's bearer
                 authentication (the API stack doing no work);
-- ``list`` / ``detail`` / ``sites`` / ``ledger``: the portal's API calls, by bearer token.
+- ``list`` / ``detail`` / ``sites`` / ``ledger`` / ``terminals`` / ``requests`` / ``changes``:
+  the portal's API calls, by bearer token; ``list cur2`` the list's second page by its cursor
+  (``next``, no count), ``sites cur`` the first page of sites by cursor, ``detail+t`` the case
+  with its application's task list (``?include=tasks``).
 
 Two measurements: **in process** (Django's test Client in a loop, best-of-rounds ms per call and
 the SQL queries of one call) and **on gunicorn** (2 sync workers on a free loopback port, 16
@@ -57,9 +60,15 @@ TARGETS = [
     ("api bare", "/api/bench/bare", "bare"),
     ("list", "/api/v1/enrollments?limit=50", "api bare"),
     ("list p2", "/api/v1/enrollments?limit=50&offset=50", "api bare"),
+    ("list cur2", "/api/v1/enrollments?limit=50&cursor={list_next}", "api bare"),
     ("detail", "/api/v1/enrollments/{case}", "api bare"),
+    ("detail+t", "/api/v1/enrollments/{case}?include=tasks", "api bare"),
     ("sites", "/api/v1/sites?limit=50", "api bare"),
+    ("sites cur", "/api/v1/sites?limit=50&cursor=", "api bare"),
     ("ledger", "/api/v1/enrollments/{case}/events?limit=50", "api bare"),
+    ("terminals", "/api/v1/sites/{site}/terminals", "api bare"),
+    ("requests", "/api/v1/equipment-requests?limit=50", "api bare"),
+    ("changes", "/api/v1/changes?limit=50", "api bare"),
 ]
 
 
@@ -135,7 +144,10 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.api_settings",
         "DSG_DATA_DIR": str(settings.DATA_DIR),
-        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")]),
+        # a PYTHONPATH given first (another tree's src/, to measure it with this bench)
+        "PYTHONPATH": os.pathsep.join(
+            [p for p in (os.environ.get("PYTHONPATH"), str(ROOT), str(ROOT / "src")) if p]
+        ),
     }
     gunicorn = Path(sys.executable).parent / "gunicorn"
     log = (OUT / "api-serve.log").open("w")
@@ -261,6 +273,21 @@ def report(targets: list[tuple[str, str, str | None]], process: dict, served: di
     print("the baseline's (gunicorn); the goal of issue #14 is ≥ 0.50 for each.")
 
 
+def _site_of(case: int) -> int:
+    from django_scopes import scopes_disabled
+
+    from dsg.enrollment.models import Enrollment
+
+    with scopes_disabled():
+        return Enrollment.objects.values_list("site_id", flat=True).get(pk=case)
+
+
+def _next_of(path: str, token: str) -> str:
+    """The cursor of the page after ``path``'s (empty: this version gives none)."""
+    client = Client(HTTP_HOST="127.0.0.1", headers={"Authorization": f"Bearer {token}"})
+    return client.get(path).json().get("next") or ""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--as", dest="who", default="reviewer", help="whose token (bench.json)")
@@ -274,7 +301,9 @@ def main() -> None:
 
     info = json.loads((Path(settings.DATA_DIR) / "bench.json").read_text())
     token = info["tokens"][args.who]
-    targets = answering([(n, p.format(case=info["case"]), b) for n, p, b in TARGETS], token)
+    places = {"case": info["case"], "site": _site_of(info["case"]), "list_next": ""}
+    places["list_next"] = _next_of("/api/v1/enrollments?limit=50", token)
+    targets = answering([(n, p.format(**places), b) for n, p, b in TARGETS], token)
     process = in_process(targets, token, args.calls)
     if args.profile:
         profile(targets, token, args.calls)

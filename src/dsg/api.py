@@ -96,9 +96,11 @@ def _form_fields_as_sent(form: dict[str, Any]) -> None:
 
 api = PortalAPI(
     title="DSG Portal API",
-    version="1.0.0",
+    version="1.1.0",
     description="防衛セキュリティゲートウェイ 加入・運用ポータル. Session (browser) or "
-    "`Authorization: Bearer <personal API token>`.",
+    "`Authorization: Bearer <personal API token>`. Since 1.1: the main lists give `next`, a "
+    "cursor to page by key without counting (`?cursor=`; limit/offset and `count` as before), "
+    "and the case's detail embeds the application's task list only with `?include=tasks`.",
     auth=[BearerToken(), django_auth],
     urls_namespace="api",
     parser=JsonParser(),

@@ -4,16 +4,17 @@ import datetime as dt
 import enum
 from typing import Any
 
-from django.db.models import CharField, QuerySet, TextField
+from django.db.models import CharField, F, QuerySet, TextField
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
+from pydantic import BaseModel, model_validator
 
 from dsg.core.api_enums import NOT_YET, code_labels
 from dsg.core.errors import RuleViolation
-from dsg.core.pagination import LimitOffsetPagination
+from dsg.core.pagination import KeysetPagination
 from dsg.core.schemas import ERRORS, READ_ERRORS, Error
 from dsg.orgs.auth import request_user
 from dsg.orgs.japan import PREFECTURES, CorporateNumberIn, PhoneIn, PostalCodeIn
@@ -27,6 +28,9 @@ from .application_views import MAX_WORKBOOK_BYTES
 from .events import case_events_for
 from .excel import XLSX
 from .models import (
+    STATE_LABELS,
+    STEP_OF_STATE,
+    WAITING_ON,
     Application,
     ApplicationAccountHolder,
     ApplicationContact,
@@ -159,12 +163,25 @@ class ApplicationOut(Schema):
 
     @staticmethod
     def resolve_status(obj: Application) -> str:
-        return selectors.application_status(obj.enrollment, current_version(obj.enrollment))
+        return _status(obj)
 
     @staticmethod
     def resolve_status_label(obj: Application) -> str:
-        status = selectors.application_status(obj.enrollment, current_version(obj.enrollment))
-        return str(selectors.APPLICATION_STATUS[status])
+        return str(selectors.APPLICATION_STATUS[_status(obj)])
+
+
+# Where _status keeps an application's status while it is serialised (status and its label:
+# one query of the latest version, not two).
+_STATUS_CACHE = "_api_status"
+
+
+def _status(application: Application) -> str:
+    cached: str | None = getattr(application, _STATUS_CACHE, None)
+    if cached is None:
+        enrollment = application.enrollment
+        cached = selectors.application_status(enrollment, current_version(enrollment))
+        setattr(application, _STATUS_CACHE, cached)
+    return cached
 
 
 # Where _tasks keeps an application's task list while it is serialised.
@@ -321,8 +338,38 @@ class StepRecordOut(Schema):
         return str(obj.actor)
 
 
+# The detail's ?include=: what it adds to the case (set on the request for the resolvers).
+_INCLUDE = "dsg_api_include"
+
+
+class Include(enum.StrEnum):
+    tasks = "tasks"
+
+
+def _included(context: dict[str, Any], what: str) -> bool:
+    return what in getattr(context["request"], _INCLUDE, ())
+
+
+class CaseApplicationOut(ApplicationOut):
+    """The application as the case's detail embeds it: its task list (``tasks``, ``missing``)
+    only with ``?include=tasks`` — computing it reads the case's documents kind by kind and
+    checks every part's rules, most of the detail's time (issue #14). Null otherwise; always
+    in ``GET /enrollments/{id}/application``."""
+
+    missing: list[str] | None = Field(description="With ?include=tasks; null otherwise")  # type: ignore[assignment]  # narrowed to nullable on purpose
+    tasks: list[TaskOut] | None = Field(description="With ?include=tasks; null otherwise")  # type: ignore[assignment]  # as above
+
+    @staticmethod
+    def resolve_missing(obj: Application, context: dict[str, Any]) -> list[str] | None:  # type: ignore[override]  # takes the context
+        return ApplicationOut.resolve_missing(obj) if _included(context, "tasks") else None
+
+    @staticmethod
+    def resolve_tasks(obj: Application, context: dict[str, Any]) -> list[TaskOut] | None:  # type: ignore[override]  # takes the context
+        return ApplicationOut.resolve_tasks(obj) if _included(context, "tasks") else None
+
+
 class EnrollmentDetailOut(EnrollmentOut):
-    application: ApplicationOut | None
+    application: CaseApplicationOut | None
     records: list[StepRecordOut]
 
     @staticmethod
@@ -399,11 +446,56 @@ class CaseSearchQuery(Schema):
         )
 
 
-def _enrollment_list(request: HttpRequest, filters: Query[CaseSearchQuery]) -> QuerySet[Enrollment]:
-    """The visible cases, newest first, a page at a time (?limit=&offset=); searched and
-    filtered as the office's search page does (?q=&step=&state=&waiting=&overdue=&prefecture=),
-    in the order asked (?ordering=company, -since …)."""
-    return enrollment_search(user=request_user(request), query=filters.case_query())
+class EnrollmentRow(BaseModel):
+    """A case of the list: what ``EnrollmentOut`` says of it, built from its row (``.values()``
+    of the search's query) instead of a model instance and per-row resolvers — the list's
+    serialisation was most of its time (issue #14, docs/performance.md)."""
+
+    id: int
+    number: str
+    site_id: int
+    site_name: str
+    company_id: int
+    company_name: str
+    state: StateCode
+    state_label: str
+    step: int
+    waiting_on: str | None
+    created_at: dt.datetime
+    state_changed_at: dt.datetime
+    behind_plan: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived(cls, row: Any) -> Any:
+        """The number, the state's label, step and whom it waits on, as the model says them."""
+        if isinstance(row, dict) and "number" not in row:
+            state = row["state"]
+            row = {
+                **row,
+                "number": f"DSG-{row['created_at']:%Y}-{row['id']:05d}",
+                "state_label": str(STATE_LABELS.get(state, state)),
+                "step": STEP_OF_STATE[state],
+                "waiting_on": WAITING_ON.get(state),
+            }
+        return row
+
+
+_ROW_COLUMNS = ("id", "state", "site_id", "created_at", "state_changed_at", "behind_plan")
+_ROW_JOINED = {
+    "site_name": F("site__name"),
+    "company_id": F("site__company_id"),
+    "company_name": F("site__company__name"),
+}
+
+
+def _enrollment_list(request: HttpRequest, filters: Query[CaseSearchQuery]) -> QuerySet[Any]:
+    """The visible cases, newest first, a page at a time (?limit=&offset=, or ?cursor= the
+    previous page's ``next``); searched and filtered as the office's search page does
+    (?q=&step=&state=&waiting=&overdue=&prefecture=), in the order asked (?ordering=company,
+    -since …)."""
+    cases = enrollment_search(user=request_user(request), query=filters.case_query())
+    return cases.values(*_ROW_COLUMNS, **_ROW_JOINED)
 
 
 # ninja's paginate wraps the view in a function of its own module, where the annotations of this
@@ -411,8 +503,8 @@ def _enrollment_list(request: HttpRequest, filters: Query[CaseSearchQuery]) -> Q
 # objects.
 _enrollment_list.__annotations__["filters"] = Query[CaseSearchQuery]
 enrollment_list = router.get(
-    "/enrollments", response={200: list[EnrollmentOut], **READ_ERRORS, 422: Error}
-)(paginate(LimitOffsetPagination)(_enrollment_list))
+    "/enrollments", response={200: list[EnrollmentRow], **READ_ERRORS, 422: Error}
+)(paginate(KeysetPagination)(_enrollment_list))
 
 
 @router.post("/enrollments", response={201: EnrollmentOut, **ERRORS})
@@ -423,7 +515,15 @@ def enrollment_create(request: HttpRequest, payload: EnrollmentIn) -> Status[Enr
 
 
 @router.get("/enrollments/{enrollment_id}", response={200: EnrollmentDetailOut, **READ_ERRORS})
-def enrollment_detail(request: HttpRequest, enrollment_id: int) -> Enrollment:
+def enrollment_detail(
+    request: HttpRequest,
+    enrollment_id: int,
+    include: Query[list[Include]] = None,  # type: ignore[assignment]  # ninja reads the default from here: "| None" would publish a nullable list
+) -> Enrollment:
+    """The case with its application (to who reads it) and its history. ``?include=tasks``:
+    the application's task list too (``tasks``, ``missing``), as
+    ``GET /enrollments/{id}/application`` always gives it (since API 1.1: null without)."""
+    setattr(request, _INCLUDE, {item.value for item in include or ()})
     return selectors.enrollment_get_for(user=request_user(request), pk=enrollment_id)
 
 
@@ -595,7 +695,10 @@ def enrollment_schedule(request: HttpRequest, enrollment_id: int) -> dict[str, A
     return case_schedule_read_by(user=user, enrollment=enrollment).to_dict()
 
 
-class CaseEventOut(Schema):
+class CaseEventRow(BaseModel):
+    """``CaseEventOut`` built from the event's row (``.values()``), not a model instance and a
+    per-row resolver (issue #14)."""
+
     sequence: int = Field(description="The event's place in the hash-chained ledger")
     occurred_at: dt.datetime
     action: str = Field(description="enrollment.create, or enrollment.<transition name>")
@@ -604,20 +707,28 @@ class CaseEventOut(Schema):
     after: dict[str, Any] | None
     hash: str
 
-    @staticmethod
-    def resolve_actor(obj: Any) -> str:  # a ledger event (dsg.audit), with its actor's name
-        return getattr(obj, "actor_name", None) or obj.actor_label or "system"
+    @model_validator(mode="before")
+    @classmethod
+    def _actor(cls, row: Any) -> Any:
+        if isinstance(row, dict) and "actor" not in row:
+            row = {**row, "actor": row["actor_name"] or row["actor_label"] or "system"}
+        return row
+
+
+_EVENT_COLUMNS = ("sequence", "occurred_at", "action", "actor_name", "actor_label")
 
 
 @router.get(
     "/enrollments/{enrollment_id}/events",
-    response={200: list[CaseEventOut], **READ_ERRORS},
+    response={200: list[CaseEventRow], **READ_ERRORS},
 )
-@paginate(LimitOffsetPagination)
+@paginate(KeysetPagination)
 def enrollment_events(request: HttpRequest, enrollment_id: int) -> QuerySet[Any]:
-    """The ledger events of the case, oldest first, a page at a time: to everyone who sees the
-    case; the provider and a 利用者 read only the events of the history records they read
-    (③–⑥), never those of the review of ① or the inspections of ② and ⑦."""
+    """The ledger events of the case, oldest first, a page at a time (?limit=&offset=, or
+    ?cursor= the previous page's ``next``): to everyone who sees the case; the provider and a
+    利用者 read only the events of the history records they read (③–⑥), never those of the
+    review of ① or the inspections of ② and ⑦."""
     user = request_user(request)
     enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
-    return case_events_for(user=user, enrollment=enrollment)
+    events = case_events_for(user=user, enrollment=enrollment)
+    return events.values(*_EVENT_COLUMNS, "before", "after", "hash")

@@ -4,19 +4,20 @@ import datetime as dt
 import enum
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import BaseModel, model_validator
 
 from dsg.core.api_enums import code_labels
-from dsg.core.pagination import LimitOffsetPagination
+from dsg.core.pagination import KeysetPagination, LimitOffsetPagination
 from dsg.core.schemas import ERRORS, READ_ERRORS
 
 from . import selectors, services
 from .api_auth import SessionLogin
 from .auth import request_user
-from .japan import PostalCodeIn
+from .japan import PREFECTURES, PostalCodeIn
 from .models import ApiToken, Role, Site, User
 
 router = Router(tags=["organisations"])
@@ -80,11 +81,44 @@ def me(request: HttpRequest) -> MeOut:
     )
 
 
-@router.get("/sites", response={200: list[SiteOut], **READ_ERRORS})
-@paginate(LimitOffsetPagination)
-def site_list(request: HttpRequest) -> QuerySet[Site]:
-    """The visible sites, a page at a time (?limit=&offset=)."""
-    return selectors.site_list_for(user=request_user(request)).order_by("company_id", "name", "pk")
+_PREFECTURE_NAMES = dict(PREFECTURES)
+
+
+class SiteRow(BaseModel):
+    """A site of the list: ``SiteOut`` built from its row (``.values()``), not from a model
+    instance through per-row resolvers (issue #14, docs/performance.md)."""
+
+    id: int
+    company_id: int
+    company_name: str
+    name: str
+    postal_code: str
+    prefecture: str
+    prefecture_name: str
+    address: str
+    facility: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _named(cls, row: Any) -> Any:
+        if isinstance(row, dict) and "prefecture_name" not in row:
+            code = row["prefecture"]
+            row = {**row, "prefecture_name": _PREFECTURE_NAMES.get(code, code)}
+        return row
+
+
+_SITE_COLUMNS = ("id", "company_id", "name", "postal_code", "prefecture", "address", "facility")
+
+
+@router.get("/sites", response={200: list[SiteRow], **READ_ERRORS})
+@paginate(KeysetPagination)
+def site_list(request: HttpRequest) -> QuerySet[Any]:
+    """The visible sites, a page at a time (?limit=&offset=, or ?cursor= the previous page's
+    ``next``)."""
+    sites = selectors.site_list_for(user=request_user(request))
+    return sites.order_by("company_id", "name", "pk").values(
+        *_SITE_COLUMNS, company_name=F("company__name")
+    )
 
 
 @router.post("/sites", response={201: SiteOut, **ERRORS})

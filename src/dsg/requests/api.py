@@ -7,15 +7,16 @@ import datetime as dt
 import enum
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
+from pydantic import BaseModel, model_validator
 
 from dsg.core.api_enums import code_labels
-from dsg.core.pagination import LimitOffsetPagination
+from dsg.core.pagination import KeysetPagination, LimitOffsetPagination
 from dsg.core.schemas import ERRORS, READ_ERRORS
 from dsg.documents import selectors as documents
 from dsg.documents.api import DocumentOut, subject_upload_store
@@ -98,6 +99,52 @@ class ChangeOut(Schema):
     @staticmethod
     def resolve_state_label(obj: ChangeRequest) -> str:
         return str(obj.get_state_display())
+
+
+_STATE_LABELS = dict(ChangeState.choices)
+
+
+class ChangeRow(BaseModel):
+    """A change of the list: ``ChangeOut`` built from its row (``.values()``), not a model
+    instance through per-row resolvers (issue #14, docs/performance.md)."""
+
+    id: int
+    number: str
+    site_id: int
+    company_id: int
+    kind: str
+    state: ChangeStateCode
+    state_label: str
+    receipt_number: str
+    created_at: dt.datetime
+    state_changed_at: dt.datetime
+    applied_at: dt.datetime | None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived(cls, row: Any) -> Any:
+        """The number, the kind's code and the state's label, as the model says them."""
+        if isinstance(row, dict) and "number" not in row:
+            state = row["state"]
+            row = {
+                **row,
+                "kind": row["kind_code"],
+                "number": f"CHG-{row['created_at']:%Y}-{row['id']:05d}",
+                "state_label": str(_STATE_LABELS.get(state, state)),
+            }
+        return row
+
+
+_CHANGE_COLUMNS = (
+    "id",
+    "site_id",
+    "company_id",
+    "state",
+    "receipt_number",
+    "created_at",
+    "state_changed_at",
+    "applied_at",
+)
 
 
 class DifferenceOut(Schema):
@@ -300,16 +347,16 @@ def change_kinds(request: HttpRequest) -> QuerySet[ChangeKind]:
     return selectors.kinds_offered()
 
 
-@router.get("/changes", response={200: list[ChangeOut], **READ_ERRORS})
-@paginate(LimitOffsetPagination)
+@router.get("/changes", response={200: list[ChangeRow], **READ_ERRORS})
+@paginate(KeysetPagination)
 def change_list(
     request: HttpRequest,
     state: ChangeStateCode | None = None,
     kind: str | None = Query(None, max_length=40),
     site_id: int | None = Query(None, ge=1, le=2**63 - 1),  # past SQLite's integers: 422
-) -> QuerySet[ChangeRequest]:
-    """The visible change applications, newest first, a page at a time (filter by state, kind
-    and site)."""
+) -> QuerySet[Any]:
+    """The visible change applications, newest first, a page at a time (?limit=&offset=, or
+    ?cursor= the previous page's ``next``; filter by state, kind and site)."""
     changes = selectors.change_list_for(request_user(request))
     if state is not None:
         changes = changes.filter(state=state.value)
@@ -317,7 +364,9 @@ def change_list(
         changes = changes.filter(kind__code=kind)
     if site_id is not None:
         changes = changes.filter(site_id=site_id)
-    return changes.order_by("-created_at", "-pk")
+    return changes.order_by("-created_at", "-pk").values(
+        *_CHANGE_COLUMNS, kind_code=F("kind__code")
+    )
 
 
 @router.post("/changes", response={201: ChangeDetailOut, **ERRORS})
