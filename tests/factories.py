@@ -6,6 +6,7 @@ import functools
 
 import factory
 from django.contrib.auth.hashers import make_password
+from django.test import Client
 
 from dsg.orgs.japan import corporate_number_check_digit
 from dsg.orgs.models import Organization, OrganizationKind, Role, Site, User
@@ -74,3 +75,37 @@ class SiteFactory(factory.django.DjangoModelFactory):
     postal_code = "162-8870"
     prefecture = "13"
     address = "新宿区市谷本村町5-1"
+
+
+def token_made_before_the_rule(person: User, *, name: str = "old") -> str:
+    """A personal API token stored as one was before the 利用者 lost the API (#13): the service
+    refuses to make one for that role now, and the portal refuses it at authentication."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dsg.orgs.models import ApiToken
+
+    raw = ApiToken.new_raw_token()
+    ApiToken.objects.create(
+        user=person,
+        name=name,
+        digest=ApiToken.digest_of(raw),
+        scope=ApiToken.Scope.READ_WRITE,
+        expires_at=timezone.now() + dt.timedelta(days=30),
+    )
+    return raw
+
+
+def api_client(person: User, *, name: str = "tests") -> Client:
+    """The API as the person reaches it: with a personal token, or — the 利用者, who has none
+    (#13) — with their browser session."""
+    from dsg.orgs.permissions import may_use_api
+    from dsg.orgs.services import api_token_create
+
+    if may_use_api(person):
+        raw = api_token_create(actor=person, name=name)
+        return Client(headers={"Authorization": f"Bearer {raw}"})
+    client = Client()
+    client.force_login(person)
+    return client

@@ -30,6 +30,7 @@ NOT_COMPANY_OWNED = {
     # a person's own: their inbox and the mails they turned off (#12)
     "notifications.Notification",
     "notifications.MailOptOut",
+    "notifications.MailCategoryRule",  # the office's: which mails are required (#12)
     "contacts.Contact",
     "requests.ChangeKind",
     # 年次確認: the office's round is the same for every company it asks.

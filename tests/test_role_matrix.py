@@ -43,12 +43,14 @@ from .test_tenancy_matrix import (
     API_CASES,
     API_OPERATIONS,
     API_PREFIX,
+    OBJECTS_OF,
     OFFICE_PAGES,
     PAGE_CASES,
     PAGE_ROUTES,
     World,
     Worlds,
     _call,
+    api_client_of,
     fill,
     page_form,
     request_body,
@@ -602,7 +604,7 @@ def test_an_operation_on_the_company_as_each_role_may(w: Worlds, hidden, method,
     gate = op.get("operationId")
     state = snapshot() if method != "GET" else None
     for role in OTHERS:
-        client = token_client(w.b.tokens[role])
+        client = api_client_of(w.b, role)  # the 利用者 through their session (#13)
         what = f"{method} {url} ({op.get('operationId')}) as B's {role}"
         response = _call(client, method, url, body)
         if method == "GET":
@@ -637,7 +639,7 @@ def test_the_lists_show_each_role_only_what_it_reads(w: Worlds, hidden, role: st
         what = f"GET /{route.route} as B's {role}"
         assert response.status_code in (200, 302, 400, 403, 404, 405), (what, response.status_code)
         assert_shows_nothing_hidden(response, hidden[role], what)
-    api_client = token_client(w.b.tokens[role])
+    api_client = api_client_of(w.b, role)
     for path in LIST_OPERATIONS:
         response = api_client.get(path)
         what = f"GET {path} as B's {role}"
@@ -669,10 +671,26 @@ def test_a_user_reads_the_plan_of_a_case_not_the_application_s_dates(w: Worlds):
     case = w.b.objects["case_setup"]
     url = f"{API_PREFIX}/enrollments/{case.pk}/schedule"
     delegate = token_client(w.b.tokens[Role.DELEGATE]).get(url).json()
-    user = token_client(w.b.tokens[Role.USER]).get(url).json()
+    user = api_client_of(w.b, Role.USER).get(url).json()
     assert delegate["desired_start"] == case.application.desired_start.isoformat()
     assert user["desired_start"] is None and user["contract_expected_on"] is None
     assert user["steps"] == delegate["steps"]
     page = session_client(w.b.user).get(f"/enrollments/{case.pk}/").content.decode()
     assert 'id="schedule"' in page and "data-latest-start" not in page
     assert case.application.desired_start.isoformat() not in page
+
+
+def test_the_user_s_token_is_refused_by_every_operation(w: Worlds):
+    """The 利用者 uses no API with a token (#13): one made before the rule is refused (403, the
+    reason in the caller's language) by every operation, and changes nothing."""
+    client = token_client(w.b.tokens[Role.USER])
+    before = snapshot()
+    for method, path, op in API_OPERATIONS:
+        names = [m["name"] for m in _API_PARAM.finditer(path)]
+        combo = {name: OBJECTS_OF.get(name, [None])[0] for name in names}  # or a reference
+        url = fill(path, _API_PARAM, combo, w.b)
+        response = _call(client, method, url, request_body(op, w.b))
+        what = f"{method} {url} with B's 利用者's token"
+        assert response.status_code == 403, (what, response.status_code)
+        assert response.json()["code"] == "api_not_for_role", what
+    assert snapshot() == before

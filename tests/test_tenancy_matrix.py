@@ -35,12 +35,20 @@ from dsg.inspections.models import Inspection
 from dsg.inspections.services import remediation_decide
 from dsg.notifications.models import Notification, OutboxMessage
 from dsg.orgs.models import ApiToken, Organization, Role, User
+from dsg.orgs.permissions import may_use_api
 from dsg.orgs.services import api_token_create
 from dsg.provisioning import services as prov
 from dsg.registry.selectors import terminals_registered_by
 
 from .appointments.dates import business_day_at
-from .factories import CompanyFactory, OfficeFactory, ProviderFactory, SiteFactory, UserFactory
+from .factories import (
+    CompanyFactory,
+    OfficeFactory,
+    ProviderFactory,
+    SiteFactory,
+    UserFactory,
+    token_made_before_the_rule,
+)
 from .walk import (
     DESIRED_START,
     Cast,
@@ -314,7 +322,12 @@ def build_world(tag: str, ascii_tag: str, office: dict[str, User]) -> World:
     case_draft = new_case(sites["site_draft"], cast)
 
     for role, person in people.items():
-        world.tokens[role] = api_token_create(actor=person, name=f"{ascii_tag} {role}")
+        name = f"{ascii_tag} {role}"
+        world.tokens[role] = (  # the 利用者 uses no API: theirs is a token from before (#13)
+            api_token_create(actor=person, name=name)
+            if may_use_api(person)
+            else token_made_before_the_rule(person, name=name)
+        )
     world.objects.update(
         sites,
         case_setup=case,
@@ -848,6 +861,14 @@ def token_client(raw: str) -> Client:
     return new_client(headers={"Authorization": f"Bearer {raw}"})
 
 
+def api_client_of(world: World, role: str) -> Client:
+    """The API as the role reaches it: its token, or the 利用者's browser session (the 利用者's
+    token is refused at authentication, #13)."""
+    if role == Role.USER:
+        return session_client(getattr(world, role))
+    return token_client(world.tokens[role])
+
+
 def fill(template: str, pattern: re.Pattern[str], combo: dict[str, str | None], b: World) -> str:
     def value(match: re.Match[str]) -> str:
         if match["name"] in REFERENCE_PARAMS:
@@ -1027,9 +1048,7 @@ def test_the_software_catalogues_answer_every_company_alike(w: Worlds):
         url = fill(path, _API_PARAM, {}, w.b)
         answers = set()
         for own, other, person in people:
-            response = _call(
-                token_client(own.tokens[person.role]), method, url, request_body(op, other)
-            )
+            response = _call(api_client_of(own, person.role), method, url, request_body(op, other))
             what = f"{method} {url} as {person}"
             if method == "GET":
                 assert response.status_code == 200, (what, response.status_code)
@@ -1163,7 +1182,7 @@ def test_company_a_queries_naming_company_b_objects_show_nothing_of_b(w: Worlds)
         if "subject_id" in probe:
             query += "&subject_type=enrollment"
         for role in A_ROLES:
-            response = token_client(w.a.tokens[role]).get(f"{url}?{query}")
+            response = api_client_of(w.a, role).get(f"{url}?{query}")
             assert response.status_code in (200, 404), (url, query, response.status_code)
             assert_no_leak(response, w.b.secrets, f"GET {url}?{query} as A's {role}")
             if response.status_code == 200 and not response.streaming:
@@ -1190,7 +1209,7 @@ def test_api_lists_of_company_a_never_include_company_b(w: Worlds, role):
     person = getattr(w.a, role)
     b_sites = {o.pk for k, o in w.b.objects.items() if k.startswith("site_")}
     b_cases = {o.pk for k, o in w.b.objects.items() if k.startswith("case_")}
-    for client in (session_client(person), token_client(w.a.tokens[role])):
+    for client in (session_client(person), api_client_of(w.a, role)):
         sites = client.get(f"{API_PREFIX}/sites")
         cases = client.get(f"{API_PREFIX}/enrollments")
         assert sites.status_code == cases.status_code == 200

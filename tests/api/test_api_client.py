@@ -14,7 +14,7 @@ from dsg.enrollment.models import State
 from dsg.orgs.models import ApiToken, Role
 from dsg.orgs.services import api_token_create
 
-from ..factories import SiteFactory, UserFactory
+from ..factories import SiteFactory, UserFactory, api_client
 from ..walk import new_case, walk_to
 
 API = "/api/v1"
@@ -129,7 +129,7 @@ def test_the_psa_and_the_delegate_list_their_company_s_active_people(
 @pytest.mark.parametrize("who", ["company_user", "reviewer", "provider_staff"])
 def test_no_one_else_lists_a_company_s_people(who, request, psa):
     user = request.getfixturevalue(who)
-    response = bearer(api_token_create(actor=user, name="people")).get(f"{API}/people")
+    response = api_client(user, name="people").get(f"{API}/people")  # the 利用者: a session
     assert response.status_code == 403 and response.json()["code"] == "forbidden"
     assert psa.email not in response.content.decode()
 
@@ -156,7 +156,7 @@ def case_at_setup(cast, site):
 
 
 def events_of(user, case) -> list[dict]:
-    response = bearer(api_token_create(actor=user, name="ledger")).get(
+    response = api_client(user, name="ledger").get(  # the 利用者: a session (#13)
         f"{API}/enrollments/{case.pk}/events?limit=200"
     )
     assert response.status_code == 200, response.content

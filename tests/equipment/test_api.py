@@ -8,14 +8,13 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 from dsg.equipment.models import EquipmentRequest, HelpdeskRequest
 from dsg.notifications.models import OutboxMessage
-from dsg.orgs.services import api_token_create
 from dsg.registry.catalogues import EntryInput, catalogue_publish
 from dsg.registry.models import RemovableMedium, SoftwareState, Terminal, TerminalSoftware
 
+from ..factories import api_client
 from ..walk import small_pdf
 
 API = "/api/v1"
@@ -25,8 +24,7 @@ HASH = "A" * 43 + "="
 
 class Actor:
     def __init__(self, user: Any) -> None:
-        raw = api_token_create(actor=user, name="equipment")
-        self.client = Client(headers={"Authorization": f"Bearer {raw}"})
+        self.client = api_client(user, name="equipment")  # the 利用者: a session (#13)
 
     def call(self, method: str, path: str, body: Any = None, *, expect: int = 200) -> Any:
         kwargs: dict[str, Any] = {}

@@ -9,12 +9,11 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 from dsg.orgs.models import Site
-from dsg.orgs.services import api_token_create
 from dsg.requests.models import ChangeRequest
 
+from ..factories import api_client
 from ..walk import small_pdf, today
 
 API = "/api/v1"
@@ -23,8 +22,7 @@ LATER = (dt.date.today() + dt.timedelta(days=40)).isoformat()
 
 class Actor:
     def __init__(self, user: Any) -> None:
-        raw = api_token_create(actor=user, name="changes")
-        self.client = Client(headers={"Authorization": f"Bearer {raw}"})
+        self.client = api_client(user, name="changes")  # the 利用者: a session (#13)
 
     def call(self, method: str, path: str, body: Any = None, *, expect: int = 200) -> Any:
         kwargs: dict[str, Any] = {}

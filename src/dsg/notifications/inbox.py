@@ -10,12 +10,13 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dsg.core.errors import RuleViolation
 
-from .kinds import OPTIONAL
-from .models import MailOptOut, Notification
+from .kinds import mail_categories_check, required_categories
+from .models import MailCategory, MailOptOut, Notification
 
 
 def notification_mark_read(*, notification: Notification) -> Notification:
@@ -43,15 +44,19 @@ def inbox_mark_all_read(*, user_id: int) -> int:
 def mail_opt_outs_set(*, user_id: int, off: Iterable[str]) -> tuple[set[str], set[str]]:
     """The person's optional mail categories turned off are ``off``; (before, after).
 
-    Runs in the caller's transaction (the service that writes the ledger event). A category the
-    office requires (account, steps and decisions) cannot be turned off.
+    Runs in the caller's transaction (the service that writes the ledger event). An unknown
+    category, or one the office requires (``kinds.required_categories``), is refused (422).
     """
-    off = set(off)
-    optional = {str(category) for category in OPTIONAL}
-    if off - optional:
+    off = mail_categories_check(off)
+    required = sorted(off & required_categories())
+    if required:
         raise RuleViolation(
-            _("The mails about your account and the procedure cannot be turned off."),
+            format_lazy(
+                _("The office requires the mails “{category}”: they cannot be turned off."),
+                category=MailCategory(required[0]).label,
+            ),
             code="mail_required",
+            status=422,
         )
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("mail_opt_outs_set must run inside the change's transaction")

@@ -76,6 +76,25 @@ class MailCategory(models.TextChoices):
     INFORMATION = "information", _("Information (a document stored, a catalogue published)")
 
 
+class MailCategoryRule(models.Model):
+    """The office's decision for one category of mail: required (always mailed) or optional (a
+    person may turn it off). A category without a row keeps the portal's default (``kinds``)."""
+
+    category = models.CharField(
+        _("category"), max_length=20, choices=MailCategory.choices, unique=True
+    )
+    required = models.BooleanField(_("required by the office"), default=False)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mail category rule")
+        verbose_name_plural = _("mail category rules")
+        ordering = ["category"]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {'required' if self.required else 'optional'}"
+
+
 class Notification(models.Model):
     """A mail as its recipient finds it in the portal's inbox: one per person and message."""
 

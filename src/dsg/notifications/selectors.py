@@ -3,6 +3,7 @@ fixed number of queries."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
@@ -12,7 +13,8 @@ from django.utils.translation import pgettext_lazy
 
 from dsg.core.errors import NotVisible
 
-from .models import MailOptOut, Notification, OutboxMessage, OutboxStatus
+from .kinds import required_categories
+from .models import MailCategory, MailOptOut, Notification, OutboxMessage, OutboxStatus
 
 TROUBLED = Q(status=OutboxStatus.FAILED) | Q(
     status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING], attempts__gt=0
@@ -72,6 +74,27 @@ def notification_get_for(*, user_id: int, pk: int) -> Notification:
 def mail_opt_outs_of(*, user_id: int) -> set[str]:
     """The categories of optional mail the person turned off."""
     return set(MailOptOut.objects.filter(user_id=user_id).values_list("category", flat=True))
+
+
+@dataclass(frozen=True)
+class MailChoice:
+    """One category as the person sees it: required by the office, or theirs to turn off."""
+
+    category: MailCategory
+    required: bool
+    receive: bool  # mailed to them (a required one always is; the inbox has every one)
+
+
+def mail_choices_of(*, user_id: int) -> list[MailChoice]:
+    """Every category with the office's rule and the person's choice (two queries)."""
+    required = required_categories()
+    off = mail_opt_outs_of(user_id=user_id)
+    return [
+        MailChoice(
+            category, str(category) in required, str(category) in required or category not in off
+        )
+        for category in MailCategory
+    ]
 
 
 class DeliveryState(models.TextChoices):

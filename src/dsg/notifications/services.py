@@ -5,7 +5,8 @@
 footer the apps above register (``footer``: the 問い合わせ先 of §6). It is rendered for each
 recipient in the language they chose (``recipients``: Japanese unless they chose English), one
 message per language; each person finds it in the portal's inbox too (``Notification``), and a
-person who turned its kind off (``kinds``, ``MailOptOut``) gets it there only. Mails never carry
+person who turned its kind off (an optional one: the office decides, ``kinds``;
+``MailOptOut``) gets it there only. Mails never carry
 findings, comments, documents or account information; those stay behind the login.
 
 Delivery (``outbox_deliver_pending``, run by the worker) takes one message at a time in three
@@ -190,7 +191,7 @@ def portal_url(path: str) -> str:
 def _declined(people: list[Recipient], kind: str) -> set[int | None]:
     """The people who turned off the category of ``kind`` (an optional one), in one query."""
     users = [person.user_id for person in people if person.user_id is not None]
-    if not users or not is_optional(kind):
+    if not users or not is_optional(kind):  # the office's rule, asked each time (kinds)
         return set()
     optouts = MailOptOut.objects.filter(user_id__in=users, category=category_of(kind))
     return set(optouts.values_list("user_id", flat=True))

@@ -13,12 +13,13 @@ from pydantic import BaseModel, model_validator
 from dsg.core.api_enums import code_labels
 from dsg.core.pagination import KeysetPagination, LimitOffsetPagination
 from dsg.core.schemas import ERRORS, READ_ERRORS
+from dsg.notifications.selectors import mail_choices_of
 
 from . import selectors, services
 from .api_auth import SessionLogin
 from .auth import request_user
 from .japan import PREFECTURES, PostalCodeIn
-from .models import ApiToken, Role, Site, User
+from .models import MAIL_LANGUAGES, ApiToken, Role, Site, User
 
 router = Router(tags=["organisations"])
 
@@ -30,6 +31,7 @@ class MeOut(Schema):
     role: str
     organization_id: int | None
     organization_kind: str | None
+    language: str = Field(description="The language of your mail: ja or en")
 
 
 class SiteIn(Schema):
@@ -78,7 +80,68 @@ def me(request: HttpRequest) -> MeOut:
         role=user.role,
         organization_id=user.organization_id,
         organization_kind=kind,
+        language=user.language,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Your language and mail choices (as on 個人設定, #12)
+# --------------------------------------------------------------------------------------------
+
+
+class MailChoiceOut(Schema):
+    category: str = Field(description="account, action, reminder or information")
+    label: str
+    required: bool = Field(description="Required by the office: always mailed")
+    receive: bool = Field(description="Mailed to you (every mail is in your notifications)")
+
+
+class PreferencesOut(Schema):
+    language: str = Field(description="The language of your mail and notifications")
+    languages: list[str]
+    mail: list[MailChoiceOut]
+
+
+class PreferencesIn(Schema):
+    language: str | None = Field(None, max_length=8, description="ja or en; absent: unchanged")
+    mail_off: list[str] | None = Field(
+        None,
+        max_length=10,
+        description="Every optional category you do not want mailed (replaces the list); "
+        "absent: unchanged. A category the office requires is refused (422).",
+    )
+
+
+def _preferences(user: User) -> PreferencesOut:
+    return PreferencesOut(
+        language=user.language,
+        languages=[code for code, _name in MAIL_LANGUAGES],
+        mail=[
+            MailChoiceOut(
+                category=str(choice.category),
+                label=str(choice.category.label),
+                required=choice.required,
+                receive=choice.receive,
+            )
+            for choice in mail_choices_of(user_id=user.pk)
+        ],
+    )
+
+
+@router.get("/me/preferences", response={200: PreferencesOut, **READ_ERRORS})
+def preferences(request: HttpRequest) -> PreferencesOut:
+    """Your language and which mails are mailed to you."""
+    return _preferences(request_user(request))
+
+
+@router.patch("/me/preferences", response={200: PreferencesOut, **ERRORS})
+def preferences_update(request: HttpRequest, payload: PreferencesIn) -> PreferencesOut:
+    """Change your language or the optional mails you turn off; ledgered. An unknown language
+    or category, or a required category, is refused (422) and changes nothing."""
+    user = services.user_preferences_update(
+        actor=request_user(request), language=payload.language, mail_off=payload.mail_off
+    )
+    return _preferences(user)
 
 
 _PREFECTURE_NAMES = dict(PREFECTURES)

@@ -9,13 +9,15 @@ from collections.abc import Callable
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth
 
 from .auth import request_user
 from .models import ApiToken, User
+from .permissions import may_use_api
+from .services import api_not_for_role
 
 # Set on a request the middleware authenticated by token; read by BearerToken.
 TOKEN_AUTH_FLAG = "dsg_token_auth"
@@ -48,6 +50,12 @@ def token_for(raw: str) -> ApiToken | None:
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def _role_refusal() -> HttpResponse:
+    """The 利用者 uses no API (#13): a token they hold (made before the rule) is refused."""
+    refusal = api_not_for_role()
+    return JsonResponse({"detail": str(refusal.message), "code": refusal.code}, status=403)
+
+
 def _read_only_refusal() -> HttpResponse:
     body = {
         "detail": str(_("This token may only read: create a read-and-write token to change data.")),
@@ -68,6 +76,12 @@ class ApiTokenMiddleware:
         if request.path_info.startswith("/api/") and scheme.lower() == "bearer":
             setattr(request, TOKEN_AUTH_FLAG, True)
             token = token_for(raw.strip()) if raw.strip() else None
+            if token is not None and "accept-language" not in request.headers:
+                # a script that asks for no language reads the one its person chose (#12)
+                translation.activate(token.user.language)
+                request.LANGUAGE_CODE = translation.get_language()
+            if token is not None and not may_use_api(token.user):
+                return _role_refusal()
             if token is not None and not token.may_write and request.method not in SAFE_METHODS:
                 return _read_only_refusal()
             # A bad token never falls back to the session: the call is anonymous.

@@ -17,4 +17,6 @@ def membership(request: HttpRequest) -> dict[str, object]:
         "may_extend_mfa": permissions.may(user, "company.mfa_delegates"),
         # 「APIトークン」 in the person's menu, for the roles that may use the API (#12)
         "may_use_api": permissions.may_use_api(user),
+        # 「必須のメール」 in the person's menu: the office decides which mails are required (#12)
+        "may_set_mail_rules": permissions.may(user, "mail.required"),
     }

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from dsg.notifications.kinds import OPTIONAL
+from dsg.notifications.kinds import DECIDED_BY_OFFICE
+from dsg.notifications.models import MailCategory
 
 from .japan import (
     NUMBER_INPUT_MAX,
@@ -214,7 +215,8 @@ class ApiTokenForm(forms.Form):
 
 
 class PreferencesForm(forms.Form):
-    """The person's language and the optional mails they receive (the page account_settings)."""
+    """The person's language and the optional mails they receive (the page account_settings):
+    the optional categories are those the office does not require now."""
 
     language = forms.ChoiceField(
         label=_("Language of your mail and notifications"),
@@ -223,12 +225,33 @@ class PreferencesForm(forms.Form):
     )
     receive = forms.MultipleChoiceField(
         label=_("Optional mails you receive"),
-        choices=[(str(c), c.label) for c in OPTIONAL],
+        choices=(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_(
-            "Mails about your account and about the procedure (a step taken, a decision, a "
-            "request to act) are required by the office and always sent. Every mail stays in "
-            "your notifications, sent or not."
+            "The mails the office requires are always sent. Every mail stays in your "
+            "notifications, sent or not."
+        ),
+    )
+
+    def __init__(self, *args: Any, optional: list[MailCategory], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["receive"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(str(c), c.label) for c in optional]
+
+
+class MailRulesForm(forms.Form):
+    """The office's page: which categories of mail are required (always mailed)."""
+
+    required = forms.MultipleChoiceField(
+        label=_("Mails required by the office"),
+        choices=[(str(c), c.label) for c in DECIDED_BY_OFFICE],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "A required mail is sent to everyone it concerns: nobody can turn it off, and those "
+            "who had turned it off receive it again. The mails about a person's account and its "
+            "security are always required."
         ),
     )

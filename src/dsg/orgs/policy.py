@@ -18,6 +18,8 @@ def register_policy() -> None:
             "site.create": {Role.PSA},
             "outbox.resend": {Role.REVIEWER},
             "company.mfa_delegates": {Role.REVIEWER},
+            # mail.required: the office decides which mails nobody may turn off (#12)
+            "mail.required": {Role.REVIEWER},
             # the company's people, listed to name account holders and custodians (API /people)
             "company.people": {Role.PSA, Role.DELEGATE},
         },

@@ -14,10 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from dsg.audit.services import audit_record
 from dsg.core.errors import RuleViolation
 from dsg.notifications.inbox import mail_opt_outs_set
+from dsg.notifications.kinds import mail_rules_set, required_categories
 
 from .japan import normalize_postal_code, prefecture_for_postal_code
 from .models import MAIL_LANGUAGES, ApiToken, Organization, Site, User
-from .permissions import require_permission
+from .permissions import may_use_api, require_permission
 
 SITE_FIELDS = ("name", "postal_code", "prefecture", "address", "facility")
 
@@ -70,6 +71,17 @@ def site_create(*, actor: User, data: dict[str, Any]) -> Site:
     return site
 
 
+def api_not_for_role() -> RuleViolation:
+    return RuleViolation(
+        _(
+            "The 利用者 role does not use the API: the portal's pages show you what your role "
+            "reads. Ask your company's 保護システム管理者 if a script needs access."
+        ),
+        code="api_not_for_role",
+        status=403,
+    )
+
+
 TOKEN_DAYS_DEFAULT = 90
 TOKEN_DAYS_MAX = 365
 
@@ -82,7 +94,10 @@ def api_token_create(
     days: int = TOKEN_DAYS_DEFAULT,
 ) -> str:
     """Create a personal API token that reads (``scope`` "read") or reads and writes, valid for
-    ``days`` (1–365, 90 by default); the raw token is returned once and never stored."""
+    ``days`` (1–365, 90 by default); the raw token is returned once and never stored. The
+    利用者 uses no API (#13): refused (403)."""
+    if not may_use_api(actor):
+        raise api_not_for_role()
     if scope not in ApiToken.Scope.values:
         raise RuleViolation(
             _("Choose what the token may do."), code="invalid", status=422, field="scope"
@@ -156,25 +171,52 @@ def company_mfa_delegates_set(
     return company
 
 
-def user_preferences_update(*, actor: User, language: str, mail_off: Iterable[str]) -> User:
-    """The person's own choices: the language of their mail and which optional mails they do not
-    want mailed (the inbox keeps them all); ledgered. Required mails cannot be turned off."""
-    if language not in dict(MAIL_LANGUAGES):
+def user_preferences_update(
+    *, actor: User, language: str | None = None, mail_off: Iterable[str] | None = None
+) -> User:
+    """The person's own choices: the language of their mail (``None``: unchanged) and which
+    optional mails they do not want mailed (``None``: unchanged; the inbox keeps them all).
+    Ledgered when something changed. An unknown language or category, or a category the office
+    requires, is refused (422) and changes nothing."""
+    if language is not None and language not in dict(MAIL_LANGUAGES):
         raise RuleViolation(
-            _("Choose Japanese or English."), code="invalid", status=422, field="language"
+            _("Choose Japanese (ja) or English (en)."),
+            code="language_unknown",
+            status=422,
+            field="language",
         )
     with transaction.atomic():
         person = User.objects.select_for_update().get(pk=actor.pk)
-        off_before, off_after = mail_opt_outs_set(user_id=person.pk, off=mail_off)
-        before = {"language": person.language, "mail_off": sorted(off_before)}
-        person.language = language
-        person.save(update_fields=["language"])
-        audit_record(
-            actor=actor,
-            action="user.preferences",
-            obj=person,
-            before=before,
-            after={"language": language, "mail_off": sorted(off_after)},
-        )
-    actor.language = language
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+        if mail_off is not None:
+            off_before, off_after = mail_opt_outs_set(user_id=person.pk, off=mail_off)
+            if off_before != off_after:
+                before["mail_off"], after["mail_off"] = sorted(off_before), sorted(off_after)
+        if language is not None and language != person.language:
+            before["language"], after["language"] = person.language, language
+            person.language = language
+            person.save(update_fields=["language"])
+        if after:
+            audit_record(
+                actor=actor, action="user.preferences", obj=person, before=before, after=after
+            )
+    actor.language = person.language
     return person
+
+
+def mail_categories_required_set(*, actor: User, required: Iterable[str]) -> frozenset[str]:
+    """The office (情報システム管理室) decides which categories of mail are required: always
+    mailed, nobody may turn them off; the people who had turned one off receive it again. One
+    ledger event per category changed; returns the categories required now."""
+    require_permission(actor=actor, action="mail.required")
+    with transaction.atomic():
+        for rule, removed in mail_rules_set(required=required):
+            audit_record(
+                actor=actor,
+                action="mail.required",
+                obj=rule,
+                before={"category": rule.category, "required": not rule.required},
+                after={"category": rule.category, "required": rule.required, "opt_outs": removed},
+            )
+        return required_categories()

@@ -12,12 +12,18 @@ urlpatterns = [
     path("postal-codes/", views.postal_code_lookup, name="postal_code_lookup"),
     path("account/api-tokens/", views.api_token_list, name="api_tokens"),
     path("account/settings/", views.account_settings, name="account_settings"),  # #12
+    # the header's language switch, beside Django's (i18n/setlang/): the cookie, and the
+    # signed-in person's mail language (#12)
+    path("i18n/switch/", views.language_switch, name="language_switch"),
     path(
         "account/api-tokens/<int:token_id>/revoke/",
         views.api_token_revoke,
         name="api_token_revoke",
     ),
     path("office/mail/", mail_views.office_mail, name="office_mail"),
+    path(  # the office decides which mails are required (#12)
+        "office/mail/categories/", views.office_mail_categories, name="office_mail_categories"
+    ),
     # A throttled login released by a mailed link (dsg.orgs.throttle)
     path("accounts/unlock/", throttle_views.login_unlock, name="login_unlock"),
     path(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -7,16 +8,17 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
 
 from dsg.core.errors import RuleViolation
 from dsg.core.views import Confirmation, confirm_action
-from dsg.notifications.kinds import OPTIONAL, REQUIRED
-from dsg.notifications.selectors import mail_opt_outs_of
+from dsg.notifications.kinds import ALWAYS_REQUIRED, DECIDED_BY_OFFICE, required_categories
+from dsg.notifications.selectors import mail_choices_of
 
 from . import permissions, selectors, services
 from .auth import request_user
-from .forms import ApiTokenForm, PreferencesForm, SiteForm
+from .forms import ApiTokenForm, MailRulesForm, PreferencesForm, SiteForm
 from .japan import (
     POSTAL_CODE,
     normalize_postal_code,
@@ -150,19 +152,75 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 
 @login_required
 def account_settings(request: HttpRequest) -> HttpResponse:
-    """The person's own settings: the language of their mail, the optional mails they receive."""
+    """The person's own settings: the language of their mail, the optional mails they receive
+    (those the office does not require now)."""
     user = request_user(request)
-    off = mail_opt_outs_of(user_id=user.pk)
-    initial = {"language": user.language, "receive": [str(c) for c in OPTIONAL if c not in off]}
-    form = PreferencesForm(request.POST or None, initial=initial)
+    choices = mail_choices_of(user_id=user.pk)
+    optional = [choice.category for choice in choices if not choice.required]
+    initial = {
+        "language": user.language,
+        "receive": [str(c.category) for c in choices if not c.required and c.receive],
+    }
+    form = PreferencesForm(request.POST or None, initial=initial, optional=optional)
     if request.method == "POST" and form.is_valid():
         receive = set(form.cleaned_data["receive"])
-        services.user_preferences_update(
-            actor=user,
-            language=form.cleaned_data["language"],
-            mail_off=[str(c) for c in OPTIONAL if str(c) not in receive],
-        )
-        messages.success(request, _("Your settings were saved."))
-        return redirect("account_settings")
-    required = [c.label for c in sorted(REQUIRED)]
+        try:
+            services.user_preferences_update(
+                actor=user,
+                language=form.cleaned_data["language"],
+                mail_off=[str(c) for c in optional if str(c) not in receive],
+            )
+        except RuleViolation as refusal:  # the office made a category required meanwhile
+            form.add_error("receive", str(refusal.message))
+        else:
+            messages.success(request, _("Your settings were saved."))
+            response = redirect("account_settings")
+            _language_cookie(response, user.language)  # the pages follow the choice too
+            return response
+    required = [choice.category.label for choice in choices if choice.required]
     return render(request, "orgs/account_settings.html", {"form": form, "required": required})
+
+
+def _language_cookie(response: HttpResponse, language: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """The header's switch: Django's ``set_language`` (the cookie, back to the page); for a
+    signed-in person it also becomes the language of their mail (ledgered, #12)."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):  # Django knows more languages than the portal
+        response.cookies.pop(settings.LANGUAGE_COOKIE_NAME, None)
+    elif request.user.is_authenticated:
+        services.user_preferences_update(actor=request_user(request), language=language)
+    return response
+
+
+@login_required
+def office_mail_categories(request: HttpRequest) -> HttpResponse:
+    """The office's page: which categories of mail are required (nobody may turn them off)."""
+    user = request_user(request)
+    if not permissions.may(user, "mail.required"):
+        raise RuleViolation(_("Your role is not allowed to do this."), code="forbidden", status=403)
+    required = required_categories()
+    form = MailRulesForm(
+        request.POST or None,
+        initial={"required": [str(c) for c in DECIDED_BY_OFFICE if str(c) in required]},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.mail_categories_required_set(actor=user, required=form.cleaned_data["required"])
+        messages.success(request, _("The required mails were saved."))
+        return redirect("office_mail_categories")
+    always = [category.label for category in sorted(ALWAYS_REQUIRED)]
+    return render(request, "orgs/office_mail_categories.html", {"form": form, "always": always})
