@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -504,9 +505,16 @@ def test_a_refused_upload_lists_every_fault_on_the_page(provider_staff):
     )
     assert response.status_code == 422
     page = response.content.decode()
-    assert "シート&quot;ホワイトリスト&quot; 2行目 B列: ベンダーを入力してください。" in page
-    assert "3行目 C列: バージョンを入力してください。" in page
-    assert "3行目 D列: SHA-256は64桁の16進数で入力してください。" in page
+    # every fault beside the file field, naming the sheet, the row and the column
+    beside = re.search(r'<p class="field__error" id="id_file-error">(.*?)</p>', page, re.S)
+    assert beside, "no error beside the file field"
+    assert (
+        "シート&quot;ホワイトリスト&quot; 2行目 B列: ベンダーを入力してください。"
+        in beside.group(1)
+    )
+    assert "3行目 C列: バージョンを入力してください。" in beside.group(1)
+    assert "3行目 D列: SHA-256は64桁の16進数で入力してください。" in beside.group(1)
+    assert 'href="#id_file"' in page and page.index("data-error-summary") < beside.start()
     assert not SoftwareCatalogue.objects.exists()
 
 
@@ -554,7 +562,19 @@ def test_the_provider_edits_the_rows_on_the_page(provider_staff):
         ),
     )
     assert refused.status_code == 422
-    assert "2件目: ベンダーを入力してください。" in refused.content.decode()
+    page = refused.content.decode()
+    # beside the second row's vendor, linked from the summary that names the entry
+    assert re.search(
+        r'id="id_rows-1-vendor-error">[^<]*<span[^>]*>[^<]*</span> ベンダーを入力', page
+    )
+    assert 'href="#id_rows-1-vendor"' in page and "2件目" in page
+    assert catalogues.catalogue_in_force(WL).version == 2
+    twice = {"name": "A", "vendor": "B", "version": "1"}
+    refused = client.post("/catalogues/whitelist/publish/", _rows_post([twice, twice]))
+    assert refused.status_code == 422
+    page = refused.content.decode()
+    assert 'id="rows-problems"' in page and 'href="#rows-problems"' in page
+    assert catalogues.catalogue_in_force(WL).version == 2
 
 
 def test_a_company_cannot_post_to_the_publish_page(psa):

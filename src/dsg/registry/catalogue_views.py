@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from dsg.core.errors import NotVisible, RuleViolation
-from dsg.core.views import form_error_text
+from dsg.core.forms import error_summary
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
 from dsg.orgs.models import User
@@ -153,7 +153,7 @@ def catalogue_publish(request: HttpRequest, kind: str) -> HttpResponse:
         "formset": EntryFormSet(initial=initial, prefix="rows") if initial is not None else None,
         "rows_max": ROWS_EDIT_MAX,
         "extra_rows": EXTRA_ROWS,
-        "problems": [],
+        "row_problems": [],
     }
     if request.method == "POST":
         if request.POST.get("form") == "rows" and initial is not None:
@@ -173,11 +173,41 @@ def _published(request: HttpRequest, catalogue: SoftwareCatalogue) -> HttpRespon
     return HttpResponseRedirect(url, status=303)
 
 
-def _refused(request: HttpRequest, context: dict[str, Any], refusal: RuleViolation) -> HttpResponse:
+def _again(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    """The page again with every error beside its input (the file, the note, a row's cell, the
+    rows as a whole), summarised at the top with a link to each (422); nothing was published."""
+    summary = error_summary(context["upload_form"], context["note_form"])
+    formset = context["formset"]
+    if formset is not None and formset.is_bound:
+        above = [*map(str, formset.non_form_errors()), *context["row_problems"]]
+        context["row_problems"] = above
+        summary += [{"label": "", "message": e, "anchor": "rows-problems"} for e in above]
+        for number, form in enumerate(formset.forms, 1):
+            summary += error_summary(form, prefix=str(_("Entry {row}").format(row=number)))
+    context["errors"] = summary
+    return render(request, "registry/catalogues/publish.html", context, status=422)
+
+
+def _refused(
+    request: HttpRequest, context: dict[str, Any], refusal: RuleViolation, *, upload: bool
+) -> HttpResponse:
+    """A refusal of the service: on the upload, each fault (sheet, row, column) beside the file;
+    on the rows, each field's fault beside its cell and the others above the rows."""
     if refusal.status in (403, 404):
         raise refusal
-    context["problems"] = getattr(refusal, "problems", None) or [str(refusal.message)]
-    return render(request, "registry/catalogues/publish.html", context, status=422)
+    problems = getattr(refusal, "problems", None) or [str(refusal.message)]
+    if upload:
+        for problem in problems:
+            context["upload_form"].add_error("file", problem)
+        return _again(request, context)
+    cells = getattr(refusal, "cells", [])
+    formset = context["formset"]
+    for row, name, message in cells:
+        if 0 < row <= len(formset.forms) and name in formset.forms[row - 1].fields:
+            formset.forms[row - 1].add_error(name, str(message))
+    # faults of no single cell (the same software twice, no rows at all): above the rows
+    context["row_problems"] = problems[len(cells) :]
+    return _again(request, context)
 
 
 def _publish_upload(
@@ -186,8 +216,7 @@ def _publish_upload(
     form = CatalogueUploadForm(request.POST, request.FILES)
     context["upload_form"] = form
     if not form.is_valid():
-        context["problems"] = [form_error_text(form)]
-        return render(request, "registry/catalogues/publish.html", context, status=422)
+        return _again(request, context)
     upload = form.cleaned_data["file"]
     try:
         catalogue = files.catalogue_import(
@@ -198,7 +227,7 @@ def _publish_upload(
             password=form.cleaned_data["password"],
         )
     except RuleViolation as refusal:
-        return _refused(request, context, refusal)
+        return _refused(request, context, refusal, upload=True)
     return _published(request, catalogue)
 
 
@@ -213,10 +242,7 @@ def _publish_rows(
     note = CatalogueNoteForm(request.POST, prefix="rows")
     context.update(formset=formset, note_form=note)
     if not (formset.is_valid() and note.is_valid()):
-        errors = [form_error_text(f) for f in formset.forms if f.errors]
-        context["problems"] = [*formset.non_form_errors(), *errors, form_error_text(note)]
-        context["problems"] = [p for p in context["problems"] if p]
-        return render(request, "registry/catalogues/publish.html", context, status=422)
+        return _again(request, context)
     try:
         catalogue = catalogues.catalogue_publish(
             kind=kind,
@@ -225,7 +251,7 @@ def _publish_rows(
             actor=user,
         )
     except RuleViolation as refusal:
-        return _refused(request, context, refusal)
+        return _refused(request, context, refusal, upload=False)
     return _published(request, catalogue)
 
 

@@ -126,14 +126,23 @@ class SheetPlaces:
 
 
 class CatalogueInvalid(RuleViolation):
-    """A catalogue refused whole: ``problems`` names each row and column at fault."""
+    """A catalogue refused whole: ``problems`` names each row and column at fault; ``cells``
+    holds the same faults of single fields as (entry's row, field, message), for a page that
+    shows each beside its input."""
 
-    def __init__(self, problems: list[Any], *, field: str = "entries") -> None:
+    def __init__(
+        self,
+        problems: list[Any],
+        *,
+        field: str = "entries",
+        cells: Sequence[tuple[int, str, Any]] = (),
+    ) -> None:
         shown = [str(p) for p in problems[:MAX_PROBLEMS]]
         if len(problems) > MAX_PROBLEMS:
             shown.append(str(_("… and {count} more.").format(count=len(problems) - MAX_PROBLEMS)))
         super().__init__("\n".join(shown), code="catalogue_invalid", status=422, field=field)
         self.problems = shown
+        self.cells = list(cells)
 
 
 def _problem(place: Any, message: Any) -> Any:
@@ -208,12 +217,14 @@ def entries_check(entries: Sequence[EntryInput], places: Places | None = None) -
         )
     clean = [_clean(entry, n) for n, entry in enumerate(entries, 1)]
     problems: list[Any] = []
+    cells: list[tuple[int, str, Any]] = []
     seen: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for entry in clean:
         for name, value in entry.values().items():
             message = _field_problem(name, value)
             if message is not None:
                 problems.append(_problem(places.cell(entry.row, name), message))
+                cells.append((entry.row, name, message))
         seen[(fold(entry.name), fold(entry.vendor), fold(entry.version))].append(entry.row)
     for rows in seen.values():
         if len(rows) > 1:
@@ -224,7 +235,7 @@ def entries_check(entries: Sequence[EntryInput], places: Places | None = None) -
                 )
             )
     if problems:
-        raise CatalogueInvalid(problems)
+        raise CatalogueInvalid(problems, cells=cells)
     return clean
 
 
