@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
@@ -173,7 +174,8 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         except RuleViolation as refusal:  # the office made a category required meanwhile
             form.add_error("receive", str(refusal.message))
         else:
-            messages.success(request, _("Your settings were saved."))
+            with translation.override(user.language):  # said in the language just chosen
+                messages.success(request, _("Your settings were saved."))
             response = redirect("account_settings")
             _language_cookie(response, user.language)  # the pages follow the choice too
             return response
