@@ -1,7 +1,7 @@
 """The parts of the 加入申請書 and what each still misses: the task list, the rule, the snapshot.
 
 Pure functions over an ``Application`` and its documents; the documents are read once through
-``dsg.documents.selectors.documents_of``.
+``dsg.documents.selectors.documents_of_kinds``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from dsg.documents.models import DocumentKind
-from dsg.documents.selectors import documents_of
+from dsg.documents.selectors import documents_of_kinds
 from dsg.orgs.japan import prefecture_for_postal_code
 
 if TYPE_CHECKING:
@@ -144,8 +144,8 @@ class Task:
 
 def documents_by_kind(application: Application) -> dict[str, list[Any]]:
     """The case's current documents of the kinds the application uses, newest first."""
-    kinds = {kind for part in PARTS for kind in part.documents}
-    return {kind: list(documents_of(application.enrollment, kind)) for kind in sorted(kinds)}
+    kinds = sorted({kind for part in PARTS for kind in part.documents})
+    return documents_of_kinds(application.enrollment, kinds)
 
 
 def application_field(name: str) -> models.Field[Any, Any]:
