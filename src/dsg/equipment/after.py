@@ -47,6 +47,14 @@ AFTER_ACTION: dict[str, Any] = {
         "The request {number} was decided: {outcome}. The company's PSA is told by mail with "
         "each line's decision."
     ),
+    "test_passed": _(
+        "The connection test (接続試験) of {terminal} was recorded: passed (合格). The terminal "
+        "is in use (利用中) from {date}. Next: nothing more is needed for it."
+    ),
+    "test_failed": _(
+        "The connection test (接続試験) of {terminal} was recorded: failed (不合格). Next: "
+        "correct the terminal's set-up and record a new test; it is in use once a test passed."
+    ),
     "helpdesk_answer": _(
         "Your instructions were sent to the company by mail. Next: the company enables the "
         "software on its terminals as instructed; nothing else is asked of the helpdesk."
@@ -72,6 +80,16 @@ AFTER_APPROVED: dict[str, Any] = {
         "removal stays until its disposal (廃棄) is recorded and confirmed by the office."
     ),
 }
+
+
+def test_done_message(terminal: Any) -> str:
+    """The message after a connection test of a terminal added by a request (read again after
+    the test: a passed test puts it in use)."""
+    label = f"{terminal.ref} {terminal.name}"
+    if terminal.in_use_since is None:
+        return str(AFTER_ACTION["test_failed"]).format(terminal=label)
+    day = terminal.in_use_since
+    return str(AFTER_ACTION["test_passed"]).format(terminal=label, date=day.isoformat())
 
 
 def request_done_message(action: str, filed: EquipmentRequest, **values: Any) -> str:
