@@ -317,8 +317,11 @@ def test_one_case_from_draft_to_enrollment_completed(
     expect(
         company.locator("form[data-transition=request_final_inspection] .blocked")
     ).to_contain_text(rule_text)
-    act(company, "request_final_inspection", force=True)
-    expect(company.locator(".notice--error")).to_contain_text(rule_text)
+    act(company, "request_final_inspection", force=True)  # the page again, the rule at the form
+    expect(company.locator("[data-error-summary]")).to_contain_text(rule_text)
+    expect(
+        company.locator("form[data-transition=request_final_inspection] [data-form-error]")
+    ).to_contain_text(rule_text)
     expect_state(company, "terminal_setup")
 
     # In the guideline's order: the PSA receives the account information (one-time link), the

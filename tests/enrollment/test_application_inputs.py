@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.test import Client
@@ -384,3 +385,25 @@ def test_the_address_parts_wire_the_postal_code_to_the_script(site, cast):
         assert f'data-postal-address="id_{part}_address"' in page
         assert 'data-postal-lookup="/postal-codes/"' in page
         assert 'src="/static/dsg/postal.js"' in page
+
+
+def test_telephone_and_mail_inputs_are_typed_as_such(site, cast):
+    """The PSA's own phone and mail fill in from the browser (autocomplete tel / email); another
+    person's (a contact, an account holder) are typed the same (type=tel, type=email: the phone's
+    keypad, the @) but never filled in with the PSA's own details (#12)."""
+    enrollment = new_case(site, cast, complete=False)
+    page = ja_client(cast.psa).get(f"/enrollments/{enrollment.pk}/application/contacts/")
+    html = page.content.decode()
+    assert page.status_code == 200
+
+    def tag(name: str) -> str:
+        found = re.search(r'<input[^>]*name="' + name + r'"[^>]*>', html)
+        assert found, name
+        return found.group(0)
+
+    assert 'type="tel"' in tag("psa_phone") and 'autocomplete="tel"' in tag("psa_phone")
+    assert 'type="email"' in tag("psa_email") and 'autocomplete="email"' in tag("psa_email")
+    for name in ("contact-0-phone",):
+        assert 'type="tel"' in tag(name) and 'autocomplete="off"' in tag(name)
+    for name in ("contact-0-email",):
+        assert 'type="email"' in tag(name) and 'autocomplete="off"' in tag(name)

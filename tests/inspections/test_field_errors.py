@@ -11,7 +11,7 @@ import pytest
 
 from dsg.enrollment.models import State
 from dsg.inspections import services
-from dsg.inspections.models import Finding, Result
+from dsg.inspections.models import ChecklistTemplate, Finding, Result
 
 from ..enrollment.field_errors import Unchanged, assert_error_beside
 from ..walk import act, new_case, today, walk_to
@@ -151,3 +151,23 @@ def test_a_decision_without_a_choice_is_said_beside_the_choices(
     act(at_inspection, "report_remediation", cast.psa, comment="是正しました")
     response = _post(client, cast.reviewer, f"/inspections/{deficient.pk}/decide/", {})
     assert_error_beside(response, data_form="decide", field_id="decide-decision")
+
+
+def test_the_checklist_editor_says_an_items_error_beside_its_field(client, cast):
+    template = ChecklistTemplate.objects.get(is_sample=True, kind="site")
+    data = {
+        "template": template.pk,
+        "action": "save_item",
+        "code": "O-09",
+        "theme": "組織",
+        "text": " ",
+        "evidence": "研修記録",
+    }
+    response = _post(client, cast.reviewer, "/checklists/", data)
+    page = assert_error_beside(response, data_form="item-save", field_id="text")
+    assert 'value="O-09"' in page and 'value="研修記録"' in page  # what was entered is kept
+
+
+def test_a_new_checklist_without_a_name_is_said_beside_the_name(client, cast):
+    response = _post(client, cast.reviewer, "/checklists/", {"action": "create", "name": ""})
+    assert_error_beside(response, data_form="template-create", field_id="new-name")

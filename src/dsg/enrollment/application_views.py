@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 
 from dsg.core.errors import RuleViolation
 from dsg.core.forms import error_summary
-from dsg.core.views import form_error_text, run_action
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
 from dsg.orgs.models import User
@@ -76,15 +75,24 @@ def _common(request: HttpRequest, enrollment: Enrollment, application: Applicati
 @login_required
 def application_overview(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     """The task list: each part complete, not complete, or not yet startable."""
+    return _overview_page(request, enrollment_id)
+
+
+def _overview_page(
+    request: HttpRequest, enrollment_id: int, *, import_form: Any = None
+) -> HttpResponse:
+    """The task list; ``import_form``: a workbook refused, its error beside the file field (and
+    in the page's error summary), 422."""
     enrollment, application = _case(request, enrollment_id)
     context = _common(request, enrollment, application)
     tasks = application_tasks(application)
     context.update(
         tasks=tasks,
         ready=all(t.status == "complete" for t in tasks),
-        import_form=WorkbookImportForm(),
+        import_form=import_form or WorkbookImportForm(),
     )
-    return render(request, "enrollment/application_overview.html", context)
+    status = 422 if import_form is not None else 200
+    return render(request, "enrollment/application_overview.html", context, status=status)
 
 
 def _part_view(
@@ -457,22 +465,23 @@ def application_export(request: HttpRequest, enrollment_id: int) -> HttpResponse
 def application_import(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     user = request_user(request)
     enrollment, _application = _case(request, enrollment_id)
-    back = reverse("application_overview", args=[enrollment.pk])
+    if not permissions.may(user, "enrollment.edit_application", enrollment):
+        raise RuleViolation(_("Your role is not allowed to do this."), code="forbidden", status=403)
     form = WorkbookImportForm(request.POST, request.FILES)
-    if not form.is_valid():
-        if not permissions.may(user, "enrollment.edit_application", enrollment):
-            raise RuleViolation(
-                _("Your role is not allowed to do this."), code="forbidden", status=403
-            )
-        messages.error(request, form_error_text(form))
-        return redirect(back)
-    upload = form.cleaned_data["file"]
-    if upload.size > MAX_WORKBOOK_BYTES:
-        messages.error(request, _("The workbook is too large (at most 5 MB)."))
-        return redirect(back)
-    return run_action(
-        request,
-        lambda: excel.application_import(enrollment=enrollment, actor=user, data=upload.read()),
-        success=_("The application was filled in from the workbook."),
-        back=back,
-    )
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > MAX_WORKBOOK_BYTES:
+                raise RuleViolation(
+                    _("The workbook is too large (at most 5 MB)."), code="too_large", status=422
+                )
+            excel.application_import(enrollment=enrollment, actor=user, data=upload.read())
+        except RuleViolation as refusal:
+            if refusal.status in (403, 404):
+                raise
+            form.add_error("file", str(refusal.message))  # the workbook's sheet, row and column
+        else:
+            messages.success(request, _("The application was filled in from the workbook."))
+            back = reverse("application_overview", args=[enrollment.pk])
+            return HttpResponseRedirect(back, status=303)
+    return _overview_page(request, enrollment.pk, import_form=form)

@@ -168,7 +168,10 @@ class ReviewCommentForm(forms.Form):
 
 
 class WorkbookImportForm(forms.Form):
-    file = forms.FileField(label=_("Application workbook (.xlsx)"))
+    file = forms.FileField(
+        label=_("Application workbook (.xlsx)"),
+        help_text=_("The workbook downloaded here, filled in (at most 5 MB)."),
+    )
 
 
 class TransitionForm(forms.Form):

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from dsg.core import subjects
 from dsg.core.errors import NotVisible, RuleViolation
-from dsg.core.views import Confirmation, confirm_action, run_action
+from dsg.core.views import Confirmation, confirm_action
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
 
@@ -666,6 +666,19 @@ def checklists(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST":
         return _checklist_post(request, current)
+    return _checklists_page(request, templates, current)
+
+
+def _checklists_page(
+    request: HttpRequest,
+    templates: list[Any],
+    current: Any,
+    *,
+    errors: list[dict[str, str]] | None = None,
+) -> HttpResponse:
+    """The checklist editor; ``errors``: a form refused, its error beside the input it names and
+    what was entered kept (#12), 422."""
+    user = request_user(request)
     versions = list(current.versions.prefetch_related("items")) if current else []
     return render(
         request,
@@ -677,8 +690,29 @@ def checklists(request: HttpRequest) -> HttpResponse:
             "draft": versions[0] if versions and versions[0].published_at is None else None,
             "can_manage": permissions.may(user, "checklist.manage"),
             "kinds": InspectionKind.choices,
+            "errors": errors or [],
+            "posted": request.POST if errors else {},
+            "posted_action": request.POST.get("action", "") if errors else "",
         },
+        status=422 if errors else 200,
     )
+
+
+# The checklist editor's forms: a refusal's field -> the id of its input (#12).
+CHECKLIST_FIELDS = {
+    "create": {"name": "new-name", "kind": "new-kind"},
+    "rename": {"name": "rename"},
+    "save_item": {
+        "code": "code",
+        "theme": "theme",
+        "text": "text",
+        "order": "order",
+        "guidance": "guidance",
+        "evidence": "evidence",
+        "standard_clause": "clause",
+        "nist_tags": "nist",
+    },
+}
 
 
 def _checklist_post(request: HttpRequest, template: Any) -> HttpResponse:
@@ -710,4 +744,15 @@ def _checklist_post(request: HttpRequest, template: Any) -> HttpResponse:
         ),
         "publish": lambda: services.checklist_version_publish(actor=user, template=template),
     }
-    return run_action(request, calls[action], success=_("Saved."), back=back)
+    try:
+        calls[action]()
+    except RuleViolation as refusal:
+        if refusal.status in (403, 404):
+            raise
+        fields = CHECKLIST_FIELDS.get(action, {})
+        anchor = fields.get(refusal.field or "", "")
+        errors = [{"label": "", "message": str(refusal.message), "anchor": anchor}]
+        templates = list(selectors.checklist_template_list_for(user=user))
+        return _checklists_page(request, templates, template, errors=errors)
+    messages.success(request, _("Saved."))
+    return HttpResponseRedirect(back, status=303)
