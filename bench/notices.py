@@ -1,6 +1,6 @@
 """Issuing a notice against bare WeasyPrint rendering the same HTML, in one run.
 
-    python bench/notices.py [--rounds 5]
+    python bench/notices.py [--rounds 5] [--batch 1000] [--workers 2]
 
 On the generated database (bench/generate.py): the office issues a notice of the kind and with
 the snapshot of a notice already issued there (the longest one) — `notice_issue` (permission,
@@ -10,16 +10,24 @@ the commit. The baseline renders the same notice's HTML (prepared beforehand, no
 WeasyPrint alone. Rounds interleave the two; medians are kept. Prints both and the ratio (issue ÷
 bare; the goal is ≤ 1.2) with where the issue's time goes (render, sign, the rest). Results go to
 bench/out/notices.json.
+
+With --batch N: N notices are issued left pending (as the generator and an outage leave them; not
+timed), then rendered in one batch — `notices_render_pending(workers=W)`, what `dsg notice
+render-pending --workers W` runs: W forked processes make the PDFs, this one stores them — against
+bare WeasyPrint rendering the same HTML N times on a pool of W processes. Prints both in notices/s
+and the ratio (batch ÷ bare).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import statistics
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from unittest import mock
 
@@ -32,6 +40,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.db import connections  # noqa: E402
 from django.db.models.functions import Length  # noqa: E402
 from django.template.loader import render_to_string  # noqa: E402
 from django.utils import translation  # noqa: E402
@@ -47,6 +56,8 @@ from dsg.orgs.models import Role, User  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=0, help="also render N notices in a batch")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     with scopes_disabled():
         model = (
@@ -88,6 +99,12 @@ def main() -> None:
                 done = services.notice_render_pending(notice_id=notice.pk)
             assert done is not None and done.document_id
 
+        def issue_pending() -> None:
+            with mock.patch.object(services, "_render_after_commit", lambda notice_id: None):
+                services.notice_issue(
+                    subject=subject, kind=model.kind, snapshot=model.snapshot, issued_by=reviewer
+                )
+
         def bare() -> None:
             HTML(string=html).write_pdf()
 
@@ -98,6 +115,7 @@ def main() -> None:
                 work()
                 if r:
                     timings[name].append(time.perf_counter() - started)
+        batch = _batch(args.batch, args.workers, issue_pending, html) if args.batch else None
     median = {k: statistics.median(v) for k, v in timings.items()}
     render_ms = statistics.median(parts["render"][1:]) * 1000
     sign_ms = statistics.median(parts["sign"][1:]) * 1000
@@ -121,8 +139,46 @@ def main() -> None:
         f"({'goal met' if ratio <= 1.2 else 'goal NOT met'}: ≤ 1.2); of it: "
         + ", ".join(f"{k} {v} ms" for k, v in result["issue_parts_ms"].items())
     )
+    if batch:
+        result["batch"] = batch
+        print(
+            f"batch of {batch['notices']} on {batch['workers']} processes: bare WeasyPrint "
+            f"{batch['bare_per_s']} notices/s ({batch['bare_s']} s), render-pending "
+            f"{batch['batch_per_s']} notices/s ({batch['batch_s']} s), ratio {batch['ratio']}"
+        )
     OUT.mkdir(exist_ok=True)
     (OUT / "notices.json").write_text(json.dumps(result, indent=2))
+
+
+def _bare_render(html: str) -> int:
+    return len(HTML(string=html).write_pdf())
+
+
+def _batch(n: int, workers: int, issue_pending, html: str) -> dict[str, float | int]:
+    """N pending notices rendered by the batch, against bare WeasyPrint N times on as many
+    processes (forked like the batch's: both inherit the imported modules)."""
+    before = Notice.objects.filter(document__isnull=True).count()
+    for _ in range(n):
+        issue_pending()
+    connections.close_all()
+    started = time.perf_counter()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        assert all(pool.map(_bare_render, [html] * n))
+    bare_s = time.perf_counter() - started
+    started = time.perf_counter()
+    rendered, failed = services.notices_render_pending(limit=None, workers=workers)
+    batch_s = time.perf_counter() - started
+    assert failed == 0 and rendered == n + before, (rendered, failed)
+    return {
+        "notices": n,
+        "workers": workers,
+        "bare_s": round(bare_s, 1),
+        "batch_s": round(batch_s, 1),
+        "bare_per_s": round(n / bare_s, 2),
+        "batch_per_s": round(rendered / batch_s, 2),
+        "ratio": round(batch_s / bare_s * n / rendered, 2),
+    }
 
 
 if __name__ == "__main__":
