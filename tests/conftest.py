@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 from django.utils import translation
 from django_scopes import scopes_disabled
 
@@ -23,6 +24,15 @@ def _flush_may_empty_the_ledger():
     """Transactional tests (the live server's among them) are separated by Django's flush, which
     empties the append-only audit ledger too: allowed here only (dsg.audit's flush command)."""
     settings.DSG_FLUSH_EMPTIES_LEDGER = True
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _passwords_hashed_with_the_least_work():
+    """Argon2id with the least work for the whole run (tests/hashers.py): the same checks, not
+    the same cost. A hash carries its own parameters, so production's (a subprocess's) verify."""
+    hashers = ["tests.hashers.QuickArgon2PasswordHasher", *settings.PASSWORD_HASHERS]
+    with override_settings(PASSWORD_HASHERS=hashers):
+        yield
 
 
 @pytest.fixture(autouse=True)
