@@ -115,3 +115,33 @@ def test_a_category_made_required_after_the_page_was_drawn_is_refused_clearly(
     # the form now offers only "information": "reminder" is no longer a choice to turn off
     assert response.status_code == 302
     assert set(MailOptOut.objects.values_list("category", flat=True)) == {"information"}
+
+
+def _queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200, url
+    return len(queries)
+
+
+def test_the_settings_pages_take_the_same_queries_however_many_people_and_choices(
+    client, psa, reviewer, company
+):
+    from ..factories import UserFactory
+
+    pages = {psa: ["/account/settings/", "/api/v1/me/preferences"]}
+    pages[reviewer] = ["/office/mail/categories/"]
+    before = {}
+    for person, urls in pages.items():
+        client.force_login(person)
+        before.update({(person.pk, url): _queries(client, url) for url in urls})
+    for other in UserFactory.create_batch(4, organization=company):
+        MailOptOut.objects.create(user=other, category="reminder")
+    MailOptOut.objects.create(user=psa, category="information")
+    mail_categories_required_set(actor=reviewer, required=["action"])  # every rule stored
+    for person, urls in pages.items():
+        client.force_login(person)
+        for url in urls:
+            assert _queries(client, url) == before[(person.pk, url)], url
