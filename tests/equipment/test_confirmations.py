@@ -14,7 +14,7 @@ from django.utils import translation
 
 from dsg.audit.models import AuditEvent
 from dsg.equipment import services
-from dsg.equipment.after import AFTER_APPROVED, request_done_message
+from dsg.equipment.after import AFTER_ACTION, AFTER_APPROVED, request_done_message
 from dsg.equipment.models import EquipmentRequest, Outcome, RequestKind, RequestState
 from dsg.registry.models import Terminal
 
@@ -136,3 +136,14 @@ def test_deciding_some_lines_says_how_many_are_left(client, enrolled, cast):
     assert message == expected("decide", filed, pending=1)
     page = reviewer.get(url).content.decode()  # only the line left to decide
     assert 'name="line-2-verdict"' in page and 'name="line-1-verdict"' not in page
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_every_message_says_what_comes_next_in_both_languages(language):
+    marker = {"ja": "今後の流れ", "en": "Next:"}[language]
+    with translation.override(language):
+        for key, message in AFTER_ACTION.items():
+            if key != "decided":  # followed by the kind's AFTER_APPROVED line
+                assert marker in str(message), (language, key)
+        for kind, message in AFTER_APPROVED.items():
+            assert marker in str(message), (language, kind)

@@ -83,3 +83,11 @@ def test_every_registry_action_has_its_message():
         "terminal_disposal_confirm",
         "medium_disposal_confirm",
     }
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_every_message_says_what_comes_next_in_both_languages(language):
+    marker = {"ja": "今後の流れ", "en": "Next:"}[language]
+    with translation.override(language):
+        for key, message in AFTER_ACTION.items():
+            assert marker in str(message), (language, key)

@@ -187,3 +187,11 @@ def test_a_decision_no_longer_possible_is_said_and_refused(client, enrolled, cas
 def test_every_action_has_its_message_in_the_table():
     assert {"return", "reject", "withdraw", "accept", "complete"} <= set(AFTER_ACTION)
     assert set(DECISIONS) <= set(AFTER_ACTION)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_every_message_says_what_comes_next_in_both_languages(language):
+    marker = {"ja": "今後の流れ", "en": "Next:"}[language]
+    with translation.override(language):
+        for key, message in AFTER_ACTION.items():
+            assert marker in str(message), (language, key)
