@@ -8,7 +8,8 @@ one process and on one worker per CPU, and the baseline — one
 SELECT of every column of every event in sequence order through the database cursor, each row
 hashed with SHA-256 and nothing else. Rounds interleave the three; the best round of each is
 kept (the least disturbed by other work on the machine). Prints events/s of each and the ratio
-(verify's events/s ÷ the baseline's: the goal is ≥ 0.5). Results go to bench/out/ledger.json.
+(verify's events/s ÷ the baseline's: the goal is ≥ 0.5), and the seconds a process takes to
+start Django (part of the command's time). Results go to bench/out/ledger.json.
 """
 
 from __future__ import annotations
@@ -74,6 +75,13 @@ def command() -> int:
     return AuditEvent.objects.count()
 
 
+def startup() -> float:
+    """Seconds a process takes to start Django (the command's fixed cost before any event)."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import django; django.setup()"], check=True)
+    return time.perf_counter() - started
+
+
 def clock(work) -> tuple[int, float]:
     started = time.perf_counter()
     n = work()
@@ -95,7 +103,8 @@ def main() -> None:
         ):
             events, seconds = clock(work)
             best[name] = min(best.get(name, seconds), seconds)
-    rate = {name: round(events / seconds) for name, seconds in best.items()}
+        best["startup"] = min(best.get("startup", float("inf")), startup())
+    rate = {name: round(events / seconds) for name, seconds in best.items() if name != "startup"}
     result = {
         "events": events,
         "seconds": {k: round(v, 2) for k, v in best.items()},
@@ -109,6 +118,7 @@ def main() -> None:
     }
     print(f"ledger: {events:,} events ({connection.vendor}), best of {args.rounds}")
     print(f"  bare SELECT + SHA-256     {best['bare']:7.2f} s {rate['bare']:>9,} events/s")
+    print(f"  Django's start-up         {best['startup']:7.2f} s (in the command's time)")
     for name, label in (
         ("command", "dsg audit verify"),
         ("in_process", "audit_verify()"),
