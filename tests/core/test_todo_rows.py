@@ -10,7 +10,14 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from dsg.core.todos import OFFICE, todo_page, todo_row_list, todos_for
+from dsg.core.todos import (
+    OFFICE,
+    todo_page,
+    todo_row_list,
+    todos_for,
+    waiting_by_case,
+    waiting_of,
+)
 from dsg.enrollment.models import State
 from dsg.equipment import services as equipment
 from dsg.inspections import services as insp
@@ -96,6 +103,12 @@ def test_the_rows_are_the_items_the_providers_build_and_the_queue_cuts_them(scen
             codes = {row[2] for row in rows}
             assert len(codes) >= 5, (who, codes)  # the scene has items of several kinds
     assert todo_row_list(user=everyone["other_psa"]) == []
+    # 次の対応者 of the listed cases, read as rows, as the homes computed it from the items
+    ids = {"enrollment": [case.pk for case in scene.values()]}
+    for who, user in everyone.items():
+        assert waiting_of(user=user, cases=ids) == waiting_by_case(
+            todos_for(user=user, cases=ids)
+        ), who
     _queue_is_the_list_cut(cast)
 
 

@@ -22,7 +22,7 @@ from openpyxl.styles import Font
 
 from dsg.audit.services import audit_record
 from dsg.core.csv_export import csv_text
-from dsg.core.todos import todos_for, waiting_by_case
+from dsg.core.todos import waiting_of
 from dsg.orgs.models import User
 from dsg.registry.workbook import DATE_FORMAT, FORMULA_START, safe_text
 
@@ -78,8 +78,7 @@ def case_rows(cases: QuerySet[Enrollment], *, user: User, receipts: bool) -> lis
     listed = list(cases)
     for start in range(0, len(listed), CHUNK):
         chunk = listed[start : start + CHUNK]
-        items = todos_for(user=user, cases={"enrollment": [case.pk for case in chunk]})
-        waiting = waiting_by_case(items)
+        waiting = waiting_of(user=user, cases={"enrollment": [case.pk for case in chunk]})
         for case in chunk:
             parties = waiting.get(("enrollment", case.pk)) or (
                 [case.waiting_on] if case.waiting_on else []

@@ -32,8 +32,7 @@ from dsg.core.todos import (
     Todo,
     TodoQueue,
     todo_rows,
-    todos_for,
-    waiting_by_case,
+    waiting_of,
 )
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
@@ -103,9 +102,7 @@ def office_cases(request: HttpRequest) -> HttpResponse:
     page = Paginator(cases, SEARCH_PAGE).get_page(request.GET.get("page"))
     listed = list(page.object_list)
     # 次の対応者 of each row as the homes say it: from the page's cases' open items.
-    mark_waiting(
-        listed, waiting_by_case(todos_for(user=user, cases={"enrollment": [c.pk for c in listed]}))
-    )
+    mark_waiting(listed, waiting_of(user=user, cases={"enrollment": [c.pk for c in listed]}))
     receipts = permissions.is_office(user)
     columns = [
         {

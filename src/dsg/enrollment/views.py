@@ -31,6 +31,7 @@ from dsg.core.todos import (
     mine,
     todos_for,
     waiting_by_case,
+    waiting_of,
 )
 from dsg.core.views import Confirmation, confirm_action
 from dsg.inspections.services import audit_results_of, inspection_deem_by_audit
@@ -44,7 +45,7 @@ from .forms import DeemByAuditForm, TransitionForm
 from .models import STEP_NAMES, WAITING_ON, Enrollment
 from .todos import transition_done_message
 
-DASHBOARD_ROWS = 20  # per step; the rest is one click away on the case list
+DASHBOARD_ROWS = 10  # per step (the longest waiting); the rest is one click away (#14)
 CASE_LIST_PAGE = 50
 QUEUE_ROWS = 20  # the office's queue on its home; the queue's page holds the rest
 
@@ -67,8 +68,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         # every case's items.
         sections = _step_sections(user)
         listed = [case for section in sections for case in section["cases"]]  # type: ignore[attr-defined]  # a list of cases
-        shown = todos_for(user=user, cases={"enrollment": [case.pk for case in listed]})
-        _mark_waiting(listed, waiting_by_case(shown))
+        _mark_waiting(listed, waiting_of(user=user, cases={"enrollment": [c.pk for c in listed]}))
         context["sections"] = sections
         if not permissions.is_provider(user):
             # The first rows of the office's queue and of the coming visits, counted and cut in
@@ -175,8 +175,7 @@ def enrollment_list(request: HttpRequest) -> HttpResponse:
     cases = selectors.enrollments_at_step(user=user, step=step)
     page = Paginator(cases, CASE_LIST_PAGE).get_page(request.GET.get("page"))
     listed = list(page.object_list)
-    todos = todos_for(user=user, cases={"enrollment": [c.pk for c in listed]})
-    _mark_waiting(listed, waiting_by_case(todos))
+    _mark_waiting(listed, waiting_of(user=user, cases={"enrollment": [c.pk for c in listed]}))
     return render(
         request,
         "enrollment/enrollment_list.html",

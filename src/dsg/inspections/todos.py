@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Exists, F, Max, Min, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
@@ -31,6 +32,7 @@ from dsg.core.todos import (
 )
 from dsg.orgs import permissions
 
+from .inspected import inspected
 from .models import Deficiency, Inspection, InspectionStatus, Outcome, RemediationReport
 
 
@@ -152,6 +154,14 @@ def _dates(state: str) -> Any:
     ).order_by()
 
 
+def _inspected(model: Any) -> bool:
+    try:
+        inspected(model)
+    except ImproperlyConfigured:
+        return False
+    return True
+
+
 def _day(field: str) -> Any:
     return TruncDate(field, tzinfo=timezone.get_default_timezone())
 
@@ -174,6 +184,8 @@ def inspection_todo_rows(query: TodoQuery) -> Iterator[TodoRows]:
         key = subject_type.key
         if query.cases is not None and not query.cases.get(key):
             continue
+        if not _inspected(subject_type.model):
+            continue  # no round is held of it (an inspection round, a §5 request)
         rounds = Inspection.objects.filter(
             subject_type=ContentType.objects.get_for_model(subject_type.model)
         )
@@ -182,58 +194,64 @@ def inspection_todo_rows(query: TodoQuery) -> Iterator[TodoRows]:
             rounds = rounds.filter(subject_id__in=ids)
         rounds = permissions.restrict(query.user, rounds)
         common = {"key": key, "case": "subject_id"}
-        yield TodoRows(
-            code="remediation.report",
-            who=COMPANY,
-            action="remediation.report",
-            rows=rounds.filter(
-                status=InspectionStatus.FINISHED, outcome=Outcome.REMEDIATION, decision=""
-            ).filter(Exists(unreported)),
-            due=Subquery(
-                unreported.values("inspection").annotate(first=Min("due_on")).values("first")[:1]
-            ),
-            since=F("finished_at"),
-            label=_("Report the remediation of each deficiency (改善報告)"),
-            **common,
-        )
-        yield TodoRows(
-            code="inspection.visit",
-            who=INSPECTOR,
-            action="inspection.record",
-            rows=rounds.filter(held).filter(Exists(confirmed)),
-            due=Subquery(confirmed.annotate(day=_day("starts_at")).values("day")[:1]),
-            since=F("created_at"),
-            label=_("Visit the site and record the checklist"),
-            **common,
-        )
-        yield TodoRows(
-            code="inspection.pick_slot",
-            who=COMPANY,
-            action="inspection.pick_slot",
-            rows=rounds.filter(held).exclude(Exists(confirmed)).filter(Exists(proposed)),
-            due=Subquery(
-                proposed.annotate(day=_day("starts_at")).order_by("starts_at").values("day")[:1]
-            ),
-            since=Coalesce(
-                Subquery(
-                    every_date.values("subject_id")
-                    .annotate(last=Max("proposed_at"))
-                    .values("last")[:1]
+        if query.asks(COMPANY):
+            yield TodoRows(
+                code="remediation.report",
+                who=COMPANY,
+                action="remediation.report",
+                rows=rounds.filter(
+                    status=InspectionStatus.FINISHED, outcome=Outcome.REMEDIATION, decision=""
+                ).filter(Exists(unreported)),
+                due=Subquery(
+                    unreported.values("inspection")
+                    .annotate(first=Min("due_on"))
+                    .values("first")[:1]
                 ),
-                F("created_at"),
-            ),
-            label=_("Choose the date of the on-site inspection from the dates offered"),
-            **common,
-        )
-        yield TodoRows(
-            code="inspection.propose_slots",
-            who=OFFICE,
-            action="inspection.schedule",
-            rows=rounds.filter(held).exclude(Exists(confirmed)).exclude(Exists(proposed)),
-            since=F("created_at"),
-            label=_("Propose dates for the on-site inspection"),
-            **common,
-        )
+                since=F("finished_at"),
+                label=_("Report the remediation of each deficiency (改善報告)"),
+                **common,
+            )
+        if query.asks(INSPECTOR):
+            yield TodoRows(
+                code="inspection.visit",
+                who=INSPECTOR,
+                action="inspection.record",
+                rows=rounds.filter(held).filter(Exists(confirmed)),
+                due=Subquery(confirmed.annotate(day=_day("starts_at")).values("day")[:1]),
+                since=F("created_at"),
+                label=_("Visit the site and record the checklist"),
+                **common,
+            )
+        if query.asks(COMPANY):
+            yield TodoRows(
+                code="inspection.pick_slot",
+                who=COMPANY,
+                action="inspection.pick_slot",
+                rows=rounds.filter(held).exclude(Exists(confirmed)).filter(Exists(proposed)),
+                due=Subquery(
+                    proposed.annotate(day=_day("starts_at")).order_by("starts_at").values("day")[:1]
+                ),
+                since=Coalesce(
+                    Subquery(
+                        every_date.values("subject_id")
+                        .annotate(last=Max("proposed_at"))
+                        .values("last")[:1]
+                    ),
+                    F("created_at"),
+                ),
+                label=_("Choose the date of the on-site inspection from the dates offered"),
+                **common,
+            )
+        if query.asks(OFFICE):
+            yield TodoRows(
+                code="inspection.propose_slots",
+                who=OFFICE,
+                action="inspection.schedule",
+                rows=rounds.filter(held).exclude(Exists(confirmed)).exclude(Exists(proposed)),
+                since=F("created_at"),
+                label=_("Propose dates for the on-site inspection"),
+                **common,
+            )
 
 
 def register() -> None:

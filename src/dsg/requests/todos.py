@@ -137,6 +137,8 @@ def change_todo_rows(query: TodoQuery) -> Iterator[TodoRows]:
     if not query.wants(KEY):
         return
     for state, (code, who, what, action, _page, _button) in ITEMS.items():
+        if not query.asks(who):
+            continue
         yield TodoRows(
             key=KEY,
             code=code,
@@ -146,6 +148,8 @@ def change_todo_rows(query: TodoQuery) -> Iterator[TodoRows]:
             since=F("state_changed_at"),
             label=what,
         )
+    if not query.asks(COMPANY, PROVIDER):
+        return
     yield TodoRows(
         key=KEY,
         code="change.answer",
