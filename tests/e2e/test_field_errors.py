@@ -1,6 +1,7 @@
 """Errors beside their fields in the browser (#12): a bad input on the case page's step form, on
 ③'s inline survey form and on the inspection tablet comes back with the error summary focused;
-its link moves the focus to the field, which shows its error beside it. Nothing changed."""
+its link moves the focus to the field, which shows its error beside it. Nothing changed. And the
+application's site address filled in from its postal code."""
 
 from __future__ import annotations
 
@@ -84,3 +85,18 @@ def test_the_tablet_shows_an_items_error_beside_that_item(actor, site, cast, ins
     _summary_leads_to(page, f"due-{finding_id}")
     shoot(page, "field-error-tablet")
     assert not Finding.objects.filter(inspection=inspection).exclude(result="").exists()
+
+
+def test_the_applications_site_address_fills_in_from_the_postal_code(actor, site, cast, psa):
+    """郵便番号 → 都道府県・市区町村 on the application's site part (static/dsg/postal.js over the
+    portal's /postal-codes/ lookup of Japan Post's data): typed as people type it."""
+    case = new_case(site, cast, complete=False)
+    page = actor(psa)
+    page.goto(f"/enrollments/{case.pk}/application/site/")
+    page.locator("#id_site_address").fill("")
+    page.locator("#id_site_postal_code").fill("")
+    page.locator("#id_site_postal_code").press_sequentially("２３１００２３")
+    expect(page.locator("#id_site_prefecture")).to_have_value("14")
+    expect(page.locator("#id_site_address")).to_have_value("横浜市中区山下町")
+    expect(page.locator("#id_site_postal_code")).to_have_value("231-0023")
+    shoot(page, "application-postal-code")
