@@ -139,3 +139,31 @@ def test_the_user_role_cannot_create_a_token(client, company_user):
     assert not ApiToken.objects.filter(user=company_user).exists()
     # the 利用者 keeps 個人設定 through the API with their browser session
     assert csrf.get(API).status_code == 200
+
+
+def test_the_office_sets_the_required_mails_through_the_api(reviewer, psa, inspector):
+    MailOptOut.objects.create(user=psa, category="information")
+    client = bearer(api_token_create(actor=reviewer, name="r"), **{"Accept-Language": "en"})
+    listed = {c["category"]: c for c in client.get("/api/v1/office/mail/categories").json()}
+    assert listed["account"] == {
+        "category": "account",
+        "label": "Your account and its security",
+        "required": True,
+        "office_decides": False,
+    }
+    assert listed["information"]["required"] is False
+    url = "/api/v1/office/mail/categories"
+    response = client.put(url, {"required": ["information"]}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    required = {c["category"] for c in response.json() if c["required"]}
+    assert required == {"account", "information"}  # the procedure's mails optional now
+    assert not MailOptOut.objects.exists()
+    assert AuditEvent.objects.filter(action="mail.required").count() == 2
+    bad = client.put(url, {"required": ["newsletter"]}, content_type="application/json")
+    assert bad.status_code == 422 and bad.json()["code"] == "mail_category_unknown"
+    for person in (psa, inspector):
+        other = bearer(api_token_create(actor=person, name="x"))
+        assert other.get(url).status_code == 403
+        refused = other.put(url, {"required": []}, content_type="application/json")
+        assert refused.status_code == 403
+    assert AuditEvent.objects.filter(action="mail.required").count() == 2

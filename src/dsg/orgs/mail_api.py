@@ -1,17 +1,21 @@
-"""The office's undelivered mail in the API: the same list and resend as ``/office/mail/``."""
+"""The office's mail in the API: the undelivered list and resend as ``/office/mail/``, and the
+required mails as ``/office/mail/categories/``."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
-from dsg.core.schemas import ERRORS, Error
-from dsg.notifications.models import OutboxMessage
+from dsg.core.schemas import ERRORS, READ_ERRORS, Error
+from dsg.notifications.kinds import ALWAYS_REQUIRED, required_categories
+from dsg.notifications.models import MailCategory, OutboxMessage
 
 from .auth import request_user
 from .mail import outbox_message_resend, outbox_troubled_for
+from .permissions import require_permission
+from .services import mail_categories_required_set
 
 router = Router(tags=["office"])
 
@@ -61,3 +65,51 @@ def office_mail(request: HttpRequest) -> dict[str, object]:
 def office_mail_resend(request: HttpRequest, payload: ResendIn) -> OutboxMessage:
     """Reviewers: send a failed or retrying mail again now (written to the audit ledger)."""
     return outbox_message_resend(actor=request_user(request), message_id=payload.message_id)
+
+
+# The office's choice of the required mails (as on /office/mail/categories/, #12) --------------
+
+
+class MailCategoryOut(Schema):
+    category: str = Field(description="account, action, reminder or information")
+    label: str
+    required: bool = Field(description="Mailed to everyone it concerns: nobody may turn it off")
+    office_decides: bool = Field(description="False for the account's mails: always required")
+
+
+class MailCategoriesIn(Schema):
+    required: list[str] = Field(
+        max_length=10,
+        description="Every category the office requires (action, reminder, information); the "
+        "account's mails are always required. An unknown category is refused (422).",
+    )
+
+
+def _categories() -> list[MailCategoryOut]:
+    required = required_categories()
+    return [
+        MailCategoryOut(
+            category=str(category),
+            label=str(category.label),
+            required=str(category) in required,
+            office_decides=category not in ALWAYS_REQUIRED,
+        )
+        for category in MailCategory
+    ]
+
+
+@router.get(
+    "/office/mail/categories", response={200: list[MailCategoryOut], **READ_ERRORS, 403: Error}
+)
+def mail_categories(request: HttpRequest) -> list[MailCategoryOut]:
+    """Reviewers: which categories of mail the office requires."""
+    require_permission(actor=request_user(request), action="mail.required")
+    return _categories()
+
+
+@router.put("/office/mail/categories", response={200: list[MailCategoryOut], **ERRORS})
+def mail_categories_set(request: HttpRequest, payload: MailCategoriesIn) -> list[MailCategoryOut]:
+    """Reviewers: require exactly these categories (ledgered per category changed); those who
+    had turned a category now required off receive it again."""
+    mail_categories_required_set(actor=request_user(request), required=payload.required)
+    return _categories()
