@@ -53,3 +53,20 @@ def test_the_office_makes_the_reminders_required(actor, cast):
     expect(settings_form.locator("input[name=receive][value=reminder]")).to_have_count(0)
     expect(settings_form.locator("[data-required]")).to_contain_text("期限のお知らせ")
     expect(settings_form.locator("input[name=receive][value=information]")).to_be_checked()
+
+
+@pytest.mark.parametrize(
+    ("who", "path"),
+    [("psa", "/account/settings/"), ("reviewer", "/office/mail/categories/")],
+)
+def test_the_settings_pages_pass_axe(actor, cast, who, path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = actor(getattr(cast, who))
+    page.goto(path)
+    violations = [
+        rule["id"]
+        for rule in Axe().run(page).response["violations"]
+        if rule["impact"] in {"serious", "critical"}
+    ]
+    assert not violations, f"{path}: {violations}"
