@@ -65,7 +65,7 @@ def test_an_irreversible_step_goes_through_its_confirmation_page(
         assert refused.status_code == 422
         html = refused.content.decode()
         # the error beside the field, and the summary's link lands on it
-        assert 'id="id_comment-error"' in html
+        assert 'id="id_comment_error"' in html
         assert summary_links(html) == ["id_comment"]
         assert "id_comment" in ids_of(html)
         case.refresh_from_db()
@@ -160,7 +160,7 @@ def test_finishing_the_final_inspection_completes_the_case_only_once_confirmed(s
     future = (today() + dt.timedelta(days=3)).isoformat()
     refused = client.post(url, {"performed_on": future})
     assert refused.status_code == 422
-    assert 'id="id_performed_on-error"' in refused.content.decode()
+    assert 'id="id_performed_on_error"' in refused.content.decode()
     assert summary_links(refused.content.decode()) == ["id_performed_on"]
     case.refresh_from_db()
     assert case.state == State.FINAL_INSPECTION

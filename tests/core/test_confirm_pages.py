@@ -68,7 +68,7 @@ def test_cancelling_an_appointment_is_confirmed_with_the_reason_the_company_need
     assert refused.status_code == 422
     html = refused.content.decode()
     assert summary_anchors(html) == ["id_comment"] and "id_comment" in ids_of(html)
-    assert 'id="id_comment-error"' in html
+    assert 'id="id_comment_error"' in html
     assert Appointment.objects.get().state == AppointmentState.PROPOSED
     assert not OutboxMessage.objects.filter(kind="appointment.cancel").exists()
 
@@ -130,7 +130,7 @@ def test_a_refused_upload_is_shown_beside_its_field_not_only_in_a_banner(site, c
     )
     assert response.status_code == 422
     html = response.content.decode()
-    assert 'id="id_file-error"' in html and "PDF" in html
+    assert 'id="id_file_error"' in html and "PDF" in html
     assert summary_anchors(html) == ["id_file"] and "id_file" in ids_of(html)
 
 
@@ -149,7 +149,7 @@ def test_a_date_choice_refused_is_shown_beside_the_choices(site, cast):
     refused = psa.post(f"/inspections/{inspection.pk}/pick/", {"entry_notes": "正門受付"})
     assert refused.status_code == 422
     html = refused.content.decode()
-    assert 'id="slot-error"' in html and "正門受付" in html  # what was typed is kept
+    assert 'id="slot_error"' in html and "正門受付" in html  # what was typed is kept
     assert summary_anchors(html) == ["slot-0"] and "slot-0" in ids_of(html)
     inspection.refresh_from_db()
     assert inspection.scheduled_at is None

@@ -55,8 +55,8 @@ def test_a_refusal_focuses_the_error_summary_and_its_link_the_field(actor, site,
     summary = page.locator("[data-error-summary]")
     expect(summary).to_contain_text(ja("There is a problem"))
     expect(summary).to_be_focused()
-    expect(page.locator("#id_comment-error")).to_be_visible()  # the error beside the field
-    shoot(page, "confirm-reject-error")
+    expect(page.locator("#id_comment_error")).to_be_visible()  # the error beside the field
+    shoot(page, "confirm-reject_error")
     summary.locator("a[href='#id_comment']").click()
     expect(page.locator("#id_comment")).to_be_focused()
     case.refresh_from_db()

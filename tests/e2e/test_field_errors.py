@@ -28,7 +28,7 @@ def _summary_leads_to(page, field_id: str) -> None:
     summary = page.locator("[data-error-summary]")
     expect(summary).to_contain_text(ja("There is a problem"))
     expect(summary).to_be_focused()
-    expect(page.locator(f"#{field_id}-error")).to_be_visible()
+    expect(page.locator(f"#{field_id}_error")).to_be_visible()
     summary.locator(f"a[href='#{field_id}']").click()
     expect(page.locator(f"#{field_id}")).to_be_focused()
 

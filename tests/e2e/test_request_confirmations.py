@@ -68,7 +68,7 @@ def test_a_change_is_returned_for_correction_through_its_confirmation(
     submit(office, form.locator("button[data-confirm]"))
     summary = office.locator("[data-error-summary]")
     expect(summary).to_be_focused()
-    expect(office.locator("#id_comment-error")).to_be_visible()
+    expect(office.locator("#id_comment_error")).to_be_visible()
     summary.locator("a[href='#id_comment']").click()
     expect(office.locator("#id_comment")).to_be_focused()
     assert ChangeRequest.objects.get(pk=change.pk).state == ChangeState.SUBMITTED

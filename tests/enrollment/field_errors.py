@@ -31,10 +31,21 @@ def assert_error_beside(
     assert f'href="#{field_id}"' in summary.group(0), summary.group(0)
     form = form_html(page, data_form, attr=attr)
     assert f'id="{field_id}"' in form, f"the field {field_id} is not in the form"
-    assert f'id="{field_id}-error"' in form, f"no error beside {field_id}"
+    assert f'id="{field_id}_error"' in form, f"no error beside {field_id}"
     if message:
         assert message in form
+    assert_described_by_exists(page)
     return page
+
+
+def assert_described_by_exists(page: str) -> None:
+    """Every ``aria-describedby`` names elements of the page: a screen reader reads the error
+    (and the help) with the input only when the ids match (Django names them ``<id>_error`` and
+    ``<id>_helptext``)."""
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    for names in re.findall(r'aria-describedby="([^"]*)"', page):
+        missing = [name for name in names.split() if name not in ids]
+        assert not missing, f"aria-describedby names no element: {missing}"
 
 
 class Unchanged:

@@ -209,7 +209,7 @@ def test_export_and_import_pages_and_api(client, site, cast):
     # Refused beside the file field, the summary linking to it (#12); nothing changed.
     assert page.status_code == 422
     html = page.content.decode()
-    assert 'id="id_file-error"' in html and 'href="#id_file"' in html
+    assert 'id="id_file_error"' in html and 'href="#id_file"' in html
     assert Application.objects.get(enrollment=enrollment).terminal_models == "ページから取込"
 
     api = f"/api/v1/enrollments/{enrollment.pk}/application"

@@ -41,7 +41,7 @@ def test_a_transition_with_a_bad_input_shows_the_error_beside_its_field(
     assert f'href="#install_router-{field}"' in page
     form = page[page.index('data-transition="install_router"') :]
     form = form[: form.index("</form>")]
-    assert f'id="install_router-{field}-error"' in form and f'id="install_router-{field}"' in form
+    assert f'id="install_router-{field}_error"' in form and f'id="install_router-{field}"' in form
     if message:
         assert message in form
     if data.get("router_serial", "").strip():  # what was typed is kept
@@ -61,7 +61,7 @@ def test_a_required_comment_missing_is_said_beside_the_comment(client, site, cas
     assert response.status_code == 422
     page = response.content.decode()
     assert 'href="#report_remediation-comment"' in page
-    assert 'id="report_remediation-comment-error"' in page
+    assert 'id="report_remediation-comment_error"' in page
     case.refresh_from_db()
     assert case.state == State.INSPECTION_REMEDIATION
 
@@ -89,7 +89,7 @@ def test_an_empty_review_comment_is_said_beside_its_part(client, site, cast, par
     assert f'href="#comment-{part}-text"' in page
     form = page[page.index(f'data-form="review-comment" data-part="{part}"') :]
     form = form[: form.index("</form>")]
-    assert f'id="comment-{part}-text-error"' in form
+    assert f'id="comment-{part}-text_error"' in form
     assert not ReviewComment.objects.filter(version=version).exists()
 
 

@@ -83,7 +83,7 @@ def test_withdrawal_needs_the_reason_and_says_what_follows(client, enrolled, cas
     refused = psa.post(url, {"comment": " ", "confirmed": "1"})
     shown = refused.content.decode()
     assert refused.status_code == 422
-    assert 'id="id_comment-error"' in shown and 'href="#id_comment"' in shown
+    assert 'id="id_comment_error"' in shown and 'href="#id_comment"' in shown
     assert state_of(filed) == RequestState.FILED and ledger(filed, "withdraw") == 0
     response = psa.post(url, {"comment": "計画が中止になった", "confirmed": "1"})
     assert state_of(filed) == RequestState.WITHDRAWN and ledger(filed, "withdraw") == 1
@@ -116,7 +116,7 @@ def test_refusing_a_line_needs_its_reason_beside_it(client, enrolled, cast, term
     url = f"/equipment-requests/{filed.pk}/decide/"
     refused = reviewer.post(url, {"line-1-verdict": "refuse", "confirmed": "1"})
     assert refused.status_code == 422
-    assert 'id="id_line-1-reason-error"' in refused.content.decode()
+    assert 'id="id_line-1-reason_error"' in refused.content.decode()
     assert ledger(filed, "line_decide") == 0
     response = reviewer.post(
         url, {"line-1-verdict": "refuse", "line-1-reason": "用途が不明", "confirmed": "1"}

@@ -332,7 +332,7 @@ def test_refusing_without_a_reason_is_refused_at_the_line(client, enrolled, cast
     )
     assert response.status_code == 422
     html = response.content.decode()
-    assert 'href="#id_line-1-reason"' in html and 'id="id_line-1-reason-error"' in html
+    assert 'href="#id_line-1-reason"' in html and 'id="id_line-1-reason_error"' in html
     request.refresh_from_db()
     assert request.state == RequestState.FILED
     assert request.medium_lines.get().decision == LineDecision.PENDING

@@ -456,7 +456,7 @@ def test_the_page_shows_the_refusal_on_the_form(client, site, psa, terminals):
     text = response.content.decode()
     assert "data-error-summary" in text and 'href="#id_file"' in text
     # beside the file field, with the sheet, the row and the column to correct
-    error = re.search(r'<p class="field__error" id="id_file-error">(.*?)</p>', text, re.S)
+    error = re.search(r'<p class="field__error" id="id_file_error">(.*?)</p>', text, re.S)
     assert error and f"{TABLE_ROW + 1}行目 G列（管理者）: この項目は必須です。" in error.group(1)
     assert f"<dd data-where-row>{TABLE_ROW + 1}</dd>" in text
     assert "<dd data-where-column>G</dd>" in text

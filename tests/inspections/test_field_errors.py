@@ -69,7 +69,7 @@ def test_the_tablet_says_an_items_error_beside_that_items_input(
     assert not Finding.objects.filter(inspection=inspection).exclude(result="").exists()
     for other in facility:  # no other item's input says anything
         if other.pk != item.pk:
-            assert f'id="{prefix}{other.pk}-error"' not in page
+            assert f'id="{prefix}{other.pk}_error"' not in page
 
 
 def test_the_tablet_says_a_missing_result_beside_the_items_choices(client, inspection, cast):
@@ -120,7 +120,7 @@ def test_a_pick_without_a_date_is_said_beside_the_choices(client, inspection, ca
     )
     page = response.content.decode()
     assert response.status_code == 422 and 'href="#slot-0"' in page
-    assert 'id="slot-error"' in page and "正門受付" in page
+    assert 'id="slot_error"' in page and "正門受付" in page
 
 
 def test_asking_for_other_dates_without_saying_which_is_said_beside_the_message(

@@ -506,7 +506,7 @@ def test_a_refused_upload_lists_every_fault_on_the_page(provider_staff):
     assert response.status_code == 422
     page = response.content.decode()
     # every fault beside the file field, naming the sheet, the row and the column
-    beside = re.search(r'<p class="field__error" id="id_file-error">(.*?)</p>', page, re.S)
+    beside = re.search(r'<p class="field__error" id="id_file_error">(.*?)</p>', page, re.S)
     assert beside, "no error beside the file field"
     assert (
         "シート&quot;ホワイトリスト&quot; 2行目 B列: ベンダーを入力してください。"
@@ -565,7 +565,7 @@ def test_the_provider_edits_the_rows_on_the_page(provider_staff):
     page = refused.content.decode()
     # beside the second row's vendor, linked from the summary that names the entry
     assert re.search(
-        r'id="id_rows-1-vendor-error">[^<]*<span[^>]*>[^<]*</span> ベンダーを入力', page
+        r'id="id_rows-1-vendor_error">[^<]*<span[^>]*>[^<]*</span> ベンダーを入力', page
     )
     assert 'href="#id_rows-1-vendor"' in page and "2件目" in page
     assert catalogues.catalogue_in_force(WL).version == 2

@@ -45,7 +45,7 @@ def test_a_refused_page_form_changes_nothing(site, psa):
         response = client.post(url, data)
         assert response.status_code == 422
         shown = response.content.decode()
-        assert f'id="id_{field}-error"' in shown and f'href="#id_{field}"' in shown
+        assert f'id="id_{field}_error"' in shown and f'href="#id_{field}"' in shown
         assert 'data-form="disposal-record"' in shown
     assert not TerminalDisposal.objects.exists() and AuditEvent.objects.count() == events
 

@@ -126,9 +126,9 @@ def test_the_page_records_a_set_up_date(site, delegate, company_user, psa):
         assert refused.status_code == 422
         shown = refused.content.decode()
         anchor = f"setup-{terminal.pk}-set_up_on"
-        assert f'id="{anchor}-error"' in shown and f'id="{anchor}"' in shown
+        assert f'id="{anchor}_error"' in shown and f'id="{anchor}"' in shown
         assert f'href="#{anchor}"' in shown
-        assert shown.index("data-error-summary") < shown.index(f'id="{anchor}-error"')
+        assert shown.index("data-error-summary") < shown.index(f'id="{anchor}_error"')
     terminal.refresh_from_db()
     assert terminal.set_up_on.isoformat() == day
     assert logged_in(company_user).post(url, {"set_up_on": day}).status_code == 403

@@ -94,8 +94,8 @@ def test_return_and_reject_without_a_reason_are_refused_beside_the_field(
     response = c.post(f"/changes/{change.pk}/{action}/", {"comment": "  ", "confirmed": "1"})
     html = response.content.decode()
     assert response.status_code == 422
-    assert 'id="id_comment-error"' in html and 'href="#id_comment"' in html
-    assert html.index("data-error-summary") < html.index('id="id_comment-error"')
+    assert 'id="id_comment_error"' in html and 'href="#id_comment"' in html
+    assert html.index("data-error-summary") < html.index('id="id_comment_error"')
     assert snapshot(change) == before and ledger(change, TRANSITION[action][0]) == 0
 
 
