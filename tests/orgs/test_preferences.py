@@ -48,6 +48,20 @@ def test_the_header_switch_saves_a_signed_in_person_s_language(client, psa):
     assert "通知書が発行されました" in _mail(psa).body
 
 
+def test_the_login_brings_the_person_s_own_language_to_the_pages(client, company_user):
+    """Chosen once (個人設定, or the switch while signed in), the language follows the person to
+    every browser they log in from: the login's answer sets the cookie the switch sets."""
+    from ..factories import PASSWORD
+
+    company_user.language = "en"
+    company_user.save(update_fields=["language"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"  # the browser last showed Japanese
+    response = client.post("/accounts/login/", {"login": company_user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert '<html lang="en">' in client.get("/").content.decode()
+
+
 def test_for_a_visitor_the_switch_stays_the_cookie(client, psa):
     response = client.post("/i18n/switch/", {"language": "en", "next": "/accounts/login/"})
     assert response.status_code == 302

@@ -7,7 +7,7 @@ from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 from dsg.notifications.services import outbox_queue
@@ -41,6 +41,25 @@ class InvitationOnlyAccountAdapter(DefaultAccountAdapter):
         if user is not None:
             throttle.login_pass_drop(request)
         return user
+
+    def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse:
+        """The pages speak the person's own language from the login on (User.language, chosen in
+        個人設定 or with the header's switch while signed in): the language cookie is set with the
+        login's answer, as the switch sets it."""
+        response = super().post_login(request, user, **kwargs)
+        language = getattr(user, "language", "")
+        if language in dict(settings.LANGUAGES):
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         request = allauth_context.request
