@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from dsg.core.locale import language_cookie_set
 from dsg.notifications.services import outbox_queue
 
 from . import throttle
@@ -49,16 +50,7 @@ class InvitationOnlyAccountAdapter(DefaultAccountAdapter):
         response = super().post_login(request, user, **kwargs)
         language = getattr(user, "language", "")
         if language in dict(settings.LANGUAGES):
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                language,
-                max_age=settings.LANGUAGE_COOKIE_AGE,
-                path=settings.LANGUAGE_COOKIE_PATH,
-                domain=settings.LANGUAGE_COOKIE_DOMAIN,
-                secure=settings.LANGUAGE_COOKIE_SECURE,
-                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-            )
+            language_cookie_set(response, language)
         return response
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:

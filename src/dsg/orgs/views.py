@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
 from dsg.core.errors import RuleViolation
+from dsg.core.locale import language_cookie_set
 from dsg.core.views import Confirmation, confirm_action
 from dsg.notifications.kinds import ALWAYS_REQUIRED, DECIDED_BY_OFFICE, required_categories
 from dsg.notifications.selectors import mail_choices_of
@@ -177,23 +178,10 @@ def account_settings(request: HttpRequest) -> HttpResponse:
             with translation.override(user.language):  # said in the language just chosen
                 messages.success(request, _("Your settings were saved."))
             response = redirect("account_settings")
-            _language_cookie(response, user.language)  # the pages follow the choice too
+            language_cookie_set(response, user.language)  # the pages follow the choice too
             return response
     required = [choice.category.label for choice in choices if choice.required]
     return render(request, "orgs/account_settings.html", {"form": form, "required": required})
-
-
-def _language_cookie(response: HttpResponse, language: str) -> None:
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        path=settings.LANGUAGE_COOKIE_PATH,
-        domain=settings.LANGUAGE_COOKIE_DOMAIN,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-    )
 
 
 @require_POST
