@@ -126,6 +126,13 @@ def test_the_search_waits_on_whom_the_homes_say_not_on_the_state_alone(client, c
     # the export's 次の対応者 too
     csv = client.get(f"/office/cases/export.csv?q={case.number}").content.decode()
     assert "加入企業" in csv.splitlines()[1]
+    # and the API's list and detail
+    listed = client.get(f"/api/v1/enrollments?q={case.number}").json()["items"]
+    assert [(c["waiting_on"], c["waiting_parties"]) for c in listed] == [("company", ["company"])]
+    detail = client.get(f"/api/v1/enrollments/{case.pk}").json()
+    assert detail["waiting_on"] == "company"
+    other = client.get(f"/api/v1/enrollments?q={untouched.number}").json()["items"]
+    assert [(c["waiting_on"], c["waiting_parties"]) for c in other] == [("office", ["office"])]
 
 
 @pytest.mark.django_db

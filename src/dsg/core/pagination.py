@@ -21,6 +21,7 @@ the NULL rows), the cursor holds the offset instead: the same contract, without 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -65,6 +66,9 @@ class KeysetOutput(Schema):
     next: str | None = Field(description="The cursor of the following page; null at the end")
 
 
+PageRows = Callable[[HttpRequest, list[Any]], None]
+
+
 class KeysetPagination(ninja_pagination.PaginationBase):
     """limit/offset with a count as before, or by cursor (``next``) without one."""
 
@@ -72,6 +76,13 @@ class KeysetPagination(ninja_pagination.PaginationBase):
     # "Input" would publish one; tests/api/test_schemathesis.py).
     Input = KeysetInput  # type: ignore[assignment]  # ninja's own classes are nested; any Schema serves
     Output = KeysetOutput  # type: ignore[assignment]  # as above
+
+    def __init__(self, *, page_rows: PageRows | None = None, **kwargs: Any) -> None:
+        """``page_rows(request, rows)``: completes the rows of the page (only those) before they
+        are serialised, for what is read per page rather than per row (``paginate(...,
+        page_rows=...)``)."""
+        super().__init__(**kwargs)
+        self.page_rows = page_rows
 
     def paginate_queryset(
         self, queryset: QuerySet[Any], pagination: KeysetInput, request: HttpRequest, **params: Any
@@ -109,6 +120,8 @@ class KeysetPagination(ninja_pagination.PaginationBase):
                 following = _encode(request, columns, k=_key_of(rows[-1], len(columns)))
             else:
                 following = _encode(request, columns, n=start + len(rows))
+        if self.page_rows is not None:
+            self.page_rows(request, rows)
         return {"items": rows, "count": count, "next": following}
 
 

@@ -290,6 +290,13 @@ class VersionCommentIn(Schema):
     text: str = Field(..., min_length=1, max_length=4000)
 
 
+WAITING_ON_HELP = "The first of waiting_parties (the soonest due), or null when none"
+WAITING_PARTIES_HELP = (
+    "Whom the case waits on, as the reader's home and the office's search say it: the parties "
+    "of its open items, soonest due first; with none open, the party its state waits on"
+)
+
+
 class EnrollmentOut(Schema):
     id: int
     number: str
@@ -300,7 +307,8 @@ class EnrollmentOut(Schema):
     state: StateCode
     state_label: str
     step: int
-    waiting_on: str | None
+    waiting_on: str | None = Field(description=WAITING_ON_HELP)
+    waiting_parties: list[str] = Field(description=WAITING_PARTIES_HELP)
     created_at: dt.datetime
     state_changed_at: dt.datetime
     behind_plan: bool = False
@@ -320,6 +328,22 @@ class EnrollmentOut(Schema):
     @staticmethod
     def resolve_state_label(obj: Enrollment) -> str:
         return str(obj.get_state_display())
+
+    @staticmethod
+    def resolve_waiting_parties(obj: Enrollment, context: dict[str, Any]) -> list[str]:
+        """Whom the case waits on, as the reader's home says it (its open items first); read
+        once for both fields."""
+        parties: list[str] | None = getattr(obj, "_waiting_parties", None)
+        if parties is None:
+            user = request_user(context["request"])
+            parties = selectors.waiting_parties(user=user, cases=[(obj.pk, obj.state)])[obj.pk]
+            obj._waiting_parties = parties  # type: ignore[attr-defined]  # cached for waiting_on
+        return parties
+
+    @staticmethod
+    def resolve_waiting_on(obj: Enrollment, context: dict[str, Any]) -> str | None:
+        parties = EnrollmentOut.resolve_waiting_parties(obj, context)
+        return parties[0] if parties else None
 
 
 class StepRecordOut(Schema):
@@ -460,7 +484,8 @@ class EnrollmentRow(BaseModel):
     state: StateCode
     state_label: str
     step: int
-    waiting_on: str | None
+    waiting_on: str | None = Field(description=WAITING_ON_HELP)
+    waiting_parties: list[str] = Field(default_factory=list, description=WAITING_PARTIES_HELP)
     created_at: dt.datetime
     state_changed_at: dt.datetime
     behind_plan: bool = False
@@ -476,8 +501,11 @@ class EnrollmentRow(BaseModel):
                 "number": f"DSG-{row['created_at']:%Y}-{row['id']:05d}",
                 "state_label": str(STATE_LABELS.get(state, state)),
                 "step": STEP_OF_STATE[state],
-                "waiting_on": WAITING_ON.get(state),
             }
+            if "waiting_parties" not in row:  # a row not given its page's open items
+                fallback = WAITING_ON.get(state)
+                row["waiting_parties"] = [fallback] if fallback else []
+            row.setdefault("waiting_on", next(iter(row["waiting_parties"]), None))
         return row
 
 
@@ -498,13 +526,22 @@ def _enrollment_list(request: HttpRequest, filters: Query[CaseSearchQuery]) -> Q
     return cases.values(*_ROW_COLUMNS, **_ROW_JOINED)
 
 
+def _waiting_of_page(request: HttpRequest, rows: list[dict[str, Any]]) -> None:
+    """The parties each case of the page waits on, in one query for the page (not the list)."""
+    waiting = selectors.waiting_parties(
+        user=request_user(request), cases=[(row["id"], row["state"]) for row in rows]
+    )
+    for row in rows:
+        row["waiting_parties"] = waiting[row["id"]]
+
+
 # ninja's paginate wraps the view in a function of its own module, where the annotations of this
 # module (strings, under ``from __future__ import annotations``) cannot be resolved: given as
 # objects.
 _enrollment_list.__annotations__["filters"] = Query[CaseSearchQuery]
 enrollment_list = router.get(
     "/enrollments", response={200: list[EnrollmentRow], **READ_ERRORS, 422: Error}
-)(paginate(KeysetPagination)(_enrollment_list))
+)(paginate(KeysetPagination, page_rows=_waiting_of_page)(_enrollment_list))
 
 
 @router.post("/enrollments", response={201: EnrollmentOut, **ERRORS})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,11 +10,13 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from dsg.core.errors import NotVisible, RuleViolation
+from dsg.core.todos import waiting_of
 from dsg.orgs import permissions
 from dsg.orgs.models import Site, User
 
 from .models import (
     STEP_OF_STATE,
+    WAITING_ON,
     ApplicationVersion,
     Enrollment,
     ReviewComment,
@@ -223,3 +226,17 @@ def enrolled_sites() -> QuerySet[Site]:
     """Every site that completed 加入 and is not closed. No permission filter: for services."""
     completed = Enrollment.objects.filter(state=State.COMPLETED).values("site_id")
     return Site.objects.filter(closed_on__isnull=True, pk__in=completed)
+
+
+def waiting_parties(*, user: User, cases: Iterable[tuple[int, str]]) -> dict[int, list[str]]:
+    """Whom each case (its id and state) waits on, as the homes and the office's search say it:
+    the parties of its open items that ``user`` sees, soonest due first; with none open, the
+    party its state waits on (``WAITING_ON``). One query for all the cases."""
+    states = dict(cases)
+    open_items = waiting_of(user=user, cases={"enrollment": list(states)})
+    result: dict[int, list[str]] = {}
+    for pk, state in states.items():
+        parties = open_items.get(("enrollment", pk))
+        fallback = WAITING_ON.get(state)
+        result[pk] = list(parties) if parties else [fallback] if fallback else []
+    return result
