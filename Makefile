@@ -82,10 +82,9 @@ run: $(VENV)/.stamp-run
 	$(DSG) serve --host $(HOST) --port $(PORT)
 
 # --- tests ---------------------------------------------------------------------------------------
-# Plain pytest, not xdist: `make test` runs the suite on SQLite and on PostgreSQL side by side
-# instead, each cut by test file in TEST_SPLIT parts of about equal work (scripts/test-both and
-# scripts/split-tests: one process per part, each its own data directory and PostgreSQL server;
-# the cores stay busy to the end; TEST_PARALLEL=0 runs each database whole, one after the other).
+# Plain pytest, not xdist: `make test` runs the SQLite half and the PostgreSQL half side by side
+# instead (scripts/test-both: one process each, own data directories; on 2 cores the two take
+# about as long as the longer alone; TEST_PARALLEL=0 runs them one after the other).
 # Any non-zero pytest status fails the target, including 5 (no tests collected).
 
 PYTEST_SQLITE   := env -u DATABASE_URL $(PYTEST) $(PYTEST_ARGS)
