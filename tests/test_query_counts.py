@@ -6,6 +6,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from dsg.enrollment.models import State
 
@@ -246,7 +247,7 @@ def test_the_change_page_uses_a_fixed_number_of_queries(client, company, cast, e
 
     site = _enrolled_site(company, cast)
     change = services.change_start(actor=cast.psa, site=site, kind="relocation")
-    later = dt.date.today() + dt.timedelta(days=30)
+    later = timezone.localdate() + dt.timedelta(days=30)
     services.change_update(
         change=change,
         actor=cast.psa,
@@ -323,7 +324,7 @@ def test_the_annual_rounds_use_a_fixed_number_of_queries(client, cast, everyone,
 
     annual_round = AnnualRound.objects.create(
         title="2026年度 年次確認",
-        due_on=dt.date.today() - dt.timedelta(days=1),
+        due_on=timezone.localdate() - dt.timedelta(days=1),
         opened_by=cast.reviewer,
     )
     url = url.format(round=annual_round.pk)

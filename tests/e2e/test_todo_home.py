@@ -11,6 +11,7 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from dsg.core.calendar import add_business_days
@@ -27,7 +28,7 @@ JST = zoneinfo.ZoneInfo("Asia/Tokyo")
 def offer_slots(enrollment, cast, count: int = 2):
     """The office opens the round of ② and offers ``count`` dates on coming business days."""
     inspection = insp.inspection_open(subject=enrollment, actor=cast.inspector)
-    today = dt.date.today()
+    today = timezone.localdate()
     starts = [
         dt.datetime.combine(add_business_days(today, 3 + n), dt.time(10), tzinfo=JST)
         for n in range(count)

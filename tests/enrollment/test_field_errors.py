@@ -3,13 +3,17 @@ with the error beside its field and in the summary, and changes nothing (#12).""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from dsg.enrollment.models import ReviewComment, State
 
-from ..walk import attach_documents, new_case, report_every_deficiency, today, walk_to
+from ..walk import (
+    DaysFromToday,
+    attach_documents,
+    new_case,
+    report_every_deficiency,
+    walk_to,
+)
 from .field_errors import Unchanged, assert_error_beside
 
 pytestmark = pytest.mark.django_db
@@ -20,12 +24,8 @@ pytestmark = pytest.mark.django_db
     [
         ({"performed_on": "", "router_serial": "RT-1"}, "performed_on", "実施日を入力"),
         ({"performed_on": "来週", "router_serial": "RT-1"}, "performed_on", ""),
-        (
-            {"performed_on": str(today() + dt.timedelta(days=3)), "router_serial": "RT-1"},
-            "performed_on",
-            "",
-        ),
-        ({"performed_on": str(today()), "router_serial": "  "}, "router_serial", "製造番号"),
+        ({"performed_on": DaysFromToday(3), "router_serial": "RT-1"}, "performed_on", ""),
+        ({"performed_on": DaysFromToday(0), "router_serial": "  "}, "router_serial", "製造番号"),
     ],
     ids=["date-missing", "date-not-a-date", "date-in-future", "serial-missing"],
 )

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone, translation
 
 from dsg.equipment import services
-from dsg.equipment.after import test_done_message
+from dsg.equipment.after import connection_test_done_message
 from dsg.equipment.models import EquipmentRequest
 from dsg.equipment.services import LineVerdict
 from dsg.registry.models import ConnectionTest, Terminal
@@ -60,7 +60,7 @@ def test_the_test_waits_for_the_set_up_then_puts_the_terminal_in_use(client, cas
     assert added.in_use_since is not None
     # what was done and what comes next (今後の流れ, equipment.after)
     with translation.override("ja"):
-        said = test_done_message(added)
+        said = connection_test_done_message(added)
     assert "今後の流れ" in said and added.in_use_since.isoformat() in said
     assert said in html.unescape(client.get(response["Location"]).content.decode())
     assert ConnectionTest.objects.get(terminal=added).person == cast.psa

@@ -14,7 +14,7 @@ from dsg.inspections import services
 from dsg.inspections.models import ChecklistTemplate, Finding, Result
 
 from ..enrollment.field_errors import Unchanged, assert_error_beside
-from ..walk import act, new_case, today, walk_to
+from ..walk import DaysFromToday, act, new_case, today, walk_to
 from .helpers import inspect, report_all, tomorrow_at
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def _theme(inspection, theme="施設"):
 @pytest.mark.parametrize(
     ("field", "prefix", "value"),
     [
-        ("due", "due-", str(today() - dt.timedelta(days=1))),
+        ("due", "due-", DaysFromToday(-1)),
         ("reason", "reason-", "対象外のため"),
     ],
     ids=["due-in-the-past", "reason-without-nonconformity"],

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from dsg.orgs.models import Site
 from dsg.requests.models import ChangeRequest
@@ -17,7 +18,7 @@ from ..factories import api_client
 from ..walk import small_pdf, today
 
 API = "/api/v1"
-LATER = (dt.date.today() + dt.timedelta(days=40)).isoformat()
+LATER = (timezone.localdate() + dt.timedelta(days=40)).isoformat()
 
 
 class Actor:

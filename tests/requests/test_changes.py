@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from dsg.audit.models import AuditEvent
 from dsg.core.errors import RuleViolation
@@ -18,7 +19,7 @@ from ..factories import SiteFactory
 from ..walk import after_commit, today
 from .helpers import attach, submitted
 
-LATER = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+LATER = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
 
 
 def test_a_change_starts_from_the_registered_data_of_the_accepted_application(enrolled, cast):

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from dsg.documents.models import Document
 from dsg.orgs.models import Site
@@ -17,7 +18,7 @@ from ..factories import SiteFactory
 from ..walk import small_pdf, today
 from .helpers import attach, submitted
 
-LATER = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+LATER = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
 NEW_ADDRESS = {
     "site_postal_code": "231-0023",
     "site_prefecture": "14",

@@ -82,7 +82,7 @@ AFTER_APPROVED: dict[str, Any] = {
 }
 
 
-def test_done_message(terminal: Any) -> str:
+def connection_test_done_message(terminal: Any) -> str:
     """The message after a connection test of a terminal added by a request (read again after
     the test: a passed test puts it in use)."""
     label = f"{terminal.ref} {terminal.name}"

@@ -22,7 +22,7 @@ from dsg.orgs.models import User
 from dsg.registry.models import ConnectionTest, Terminal
 from dsg.registry.selectors import LifeStage, terminal_get_for, terminal_life_stage
 
-from .after import test_done_message
+from .after import connection_test_done_message
 from .forms import DateInput
 from .readiness import added_terminal_test_record, terminals_added_by_requests, testers_of
 
@@ -71,7 +71,7 @@ def added_terminal_readiness(request: HttpRequest, terminal_id: int) -> HttpResp
                 )
             else:
                 terminal.refresh_from_db()
-                messages.success(request, test_done_message(terminal))
+                messages.success(request, connection_test_done_message(terminal))
                 back = reverse("added_terminal_readiness", args=[terminal.pk])
                 return HttpResponseRedirect(back, status=303)
     stage = terminal_life_stage(terminal)
