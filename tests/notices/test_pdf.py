@@ -202,3 +202,20 @@ def _now():
     from django.utils import timezone
 
     return timezone.now()
+
+
+def test_a_notice_is_signed_from_inside_a_running_event_loop(issued):
+    """pyHanko's sign_pdf starts an event loop of its own; called where one runs (an async
+    caller, Playwright's sync API in the browser tests) it used to fail and leave the notice
+    pending. It signs there too."""
+    import asyncio
+
+    unsigned = notice_render(
+        {"company": issued.company_name}, NoticeKind.COMPLETION, issued.number, _now()
+    )
+
+    async def caller() -> bytes:
+        return notice_sign(unsigned, number=issued.number, title="加入完了通知書")
+
+    signed = asyncio.run(caller())
+    assert notice_verify(signed, check_record=False).ok

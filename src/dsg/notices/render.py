@@ -13,13 +13,15 @@ per process: Pango's font map is not shared across threads, and a forked worker 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -28,6 +30,8 @@ from dsg.core.wareki import wareki_and_iso_day
 
 from .keys import SigningMaterial, signing_material
 from .models import NoticeKind
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from pyhanko.sign.signers import SimpleSigner
@@ -148,8 +152,10 @@ def notice_sign(pdf: bytes, *, number: str, title: str) -> bytes:
         name=ISSUER,
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-    out = signers.sign_pdf(
-        writer, metadata, signer=cached.signer, bytes_reserved=cached.bytes_reserved
+    out = _outside_event_loop(
+        lambda: signers.sign_pdf(
+            writer, metadata, signer=cached.signer, bytes_reserved=cached.bytes_reserved
+        )
     )
     signed = out.getvalue()
     if cached.bytes_reserved is None:
@@ -157,6 +163,18 @@ def notice_sign(pdf: bytes, *, number: str, title: str) -> bytes:
         # this key reuse that size: the signature of one key and one certificate does not grow.
         cached.bytes_reserved = _reserved(signed)
     return signed
+
+
+def _outside_event_loop(sign: Callable[[], T]) -> T:
+    """pyHanko's synchronous ``sign_pdf`` runs its own event loop (``asyncio.run``), which Python
+    refuses in a thread whose loop is running (an async caller; Playwright's sync API in the
+    browser tests): there the signature is made in a short-lived thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return sign()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="notice-sign") as pool:
+        return pool.submit(sign).result()
 
 
 def _reserved(signed: bytes) -> int | None:
