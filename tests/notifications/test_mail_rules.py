@@ -96,6 +96,27 @@ def test_a_choice_left_over_for_a_required_category_is_not_honoured(psa):
     assert _queue([psa.email], kind="catalogue.publish").recipients == [psa.email]
 
 
+@pytest.mark.parametrize(
+    ("kind", "category", "rule", "mailed"),
+    [
+        ("enrollment.submit", "action", None, True),  # required by default
+        ("enrollment.submit", "action", False, False),  # the office made it optional
+        ("annual.reminder.overdue", "reminder", None, False),  # optional by default
+        ("annual.reminder.overdue", "reminder", True, True),  # the office requires it
+        ("account_delivery.create", "account", False, True),  # always required, whatever a row says
+    ],
+)
+def test_a_choice_holds_only_while_the_office_leaves_its_category_optional(
+    psa, kind, category, rule, mailed
+):
+    if rule is not None:
+        MailCategoryRule.objects.create(category=category, required=rule)
+    MailOptOut.objects.create(user=psa, category=category)
+    message = _queue([psa.email], kind=kind)
+    assert (message.recipients == [psa.email]) is mailed
+    assert message.status == (OutboxStatus.PENDING if mailed else OutboxStatus.SKIPPED)
+
+
 def test_the_office_makes_the_procedure_s_mails_optional(psa, reviewer):
     mail_categories_required_set(actor=reviewer, required=[])
     assert required_categories() == {"account"}  # the account's mails are always required

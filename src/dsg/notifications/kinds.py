@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Exists, QuerySet
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +55,19 @@ def required_categories() -> frozenset[str]:
         for category in MailCategory
         if category in ALWAYS_REQUIRED or rules.get(str(category), category in DEFAULT_REQUIRED)
     )
+
+
+def optouts_in_force(users: Iterable[int], kind: str) -> QuerySet[MailOptOut]:
+    """The choices of ``users`` to turn off the category of ``kind`` that hold now: only while the
+    office leaves the category optional — asked in the same query as the choices."""
+    category = category_of(kind)
+    optouts = MailOptOut.objects.filter(user_id__in=list(users), category=category)
+    if category in ALWAYS_REQUIRED:
+        return optouts.none()
+    rule = MailCategoryRule.objects.filter(category=category)
+    if category in DEFAULT_REQUIRED:  # required unless the office made it optional
+        return optouts.filter(Exists(rule.filter(required=False)))
+    return optouts.exclude(Exists(rule.filter(required=True)))
 
 
 def optional_categories(required: Iterable[str] | None = None) -> list[MailCategory]:

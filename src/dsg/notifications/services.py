@@ -44,8 +44,8 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 
 from .footer import footer_lines
-from .kinds import category_of, is_optional
-from .models import MailOptOut, Notification, OutboxMessage, OutboxStatus
+from .kinds import optouts_in_force
+from .models import Notification, OutboxMessage, OutboxStatus
 from .recipients import Recipient, recipients_resolve
 
 logger = logging.getLogger(__name__)
@@ -189,12 +189,11 @@ def portal_url(path: str) -> str:
 
 
 def _declined(people: list[Recipient], kind: str) -> set[int | None]:
-    """The people who turned off the category of ``kind`` (an optional one), in one query."""
+    """The people who turned off the category of ``kind`` while it is optional, in one query."""
     users = [person.user_id for person in people if person.user_id is not None]
-    if not users or not is_optional(kind):  # the office's rule, asked each time (kinds)
+    if not users:
         return set()
-    optouts = MailOptOut.objects.filter(user_id__in=users, category=category_of(kind))
-    return set(optouts.values_list("user_id", flat=True))
+    return set(optouts_in_force(users, kind).values_list("user_id", flat=True))
 
 
 def _enqueue_delivery() -> None:
