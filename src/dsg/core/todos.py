@@ -33,6 +33,8 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .prepared import PreparedCache, PreparedQuery, int_sentinels
+
 # Who acts on an item: the company (its PSA or the role the item's action names), the office's
 # reviewer, an inspector of the office, or the service provider.
 COMPANY = "company"
@@ -381,19 +383,63 @@ def todo_page(
     return TodoPage(items=items, count=count)
 
 
-def waiting_of(*, user: Any, cases: Mapping[str, Collection[int]]) -> dict[CaseRef, list[str]]:
-    """Per case of ``cases``, the parties its open items (those ``user`` sees) wait on, in the
-    order of their first item (soonest due first): ``waiting_by_case(todos_for(...))`` read as
-    rows in one query, without building the items."""
-    if not any(cases.values()):
-        return {}
+# 「次の対応者」's query compiled once per person, day and size of the list of cases asked (its
+# building, ~25 kinds of item, cost ten times its running: docs/performance.md). The building
+# reads no row (tests/core/test_prepared.py) and no clock but today: only the person, their
+# role and organisation (the tenancy filters) and the day, all in the key.
+_WAITING: PreparedCache[tuple[PreparedQuery, dict[str, str]] | None] = PreparedCache(size=512)
+
+
+def _waiting_slots(n: int) -> int:
+    """The ids a prepared 「次の対応者」 query takes for ``n`` cases: 64, or the next power of 2."""
+    return max(64, 1 << (n - 1).bit_length())
+
+
+def _padded(ids: list[int], slots: int) -> list[int]:
+    return ids + [0] * (slots - len(ids))
+
+
+def _waiting_prepared(
+    user: Any, shape: tuple[tuple[str, int], ...]
+) -> tuple[PreparedQuery, dict[str, str]] | None:
+    sentinels = int_sentinels(sum(n for _key, n in shape))
+    cases: dict[str, list[int]] = {}
+    start = 0
+    for key, n in shape:
+        cases[key] = sentinels[start : start + n]
+        start += n
     kinds = todo_rows(user=user, cases=cases)
     combined = _union(kinds)
     if combined is None:
-        return {}
+        return None
     who_of = {kind.code: kind.who for kind in kinds}  # a kind of item waits on one party
+    return PreparedQuery(combined.order_by(*ORDERINGS["due"]), sentinels), who_of
+
+
+def waiting_of(*, user: Any, cases: Mapping[str, Collection[int]]) -> dict[CaseRef, list[str]]:
+    """Per case of ``cases``, the parties its open items (those ``user`` sees) wait on, in the
+    order of their first item (soonest due first): ``waiting_by_case(todos_for(...))`` read as
+    rows in one query, without building the items (nor, most calls, the query: it is kept)."""
+    asked = {key: list(dict.fromkeys(ids)) for key, ids in sorted(cases.items()) if ids}
+    if not asked:
+        return {}
+    # A page of 1 case or 50 asks the same query (ids 0 fill it: no row has them), so a list's
+    # pages share one, and its number of queries does not depend on how many cases it shows.
+    shape = tuple((key, _waiting_slots(len(ids))) for key, ids in asked.items())
+    cache_key = (
+        getattr(user, "pk", None),
+        getattr(user, "role", None),
+        getattr(user, "organization_id", None),
+        timezone.localdate(),
+        shape,
+    )
+    prepared = _WAITING.get(cache_key, lambda: _waiting_prepared(user, shape))
+    if prepared is None:
+        return {}
+    query, who_of = prepared
     result: dict[CaseRef, list[str]] = {}
-    for _dated, _order, _since, key, case_id, code in combined.order_by(*ORDERINGS["due"]):
+    values = [pk for key, slots in shape for pk in _padded(asked[key], slots)]
+    for _dated, _order, _since, key, case_id, code in query.rows(values):
         parties = result.setdefault((key, case_id), [])
         if who_of[code] not in parties:
             parties.append(who_of[code])

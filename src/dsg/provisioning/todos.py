@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, Now, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -148,9 +148,7 @@ def _unreceived(query: TodoQuery) -> QuerySet[Any]:
 def _waiting_links(query: TodoQuery) -> QuerySet[Any]:
     return _scoped(
         query,
-        AccountDelivery.objects.filter(
-            state=AccountDeliveryState.WAITING, expires_at__gt=timezone.now()
-        ),
+        AccountDelivery.objects.filter(state=AccountDeliveryState.WAITING, expires_at__gt=Now()),
         "enrollment_id",
     )
 
@@ -245,7 +243,7 @@ def _unshipped(query: TodoQuery) -> QuerySet[Any]:
 
 def _link_waiting() -> QuerySet[Any]:
     return AccountDelivery.objects.filter(
-        holder=OuterRef("pk"), state=AccountDeliveryState.WAITING, expires_at__gt=timezone.now()
+        holder=OuterRef("pk"), state=AccountDeliveryState.WAITING, expires_at__gt=Now()
     )
 
 
