@@ -15,7 +15,7 @@ from pydantic import BaseModel, model_validator
 from dsg.core.api_enums import NOT_YET, code_labels
 from dsg.core.errors import RuleViolation
 from dsg.core.pagination import KeysetPagination
-from dsg.core.schemas import ERRORS, READ_ERRORS, Error
+from dsg.core.schemas import ERRORS, READ_ERRORS, Error, list_of, row_schema
 from dsg.orgs.auth import request_user
 from dsg.orgs.japan import PREFECTURES, CorporateNumberIn, PhoneIn, PostalCodeIn
 from dsg.orgs.permissions import may
@@ -44,7 +44,14 @@ from .models import (
 )
 from .parts import COMMENT_PARTS, PARTS, Task, application_tasks
 from .schedule import case_schedule_read_by
-from .search import QUERY_MAX, SORTS, WAITING_CHOICES, CaseQuery, enrollment_search
+from .search import (
+    QUERY_MAX,
+    SORTS,
+    WAITING_CHOICES,
+    CaseQuery,
+    behind_plan_mark,
+    enrollment_search,
+)
 
 router = Router(tags=["enrollment"])
 TransitionName = enum.Enum(  # type: ignore[misc]  # mypy reads Enum members only from a literal; these come from the state machine
@@ -470,50 +477,45 @@ class CaseSearchQuery(Schema):
         )
 
 
-class EnrollmentRow(BaseModel):
-    """A case of the list: what ``EnrollmentOut`` says of it, built from its row (``.values()``
-    of the search's query) instead of a model instance and per-row resolvers — the list's
-    serialisation was most of its time (issue #14, docs/performance.md)."""
-
-    id: int
-    number: str
-    site_id: int
-    site_name: str
-    company_id: int
-    company_name: str
-    state: StateCode
-    state_label: str
-    step: int
-    waiting_on: str | None = Field(description=WAITING_ON_HELP)
-    waiting_parties: list[str] = Field(default_factory=list, description=WAITING_PARTIES_HELP)
-    created_at: dt.datetime
-    state_changed_at: dt.datetime
-    behind_plan: bool = False
-
-    @model_validator(mode="before")
-    @classmethod
-    def _derived(cls, row: Any) -> Any:
-        """The number, the state's label, step and whom it waits on, as the model says them."""
-        if isinstance(row, dict) and "number" not in row:
-            state = row["state"]
-            row = {
-                **row,
-                "number": f"DSG-{row['created_at']:%Y}-{row['id']:05d}",
-                "state_label": str(STATE_LABELS.get(state, state)),
-                "step": STEP_OF_STATE[state],
-            }
-            if "waiting_parties" not in row:  # a row not given its page's open items
-                fallback = WAITING_ON.get(state)
-                row["waiting_parties"] = [fallback] if fallback else []
-            row.setdefault("waiting_on", next(iter(row["waiting_parties"]), None))
+def _enrollment_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The number, the state's label, step and whom it waits on, as the model says them."""
+    if "number" in row:
         return row
+    state = row["state"]
+    row = {
+        **row,
+        "number": f"DSG-{row['created_at']:%Y}-{row['id']:05d}",
+        "state_label": str(STATE_LABELS.get(state, state)),
+        "step": STEP_OF_STATE[state],
+    }
+    if "waiting_parties" not in row:  # a row not given its page's open items
+        fallback = WAITING_ON.get(state)
+        row["waiting_parties"] = [fallback] if fallback else []
+    row.setdefault("waiting_on", next(iter(row["waiting_parties"]), None))
+    return row
 
 
-_ROW_COLUMNS = ("id", "state", "site_id", "created_at", "state_changed_at", "behind_plan")
+EnrollmentRow = row_schema(
+    EnrollmentOut,
+    name="EnrollmentRow",
+    doc="""A case of the list: what ``EnrollmentOut`` says of it, built from its row (``.values()``
+    of the search's query) instead of a model instance and per-row resolvers — the list's
+    serialisation was most of its time (issue #14, docs/performance.md).""",
+    module=__name__,
+    derive=_enrollment_row,
+    waiting_parties=(
+        list[str],
+        Field(default_factory=list, description=WAITING_PARTIES_HELP),
+    ),
+)
+
+
+_ROW_COLUMNS = ("id", "state", "site_id", "created_at", "state_changed_at", "first_submitted")
 _ROW_JOINED = {
     "site_name": F("site__name"),
     "company_id": F("site__company_id"),
     "company_name": F("site__company__name"),
+    "planned_terminals": F("application__planned_terminals"),
 }
 
 
@@ -522,12 +524,15 @@ def _enrollment_list(request: HttpRequest, filters: Query[CaseSearchQuery]) -> Q
     previous page's ``next``); searched and filtered as the office's search page does
     (?q=&step=&state=&waiting=&overdue=&prefecture=), in the order asked (?ordering=company,
     -since …)."""
-    cases = enrollment_search(user=request_user(request), query=filters.case_query())
+    user = request_user(request)
+    cases = enrollment_search(user=user, query=filters.case_query(), mark_behind=False)
     return cases.values(*_ROW_COLUMNS, **_ROW_JOINED)
 
 
-def _waiting_of_page(request: HttpRequest, rows: list[dict[str, Any]]) -> None:
-    """The parties each case of the page waits on, in one query for the page (not the list)."""
+def _complete_page(request: HttpRequest, rows: list[dict[str, Any]]) -> None:
+    """Of the page's cases only (not the list): whether each is behind its plan, and the
+    parties each waits on (one query for the page)."""
+    behind_plan_mark(rows)
     waiting = selectors.waiting_parties(
         user=request_user(request), cases=[(row["id"], row["state"]) for row in rows]
     )
@@ -540,8 +545,8 @@ def _waiting_of_page(request: HttpRequest, rows: list[dict[str, Any]]) -> None:
 # objects.
 _enrollment_list.__annotations__["filters"] = Query[CaseSearchQuery]
 enrollment_list = router.get(
-    "/enrollments", response={200: list[EnrollmentRow], **READ_ERRORS, 422: Error}
-)(paginate(KeysetPagination, page_rows=_waiting_of_page)(_enrollment_list))
+    "/enrollments", response={200: list_of(EnrollmentRow), **READ_ERRORS, 422: Error}
+)(paginate(KeysetPagination, page_rows=_complete_page)(_enrollment_list))
 
 
 @router.post("/enrollments", response={201: EnrollmentOut, **ERRORS})

@@ -269,6 +269,43 @@ def behind_plan_q(*, extras: Iterable[int], today: dt.date | None = None) -> Q:
     return condition
 
 
+def is_behind_plan(
+    *,
+    state: str,
+    terminals: int | None,
+    first_submitted: dt.datetime | None,
+    today: dt.date,
+    durations: tuple[tuple[int, int], ...],
+) -> bool:
+    """``behind_plan_q`` of one case, in Python: for the rows of a page, once the page is cut
+    (the condition over every visible case was most of the API list's query building)."""
+    step = STEP_OF_STATE.get(state)
+    if first_submitted is None or step is None or step not in planner.STEPS:
+        return False
+    cutoff = _cutoffs(today, durations, _extra_days(terminals))[step - 1]
+    if cutoff is None:
+        return False
+    return first_submitted < timezone.make_aware(
+        dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time())
+    )
+
+
+def behind_plan_mark(rows: Iterable[dict[str, Any]], *, today: dt.date | None = None) -> None:
+    """Set ``behind_plan`` on each row (``id``, ``state``, ``planned_terminals``,
+    ``first_submitted``: ``enrollment_search(..., mark_behind=False)``'s columns), taking the
+    last two away (one query: the office's durations)."""
+    today = today or timezone.localdate()
+    durations = tuple(sorted(step_durations_current().items()))
+    for row in rows:
+        row["behind_plan"] = is_behind_plan(
+            state=row["state"],
+            terminals=row.pop("planned_terminals"),
+            first_submitted=row.pop("first_submitted"),
+            today=today,
+            durations=durations,
+        )
+
+
 def plan_extras(cases: QuerySet[Enrollment]) -> set[int]:
     """The distinct ⑥ lengths among the open submitted ``cases`` (one query)."""
     terminals = (
@@ -321,16 +358,22 @@ def _filters_q(user: User, query: CaseQuery) -> Q:
     return condition
 
 
-def enrollment_search(*, user: User, query: CaseQuery) -> QuerySet[Enrollment]:
+def enrollment_search(
+    *, user: User, query: CaseQuery, mark_behind: bool = True
+) -> QuerySet[Enrollment]:
     """The cases ``user`` sees that match ``query``, each marked ``behind_plan``, in the order
-    asked (two queries to prepare: the office's durations and the ⑥ lengths in use)."""
+    asked (two queries to prepare: the office's durations and the ⑥ lengths in use).
+    ``mark_behind=False``: not marked (nor those two queries, unless ``query.overdue``), for a
+    caller that marks its page's rows (``behind_plan_mark``); ``first_submitted`` is there."""
     visible = enrollment_list_for(user=user)
-    behind = behind_plan_q(extras=plan_extras(visible))
-    cases = with_first_submission(visible).annotate(
-        behind_plan=Case(
-            When(behind, then=Value(True)), default=Value(False), output_field=BooleanField()
+    behind = behind_plan_q(extras=plan_extras(visible)) if mark_behind or query.overdue else Q()
+    cases = with_first_submission(visible)
+    if mark_behind:
+        cases = cases.annotate(
+            behind_plan=Case(
+                When(behind, then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
         )
-    )
     words = query.words
     if words:
         cases = cases.annotate(
