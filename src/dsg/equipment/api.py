@@ -17,11 +17,10 @@ from django.http import HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
-from pydantic import BaseModel, model_validator
 
 from dsg.core.api_enums import code_labels
 from dsg.core.pagination import KeysetPagination, LimitOffsetPagination
-from dsg.core.schemas import ERRORS, READ_ERRORS, Error
+from dsg.core.schemas import ERRORS, READ_ERRORS, Error, list_of, row_schema
 from dsg.documents.api import DocumentOut, subject_upload_store
 from dsg.documents.models import Document
 from dsg.documents.selectors import documents_for
@@ -268,43 +267,28 @@ _KIND_LABELS = dict(RequestKind.choices)
 _STATE_LABELS = dict(RequestState.choices)
 
 
-class EquipmentRequestRow(BaseModel):
-    """A request of the list: ``EquipmentRequestOut`` built from its row (``.values()``), not
-    a model instance through per-row resolvers (issue #14, docs/performance.md)."""
-
-    id: int
-    receipt_number: str
-    site_id: int
-    company_id: int
-    kind: RequestKindCode
-    kind_label: str
-    state: RequestStateCode
-    state_label: str
-    outcome: OutcomeCode | None
-    channel: ChannelCode
-    purpose: str
-    filed_at: dt.datetime
-    filed_by: str
-    accepted_at: dt.datetime | None
-    decided_at: dt.datetime | None
-    withdrawn_at: dt.datetime | None
-    withdraw_reason: str
-    comment: str
-
-    @model_validator(mode="before")
-    @classmethod
-    def _labelled(cls, row: Any) -> Any:
-        """The labels, the outcome (null before the decision) and who filed it (their name,
-        or their address), as the model says them."""
-        if isinstance(row, dict) and "kind_label" not in row:
-            row = {
-                **row,
-                "kind_label": str(_KIND_LABELS.get(row["kind"], row["kind"])),
-                "state_label": str(_STATE_LABELS.get(row["state"], row["state"])),
-                "outcome": row["outcome"] or None,
-                "filed_by": row["filed_by_name"] or row["filed_by_email"],
-            }
+def _request_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The labels, the outcome (null before the decision) and who filed it (their name, or
+    their address), as the model says them."""
+    if "kind_label" in row:
         return row
+    return {
+        **row,
+        "kind_label": str(_KIND_LABELS.get(row["kind"], row["kind"])),
+        "state_label": str(_STATE_LABELS.get(row["state"], row["state"])),
+        "outcome": row["outcome"] or None,
+        "filed_by": row["filed_by_name"] or row["filed_by_email"],
+    }
+
+
+EquipmentRequestRow = row_schema(
+    EquipmentRequestOut,
+    name="EquipmentRequestRow",
+    doc="""A request of the list: ``EquipmentRequestOut`` built from its row (``.values()``), not
+    a model instance through per-row resolvers (issue #14, docs/performance.md).""",
+    module=__name__,
+    derive=_request_row,
+)
 
 
 _REQUEST_COLUMNS = (
@@ -474,7 +458,7 @@ def _get(request: HttpRequest, equipment_request_id: int) -> tuple[Any, Equipmen
     return user, selectors.request_get_for(user, equipment_request_id)
 
 
-@router.get("/equipment-requests", response={200: list[EquipmentRequestRow], **READ_ERRORS})
+@router.get("/equipment-requests", response={200: list_of(EquipmentRequestRow), **READ_ERRORS})
 @paginate(KeysetPagination)
 def request_list(
     request: HttpRequest,

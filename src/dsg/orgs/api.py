@@ -8,11 +8,10 @@ from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import BaseModel, model_validator
 
 from dsg.core.api_enums import code_labels
 from dsg.core.pagination import KeysetPagination, LimitOffsetPagination
-from dsg.core.schemas import ERRORS, READ_ERRORS
+from dsg.core.schemas import ERRORS, READ_ERRORS, list_of, row_schema
 from dsg.notifications.selectors import mail_choices_of
 
 from . import selectors, services
@@ -147,33 +146,27 @@ def preferences_update(request: HttpRequest, payload: PreferencesIn) -> Preferen
 _PREFECTURE_NAMES = dict(PREFECTURES)
 
 
-class SiteRow(BaseModel):
-    """A site of the list: ``SiteOut`` built from its row (``.values()``), not from a model
-    instance through per-row resolvers (issue #14, docs/performance.md)."""
-
-    id: int
-    company_id: int
-    company_name: str
-    name: str
-    postal_code: str
-    prefecture: str
-    prefecture_name: str
-    address: str
-    facility: str
-
-    @model_validator(mode="before")
-    @classmethod
-    def _named(cls, row: Any) -> Any:
-        if isinstance(row, dict) and "prefecture_name" not in row:
-            code = row["prefecture"]
-            row = {**row, "prefecture_name": _PREFECTURE_NAMES.get(code, code)}
+def _site_row(row: dict[str, Any]) -> dict[str, Any]:
+    if "prefecture_name" in row:
         return row
+    code = row["prefecture"]
+    return {**row, "prefecture_name": _PREFECTURE_NAMES.get(code, code)}
+
+
+SiteRow = row_schema(
+    SiteOut,
+    name="SiteRow",
+    doc="""A site of the list: ``SiteOut`` built from its row (``.values()``), not from a model
+    instance through per-row resolvers (issue #14, docs/performance.md).""",
+    module=__name__,
+    derive=_site_row,
+)
 
 
 _SITE_COLUMNS = ("id", "company_id", "name", "postal_code", "prefecture", "address", "facility")
 
 
-@router.get("/sites", response={200: list[SiteRow], **READ_ERRORS})
+@router.get("/sites", response={200: list_of(SiteRow), **READ_ERRORS})
 @paginate(KeysetPagination)
 def site_list(request: HttpRequest) -> QuerySet[Any]:
     """The visible sites, a page at a time (?limit=&offset=, or ?cursor= the previous page's

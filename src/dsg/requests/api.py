@@ -13,11 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
-from pydantic import BaseModel, model_validator
 
 from dsg.core.api_enums import code_labels
 from dsg.core.pagination import KeysetPagination, LimitOffsetPagination
-from dsg.core.schemas import ERRORS, READ_ERRORS
+from dsg.core.schemas import ERRORS, READ_ERRORS, list_of, row_schema
 from dsg.documents import selectors as documents
 from dsg.documents.api import DocumentOut, subject_upload_store
 from dsg.documents.models import Document
@@ -104,35 +103,27 @@ class ChangeOut(Schema):
 _STATE_LABELS = dict(ChangeState.choices)
 
 
-class ChangeRow(BaseModel):
-    """A change of the list: ``ChangeOut`` built from its row (``.values()``), not a model
-    instance through per-row resolvers (issue #14, docs/performance.md)."""
-
-    id: int
-    number: str
-    site_id: int
-    company_id: int
-    kind: str
-    state: ChangeStateCode
-    state_label: str
-    receipt_number: str
-    created_at: dt.datetime
-    state_changed_at: dt.datetime
-    applied_at: dt.datetime | None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _derived(cls, row: Any) -> Any:
-        """The number, the kind's code and the state's label, as the model says them."""
-        if isinstance(row, dict) and "number" not in row:
-            state = row["state"]
-            row = {
-                **row,
-                "kind": row["kind_code"],
-                "number": f"CHG-{row['created_at']:%Y}-{row['id']:05d}",
-                "state_label": str(_STATE_LABELS.get(state, state)),
-            }
+def _change_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The number, the kind's code and the state's label, as the model says them."""
+    if "number" in row:
         return row
+    state = row["state"]
+    return {
+        **row,
+        "kind": row["kind_code"],
+        "number": f"CHG-{row['created_at']:%Y}-{row['id']:05d}",
+        "state_label": str(_STATE_LABELS.get(state, state)),
+    }
+
+
+ChangeRow = row_schema(
+    ChangeOut,
+    name="ChangeRow",
+    doc="""A change of the list: ``ChangeOut`` built from its row (``.values()``), not a model
+    instance through per-row resolvers (issue #14, docs/performance.md).""",
+    module=__name__,
+    derive=_change_row,
+)
 
 
 _CHANGE_COLUMNS = (
@@ -347,7 +338,7 @@ def change_kinds(request: HttpRequest) -> QuerySet[ChangeKind]:
     return selectors.kinds_offered()
 
 
-@router.get("/changes", response={200: list[ChangeRow], **READ_ERRORS})
+@router.get("/changes", response={200: list_of(ChangeRow), **READ_ERRORS})
 @paginate(KeysetPagination)
 def change_list(
     request: HttpRequest,
