@@ -12,14 +12,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import CharField, Exists, F, Max, Min, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dsg.appointments.models import ACTIVE_STATES, Appointment, AppointmentState
-from dsg.enrollment.models import Enrollment, State
-from dsg.enrollment.schedule import MonthWarning, month_rule_warnings
+from dsg.enrollment.models import STEP_OF_STATE, Enrollment, State, StepRecord
+from dsg.enrollment.schedule import (
+    COUNTING_STATES,
+    MONTH_RULE_STEPS,
+    STEP_OF_PURPOSE,
+    MonthWarning,
+    month_rule_warnings,
+)
+from dsg.inspections.models import Inspection
 from dsg.orgs import permissions
 from dsg.orgs.models import User
 
@@ -47,6 +54,9 @@ TASK_LABELS: dict[str, Any] = {
 HOLDER_TASKS = ("account", "account_reissue", "vein")
 ADDED_LABEL = _("added after acceptance")
 SETUP_STATES = (State.ROUTER_INSTALLATION, State.TERMINAL_SETUP)
+# What the ④–⑦ rule weighs: the appointments of those steps, and the states of those steps.
+RULE_PURPOSES = [p for p, step in STEP_OF_PURPOSE.items() if step in MONTH_RULE_STEPS]
+RULE_STATES = [s for s, step in STEP_OF_STATE.items() if step in MONTH_RULE_STEPS]
 STEP_STATES = (
     State.SURVEY,
     State.CONSTRUCTION,
@@ -235,14 +245,67 @@ def provider_tasks_complete(rows: list[dict[str, Any]]) -> list[ProviderTask]:
     return tasks
 
 
-def provider_month_warnings(*, user: User) -> list[tuple[Enrollment, MonthWarning]]:
-    """The provider's cases at ③–⑦ whose ④–⑦ dates no longer fit one calendar month."""
-    ids = list(
-        permissions.restrict(user, Enrollment.objects.filter(state__in=STEP_STATES)).values_list(
-            "pk", flat=True
+def month_rule_candidates(cases: QuerySet[Enrollment]) -> list[int]:
+    """Of ``cases``, those whose dates that may count for ④–⑦ span two calendar months or more:
+    the earliest and latest of each kind of date, per case, read in the database (three
+    grouped queries and the rounds of the cases), not every date of every case in Python. The
+    dates are a superset of those ``month_rule_warnings`` weighs (a step record of ④–⑦ counts
+    here whichever way it moved), so every case it warns of is among these (#14)."""
+    zone = timezone.get_current_timezone()
+    case_type = ContentType.objects.get_for_model(Enrollment)
+    ids = cases.order_by().values("pk")
+    spans: dict[int, list[dt.date]] = {}
+
+    def note(case: int, *days: dt.date | dt.datetime) -> None:
+        for day in days:
+            local = timezone.localtime(day, zone).date() if isinstance(day, dt.datetime) else day
+            spans.setdefault(case, []).append(local)
+
+    appointments = Appointment.objects.order_by().filter(purpose__in=RULE_PURPOSES)
+    planned = (
+        appointments.filter(subject_type=case_type, subject_id__in=ids, state__in=COUNTING_STATES)
+        .values("subject_id")
+        .annotate(first=Min("starts_at"), last=Max("starts_at"))
+    )
+    for row in planned:
+        note(row["subject_id"], row["first"], row["last"])
+    case_of_round = dict(
+        Inspection.objects.filter(subject_type=case_type, subject_id__in=ids).values_list(
+            "pk", "subject_id"
         )
     )
-    warnings = month_rule_warnings(ids)
+    taken = (
+        appointments.filter(
+            subject_type=ContentType.objects.get_for_model(Inspection),
+            subject_id__in=list(case_of_round),
+            state=AppointmentState.CONFIRMED,
+        )
+        .values("subject_id")
+        .annotate(first=Min("starts_at"), last=Max("starts_at"))
+    )
+    for kept in taken:
+        note(case_of_round[kept["subject_id"]], kept["first"], kept["last"])
+    day = Coalesce("performed_on", TruncDate("recorded_at", tzinfo=zone))
+    recorded = (
+        StepRecord.objects.order_by()
+        .filter(Q(step__in=MONTH_RULE_STEPS) | Q(to_state__in=RULE_STATES), enrollment_id__in=ids)
+        .values("enrollment_id")
+        .annotate(first=Min(day), last=Max(day))
+    )
+    for span in recorded:
+        note(span["enrollment_id"], span["first"], span["last"])
+    return sorted(
+        case
+        for case, days in spans.items()
+        if (min(days).year, min(days).month) != (max(days).year, max(days).month)
+    )
+
+
+def provider_month_warnings(*, user: User) -> list[tuple[Enrollment, MonthWarning]]:
+    """The provider's cases at ③–⑦ whose ④–⑦ dates no longer fit one calendar month: the
+    dates of those that may (``month_rule_candidates``) weighed in Python."""
+    visible = permissions.restrict(user, Enrollment.objects.filter(state__in=STEP_STATES))
+    warnings = month_rule_warnings(month_rule_candidates(visible))
     cases = Enrollment.objects.select_related("site", "site__company").in_bulk(
         [w.enrollment_id for w in warnings]
     )
