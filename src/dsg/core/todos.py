@@ -28,12 +28,14 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import DateField, DateTimeField, F, Q, QuerySet, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .prepared import PreparedCache, PreparedQuery, int_sentinels
+from .subjects import subject_types
 
 # Who acts on an item: the company (its PSA or the role the item's action names), the office's
 # reviewer, an inspector of the office, or the service provider.
@@ -385,9 +387,19 @@ def todo_page(
 
 # 「次の対応者」's query compiled once per person, day and size of the list of cases asked (its
 # building, ~25 kinds of item, cost ten times its running: docs/performance.md). The building
-# reads no row (tests/core/test_prepared.py) and no clock but today: only the person, their
-# role and organisation (the tenancy filters) and the day, all in the key.
+# reads no row but the subjects' content types (tests/core/test_prepared.py) and no clock but
+# today: the person, their role and organisation (the tenancy filters), the day and those
+# content types, all in the key.
 _WAITING: PreparedCache[tuple[PreparedQuery, dict[str, str]] | None] = PreparedCache(size=512)
+
+
+def _subject_type_ids() -> tuple[int, ...]:
+    """The content types the kinds of item name (the subjects'): in the key, so a query kept
+    never names one a flush renumbered, and a call reads them (from Django's cache) whether
+    the query was kept or built."""
+    models = [known.model for known in subject_types()]
+    found = ContentType.objects.get_for_models(*models)
+    return tuple(found[model].pk for model in models)
 
 
 def _waiting_slots(n: int) -> int:
@@ -432,6 +444,7 @@ def waiting_of(*, user: Any, cases: Mapping[str, Collection[int]]) -> dict[CaseR
         getattr(user, "organization_id", None),
         timezone.localdate(),
         shape,
+        _subject_type_ids(),
     )
     prepared = _WAITING.get(cache_key, lambda: _waiting_prepared(user, shape))
     if prepared is None:
