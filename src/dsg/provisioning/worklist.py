@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Exists, F, Max, Min, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -250,7 +250,8 @@ def month_rule_candidates(cases: QuerySet[Enrollment]) -> list[int]:
     the earliest and latest of each kind of date, per case, read in the database (three
     grouped queries and the rounds of the cases), not every date of every case in Python. The
     dates are a superset of those ``month_rule_warnings`` weighs (a step record of ④–⑦ counts
-    here whichever way it moved), so every case it warns of is among these (#14)."""
+    here whichever way it moved, by the day given with it and the day it was recorded), so
+    every case it warns of is among these (#14)."""
     zone = timezone.get_current_timezone()
     case_type = ContentType.objects.get_for_model(Enrollment)
     ids = cases.order_by().values("pk")
@@ -285,15 +286,22 @@ def month_rule_candidates(cases: QuerySet[Enrollment]) -> list[int]:
     )
     for kept in taken:
         note(case_of_round[kept["subject_id"]], kept["first"], kept["last"])
-    day = Coalesce("performed_on", TruncDate("recorded_at", tzinfo=zone))
+    # A record's day is the day given with it, else the day it was recorded: both count here
+    # (plain MIN/MAX over indexed columns; no date conversion per row).
     recorded = (
         StepRecord.objects.order_by()
         .filter(Q(step__in=MONTH_RULE_STEPS) | Q(to_state__in=RULE_STATES), enrollment_id__in=ids)
         .values("enrollment_id")
-        .annotate(first=Min(day), last=Max(day))
+        .annotate(
+            first=Min("recorded_at"),
+            last=Max("recorded_at"),
+            first_given=Min("performed_on"),
+            last_given=Max("performed_on"),
+        )
     )
     for span in recorded:
-        note(span["enrollment_id"], span["first"], span["last"])
+        given = [day for day in (span["first_given"], span["last_given"]) if day is not None]
+        note(span["enrollment_id"], span["first"], span["last"], *given)
     return sorted(
         case
         for case, days in spans.items()
