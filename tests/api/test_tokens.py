@@ -125,8 +125,8 @@ def test_a_revoked_token_is_refused(psa):
     raw = api_token_create(actor=psa, name="t")
     assert bearer(raw).get(f"{API}/me").status_code == 200
     token = ApiToken.objects.get(user=psa)
-    response = logged_in(psa).post(f"/account/api-tokens/{token.pk}/revoke/")
-    assert response.status_code == 303  # through its confirmation page (#12): POST revokes
+    response = logged_in(psa).post(f"/account/api-tokens/{token.pk}/revoke/", {"confirmed": "1"})
+    assert response.status_code == 303  # through its confirmation page (#12): its POST revokes
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert_unauthenticated(bearer(raw).get(f"{API}/me"))

@@ -61,7 +61,7 @@ def test_an_irreversible_step_goes_through_its_confirmation_page(
     assert case.state == before, "a GET changed the case"
 
     if comment_required:
-        refused = client.post(url, {"comment": "  "})
+        refused = client.post(url, {"comment": "  ", "confirmed": "1"})
         assert refused.status_code == 422
         html = refused.content.decode()
         # the error beside the field, and the summary's link lands on it
@@ -71,7 +71,7 @@ def test_an_irreversible_step_goes_through_its_confirmation_page(
         case.refresh_from_db()
         assert case.state == before
 
-    done = client.post(url, {"comment": "理由を記入しました。"})
+    done = client.post(url, {"comment": "理由を記入しました。", "confirmed": "1"})
     assert done.status_code == 303 and done["Location"] == f"/enrollments/{case.pk}/"
     case.refresh_from_db()
     assert case.state == after
@@ -114,7 +114,7 @@ def test_the_version_page_offers_return_and_reject_through_their_pages(site, cas
 
 def test_a_step_that_cannot_be_taken_now_is_said_on_the_page(site, cast):
     case = walk_to(new_case(site, cast), State.SUBMITTED, cast)
-    client_of(cast.psa).post(f"/enrollments/{case.pk}/withdraw/", {"comment": ""})
+    client_of(cast.psa).post(f"/enrollments/{case.pk}/withdraw/", {"comment": "", "confirmed": "1"})
     page = client_of(cast.psa).get(f"/enrollments/{case.pk}/withdraw/")
     assert page.status_code == 200 and "data-refusal" in page.content.decode()
     assert 'data-form="confirm"' not in page.content.decode()
@@ -158,14 +158,14 @@ def test_finishing_the_final_inspection_completes_the_case_only_once_confirmed(s
     assert case.state == State.FINAL_INSPECTION
 
     future = (today() + dt.timedelta(days=3)).isoformat()
-    refused = client.post(url, {"performed_on": future})
+    refused = client.post(url, {"performed_on": future, "confirmed": "1"})
     assert refused.status_code == 422
     assert 'id="id_performed_on_error"' in refused.content.decode()
     assert summary_links(refused.content.decode()) == ["id_performed_on"]
     case.refresh_from_db()
     assert case.state == State.FINAL_INSPECTION
 
-    done = client.post(url, {"performed_on": today().isoformat()})
+    done = client.post(url, {"performed_on": today().isoformat(), "confirmed": "1"})
     assert done.status_code == 303
     case.refresh_from_db()
     assert case.state == State.COMPLETED

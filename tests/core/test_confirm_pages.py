@@ -64,7 +64,7 @@ def test_cancelling_an_appointment_is_confirmed_with_the_reason_the_company_need
     assert page.status_code == 200 and "data-told" in page.content.decode()
     assert Appointment.objects.get().state == AppointmentState.PROPOSED
 
-    refused = client_of(cast.staff).post(url, {"comment": ""})
+    refused = client_of(cast.staff).post(url, {"comment": "", "confirmed": "1"})
     assert refused.status_code == 422
     html = refused.content.decode()
     assert summary_anchors(html) == ["id_comment"] and "id_comment" in ids_of(html)
@@ -72,7 +72,7 @@ def test_cancelling_an_appointment_is_confirmed_with_the_reason_the_company_need
     assert Appointment.objects.get().state == AppointmentState.PROPOSED
     assert not OutboxMessage.objects.filter(kind="appointment.cancel").exists()
 
-    done = client_of(cast.staff).post(url, {"comment": "機器の入荷が遅れるため"})
+    done = client_of(cast.staff).post(url, {"comment": "機器の入荷が遅れるため", "confirmed": "1"})
     assert done.status_code == 303
     cancelled = Appointment.objects.get()
     assert cancelled.state == AppointmentState.CANCELLED
@@ -96,7 +96,7 @@ def test_revoking_a_token_is_confirmed(psa):
     assert page.status_code == 200 and "data-consequence" in page.content.decode()
     token.refresh_from_db()
     assert token.revoked_at is None
-    assert client.post(url).status_code == 303
+    assert client.post(url, {"confirmed": "1"}).status_code == 303
     token.refresh_from_db()
     assert token.revoked_at is not None
 
@@ -172,7 +172,7 @@ def test_confirming_a_disposal_goes_through_its_page(site, psa, reviewer):
     disposal.refresh_from_db()
     assert disposal.state == DisposalState.RECORDED
     assert client_of(psa).get(url).status_code == 403
-    assert office.post(url).status_code == 303
+    assert office.post(url, {"confirmed": "1"}).status_code == 303
     disposal.refresh_from_db()
     assert disposal.state == DisposalState.CONFIRMED
     assert "data-refusal" in office.get(url).content.decode()  # once: said, no button

@@ -89,8 +89,13 @@ def test_a_relocation_from_filing_to_the_new_address(
     expect(provider.locator("#review")).to_have_count(0)
     for kind, after in (("survey", "work_done"), ("line_work", "complete")):
         row = provider.locator(f"tr[data-work-kind={kind}]")
-        row.locator("input[type=date]").fill(dt.date.today().isoformat())
+        day = dt.date.today().isoformat()
+        row.locator("input[type=date]").fill(day)
         submit(provider, row.locator("button[type=submit]"))
+        # the confirmation page (#12: never by one click), with the date carried to it
+        expect(provider.locator("[data-consequence]")).to_be_visible()
+        expect(provider.locator("form[data-form=confirm] input[type=date]")).to_have_value(day)
+        submit(provider, provider.locator("button[data-confirm]"))
         expect_success(provider, AFTER_ACTION[after].format(number=change.number))
     assert ChangeRequest.objects.get(pk=change.pk).state == ChangeState.COMPLETED
 

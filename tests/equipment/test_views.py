@@ -4,15 +4,18 @@ each page for each role; bad input answered on the page with nothing changed."""
 
 from __future__ import annotations
 
+import html
 import io
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.utils import translation
 
 from dsg.documents.models import Document
 from dsg.equipment import services
+from dsg.equipment.after import AFTER_ACTION
 from dsg.equipment.models import (
     EquipmentRequest,
     HelpdeskRequest,
@@ -172,7 +175,7 @@ def test_a_medium_request_filed_reviewed_and_approved_on_the_pages(
     check = reviewer.post(
         f"/equipment-requests/{request.pk}/decide/", decide_data(verdict, confirmed=False)
     )
-    assert check.status_code == 400 and "data-consequence" in check.content.decode()
+    assert check.status_code == 200 and "data-consequence" in check.content.decode()
     assert not RemovableMedium.objects.exists()  # a POST that skips the page changes nothing
     done = reviewer.post(
         f"/equipment-requests/{request.pk}/decide/", decide_data(verdict, confirmed=True)
@@ -443,7 +446,8 @@ def test_withdrawal_states_its_consequence_and_needs_a_reason(client, enrolled, 
     assert psa.post(url, {"comment": "", "confirmed": "1"}).status_code == 422
     request.refresh_from_db()
     assert request.state == RequestState.FILED
-    assert psa.post(url, {"comment": "不要になった"}).status_code == 400
+    skipped = psa.post(url, {"comment": "不要になった"})  # not from the page: drawn, nothing done
+    assert skipped.status_code == 200 and "不要になった" in skipped.content.decode()
     request.refresh_from_db()
     assert request.state == RequestState.FILED
     assert psa.post(url, {"comment": "不要になった", "confirmed": "1"}).status_code == 303
@@ -587,17 +591,30 @@ def test_the_provider_answers_a_helpdesk_request_and_the_psa_reads_it(
     staff = as_(client, cast.staff)
     assert f'data-ticket="{ticket.pk}"' in staff.get("/").content.decode()
     assert f'data-ticket="{ticket.pk}"' in staff.get("/helpdesk/").content.decode()
-    assert staff.post(f"/helpdesk/{ticket.pk}/answer/", {"answer": ""}).status_code == 422
-    assert (
-        staff.post(f"/helpdesk/{ticket.pk}/answer/", {"answer": "設定を変更しました"}).status_code
-        == 303
-    )
+    url = f"/helpdesk/{ticket.pk}/answer/"
+    detail = staff.get(f"/helpdesk/{ticket.pk}/").content.decode()
+    assert f'action="{url}"' in detail and 'id="helpdesk-answer-form"' in detail
+    # the request's page sends the instructions to the confirmation page: drawn, nothing sent
+    sent = staff.post(url, {"answer": "設定を変更しました"})
+    page = sent.content.decode()
+    assert sent.status_code == 200 and 'data-form="confirm"' in page and "data-told" in page
+    assert "設定を変更しました" in page and 'name="confirmed"' in page
+    ticket.refresh_from_db()
+    assert ticket.answer == "" and not ticket.answered_at
+    assert staff.post(url, {"answer": "", "confirmed": "1"}).status_code == 422
+    answered = staff.post(url, {"answer": "設定を変更しました", "confirmed": "1"})
+    assert answered.status_code == 303 and answered["Location"] == f"/helpdesk/{ticket.pk}/"
+    with translation.override("ja"):
+        said = html.escape(str(AFTER_ACTION["helpdesk_answer"]))
+    assert said in staff.get(answered["Location"]).content.decode()  # what comes next
+    assert staff.post(url, {"answer": "再", "confirmed": "1"}).status_code == 409  # once
     ticket.refresh_from_db()
     assert ticket.answer == "設定を変更しました"
     psa = as_(client, cast.psa)
     assert f'data-ticket="{ticket.pk}"' in psa.get("/").content.decode()
     assert "設定を変更しました" in psa.get(f"/helpdesk/{ticket.pk}/").content.decode()
-    assert psa.post(f"/helpdesk/{ticket.pk}/answer/", {"answer": "x"}).status_code == 403
+    assert psa.post(url, {"answer": "x", "confirmed": "1"}).status_code == 403
+    assert psa.get(url).status_code == 403
 
 
 def test_the_provider_sees_only_the_helpdesk(client, enrolled, cast, terminal):

@@ -454,7 +454,11 @@ def test_the_final_round_asks_the_office_for_the_start_of_use(client, site, cast
     chosen = today() + dt.timedelta(days=10)
     response = office.post(
         f"/inspections/{inspection.pk}/finish/",
-        {"performed_on": today().isoformat(), "effective_on": chosen.isoformat()},
+        {
+            "performed_on": today().isoformat(),
+            "effective_on": chosen.isoformat(),
+            "confirmed": "1",  # from its confirmation page (#12)
+        },
     )
     assert response.status_code == 303
     enrollment.refresh_from_db()

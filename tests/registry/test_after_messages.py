@@ -65,7 +65,7 @@ def test_the_office_confirms_a_medium_s_disposal_and_reads_what_follows(site, ps
     assert "data-consequence" in page and "data-told" in page
     disposal.refresh_from_db()
     assert disposal.state == DisposalState.RECORDED
-    response = client.post(url)
+    response = client.post(url, {"confirmed": "1"})  # from the page (#12)
     disposal.refresh_from_db()
     assert disposal.state == DisposalState.CONFIRMED
     assert AuditEvent.objects.filter(

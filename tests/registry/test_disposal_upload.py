@@ -52,7 +52,7 @@ def test_the_psa_records_a_disposal_with_an_upload_on_the_page(site, psa, review
     # The reviewer confirms on the same page.
     office = logged_in(reviewer)
     assert 'data-form="disposal-confirm"' in office.get(url).content.decode()
-    response = office.post(f"/disposals/{disposal.pk}/confirm/")
+    response = office.post(f"/disposals/{disposal.pk}/confirm/", {"confirmed": "1"})
     assert response.status_code == 303
     disposal.refresh_from_db()
     assert disposal.state == DisposalState.CONFIRMED

@@ -136,7 +136,9 @@ def test_the_pages_record_and_confirm_a_media_disposal(site, psa, reviewer, comp
     assert disposal.method == "erasure_software"
     shown = logged_in(reviewer).get(page).content.decode()
     assert f'action="/media/disposals/{disposal.pk}/confirm/"' in shown
-    confirmed = logged_in(reviewer).post(f"/media/disposals/{disposal.pk}/confirm/")
+    confirmed = logged_in(reviewer).post(
+        f"/media/disposals/{disposal.pk}/confirm/", {"confirmed": "1"}
+    )
     assert confirmed.status_code == 303
     disposal.refresh_from_db()
     assert disposal.is_confirmed

@@ -23,6 +23,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from dsg.core.errors import RuleViolation
+from dsg.core.forms import form_refused
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
 from dsg.orgs.models import User
@@ -49,13 +50,6 @@ def _reader(user: User) -> None:
     company_reader = permissions.is_company_member(user) and user.role in READERS
     if not (permissions.is_office(user) or company_reader):
         raise _forbidden()
-
-
-def _refusal_to_form(refusal: RuleViolation, form: Any) -> None:
-    if refusal.status in (403, 404):
-        raise refusal
-    field = refusal.field if refusal.field in form.fields else None
-    form.add_error(field, str(refusal.message))
 
 
 def error_summary(form: Any) -> list[dict[str, str]]:
@@ -121,7 +115,7 @@ def annual_round_new(request: HttpRequest) -> HttpResponse:
         try:
             services.annual_round_check(**form.cleaned_data)
         except RuleViolation as refusal:
-            _refusal_to_form(refusal, form)
+            form_refused(form, refusal)
             confirming = False
     if confirming and request.POST.get("confirmed"):
         try:
@@ -129,7 +123,7 @@ def annual_round_new(request: HttpRequest) -> HttpResponse:
                 actor=user, title=form.cleaned_data["title"], due_on=form.cleaned_data["due_on"]
             )
         except RuleViolation as refusal:
-            _refusal_to_form(refusal, form)
+            form_refused(form, refusal)
             confirming = False
         else:
             messages.success(
@@ -279,7 +273,7 @@ def _answer_page(
         try:
             answered = _answer(confirmation, user, kind, form.cleaned_data["statement"])
         except RuleViolation as refusal:
-            _refusal_to_form(refusal, form)
+            form_refused(form, refusal)
         else:
             messages.success(
                 request,

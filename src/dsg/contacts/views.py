@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from dsg.core.errors import RuleViolation
+from dsg.core.forms import form_refused
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
 
@@ -55,9 +56,7 @@ def _save(request: HttpRequest, contact: Contact, form: ContactForm) -> bool:
     try:
         saved = services.contact_update(actor=request_user(request), party=contact.party, data=data)
     except RuleViolation as refusal:
-        if refusal.status in (403, 404):
-            raise
-        form.add_error(refusal.field if refusal.field in form.fields else None, str(refusal))
+        form_refused(form, refusal)
         return False
     messages.success(request, _("“{name}” was saved.").format(name=saved.name))
     return True

@@ -1,4 +1,5 @@
-"""Forms every app's pages share: the comment of a confirmation page, and the error summary."""
+"""Forms every app's pages share: the comment of a confirmation page, a service's refusal on
+the form that asked for it, and the error summary."""
 
 from __future__ import annotations
 
@@ -7,13 +8,28 @@ from typing import Any, Literal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .errors import RuleViolation
+
 CommentRule = Literal["none", "optional", "required"]
+
+# The hidden field only the confirmation page (core/confirm.html) posts: an action is taken only
+# when it comes from that page (#12: nothing irreversible by one click).
+CONFIRMED = "confirmed"
+
+
+def confirmed_field() -> forms.Field:
+    """The confirmation page's hidden 「確認済み」 field (``CONFIRMED``)."""
+    return forms.CharField(widget=forms.HiddenInput, initial="1", required=True)
 
 
 class ConfirmForm(forms.Form):
     """The confirmation page's comment: none, optional, or required where the other side needs
-    a reason (補正, 却下)."""
+    a reason (補正, 却下); and ``confirmed``, the hidden field that only the confirmation page
+    posts (``core.views.confirm_action`` acts on nothing else)."""
 
+    html_id = "confirm-form"
+
+    confirmed = confirmed_field()
     comment = forms.CharField(
         label=_("Comment"),
         max_length=4000,
@@ -42,9 +58,45 @@ class ConfirmForm(forms.Form):
             field.help_text = comment_help
 
 
+class ActionForm(forms.Form):
+    """A form of one button and no input (a case opened, a round opened): a refusal is an error
+    of the whole form, which the error summary links to by the ``<form>``'s id (``html_id``)."""
+
+    def __init__(self, *args: Any, html_id: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.html_id = html_id
+
+
+def form_id(form: Any) -> str:
+    """The id of the ``<form>`` element that draws ``form``, where an error of no field (a
+    refusal of the whole form) is linked from the error summary: the form's ``html_id`` when the
+    view or the class gives one, else ``<prefix>-form`` for a prefixed form, else none."""
+    given = getattr(form, "html_id", "")
+    if given:
+        return str(given)
+    prefix = getattr(form, "prefix", None)
+    return f"{prefix}-form" if prefix else ""
+
+
+def form_refused(form: Any, refusal: RuleViolation, *others: Any) -> None:
+    """A service's refusal shown on the form that asked for it: beside the refusal's field when
+    ``form`` (or else one of ``others``, the page's other forms) has it, else as an error of the
+    whole ``form`` (the summary links to the form). 403 and 404 are raised again: the middleware
+    answers them, a form never shows them."""
+    if refusal.status in (403, 404):
+        raise refusal
+    form.errors  # noqa: B018 - checked first: an error is added to a cleaned form
+    for candidate in (form, *others):
+        if candidate is not None and refusal.field and refusal.field in candidate.fields:
+            candidate.add_error(refusal.field, str(refusal.message))
+            return
+    form.add_error(None, str(refusal.message))
+
+
 def error_summary(*forms_: Any, prefix: str = "") -> list[dict[str, str]]:
     """Every error of the page's forms (and formsets), each with a link to its field: GOV.UK's
-    error summary. An error of no field links to the form itself when it has an id."""
+    error summary. An error of no field links to the form itself when it has an id
+    (``form_id``)."""
     summary: list[dict[str, str]] = []
     for form in forms_:
         if form is None:
@@ -61,7 +113,7 @@ def error_summary(*forms_: Any, prefix: str = "") -> list[dict[str, str]]:
             label = str(bound.label) if bound is not None else ""
             if prefix:
                 label = f"{prefix}: {label}" if label else prefix
-            anchor = _anchor_of(bound) if bound is not None else ""
+            anchor = _anchor_of(bound) if bound is not None else form_id(form)
             summary += [{"label": label, "message": str(e), "anchor": anchor} for e in errors]
     return summary
 

@@ -178,6 +178,8 @@ class TransitionForm(forms.Form):
     """The fields a step of the case page asks for (its payload): drawn by core/_field.html, the
     form sent back in error with its errors beside them (#12)."""
 
+    html_id = ""  # the step's <form> (transition-<name>): where a refusal of no field is linked
+
     comment = forms.CharField(
         label=_("Comment"),
         required=False,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -234,8 +234,17 @@ def waiting_parties(*, user: User, cases: Iterable[tuple[int, str]]) -> dict[int
     party its state waits on (``WAITING_ON``). One query for all the cases."""
     states = dict(cases)
     open_items = waiting_of(user=user, cases={"enrollment": list(states)})
+    return waiting_parties_of(cases=states.items(), open_items=open_items)
+
+
+def waiting_parties_of(
+    *, cases: Iterable[tuple[int, str]], open_items: Mapping[tuple[str, int], list[str]]
+) -> dict[int, list[str]]:
+    """``waiting_parties`` from the parties of the open items already read (``waiting_of``, or
+    ``core.todos.waiting_by_case`` of the items a page built): the one place that says whom a
+    case waits on. No query."""
     result: dict[int, list[str]] = {}
-    for pk, state in states.items():
+    for pk, state in cases:
         parties = open_items.get(("enrollment", pk))
         fallback = WAITING_ON.get(state)
         result[pk] = list(parties) if parties else [fallback] if fallback else []

@@ -43,6 +43,11 @@ urlpatterns = [
         case_views.enrollment_transition,
         name="enrollment_transition",
     ),
+    path(  # the round of ② or ⑦ opened: refused, back on the case page (#12)
+        "enrollments/<int:enrollment_id>/inspections/open/",
+        case_views.enrollment_inspection_open,
+        name="inspection_open",
+    ),
     path(  # ② deemed done by an audit result: refused, back on the case page (#12)
         "enrollments/<int:enrollment_id>/deem-by-audit/",
         case_views.enrollment_deem_by_audit,

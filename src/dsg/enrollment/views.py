@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dsg.core.errors import RuleViolation
-from dsg.core.forms import error_summary
+from dsg.core.forms import ActionForm, error_summary, form_refused
 from dsg.core.panels import panels_for
 from dsg.core.todos import (
     COMPANY,
@@ -34,15 +34,15 @@ from dsg.core.todos import (
     waiting_of,
 )
 from dsg.core.views import Confirmation, confirm_action
-from dsg.inspections.services import audit_results_of, inspection_deem_by_audit
+from dsg.inspections.services import audit_results_of, inspection_deem_by_audit, inspection_open
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
-from dsg.orgs.models import User
+from dsg.orgs.models import Site, User
 from dsg.orgs.selectors import site_get_for, site_list_for
 
 from . import selectors, services
 from .forms import DeemByAuditForm, TransitionForm
-from .models import STEP_NAMES, WAITING_ON, Enrollment
+from .models import STEP_NAMES, Enrollment
 from .todos import transition_done_message
 
 DASHBOARD_ROWS = 10  # per step (the longest waiting); the rest is one click away (#14)
@@ -87,13 +87,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _mark_waiting(cases: Iterable[Enrollment], waiting: dict[tuple[str, int], list[str]]) -> None:
-    """Set on each case the parties it waits on: from its open items, else from its state."""
-    for case in cases:
-        parties = waiting.get(("enrollment", case.pk))
-        if not parties:
-            fallback = WAITING_ON.get(case.state)
-            parties = [fallback] if fallback else []
-        case.waiting_parties = [(p, PARTIES[p]) for p in parties]  # type: ignore[attr-defined]  # for the templates
+    """Set on each case the parties it waits on (``selectors.waiting_parties_of``: from its open
+    items, else from its state), with their names, for the templates."""
+    listed = list(cases)
+    parties = selectors.waiting_parties_of(
+        cases=[(case.pk, case.state) for case in listed], open_items=waiting
+    )
+    for case in listed:
+        case.waiting_parties = [(p, PARTIES[p]) for p in parties[case.pk]]  # type: ignore[attr-defined]  # for the templates
 
 
 mark_waiting = _mark_waiting  # the office's search marks its page's rows the same way
@@ -147,18 +148,26 @@ def _step_sections(user: User) -> list[dict[str, object]]:
 def site_detail(request: HttpRequest, site_id: int) -> HttpResponse:
     """A site (拠点) and its enrollment cases; the PSA opens a case from here."""
     user = request_user(request)
-    site = site_get_for(user=user, pk=site_id)
+    return _site_page(request, site_get_for(user=user, pk=site_id))
+
+
+def _site_page(request: HttpRequest, site: Site, *, open_case: Any = None) -> HttpResponse:
+    """The site page; with ``open_case`` (the refused 「加入案件を開始する」), drawn again with the
+    refusal in the error summary, linked to that form (422), nothing changed."""
+    user = request_user(request)
     enrollments = selectors.enrollment_list_for(user=user).filter(site=site)
+    context = {
+        "site": site,
+        "enrollments": enrollments,
+        "can_open_case": permissions.may(user, "enrollment.create", site)
+        and not any(not e.is_closed for e in enrollments),
+        "open_case_form": open_case,
+        "panels": panels_for("site", request, site, site=site),
+    }
+    if open_case is not None:
+        context["errors"] = error_summary(open_case)
     return render(
-        request,
-        "orgs/site_detail.html",
-        {
-            "site": site,
-            "enrollments": enrollments,
-            "can_open_case": permissions.may(user, "enrollment.create", site)
-            and not any(not e.is_closed for e in enrollments),
-            "panels": panels_for("site", request, site, site=site),
-        },
+        request, "orgs/site_detail.html", context, status=422 if open_case is not None else 200
     )
 
 
@@ -201,10 +210,9 @@ def enrollment_create(request: HttpRequest) -> HttpResponse:
     try:
         enrollment = services.enrollment_create(site=site, actor=user)
     except RuleViolation as refusal:
-        if refusal.status in (403, 404):
-            raise
-        messages.error(request, str(refusal.message))
-        return redirect("site_detail", site_id=site.pk)
+        form = ActionForm(request.POST, html_id="open-case")
+        form_refused(form, refusal)
+        return _site_page(request, site, open_case=form)
     messages.success(request, _("The enrollment case was opened. Fill in the application."))
     return redirect("application_overview", enrollment_id=enrollment.pk)
 
@@ -322,15 +330,13 @@ def enrollment_transition(request: HttpRequest, enrollment_id: int, name: str) -
         return HttpResponseRedirect(page, status=303)
     key = f"transition:{name}"
     form = TransitionForm(request.POST, auto_id=f"{name}-%s")  # as the page draws it
+    form.html_id = f"transition-{name}"  # a refusal of no field: the summary links the form
     if form.is_valid():
         data = services.TransitionInput(**form.cleaned_data)
         try:
             services.enrollment_transition(enrollment=enrollment, name=name, actor=user, data=data)
         except RuleViolation as refusal:
-            if refusal.status in (403, 404):
-                raise
-            field = refusal.field if refusal.field in form.fields else None
-            form.add_error(field, str(refusal.message))
+            form_refused(form, refusal)
         else:
             messages.success(request, transition_done_message(name))
             return HttpResponseRedirect(back, status=303)
@@ -457,6 +463,29 @@ def enrollment_confirm(request: HttpRequest, enrollment_id: int, name: str) -> H
 
 @login_required
 @require_POST
+def enrollment_inspection_open(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    """The office opens the case's round of ② or ⑦ from the case page, then plans it on the
+    round's page; a refusal (no checklist published, a round already open…) comes back on the
+    case page in the error summary, linked to the button's form (422, #12)."""
+    user = request_user(request)
+    enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
+    if not permissions.may(user, "inspection.schedule", enrollment):
+        raise RuleViolation(_("Your role is not allowed to do this."), code="forbidden", status=403)
+    try:
+        inspection = inspection_open(subject=enrollment, actor=user)
+    except RuleViolation as refusal:
+        form = ActionForm(request.POST, html_id=OPEN_ROUND)
+        form_refused(form, refusal)
+        enrollment = selectors.enrollment_get_for(user=user, pk=enrollment.pk)
+        return case_page(request, enrollment, failed=FailedForm(key=OPEN_ROUND, form=form))
+    return HttpResponseRedirect(reverse("inspection_detail", args=[inspection.pk]), status=303)
+
+
+OPEN_ROUND = "inspection-open"  # the case page's form that opens a round, and its id
+
+
+@login_required
+@require_POST
 def enrollment_deem_by_audit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     """② deemed done by an earlier audit result, from the case page: a missing comment or an
     unknown notice comes back on the case page beside its field (#12)."""
@@ -475,10 +504,7 @@ def enrollment_deem_by_audit(request: HttpRequest, enrollment_id: int) -> HttpRe
                 document_id=form.cleaned_data["document_id"],
             )
         except RuleViolation as refusal:
-            if refusal.status in (403, 404):
-                raise
-            field = refusal.field if refusal.field in form.fields else None
-            form.add_error(field, str(refusal.message))
+            form_refused(form, refusal)
         else:
             messages.success(request, _("The inspection was deemed done by the audit result."))
             back = reverse("enrollment_detail", args=[enrollment.pk])

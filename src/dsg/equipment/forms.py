@@ -223,6 +223,8 @@ class DocumentForm(forms.Form):
     """A document stored with the request in the company's folder (optional where it is a part
     of another form)."""
 
+    html_id = "upload-form"  # the <form>'s id: where the error summary links
+
     document_kind = forms.ChoiceField(
         label=_("Kind of document"), choices=REQUEST_DOCUMENT_KINDS, required=False
     )
@@ -246,6 +248,8 @@ class DocumentForm(forms.Form):
 
 # The office's review -----------------------------------------------------------------------------
 class AskForm(forms.Form):
+    html_id = "ask-form"  # the <form>'s id: where the error summary links
+
     message = forms.CharField(
         label=label_of(InfoRequest, "message"),
         max_length=PURPOSE_MAX,
@@ -259,6 +263,8 @@ class AskForm(forms.Form):
 
 
 class AnswerForm(DocumentForm):
+    html_id = "answer-form"  # the <form>'s id: where the error summary links
+
     answer = forms.CharField(
         label=_("Your answer"),
         max_length=PURPOSE_MAX,
@@ -371,6 +377,8 @@ class FilterForm(forms.Form):
 class HelpdeskForm(forms.Form):
     """Whitelisted software to install: the helpdesk changes a setting and says how."""
 
+    html_id = "helpdesk-new-form"  # the <form>'s id: where the error summary links
+
     name = forms.CharField(label=_("Software name"), max_length=200)
     vendor = forms.CharField(label=label_of(SoftwareLine, "vendor"), max_length=200)
     version = forms.CharField(label=label_of(HelpdeskRequest, "software_version"), max_length=100)
@@ -388,6 +396,8 @@ class HelpdeskForm(forms.Form):
 
 
 class HelpdeskAnswerForm(forms.Form):
+    html_id = "helpdesk-answer-form"  # the <form>'s id: where the error summary links
+
     answer = forms.CharField(
         label=label_of(HelpdeskRequest, "answer"),
         max_length=PURPOSE_MAX,

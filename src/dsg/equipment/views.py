@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dsg.core.errors import NotVisible, RuleViolation
-from dsg.core.forms import CommentRule, ConfirmForm
+from dsg.core.forms import CommentRule, error_summary, form_refused
 from dsg.core.views import Confirmation, confirm_action
 from dsg.documents.api import subject_upload_store
 from dsg.documents.selectors import documents_for
@@ -71,43 +71,6 @@ def _forbidden() -> RuleViolation:
 
 def _request(request: HttpRequest, pk: int) -> EquipmentRequest:
     return selectors.request_get_for(request_user(request), pk)
-
-
-def _refusal_to_form(refusal: RuleViolation, *forms: Any) -> None:
-    """Put the refusal beside its field (the first form that has it), else on the first form."""
-    if refusal.status in (403, 404):
-        raise refusal
-    for form in forms:
-        if form is not None and refusal.field in form.fields:
-            form.add_error(refusal.field, str(refusal.message))
-            return
-    forms[0].add_error(None, str(refusal.message))
-
-
-def _anchor(bound: Any) -> str:
-    return str(bound.id_for_label or f"{bound.auto_id}_0")
-
-
-def error_summary(*forms: Any, prefix: str = "") -> list[dict[str, str]]:
-    """Every error of the page's forms, each with a link to its field (GOV.UK's error summary)."""
-    summary = []
-    for form in forms:
-        if form is None:
-            continue
-        for field, errors in form.errors.items():
-            bound = form[field] if field in form.fields else None
-            label = str(bound.label) if bound is not None else ""
-            if prefix:
-                label = f"{prefix}: {label}" if label else prefix
-            for error in errors:
-                summary.append(
-                    {
-                        "label": label,
-                        "message": str(error),
-                        "anchor": _anchor(bound) if bound is not None else "",
-                    }
-                )
-    return summary
 
 
 def _applicant_or_office(user: User) -> None:
@@ -532,7 +495,7 @@ def request_ask(request: HttpRequest, equipment_request_id: int) -> HttpResponse
                 due_on=form.cleaned_data["due_on"],
             )
         except RuleViolation as refusal:
-            _refusal_to_form(refusal, form)
+            form_refused(form, refusal)
         else:
             return _done(request, filed, request_done_message("ask", filed), "asks")
     return _detail(request, filed, ask_form=form)
@@ -553,7 +516,7 @@ def request_answer(request: HttpRequest, equipment_request_id: int) -> HttpRespo
                 _store(request, filed, form)
             services.request_answer(request=filed, actor=user, answer=form.cleaned_data["answer"])
         except RuleViolation as refusal:
-            _refusal_to_form(refusal, form)
+            form_refused(form, refusal)
         else:
             return _done(request, filed, request_done_message("answer", filed), "asks")
     return _detail(request, filed, answer_form=form)
@@ -573,7 +536,7 @@ def request_upload(request: HttpRequest, equipment_request_id: int) -> HttpRespo
         try:
             document = _store(request, filed, form)
         except RuleViolation as refusal:
-            _refusal_to_form(refusal, form)
+            form_refused(form, refusal)
         else:
             message = request_done_message("upload", filed, name=document.filename)
             return _done(request, filed, message, "documents")
@@ -687,26 +650,14 @@ def _step(
     act: Callable[[dict[str, Any], AfterMessage], None],
     form: Callable[[Any], Any] | None = None,
 ) -> HttpResponse:
-    """GET: the step's confirmation page (nothing changes). POST from it (``confirmed``): the
-    service, then the request's page with what comes next. A POST that skips the page is
-    refused (400) and changes nothing."""
+    """GET: the step's confirmation page (nothing changes). POST from it: the service, then the
+    request's page with what comes next (a POST that skips the page acts on nothing:
+    ``confirm_action``)."""
     if not permissions.may(request_user(request), STEPS[name].permission, filed):
         raise _forbidden()
     after = AfterMessage()
     confirmation = _confirmation(request, filed, name, consequence, after)
-    posted = request.method == "POST"
-    if posted and not request.POST.get("confirmed"):
-        messages.error(request, _("Nothing was done: confirm on this page first."))
-        unbound = form(None) if form else None
-        if unbound is None:
-            unbound = ConfirmForm(
-                comment=confirmation.comment, comment_label=confirmation.comment_label
-            )
-        response = confirm_action(request, confirmation, lambda _data: None, form=unbound)
-        response.status_code = 400
-        return response
-    bound = form(request.POST if posted else None) if form else None
-    return confirm_action(request, confirmation, lambda data: act(data, after), form=bound)
+    return confirm_action(request, confirmation, lambda data: act(data, after), form=form)
 
 
 @login_required
@@ -808,21 +759,17 @@ def helpdesk_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _helpdesk_page(request: HttpRequest, ticket: HelpdeskRequest, form: Any = None) -> Any:
+def _helpdesk_page(request: HttpRequest, ticket: HelpdeskRequest) -> Any:
     user = request_user(request)
     can_answer = permissions.may(user, "helpdesk.answer", ticket) and ticket.state == "open"
-    form = form or HelpdeskAnswerForm()
-    errors = error_summary(form) if form.is_bound else []
     return render(
         request,
         "equipment/helpdesk_detail.html",
         {
             "ticket": ticket,
             "terminals": list(ticket.terminals.order_by("name", "pk")),
-            "form": form if can_answer else None,
-            "errors": errors,
+            "form": HelpdeskAnswerForm() if can_answer else None,
         },
-        status=422 if errors else 200,
     )
 
 
@@ -833,24 +780,46 @@ def helpdesk_detail(request: HttpRequest, helpdesk_request_id: int) -> HttpRespo
 
 
 @login_required
-@require_POST
 def helpdesk_answer(request: HttpRequest, helpdesk_request_id: int) -> HttpResponse:
-    """The provider's helpdesk answers with its instructions (once)."""
+    """The provider's helpdesk answers with its instructions (once), through the confirmation
+    page: the request's page sends the instructions here to be read again before they go."""
     user = request_user(request)
     ticket = selectors.helpdesk_get_for(user, helpdesk_request_id)
     if not permissions.may(user, "helpdesk.answer", ticket):
         raise _forbidden()
-    form = HelpdeskAnswerForm(request.POST)
-    if form.is_valid():
-        try:
-            services.helpdesk_answer(ticket=ticket, actor=user, answer=form.cleaned_data["answer"])
-        except RuleViolation as refusal:
-            _refusal_to_form(refusal, form)
-        else:
-            messages.success(request, str(AFTER_ACTION["helpdesk_answer"]))
-            back = reverse("helpdesk_detail", args=[ticket.pk])
-            return HttpResponseRedirect(back, status=303)
-    return _helpdesk_page(request, ticket, form)
+    back = reverse("helpdesk_detail", args=[ticket.pk])
+    confirmation = Confirmation(
+        title=_("Send the instructions"),
+        object_label=ticket.number,
+        back=back,
+        success=AFTER_ACTION["helpdesk_answer"],
+        consequence=(
+            _(
+                "The instructions are the helpdesk's answer to this request: it is answered "
+                "once, and the answer cannot be changed afterwards."
+            ),
+        ),
+        told_who=_("the company"),
+        told=(
+            _(
+                "The company's protection system administrators receive the instructions by "
+                "mail; they also stand on the request's page."
+            ),
+        ),
+        danger=False,
+        crumbs=(
+            (_("Dashboard"), reverse("dashboard")),
+            (_("Helpdesk requests (ヘルプデスクへの連絡)"), reverse("helpdesk_list")),
+            (ticket.number, back),
+        ),
+        refusal="" if ticket.state == "open" else _("The helpdesk has already answered."),
+    )
+    return confirm_action(
+        request,
+        confirmation,
+        lambda data: services.helpdesk_answer(ticket=ticket, actor=user, answer=data["answer"]),
+        form=HelpdeskAnswerForm,
+    )
 
 
 @login_required
@@ -867,7 +836,7 @@ def helpdesk_new(request: HttpRequest, site_id: int) -> HttpResponse:
         try:
             ticket = services.helpdesk_file(site=site, actor=user, **form.cleaned_data)
         except RuleViolation as refusal:
-            _refusal_to_form(refusal, form)
+            form_refused(form, refusal)
         else:
             target = reverse("equipment_request_filed", args=[site.pk])
             return HttpResponseRedirect(f"{target}?helpdesk={ticket.pk}", status=303)

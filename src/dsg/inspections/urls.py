@@ -7,11 +7,6 @@ from . import views
 urlpatterns = [
     path("inspections/", views.inspection_list, name="inspection_list"),
     path("checklists/", views.checklists, name="checklists"),
-    path(
-        "enrollments/<int:enrollment_id>/inspections/open/",
-        views.inspection_open,
-        name="inspection_open",
-    ),
     path("inspections/<int:inspection_id>/", views.inspection_detail, name="inspection_detail"),
     path(
         "inspections/<int:inspection_id>/checklist/",

@@ -372,21 +372,6 @@ def _post_inspection(request: HttpRequest, inspection_id: int) -> Any:
 
 @login_required
 @require_POST
-def inspection_open(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    user = request_user(request)
-    case = subjects.subject_get_for("enrollment", user=user, pk=enrollment_id)
-    _required(request, "inspection.schedule", case)
-    try:
-        inspection = services.inspection_open(subject=case, actor=user)
-    except RuleViolation as refusal:
-        if refusal.status in (403, 404):
-            raise
-        return _refused(request, refusal.message, subjects.subject_type_of(case).url(case))
-    return HttpResponseRedirect(_back(inspection.pk), status=303)
-
-
-@login_required
-@require_POST
 def propose_slots(request: HttpRequest, inspection_id: int) -> HttpResponse:
     inspection = _post_inspection(request, inspection_id)
     _required(request, "inspection.schedule", inspection)
@@ -485,11 +470,10 @@ def finish(request: HttpRequest, inspection_id: int) -> HttpResponse:
         "performed_on": request.GET.get("performed_on") or timezone.localdate(),
         "effective_on": request.GET.get("effective_on") or field.get("effective_default"),
     }
-    form = FinishForm(
-        request.POST if request.method == "POST" else None,
-        initial=initial,
-        effective_label=field.get("effective_label"),
-    )
+
+    def form(data: Any) -> FinishForm:
+        return FinishForm(data, initial=initial, effective_label=field.get("effective_label"))
+
     consequence = [
         _("The round ends with the findings as recorded: they cannot be changed afterwards."),
         _(

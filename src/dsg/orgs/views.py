@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
 from dsg.core.errors import RuleViolation
+from dsg.core.forms import form_refused
 from dsg.core.locale import language_cookie_set
 from dsg.core.views import Confirmation, confirm_action
 from dsg.notifications.kinds import ALWAYS_REQUIRED, DECIDED_BY_OFFICE, required_categories
@@ -57,11 +58,7 @@ def site_create(request: HttpRequest) -> HttpResponse:
         try:
             site = services.site_create(actor=user, data=form.cleaned_data)
         except RuleViolation as refusal:
-            if refusal.status in (403, 404):
-                raise
-            form.add_error(
-                refusal.field if refusal.field in form.fields else None, str(refusal.message)
-            )
+            form_refused(form, refusal)
         else:
             messages.success(request, _("The site was registered."))
             return redirect("site_detail", site_id=site.pk)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from dsg.appointments.models import ACTIVE_STATES
 from dsg.core.errors import RuleViolation
+from dsg.core.forms import form_refused
 from dsg.core.views import Confirmation, confirm_action
 from dsg.enrollment.models import Enrollment, State
 from dsg.enrollment.selectors import enrollment_get_for
@@ -168,10 +169,7 @@ def _post(
         try:
             call(dict(form.cleaned_data))
         except RuleViolation as refusal:
-            if refusal.status in (403, 404):
-                raise
-            field = refusal.field if refusal.field in form.fields else None
-            form.add_error(field, str(refusal.message))
+            form_refused(form, refusal)
         else:
             messages.success(request, success)
             return HttpResponseRedirect(back, status=303)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dsg.core.errors import RuleViolation
+from dsg.core.forms import form_refused
 from dsg.core.views import Confirmation, confirm_action
 from dsg.documents.services import max_upload_bytes, too_large
 from dsg.orgs import permissions
@@ -246,12 +247,9 @@ def _record(
         try:
             page.record(**{page.kind: item}, actor=user, **_record_input(user, item.site, form))
         except RuleViolation as refusal:
-            if refusal.status in (403, 404):
-                raise
-            field = refusal.field if refusal.field in form.fields else None
             if refusal.field in ("upload", "certificate"):
-                field = "file"
-            form.add_error(field, str(refusal.message))
+                refusal.field = "file"  # the proof's file field
+            form_refused(form, refusal)
         else:
             action = f"{page.kind}_disposal_record"
             messages.success(request, registry_done_message(action, page.title(item)))

@@ -41,6 +41,8 @@ def kind_groups(kinds: list[ChangeKind]) -> list[tuple[Any, list[ChangeKind]]]:
 class ChangeStartForm(forms.Form):
     """Which site, which kind: the change then starts from the site's registered data."""
 
+    html_id = "change-start-form"  # the <form>'s id: where the error summary links
+
     site = forms.TypedChoiceField(label=_("Site (拠点)"), coerce=int)
     kind = forms.ChoiceField(label=_("Kind of change"), widget=forms.RadioSelect)
 
@@ -63,6 +65,8 @@ class ChangeFieldsForm(forms.ModelForm):
     """The values a change asks for, checked as the 加入申請書 checks them, and what the kind
     adds: what changes and why, the date of the change, whether a layout change moves terminals
     or the line."""
+
+    html_id = "change-edit-form"  # the <form>'s id: where the error summary links
 
     description = forms.CharField(
         label=_("What changes and why"),
@@ -123,6 +127,8 @@ CHANGE_DOCUMENT_KINDS: list[tuple[str, Any]] = [
 
 
 class ChangeDocumentForm(forms.Form):
+    html_id = "change-upload-form"  # the <form>'s id: where the error summary links
+
     kind = forms.ChoiceField(label=_("Kind of document"), choices=CHANGE_DOCUMENT_KINDS)
     file = forms.FileField(
         label=_("File (PDF)"),
@@ -147,6 +153,8 @@ def part_choices() -> list[tuple[str, Any]]:
 
 
 class CommentForm(forms.Form):
+    html_id = "comment-form"  # the <form>'s id: where the error summary links
+
     part = forms.ChoiceField(label=_("Part of the change"))
     text = forms.CharField(
         label=_("Comment"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
@@ -193,6 +201,8 @@ class DecisionForm(forms.Form):
 
 
 class AskForm(forms.Form):
+    html_id = "ask-form"  # the <form>'s id: where the error summary links
+
     text = forms.CharField(
         label=_("What is asked (action or document)"),
         max_length=4000,

@@ -23,7 +23,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dsg.core.errors import NotVisible, RuleViolation
-from dsg.core.views import Confirmation, confirm_action, run_action
+from dsg.core.forms import error_summary, form_refused
+from dsg.core.views import Confirmation, confirm_action
 from dsg.documents import folder
 from dsg.documents.selectors import documents_for
 from dsg.documents.services import max_upload_bytes, too_large
@@ -81,36 +82,6 @@ def _forbidden() -> RuleViolation:
 
 def _change(request: HttpRequest, change_id: int) -> ChangeRequest:
     return selectors.change_get_for(request_user(request), change_id)
-
-
-def _refusal_to_form(refusal: RuleViolation, *forms: Any) -> None:
-    """Put the refusal beside its field (the first form that has it), else on the first form."""
-    if refusal.status in (403, 404):
-        raise refusal
-    for form in forms:
-        if form is not None and refusal.field in form.fields:
-            form.add_error(refusal.field, str(refusal.message))
-            return
-    forms[0].add_error(None, str(refusal.message))
-
-
-def error_summary(*forms: Any) -> list[dict[str, str]]:
-    """Every error of the page's forms, each with a link to its field (GOV.UK's error summary)."""
-    summary = []
-    for form in forms:
-        if form is None:
-            continue
-        for field, errors in form.errors.items():
-            bound = form[field] if field in form.fields else None
-            for error in errors:
-                summary.append(
-                    {
-                        "label": str(bound.label) if bound is not None else "",
-                        "message": str(error),
-                        "anchor": bound.id_for_label if bound is not None else "",
-                    }
-                )
-    return summary
 
 
 # The list ------------------------------------------------------------------------------------
@@ -198,13 +169,8 @@ def change_new(request: HttpRequest) -> HttpResponse:
         try:
             change = services.change_start(actor=user, site=chosen, kind=form.cleaned_data["kind"])
         except RuleViolation as refusal:
-            field = refusal.field or "site"
-            _refusal_to_form(
-                RuleViolation(
-                    refusal.message, code=refusal.code, status=refusal.status, field=field
-                ),
-                form,
-            )
+            refusal.field = refusal.field or "site"  # a refusal of the site chosen
+            form_refused(form, refusal)
         else:
             messages.success(
                 request,
@@ -308,7 +274,7 @@ def _save(request: HttpRequest, change: ChangeRequest, form: Any, contacts: Any)
             target = rows[int(position)] if int(position) < len(rows) else contacts.forms[0]
             target.add_error(rest[0] if rest else None, str(refusal.message))
         else:
-            _refusal_to_form(refusal, form)
+            form_refused(form, refusal)
         return False
     return True
 
@@ -385,7 +351,7 @@ def change_upload(request: HttpRequest, change_id: int) -> HttpResponse:
                 dated_on=upload.cleaned_data["dated_on"],
             )
         except RuleViolation as refusal:
-            _refusal_to_form(refusal, upload)
+            form_refused(upload, refusal)
         else:
             messages.success(
                 request,
@@ -524,7 +490,6 @@ def _detail(
     comment_form: Any = None,
     ask_form: Any = None,
     answer: tuple[int, Any] | None = None,
-    work_done: tuple[int, Any] | None = None,
 ) -> HttpResponse:
     context = _detail_context(request, change)
     context.update(
@@ -535,9 +500,7 @@ def _detail(
     )
     if answer is not None:
         context["answer_forms"][answer[0]] = answer[1]
-    if work_done is not None:
-        context["work_forms"][work_done[0]] = work_done[1]
-    bound = [comment_form, ask_form, answer and answer[1], work_done and work_done[1]]
+    bound = [comment_form, ask_form, answer and answer[1]]
     context["errors"] = error_summary(*[f for f in bound if f])
     for ask in context["asks"]:
         ask.form = context["answer_forms"][ask.pk]
@@ -575,7 +538,7 @@ def change_comment(request: HttpRequest, change_id: int) -> HttpResponse:
         try:
             services.change_comment_add(change=change, actor=user, **form.cleaned_data)
         except RuleViolation as refusal:
-            _refusal_to_form(refusal, form)
+            form_refused(form, refusal)
         else:
             return _done(request, change, change_done_message("comment", change), "review")
     return _detail(request, change, comment_form=form)
@@ -599,7 +562,7 @@ def change_ask(request: HttpRequest, change_id: int) -> HttpResponse:
                 due_on=form.cleaned_data["due_on"],
             )
         except RuleViolation as refusal:
-            _refusal_to_form(refusal, form)
+            form_refused(form, refusal)
         else:
             due = form.cleaned_data["due_on"].isoformat()
             return _done(request, change, change_done_message("ask", change, due=due), "asks")
@@ -621,48 +584,107 @@ def action_request_answer(request: HttpRequest, action_request_id: int) -> HttpR
                 asked=asked, actor=user, answer=form.cleaned_data["answer"]
             )
         except RuleViolation as refusal:
-            _refusal_to_form(refusal, form)
+            form_refused(form, refusal)
         else:
             return _done(request, change, change_done_message("answer", change), "asks")
     return _detail(request, change, answer=(asked.pk, form))
 
 
 @login_required
-@require_POST
 def provider_work_done(request: HttpRequest, provider_work_id: int) -> HttpResponse:
+    """「作業完了」 of the provider's work on the change, through its confirmation page (the
+    change's page sends the date and note here): the day cannot be changed afterwards, and the
+    change may apply at once."""
     user = request_user(request)
     work = selectors.provider_work_get_for(user, provider_work_id)
     change = work.change
     if not permissions.may(user, "change.provider_work", change):
         raise _forbidden()
-    form = WorkDoneForm(request.POST, prefix=f"work-{work.pk}")
-    if form.is_valid():
-        try:
-            services.provider_work_done(
-                work=work,
-                actor=user,
-                done_on=form.cleaned_data["done_on"],
-                note=form.cleaned_data["note"],
-            )
-        except RuleViolation as refusal:
-            _refusal_to_form(refusal, form)
-        else:
-            done = selectors.change_get_for(user, change.pk)
-            return _done(request, change, change_done_message("work_done", done), "work")
-    return _detail(request, change, work_done=(work.pk, form))
+    back = reverse("change_detail", args=[change.pk])
+    after = AfterMessage()
+    confirmation = Confirmation(
+        title=_("Record the work as done"),
+        object_label=f"{change.number} — {work.get_kind_display()}",
+        back=back + "#work",
+        done=back,
+        success=after,
+        consequence=(
+            _("The work is recorded as done on the day given; the record cannot be changed."),
+            _(
+                "Once no other work or inspection stands, the change applies to the registered "
+                "data at once (変更完了)."
+            ),
+        ),
+        told_who=_("the company"),
+        told=(
+            _(
+                "The company's protection system administrators see the work as done on the "
+                "change's page; when the change applies, they receive a mail."
+            ),
+        ),
+        danger=False,
+        crumbs=_crumbs(change, back),
+        refusal=""
+        if change.state == ChangeState.ACCEPTED and not work.is_done
+        else _("This work is already recorded, or the change does not wait on it."),
+    )
+
+    def act(data: dict[str, Any]) -> None:
+        services.provider_work_done(
+            work=work, actor=user, done_on=data["done_on"], note=data["note"]
+        )
+        after.text = change_done_message("work_done", selectors.change_get_for(user, change.pk))
+
+    return confirm_action(
+        request,
+        confirmation,
+        act,
+        form=lambda data: WorkDoneForm(data, prefix=f"work-{work.pk}"),
+    )
 
 
 @login_required
-@require_POST
 def change_remediation(request: HttpRequest, change_id: int) -> HttpResponse:
-    """「改善措置を報告」: the PSA reports the remediation of the change's inspection."""
+    """「改善措置を報告」: the PSA reports the remediation of the change's inspection, through its
+    confirmation page (the office decides next; the report cannot be taken back)."""
     user = request_user(request)
     change = _change(request, change_id)
-    return run_action(
-        request,
-        lambda: change_remediation_report(change=change, actor=user),
+    if not permissions.may(user, "change.file", change):
+        raise _forbidden()
+    back = reverse("change_detail", args=[change.pk])
+    waiting = change.state == ChangeState.ACCEPTED and change.inspection_phase == REMEDIATING
+    confirmation = Confirmation(
+        title=_("Report the remediation (改善措置を報告)"),
+        object_label=change.number,
+        back=back + "#inspection",
+        done=back,
         success=change_done_message("remediation", change),
-        back=reverse("change_detail", args=[change.pk]) + "#inspection",
+        consequence=(
+            _(
+                "The reports on each deficiency (改善報告) go to the office as they stand: they "
+                "cannot be changed afterwards."
+            ),
+            _("The office then decides: it accepts the remediation or inspects again."),
+        ),
+        told_who=_("the Information Systems Management Office"),
+        told=(_("The office finds the report among its open items and on the change's page."),),
+        comment="none",
+        danger=False,
+        crumbs=_crumbs(change, back),
+        refusal="" if waiting else _("The change's inspection awaits no remediation report."),
+    )
+    return confirm_action(
+        request,
+        confirmation,
+        lambda _data: change_remediation_report(change=change, actor=user),
+    )
+
+
+def _crumbs(change: ChangeRequest, back: str) -> tuple[tuple[Any, str], ...]:
+    return (
+        (_("Dashboard"), reverse("dashboard")),
+        (_("Change applications (加入申請内容の変更)"), reverse("change_list")),
+        (change.number, back),
     )
 
 
@@ -833,9 +855,9 @@ def _decision_refusal(change: ChangeRequest, action: str) -> str:
 @login_required
 def change_decide(request: HttpRequest, change_id: int, action: str) -> HttpResponse:
     """GET: the confirmation page of 補正, 却下, 取下げ, 受理 or 「変更を反映する」 (what it does,
-    what the other side is told; nothing changes). POST from that page (``confirmed``): the
-    service, then the change's page with what comes next (今後の流れ). 補正 and 却下 need the
-    comment the company reads."""
+    what the other side is told; nothing changes). POST from that page: the service, then the
+    change's page with what comes next (今後の流れ). 補正 and 却下 need the comment the company
+    reads."""
     user = request_user(request)
     change = _change(request, change_id)
     spec = DECISIONS[action]
@@ -853,34 +875,20 @@ def change_decide(request: HttpRequest, change_id: int, action: str) -> HttpResp
         told_who=spec["told_who"],
         comment=spec["comment"],
         danger=action in ("reject", "withdraw", "return"),
-        crumbs=(
-            (_("Dashboard"), reverse("dashboard")),
-            (_("Change applications (加入申請内容の変更)"), reverse("change_list")),
-            (change.number, back),
-        ),
+        crumbs=_crumbs(change, back),
         refusal=_decision_refusal(change, action),
     )
-    form = DecisionForm(
-        request.POST if request.method == "POST" else None,
-        action=action,
-        kind=change.kind,
-        comment_required=spec["comment"] == "required",
-    )
-    if request.method == "POST" and not request.POST.get("confirmed"):
-        # Not from the confirmation page: nothing is done; the page to confirm on is drawn.
-        messages.error(request, _("Nothing was done: confirm on this page first."))
-        unbound = DecisionForm(
-            action=action, kind=change.kind, comment_required=spec["comment"] == "required"
+
+    def decision_form(data: Any) -> DecisionForm:
+        return DecisionForm(
+            data, action=action, kind=change.kind, comment_required=spec["comment"] == "required"
         )
-        response = confirm_action(request, confirmation, lambda _data: None, form=unbound)
-        response.status_code = 400
-        return response
 
     def act(data: dict[str, Any]) -> None:
         _decide(change, action, user, data)
         after.text = change_done_message(action, selectors.change_get_for(user, change.pk))
 
-    return confirm_action(request, confirmation, act, form=form)
+    return confirm_action(request, confirmation, act, form=decision_form)
 
 
 # The site page's section --------------------------------------------------------------------------

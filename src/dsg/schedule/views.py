@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from dsg.core.errors import RuleViolation
+from dsg.core.forms import form_refused
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
 
@@ -29,9 +30,7 @@ def schedule_settings(request: HttpRequest) -> HttpResponse:
         try:
             services.step_durations_update(actor=user, durations=form.durations())
         except RuleViolation as refusal:
-            if refusal.status in (403, 404):
-                raise
-            form.add_error(None, str(refusal.message))
+            form_refused(form, refusal)
         else:
             messages.success(request, _("The step durations were saved."))
             return redirect("schedule_settings")

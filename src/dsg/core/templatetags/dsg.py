@@ -11,6 +11,7 @@ from django.forms import BaseForm, BaseFormSet, BoundField
 from django.utils.translation import gettext as _
 
 from dsg.core.forms import error_summary
+from dsg.core.forms import form_id as form_id_of
 from dsg.core.wareki import iso_and_wareki, wareki
 
 register = template.Library()
@@ -79,6 +80,13 @@ def _flat_choices(choices: Any) -> list[tuple[str, Any]]:
         else:
             flat.append((str(key), label))
     return flat
+
+
+@register.filter
+def form_id(form: Any) -> str:
+    """The id of the ``<form>`` that draws ``form``: where the error summary links an error of
+    the whole form (a refusal that names no field)."""
+    return form_id_of(form)
 
 
 @register.inclusion_tag("core/_error_summary.html", takes_context=True)

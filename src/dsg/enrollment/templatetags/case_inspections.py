@@ -32,6 +32,7 @@ def inspection_panel(context: dict[str, Any], enrollment: Any) -> dict[str, Any]
     inspecting = open_kind is not None
     has_open = any(r.status != InspectionStatus.FINISHED for r in rounds)
     failed = context.get("failed")
+    failed_key, failed_form = (failed.key, failed.form) if failed is not None else ("", None)
     deem = open_kind == InspectionKind.SITE and permissions.may(
         user, "inspection.deem_by_audit", enrollment
     )
@@ -48,6 +49,8 @@ def inspection_panel(context: dict[str, Any], enrollment: Any) -> dict[str, Any]
         "open_step": STEP_OF_KIND[open_kind] if open_kind is not None else None,
         "can_deem": deem,
         # ② deemed done by an audit result, sent back in error: drawn with its errors (#12)
-        "deem_form": failed.form if failed is not None and failed.key == "deem-by-audit" else None,
+        "deem_form": failed_form if failed_key == "deem-by-audit" else None,
+        # the round's opening refused: the refusal beside the button, linked from the summary
+        "open_form": failed_form if failed_key == "inspection-open" else None,
         "audit_results": list(audit_results_of(enrollment.site.company_id)[:20]) if deem else [],
     }

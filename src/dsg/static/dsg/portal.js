@@ -1,5 +1,6 @@
 /* The portal's page behaviour, no framework (#12). Every page works without it; it adds:
- * - the error summary focused on load, and its links moving focus to the field (GOV.UK);
+ * - the error summary focused on load, and its links moving focus to the field (GOV.UK), or
+ *   to the whole form for an error of no field;
  * - no browser-native validation bubbles (they speak the browser's language): every form is
  *   checked by the server, which answers in the page's language beside each field;
  * - the header menu folded behind a button on narrow screens;
@@ -21,6 +22,10 @@
       var label = document.querySelector("label[for='" + target.id + "']");
       var legend = target.closest("fieldset") && target.closest("fieldset").querySelector("legend");
       (legend || label || target).scrollIntoView();
+      if (target.tabIndex < 0 && !target.hasAttribute("tabindex")) {
+        // a whole form (a refusal that names no field): made focusable to receive the focus
+        target.setAttribute("tabindex", "-1");
+      }
       target.focus({ preventScroll: true });
     });
   }
