@@ -6,6 +6,7 @@ entered kept; nothing changes."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -13,7 +14,7 @@ from dsg.enrollment.models import State
 from dsg.inspections import services
 from dsg.inspections.models import ChecklistTemplate, Finding, Result
 
-from ..enrollment.field_errors import Unchanged, assert_error_beside
+from ..enrollment.field_errors import Unchanged, assert_described_by_exists, assert_error_beside
 from ..walk import DaysFromToday, act, new_case, today, walk_to
 from .helpers import inspect, report_all, tomorrow_at
 
@@ -171,3 +172,58 @@ def test_the_checklist_editor_says_an_items_error_beside_its_field(client, cast)
 def test_a_new_checklist_without_a_name_is_said_beside_the_name(client, cast):
     response = _post(client, cast.reviewer, "/checklists/", {"action": "create", "name": ""})
     assert_error_beside(response, data_form="template-create", field_id="new-name")
+
+
+# Each input of the tablet and the paper page says what to enter (#12) ---------------------------
+
+
+def _described(page: str, input_id: str) -> list[str]:
+    """The ids an input (or a group of choices) is described by."""
+    tag = re.search(rf'<[^>]*\bid="{re.escape(input_id)}"[^>]*>', page)
+    assert tag, f"no input {input_id}"
+    found = re.search(r'aria-describedby="([^"]*)"', tag.group(0))
+    if found is None:  # the choices: their group carries it
+        group = re.search(
+            rf'<div class="insp-results"[^>]*aria-labelledby="legend-{input_id.split("-")[1]}"'
+            r'[^>]*aria-describedby="([^"]*)"',
+            page,
+        )
+        assert group, f"{input_id} is described by nothing"
+        return group.group(1).split()
+    return found.group(1).split()
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_each_input_of_the_tablet_and_the_paper_page_says_what_to_enter(
+    client, inspection, cast, language
+):
+    client.force_login(cast.inspector)
+    client.cookies["django_language"] = language
+    finding = inspection.findings.order_by("pk").first()
+    pages = {
+        "record": ("result-", "note-", "reason-", "due-", "photo-"),
+        "paper": ("result-", "note-", "reason-"),
+    }
+    for name, prefixes in pages.items():
+        page = client.get(f"/inspections/{inspection.pk}/{name}/").content.decode()
+        inputs = [f"{p}{finding.pk}" for p in prefixes]
+        if name == "paper":
+            inputs += ["paper-scan", "paper-date"]
+        for input_id in inputs:
+            helps = _described(page, input_id)
+            assert f"{input_id}_helptext" in helps, (name, input_id)
+            text = re.search(rf'id="{input_id}_helptext">(.*?)</p>', page, re.S)
+            assert text and text.group(1).strip(), (name, input_id)
+            is_japanese = any("\u3040" <= ch <= "\u30ff" for ch in text.group(1))
+            assert is_japanese == (language == "ja"), text.group(1)  # kana: the Japanese text
+        assert_described_by_exists(page)
+
+
+def test_an_error_is_read_with_the_help_of_its_input(client, inspection, cast):
+    facility, form = _theme(inspection)
+    item = facility[1]
+    form[f"result-{item.pk}"] = Result.NONCONFORMING
+    form[f"due-{item.pk}"] = DaysFromToday(-1)
+    response = _post(client, cast.inspector, f"/inspections/{inspection.pk}/record/", form)
+    page = response.content.decode()
+    assert _described(page, f"due-{item.pk}") == [f"due-{item.pk}_helptext", f"due-{item.pk}_error"]
