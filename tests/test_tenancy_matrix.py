@@ -12,15 +12,17 @@ a savepoint that is rolled back, so the cases stay independent and cheap.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -37,10 +39,12 @@ from dsg.notifications.models import Notification, OutboxMessage
 from dsg.orgs.models import ApiToken, Organization, Role, User
 from dsg.orgs.permissions import may_use_api
 from dsg.orgs.services import api_token_create
+from dsg.orgs.sessions import idle_limit
 from dsg.provisioning import services as prov
 from dsg.registry.selectors import terminals_registered_by
 
 from .appointments.dates import business_day_at
+from .db_rows import table_rows
 from .factories import (
     CompanyFactory,
     OfficeFactory,
@@ -709,7 +713,9 @@ def worlds(django_db_setup, django_db_blocker) -> Iterator[Worlds]:
             **office,
         )
         _catalogues_of_worlds(office["staff"])
+        _log_in_once(worlds)
         yield worlds
+        _LOGINS.clear()
         transaction.set_rollback(True)
 
 
@@ -727,18 +733,11 @@ VOLATILE_FIELDS = {"last_login", "last_used_at"}
 
 
 def snapshot() -> dict[str, Any]:
-    """Every row of the project's own models and the task queue (mail outbox), plus the ledger."""
-    state: dict[str, Any] = {}
-    for config in apps.get_app_configs():
-        if not (config.name.startswith("dsg.") or config.name == "django_tasks_db"):
-            continue
-        for model in config.get_models():
-            if model is AuditEvent:
-                continue
-            rows = model._base_manager.order_by("pk").values()
-            state[model._meta.label] = [
-                {k: v for k, v in row.items() if k not in VOLATILE_FIELDS} for row in rows
-            ]
+    """Every row of the project's own models and the task queue (mail outbox), plus the ledger
+    (read as stored: tests/db_rows.py)."""
+    state: dict[str, Any] = table_rows(
+        skip=frozenset({AuditEvent._meta.label}), volatile=frozenset(VOLATILE_FIELDS)
+    )
     head = AuditHead.objects.filter(id=1).values_list("sequence", "hash").first()
     state["audit"] = (AuditEvent.objects.count(), head)
     return state
@@ -851,9 +850,31 @@ def new_client(**kwargs: Any) -> Client:
     return client
 
 
+# The worlds' people logged in once, with the worlds (their sessions are rows of the module's
+# transaction, as they were at login in every test): user pk -> (when, the session's cookies).
+_LOGINS: dict[int, tuple[float, SimpleCookie]] = {}
+
+
+def _log_in_once(worlds: Worlds) -> None:
+    """Log the worlds' people in once: a login is a session created, its key cycled, the user's
+    last_login written (~15 ms), and the matrices log in four to seven times a test."""
+    people = [getattr(world, role) for world in (worlds.a, worlds.b) for role in A_ROLES]
+    for person in (*people, worlds.reviewer, worlds.inspector, worlds.staff):
+        client = new_client()
+        client.force_login(person)
+        _LOGINS[person.pk] = (time.monotonic(), client.cookies)
+
+
 def session_client(user: User) -> Client:
+    """A client logged in as ``user``: a person of the worlds with their session of the module
+    (each test's changes to it are rolled back with the test's), anyone else logged in now. A
+    session older than half the idle limit is not used: logged in again, as anyone else."""
     client = new_client()
-    client.force_login(user)
+    login = _LOGINS.get(user.pk)
+    if login is not None and time.monotonic() - login[0] < idle_limit() / 2:
+        client.cookies = copy.deepcopy(login[1])
+    else:
+        client.force_login(user)
     return client
 
 
