@@ -76,8 +76,8 @@ class PreparedQuery:
         return list(self.compiler.results_iter(results=[fetched], tuple_expected=True))
 
     def objects(self, values: Sequence[Any]) -> list[Model]:
-        """The model instances for ``values``, with their ``select_related`` objects, as
-        Django's ``ModelIterable`` makes them."""
+        """The model instances for ``values``, with their ``select_related`` objects and
+        annotations, as Django's ``ModelIterable`` makes them."""
         if not self.sql:
             return []
         select, klass_info = self.compiler.select, self.compiler.klass_info
@@ -85,12 +85,15 @@ class PreparedQuery:
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
         names = [column[0].target.attname for column in select[start:end]]
+        annotations = self.compiler.annotation_col_map
         populators = get_related_populators(klass_info, select, self.db)  # type: ignore[call-arg]  # the stubs describe Django 6 (fetch_mode); 5.2 takes three
         result = []
         for row in self.rows(values):
             obj = model.from_db(self.db, names, row[start:end])
             for populator in populators:
                 populator.populate(row, obj)
+            for name, position in annotations.items():
+                setattr(obj, name, row[position])
             result.append(obj)
         return result
 

@@ -281,7 +281,7 @@ def site_terminal_list(
     by name; those disposed of (廃棄済) only with ``include_disposed``."""
     user = request_user(request)
     site = site_get_for(user=user, pk=site_id)
-    terminals = list(selectors.site_registry_for(user=user, site=site))
+    terminals = selectors.site_registry_list(user=user, site=site)
     return _terminals_out(user, _standing(terminals, include_disposed))
 
 

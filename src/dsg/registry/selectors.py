@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -24,6 +24,7 @@ from django.db.models import Case, F, Prefetch, Q, QuerySet, Subquery, Value, Wh
 from django.utils.translation import gettext_lazy as _
 
 from dsg.core.errors import NotVisible
+from dsg.core.prepared import PreparedCache, PreparedQuery, int_sentinels
 from dsg.documents.models import Document
 from dsg.documents.policy import OFFICE_ONLY_KINDS
 from dsg.orgs import permissions
@@ -231,6 +232,23 @@ def site_registry_for(*, user: User, site: Site) -> QuerySet[RegistryTerminal]:
         .annotate(disposal_state=F("disposal__state"))
         .order_by("name", "pk")
     )
+
+
+# The site's registry as the API reads it, compiled once per person (their role and organisation:
+# the tenancy filters) with the site as a parameter: building its four latest-test subqueries
+# and the life stage cost more than running them (docs/performance.md). The building reads no
+# row (tests/registry/test_registry_prepared.py).
+_SITE = int_sentinels(1)
+_REGISTRY: PreparedCache[PreparedQuery] = PreparedCache(size=256)
+
+
+def site_registry_list(*, user: User, site: Site) -> list[RegistryTerminal]:
+    """``site_registry_for``'s terminals, read by a query kept for ``user``."""
+    key = (user.pk, user.role, user.organization_id)
+    query = _REGISTRY.get(
+        key, lambda: PreparedQuery(site_registry_for(user=user, site=Site(pk=_SITE[0])), _SITE)
+    )
+    return cast(list[RegistryTerminal], query.objects([site.pk]))
 
 
 def disposal_of(item: Terminal | RemovableMedium) -> Any:
