@@ -11,7 +11,9 @@ gives (its columns through the database's converters; model instances with their
 
 It is correct only for a queryset whose building reads nothing that may change between calls
 except the sentinels: no query run while building it, no clock read (or one the cache key holds).
-The callers key their cache on everything else their building reads (``prepared``).
+The callers key their cache on everything else their building reads. django-scopes checks the
+tenant scope when a queryset is built: a kept query was built in its first caller's scope, and
+its tenancy is in its SQL (``restrict()`` for the person its key names).
 """
 
 from __future__ import annotations
