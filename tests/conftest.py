@@ -11,6 +11,9 @@ from dsg.orgs.models import Role
 from .factories import CompanyFactory, OfficeFactory, ProviderFactory, SiteFactory, UserFactory
 from .walk import Cast
 
+# The slowest test files at the end of a run, wall clock and CPU (#14).
+pytest_plugins = ["tests.time_by_file"]
+
 
 @pytest.fixture(autouse=True)
 def _scopes_disabled_in_test_code():
