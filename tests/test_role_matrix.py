@@ -217,6 +217,7 @@ GATED: dict[str, str] = {
     "change_confirm": "change.file",
     "change_withdraw": "change.file",
     "change_remediation": "change.file",  # its confirmation page (#12)
+    "inspection_decide": "remediation.decide",  # its confirmation page (#12)
     "enrollment_withdraw": "enrollment.withdraw",  # its confirmation page (#12)
     "equipment_site_requests": "equipment.EquipmentRequest",
     "equipment_request_new": "equipment_request.file",

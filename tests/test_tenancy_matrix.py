@@ -970,6 +970,8 @@ OFFICE_PAGES = {
     # the provider's 作業完了 of a change and the helpdesk's answer, through their pages (#12)
     "provider-work/<int:provider_work_id>/done/": "staff",
     "helpdesk/<int:helpdesk_request_id>/answer/": "staff",
+    # the office's decision on a round's remediation (at ⑦ it completes the case), likewise
+    "inspections/<int:inspection_id>/decide/": "reviewer",
     # 利用端末等の申請 (§5): the office's decision on the lines, through its confirmation page
     "equipment-requests/<int:equipment_request_id>/decide/": "reviewer",
     # ... and its 受理 (take-up), through the same confirmation page (#12)

@@ -31,6 +31,17 @@ pytestmark = pytest.mark.e2e
 DONE = {name: message for name, (message, _step) in AFTER_TRANSITION.items()}
 
 
+def confirm_decision(page: Page, *, effective_on: str = "") -> None:
+    """The office's decision on a round reaches its confirmation page (#12: never by one click)
+    with the choice carried; confirming it there records it."""
+    form = page.locator("form[data-form=confirm]")
+    expect(page.locator("[data-consequence]")).to_be_visible()
+    expect(form.locator("input[name=decision][value=accepted]")).to_be_checked()
+    if effective_on:
+        expect(form.locator("input[name=effective_on]")).to_have_value(effective_on)
+    submit(page, form.locator("button[data-confirm]"))
+
+
 def submit(page: Page, button, *, force: bool = False) -> None:
     """Click a submit button and wait until the next document (after the redirect) is loaded.
 
@@ -276,6 +287,7 @@ def test_one_case_from_draft_to_enrollment_completed(
     decide = office.locator("form[data-form=decide]")
     decide.locator("input[value=accepted]").check()
     submit(office, decide.locator("button[type=submit]"))
+    confirm_decision(office)
     expect_success(office, "The decision was recorded.")
     office.goto(case_url)
     expect_state(office, "survey")
@@ -381,6 +393,7 @@ def test_one_case_from_draft_to_enrollment_completed(
     starts = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
     decide.locator("input[name=effective_on]").fill(starts)
     submit(office, decide.locator("button[type=submit]"))
+    confirm_decision(office, effective_on=starts)
     expect_success(office, "The decision was recorded.")
     office.goto(case_url)
     expect_state(office, "completed")

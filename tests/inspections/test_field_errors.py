@@ -150,8 +150,36 @@ def test_a_decision_without_a_choice_is_said_beside_the_choices(
 ):
     report_all(deficient, cast)
     act(at_inspection, "report_remediation", cast.psa, comment="是正しました")
-    response = _post(client, cast.reviewer, f"/inspections/{deficient.pk}/decide/", {})
-    assert_error_beside(response, data_form="decide", field_id="decide-decision")
+    url = f"/inspections/{deficient.pk}/decide/"
+    # from the round's page (no ``confirmed``): its confirmation page, nothing decided (#12)
+    shown = _post(client, cast.reviewer, url, {"decision": "accepted"})
+    page = shown.content.decode()
+    assert shown.status_code == 200 and 'data-form="confirm"' in page
+    assert re.search(r'<input type="radio" name="decision" value="accepted"[^>]*checked', page)
+    response = _post(client, cast.reviewer, url, {"confirmed": "1"})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'href="#id_decision_0"' in page and 'id="id_decision_error"' in page
+    assert_described_by_exists(page)
+    deficient.refresh_from_db()
+    assert not deficient.decision
+
+
+def test_the_decision_goes_through_its_confirmation_page(client, at_inspection, deficient, cast):
+    report_all(deficient, cast)
+    act(at_inspection, "report_remediation", cast.psa, comment="是正しました")
+    client.force_login(cast.reviewer)
+    url = f"/inspections/{deficient.pk}/decide/"
+    detail = client.get(f"/inspections/{deficient.pk}/").content.decode()
+    assert f'action="{url}"' in detail
+    page = client.get(url)
+    assert page.status_code == 200 and "data-consequence" in page.content.decode()
+    done = client.post(url, {"decision": "reinspection", "confirmed": "1"})
+    assert done.status_code == 303 and done["Location"] == f"/inspections/{deficient.pk}/"
+    deficient.refresh_from_db()
+    assert deficient.decision == "reinspection"
+    again = client.get(url).content.decode()  # decided: said, no button
+    assert "data-refusal" in again and 'data-form="confirm"' not in again
 
 
 def test_the_checklist_editor_says_an_items_error_beside_its_field(client, cast):

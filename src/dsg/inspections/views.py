@@ -82,7 +82,6 @@ def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
 SLOT_FIELDS = {"starts": "slot-1", "hours": "slot-hours", "exception_reason": "slot-exception"}
 PICK_FIELDS = {"slot_id": "slot-0", "entry_notes": "entry-notes"}
 OTHER_DATES_FIELDS = {"message": "other-msg"}
-DECIDE_FIELDS = {"decision": "decide-decision", "effective_on": "decide-effective"}
 # The tablet's and the paper round's fields of one item, by the id prefix of their inputs.
 ITEM_FIELDS = {
     "result": "result-",
@@ -591,22 +590,90 @@ def _paper_round_page(
     )
 
 
+class DecideForm(forms.Form):
+    """The office's decision on a round whose remediation was reported: accepted without
+    re-inspection, or a re-inspection; and the office's date where accepting decides the
+    subject's outcome (a case's 利用開始日 at ⑦)."""
+
+    html_id = "decide-form"  # the confirmation page's <form>: a refusal of it is linked there
+
+    decision = forms.ChoiceField(
+        label=gettext_lazy("Decide on this round"),
+        choices=Decision.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Choose a decision.")},
+    )
+    effective_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, effective_label: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if effective_label is None:
+            del self.fields["effective_on"]
+        else:
+            self.fields["effective_on"].label = effective_label
+            self.fields["effective_on"].help_text = _("Used only if the remediation is accepted.")
+
+
 @login_required
-@require_POST
 def decide(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    """GET: what the decision does — accepting moves the subject on (at ⑦ it completes the
+    enrollment: 加入完了), a re-inspection opens the next round — nothing changes. POST from that
+    page: the decision (#12: nothing irreversible by one click; the round's page sends its
+    choice here)."""
     inspection = _post_inspection(request, inspection_id)
     _required(request, "remediation.decide", inspection)
-    return _on_detail(
+    subject = subjects.linked_subject(inspection)
+    field = _effective_field(subject, inspection.kind)
+
+    def form(data: Any) -> DecideForm:
+        return DecideForm(
+            data,
+            initial={"effective_on": field.get("effective_default")},
+            effective_label=field.get("effective_label"),
+        )
+
+    consequence = [
+        _(
+            "Accepted without re-inspection: the deficiencies are closed and the step is passed; "
+            "the decision cannot be changed afterwards."
+        ),
+        _("Re-inspection required: the next round of this step is opened and planned as before."),
+    ]
+    if inspection.kind == InspectionKind.FINAL:
+        consequence.append(
+            _(
+                "At the final on-site inspection (⑦), accepting completes the enrollment "
+                "(加入完了): the 加入完了通知書 is issued and use starts on the date set here."
+            )
+        )
+    confirmation = Confirmation(
+        title=_("Decide on this round"),
+        object_label=inspection.get_kind_display(),
+        back=_back(inspection.pk),
+        success=_("The decision was recorded."),
+        consequence=consequence,
+        told_who=_("the company"),
+        told=(
+            _(
+                "The company's protection system administrators see the decision on the case's "
+                "page; a notice it issues reaches them by mail."
+            ),
+        ),
+        danger=False,
+        refusal=_("Only the latest round of this step can be decided.")
+        if inspection.decision
+        else "",
+    )
+    return confirm_action(
         request,
-        inspection.pk,
-        lambda: services.remediation_decide(
+        confirmation,
+        lambda data: services.remediation_decide(
             inspection=inspection,
             actor=request_user(request),
-            decision=request.POST.get("decision", ""),
-            effective_on=_effective_on(request),
+            decision=data["decision"],
+            effective_on=data.get("effective_on"),
         ),
-        success=_("The decision was recorded."),
-        fields=DECIDE_FIELDS,
+        form=form,
     )
 
 
