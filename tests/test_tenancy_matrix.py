@@ -972,6 +972,7 @@ OFFICE_PAGES = {
     "helpdesk/<int:helpdesk_request_id>/answer/": "staff",
     # the office's decision on a round's remediation (at ⑦ it completes the case), likewise
     "inspections/<int:inspection_id>/decide/": "reviewer",
+    "enrollments/<int:enrollment_id>/accept/": "reviewer",  # 受理, through its page (#12)
     # 利用端末等の申請 (§5): the office's decision on the lines, through its confirmation page
     "equipment-requests/<int:equipment_request_id>/decide/": "reviewer",
     # ... and its 受理 (take-up), through the same confirmation page (#12)

@@ -54,16 +54,36 @@ def test_a_required_comment_missing_is_said_beside_the_comment(client, site, cas
     case = walk_to(new_case(site, cast), State.INSPECTION_REMEDIATION, cast)
     report_every_deficiency(case, cast)
     client.force_login(cast.psa)
+    url = f"/enrollments/{case.pk}/report-remediation/"  # its confirmation page (#12)
     with Unchanged():
-        response = client.post(
-            f"/enrollments/{case.pk}/transitions/report_remediation/", {"comment": " "}
-        )
+        generic = client.post(f"/enrollments/{case.pk}/transitions/report_remediation/")
+        assert generic.status_code == 303 and generic["Location"] == url  # never one click
+        response = client.post(url, {"comment": " ", "confirmed": "1"})
     assert response.status_code == 422
     page = response.content.decode()
-    assert 'href="#report_remediation-comment"' in page
-    assert 'id="report_remediation-comment_error"' in page
+    assert 'href="#id_comment"' in page and 'id="id_comment_error"' in page
     case.refresh_from_db()
     assert case.state == State.INSPECTION_REMEDIATION
+    done = client.post(url, {"comment": "是正しました", "confirmed": "1"})
+    assert done.status_code == 303
+    case.refresh_from_db()
+    assert case.state == State.INSPECTION_REMEDIATION_REPORTED
+
+
+def test_the_application_is_accepted_through_its_confirmation_page(client, site, cast):
+    case = walk_to(new_case(site, cast), State.SUBMITTED, cast)
+    client.force_login(cast.reviewer)
+    url = f"/enrollments/{case.pk}/accept/"
+    detail = client.get(f"/enrollments/{case.pk}/").content.decode()
+    assert f'href="{url}" data-confirm-page' in detail
+    assert 'action="/enrollments/{case.pk}/transitions/accept/"' not in detail
+    with Unchanged():
+        assert client.post(f"/enrollments/{case.pk}/transitions/accept/").status_code == 303
+        skipped = client.post(url)  # not from the page: drawn, nothing done
+        assert skipped.status_code == 200 and "data-consequence" in skipped.content.decode()
+    assert client.post(url, {"comment": "", "confirmed": "1"}).status_code == 303
+    case.refresh_from_db()
+    assert case.state == State.INSPECTION
 
 
 def test_the_transition_forms_carry_their_help_text(client, site, cast):

@@ -68,6 +68,8 @@ CONFIRM_PAGES = {
     "withdraw": "enrollment_withdraw",
     "reject": "enrollment_reject",
     "return_for_correction": "enrollment_return",
+    "accept": "enrollment_accept",
+    "report_remediation": "enrollment_report_remediation",
     "submit": "application_confirm",
 }
 

@@ -59,12 +59,14 @@ urlpatterns = [
             f"enrollments/<int:enrollment_id>/{slug}/",
             case_views.enrollment_confirm,
             {"name": name},
-            name=f"enrollment_{slug}",
+            name=f"enrollment_{slug.replace('-', '_')}",
         )
         for slug, name in (
             ("withdraw", "withdraw"),
             ("reject", "reject"),
             ("return", "return_for_correction"),
+            ("accept", "accept"),
+            ("report-remediation", "report_remediation"),
         )
     ],
     path(

@@ -344,7 +344,8 @@ def enrollment_transition(request: HttpRequest, enrollment_id: int, name: str) -
     return case_page(request, enrollment, failed=FailedForm(key=key, form=form))
 
 
-# 取下げ, 却下, 補正: each through a page that says what it does and what the other side is told.
+# 取下げ, 却下, 補正, 受理 and 改善報告: each through a page that says what it does and what the
+# other side is told (#12: never by one click).
 CONFIRMED: dict[str, dict[str, Any]] = {
     "withdraw": {
         "permission": "enrollment.withdraw",
@@ -390,6 +391,50 @@ CONFIRMED: dict[str, dict[str, Any]] = {
             ),
         ),
     },
+    "accept": {
+        "permission": "enrollment.accept",
+        "title": gettext_lazy("Accept the application (受理)"),
+        "comment": "optional",
+        "consequence": (
+            gettext_lazy(
+                "The application is accepted (受理) as submitted: the version under review is the "
+                "one that counts from now on, and the case moves on to the on-site inspection (②)."
+            ),
+            gettext_lazy(
+                "It cannot be returned for correction or rejected afterwards; the case can still "
+                "be withdrawn by the company."
+            ),
+        ),
+        "told_who": gettext_lazy("the company"),
+        "told": (
+            gettext_lazy(
+                "The company's protection system administrators receive a mail that the case "
+                "moved on to the on-site inspection; your comment, if you write one, stands in "
+                "the case's history."
+            ),
+        ),
+        "danger": False,
+    },
+    "report_remediation": {
+        "permission": "remediation.report",
+        "title": gettext_lazy("Report the remediation"),
+        "comment": "required",
+        "consequence": (
+            gettext_lazy(
+                "The reports on each deficiency (改善報告) go to the office as they stand: they "
+                "cannot be changed afterwards."
+            ),
+            gettext_lazy("The office then decides: it accepts the remediation or inspects again."),
+        ),
+        "told_who": gettext_lazy("the Information Systems Management Office"),
+        "told": (
+            gettext_lazy(
+                "The office's reviewers receive a mail that the remediation was reported and "
+                "find it among their open items; your comment stands in the case's history."
+            ),
+        ),
+        "danger": False,
+    },
     "return_for_correction": {
         "permission": "enrollment.return",
         "title": gettext_lazy("Return for correction (補正)"),
@@ -415,8 +460,8 @@ CONFIRMED: dict[str, dict[str, Any]] = {
 
 @login_required
 def enrollment_confirm(request: HttpRequest, enrollment_id: int, name: str) -> HttpResponse:
-    """GET: the confirmation page of 取下げ, 却下 or 補正 (nothing changes). POST: the transition,
-    with the comment the other side needs."""
+    """GET: the confirmation page of 取下げ, 却下, 補正, 受理 or 改善報告 (nothing changes). POST
+    from that page: the transition, with the comment the other side needs."""
     user = request_user(request)
     enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
     spec = CONFIRMED[name]
@@ -437,11 +482,12 @@ def enrollment_confirm(request: HttpRequest, enrollment_id: int, name: str) -> H
         title=spec["title"],
         object_label=enrollment.number,
         back=back,
-        success=spec["success"],
+        success=spec.get("success") or transition_done_message(name),
         consequence=spec["consequence"],
         told=spec["told"],
         told_who=spec["told_who"],
         comment=spec["comment"],
+        danger=spec.get("danger", True),
         crumbs=(
             (_("Dashboard"), reverse("dashboard")),
             (enrollment.site.name, reverse("site_detail", args=[enrollment.site_id])),
