@@ -42,11 +42,16 @@ class PreparedQuery:
     """``queryset`` compiled once with ``sentinels`` among its values; ``rows``/``objects`` run
     it with others in their place."""
 
-    def __init__(self, queryset: QuerySet[Any], sentinels: Sequence[Any]) -> None:
+    def __init__(
+        self, queryset: QuerySet[Any], sentinels: Sequence[Any], *, raw: bool = False
+    ) -> None:
+        """``raw``: ``rows`` gives the database's values unconverted, and the compiler (the
+        query's whole tree, ~0.6 MB for 「次の対応者」's union) is not kept."""
         self.db = queryset.db
-        self.compiler = queryset.query.get_compiler(using=self.db)
+        compiler = queryset.query.get_compiler(using=self.db)
+        self.compiler = None if raw else compiler
         try:
-            sql, params = self.compiler.as_sql()  # fills the compiler's select and klass_info
+            sql, params = compiler.as_sql()  # fills the compiler's select and klass_info
         except EmptyResultSet:  # a query that can match nothing (``none()``) is never run
             self.sql, self.params, self.slots = "", [], []
             return
@@ -75,6 +80,8 @@ class PreparedQuery:
     def rows(self, values: Sequence[Any]) -> list[tuple[Any, ...]]:
         """The rows for ``values`` (in the sentinels' order), converted as the queryset's."""
         fetched = self._fetch(values)
+        if self.compiler is None:
+            return fetched
         return list(self.compiler.results_iter(results=[fetched], tuple_expected=True))
 
     def objects(self, values: Sequence[Any]) -> list[Model]:
@@ -82,6 +89,7 @@ class PreparedQuery:
         annotations, as Django's ``ModelIterable`` makes them."""
         if not self.sql:
             return []
+        assert self.compiler is not None, "a raw prepared query gives rows only"
         select, klass_info = self.compiler.select, self.compiler.klass_info
         model = klass_info["model"]
         fields = klass_info["select_fields"]

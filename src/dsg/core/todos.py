@@ -390,7 +390,7 @@ def todo_page(
 # reads no row but the subjects' content types (tests/core/test_prepared.py) and no clock but
 # today: the person, their role and organisation (the tenancy filters), the day and those
 # content types, all in the key.
-_WAITING: PreparedCache[tuple[PreparedQuery, dict[str, str]] | None] = PreparedCache(size=512)
+_WAITING: PreparedCache[tuple[PreparedQuery, dict[str, str]] | None] = PreparedCache(size=256)
 
 
 def _subject_type_ids() -> tuple[int, ...]:
@@ -425,7 +425,8 @@ def _waiting_prepared(
     if combined is None:
         return None
     who_of = {kind.code: kind.who for kind in kinds}  # a kind of item waits on one party
-    return PreparedQuery(combined.order_by(*ORDERINGS["due"]), sentinels), who_of
+    # raw: the key, case id and code need no conversion; the union's tree is not kept
+    return PreparedQuery(combined.order_by(*ORDERINGS["due"]), sentinels, raw=True), who_of
 
 
 def waiting_of(*, user: Any, cases: Mapping[str, Collection[int]]) -> dict[CaseRef, list[str]]:
