@@ -221,6 +221,7 @@ GATED: dict[str, str] = {
     "enrollment_withdraw": "enrollment.withdraw",  # its confirmation page (#12)
     "enrollment_accept": "enrollment.accept",  # its confirmation page (#12)
     "enrollment_report_remediation": "remediation.report",  # its confirmation page (#12)
+    "inspection_deem_by_audit": "inspection.deem_by_audit",  # its confirmation page (#12)
     "equipment_site_requests": "equipment.EquipmentRequest",
     "equipment_request_new": "equipment_request.file",
     "equipment_forms": "equipment_request.file",

@@ -973,6 +973,7 @@ OFFICE_PAGES = {
     # the office's decision on a round's remediation (at ⑦ it completes the case), likewise
     "inspections/<int:inspection_id>/decide/": "reviewer",
     "enrollments/<int:enrollment_id>/accept/": "reviewer",  # 受理, through its page (#12)
+    "enrollments/<int:enrollment_id>/deem-by-audit/": "reviewer",  # ② deemed, likewise
     # 利用端末等の申請 (§5): the office's decision on the lines, through its confirmation page
     "equipment-requests/<int:equipment_request_id>/decide/": "reviewer",
     # ... and its 受理 (take-up), through the same confirmation page (#12)

@@ -137,15 +137,18 @@ def test_deeming_without_a_comment_is_said_beside_the_comment(client, with_audit
     client.force_login(cast.reviewer)
     page = client.get(f"/enrollments/{case.pk}/").content.decode()
     assert 'data-form="deem-by-audit"' in page and 'id="deem-comment_helptext"' in page
+    url = f"/enrollments/{case.pk}/deem-by-audit/"
     with Unchanged():
-        response = client.post(f"/enrollments/{case.pk}/deem-by-audit/", {"comment": " "})
-    page = assert_error_beside(response, data_form="deem-by-audit", field_id="deem-comment")
+        # from the case page (no ``confirmed``): its confirmation page, the comment carried
+        shown = client.post(url, {"comment": "令和8年の監査結果で代替"})
+        assert shown.status_code == 200 and "data-consequence" in shown.content.decode()
+        assert "令和8年の監査結果で代替" in shown.content.decode()
+        response = client.post(url, {"comment": " ", "confirmed": "1"})
+    page = assert_error_beside(response, data_form="confirm", field_id="deem-comment")
     case.refresh_from_db()
     assert case.state == State.INSPECTION
 
-    response = client.post(
-        f"/enrollments/{case.pk}/deem-by-audit/", {"comment": "令和8年の監査結果で代替"}
-    )
+    response = client.post(url, {"comment": "令和8年の監査結果で代替", "confirmed": "1"})
     assert response.status_code == 303
     case.refresh_from_db()
     assert case.state == State.SURVEY
@@ -154,6 +157,8 @@ def test_deeming_without_a_comment_is_said_beside_the_comment(client, with_audit
 def test_only_the_office_deems_an_inspection_done(client, with_audit_result, cast):
     client.force_login(cast.psa)
     response = client.post(
-        f"/enrollments/{with_audit_result.pk}/deem-by-audit/", {"comment": "自分で"}
+        f"/enrollments/{with_audit_result.pk}/deem-by-audit/",
+        {"comment": "自分で", "confirmed": "1"},
     )
     assert response.status_code == 403
+    assert client.get(f"/enrollments/{with_audit_result.pk}/deem-by-audit/").status_code == 403

@@ -531,29 +531,51 @@ OPEN_ROUND = "inspection-open"  # the case page's form that opens a round, and i
 
 
 @login_required
-@require_POST
 def enrollment_deem_by_audit(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    """② deemed done by an earlier audit result, from the case page: a missing comment or an
-    unknown notice comes back on the case page beside its field (#12)."""
+    """② deemed done by an earlier audit result, through its confirmation page (#12: the case
+    moves on to ③ with no visit, which cannot be undone): the case page sends the notice chosen
+    and the comment there; a missing comment or an unknown notice is said beside its field."""
     user = request_user(request)
     enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
     if not permissions.may(user, "inspection.deem_by_audit", enrollment):
         raise RuleViolation(_("Your role is not allowed to do this."), code="forbidden", status=403)
     documents = audit_results_of(enrollment.site.company_id)
-    form = DeemByAuditForm(request.POST, documents=documents, auto_id="deem-%s")
-    if form.is_valid():
-        try:
-            inspection_deem_by_audit(
-                subject=enrollment,
-                actor=user,
-                comment=form.cleaned_data["comment"],
-                document_id=form.cleaned_data["document_id"],
-            )
-        except RuleViolation as refusal:
-            form_refused(form, refusal)
-        else:
-            messages.success(request, _("The inspection was deemed done by the audit result."))
-            back = reverse("enrollment_detail", args=[enrollment.pk])
-            return HttpResponseRedirect(back, status=303)
-    enrollment = selectors.enrollment_get_for(user=user, pk=enrollment.pk)
-    return case_page(request, enrollment, failed=FailedForm(key="deem-by-audit", form=form))
+    back = reverse("enrollment_detail", args=[enrollment.pk])
+    confirmation = Confirmation(
+        title=_("Deem the inspection done by an audit result (監査結果)"),
+        object_label=enrollment.number,
+        back=back + "#inspections",
+        done=back,
+        success=_("The inspection was deemed done by the audit result."),
+        consequence=(
+            _(
+                "The on-site inspection (②) is deemed done by the audit-result notice chosen: no "
+                "visit takes place and the case moves on to ③. This cannot be undone."
+            ),
+            _("The case's history keeps which notice stood in for the visit, and your comment."),
+        ),
+        told_who=_("the company"),
+        told=(
+            _(
+                "The company's protection system administrators receive a mail that the case "
+                "moved on."
+            ),
+        ),
+        danger=False,
+        crumbs=((enrollment.number, back),),
+    )
+
+    def act(data: dict[str, Any]) -> None:
+        inspection_deem_by_audit(
+            subject=enrollment,
+            actor=user,
+            comment=data["comment"],
+            document_id=data["document_id"],
+        )
+
+    return confirm_action(
+        request,
+        confirmation,
+        act,
+        form=lambda data: DeemByAuditForm(data, documents=documents, auto_id="deem-%s"),
+    )
