@@ -77,3 +77,28 @@ def test_a_prepared_query_gives_the_querysets_rows_and_objects(company, other_co
 def test_a_prepared_query_refuses_sentinels_it_does_not_hold():
     with pytest.raises(ValueError, match="sentinels not found"):
         PreparedQuery(Organization.objects.filter(name="x"), [text_sentinel("name")])
+
+
+def test_a_sentinel_passed_wrapped_is_still_replaced(company, cast):
+    """On PostgreSQL Django hands some integers to psycopg wrapped (Int8: the slots' subquery of
+    a round's offered dates): the sentinel is matched by value and the call's value wrapped the
+    same way — else that part of the union kept the sentinel and found nothing (the PSA's turn
+    to pick a date was not seen)."""
+    from ..enrollment.test_office_queue import offered_dates
+
+    case, _round = offered_dates(company, cast)
+    todos._WAITING.clear()
+    asked = {"enrollment": [case.pk]}
+    expected = waiting_by_case(todos_for(user=cast.reviewer, cases=asked))
+    assert expected == {("enrollment", case.pk): ["company"]}
+    assert waiting_of(user=cast.reviewer, cases=asked) == expected
+
+
+@pytest.mark.parametrize("pk", [2**63, 2**70, -(2**63) - 1])
+def test_an_id_beyond_64_bits_finds_nothing_instead_of_failing(company, pk):
+    """No row has such an id; SQLite's driver refuses it (OverflowError, a 500 schemathesis
+    found): the query runs with an id no row has."""
+    ids = int_sentinels(1)
+    query = PreparedQuery(Organization.objects.filter(pk__in=ids).values_list("pk"), ids)
+    assert query.rows([pk]) == []
+    assert query.rows([company.pk]) == [(company.pk,)]

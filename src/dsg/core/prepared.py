@@ -38,6 +38,25 @@ def text_sentinel(name: str) -> str:
     return f"\x00dsg-sentinel:{name}\x00"
 
 
+# An id no row has that every database takes (a 64-bit integer): in place of a value beyond
+# 64 bits, which no row has either but the driver refuses (SQLite: OverflowError).
+_NO_ID = -7_390_999_999
+_INT64 = range(-(2**63), 2**63)
+
+
+def _plain(value: Any) -> tuple[type, Any]:
+    """A sentinel's identity: an int subclass (psycopg's Int8) counts as the int it is."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (int, int(value))
+    return (type(value), value)
+
+
+def _in_range(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool) and value not in _INT64:
+        return _NO_ID
+    return value
+
+
 class PreparedQuery:
     """``queryset`` compiled once with ``sentinels`` among its values; ``rows``/``objects`` run
     it with others in their place."""
@@ -53,17 +72,20 @@ class PreparedQuery:
         try:
             sql, params = compiler.as_sql()  # fills the compiler's select and klass_info
         except EmptyResultSet:  # a query that can match nothing (``none()``) is never run
-            self.sql, self.params, self.slots = "", [], []
+            self.sql, self.params = "", []
+            self.slots: list[tuple[int, int, Callable[[Any], Any]]] = []
             return
         self.sql = sql
         self.params = list(params)
-        index = {(type(s), s): i for i, s in enumerate(sentinels)}
+        # A sentinel may come back wrapped: Django passes some integers to psycopg as its Int8
+        # (an int subclass) — matched by value, and the call's value wrapped the same way.
+        index = {_plain(s): i for i, s in enumerate(sentinels)}
         self.slots = [
-            (position, index[(type(p), p)])
+            (position, index[_plain(p)], type(p))  # type(p) wraps the call's value as p was
             for position, p in enumerate(self.params)
-            if isinstance(p, Hashable) and (type(p), p) in index
+            if isinstance(p, Hashable) and _plain(p) in index
         ]
-        unused = set(range(len(sentinels))) - {i for _p, i in self.slots}
+        unused = set(range(len(sentinels))) - {i for _p, i, _kind in self.slots}
         if unused:
             raise ValueError(f"sentinels not found among the query's parameters: {sorted(unused)}")
 
@@ -71,8 +93,8 @@ class PreparedQuery:
         if not self.sql:
             return []
         params = list(self.params)
-        for position, i in self.slots:
-            params[position] = values[i]
+        for position, i, kind in self.slots:
+            params[position] = kind(_in_range(values[i]))
         with connections[self.db].cursor() as cursor:
             cursor.execute(self.sql, params)
             return list(cursor.fetchall())
