@@ -133,6 +133,17 @@ class PreparedQuery:
 _T = TypeVar("_T")
 
 
+def person_key(user: Any) -> tuple[Any, Any, Any]:
+    """What a query restricted to ``user`` reads of them when it is built (the tenancy and role
+    filters: the person, their role, their organisation): the part of a kept query's cache key
+    that stands for the person."""
+    return (
+        getattr(user, "pk", None),
+        getattr(user, "role", None),
+        getattr(user, "organization_id", None),
+    )
+
+
 class PreparedCache(Generic[_T]):
     """Prepared queries (or what a caller keeps with one) by key, the most recently used
     ``size`` kept (per process)."""

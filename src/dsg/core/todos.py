@@ -34,7 +34,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .prepared import PreparedCache, PreparedQuery, int_sentinels
+from .prepared import PreparedCache, PreparedQuery, int_sentinels, person_key
 from .subjects import subject_types
 
 # Who acts on an item: the company (its PSA or the role the item's action names), the office's
@@ -439,14 +439,7 @@ def waiting_of(*, user: Any, cases: Mapping[str, Collection[int]]) -> dict[CaseR
     # A page of 1 case or 50 asks the same query (ids 0 fill it: no row has them), so a list's
     # pages share one, and its number of queries does not depend on how many cases it shows.
     shape = tuple((key, _waiting_slots(len(ids))) for key, ids in asked.items())
-    cache_key = (
-        getattr(user, "pk", None),
-        getattr(user, "role", None),
-        getattr(user, "organization_id", None),
-        timezone.localdate(),
-        shape,
-        _subject_type_ids(),
-    )
+    cache_key = (*person_key(user), timezone.localdate(), shape, _subject_type_ids())
     prepared = _WAITING.get(cache_key, lambda: _waiting_prepared(user, shape))
     if prepared is None:
         return {}

@@ -10,7 +10,7 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from dsg.core.errors import NotVisible, RuleViolation
-from dsg.core.prepared import PreparedCache, PreparedQuery, int_sentinels
+from dsg.core.prepared import PreparedCache, PreparedQuery, int_sentinels, person_key
 from dsg.core.todos import waiting_of
 from dsg.orgs import permissions
 from dsg.orgs.models import Site, User
@@ -50,9 +50,8 @@ _CASES: PreparedCache[PreparedQuery] = PreparedCache(size=256)
 
 
 def enrollment_get_for(*, user: User, pk: int) -> Enrollment:
-    key = (user.pk, getattr(user, "role", None), getattr(user, "organization_id", None))
     query = _CASES.get(
-        key,
+        person_key(user),
         lambda: PreparedQuery(enrollment_list_for(user=user).filter(pk=_CASE[0])[:1], _CASE),
     )
     found = query.objects([int(pk)])

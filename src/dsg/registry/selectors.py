@@ -24,7 +24,7 @@ from django.db.models import Case, F, Prefetch, Q, QuerySet, Subquery, Value, Wh
 from django.utils.translation import gettext_lazy as _
 
 from dsg.core.errors import NotVisible
-from dsg.core.prepared import PreparedCache, PreparedQuery, int_sentinels
+from dsg.core.prepared import PreparedCache, PreparedQuery, int_sentinels, person_key
 from dsg.documents.models import Document
 from dsg.documents.policy import OFFICE_ONLY_KINDS
 from dsg.orgs import permissions
@@ -244,9 +244,9 @@ _REGISTRY: PreparedCache[PreparedQuery] = PreparedCache(size=256)
 
 def site_registry_list(*, user: User, site: Site) -> list[RegistryTerminal]:
     """``site_registry_for``'s terminals, read by a query kept for ``user``."""
-    key = (user.pk, user.role, user.organization_id)
     query = _REGISTRY.get(
-        key, lambda: PreparedQuery(site_registry_for(user=user, site=Site(pk=_SITE[0])), _SITE)
+        person_key(user),
+        lambda: PreparedQuery(site_registry_for(user=user, site=Site(pk=_SITE[0])), _SITE),
     )
     return cast(list[RegistryTerminal], query.objects([site.pk]))
 
