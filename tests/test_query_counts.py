@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dsg.enrollment.models import State
+from dsg.orgs.permissions import may_use_api
 
 from .factories import SiteFactory
 from .walk import new_case, setup_terminal_passed, walk_to
@@ -21,6 +22,11 @@ def _grow(company, cast, rounds: int) -> None:
     for _ in range(rounds):
         for state in STATES:
             walk_to(new_case(SiteFactory(company=company), cast), state, cast)
+
+
+def _reachable(user, urls: list[str]) -> list[str]:
+    """The URLs the person reaches: the 利用者 uses no API (#12), only the pages."""
+    return [url for url in urls if may_use_api(user) or not url.startswith("/api/")]
 
 
 def _count(client, user, url: str) -> int:
@@ -97,6 +103,7 @@ def test_the_site_registry_uses_a_fixed_number_of_queries_whatever_the_terminals
         f"/sites/{site.pk}/terminals/",
         f"/api/v1/sites/{site.pk}/terminals?include_disposed=true",
     ]
+    urls = _reachable(everyone[who], urls)
     _terminals_with_disposals(site, cast, 1, 3)
     for url in urls:  # warm the per-process caches (content types) first
         _count(client, everyone[who], url)
@@ -138,6 +145,7 @@ def test_the_registry_page_api_and_export_use_a_fixed_number_of_queries(
         f"/api/v1/sites/{site.pk}/registry?include_disposed=true",
         f"/api/v1/sites/{site.pk}/registry/export",
     ]
+    urls = _reachable(everyone[who], urls)
     _equipment(site, cast, 1, 3)
     for url in urls:  # warm the per-process caches (content types) first
         _count(client, everyone[who], url)
@@ -552,3 +560,39 @@ def test_the_offices_queue_and_waiting_filter_use_a_fixed_number_of_queries(
     _grow(company, cast, 3)
     many = [_count(client, everyone["reviewer"], url) for url in urls]
     assert many == few, dict(zip(urls, zip(few, many, strict=True), strict=True))
+
+
+def _grow_month_warnings(company, cast, cases: int) -> None:
+    """Cases at ③ whose ④ and ⑤ dates fall in two months: each breaks the ④–⑦ rule."""
+    import datetime as dt
+
+    from dsg.core.calendar import business_day_on_or_after
+    from dsg.provisioning.services import appointment_propose
+
+    first = (timezone.localdate().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    second = (first + dt.timedelta(days=32)).replace(day=1)
+    for _ in range(cases):
+        case = walk_to(new_case(SiteFactory(company=company), cast), State.SURVEY, cast)
+        for purpose, day in (("construction", first), ("router", second)):
+            at = dt.datetime.combine(business_day_on_or_after(day), dt.time(10))
+            appointment_propose(
+                enrollment=case,
+                actor=cast.staff,
+                purpose=purpose,
+                starts_at=timezone.make_aware(at),
+            )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/", "/provider/month-warnings/"])
+def test_the_providers_month_warnings_use_a_fixed_number_of_queries(
+    client, company, cast, everyone, url
+):
+    """The provider's ④–⑦ warnings (#14): the dashboard's first ones and count, and the page of
+    all of them, at two sizes."""
+    _grow_month_warnings(company, cast, 1)
+    few = _count(client, everyone["provider_staff"], url)
+    _grow_month_warnings(company, cast, 3)
+    many = _count(client, everyone["provider_staff"], url)
+    assert many == few, f"{url}: {few} queries with one warning, {many} with four"
+    assert client.get(url).content.decode().count("data-warning=") == 4

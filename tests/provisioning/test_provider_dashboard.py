@@ -14,7 +14,7 @@ from dsg.core.calendar import business_day_on_or_after
 from dsg.enrollment.models import State
 from dsg.enrollment.schedule import month_rule_breaks
 from dsg.provisioning import services as prov
-from dsg.provisioning import worklist
+from dsg.provisioning import views, warning_views, worklist
 from dsg.provisioning.views import PROVIDER_TASKS_PAGE
 
 from ..appointments.dates import business_day_at
@@ -321,3 +321,77 @@ def test_a_holder_added_after_acceptance_is_a_task_marked_as_such(site, cast):
     tasks = worklist.provider_tasks_complete(list(worklist.provider_task_rows(user=cast.staff)))
     [task] = [t for t in tasks if t.kind == "account" and t.holder == added]
     assert added.name in task.detail and "受理後に追加" in task.detail
+
+
+def _breaking_cases(company, cast, n: int) -> list:
+    """``n`` cases at ③ whose ④ falls in next month and ⑤ the month after, each ④ a day later
+    than the one before (so their order, earliest date first, is the order made)."""
+    cases = []
+    for i in range(n):
+        case = walk_to(new_case(SiteFactory(company=company), cast), State.SURVEY, cast)
+        for purpose, day in (
+            ("construction", first_of_next_month() + dt.timedelta(days=i)),
+            ("router", first_of_next_month(2)),
+        ):
+            prov.appointment_propose(
+                enrollment=case, actor=cast.staff, purpose=purpose, starts_at=at(day)
+            )
+        cases.append(case)
+    return sorted(cases, key=lambda c: (worklist.month_rule_warnings([c.pk])[0].first, c.pk))
+
+
+@pytest.mark.django_db
+def test_the_dashboard_shows_the_first_warnings_and_links_to_all_of_them(
+    client, company, cast, monkeypatch
+):
+    """The dashboard shows how many cases break the ④–⑦ rule and the first ones, earliest date
+    first; the provider's page of the warnings lists every one, a page at a time (#14)."""
+    monkeypatch.setattr(views, "MONTH_WARNINGS_SHOWN", 2)
+    monkeypatch.setattr(warning_views, "MONTH_WARNINGS_PAGE", 2)
+    cases = _breaking_cases(company, cast, 5)
+    fits = walk_to(new_case(SiteFactory(company=company), cast), State.SURVEY, cast)
+    prov.appointment_propose(
+        enrollment=fits,
+        actor=cast.staff,
+        purpose="construction",
+        starts_at=at(first_of_next_month()),
+    )
+    client.force_login(cast.staff)
+    home = client.get("/").content.decode()
+    shown = [f'data-warning="{c.number}"' for c in cases]
+    assert home.count("data-warning=") == 2
+    assert home.index(shown[0]) < home.index(shown[1])
+    assert '<span class="count" data-count>5</span>' in home
+    assert 'href="/provider/month-warnings/" data-more-warnings' in home
+
+    listed = []
+    for number in (1, 2, 3):
+        response = client.get(f"/provider/month-warnings/?page={number}")
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert '<span class="count" data-count>5</span>' in page
+        listed += [s for s in shown if s in page]
+        assert f'data-warning="{fits.number}"' not in page
+    assert listed == shown  # every one, each once, earliest first
+    assert "?page=2" in client.get("/provider/month-warnings/").content.decode()
+
+
+@pytest.mark.django_db
+def test_no_link_to_the_warnings_when_the_dashboard_shows_them_all(client, company, cast):
+    cases = _breaking_cases(company, cast, 2)
+    client.force_login(cast.staff)
+    home = client.get("/").content.decode()
+    assert home.count("data-warning=") == 2 and "data-more-warnings" not in home
+    assert all(f'data-warning="{c.number}"' in home for c in cases)
+
+
+@pytest.mark.django_db
+def test_the_warnings_page_is_the_providers_only(client, company, cast, company_user):
+    _breaking_cases(company, cast, 1)
+    for person in (cast.psa, cast.delegate, company_user, cast.reviewer, cast.inspector):
+        client.force_login(person)
+        response = client.get("/provider/month-warnings/")
+        assert response.status_code == 403, (person.role, response.status_code)
+        assert "data-warning=" not in response.content.decode()
+    client.logout()
+    assert client.get("/provider/month-warnings/").status_code == 302  # to the login page

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import account_link_views, views
+from . import account_link_views, views, warning_views
 
 urlpatterns = [
+    path(
+        "provider/month-warnings/",
+        warning_views.provider_month_warnings,
+        name="provider_month_warnings",
+    ),
     path("enrollments/<int:enrollment_id>/survey/", views.survey_record, name="survey_record"),
     path(
         "enrollments/<int:enrollment_id>/ancillary-works/",

@@ -597,6 +597,7 @@ def account_delivery_open(request: HttpRequest, delivery_token: str) -> HttpResp
 
 # The provider's dashboard ---------------------------------------------------------------------
 PROVIDER_TASKS_PAGE = 25
+MONTH_WARNINGS_SHOWN = 10  # the rest on their own page, provider_month_warnings
 
 
 def provider_dashboard_context(request: HttpRequest) -> dict[str, Any]:
@@ -606,8 +607,10 @@ def provider_dashboard_context(request: HttpRequest) -> dict[str, Any]:
         return {}
     rows = worklist.provider_task_rows(user=user)
     page = Paginator(rows, PROVIDER_TASKS_PAGE).get_page(request.GET.get("tasks_page"))
+    warnings = worklist.provider_month_warning_list(user=user)  # the first ones shown (#14)
     return {
         "provider_tasks": worklist.provider_tasks_complete(list(page.object_list)),
         "provider_tasks_page": page,
-        "month_warnings": worklist.provider_month_warnings(user=user),
+        "month_warnings": worklist.month_warnings_with_cases(warnings[:MONTH_WARNINGS_SHOWN]),
+        "month_warnings_count": len(warnings),
     }

@@ -8,6 +8,7 @@ number of queries: the same count for ten tasks or ten thousand.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -309,12 +310,25 @@ def month_rule_candidates(cases: QuerySet[Enrollment]) -> list[int]:
     )
 
 
-def provider_month_warnings(*, user: User) -> list[tuple[Enrollment, MonthWarning]]:
-    """The provider's cases at ③–⑦ whose ④–⑦ dates no longer fit one calendar month: the
-    dates of those that may (``month_rule_candidates``) weighed in Python."""
+def provider_month_warning_list(*, user: User) -> list[MonthWarning]:
+    """The provider's cases at ③–⑦ whose ④–⑦ dates no longer fit one calendar month, earliest
+    first: the dates of those that may (``month_rule_candidates``) weighed in Python. The cases
+    themselves are not read: a page loads those it shows (``month_warnings_with_cases``)."""
     visible = permissions.restrict(user, Enrollment.objects.filter(state__in=STEP_STATES))
-    warnings = month_rule_warnings(month_rule_candidates(visible))
+    return month_rule_warnings(month_rule_candidates(visible))
+
+
+def month_warnings_with_cases(
+    warnings: Iterable[MonthWarning],
+) -> list[tuple[Enrollment, MonthWarning]]:
+    """The warnings shown on a page with their cases, site and company (one query)."""
+    warnings = list(warnings)
     cases = Enrollment.objects.select_related("site", "site__company").in_bulk(
         [w.enrollment_id for w in warnings]
     )
     return [(cases[w.enrollment_id], w) for w in warnings]
+
+
+def provider_month_warnings(*, user: User) -> list[tuple[Enrollment, MonthWarning]]:
+    """Every warning of ``provider_month_warning_list`` with its case."""
+    return month_warnings_with_cases(provider_month_warning_list(user=user))
