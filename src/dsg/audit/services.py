@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import multiprocessing
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models, transaction
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from dsg.core.request_log import current_request_id
@@ -91,6 +95,144 @@ class _Stretch:
 
 # Built once: json.dumps builds an encoder on every call (a tenth of verifying an event).
 _CANONICAL = DjangoJSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+# What _CANONICAL writes a string with (ensure_ascii=False: json's C function when there is one).
+_string = json.encoder.encode_basestring
+
+
+def _json_writer() -> Callable[[Any], str]:
+    """_CANONICAL.encode without its per-call set-up: json's C encoder made once, with the
+    arguments _CANONICAL.iterencode makes it with on every call — bar the check for circular
+    references, which a value decoded from JSON cannot have."""
+    make = json.encoder.c_make_encoder  # type: ignore[attr-defined]
+    if make is None:  # a Python without json's C accelerator
+        return _CANONICAL.encode
+    encoder = make(None, _CANONICAL.default, _string, None, ":", ",", True, False, True)
+    join = "".join
+
+    def write(value: Any) -> str:
+        return join(encoder(value, 0))
+
+    return write
+
+
+_json_text = _json_writer()
+
+# The columns verify reads, in the order _canonical_text takes them; the hashes last.
+_COLUMNS = (
+    "sequence",
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "organization_id",
+    "company_id",
+    "action",
+    "object_type",
+    "object_id",
+    "before",
+    "after",
+    "request_id",
+    "previous_hash",
+    "hash",
+)
+
+
+def _canonical_text(
+    sequence: int,
+    occurred_at: str,
+    actor_id: int | None,
+    actor_label: str,
+    organization_id: int | None,
+    company_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: str,
+    before: Any,
+    after: Any,
+    request_id: str | None,
+) -> str:
+    """``canonical_json(event.canonical_payload())`` of an event's values, as text, written out:
+    the top level's keys in their sorted order, its numbers and strings as _CANONICAL writes
+    them, ``before`` and ``after`` by _CANONICAL itself. The same bytes (tests/audit: every
+    event of a walk, payloads drawn by hypothesis, and digests fixed before this existed); it
+    spares verify building and sorting a dict per event (#14)."""
+    return (
+        f'{{"action":{_string(action)},'
+        f'"actor_id":{"null" if actor_id is None else int.__repr__(actor_id)},'
+        f'"actor_label":{_string(actor_label)},'
+        f'"after":{"null" if after is None else _json_text(after)},'
+        f'"before":{"null" if before is None else _json_text(before)},'
+        f'"company_id":{"null" if company_id is None else int.__repr__(company_id)},'
+        f'"object_id":{_string(object_id)},"object_type":{_string(object_type)},'
+        f'"occurred_at":{_string(occurred_at)},'
+        f'"organization_id":{"null" if organization_id is None else int.__repr__(organization_id)},'
+        + ("" if request_id is None else f'"request_id":{_string(request_id)},')
+        + f'"sequence":{int.__repr__(sequence)}}}'
+    )
+
+
+def _readers(connection: Any) -> tuple[Callable[[Any], str], Callable[[Any], Any]]:
+    """How verify turns the database's values of a row into what the event's model gives
+    ``canonical_payload``: ``occurred_at`` as its ISO text and ``before``/``after`` (not NULL)
+    decoded — by Django's own converters of those fields, except for the common cases taken
+    directly: a UTC time as SQLite stores it (its text, which Django's converter would parse
+    and make aware in UTC: the ISO text is that text with a T and the offset) or as the driver
+    gives it (PostgreSQL: aware), and a JSON text as json reads it."""
+    meta = AuditEvent._meta
+    time_field, json_field = meta.get_field("occurred_at"), meta.get_field("after")
+    time_column = time_field.get_col(meta.db_table)
+    converters = connection.ops.get_db_converters(time_column) + time_column.get_db_converters(
+        connection
+    )
+    utc = settings.USE_TZ and connection.timezone_name == "UTC"
+
+    def occurred_at(value: Any) -> str:
+        if type(value) is str:
+            # What SQLite holds of an aware time: str() of it in UTC, naive ("YYYY-MM-DD
+            # HH:MM:SS" and, unless they are 0, ".ffffff" microseconds), as Django writes it.
+            # Any other text is parsed by Django's converter; a malformed one, which that
+            # converter would refuse, is read as it is and no longer matches its hash.
+            size = len(value)
+            if (
+                utc
+                and value[10:11] == " "
+                and (size == 19 or (size == 26 and value[19] == "." and value[20:] != "000000"))
+            ):
+                return f"{value[:10]}T{value[11:]}+00:00"
+        elif type(value) is dt.datetime:
+            if value.tzinfo is None:
+                if utc:
+                    return value.isoformat() + "+00:00"
+            elif value.utcoffset() == _ZERO:
+                return value.isoformat()
+        for convert in converters:
+            value = convert(value, time_column, connection)
+        return str(value.isoformat())
+
+    from_db_value, json_column = json_field.from_db_value, json_field.get_col(meta.db_table)
+    # JSONField.from_db_value of a text, the field having no decoder of its own: json.loads,
+    # and the text itself when it is not JSON. A stored text is one JSON value with no space
+    # around it, which json's raw_decode reads without decode's two searches for white space;
+    # any other text goes the whole way.
+    decoder = json.JSONDecoder() if json_field.decoder is None else None
+
+    def decoded(value: Any) -> Any:
+        if decoder is None or type(value) is not str:
+            return from_db_value(value, json_column, connection)
+        try:
+            result, end = decoder.raw_decode(value)
+        except json.JSONDecodeError:
+            end = -1
+        if end == len(value):
+            return result
+        try:
+            return decoder.decode(value)
+        except json.JSONDecodeError:
+            return value
+
+    return occurred_at, decoded
+
+
+_ZERO = dt.timedelta(0)
 
 
 def _verify_stretch(bounds: tuple[int | None, int | None], batch_size: int = 2000) -> _Stretch:
@@ -99,16 +241,24 @@ def _verify_stretch(bounds: tuple[int | None, int | None], batch_size: int = 200
     event's hash depends only on its row and the hash before it, so stretches are independent;
     the links between them are checked by `audit_verify`."""
     low, high = bounds
-    # Rows as named tuples of every column, not model instances: building a model per event was
-    # a third of the time (bench/ledger.py). canonical_payload reads only the attributes, so the
-    # hash is computed by the one definition the append uses.
-    columns = [field.attname for field in AuditEvent._meta.concrete_fields]
     rows = AuditEvent.objects.order_by("sequence")
     if low is not None:
         rows = rows.filter(sequence__gte=low)
     if high is not None:
         rows = rows.filter(sequence__lt=high)
-    payload_of, encode, sha256 = AuditEvent.canonical_payload, _CANONICAL.encode, hashlib.sha256
+    # The rows as the database cursor gives them, not through the ORM's iteration: its
+    # converters per value (the time parsed and made aware, the JSON decoded through the
+    # field) and a tuple built per row were half of verifying an event (bench/ledger.py, #14).
+    # Read through the cursor Django streams a query with (server-side on PostgreSQL).
+    connection = connections[rows.db]
+    columns: list[Any] = list(_COLUMNS)
+    if connection.vendor == "sqlite":
+        # The time as SQLite stores it: its text, not parsed by the driver into a datetime
+        # (the column's declared type) only to be written back as text (_readers).
+        columns[1] = Cast("occurred_at", models.TextField())
+    sql, params = rows.values_list(*columns).query.sql_with_params()
+    occurred_at, decoded = _readers(connection)
+    text, sha256 = _canonical_text, hashlib.sha256
     first_sequence: int | None = None
     first_previous = expected_previous = ""
     expected_sequence, checked = 0, 0
@@ -118,30 +268,61 @@ def _verify_stretch(bounds: tuple[int | None, int | None], batch_size: int = 200
             first_sequence, first_previous, checked, expected_previous, problem, sequence
         )
 
-    for event in rows.values_list(*columns, named=True).iterator(chunk_size=batch_size):
-        if first_sequence is None:
-            first_sequence, first_previous = event.sequence, event.previous_hash
-            expected_sequence, expected_previous = first_sequence, first_previous
-        if event.sequence != expected_sequence:
-            return stretch(
-                f"sequence gap: expected #{expected_sequence}, "
-                f"found #{event.sequence} (an event was deleted or inserted)",
-                expected_sequence,
-            )
-        if event.previous_hash != expected_previous:
-            return stretch(
-                "previous hash does not match the event before "
-                "(an event was deleted, inserted or reordered)",
-                event.sequence,
-            )
-        # chain_hash, inlined: the same bytes (previous hash + canonical JSON of the payload).
-        digest = sha256(event.previous_hash.encode() + encode(payload_of(event)).encode())
-        if digest.hexdigest() != event.hash:  # a row as the model
-            return stretch(
-                "content does not match its hash (the event was changed)", event.sequence
-            )
-        expected_previous, expected_sequence = event.hash, expected_sequence + 1
-        checked += 1
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(batch_size):
+            for (
+                sequence,
+                at,
+                actor_id,
+                actor_label,
+                organization_id,
+                company_id,
+                action,
+                object_type,
+                object_id,
+                before,
+                after,
+                request_id,
+                previous_hash,
+                hash_,
+            ) in batch:
+                if first_sequence is None:
+                    first_sequence, first_previous = sequence, previous_hash
+                    expected_sequence, expected_previous = first_sequence, first_previous
+                if sequence != expected_sequence:
+                    return stretch(
+                        f"sequence gap: expected #{expected_sequence}, "
+                        f"found #{sequence} (an event was deleted or inserted)",
+                        expected_sequence,
+                    )
+                if previous_hash != expected_previous:
+                    return stretch(
+                        "previous hash does not match the event before "
+                        "(an event was deleted, inserted or reordered)",
+                        sequence,
+                    )
+                # chain_hash of the event's canonical_payload: the same bytes.
+                payload = text(
+                    sequence,
+                    occurred_at(at),
+                    actor_id,
+                    actor_label,
+                    organization_id,
+                    company_id,
+                    action,
+                    object_type,
+                    object_id,
+                    None if before is None else decoded(before),
+                    None if after is None else decoded(after),
+                    request_id,
+                )
+                if sha256((previous_hash + payload).encode()).hexdigest() != hash_:
+                    return stretch(
+                        "content does not match its hash (the event was changed)", sequence
+                    )
+                expected_previous, expected_sequence = hash_, expected_sequence + 1
+                checked += 1
     return stretch()
 
 

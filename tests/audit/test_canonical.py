@@ -1,0 +1,217 @@
+"""What the hash covers stays byte-identical (#14): verify reads the rows as the database gives
+them and writes each event's canonical JSON itself (``_canonical_text``) instead of building the
+model's payload dict — the same bytes as ``canonical_json(event.canonical_payload())``, the one
+definition the append uses. Digests fixed before that change must still come out, and a ledger
+holding those events must verify."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dsg.audit.models import GENESIS_HASH, AuditEvent, AuditHead
+from dsg.audit.services import (
+    _canonical_text,
+    _normalise,
+    _readers,
+    audit_verify,
+    canonical_json,
+    chain_hash,
+)
+from dsg.audit.triggers import ledger_unlocked
+
+UTC = dt.UTC
+
+# Events with what a payload can hold: 全角 and non-BMP text, escapes, nested keys out of order,
+# floats, large integers, empty containers and strings, a request id or none, a time with and
+# without microseconds. The digests were computed by the code before verify wrote the JSON
+# itself (commit 7cd882e); they must never change, or every stored ledger stops verifying.
+KNOWN = [
+    {
+        "sequence": 1,
+        "occurred_at": dt.datetime(2026, 11, 30, 9, 29, 18, 926637, tzinfo=UTC),
+        "actor_id": 7,
+        "actor_label": "psa@example.jp",
+        "organization_id": 3,
+        "company_id": 3,
+        "action": "enrollment.submit",
+        "object_type": "enrollment.enrollment",
+        "object_id": "12",
+        "before": None,
+        "after": {
+            "state": "submitted",
+            "番号": "ＤＳＧ－１",
+            "z": [1, 2.5, None, True, False],
+            "a": {"y": "😀 é\u2028", "b": '"quoted"\n\t\\'},
+        },
+        "request_id": None,
+    },
+    {
+        "sequence": 2,
+        "occurred_at": dt.datetime(2026, 12, 1, 0, 0, 0, tzinfo=UTC),
+        "actor_id": None,
+        "actor_label": "system",
+        "organization_id": None,
+        "company_id": None,
+        "action": "notice.issue",
+        "object_type": "notices.notice",
+        "object_id": "abc-\u00e9",
+        "before": {"state": "draft", "": ""},
+        "after": {"state": "issued", "n": 10**20, "list": []},
+        "request_id": "9b2f0c1e4d5a4b7f8e6d3c2b1a0f9e8d",
+    },
+    {
+        "sequence": 3,
+        "occurred_at": dt.datetime(2027, 1, 4, 23, 59, 59, 1, tzinfo=UTC),
+        "actor_id": 2**40,
+        "actor_label": "検査官 <inspector@example.jp>",
+        "organization_id": 1,
+        "company_id": None,
+        "action": "inspection.finish",
+        "object_type": "inspections.inspection",
+        "object_id": "99",
+        "before": {},
+        "after": None,
+        "request_id": "",
+    },
+]
+DIGESTS = [
+    "a2e32a9fa6a430c1ed378543d515f5b41018526bf659f8824a863607a761c87f",
+    "1395f6e5a41ae61f397fd685609965838588a10ed167145adab74fbb8ff50fa8",
+    "2bfcad02295cbe06d4ca6801236396fc3b003339b3c01d63458e741dc31b76fb",
+]
+
+
+def _events() -> list[AuditEvent]:
+    events, previous = [], GENESIS_HASH
+    for values, digest in zip(KNOWN, DIGESTS, strict=True):
+        event = AuditEvent(
+            **{**values, "before": _normalise(values["before"])},
+            previous_hash=previous,
+            hash=digest,
+        )
+        event.after = _normalise(values["after"])
+        events.append(event)
+        previous = digest
+    return events
+
+
+def _text(event: AuditEvent) -> str:
+    return _canonical_text(
+        event.sequence,
+        event.occurred_at.isoformat(),
+        event.actor_id,
+        event.actor_label,
+        event.organization_id,
+        event.company_id,
+        event.action,
+        event.object_type,
+        event.object_id,
+        event.before,
+        event.after,
+        event.request_id,
+    )
+
+
+def test_the_known_events_hash_to_their_fixed_digests():
+    for event in _events():
+        assert chain_hash(event.previous_hash, event.canonical_payload()) == event.hash
+        assert _text(event).encode() == canonical_json(event.canonical_payload())
+
+
+@pytest.mark.django_db
+def test_a_ledger_of_the_known_events_verifies_and_a_changed_one_does_not():
+    for event in _events():
+        event.save()
+    AuditHead.objects.create(id=1, sequence=len(DIGESTS), hash=DIGESTS[-1])
+    assert audit_verify() == audit_verify(stretch=1, workers=2)
+    assert audit_verify().ok and audit_verify().checked == len(DIGESTS)
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    with ledger_unlocked(reason="test: tampering"), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET object_id = %s WHERE sequence = 2", ["abc-e"])  # noqa: S608
+    result = audit_verify()
+    assert not result.ok and result.sequence == 2 and "changed" in result.problem
+
+
+@pytest.mark.django_db
+def test_a_time_as_the_database_gives_it_is_read_as_the_model_reads_it():
+    """The driver's own value (naive on SQLite, aware on PostgreSQL) and, past that common
+    case, Django's converters: each gives the ISO text of the time the model holds."""
+    occurred_at, decoded = _readers(connection)
+    aware = dt.datetime(2026, 11, 30, 9, 29, 18, 926637, tzinfo=UTC)
+    assert occurred_at(aware) == aware.isoformat() == "2026-11-30T09:29:18.926637+00:00"
+    assert occurred_at(aware.replace(tzinfo=None)) == aware.isoformat()
+    assert occurred_at(aware.replace(microsecond=0)) == "2026-11-30T09:29:18+00:00"
+    tokyo = aware.astimezone(dt.timezone(dt.timedelta(hours=9)))
+    assert occurred_at(tokyo) == tokyo.isoformat()  # Django's converters leave it as it is
+    if connection.vendor == "sqlite":  # the stored text: as Django's converter reads it
+        assert occurred_at("2026-11-30 09:29:18.926637") == aware.isoformat()
+        convert = connection.ops.convert_datetimefield_value
+        for text in (
+            "2026-11-30 09:29:18.926637",
+            "2026-11-30 09:29:18",
+            "2026-11-30 09:29:18.000000",  # not as Django writes it: its converter reads it
+            "2026-11-30 09:29:18.123",
+            "2026-11-30T09:29:18",
+            "2026-11-30 09:29:18+00:00",
+        ):
+            assert occurred_at(text) == convert(text, None, connection).isoformat(), text
+        # a text Django's converter refuses is not an error here: it no longer matches its hash
+        assert occurred_at("2026-13-30 09:29:18") != aware.isoformat()
+    field = AuditEvent._meta.get_field("after")
+    texts = ('{"b": 1, "a": "\\u756a"}', ' {"a": [1]}\n', '{"a": 1} x', "nope", '"x"', "", "[]")
+    for text in texts:
+        # as the field reads it: JSON with space around it decoded, anything else the text
+        assert decoded(text) == field.from_db_value(text, None, connection), text
+    assert decoded('{"b": 1, "a": "\\u756a"}') == {"b": 1, "a": "番"}
+
+
+# Payloads drawn by hypothesis: what _CANONICAL writes of the dict, _canonical_text writes too.
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+IDS = st.none() | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+TIMES = st.datetimes(timezones=st.just(UTC))
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(
+    sequence=st.integers(min_value=1, max_value=2**63 - 1),
+    occurred_at=TIMES,
+    actor_id=IDS,
+    organization_id=IDS,
+    company_id=IDS,
+    strings=st.tuples(st.text(), st.text(), st.text(), st.text()),
+    before=JSON,
+    after=JSON,
+    request_id=st.none() | st.text(),
+)
+def test_the_written_json_is_the_canonical_json_of_the_payload(
+    sequence, occurred_at, actor_id, organization_id, company_id, strings, before, after, request_id
+):
+    actor_label, action, object_type, object_id = strings
+    event = AuditEvent(
+        sequence=sequence,
+        occurred_at=occurred_at,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        organization_id=organization_id,
+        company_id=company_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        before=before,
+        after=after,
+        request_id=request_id,
+    )
+    assert _text(event).encode() == canonical_json(event.canonical_payload())
