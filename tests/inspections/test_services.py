@@ -33,6 +33,7 @@ from dsg.notices.models import Notice, NoticeKind
 from dsg.notifications.models import OutboxMessage
 from tests.walk import act, attach_documents, new_case, small_pdf, today, walk_to
 
+from ..db_rows import table_rows
 from .helpers import inspect, record, report_all, tomorrow_at, walk_from_survey_to_final
 
 pytestmark = pytest.mark.django_db
@@ -651,24 +652,52 @@ def _paper_entries(inspection, results=None):
     ]
 
 
-def test_a_round_held_on_paper_is_recorded_with_its_scan_and_issues_its_notice(at_inspection, cast):
-    inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
-    finished = services.inspection_record_on_paper(
+def _keep_on_paper(inspection, cast, *, actor=None, scan=b"", results=None, **kwargs):
+    """The first step of a paper round (``finish`` also finishes it: the API's call)."""
+    return services.inspection_record_on_paper(
         inspection=inspection,
-        actor=cast.inspector,
-        performed_on=today(),
-        scan_name="checklist-scan.pdf",
-        scan_data=small_pdf(),
-        entries=_paper_entries(inspection, {"F-05": NC}),
+        actor=actor or cast.inspector,
+        performed_on=kwargs.pop("performed_on", today()),
+        scan_name=kwargs.pop("scan_name", "checklist-scan.pdf"),
+        scan_data=scan,
+        entries=kwargs.pop("entries", None) or _paper_entries(inspection, results),
+        **kwargs,
     )
-    assert finished.outcome == Outcome.REMEDIATION
-    assert _state(at_inspection) == State.INSPECTION_REMEDIATION
-    scan = finished.paper_checklist
-    assert (scan.kind, scan.filename, scan.company_id) == (
+
+
+def test_a_round_held_on_paper_is_kept_and_issues_its_notice_only_when_finished(
+    at_inspection, cast
+):
+    """First step: the transcription, the date and the scan are kept — the round is not
+    finished, nothing is issued, nobody is mailed. The round then finishes as any other."""
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
+    mails = OutboxMessage.objects.count()
+    visit = today() - dt.timedelta(days=2)
+    kept = _keep_on_paper(
+        inspection, cast, scan=small_pdf(), results={"F-05": NC}, performed_on=visit
+    )
+    assert kept.status == InspectionStatus.IN_PROGRESS and not kept.outcome
+    assert (kept.performed_on, kept.inspector) == (visit, cast.inspector)
+    scan = kept.paper_checklist
+    assert (scan.kind, scan.filename, scan.company_id, scan.subject) == (
         "inspection_checklist",
         "checklist-scan.pdf",
         at_inspection.site.company_id,
+        kept,
     )
+    assert kept.findings.get(item__code="F-05").result == NC
+    assert not Notice.objects.exists() and not Deficiency.objects.exists()
+    assert OutboxMessage.objects.count() == mails  # nobody is told yet
+    assert _state(at_inspection) == State.INSPECTION
+    event = AuditEvent.objects.filter(action="inspection.record_on_paper").get()
+    assert event.after["scan"] == scan.pk and event.after["replaced_scan"] is None
+    assert event.after["performed_on"] == visit.isoformat()
+
+    finished = services.inspection_finish(
+        inspection=kept, actor=cast.inspector, performed_on=kept.performed_on
+    )
+    assert finished.outcome == Outcome.REMEDIATION and finished.performed_on == visit
+    assert _state(at_inspection) == State.INSPECTION_REMEDIATION
     notice = attached_to(
         Notice.objects.filter(kind=NoticeKind.INSPECTION_RESULT), at_inspection
     ).get()
@@ -677,38 +706,94 @@ def test_a_round_held_on_paper_is_recorded_with_its_scan_and_issues_its_notice(a
     assert audit_verify().ok
 
 
-@pytest.mark.parametrize("missing", ["scan", "an item"])
-def test_a_round_held_on_paper_needs_its_scan_and_every_item(at_inspection, cast, missing):
+def test_keeping_again_replaces_what_was_kept_and_the_ledger_names_the_scan_replaced(
+    at_inspection, cast
+):
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
+    first = _keep_on_paper(inspection, cast, scan=small_pdf(), results={"F-05": NC})
+    old_scan = first.paper_checklist_id
+    corrected = _keep_on_paper(inspection, cast, scan=small_pdf(), scan_name="corrected.pdf")
+    assert corrected.paper_checklist_id != old_scan
+    assert corrected.paper_checklist.filename == "corrected.pdf"
+    assert corrected.findings.get(item__code="F-05").result == Result.CONFORMING
+    events = AuditEvent.objects.filter(action="inspection.record_on_paper").order_by("sequence")
+    assert [e.after["replaced_scan"] for e in events] == [None, old_scan]
+    # Kept once more without a scan: the corrected scan stays.
+    again = _keep_on_paper(inspection, cast, results={"F-01": UNCHECKED})
+    assert again.paper_checklist_id == corrected.paper_checklist_id
+    assert again.findings.get(item__code="F-01").result == UNCHECKED
+    assert not Notice.objects.exists() and again.status == InspectionStatus.IN_PROGRESS
+
+
+@pytest.mark.parametrize("missing", ["scan", "an item", "the day"])
+def test_a_round_held_on_paper_needs_its_scan_every_item_and_no_future_date(
+    at_inspection, cast, missing
+):
     inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
     entries = _paper_entries(inspection)
+    before = table_rows()
     with pytest.raises(RuleViolation) as refusal:
-        services.inspection_record_on_paper(
-            inspection=inspection,
-            actor=cast.inspector,
-            performed_on=today(),
-            scan_name="scan.pdf",
-            scan_data=b"" if missing == "scan" else small_pdf(),
-            entries=entries if missing == "scan" else entries[1:],
+        _keep_on_paper(
+            inspection,
+            cast,
+            scan=b"" if missing == "scan" else small_pdf(),
+            entries=entries[1:] if missing == "an item" else entries,
+            performed_on=today() + dt.timedelta(days=1 if missing == "the day" else 0),
         )
-    assert refusal.value.code == ("scan_required" if missing == "scan" else "findings_open")
-    inspection.refresh_from_db()
-    assert inspection.status == InspectionStatus.SCHEDULED and inspection.paper_checklist is None
-    assert not Notice.objects.exists() and _state(at_inspection) == State.INSPECTION
+    codes = {"scan": "scan_required", "an item": "findings_open", "the day": "date_in_future"}
+    assert refusal.value.code == codes[missing]
+    assert table_rows() == before
 
 
 def test_only_the_office_records_a_round_held_on_paper(at_inspection, cast):
     inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
-    for person in (cast.psa, cast.delegate, cast.staff):
+    for person in (cast.psa, cast.delegate, cast.staff, cast.reviewer):
         with pytest.raises(RuleViolation) as refusal:
-            services.inspection_record_on_paper(
-                inspection=inspection,
-                actor=person,
-                performed_on=today(),
-                scan_name="scan.pdf",
-                scan_data=small_pdf(),
-                entries=_paper_entries(inspection),
-            )
+            _keep_on_paper(inspection, cast, actor=person, scan=small_pdf())
         assert refusal.value.status == 403
+
+
+def test_a_round_kept_from_paper_is_the_transcribing_inspectors(at_inspection, cast, office):
+    """Another inspector neither changes what was kept nor finishes the round."""
+    from tests.factories import UserFactory
+
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
+    _keep_on_paper(inspection, cast, scan=small_pdf())
+    other = UserFactory(organization=office, role="inspector")
+    before = table_rows()
+    calls = {
+        "keep": lambda: _keep_on_paper(inspection, cast, actor=other, scan=small_pdf()),
+        "finish": lambda: services.inspection_finish(
+            inspection=inspection, actor=other, performed_on=today()
+        ),
+        "tablet": lambda: services.inspection_record(
+            inspection=inspection, actor=other, entries=_paper_entries(inspection)[:1]
+        ),
+    }
+    for name, call in calls.items():
+        with pytest.raises(RuleViolation) as refusal:
+            call()
+        assert refusal.value.code == "other_inspector", name
+    assert table_rows() == before
+
+
+def test_a_finished_round_keeps_nothing_more_from_paper(at_inspection, cast):
+    inspection = inspect(at_inspection, cast)
+    before = table_rows()
+    with pytest.raises(RuleViolation) as refusal:
+        _keep_on_paper(inspection, cast, scan=small_pdf())
+    assert refusal.value.code == "inspection_finished"
+    assert table_rows() == before
+
+
+def test_finish_keeps_and_finishes_a_paper_round_in_one_transaction(at_inspection, cast):
+    """``finish``: the API's call, which is its own confirmation."""
+    inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
+    kept = _keep_on_paper(inspection, cast, scan=small_pdf(), finish=False)
+    assert kept.status == InspectionStatus.IN_PROGRESS and not Notice.objects.exists()
+    done = _keep_on_paper(inspection, cast, finish=True)
+    assert done.status == InspectionStatus.FINISHED and done.outcome == Outcome.PASSED
+    assert _state(at_inspection) == State.SURVEY
 
 
 # Dates and records agree ----------------------------------------------------------------------

@@ -404,6 +404,8 @@ def _paper_form(inspection, results=None, **extra):
 
 
 def test_a_round_held_on_paper_through_its_page(client, at_inspection, cast):
+    """Two steps: the page keeps the transcription and the scan (nothing finished or issued),
+    then the round is finished on its confirmation page."""
     inspection = services.inspection_open(subject=at_inspection, actor=cast.inspector)
     office = _client(client, cast.inspector)
     detail = office.get(f"/inspections/{inspection.pk}/").content.decode()
@@ -424,7 +426,14 @@ def test_a_round_held_on_paper_through_its_page(client, at_inspection, cast):
     assert inspection.status == "scheduled" and not Notice.objects.exists()
 
     form["scan"] = SimpleUploadedFile("scan.pdf", small_pdf(), "application/pdf")
-    done = office.post(f"/inspections/{inspection.pk}/paper/", form)
+    kept = office.post(f"/inspections/{inspection.pk}/paper/", form)
+    assert kept.status_code == 303
+    inspection.refresh_from_db()
+    assert inspection.status == "in_progress" and inspection.paper_checklist_id
+    assert not inspection.outcome and not Notice.objects.exists()
+
+    url = f"/inspections/{inspection.pk}/finish/"
+    done = office.post(url, {"performed_on": today().isoformat(), "confirmed": "1"})
     assert done.status_code == 303
     inspection.refresh_from_db()
     assert inspection.outcome == "remediation_required" and inspection.paper_checklist_id

@@ -238,8 +238,18 @@ class PaperRoundIn(Schema):
 
     performed_on: dt.date
     scan_name: str = Field("", max_length=200)
-    scan_base64: str = Field(..., min_length=1)
+    scan_base64: str = Field(
+        "",
+        description="The scan (PDF), base64; may be left out when one is already kept with the "
+        "round (a scan given replaces it).",
+    )
     findings: list[FindingIn] = Field(..., min_length=1, max_length=500)
+    finish: bool = Field(
+        True,
+        description="Finish the round and issue its notice in the same call (the call is the "
+        "confirmation); false: only keep the transcription and the scan, to finish later with "
+        "``/finish``.",
+    )
     effective_on: dt.date | None = None
 
 
@@ -433,7 +443,8 @@ def _entries(findings: list[FindingIn]) -> list[services.FindingInput]:
 @router.post("/inspections/{inspection_id}/paper", response={200: InspectionOut, **ERRORS})
 def paper_round(request: HttpRequest, inspection_id: int, payload: PaperRoundIn) -> Inspection:
     """Record a round held with the paper checklist (its scan attached); it finishes the round
-    and issues its notice like ``finish``."""
+    and issues its notice like ``finish`` — or, with ``finish: false``, only keeps what was
+    transcribed and the scan (the pages' first step)."""
     user = request_user(request)
     inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
     return services.inspection_record_on_paper(
@@ -443,6 +454,7 @@ def paper_round(request: HttpRequest, inspection_id: int, payload: PaperRoundIn)
         scan_name=payload.scan_name,
         scan_data=_decode(payload.scan_base64, "scan_base64"),
         entries=_entries(payload.findings),
+        finish=payload.finish,
         effective_on=payload.effective_on,
     )
 

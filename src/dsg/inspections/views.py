@@ -32,6 +32,7 @@ from .inspected import (
     Stage,
     effective_default,
     effective_label,
+    inspected,
     stage_of,
 )
 from .models import Decision, InspectionKind, InspectionStatus, Result
@@ -90,11 +91,7 @@ ITEM_FIELDS = {
     "no_remediation_reason": "reason-",
     "photo": "photo-",
 }
-PAPER_FIELDS = {
-    "scan": "paper-scan",
-    "performed_on": "paper-date",
-    "effective_on": "paper-effective",
-}
+PAPER_FIELDS = {"scan": "paper-scan", "performed_on": "paper-date"}
 
 
 def _errors_of(refusal: RuleViolation, fields: dict[str, str]) -> list[dict[str, str]]:
@@ -187,16 +184,6 @@ def _effective_field(subject: Any, kind: str) -> dict[str, Any]:
     if label is None:
         return {}
     return {"effective_label": label, "effective_default": effective_default(subject)}
-
-
-def _effective_on(request: HttpRequest) -> dt.date | None:
-    raw = request.POST.get("effective_on", "") or ""
-    value = parse_date(raw) if raw else None
-    if raw and value is None:
-        raise RuleViolation(
-            _("Enter a valid date."), code="invalid", status=422, field="effective_on"
-        )
-    return value
 
 
 @login_required
@@ -322,9 +309,7 @@ def _item_errors(refusal: RuleViolation) -> list[dict[str, str]]:
         prefix = ITEM_FIELDS.get(refusal.field or "", "result-")
         anchor = f"{prefix}{refusal.finding_id}"
     else:
-        anchor = PAPER_FIELDS.get(refusal.field or "", "")
-        if refusal.code == "too_large":
-            anchor = PAPER_FIELDS["scan"]
+        anchor = ""
     return [{"label": "", "message": str(refusal.message), "anchor": anchor}]
 
 
@@ -459,44 +444,41 @@ class FinishForm(forms.Form):
 
 @login_required
 def finish(request: HttpRequest, inspection_id: int) -> HttpResponse:
-    """GET: what finishing the round does — its notice issued, and at ⑦ the enrollment completed
-    (加入完了) — nothing changes; POST: finish it (#12: nothing irreversible by one click)."""
+    """GET: what finishing the round does — the round ends, its notice named as the guideline
+    names it (現地確認結果通知書; at ⑦ with no deficiency the 加入完了通知書 and the case completed:
+    加入完了, from its 利用開始日) and who is mailed — nothing changes; POST from that page: finish
+    it (#12: nothing irreversible by one click). The tablet's round and the one kept from paper
+    (``paper_round``, whose date this page proposes) finish here alike."""
     inspection = _post_inspection(request, inspection_id)
     _required(request, "inspection.record", inspection)
     subject = subjects.linked_subject(inspection)
     field = _effective_field(subject, inspection.kind)
     initial = {
-        "performed_on": request.GET.get("performed_on") or timezone.localdate(),
+        "performed_on": request.GET.get("performed_on")
+        or inspection.performed_on
+        or timezone.localdate(),
         "effective_on": request.GET.get("effective_on") or field.get("effective_default"),
     }
 
     def form(data: Any) -> FinishForm:
         return FinishForm(data, initial=initial, effective_label=field.get("effective_label"))
 
-    consequence = [
-        _("The round ends with the findings as recorded: they cannot be changed afterwards."),
-        _(
-            "Its notice (通知書) is issued. Without 不適合 the round passes; each 不適合 becomes a "
-            "deficiency with its due date, and its remediation is reported."
-        ),
-    ]
-    if inspection.kind == InspectionKind.FINAL:
-        consequence.append(
-            _(
-                "At the final on-site inspection (⑦), passing completes the enrollment (加入完了): "
-                "the 加入完了通知書 is issued and use starts on the date set here."
-            )
-        )
+    findings = selectors.findings_of(inspection)
     confirmation = Confirmation(
         title=_("Finish the inspection"),
         object_label=inspection.get_kind_display(),
         back=_back(inspection.pk),
         success=_("The inspection was finished and its notice issued."),
-        consequence=consequence,
+        consequence=_finish_consequence(inspection, subject, findings, completes=bool(field)),
         told_who=_("the company"),
-        told=(_("The company's protection system administrators receive the notice by mail."),),
+        told=(
+            _(
+                "The company's protection system administrators (保護システム管理者) are mailed "
+                "that the notice is in the portal (the mail holds none of its content)."
+            ),
+        ),
         danger=False,
-        refusal=_("This inspection is already finished.") if inspection.is_finished else "",
+        refusal=_finish_refusal(inspection, findings, request_user(request)),
     )
     return confirm_action(
         request,
@@ -511,33 +493,133 @@ def finish(request: HttpRequest, inspection_id: int) -> HttpResponse:
     )
 
 
+def _finish_refusal(inspection: Any, findings: Any, user: Any) -> Any:
+    """Why the round cannot be finished now (the page then offers no button), or ''."""
+    if inspection.is_finished:
+        return _("This inspection is already finished.")
+    open_items = [f.item.code for f in findings if not f.result]
+    if open_items:
+        return _("Record every item before finishing; still open: {items}.").format(
+            items=", ".join(open_items)
+        )
+    if inspection.paper_checklist_id is not None:
+        try:
+            services.require_own_round(inspection, user)
+        except RuleViolation as refusal:
+            return refusal.message
+    return ""
+
+
+def _finish_consequence(
+    inspection: Any, subject: Any, findings: Any, *, completes: bool
+) -> list[Any]:
+    """What finishing does with the findings as they stand: the notice it issues (named as the
+    guideline names it), the deficiencies it makes, and where the round decides the subject's
+    outcome from a date (a case's ⑦), that the enrollment completes (加入完了) or not yet."""
+    lines = [_("The round ends with the findings as recorded: they cannot be changed afterwards.")]
+    if inspection.paper_checklist_id is not None:
+        lines.append(
+            _(
+                "It was held on paper: the kept scan ({filename}) and the results transcribed "
+                "from it are the round's record."
+            ).format(filename=inspection.paper_checklist.filename)
+        )
+    needs = sum(1 for f in findings if f.needs_remediation)
+    nonconforming = any(f.result == Result.NONCONFORMING for f in findings)
+    if needs:
+        lines.append(
+            _(
+                "{count} 不適合 need remediation: the 現地確認結果通知書 is issued with each "
+                "deficiency and its due date, and the company reports its remediation (改善報告)."
+            ).format(count=needs)
+        )
+        if completes:
+            lines.append(
+                _(
+                    "The enrollment is not completed yet: it completes (加入完了) when the office "
+                    "accepts the remediation or a re-inspection passes."
+                )
+            )
+        return lines
+    if nonconforming or inspection.kind not in inspected(subject).own_notice_on_pass:
+        lines.append(
+            _("No deficiency remains: the round passes and the 現地確認結果通知書 is issued.")
+        )
+    if completes:
+        lines.append(
+            _(
+                "The enrollment completes (加入完了): the 加入完了通知書 is issued and use starts "
+                "on the start of use (利用開始日) set below."
+            )
+        )
+    return lines
+
+
 @login_required
 def paper_round(request: HttpRequest, inspection_id: int) -> HttpResponse:
-    """A round held with the paper checklist: the inspector transcribes every item and attaches
-    the scan; the round finishes and its notice is issued as for one recorded on the tablet. A
-    refusal shows the page again with what was entered."""
+    """A round held with the paper checklist, in two steps (#12: nothing irreversible by one
+    click). This page keeps what the inspector transcribed — every item's result, note and
+    reason, the day of the visit — and the scan; sent again, it replaces what was kept. Nothing
+    is finished, issued or mailed here: the round is finished on the tablet's confirmation page
+    (``finish``), which this page leads to once something is kept. A refusal shows the page
+    again with what was entered and the error beside its input (422)."""
     user = request_user(request)
     inspection = selectors.inspection_get_for(user=user, pk=inspection_id)
     _required(request, "inspection.record", inspection)
     if request.method == "POST":
         try:
-            _paper_round_record(request, inspection)
+            _paper_round_keep(request, inspection)
+        except PaperRefused as refused:
+            return _paper_round_page(request, inspection, errors=refused.errors, status=422)
         except RuleViolation as refusal:
             if refusal.status in (403, 404):
                 raise
-            return _paper_round_page(request, inspection, errors=_item_errors(refusal), status=422)
-        messages.success(request, _("The round held on paper was recorded and its notice issued."))
-        return HttpResponseRedirect(_back(inspection.pk), status=303)
+            errors = _paper_errors(refusal)
+            return _paper_round_page(request, inspection, errors=errors, status=422)
+        messages.success(
+            request,
+            _(
+                "The transcription and the scan were kept. The round is not finished yet: "
+                "check them, then finish the round to issue its notice."
+            ),
+        )
+        back = reverse("inspection_paper", args=[inspection.pk]) + "#paper-finish"
+        return HttpResponseRedirect(back, status=303)
     return _paper_round_page(request, inspection)
 
 
-def _paper_round_record(request: HttpRequest, inspection: Any) -> None:
+class PaperRefused(Exception):
+    """Items of the paper round left without a result: one error beside each item's choices."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        super().__init__(errors[0]["message"])
+        self.errors = errors
+
+
+def _paper_errors(refusal: RuleViolation) -> list[dict[str, str]]:
+    """A refusal of the paper page, beside the input it names: an item's, the scan (too large,
+    not a PDF: the document store's ``file``), the date; else the whole form's."""
+    if isinstance(refusal, ItemRefused):
+        return _item_errors(refusal)
+    field = "scan" if refusal.field == "file" or refusal.code == "too_large" else refusal.field
+    anchor = PAPER_FIELDS.get(field or "", "paper-form")
+    return [{"label": "", "message": str(refusal.message), "anchor": anchor}]
+
+
+def _paper_round_keep(request: HttpRequest, inspection: Any) -> None:
     scan = request.FILES.get("scan")
     data = scan.read(SCAN_MAX + 1) if scan else b""
     if len(data) > SCAN_MAX:
         raise RuleViolation(
-            _("The scan is too large (at most 20 MB)."), code="too_large", status=422
+            _("The scan is too large (at most 20 MB)."), code="too_large", status=422, field="scan"
         )
+    missing = _without_result(request, inspection)
+    if missing:
+        message = str(_("Choose the result ticked on the paper for this item."))
+        errors = [
+            {"label": code, "message": message, "anchor": f"result-{pk}"} for pk, code in missing
+        ]
+        raise PaperRefused(errors)
     performed_on = parse_date(request.POST.get("performed_on", "") or "")
     if performed_on is None:
         raise RuleViolation(
@@ -553,8 +635,13 @@ def _paper_round_record(request: HttpRequest, inspection: Any) -> None:
         scan_name=(scan.name or "") if scan else "",
         scan_data=data,
         entries=_entries(request),
-        effective_on=_effective_on(request),
     )
+
+
+def _without_result(request: HttpRequest, inspection: Any) -> list[tuple[int, str]]:
+    """The round's items the posted transcription gives no result (id, item code)."""
+    items = inspection.findings.values_list("pk", "item__code")
+    return [(pk, code) for pk, code in items if not request.POST.get(f"result-{pk}")]
 
 
 def _paper_round_page(
@@ -564,14 +651,26 @@ def _paper_round_page(
     errors: list[dict[str, str]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The paper round's page, saying which step the round is at: to transcribe, entered and
+    kept (the scan and the date shown, the way to its confirmation page), finished."""
     subject = subjects.linked_subject(inspection)
     findings = selectors.findings_of(inspection)
     post = request.POST if request.method == "POST" else {}
-    for finding in findings:  # what was entered before a refusal, else what is recorded
+    for finding in findings:  # what was entered before a refusal, else what is kept
         key = str(finding.pk)
         finding.result = post.get(f"result-{key}", finding.result)
         finding.note = post.get(f"note-{key}", finding.note)
         finding.no_remediation_reason = post.get(f"reason-{key}", finding.no_remediation_reason)
+    kept = inspection.paper_checklist_id is not None
+    step = "finished" if inspection.is_finished else "kept" if kept else "enter"
+    can_record = not inspection.is_finished and stage_of(subject) == Stage(
+        inspection.kind, INSPECTING
+    )
+    if not can_record:  # no form is drawn: the summary says it, linked to nothing
+        errors = [{**error, "anchor": ""} for error in errors or ()]
+    performed_on = post.get("performed_on", "") or (
+        inspection.performed_on.isoformat() if inspection.performed_on else ""
+    )
     return render(
         request,
         "inspections/paper.html",
@@ -579,11 +678,10 @@ def _paper_round_page(
             "inspection": inspection,
             "themes": selectors.findings_by_theme(findings),
             "results": Result.choices,
-            "can_record": not inspection.is_finished
-            and stage_of(subject) == Stage(inspection.kind, INSPECTING),
+            "step": step,
+            "can_record": can_record,
             "today": timezone.localdate(),
-            "performed_on": post.get("performed_on", ""),
-            **_effective_field(subject, inspection.kind),
+            "performed_on": performed_on,
             "errors": errors or [],
         },
         status=status,

@@ -3,9 +3,10 @@
 Checklists: the office edits a template (one kind for the 現地確認, one for the 最終現地確認); a
 version that an inspection used is frozen and the edit goes to the next version. Rounds: the
 office opens the round its subject awaits, proposes dates, the company picks one (or asks for
-others) and the inspector records each item on a tablet (or transcribes a round held on paper,
-with its scan); finishing the round sets its outcome from the findings (a 不適合 the office judges
-to need no remediation does not hold it back), issues the 現地確認結果通知書 (a passed ⑦ with
+others) and the inspector records each item on a tablet (or transcribes a round held on paper
+and keeps its scan with it, then finishes it like any other); finishing the round sets its
+outcome from the findings (a 不適合 the office judges to need no remediation does not hold it
+back), issues the 現地確認結果通知書 (a passed ⑦ with
 nothing to report issues the 加入完了通知書 instead) and tells the subject
 (``inspected.InspectedSubject``), which moves on with it in the same transaction. Every 不適合
 in need of remediation becomes a deficiency; the company reports on each; the office accepts or
@@ -41,6 +42,7 @@ from .rounds import (
     inspection_propose_slots,
     inspection_record,
     inspection_record_on_paper,
+    require_own_round,
 )
 
 __all__ = [
@@ -68,5 +70,6 @@ __all__ = [
     "inspections_remind",
     "remediation_decide",
     "remediation_report_file",
+    "require_own_round",
     "result_notice_issue",
 ]

@@ -304,6 +304,8 @@ def inspection_record(
         subject, locked = lock(inspection)
         require_not_finished(locked)
         require_stage(subject, INSPECTING, locked.kind)
+        if locked.paper_checklist_id is not None:
+            require_own_round(locked, actor)
         findings = {f.pk: f for f in locked.findings.select_related("item")}
         changed = []
         for entry in entries:
@@ -388,12 +390,14 @@ def inspection_finish(
     remediation does not hold it back); the result notice is issued — unless a passed round
     with nothing to report is one the subject answers with its own notice — and the subject
     moves on with the outcome (``InspectedSubject.outcome``), from ``effective_on`` where the
-    subject takes a date."""
+    subject takes a date. A round kept from paper is finished by the inspector who kept it."""
     require_permission(actor=actor, action="inspection.record", obj=inspection)
     with transaction.atomic():
         subject, locked = lock(inspection)
         require_not_finished(locked)
         require_stage(subject, INSPECTING, locked.kind)
+        if locked.paper_checklist_id is not None:
+            require_own_round(locked, actor)
         _close_round(locked, actor, performed_on)
         _tell_the_outcome(subject, locked, actor, effective_on)
     return locked
@@ -476,49 +480,97 @@ def inspection_record_on_paper(
     inspection: Inspection,
     actor: User,
     performed_on: dt.date,
-    scan_name: str,
-    scan_data: bytes,
     entries: list[FindingInput],
+    scan_name: str = "",
+    scan_data: bytes = b"",
+    finish: bool = False,
     effective_on: dt.date | None = None,
 ) -> Inspection:
-    """A round held with the paper checklist: the inspector attaches its scan and transcribes
-    the result of every item; the round then finishes as any other — with its notice."""
+    """A round held with the paper checklist, first step: the result of every item as written on
+    the paper, the day of the visit and the scan are kept with the round — it is not finished,
+    nothing is issued, nobody is told. Kept again, a corrected entry or scan replaces the kept
+    one (a scan already kept stays when none is given; the ledger names the one replaced). The
+    round is then finished as any other (``inspection_finish``, through its confirmation page);
+    ``finish`` does both at once (the API's call, which is its confirmation)."""
     require_permission(actor=actor, action="inspection.record", obj=inspection)
-    if not scan_data:
-        raise invalid(
-            _("Attach the scan of the checklist filled in on paper."),
-            "scan",
-            "scan_required",
-        )
+    if performed_on > timezone.localdate():
+        raise invalid(_("The date cannot be in the future."), "performed_on", "date_in_future")
     with transaction.atomic():
         subject, locked = lock(inspection)
         require_not_finished(locked)
         require_stage(subject, INSPECTING, locked.kind)
-        findings = {f.pk: f for f in locked.findings.select_related("item")}
-        given = {entry.finding_id for entry in entries}
-        missing = [f.item.code for pk, f in findings.items() if pk not in given]
-        if missing:
+        require_own_round(locked, actor)
+        if not scan_data and locked.paper_checklist_id is None:
             raise invalid(
-                _(
-                    "Transcribe the result of every item of the paper checklist; missing: {items}."
-                ).format(items=", ".join(missing)),
-                "result",
-                "findings_open",
+                _("Attach the scan of the checklist filled in on paper."), "scan", "scan_required"
             )
+        findings = _transcribed(locked, entries)
         for entry in entries:
-            finding = findings.get(entry.finding_id)
-            if finding is None:
-                raise invalid(_("Unknown checklist item."), "finding_id", "unknown_finding")
-            _apply(finding, entry, actor, subject)
-        locked.paper_checklist = store_document(
+            _apply(findings[entry.finding_id], entry, actor, subject)
+        replaced = _keep_scan(locked, actor, scan_name, scan_data)
+        locked.performed_on, locked.inspector = performed_on, actor
+        locked.status = InspectionStatus.IN_PROGRESS
+        locked.save(update_fields=["paper_checklist", "performed_on", "inspector", "status"])
+        audit_record(
             actor=actor,
-            subject=locked,
-            kind="inspection_checklist",
-            filename=scan_name or f"checklist-{locked.round}.pdf",
-            data=scan_data,
+            action="inspection.record_on_paper",
+            obj=locked,
+            company_id=locked.company_id,
+            after={
+                "findings": {f.item.code: f.result for f in findings.values()},
+                "performed_on": performed_on.isoformat(),
+                "scan": locked.paper_checklist_id,
+                "replaced_scan": replaced,
+            },
         )
-        locked.inspector = actor
-        locked.save(update_fields=["paper_checklist", "inspector"])
-        _close_round(locked, actor, performed_on)
-        _tell_the_outcome(subject, locked, actor, effective_on)
+        if finish:
+            _close_round(locked, actor, performed_on)
+            _tell_the_outcome(subject, locked, actor, effective_on)
     return locked
+
+
+def require_own_round(inspection: Inspection, actor: User) -> None:
+    """A round held on paper is the transcribing inspector's: another inspector neither changes
+    what was entered (on paper or on the tablet) nor finishes what was kept from paper."""
+    if inspection.inspector_id not in (None, actor.pk):
+        raise RuleViolation(
+            _(
+                "This round is recorded by another inspector ({name}): only they can change "
+                "what was entered or finish it."
+            ).format(name=inspection.inspector),
+            code="other_inspector",
+        )
+
+
+def _transcribed(inspection: Inspection, entries: list[FindingInput]) -> dict[int, Finding]:
+    """The round's findings by id, once every item has its transcribed result."""
+    findings = {f.pk: f for f in inspection.findings.select_related("item")}
+    given = {entry.finding_id for entry in entries}
+    if given - set(findings):
+        raise invalid(_("Unknown checklist item."), "finding_id", "unknown_finding")
+    missing = [f.item.code for pk, f in findings.items() if pk not in given]
+    if missing:
+        raise invalid(
+            _(
+                "Transcribe the result of every item of the paper checklist; missing: {items}."
+            ).format(items=", ".join(missing)),
+            "result",
+            "findings_open",
+        )
+    return findings
+
+
+def _keep_scan(inspection: Inspection, actor: User, name: str, data: bytes) -> int | None:
+    """The scan given (if any) stored with the round in the company's folder, in place of the
+    one kept before; the id of the one it replaced."""
+    if not data:
+        return None
+    replaced = inspection.paper_checklist_id
+    inspection.paper_checklist = store_document(
+        actor=actor,
+        subject=inspection,
+        kind="inspection_checklist",
+        filename=name or f"checklist-{inspection.round}.pdf",
+        data=data,
+    )
+    return replaced
