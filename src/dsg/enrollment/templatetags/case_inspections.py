@@ -48,8 +48,6 @@ def inspection_panel(context: dict[str, Any], enrollment: Any) -> dict[str, Any]
         and permissions.may(user, "inspection.schedule", enrollment),
         "open_step": STEP_OF_KIND[open_kind] if open_kind is not None else None,
         "can_deem": deem,
-        # ② deemed done by an audit result, sent back in error: drawn with its errors (#12)
-        "deem_form": failed_form if failed_key == "deem-by-audit" else None,
         # the round's opening refused: the refusal beside the button, linked from the summary
         "open_form": failed_form if failed_key == "inspection-open" else None,
         "audit_results": list(audit_results_of(enrollment.site.company_id)[:20]) if deem else [],
