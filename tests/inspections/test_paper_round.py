@@ -251,6 +251,16 @@ def test_a_refusal_beside_every_item_left_without_a_result(client, inspection, c
     assert _rows() == before
 
 
+def test_everything_missing_is_said_at_once_each_beside_its_input(client, inspection, cast):
+    form = {"finding": [str(f.pk) for f in inspection.findings.all()], "performed_on": ""}
+    before = _rows()
+    response = _as(client, cast.inspector).post(_paper(inspection), form)
+    page = assert_error_beside(response, data_form="paper", field_id="paper-scan")
+    assert 'id="paper-date_error"' in page
+    assert page.count('class="field__error" id="result-') == inspection.findings.count()
+    assert _rows() == before
+
+
 def test_a_finished_round_takes_nothing_more(client, at_inspection, cast):
     inspection = inspect(at_inspection, cast)
     office = _as(client, cast.inspector)

@@ -601,33 +601,31 @@ def _paper_errors(refusal: RuleViolation) -> list[dict[str, str]]:
     not a PDF: the document store's ``file``), the date; else the whole form's."""
     if isinstance(refusal, ItemRefused):
         return _item_errors(refusal)
-    field = "scan" if refusal.field == "file" or refusal.code == "too_large" else refusal.field
+    field = "scan" if refusal.field == "file" else refusal.field
     anchor = PAPER_FIELDS.get(field or "", "paper-form")
     return [{"label": "", "message": str(refusal.message), "anchor": anchor}]
 
 
 def _paper_round_keep(request: HttpRequest, inspection: Any) -> None:
+    """Keep what the page sent; what is missing (the scan when none is kept, the day, an item's
+    result) or too large is said all at once, beside each input, before anything is kept."""
     scan = request.FILES.get("scan")
     data = scan.read(SCAN_MAX + 1) if scan else b""
-    if len(data) > SCAN_MAX:
-        raise RuleViolation(
-            _("The scan is too large (at most 20 MB)."), code="too_large", status=422, field="scan"
-        )
-    missing = _without_result(request, inspection)
-    if missing:
-        message = str(_("Choose the result ticked on the paper for this item."))
-        errors = [
-            {"label": code, "message": message, "anchor": f"result-{pk}"} for pk, code in missing
-        ]
-        raise PaperRefused(errors)
     performed_on = parse_date(request.POST.get("performed_on", "") or "")
+    errors = []
+    if len(data) > SCAN_MAX:
+        errors.append(_paper_error(_("The scan is too large (at most 20 MB)."), "paper-scan"))
+    elif not data and inspection.paper_checklist_id is None:
+        message = _("Attach the scan of the checklist filled in on paper.")
+        errors.append(_paper_error(message, "paper-scan"))
     if performed_on is None:
-        raise RuleViolation(
-            _("Please enter the date on which this was done."),
-            code="date_required",
-            status=422,
-            field="performed_on",
-        )
+        message = _("Please enter the date on which this was done.")
+        errors.append(_paper_error(message, "paper-date"))
+    message = _("Choose the result ticked on the paper for this item.")
+    for pk, code in _without_result(request, inspection):
+        errors.append(_paper_error(message, f"result-{pk}", label=code))
+    if errors or performed_on is None:
+        raise PaperRefused(errors)
     services.inspection_record_on_paper(
         inspection=inspection,
         actor=request_user(request),
@@ -636,6 +634,10 @@ def _paper_round_keep(request: HttpRequest, inspection: Any) -> None:
         scan_data=data,
         entries=_entries(request),
     )
+
+
+def _paper_error(message: Any, anchor: str, *, label: str = "") -> dict[str, str]:
+    return {"label": label, "message": str(message), "anchor": anchor}
 
 
 def _without_result(request: HttpRequest, inspection: Any) -> list[tuple[int, str]]:
