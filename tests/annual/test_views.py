@@ -12,6 +12,7 @@ from django.conf import settings
 
 from dsg.annual.models import AnnualConfirmation, AnnualRound, ConfirmationState
 
+from ..db_rows import table_rows
 from .conftest import TITLE, move_due_date
 
 
@@ -121,25 +122,36 @@ def test_the_round_page_is_the_offices(client, confirmation, everyone, who, stat
 # The PSA's answers ----------------------------------------------------------------------------
 
 
-def test_the_psa_confirms_through_a_confirmation_step(client, confirmation, enrolled, cast):
+def test_the_psa_confirms_on_the_confirmation_page(client, confirmation, enrolled, cast):
+    """「現在の内容に相違ありません」 through ``core.views.confirm_action`` (#12): GET and a POST
+    that did not come from the page change nothing; the page's own POST records the answer."""
     client = as_(client, cast.psa)
     url = f"/annual/confirmations/{confirmation.pk}/confirm/"
+    before = table_rows()
     page = client.get(url).content.decode()
-    assert "data-consequence" in page and enrolled.name in page and "PC-01" in page
-    assert client.post(url, {"statement": "異動なし"}).status_code == 200  # not yet confirmed
-    assert state_of(confirmation)[0] == ConfirmationState.PENDING
-    response = client.post(url, {"statement": "異動なし", "confirmed": "1"})
-    assert response.status_code == 303
-    assert response["Location"] == f"/annual/confirmations/{confirmation.pk}/"
+    assert 'data-answer-kind="confirm"' in page and 'name="confirmed"' in page
+    assert "data-consequence" in page and confirmation.company.name in page
+    assert "data-told" in page  # the office is told
+    assert enrolled.name in page and "PC-01" in page  # what is confirmed
+    assert 'data-link="change-new"' not in page
+    assert table_rows() == before
+    skipped = client.post(url, {"statement": "異動なし"})  # no ``confirmed``: not from the page
+    assert skipped.status_code == 200 and "異動なし" in skipped.content.decode()
+    assert table_rows() == before
+    response = client.post(url, {"statement": "異動なし", "confirmed": "1"}, follow=True)
+    assert response.redirect_chain == [(f"/annual/confirmations/{confirmation.pk}/", 303)]
     state, answered_at, statement = state_of(confirmation)
     assert (state, statement) == (ConfirmationState.CONFIRMED, "異動なし") and answered_at
-    page = client.get(response["Location"]).content.decode()
+    page = response.content.decode()
     assert 'data-state="confirmed"' in page and 'data-link="confirm"' not in page
+    assert "今後の流れ" in page  # what comes next, after the answer (#12)
     # Asked again: said on the page, without the form; nothing changes.
+    before = table_rows()
     again = client.post(url, {"statement": "二度目", "confirmed": "1"})
     assert again.status_code == 409 and "data-refusal" in again.content.decode()
+    assert 'name="confirmed"' not in again.content.decode()
     assert client.get(url).status_code == 200
-    assert state_of(confirmation)[2] == "異動なし"
+    assert table_rows() == before
 
 
 def test_something_changed_links_to_the_change_application_of_each_site(
@@ -149,17 +161,40 @@ def test_something_changed_links_to_the_change_application_of_each_site(
     url = f"/annual/confirmations/{confirmation.pk}/changes/"
     page = client.get(url).content.decode()
     assert f'href="/changes/new/?site={enrolled.pk}"' in page
-    # Without the statement and the PSA's word that the applications were filed: nothing.
-    for form in (
-        {"statement": "", "filed": "on", "confirmed": "1"},
-        {"statement": "連絡先を変更", "confirmed": "1"},
+    assert 'data-answer-kind="changes"' in page and "data-told" in page
+    # Without the statement and the PSA's word that the applications were filed: nothing, each
+    # error beside its field.
+    before = table_rows()
+    for form, field in (
+        ({"statement": "", "filed": "on", "confirmed": "1"}, "statement"),
+        ({"statement": "連絡先を変更", "confirmed": "1"}, "filed"),
     ):
         response = client.post(url, form)
-        assert response.status_code == 422 and "data-error-summary" in response.content.decode()
-        assert state_of(confirmation)[0] == ConfirmationState.PENDING
+        html = response.content.decode()
+        assert response.status_code == 422 and "data-error-summary" in html
+        assert f'href="#annual-{field}"' in html and f'id="annual-{field}_error"' in html
+        assert table_rows() == before
+    skipped = client.post(url, {"statement": "連絡先を変更", "filed": "on"})
+    assert skipped.status_code == 200 and table_rows() == before
     response = client.post(url, {"statement": "連絡先を変更", "filed": "on", "confirmed": "1"})
     assert response.status_code == 303
     assert state_of(confirmation)[:1] == (ConfirmationState.CHANGES_FILED,)
+
+
+def test_a_refused_answer_changes_nothing(client, confirmation, cast):
+    """The service refuses (the confirmation was answered between the page and the click): said
+    on the page, nothing recorded twice."""
+    from dsg.annual import services
+
+    client = as_(client, cast.psa)
+    url = f"/annual/confirmations/{confirmation.pk}/changes/"
+    assert client.get(url).status_code == 200
+    services.annual_confirmation_confirm(confirmation=confirmation, actor=cast.psa)
+    before = table_rows()
+    response = client.post(url, {"statement": "連絡先を変更", "filed": "on", "confirmed": "1"})
+    assert response.status_code == 409 and "data-refusal" in response.content.decode()
+    assert table_rows() == before
+    assert state_of(confirmation)[0] == ConfirmationState.CONFIRMED
 
 
 def test_the_answered_page_shows_what_was_looked_at(client, confirmation, enrolled, cast):
@@ -176,21 +211,25 @@ def test_the_answered_page_shows_what_was_looked_at(client, confirmation, enroll
 # The office's pages ---------------------------------------------------------------------------
 
 
-def test_the_reviewer_opens_a_round_through_a_confirmation_step(client, enrolled, cast):
-    client = as_(client, cast.reviewer)
-    assert client.get("/annual/rounds/new/").status_code == 200
+def test_the_reviewer_opens_a_round_on_its_confirmation_page(client, enrolled, cast):
+    """Opening a round mails every company: through ``core.views.confirm_action`` (#12)."""
     from ..walk import today
 
+    client = as_(client, cast.reviewer)
+    before = table_rows()
+    page = client.get("/annual/rounds/new/").content.decode()
+    assert "data-consequence" in page and "data-told" in page and 'name="confirmed"' in page
+    assert 'data-list="companies" data-count="1"' in page and enrolled.company.name in page
+    assert table_rows() == before
     due = (today().replace(year=today().year + 1)).isoformat()
     form = {"title": TITLE, "due_on": due}
-    page = client.post("/annual/rounds/new/", form)
-    assert page.status_code == 200 and "data-consequence" in page.content.decode()
-    assert enrolled.company.name in page.content.decode()
-    assert not AnnualRound.objects.exists()
-    response = client.post("/annual/rounds/new/", {**form, "confirmed": "1"})
-    assert response.status_code == 303
+    skipped = client.post("/annual/rounds/new/", form)  # not from the page: carried, not done
+    assert skipped.status_code == 200 and TITLE in skipped.content.decode()
+    assert table_rows() == before
+    response = client.post("/annual/rounds/new/", {**form, "confirmed": "1"}, follow=True)
+    assert response.redirect_chain == [("/annual/", 303)]
     annual_round = AnnualRound.objects.get()
-    assert response["Location"] == f"/annual/rounds/{annual_round.pk}/"
+    assert f'data-round="{annual_round.pk}"' in response.content.decode()
     assert annual_round.confirmations.get().company == enrolled.company
 
 
@@ -198,12 +237,14 @@ def test_a_round_in_the_past_is_refused_beside_its_field(client, enrolled, cast)
     from ..walk import today
 
     client = as_(client, cast.reviewer)
+    before = table_rows()
     form = {"title": TITLE, "due_on": today().isoformat(), "confirmed": "1"}
     response = client.post("/annual/rounds/new/", form)
     assert response.status_code == 422
     assert 'data-field="due_on"' in response.content.decode()
     assert "field--error" in response.content.decode()
-    assert not AnnualRound.objects.exists()
+    assert 'href="#round-due_on"' in response.content.decode()
+    assert table_rows() == before
 
 
 @pytest.mark.parametrize("who", ["inspector", "psa", "user", "provider_staff"])

@@ -1,6 +1,7 @@
 """Pages of the 年次確認: the office's rounds (open one, every company's answer, the export) and
 the company's confirmation (what the portal holds, then 「現在の内容に相違ありません」 or "changes
-filed", each through a confirmation step).
+filed") — opening a round and each answer through the one confirmation page,
+``core.views.confirm_action`` (#12: acts only on a POST from that page).
 
 Every page reads through the selectors (a confirmation another party may not see is a 404) and
 acts through one service; a refusal is shown beside its field and changes nothing. A 利用者 and
@@ -10,27 +11,28 @@ the provider have no page here (403).
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dsg.core.errors import RuleViolation
-from dsg.core.forms import form_refused
+from dsg.core.views import Confirmation, confirm_action
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
 from dsg.orgs.models import User
 
 from . import selectors, services
 from .forms import ChangesFiledForm, ConfirmForm, RoundForm, StateFilterForm
-from .models import AnnualConfirmation, AnnualRound
+from .models import AnnualConfirmation, AnnualRound, ConfirmationState
 from .policy import READERS
 
 ROUND_PAGE = 50
@@ -50,22 +52,6 @@ def _reader(user: User) -> None:
     company_reader = permissions.is_company_member(user) and user.role in READERS
     if not (permissions.is_office(user) or company_reader):
         raise _forbidden()
-
-
-def error_summary(form: Any) -> list[dict[str, str]]:
-    """Every error of the form, each with a link to its field."""
-    summary = []
-    for name, errors in form.errors.items():
-        bound = form[name] if name in form.fields else None
-        for error in errors:
-            summary.append(
-                {
-                    "label": str(bound.label) if bound is not None else "",
-                    "message": str(error),
-                    "anchor": bound.id_for_label if bound is not None else "",
-                }
-            )
-    return summary
 
 
 def change_start_url(site_id: int) -> str | None:
@@ -102,49 +88,63 @@ def annual_home(request: HttpRequest) -> HttpResponse:
 # The office: open a round, read it, export it ---------------------------------------------------
 
 
+class _Opened:
+    """The success message of opening a round, known once it is open (how many were asked)."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def __str__(self) -> str:
+        return self.text
+
+
 @login_required
 def annual_round_new(request: HttpRequest) -> HttpResponse:
-    """GET: the form. POST: the same page to confirm, naming the companies that will be asked;
-    POST with ``confirmed``: the service."""
+    """Opening a round on its confirmation page (#12, ``core.views.confirm_action``): the title
+    and due date, the companies that will be asked and what they are told; GET changes nothing,
+    a POST that did not come from the page acts on nothing (its values filled in to confirm), a
+    refusal (a due date past, a title taken) is said beside its field."""
     user = request_user(request)
     if not permissions.may(user, "annual.open"):
         raise _forbidden()
-    form = RoundForm(request.POST if request.method == "POST" else None)
-    confirming = request.method == "POST" and form.is_valid()
-    if confirming:
-        try:
-            services.annual_round_check(**form.cleaned_data)
-        except RuleViolation as refusal:
-            form_refused(form, refusal)
-            confirming = False
-    if confirming and request.POST.get("confirmed"):
-        try:
-            annual_round = services.annual_round_open(
-                actor=user, title=form.cleaned_data["title"], due_on=form.cleaned_data["due_on"]
-            )
-        except RuleViolation as refusal:
-            form_refused(form, refusal)
-            confirming = False
-        else:
-            messages.success(
-                request,
-                _("The round “{title}” is open: {n} companies were asked.").format(
-                    title=annual_round.title, n=annual_round.confirmations.count()
-                ),
-            )
-            url = reverse("annual_round_detail", args=[annual_round.pk])
-            return HttpResponseRedirect(url, status=303)
-    return render(
-        request,
-        "annual/round_new.html",
-        {
-            "form": form,
-            "confirming": confirming,
-            "companies": list(selectors.eligible_companies()) if confirming else [],
-            "errors": error_summary(form),
-        },
-        status=422 if form.errors else 200,
+    companies = list(selectors.eligible_companies())
+    back = reverse("annual_home")
+    opened = _Opened()
+    page = Confirmation(
+        title=gettext_lazy("Open a round"),
+        back=back,
+        success=opened,
+        consequence=(
+            _(
+                "Companies asked to confirm their registered data by the due date: {n} (listed "
+                "below). A round cannot be closed or withdrawn once open."
+            ).format(n=len(companies)),
+        ),
+        told_who=_("the companies"),
+        told=(
+            _(
+                "Each company's protection system administrator gets a mail; reminders follow 7 "
+                "days before the due date and after it."
+            ),
+        ),
+        danger=False,
+        crumbs=(
+            (_("Dashboard"), reverse("dashboard")),
+            (_("Annual confirmation (年次確認)"), back),
+        ),
+        template="annual/round_new.html",
+        extra={"companies": companies},
     )
+
+    def act(data: dict[str, Any]) -> None:
+        annual_round = services.annual_round_open(
+            actor=user, title=data["title"], due_on=data["due_on"]
+        )
+        opened.text = _("The round “{title}” is open: {n} companies were asked.").format(
+            title=annual_round.title, n=annual_round.confirmations.count()
+        )
+
+    return confirm_action(request, page, act, form=lambda data: RoundForm(data, auto_id="round-%s"))
 
 
 def _round(request: HttpRequest, round_id: int) -> tuple[User, AnnualRound]:
@@ -254,45 +254,117 @@ def annual_confirmation_detail(request: HttpRequest, confirmation_id: int) -> Ht
     )
 
 
-def _answer_page(
-    request: HttpRequest, confirmation_id: int, *, form_class: Any, kind: str
-) -> HttpResponse:
-    """GET: what is being stated, and the form. POST: the service (``confirmed`` given)."""
+@dataclass(frozen=True)
+class Answer:
+    """One of the PSA's two answers, as its confirmation page says it (#12: through
+    ``core.views.confirm_action``, like every irreversible action)."""
+
+    title: Any
+    consequence: tuple[Any, ...]
+    after: Any  # 今後の流れ: what comes next, after the answer is recorded
+    form_class: Any
+    change_links: bool  # each site's 「この拠点の変更を申請する」 on the page
+
+
+ANSWERS: dict[str, Answer] = {
+    "confirm": Answer(
+        title=gettext_lazy("The data is current (現在の内容に相違ありません)"),
+        consequence=(
+            gettext_lazy(
+                "You state for {company} that the sites, contacts, terminals, removable media "
+                "and software below are current."
+            ),
+            gettext_lazy(
+                "What is shown below is kept with your answer. An answer cannot be changed: if "
+                "something is not current, answer “Something has changed” instead."
+            ),
+        ),
+        after=gettext_lazy(
+            "What comes next: nothing more is asked of you in this round. Keep the portal's "
+            "data current through change applications as things change."
+        ),
+        form_class=ConfirmForm,
+        change_links=False,
+    ),
+    "changes": Answer(
+        title=gettext_lazy("Something has changed"),
+        consequence=(
+            gettext_lazy(
+                "File a change application for each site where something changed (the buttons "
+                "below open the change application of that site). Terminals, removable media "
+                "and software are applied for on their own requests."
+            ),
+            gettext_lazy(
+                "Then say here what changed and which change applications you filed: the "
+                "confirmation is marked “changes filed” and the office is told."
+            ),
+        ),
+        after=gettext_lazy(
+            "What comes next: the office reviews each change application you filed on its own "
+            "page; you are told of each decision."
+        ),
+        form_class=ChangesFiledForm,
+        change_links=True,
+    ),
+}
+
+
+def _answer_page(request: HttpRequest, confirmation_id: int, *, kind: str) -> HttpResponse:
+    """GET: the confirmation page — what is stated, what the portal holds, who is told — and
+    nothing changes. POST from that page (its hidden ``confirmed``): the service; a POST that did
+    not come from it acts on nothing (``confirm_action``)."""
     user, confirmation = _confirmation(request, confirmation_id)
     if not permissions.may(user, "annual.confirm", confirmation):
         raise _forbidden()
-    context: dict[str, Any] = {"confirmation": confirmation, "kind": kind}
-    if not confirmation.is_pending:  # said on the page, without the form; nothing changes
-        context["refusal"] = _("This confirmation was already answered: “{state}”.").format(
+    answer = ANSWERS[kind]
+    back = reverse("annual_confirmation_detail", args=[confirmation.pk])
+    refusal = (
+        ""
+        if confirmation.is_pending
+        else _("This confirmation was already answered: “{state}”.").format(
             state=confirmation.get_state_display()
         )
-        status = 409 if request.method == "POST" else 200
-        return render(request, "annual/confirmation_answer.html", context, status=status)
-    form = form_class(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid() and request.POST.get("confirmed"):
-        try:
-            answered = _answer(confirmation, user, kind, form.cleaned_data["statement"])
-        except RuleViolation as refusal:
-            form_refused(form, refusal)
-        else:
-            messages.success(
-                request,
-                _("Thank you: the annual confirmation is recorded as “{state}”.").format(
-                    state=answered.get_state_display()
-                ),
-            )
-            url = reverse("annual_confirmation_detail", args=[confirmation.pk])
-            return HttpResponseRedirect(url, status=303)
-    context.update(
-        form=form,
-        data=_with_links(_shown(confirmation)),
-        errors=error_summary(form),
     )
-    return render(
-        request,
-        "annual/confirmation_answer.html",
-        context,
-        status=422 if form.errors else 200,
+    state = ConfirmationState.CONFIRMED if kind == "confirm" else ConfirmationState.CHANGES_FILED
+    recorded = _("Thank you: the annual confirmation is recorded as “{state}”.").format(
+        state=ConfirmationState(state).label
+    )
+    page = Confirmation(
+        title=answer.title,
+        object_label=confirmation.round.title,
+        back=back,
+        success=f"{recorded} {answer.after}",
+        consequence=[
+            str(line).format(company=confirmation.company.name) for line in answer.consequence
+        ],
+        told_who=_("the office"),
+        told=(
+            _(
+                "The office's reviewers receive a mail with your answer; your company's other "
+                "protection system administrators get a copy."
+            ),
+        ),
+        danger=False,
+        crumbs=(
+            (_("Dashboard"), reverse("dashboard")),
+            (_("Annual confirmation (年次確認)"), reverse("annual_home")),
+            (confirmation.round.title, back),
+        ),
+        refusal=refusal,
+        template="annual/confirmation_answer.html",
+        extra={
+            "kind": kind,
+            "company": confirmation.company,
+            "data": _with_links(_shown(confirmation)) if not refusal else {},
+            "show_change_links": answer.change_links,
+        },
+    )
+
+    def act(data: dict[str, Any]) -> None:
+        _answer(confirmation, user, kind, data["statement"])
+
+    return confirm_action(
+        request, page, act, form=lambda data: answer.form_class(data, auto_id="annual-%s")
     )
 
 
@@ -311,10 +383,10 @@ def _answer(
 @login_required
 def annual_confirmation_confirm(request: HttpRequest, confirmation_id: int) -> HttpResponse:
     """「現在の内容に相違ありません」, through a confirmation step."""
-    return _answer_page(request, confirmation_id, form_class=ConfirmForm, kind="confirm")
+    return _answer_page(request, confirmation_id, kind="confirm")
 
 
 @login_required
 def annual_confirmation_changes(request: HttpRequest, confirmation_id: int) -> HttpResponse:
     """Something changed: the change applications to file, then "changes filed"."""
-    return _answer_page(request, confirmation_id, form_class=ChangesFiledForm, kind="changes")
+    return _answer_page(request, confirmation_id, kind="changes")
