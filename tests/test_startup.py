@@ -1,7 +1,8 @@
 """Django's start-up loads no heavy library (issue #14): ``dsg audit verify`` and every other
 command start in the time Django's own start-up takes, not in the time openpyxl, WeasyPrint,
-pyHanko or Playwright take to import. Each is imported where it is used (a workbook's export,
-a notice's rendering and signing, the browser tests); panels import their views when shown."""
+pyHanko, Playwright, Pillow, icalendar, holidays or pydantic take to import. Each is imported
+where it is used (a workbook's export, a notice's rendering and signing, the browser tests, a
+photo, a calendar, a business day, the API); panels import their views when shown."""
 
 from __future__ import annotations
 
@@ -10,7 +11,21 @@ import os
 import subprocess
 import sys
 
-HEAVY = ("openpyxl", "weasyprint", "pyhanko", "playwright")
+HEAVY = (
+    "openpyxl",
+    "weasyprint",
+    "pyhanko",
+    "playwright",
+    # imported where used too (#14: the start-up of `dsg audit verify`): Pillow reading a photo,
+    # icalendar writing a calendar, holidays at the first business-day question, pydantic with
+    # the API's schemas, cryptography's X.509 making the trial signing pair
+    "PIL",
+    "icalendar",
+    "holidays",
+    "pydantic",
+    "ninja",
+    "cryptography.x509",
+)
 
 PROBE = f"""
 import json, sys

@@ -2,6 +2,7 @@
 
 Calendars are shared with the company's and the provider's own calendars, so what an event says
 is written in Japanese by the app that makes it; this module only lays the events out.
+icalendar is imported when a calendar is written, not at every process's start-up (#14).
 """
 
 from __future__ import annotations
@@ -9,12 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone
-from icalendar import Calendar, Event
 
 from .models import Appointment, AppointmentState
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 PRODID = "-//DSG Portal//JA"
 # How each state of an appointment shows in a calendar.
@@ -64,6 +68,8 @@ def appointment_event(
 
 
 def calendar_ics(events: Iterable[CalendarEvent], *, name: str = "") -> bytes:
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -77,6 +83,8 @@ def calendar_ics(events: Iterable[CalendarEvent], *, name: str = "") -> bytes:
 
 
 def _event(item: CalendarEvent, stamp: dt.datetime) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", item.uid)
     event.add("dtstamp", stamp)

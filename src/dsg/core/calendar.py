@@ -15,13 +15,14 @@ import calendar as _calendar
 import datetime as dt
 import functools
 
-import holidays
-
 ONE_DAY = dt.timedelta(days=1)
 
 
 @functools.lru_cache(maxsize=64)
 def _public_holidays(year: int) -> frozenset[dt.date]:
+    # Imported at the first business-day question, not at every process's start-up (#14).
+    import holidays
+
     return frozenset(holidays.country_holidays("JP", years=year))
 
 

@@ -1,15 +1,22 @@
-"""Inspection photos: JPEG or PNG recognised by content, size-limited, GPS position removed."""
+"""Inspection photos: JPEG or PNG recognised by content, size-limited, GPS position removed.
+
+Pillow is imported where a photo is read, not with the module: every process imports this one
+at start-up (the documents' services), and most never read a photo (#14: `dsg audit verify`).
+"""
 
 from __future__ import annotations
 
 import io
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
 
 from dsg.core.errors import RuleViolation
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_PIXELS = 50_000_000  # a 50-megapixel photo; more is refused before decoding
 MAX_SIDE = 20_000
@@ -31,6 +38,8 @@ def _refuse(message: object, code: str) -> RuleViolation:
 
 def inspect_image(data: bytes) -> ImageInfo:
     """Refuse anything that is not a sound JPEG or PNG of a sane size."""
+    from PIL import Image, UnidentifiedImageError
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:

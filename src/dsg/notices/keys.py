@@ -14,10 +14,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from django.conf import settings
 
 from dsg.core.private_files import private_dir, private_file_write
@@ -63,7 +59,13 @@ def trial_pair_write(*, key_path: Path, cert_path: Path, common_name: str) -> No
     """Write a fresh ECDSA P-256 key (0600) and a self-signed signing certificate for it.
 
     P-256 rather than RSA: loading an RSA key checks its primes, which made each signature ~1 s.
+    cryptography's X.509 is imported here, when a trial pair is made, not at every start-up.
     """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name(
         [

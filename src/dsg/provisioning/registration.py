@@ -1,6 +1,10 @@
 """The provider's part in the enrollment app: the case's ③–⑥ section and the provider's tasks on
 its pages, the conditions of ③ on its records, and the transitions of ④ and ⑤, taken through
-their own services."""
+their own services.
+
+The panels' views are imported when a panel is first shown, not when Django starts (as in
+``dsg.registry.panels``): they import the forms, the work list and the iCalendar writer, which no
+command needs (#14: ``dsg audit verify``'s start-up)."""
 
 from __future__ import annotations
 
@@ -15,16 +19,19 @@ from dsg.orgs.auth import request_user
 
 from .rules import ANCILLARY_WORK_DONE, SURVEY_RECORDED
 from .services import construction_complete, router_install
-from .views import provider_dashboard_context, provisioning_context
 
 
 def _case(request: HttpRequest, enrollment: Any) -> dict[str, Any] | None:
     if enrollment.step < 3:
         return None
+    from .views import provisioning_context  # lazy: see the module's docstring
+
     return provisioning_context(user=request_user(request), enrollment=enrollment)
 
 
 def _dashboard(request: HttpRequest, _obj: Any) -> dict[str, Any] | None:
+    from .views import provider_dashboard_context  # lazy, as above
+
     return provider_dashboard_context(request) or None
 
 
