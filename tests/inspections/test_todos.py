@@ -12,7 +12,7 @@ from dsg.core.todos import todos_for
 from dsg.enrollment.models import State
 from dsg.inspections import services
 from dsg.inspections.models import Result
-from tests.walk import new_case, walk_to
+from tests.walk import new_case, small_pdf, walk_to
 
 from .helpers import record, tomorrow_at
 
@@ -58,6 +58,23 @@ def test_a_round_waits_on_the_office_then_the_psa_then_the_inspector(site, cast)
         "inspector",
         timezone.localdate(first),
     )
+    assert visit.url == f"/inspections/{inspection.pk}/#findings"
+
+    # Held on paper and kept: the same item, now leading to finishing the round.
+    services.inspection_record_on_paper(
+        inspection=inspection,
+        actor=cast.inspector,
+        performed_on=timezone.localdate(),
+        scan_data=small_pdf(),
+        entries=[
+            services.FindingInput(finding_id=f.pk, result=Result.CONFORMING)
+            for f in inspection.findings.all()
+        ],
+    )
+    [finish] = todos_for(user=cast.inspector, cases={"enrollment": [enrollment.pk]})
+    assert (finish.code, finish.due) == ("inspection.visit", visit.due)
+    assert finish.url == f"/inspections/{inspection.pk}/paper/#paper-finish"
+    assert str(finish.button) == "回を終了する"
 
 
 @pytest.mark.django_db

@@ -1,9 +1,10 @@
 """The open items of ② and ⑦ rounds (core.todos), whatever their subject.
 
 A round not held yet waits on the office to propose dates (again, when the company asked for
-others), on the company's PSA to pick one of the dates offered, then on the inspector to visit;
-a round that found deficiencies waits on the company to report on each by its due date. Four
-queries over every round the person sees, whatever their number.
+others), on the company's PSA to pick one of the dates offered, then on the inspector to visit
+(and, once a round held on paper is kept, to finish it on its confirmation page); a round that
+found deficiencies waits on the company to report on each by its due date. Four queries over
+every round the person sees, whatever their number.
 """
 
 from __future__ import annotations
@@ -119,6 +120,12 @@ def inspection_todos(query: TodoQuery) -> Iterator[Todo]:
         if inspection.status == InspectionStatus.FINISHED and not inspection.unreported:
             continue  # every deficiency reported: the subject's own item (the report, the decision)
         code, who, what, action, anchor, due, button = _item(inspection)
+        url = reverse("inspection_detail", args=[inspection.pk]) + f"#{anchor}"
+        if code == "inspection.visit" and inspection.paper_checklist_id is not None:
+            # Held on paper and kept: what is left is to finish it (the same item, its rows).
+            what = _("Finish the round held on paper: its transcription and scan are kept")
+            url = reverse("inspection_paper", args=[inspection.pk]) + "#paper-finish"
+            button = _("Finish the round")
         subject = subjects.linked_subject(inspection)
         subject_type = subjects.subject_type_of(subject)
         site = getattr(subject, "site", None)
@@ -131,7 +138,7 @@ def inspection_todos(query: TodoQuery) -> Iterator[Todo]:
             case=(subject_type.key, subject.pk),
             who=who,
             what=what,
-            url=reverse("inspection_detail", args=[inspection.pk]) + f"#{anchor}",
+            url=url,
             action=action,
             due=due,
             since=since,
