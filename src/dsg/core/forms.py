@@ -78,11 +78,14 @@ def form_id(form: Any) -> str:
     return f"{prefix}-form" if prefix else ""
 
 
-def form_refused(form: Any, refusal: RuleViolation, *others: Any) -> None:
+def form_refused(
+    form: Any, refusal: RuleViolation, *others: Any, default_field: str | None = None
+) -> None:
     """A service's refusal shown on the form that asked for it: beside the refusal's field when
-    ``form`` (or else one of ``others``, the page's other forms) has it, else as an error of the
-    whole ``form`` (the summary links to the form). 403 and 404 are raised again: the middleware
-    answers them, a form never shows them."""
+    ``form`` (or else one of ``others``, the page's other forms) has it, else beside
+    ``default_field`` of ``form`` when given (an upload's refusal beside its file field), else as
+    an error of the whole ``form`` (the summary links to the form). 403 and 404 are raised again:
+    the middleware answers them, a form never shows them."""
     if refusal.status in (403, 404):
         raise refusal
     form.errors  # noqa: B018 - checked first: an error is added to a cleaned form
@@ -90,7 +93,8 @@ def form_refused(form: Any, refusal: RuleViolation, *others: Any) -> None:
         if candidate is not None and refusal.field and refusal.field in candidate.fields:
             candidate.add_error(refusal.field, str(refusal.message))
             return
-    form.add_error(None, str(refusal.message))
+    field = default_field if default_field in form.fields else None
+    form.add_error(field, str(refusal.message))
 
 
 def error_summary(*forms_: Any, prefix: str = "") -> list[dict[str, str]]:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dsg.core.errors import RuleViolation
-from dsg.core.forms import error_summary
+from dsg.core.forms import error_summary, form_refused
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
 from dsg.orgs.models import User
@@ -175,11 +175,10 @@ def _save_part(
     try:
         services.application_update(enrollment=enrollment, actor=request_user(request), data=data)
     except RuleViolation as refusal:
-        if refusal.status in (403, 404):
-            raise
-        field = refusal.field if form is not None and refusal.field in form.fields else None
         if form is not None:
-            form.add_error(field, str(refusal.message))
+            form_refused(form, refusal)
+        elif refusal.status in (403, 404):
+            raise
         else:
             messages.error(request, str(refusal.message))
         return False
@@ -221,10 +220,7 @@ def application_upload(request: HttpRequest, enrollment_id: int) -> HttpResponse
                 dated_on=form.cleaned_data.get("dated_on"),
             )
         except RuleViolation as refusal:
-            if refusal.status in (403, 404):
-                raise
-            field = refusal.field if refusal.field in form.fields else "file"
-            form.add_error(field, str(refusal.message))
+            form_refused(form, refusal, default_field="file")
         else:
             messages.success(request, _("The document was attached."))
             return HttpResponseRedirect(
@@ -393,10 +389,7 @@ def review_comment_add(request: HttpRequest, version_id: int) -> HttpResponse:
                 version=version, actor=user, **form.cleaned_data
             )
         except RuleViolation as refusal:
-            if refusal.status in (403, 404):
-                raise
-            field = refusal.field if refusal.field in form.fields else None
-            form.add_error(field, str(refusal.message))
+            form_refused(form, refusal)
         else:
             messages.success(request, _("The comment was added."))
             back = reverse("application_version", args=[version.pk])
@@ -476,10 +469,8 @@ def application_import(request: HttpRequest, enrollment_id: int) -> HttpResponse
                     _("The workbook is too large (at most 5 MB)."), code="too_large", status=422
                 )
             excel.application_import(enrollment=enrollment, actor=user, data=upload.read())
-        except RuleViolation as refusal:
-            if refusal.status in (403, 404):
-                raise
-            form.add_error("file", str(refusal.message))  # the workbook's sheet, row and column
+        except RuleViolation as refusal:  # the workbook's sheet, row and column
+            form_refused(form, refusal, default_field="file")
         else:
             messages.success(request, _("The application was filled in from the workbook."))
             back = reverse("application_overview", args=[enrollment.pk])

@@ -166,9 +166,7 @@ class Filing:
         if isinstance(refusal, LineError):
             numbered = self.numbered()
             if 0 < refusal.line <= len(numbered):
-                form = numbered[refusal.line - 1][1]
-                field = refusal.field if refusal.field in form.fields else None
-                form.add_error(field, str(refusal.message))
+                form_refused(numbered[refusal.line - 1][1], refusal)
                 return
         if refusal.field == "purpose":
             self.purpose.add_error("purpose", str(refusal.message))

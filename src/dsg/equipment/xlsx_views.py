@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dsg.core.errors import RuleViolation
+from dsg.core.forms import form_refused
 from dsg.core.uploads import max_upload_bytes
 from dsg.documents.services import too_large
 from dsg.orgs import permissions
@@ -72,10 +73,7 @@ def site_forms(request: HttpRequest, site_id: int) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
             )
         except RuleViolation as refusal:
-            if refusal.status in (403, 404):
-                raise
-            field = refusal.field if refusal.field in ("password", "kind") else "file"
-            form.add_error(field, str(refusal.message))
+            form_refused(form, refusal, default_field="file")
             where = refusal if isinstance(refusal, FormError) and refusal.sheet else None
         else:
             return _filed(request, site_id, filing)
