@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dsg.appointments.models import Appointment
 from dsg.enrollment.models import Enrollment, State, StepRecord
-from dsg.enrollment.schedule import month_rule_warnings
+from dsg.enrollment.schedule import MONTH_RULE_STEPS, month_rule_warnings, step_dates
 from dsg.inspections.models import Inspection, InspectionKind
 from dsg.provisioning import services as prov
 from dsg.provisioning import worklist
@@ -23,6 +23,7 @@ from ..walk import new_case, walk_to
 from .test_provider_dashboard import at, first_of_next_month
 
 pytestmark = pytest.mark.django_db
+MONTH_RULE_STEPS_SET = set(MONTH_RULE_STEPS)
 
 
 def _construction(case, cast, day: dt.date) -> None:
@@ -70,6 +71,15 @@ def test_the_warnings_are_those_of_weighing_every_case(company, cast):
     assert fits.pk not in candidates and quiet.pk not in candidates
     found = worklist.provider_month_warnings(user=cast.staff)
     assert [(c.pk, w.dates) for c, w in found] == [(w.enrollment_id, w.dates) for w in weighed_all]
+    # The rule reads ④–⑦'s dates only (step_dates(steps=...)): the same as reading every step's
+    # dates and keeping ④–⑦'s — the records into and out of those steps, their appointments.
+    complete = step_dates(every)
+    kept = {c: {n: v for n, v in of.items() if n in MONTH_RULE_STEPS} for c, of in complete.items()}
+    restricted = step_dates(every, MONTH_RULE_STEPS)
+    assert {c: dict(of) for c, of in restricted.items() if of} == {
+        c: of for c, of in kept.items() if of
+    }
+    assert kept[walked.pk] and kept[by_final.pk] and set(complete[walked.pk]) - MONTH_RULE_STEPS_SET
 
 
 def test_the_candidates_are_read_in_four_queries_whatever_the_cases(company, cast):

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -66,12 +67,18 @@ def _actuals(
     }
 
 
-def step_actuals(ids: list[int]) -> dict[int, dict[int, Actual]]:
-    """case id -> step -> when it started and ended (one query)."""
+def step_actuals(
+    ids: list[int], steps: Collection[int] | None = None
+) -> dict[int, dict[int, Actual]]:
+    """case id -> step -> when it started and ended (one query). With ``steps``, those steps'
+    only: the records that end one of them or start one (the others cannot change them)."""
     rows: dict[int, list[Any]] = defaultdict(list)
     records = StepRecord.objects.filter(enrollment_id__in=ids).order_by(
         "enrollment_id", "recorded_at", "pk"
     )
+    if steps is not None:
+        into = [state for state, step in STEP_OF_STATE.items() if step in steps]
+        records = records.filter(Q(step__in=steps) | Q(to_state__in=into))
     for case, *row in records.values_list(
         "enrollment_id", "step", "to_state", "performed_on", "recorded_at"
     ):
@@ -79,7 +86,10 @@ def step_actuals(ids: list[int]) -> dict[int, dict[int, Actual]]:
     # The zone looked up once per call, not per case: each lookup reads asgiref's Local, 0.1–0.3
     # ms a case on a busy machine — a third of the provider's ④–⑦ warning at 811 cases (#14).
     zone = timezone.get_current_timezone()
-    return {case: _actuals(rows[case], zone) for case in ids}
+    found = {case: _actuals(rows[case], zone) for case in ids}
+    if steps is None:
+        return found
+    return {case: {n: a for n, a in of.items() if n in steps} for case, of in found.items()}
 
 
 def actuals_of(enrollment: Enrollment) -> dict[int, Actual]:
@@ -93,15 +103,19 @@ def actuals_of(enrollment: Enrollment) -> dict[int, Actual]:
 
 
 # Planned dates, from the appointments -----------------------------------------------------------
-def planned_dates(ids: list[int]) -> dict[int, dict[int, list[dt.date]]]:
+def planned_dates(
+    ids: list[int], steps: Collection[int] | None = None
+) -> dict[int, dict[int, list[dt.date]]]:
     """case id -> step -> the dates of its appointments that count (two queries): the
-    provider's dates of the case and the dates taken for its inspection rounds."""
+    provider's dates of the case and the dates taken for its inspection rounds; with
+    ``steps``, those of these steps only."""
+    purposes = [p for p, step in STEP_OF_PURPOSE.items() if steps is None or step in steps]
     found: dict[int, dict[int, list[dt.date]]] = defaultdict(lambda: defaultdict(list))
     zone = timezone.get_current_timezone()  # once, not per date (see step_actuals)
     of_cases = Appointment.objects.filter(
         subject_type=ContentType.objects.get_for_model(Enrollment),
         subject_id__in=ids,
-        purpose__in=list(STEP_OF_PURPOSE),
+        purpose__in=purposes,
         state__in=COUNTING_STATES,
     ).values_list("subject_id", "purpose", "starts_at")
     for case, purpose, starts_at in of_cases:
@@ -112,6 +126,7 @@ def planned_dates(ids: list[int]) -> dict[int, dict[int, list[dt.date]]]:
     taken = Appointment.objects.filter(
         subject_type=ContentType.objects.get_for_model(Inspection),
         subject_id__in=rounds,
+        purpose__in=purposes,
         state=AppointmentState.CONFIRMED,
     ).values_list("subject_id", "purpose", "starts_at")
     case_of_round = dict(Inspection.objects.filter(pk__in=rounds).values_list("pk", "subject_id"))
@@ -122,10 +137,13 @@ def planned_dates(ids: list[int]) -> dict[int, dict[int, list[dt.date]]]:
     return found
 
 
-def step_dates(ids: list[int]) -> dict[int, dict[int, list[dt.date]]]:
-    """case id -> step -> every date known for it: planned (appointments) and done (records)."""
-    found = planned_dates(ids)
-    for case, actuals in step_actuals(ids).items():
+def step_dates(
+    ids: list[int], steps: Collection[int] | None = None
+) -> dict[int, dict[int, list[dt.date]]]:
+    """case id -> step -> every date known for it: planned (appointments) and done (records);
+    with ``steps``, of those steps only (what is read for the others is not read)."""
+    found = planned_dates(ids, steps)
+    for case, actuals in step_actuals(ids, steps).items():
         for step, actual in actuals.items():
             found[case][step] += [d for d in (actual.start, actual.end) if d]
     return found
@@ -163,7 +181,7 @@ class MonthWarning:
 
 def month_rule_warnings(ids: Iterable[int]) -> list[MonthWarning]:
     """The cases among ``ids`` whose ④–⑦ no longer fit one calendar month, earliest first."""
-    found = step_dates(list(ids))
+    found = step_dates(list(ids), MONTH_RULE_STEPS)  # ④–⑦'s dates only (#14)
     warnings = []
     for case, steps in found.items():
         dates = {step: sorted(set(steps[step])) for step in MONTH_RULE_STEPS if steps.get(step)}
