@@ -47,6 +47,7 @@ from .test_tenancy_matrix import (
     OFFICE_PAGES,
     PAGE_CASES,
     PAGE_ROUTES,
+    PROVIDER_CASE_PAGES,
     World,
     Worlds,
     _call,
@@ -222,6 +223,12 @@ GATED: dict[str, str] = {
     "enrollment_accept": "enrollment.accept",  # its confirmation page (#12)
     "enrollment_report_remediation": "remediation.report",  # its confirmation page (#12)
     "inspection_deem_by_audit": "inspection.deem_by_audit",  # its confirmation page (#12)
+    "enrollment_request_final_inspection": "final_inspection.request",  # its page (#12)
+    # ③–⑥'s records that cannot be taken back, each through its confirmation page (#12)
+    "ancillary_work_done": "ancillary_work.mark_done",
+    "media_receive": "media.receive",
+    "account_holder_add": "account_holder.add",
+    "account_delivery_reissue_request": "account_delivery.reissue_request",
     "equipment_site_requests": "equipment.EquipmentRequest",
     "equipment_request_new": "equipment_request.file",
     "equipment_forms": "equipment_request.file",
@@ -512,8 +519,14 @@ def _role_cases(cases: list[Any]) -> list[Any]:
             found += [
                 pytest.param(*args, {"enrollment_id": key}, id=case.id.replace("case_setup", key))
                 for key in MORE_CASES
+                if not (_provider_only(args) and key == "case_inspected")  # at ②: not theirs
             ]
     return found
+
+
+def _provider_only(args: list[Any]) -> bool:
+    """A page of a case only the provider opens (PROVIDER_CASE_PAGES), from ③ on."""
+    return bool(args) and getattr(args[0], "route", None) in PROVIDER_CASE_PAGES
 
 
 ROLE_PAGE_CASES = _role_cases(PAGE_CASES)

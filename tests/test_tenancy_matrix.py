@@ -198,12 +198,19 @@ def _case_id(label: str, combo: dict[str, str | None]) -> str:
     return label + ("[" + ",".join(f"{k}={v}" for k, v in combo.items()) + "]" if combo else "")
 
 
+# Pages of a case that only the service provider opens (the confirmation pages of ③–⑥'s records,
+# #12): probed on the cases the provider sees (from ③), not on the draft, which it never sees.
+PROVIDER_CASE_PAGES = {
+    f"enrollments/<int:enrollment_id>/{slug}/"
+    for slug in ("complete-survey", "complete-construction", "install-router", "media-shipments")
+}
 PAGE_ROUTES = page_routes()
 PAGE_CASES = [
     pytest.param(route, combo, id=_case_id(route.route, combo))
     for route in PAGE_ROUTES
     if route.params and not set(route.params) <= set(REFERENCE_PARAMS)
     for combo in _expand(route.params)
+    if not (route.route in PROVIDER_CASE_PAGES and combo.get("enrollment_id") == "case_draft")
 ]
 API_OPERATIONS = api_operations()
 API_SCHEMA: dict[str, Any] = api_operations.schema  # type: ignore[attr-defined]
@@ -974,6 +981,10 @@ OFFICE_PAGES = {
     "inspections/<int:inspection_id>/decide/": "reviewer",
     "enrollments/<int:enrollment_id>/accept/": "reviewer",  # 受理, through its page (#12)
     "enrollments/<int:enrollment_id>/deem-by-audit/": "reviewer",  # ② deemed, likewise
+    # the provider's records of ③–⑤ that move the case on, through their pages (#12)
+    **{route: "staff" for route in PROVIDER_CASE_PAGES},
+    "account-holders/<int:holder_id>/account-deliveries/": "staff",
+    "appointments/<int:appointment_id>/done/": "staff",
     # 利用端末等の申請 (§5): the office's decision on the lines, through its confirmation page
     "equipment-requests/<int:equipment_request_id>/decide/": "reviewer",
     # ... and its 受理 (take-up), through the same confirmation page (#12)
@@ -1096,7 +1107,7 @@ def test_company_a_cannot_point_its_own_forms_at_company_b_objects(w: Worlds):
         ("/enrollments/new/", {"site_id": b.objects["site_free"].pk}),
         (
             f"/enrollments/{a.objects['case_setup'].pk}/account-holders/",
-            {"person_id": b.delegate.pk},
+            {"person_id": b.delegate.pk, "confirmed": "1"},  # confirmed on its page (#12)
         ),
         (
             f"/terminals/{a.objects['terminal'].pk}/connection-tests/",

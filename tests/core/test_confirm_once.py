@@ -175,13 +175,14 @@ def test_opening_a_round_refused_is_in_the_error_summary_linked_to_its_form(site
     assert not Inspection.objects.filter(subject_id=case.pk).exists()
 
 
-def test_a_step_refused_by_a_rule_is_linked_to_its_form_on_the_case_page(site, cast):
+def test_a_step_refused_by_a_rule_is_linked_to_its_form_on_its_confirmation_page(site, cast):
     case = walk_to(new_case(site, cast), State.TERMINAL_SETUP, cast)  # no terminal passed yet
     psa = client_of(cast.psa)
-    response = psa.post(f"/enrollments/{case.pk}/transitions/request_final_inspection/")
+    url = f"/enrollments/{case.pk}/request-final-inspection/"
+    response = psa.post(url, {"comment": "", "confirmed": "1"})
     html = response.content.decode()
     assert response.status_code == 422
-    assert summary_links(html) == ["transition-request_final_inspection"]
-    assert 'id="transition-request_final_inspection"' in html
+    assert summary_links(html) == ["confirm-form"] and 'id="confirm-form"' in html
+    assert 'class="form-errors"' in html  # the rule, at the top of the page's form
     case.refresh_from_db()
     assert case.state == State.TERMINAL_SETUP

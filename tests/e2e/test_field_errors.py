@@ -41,7 +41,10 @@ def test_a_step_without_its_serial_number_shows_the_error_at_the_field(
     page.goto(f"/enrollments/{case.pk}/")
     form = page.locator("form[data-transition=install_router]")
     form.locator("input[name=performed_on]").fill(today().isoformat())
-    submit(page, form.locator("button[type=submit]"))
+    submit(page, form.locator("button[type=submit]"))  # carried to its confirmation page (#12)
+    confirm = page.locator("form[data-form=confirm]")
+    expect(page.locator("#install_router-performed_on")).to_have_value(today().isoformat())
+    submit(page, confirm.locator("button[data-confirm]"))  # checked there
     _summary_leads_to(page, "install_router-router_serial")
     shoot(page, "field-error-transition")
     expect(page.locator("#install_router-performed_on")).to_have_value(today().isoformat())
@@ -49,7 +52,7 @@ def test_a_step_without_its_serial_number_shows_the_error_at_the_field(
     assert case.state == State.ROUTER_INSTALLATION
 
     page.locator("#install_router-router_serial").fill("RT-0001")
-    submit(page, page.locator("form[data-transition=install_router] button[type=submit]"))
+    submit(page, confirm.locator("button[data-confirm]"))
     expect(page.locator(".state")).to_have_attribute("data-state", State.TERMINAL_SETUP)
 
 

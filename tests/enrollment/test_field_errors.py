@@ -34,12 +34,14 @@ def test_a_transition_with_a_bad_input_shows_the_error_beside_its_field(
 ):
     case = walk_to(new_case(site, cast), State.ROUTER_INSTALLATION, cast)
     client.force_login(cast.staff)
-    with Unchanged():
-        response = client.post(f"/enrollments/{case.pk}/transitions/install_router/", data)
+    with Unchanged():  # checked on its confirmation page (#12), where it is confirmed
+        response = client.post(
+            f"/enrollments/{case.pk}/install-router/", {**data, "confirmed": "1"}
+        )
     assert response.status_code == 422
     page = response.content.decode()
     assert f'href="#install_router-{field}"' in page
-    form = page[page.index('data-transition="install_router"') :]
+    form = page[page.index('data-form="confirm"') :]
     form = form[: form.index("</form>")]
     assert f'id="install_router-{field}_error"' in form and f'id="install_router-{field}"' in form
     if message:

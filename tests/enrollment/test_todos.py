@@ -161,9 +161,10 @@ def test_each_step_says_what_happened_and_what_comes_next(client, site, cast):
         new_case(SiteFactory(company=site.company), cast), State.CONSTRUCTION, cast
     )
     client.force_login(cast.staff)
-    url = f"/enrollments/{enrollment.pk}/transitions/complete_construction/"
+    url = f"/enrollments/{enrollment.pk}/complete-construction/"  # its confirmation page (#12)
     today = timezone.localdate().isoformat()
-    text = client.post(url, {"performed_on": today}, follow=True).content.decode()
+    text = client.post(url, {"performed_on": today, "confirmed": "1"}, follow=True)
+    text = text.content.decode()
     assert "回線敷設工事を記録しました。次は通信ルータの設置（⑤）です（目安：2営業日）。" in text
 
 

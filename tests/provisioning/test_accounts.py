@@ -251,7 +251,8 @@ def test_the_psa_asks_again_from_the_case_page(client, holder, cast):
     page = client.get(f"/enrollments/{holder.enrollment_id}/").content.decode()
     assert 'data-form="reissue-request"' in page
     response = client.post(
-        f"/account-holders/{holder.pk}/reissue-request/", {"reason": "リンクを紛失"}
+        f"/account-holders/{holder.pk}/reissue-request/",
+        {"reason": "リンクを紛失", "confirmed": "1"},  # on its confirmation page (#12)
     )
     assert response.status_code == 303
     page = client.get(f"/enrollments/{holder.enrollment_id}/").content.decode()

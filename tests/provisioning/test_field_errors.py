@@ -77,11 +77,12 @@ def test_a_date_outside_business_hours_is_said_beside_the_date(client, at_survey
 def test_a_row_form_shows_its_error_in_its_own_row(client, at_survey, cast):
     first = prov.ancillary_work_add(enrollment=at_survey, actor=cast.staff, description="配管")
     second = prov.ancillary_work_add(enrollment=at_survey, actor=cast.staff, description="電源")
-    response = _post(client, cast.psa, f"/ancillary-works/{second.pk}/done/", {"done_on": "昨日"})
+    url = f"/ancillary-works/{second.pk}/done/"  # through its confirmation page (#12)
+    response = _post(client, cast.psa, url, {"done_on": "昨日", "confirmed": "1"})
     page = assert_error_beside(
-        response, data_form="work-done", field_id=f"work-done-{second.pk}-done_on"
+        response, data_form="confirm", field_id=f"work-done-{second.pk}-done_on"
     )
-    assert f"work-done-{first.pk}-done_on" not in page  # the other row's form stays as it was
+    assert f"work-done-{first.pk}-done_on" not in page  # the other row's work is not touched
     first.refresh_from_db(), second.refresh_from_db()
     assert first.done_on is None and second.done_on is None
 
@@ -117,8 +118,23 @@ def _at(day, hour):
             "terminal",
             "serial_number",
         ),
-        ("psa", "account-holders/", {"name": "追加 花子", "reason": ""}, "holder", "reason"),
         ("staff", "router/", {"router_model": ""}, "router", "router_model"),
+    ],
+    ids=["terminal-serial", "router-model"],
+)
+def test_a_bad_input_at_the_setup_is_said_beside_its_field(
+    client, at_setup, cast, who, path, data, data_form, field
+):
+    response = _post(client, getattr(cast, who), f"/enrollments/{at_setup.pk}/{path}", data)
+    page = assert_error_beside(response, data_form=data_form, field_id=f"{data_form}-{field}")
+    if data_form == "terminal":
+        assert 'value="PC-01"' in page
+
+
+@pytest.mark.parametrize(
+    ("who", "path", "data", "key", "field"),
+    [
+        ("psa", "account-holders/", {"name": "追加 花子", "reason": ""}, "holder", "reason"),
         (
             "staff",
             "media-shipments/",
@@ -127,17 +143,17 @@ def _at(day, hour):
             "carrier",
         ),
     ],
-    ids=["terminal-serial", "holder-reason", "router-model", "media-carrier"],
+    ids=["holder-reason", "media-carrier"],
 )
-def test_a_bad_input_at_the_setup_is_said_beside_its_field(
-    client, at_setup, cast, who, path, data, data_form, field
+def test_a_bad_input_of_a_record_that_cannot_be_taken_back_is_said_on_its_page(
+    client, at_setup, cast, who, path, data, key, field
 ):
-    response = _post(client, getattr(cast, who), f"/enrollments/{at_setup.pk}/{path}", data)
-    page = assert_error_beside(response, data_form=data_form, field_id=f"{data_form}-{field}")
-    if data_form == "holder":  # the fold it stands in is open
-        assert 'data-details="holder-add" open' in page
-    if data_form == "terminal":
-        assert 'value="PC-01"' in page
+    """Confirmed on its page (#12), checked there: the error beside the field, what was typed
+    kept, nothing changed."""
+    url = f"/enrollments/{at_setup.pk}/{path}"
+    response = _post(client, getattr(cast, who), url, {**data, "confirmed": "1"})
+    page = assert_error_beside(response, data_form="confirm", field_id=f"{key}-{field}")
+    assert ("追加 花子" if key == "holder" else 'value="1234"') in page
 
 
 @pytest.mark.parametrize(
@@ -158,11 +174,20 @@ def test_a_bad_input_for_an_account_holder_is_said_in_their_row(
     client, at_setup, cast, who, path, data, data_form, field
 ):
     holder = at_setup.account_holders.get()
-    response = _post(client, getattr(cast, who), f"/account-holders/{holder.pk}/{path}", data)
-    page = assert_error_beside(
-        response, data_form=data_form, field_id=f"{data_form}-{holder.pk}-{field}"
+    confirmed = data_form == "account-delivery"  # confirmed on its page (#12), checked there
+    response = _post(
+        client,
+        getattr(cast, who),
+        f"/account-holders/{holder.pk}/{path}",
+        {**data, "confirmed": "1"} if confirmed else data,
     )
-    assert 'type="password"' in page and 'value="x"' not in page  # a password is never echoed
+    page = assert_error_beside(
+        response,
+        data_form="confirm" if confirmed else data_form,
+        field_id=f"{data_form}-{holder.pk}-{field}",
+    )
+    if confirmed:
+        assert 'type="password"' in page and 'value="x"' not in page  # never echoed
 
 
 def test_a_vein_registration_and_a_connection_test_say_their_errors_beside_their_fields(

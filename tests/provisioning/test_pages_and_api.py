@@ -109,7 +109,7 @@ def test_media_and_accounts_through_the_pages(client, site, cast):
     client.force_login(cast.psa)
     client.post(
         f"/enrollments/{case.pk}/account-holders/",
-        {"person_id": cast.delegate.pk, "reason": "交代要員"},
+        {"person_id": cast.delegate.pk, "reason": "交代要員", "confirmed": "1"},
     )
     holder = case.account_holders.get(person=cast.delegate)
     assert holder.source == "added" and holder.reason == "交代要員"
@@ -121,11 +121,12 @@ def test_media_and_accounts_through_the_pages(client, site, cast):
             "carrier": "日本郵便",
             "tracking_number": "EMS-1",
             "shipped_on": today(),
+            "confirmed": "1",
         },
     )
     client.post(
         f"/account-holders/{holder.pk}/account-deliveries/",
-        {"username": "dsg-u-1", "password": "Pw-secret-1"},
+        {"username": "dsg-u-1", "password": "Pw-secret-1", "confirmed": "1"},
     )
     client.post(f"/enrollments/{case.pk}/router/", {"router_model": "IX"})
     page = client.get(f"/enrollments/{case.pk}/").content.decode()
@@ -133,7 +134,8 @@ def test_media_and_accounts_through_the_pages(client, site, cast):
     assert AccountDelivery.objects.count() == 1
     client.force_login(cast.psa)
     shipment = SetupMediaShipment.objects.get()
-    client.post(f"/media-shipments/{shipment.pk}/received/", {"received_on": today()})
+    received = {"received_on": today(), "confirmed": "1"}  # on its confirmation page (#12)
+    client.post(f"/media-shipments/{shipment.pk}/received/", received)
     shipment.refresh_from_db()
     assert shipment.received_on == today()
     case.provisioning.refresh_from_db()

@@ -186,19 +186,36 @@ class TransitionForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Kept in the case's history; the other side reads it."),
+        error_messages={"required": _("Please enter a comment: it is required for this action.")},
     )
     performed_on = forms.DateField(
         label=_("Date"),
         required=False,
         widget=DateInput(),
         help_text=_("The day this was done: today or earlier."),
+        error_messages={"required": _("Please enter the date on which this was done.")},
     )
     router_serial = forms.CharField(
         label=_("Router serial number"),
         required=False,
         max_length=100,
         help_text=_("As printed on the router's label."),
+        error_messages={"required": _("Please enter the router's serial number.")},
     )
+
+
+def transition_form_for(
+    payload: dict[str, bool], data: Any = None, *, auto_id: str = "id_%s"
+) -> TransitionForm:
+    """The TransitionForm of one step: only the fields its ``payload`` names, each required as
+    it says (the case page's form and the step's confirmation page draw the same fields)."""
+    form = TransitionForm(data, auto_id=auto_id)
+    for name in list(form.fields):
+        if name not in payload:
+            del form.fields[name]
+        else:
+            form.fields[name].required = payload[name]
+    return form
 
 
 class DeemByAuditForm(forms.Form):

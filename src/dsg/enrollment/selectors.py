@@ -73,6 +73,7 @@ class TransitionOption:
     payload: dict[str, bool]  # field name -> required
     blocked_by: list[Any]  # messages of the rules that stop it now
     confirm_page: str = ""  # the URL name of the page it goes through (irreversible, or ①'s check)
+    carries: bool = False  # the case page's form sends its values to that page (a step's record)
 
 
 # Transitions never taken by one click: the irreversible ones through their confirmation page,
@@ -84,7 +85,16 @@ CONFIRM_PAGES = {
     "accept": "enrollment_accept",
     "report_remediation": "enrollment_report_remediation",
     "submit": "application_confirm",
+    # the records of ③–⑥ that move the case on (#12): the case page's form (a date, the router's
+    # serial, a comment) is sent to the page, and the step is taken there
+    "complete_survey": "enrollment_complete_survey",
+    "complete_construction": "enrollment_complete_construction",
+    "install_router": "enrollment_install_router",
+    "request_final_inspection": "enrollment_request_final_inspection",
 }
+CARRIED = frozenset(
+    {"complete_survey", "complete_construction", "install_router", "request_final_inspection"}
+)
 
 
 def transition_options_for(*, user: User, enrollment: Enrollment) -> list[TransitionOption]:
@@ -105,6 +115,7 @@ def transition_options_for(*, user: User, enrollment: Enrollment) -> list[Transi
                 transition.custom["payload"],
                 blocked,
                 CONFIRM_PAGES.get(transition.name, ""),
+                transition.name in CARRIED,
             )
         )
     return options

@@ -53,7 +53,8 @@ urlpatterns = [
         case_views.enrollment_deem_by_audit,
         name="inspection_deem_by_audit",
     ),
-    # 取下げ, 却下, 補正: each through its confirmation page (GET states it, POST does it)
+    # 取下げ, 却下, 補正, 受理, 改善報告 and the steps' records: each through its confirmation page
+    # (GET states it, POST from it does it)
     *[
         path(
             f"enrollments/<int:enrollment_id>/{slug}/",
@@ -67,6 +68,11 @@ urlpatterns = [
             ("return", "return_for_correction"),
             ("accept", "accept"),
             ("report-remediation", "report_remediation"),
+            # the records of ③–⑥ that move the case on, and ⑦'s request (#12)
+            ("complete-survey", "complete_survey"),
+            ("complete-construction", "complete_construction"),
+            ("install-router", "install_router"),
+            ("request-final-inspection", "request_final_inspection"),
         )
     ],
     path(

@@ -41,7 +41,7 @@ from dsg.orgs.models import Site, User
 from dsg.orgs.selectors import site_get_for, site_list_for
 
 from . import selectors, services
-from .forms import DeemByAuditForm, TransitionForm
+from .forms import DeemByAuditForm, TransitionForm, transition_form_for
 from .models import STEP_NAMES, Enrollment
 from .todos import transition_done_message
 
@@ -458,13 +458,92 @@ CONFIRMED: dict[str, dict[str, Any]] = {
 }
 
 
+# The records of ③–⑥ that move the case on, and the company's request for ⑦ (#12): each through
+# its page, the case page's form (a date, the router's serial, a comment) carried there and
+# checked there. Every one of them mails the company's PSAs, the office's reviewers and, while the
+# case is at ③–⑦, the service provider's staff (notifications.recipients_of), not the one acting.
+_RECORD_TOLD = gettext_lazy(
+    "The company's protection system administrators, the office's reviewers and the service "
+    "provider's staff receive a mail that the case moved on (not you); your comment, if you "
+    "write one, stands in the case's history."
+)
+RECORDED: dict[str, dict[str, Any]] = {
+    "complete_survey": {
+        "permission": "survey.record",
+        "title": gettext_lazy("Finish the site survey (③)"),
+        "consequence": (
+            gettext_lazy(
+                "The site survey (③) is finished and the case moves on to the line "
+                "construction (④)."
+            ),
+            gettext_lazy(
+                "This cannot be undone: the survey and the ancillary work can no longer be "
+                "recorded or changed in this case."
+            ),
+        ),
+        "told_who": gettext_lazy("the company and the office"),
+        "told": (_RECORD_TOLD,),
+    },
+    "complete_construction": {
+        "permission": "construction.complete",
+        "title": gettext_lazy("Record the line construction as completed (④)"),
+        "consequence": (
+            gettext_lazy(
+                "The line construction (④) is recorded as completed on the date entered, the "
+                "confirmed construction date is closed on that day, and the case moves on to the "
+                "router installation (⑤)."
+            ),
+            gettext_lazy("This cannot be undone: the date cannot be changed afterwards."),
+        ),
+        "told_who": gettext_lazy("the company and the office"),
+        "told": (_RECORD_TOLD,),
+    },
+    "install_router": {
+        "permission": "router.install",
+        "title": gettext_lazy("Record the router as installed (⑤)"),
+        "consequence": (
+            gettext_lazy(
+                "The router installation (⑤) is recorded with the date and the serial number "
+                "entered, and the case moves on to the terminals' setup and connection tests "
+                "(⑥): the account holders of the accepted application are registered, and the "
+                "service provider then delivers their account information."
+            ),
+            gettext_lazy(
+                "This cannot be undone: the date cannot be changed afterwards, and a mistyped "
+                "serial number is corrected only with a reason (the ledger keeps both values)."
+            ),
+        ),
+        "told_who": gettext_lazy("the company and the office"),
+        "told": (_RECORD_TOLD,),
+    },
+    "request_final_inspection": {
+        "permission": "final_inspection.request",
+        "title": gettext_lazy("Request the final on-site inspection (⑦)"),
+        "consequence": (
+            gettext_lazy(
+                "The case moves on to the final on-site inspection (⑦): terminals, connection "
+                "tests and account information of ⑥ can no longer be recorded in this case."
+            ),
+            gettext_lazy(
+                "This cannot be undone. The office then proposes dates for the visit and your "
+                "company's PSA picks one."
+            ),
+        ),
+        "told_who": gettext_lazy("the office and the service provider"),
+        "told": (_RECORD_TOLD,),
+    },
+}
+
+
 @login_required
 def enrollment_confirm(request: HttpRequest, enrollment_id: int, name: str) -> HttpResponse:
-    """GET: the confirmation page of 取下げ, 却下, 補正, 受理 or 改善報告 (nothing changes). POST
-    from that page: the transition, with the comment the other side needs."""
+    """GET: the confirmation page of 取下げ, 却下, 補正, 受理, 改善報告 or of a step's record
+    (nothing changes). POST from that page: the transition, with the comment the other side
+    needs — or, for a record, the date, serial or comment the case page's form carried there,
+    checked here and refused beside its field."""
     user = request_user(request)
     enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
-    spec = CONFIRMED[name]
+    spec = CONFIRMED.get(name) or RECORDED[name]
     if not permissions.may(user, spec["permission"], enrollment):
         raise RuleViolation(_("Your role is not allowed to do this."), code="forbidden", status=403)
     back = reverse("enrollment_detail", args=[enrollment.pk])
@@ -486,8 +565,8 @@ def enrollment_confirm(request: HttpRequest, enrollment_id: int, name: str) -> H
         consequence=spec["consequence"],
         told=spec["told"],
         told_who=spec["told_who"],
-        comment=spec["comment"],
-        danger=spec.get("danger", True),
+        comment=spec.get("comment", "optional"),
+        danger=spec.get("danger", name not in RECORDED),
         crumbs=(
             (_("Dashboard"), reverse("dashboard")),
             (enrollment.site.name, reverse("site_detail", args=[enrollment.site_id])),
@@ -497,14 +576,28 @@ def enrollment_confirm(request: HttpRequest, enrollment_id: int, name: str) -> H
     )
 
     def act(data: dict[str, Any]) -> None:
+        values = {field: data[field] for field in INPUTS if data.get(field) is not None}
         services.enrollment_transition(
             enrollment=enrollment,
             name=name,
             actor=user,
-            data=services.TransitionInput(comment=data.get("comment", "")),
+            data=services.TransitionInput(**values),
         )
 
-    return confirm_action(request, confirmation, act)
+    if name not in RECORDED:
+        return confirm_action(request, confirmation, act)
+    payload = next(t for t in enrollment.get_all_state_transitions() if t.name == name).custom[
+        "payload"
+    ]
+    return confirm_action(
+        request,
+        confirmation,
+        act,
+        form=lambda data: transition_form_for(payload, data, auto_id=f"{name}-%s"),
+    )
+
+
+INPUTS = ("comment", "performed_on", "router_serial")  # what a step's form gives its service
 
 
 @login_required

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import account_link_views, views, warning_views
+from . import account_link_views, confirm_views, views, warning_views
 
 urlpatterns = [
     path(
@@ -20,7 +20,7 @@ urlpatterns = [
     ),
     path(
         "ancillary-works/<int:work_id>/done/",
-        views.ancillary_work_done,
+        confirm_views.ancillary_work_done,
         name="ancillary_work_done",
     ),
     path(
@@ -30,7 +30,7 @@ urlpatterns = [
     ),
     path(
         "enrollments/<int:enrollment_id>/account-holders/",
-        views.account_holder_add,
+        confirm_views.account_holder_add,
         name="account_holder_add",
     ),
     path(
@@ -69,7 +69,9 @@ urlpatterns = [
         name="appointment_other_date",
     ),
     path(
-        "appointments/<int:appointment_id>/done/", views.appointment_done, name="appointment_done"
+        "appointments/<int:appointment_id>/done/",
+        confirm_views.appointment_done,
+        name="appointment_done",
     ),
     path(
         "appointments/<int:appointment_id>/cancel/",
@@ -84,22 +86,22 @@ urlpatterns = [
     path("enrollments/<int:enrollment_id>/router/", views.router_identity, name="router_identity"),
     path(
         "enrollments/<int:enrollment_id>/media-shipments/",
-        views.media_ship,
+        confirm_views.media_ship,
         name="media_ship",
     ),
     path(
         "media-shipments/<int:shipment_id>/received/",
-        views.media_receive,
+        confirm_views.media_receive,
         name="media_receive",
     ),
     path(
         "account-holders/<int:holder_id>/account-deliveries/",
-        views.account_delivery_create,
+        confirm_views.account_delivery_create,
         name="account_delivery_create",
     ),
     path(
         "account-holders/<int:holder_id>/reissue-request/",
-        views.account_delivery_reissue_request,
+        confirm_views.account_delivery_reissue_request,
         name="account_delivery_reissue_request",
     ),
     path(

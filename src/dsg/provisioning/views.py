@@ -30,7 +30,6 @@ from dsg.registry.selectors import terminal_get_for
 
 from . import ical, selectors, services, worklist
 from .forms import (
-    AccountDeliveryForm,
     AccountHolderForm,
     AncillaryWorkForm,
     AppointmentForm,
@@ -144,7 +143,6 @@ def provisioning_context(*, user: User, enrollment: Enrollment) -> dict[str, Any
         ),
         "shipment_form": ShipmentForm(),
         "received_form": ReceivedForm(),
-        "delivery_form": AccountDeliveryForm(),
     }
 
 
@@ -210,21 +208,6 @@ def ancillary_work_add(request: HttpRequest, enrollment_id: int) -> HttpResponse
 
 @login_required
 @require_POST
-def ancillary_work_done(request: HttpRequest, work_id: int) -> HttpResponse:
-    user = request_user(request)
-    work = selectors.ancillary_work_get_for(user=user, pk=work_id)
-    return _post(
-        request,
-        DoneForm,
-        work.enrollment,
-        lambda data: services.ancillary_work_mark_done(work=work, actor=user, **data),
-        _("The ancillary work was marked as done."),
-        key=form_key("work-done", work.pk),
-    )
-
-
-@login_required
-@require_POST
 def terminal_register(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     user = request_user(request)
     enrollment = enrollment_get_for(user=user, pk=enrollment_id)
@@ -235,44 +218,6 @@ def terminal_register(request: HttpRequest, enrollment_id: int) -> HttpResponse:
         lambda data: services.terminal_register(enrollment=enrollment, actor=user, **data),
         _("The terminal was registered."),
         key="terminal",
-    )
-
-
-@login_required
-@require_POST
-def account_holder_add(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    user = request_user(request)
-    enrollment = enrollment_get_for(user=user, pk=enrollment_id)
-    people = [
-        (p.pk, str(p)) for p in User.objects.filter(organization_id=enrollment.site.company_id)
-    ]
-    return _post(
-        request,
-        lambda data, **kw: AccountHolderForm(data, people=people, **kw),
-        enrollment,
-        lambda data: services.account_holder_add(enrollment=enrollment, actor=user, **data),
-        _("The account holder was added; the service provider was told."),
-        anchor="accounts",
-        key="holder",
-    )
-
-
-@login_required
-@require_POST
-def account_delivery_reissue_request(request: HttpRequest, holder_id: int) -> HttpResponse:
-    user = request_user(request)
-    holder = selectors.account_holder_get_for(user=user, pk=holder_id)
-    return _post(
-        request,
-        ReissueForm,
-        holder.enrollment,
-        lambda data: services.account_delivery_reissue_request(holder=holder, actor=user, **data),
-        _(
-            "The service provider was asked to issue the account information again; the earlier "
-            "link no longer works."
-        ),
-        anchor="accounts",
-        key=form_key("reissue-request", holder.pk),
     )
 
 
@@ -423,19 +368,6 @@ def appointment_other_date(request: HttpRequest, appointment_id: int) -> HttpRes
 
 
 @login_required
-@require_POST
-def appointment_done(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    return _appointment_action(
-        request,
-        appointment_id,
-        EmptyForm,
-        services.appointment_mark_done,
-        _("The appointment was marked as done."),
-        name="appointment-done",
-    )
-
-
-@login_required
 def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """GET: what cancelling the date does and what the company is told (nothing changes);
     POST: cancel it, with the reason the company needs."""
@@ -522,54 +454,6 @@ def router_identity(request: HttpRequest, enrollment_id: int) -> HttpResponse:
         ),
         _("The router was recorded."),
         key="router",
-    )
-
-
-@login_required
-@require_POST
-def media_ship(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    user = request_user(request)
-    enrollment = enrollment_get_for(user=user, pk=enrollment_id)
-    return _post(
-        request,
-        ShipmentForm,
-        enrollment,
-        lambda data: services.media_ship(enrollment=enrollment, actor=user, **data),
-        _("The shipment of the setup media was recorded."),
-        anchor="setup-media",
-        key="media-ship",
-    )
-
-
-@login_required
-@require_POST
-def media_receive(request: HttpRequest, shipment_id: int) -> HttpResponse:
-    user = request_user(request)
-    shipment = selectors.shipment_get_for(user=user, pk=shipment_id)
-    return _post(
-        request,
-        ReceivedForm,
-        shipment.enrollment,
-        lambda data: services.media_receive(shipment=shipment, actor=user, **data),
-        _("The receipt of the setup media was confirmed."),
-        anchor="setup-media",
-        key=form_key("media-received", shipment.pk),
-    )
-
-
-@login_required
-@require_POST
-def account_delivery_create(request: HttpRequest, holder_id: int) -> HttpResponse:
-    user = request_user(request)
-    holder = selectors.account_holder_get_for(user=user, pk=holder_id)
-    return _post(
-        request,
-        AccountDeliveryForm,
-        holder.enrollment,
-        lambda data: services.account_delivery_create(holder=holder, actor=user, **data),
-        _("The account information is stored; the PSA was sent a one-time link by mail."),
-        anchor="accounts",
-        key=form_key("account-delivery", holder.pk),
     )
 
 

@@ -1,6 +1,6 @@
-"""{% transition_form option failed as form %}: the fields a transition of the case page asks
-for (its date, comment or router serial), each drawn by ``core/_field.html`` — the form sent back
-in error when it is this transition's (#12), else an empty one."""
+"""{% transition_form option as form %}: the fields a transition of the case page asks for (its
+date, comment or router serial), each drawn by ``core/_field.html``. The form sends them to the
+step's confirmation page, where they are checked and a refusal is said beside its field (#12)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,11 @@ from typing import Any
 
 from django import template
 
-from ..forms import TransitionForm
+from ..forms import TransitionForm, transition_form_for
 
 register = template.Library()
 
 
 @register.simple_tag
-def transition_form(option: Any, failed: Any = None) -> TransitionForm:
-    key = f"transition:{option.name}"
-    if failed is not None and failed.key == key:
-        form: TransitionForm = failed.form
-    else:
-        form = TransitionForm(auto_id=f"{option.name}-%s")
-    for name in list(form.fields):
-        if name not in option.payload:
-            del form.fields[name]
-        else:
-            form.fields[name].required = option.payload[name]
-    return form
+def transition_form(option: Any) -> TransitionForm:
+    return transition_form_for(option.payload, auto_id=f"{option.name}-%s")
