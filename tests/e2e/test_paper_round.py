@@ -71,6 +71,9 @@ def test_the_inspector_keeps_a_paper_round_then_finishes_it_on_its_confirmation_
     expect(page.locator("[data-paper-status]")).to_be_visible()
     shoot(page, "inspection-paper-kept")
     assert _violations(axe, page) == []
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: no sideways scroll
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1280, "height": 900})
     inspection.refresh_from_db()
     assert inspection.status == InspectionStatus.IN_PROGRESS and not Notice.objects.exists()
 

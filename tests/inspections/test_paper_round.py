@@ -179,6 +179,24 @@ def test_the_round_kept_from_paper_finishes_only_on_its_confirmation_page(client
     assert 'data-paper-step="finished"' in page and 'data-form="paper"' not in page
 
 
+def test_the_confirmation_page_refuses_a_round_with_items_not_recorded(client, inspection, cast):
+    """The tablet's round (or any) with an item open: the page says which and offers no button."""
+    first = inspection.findings.order_by("order", "pk").first()
+    services.inspection_record(
+        inspection=inspection,
+        actor=cast.inspector,
+        entries=[services.FindingInput(finding_id=first.pk, result=Result.CONFORMING)],
+    )
+    office = _as(client, cast.inspector)
+    page = office.get(_finish(inspection)).content.decode()
+    assert "data-refusal" in page and 'name="confirmed"' not in page
+    second = inspection.findings.order_by("order", "pk")[1]
+    assert second.item.code in page and f"{first.item.code}," not in page
+    before = _rows()
+    response = office.post(_finish(inspection), {"performed_on": "", "confirmed": "1"})
+    assert response.status_code == 409 and _rows() == before
+
+
 def test_at_the_final_round_the_confirmation_says_the_case_completes(client, site, cast):
     enrollment = walk_to(new_case(site, cast), State.FINAL_INSPECTION, cast)
     inspection = services.inspection_open(subject=enrollment, actor=cast.inspector)
