@@ -240,7 +240,12 @@ def _ids(page: str) -> list[str]:
 
 @pytest.mark.parametrize(
     "prepared",
-    ["media_receive", "ancillary_work_done", "account_delivery_reissue_request"],
+    [
+        "media_receive",
+        "ancillary_work_done",
+        "account_delivery_reissue_request",
+        "appointment_done",
+    ],
     indirect=True,
 )
 def test_a_record_made_once_says_so_on_its_page_and_is_not_made_again(prepared, cast):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dsg.appointments.models import AppointmentState
 from dsg.core.errors import RuleViolation
 from dsg.core.forms import CONFIRMED
 from dsg.core.views import Confirmation, confirm_action
@@ -310,4 +311,7 @@ def appointment_done(request: HttpRequest, appointment_id: int) -> HttpResponse:
         ),
         told_who=_("the company"),
         told=_lines(_("No mail is sent: the company sees it on the case page.")),
+        refusal=""
+        if appointment.state == AppointmentState.CONFIRMED
+        else _("This date is no longer open."),
     )
