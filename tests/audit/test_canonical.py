@@ -138,6 +138,19 @@ def test_a_ledger_of_the_known_events_verifies_and_a_changed_one_does_not():
 
 
 @pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL keeps the column's type")
+def test_a_text_put_in_an_integer_column_is_reported_as_a_change():
+    for event in _events():
+        event.save()
+    AuditHead.objects.create(id=1, sequence=len(DIGESTS), hash=DIGESTS[-1])
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    with ledger_unlocked(reason="test: tampering"), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET actor_id = 'x' WHERE sequence = 1")  # noqa: S608
+    result = audit_verify()
+    assert not result.ok and result.sequence == 1 and "changed" in result.problem
+
+
+@pytest.mark.django_db
 def test_a_time_as_the_database_gives_it_is_read_as_the_model_reads_it():
     """The driver's own value (naive on SQLite, aware on PostgreSQL) and, past that common
     case, Django's converters: each gives the ISO text of the time the model holds."""

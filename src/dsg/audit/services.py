@@ -154,20 +154,41 @@ def _canonical_text(
     the top level's keys in their sorted order, its numbers and strings as _CANONICAL writes
     them, ``before`` and ``after`` by _CANONICAL itself. The same bytes (tests/audit: every
     event of a walk, payloads drawn by hypothesis, and digests fixed before this existed); it
-    spares verify building and sorting a dict per event (#14)."""
-    return (
-        f'{{"action":{_string(action)},'
-        f'"actor_id":{"null" if actor_id is None else int.__repr__(actor_id)},'
-        f'"actor_label":{_string(actor_label)},'
-        f'"after":{"null" if after is None else _json_text(after)},'
-        f'"before":{"null" if before is None else _json_text(before)},'
-        f'"company_id":{"null" if company_id is None else int.__repr__(company_id)},'
-        f'"object_id":{_string(object_id)},"object_type":{_string(object_type)},'
-        f'"occurred_at":{_string(occurred_at)},'
-        f'"organization_id":{"null" if organization_id is None else int.__repr__(organization_id)},'
-        + ("" if request_id is None else f'"request_id":{_string(request_id)},')
-        + f'"sequence":{int.__repr__(sequence)}}}'
-    )
+    spares verify building and sorting a dict per event (#14). A value not of its column's type
+    (a row changed in the database: SQLite keeps a text in an integer column) is written by
+    _CANONICAL like any other, so that the event is reported as changed."""
+    try:
+        return (
+            f'{{"action":{_string(action)},'
+            f'"actor_id":{"null" if actor_id is None else int.__repr__(actor_id)},'
+            f'"actor_label":{_string(actor_label)},'
+            f'"after":{"null" if after is None else _json_text(after)},'
+            f'"before":{"null" if before is None else _json_text(before)},'
+            f'"company_id":{"null" if company_id is None else int.__repr__(company_id)},'
+            f'"object_id":{_string(object_id)},"object_type":{_string(object_type)},'
+            f'"occurred_at":{_string(occurred_at)},'
+            f'"organization_id":'
+            f"{'null' if organization_id is None else int.__repr__(organization_id)},"
+            + ("" if request_id is None else f'"request_id":{_string(request_id)},')
+            + f'"sequence":{int.__repr__(sequence)}}}'
+        )
+    except TypeError:
+        payload = {
+            "sequence": sequence,
+            "occurred_at": occurred_at,
+            "actor_id": actor_id,
+            "actor_label": actor_label,
+            "organization_id": organization_id,
+            "company_id": company_id,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "before": before,
+            "after": after,
+        }
+        if request_id is not None:
+            payload["request_id"] = request_id
+        return str(_CANONICAL.encode(payload))
 
 
 def _readers(connection: Any) -> tuple[Callable[[Any], str], Callable[[Any], Any]]:
