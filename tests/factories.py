@@ -99,7 +99,7 @@ def token_made_before_the_rule(person: User, *, name: str = "old") -> str:
 
 def api_client(person: User, *, name: str = "tests") -> Client:
     """The API as the person reaches it: with a personal token, or — the 利用者, who has none
-    (#13) — with their browser session."""
+    (#13) — with their browser session, which the API refuses (403 ``api_not_for_role``, #12)."""
     from dsg.orgs.permissions import may_use_api
     from dsg.orgs.services import api_token_create
 

@@ -16,7 +16,9 @@ takes part in the visits of ② and ⑦ and the tests of ⑥, and files nothing)
 - every page and API operation with an object of B in its path (pages with a session, the API
   with a personal token): a role that reads every object on the path reads it (200) unless
   ``GATED`` names the action it asks for besides; a role that does not is refused (403/404); a
-  write changes nothing but what the role's actions allow;
+  write changes nothing but what the role's actions allow; a role that uses no API (the 利用者,
+  ``uses_api``) is refused every operation with its session as with a token (403
+  ``api_not_for_role``, #12);
 - every answer, read or refused, and every list: none of it shows the text of a row the role
   does not read (finding notes, review comments, file names, the application's content …).
 
@@ -555,6 +557,18 @@ def path_objects(combo: dict[str, str | None], b: World) -> list[Any]:
     return found
 
 
+def uses_api(role: str) -> bool:
+    """Does ``role`` use the API at all? The rule of the token (``may_use_api``: every role but
+    the 利用者) holds for the session too (#12): the 利用者's API column is "refused", whatever
+    the operation — one place, here."""
+    return role in permissions.API_ROLES
+
+
+def assert_refused_the_api(response: Any, what: str) -> None:
+    assert response.status_code == 403, (what, response.status_code)
+    assert response.json()["code"] == "api_not_for_role", (what, response.content)
+
+
 def may_read(role: str, objects: list[Any], gate: str | None) -> bool:
     """Does ``role`` read every object on the path, and pass the page's gate?"""
     needs = GATED.get(gate or "")
@@ -622,10 +636,15 @@ def test_an_operation_on_the_company_as_each_role_may(w: Worlds, hidden, method,
     gate = op.get("operationId")
     state = snapshot() if method != "GET" else None
     for role in OTHERS:
-        client = api_client_of(w.b, role)  # the 利用者 through their session (#13)
+        client = api_client_of(w.b, role)  # the 利用者 through their session (#13), refused (#12)
         what = f"{method} {url} ({op.get('operationId')}) as B's {role}"
         response = _call(client, method, url, body)
-        if method == "GET":
+        if not uses_api(role):
+            assert_refused_the_api(response, what)
+            if method != "GET":
+                wrote, state = assert_write_allowed(role, state, what)
+                assert not wrote, what
+        elif method == "GET":
             if may_read(role, objects, gate):
                 assert response.status_code == 200, (
                     f"{what}: {response.status_code}; the role reads every object on the path: "
@@ -661,6 +680,8 @@ def test_the_lists_show_each_role_only_what_it_reads(w: Worlds, hidden, role: st
     for path in LIST_OPERATIONS:
         response = api_client.get(path)
         what = f"GET {path} as B's {role}"
+        if not uses_api(role):
+            assert_refused_the_api(response, what)
         assert response.status_code in (200, 403, 422), (what, response.status_code)
         assert_shows_nothing_hidden(response, hidden[role], what)
 
@@ -689,26 +710,27 @@ def test_a_user_reads_the_plan_of_a_case_not_the_application_s_dates(w: Worlds):
     case = w.b.objects["case_setup"]
     url = f"{API_PREFIX}/enrollments/{case.pk}/schedule"
     delegate = token_client(w.b.tokens[Role.DELEGATE]).get(url).json()
-    user = api_client_of(w.b, Role.USER).get(url).json()
     assert delegate["desired_start"] == case.application.desired_start.isoformat()
-    assert user["desired_start"] is None and user["contract_expected_on"] is None
-    assert user["steps"] == delegate["steps"]
+    assert_refused_the_api(api_client_of(w.b, Role.USER).get(url), url)  # the page is theirs
     page = session_client(w.b.user).get(f"/enrollments/{case.pk}/").content.decode()
     assert 'id="schedule"' in page and "data-latest-start" not in page
     assert case.application.desired_start.isoformat() not in page
 
 
-def test_the_user_s_token_is_refused_by_every_operation(w: Worlds):
-    """The 利用者 uses no API with a token (#13): one made before the rule is refused (403, the
-    reason in the caller's language) by every operation, and changes nothing."""
-    client = token_client(w.b.tokens[Role.USER])
+@pytest.mark.parametrize("auth", ["token", "session"])
+def test_the_user_is_refused_by_every_operation(w: Worlds, auth: str):
+    """The 利用者 uses no API (#13, #12): a token made before the rule and their browser session
+    are refused (403, the reason in the caller's language) by every operation, and change
+    nothing."""
+    if auth == "token":
+        client = token_client(w.b.tokens[Role.USER])
+    else:
+        client = session_client(w.b.user)
     before = snapshot()
     for method, path, op in API_OPERATIONS:
         names = [m["name"] for m in _API_PARAM.finditer(path)]
         combo = {name: OBJECTS_OF.get(name, [None])[0] for name in names}  # or a reference
         url = fill(path, _API_PARAM, combo, w.b)
         response = _call(client, method, url, request_body(op, w.b))
-        what = f"{method} {url} with B's 利用者's token"
-        assert response.status_code == 403, (what, response.status_code)
-        assert response.json()["code"] == "api_not_for_role", what
+        assert_refused_the_api(response, f"{method} {url} with B's 利用者's {auth}")
     assert snapshot() == before

@@ -11,7 +11,6 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
-from ninja.security import django_auth
 
 from dsg.annual.api import router as annual_router
 from dsg.core.api_enums import document_labels
@@ -24,7 +23,7 @@ from dsg.inspections.api import router as inspections_router
 from dsg.notices.api import router as notices_router
 from dsg.notifications.api import router as notifications_router
 from dsg.orgs.api import router as orgs_router
-from dsg.orgs.api_auth import BearerToken
+from dsg.orgs.api_auth import BearerToken, Session
 from dsg.orgs.mail_api import router as office_mail_router
 from dsg.provisioning.api import router as provisioning_router
 from dsg.registry.api import router as registry_router
@@ -98,10 +97,11 @@ api = PortalAPI(
     title="DSG Portal API",
     version="1.1.0",
     description="防衛セキュリティゲートウェイ 加入・運用ポータル. Session (browser) or "
-    "`Authorization: Bearer <personal API token>`. Since 1.1: the main lists give `next`, a "
+    "`Authorization: Bearer <personal API token>`, for every role but the 利用者, who uses no "
+    "API (403 `api_not_for_role`, by token or session). Since 1.1: the main lists give `next`, a "
     "cursor to page by key without counting (`?cursor=`; limit/offset and `count` as before), "
     "and the case's detail embeds the application's task list only with `?include=tasks`.",
-    auth=[BearerToken(), django_auth],
+    auth=[BearerToken(), Session()],
     urls_namespace="api",
     parser=JsonParser(),
 )

@@ -35,7 +35,6 @@ def refused(response, status: int, code: str) -> None:
     [
         ("psa", 1),
         ("delegate", 1),
-        ("user", 0),
         ("reviewer", 1),
         ("inspector", 1),
         ("provider_staff", 0),
@@ -95,7 +94,6 @@ def test_changes_filed_needs_a_statement(client, confirmation, cast):
     ("who", "status", "code"),
     [
         ("delegate", 403, "forbidden"),
-        ("user", 404, "not_found"),
         ("reviewer", 403, "forbidden"),
         ("provider_staff", 404, "not_found"),
         ("other_psa", 404, "not_found"),
@@ -129,7 +127,7 @@ def test_the_reviewer_opens_a_round(client, enrolled, cast):
     assert AnnualRound.objects.count() == 1
 
 
-@pytest.mark.parametrize("who", ["psa", "delegate", "user", "inspector", "provider_staff"])
+@pytest.mark.parametrize("who", ["psa", "delegate", "inspector", "provider_staff"])
 def test_only_a_reviewer_opens_a_round(client, enrolled, everyone, who):
     due = (today() + dt.timedelta(days=60)).isoformat()
     response = post(
@@ -150,7 +148,7 @@ def test_the_office_reads_a_round_and_its_companies(client, confirmation, cast):
     assert [r["id"] for r in rounds] == [confirmation.round_id]
 
 
-@pytest.mark.parametrize("who", ["psa", "delegate", "user", "provider_staff"])
+@pytest.mark.parametrize("who", ["psa", "delegate", "provider_staff"])
 def test_a_round_and_its_companies_are_the_offices(client, confirmation, everyone, who):
     client = as_(client, everyone[who])
     url = f"{API}/annual/rounds/{confirmation.round_id}"
@@ -158,10 +156,30 @@ def test_a_round_and_its_companies_are_the_offices(client, confirmation, everyon
     refused(client.get(f"{url}/confirmations"), 403, "forbidden")
 
 
-@pytest.mark.parametrize(("who", "listed"), [("psa", True), ("user", False), ("other_psa", False)])
+@pytest.mark.parametrize(("who", "listed"), [("psa", True), ("other_psa", False)])
 def test_a_company_lists_the_rounds_that_asked_it_without_counts(
     client, confirmation, everyone, who, listed
 ):
     items = as_(client, everyone[who]).get(f"{API}/annual/rounds").json()["items"]
     assert [r["id"] for r in items] == ([confirmation.round_id] if listed else [])
     assert all(r["counts"] is None for r in items)
+
+
+def test_the_user_uses_no_api_of_the_annual_confirmation(client, confirmation, everyone):
+    """The 利用者 has no page of the 年次確認 and no API at all (#12): every operation answers
+    403 ``api_not_for_role`` to their session, and nothing changes."""
+    client = as_(client, everyone["user"])
+    one, round_url = f"{API}/annual/confirmations/{confirmation.pk}", f"{API}/annual/rounds"
+    due = (today() + dt.timedelta(days=60)).isoformat()
+    for response in (
+        client.get(f"{API}/annual/confirmations"),
+        client.get(one),
+        post(client, f"{one}/confirm", {"statement": "x"}),
+        post(client, f"{one}/changes-filed", {"statement": "x"}),
+        client.get(round_url),
+        client.get(f"{round_url}/{confirmation.round_id}/confirmations"),
+        post(client, round_url, {"title": "x", "due_on": due}),
+    ):
+        refused(response, 403, "api_not_for_role")
+    assert AnnualConfirmation.objects.get(pk=confirmation.pk).state == ConfirmationState.PENDING
+    assert AnnualRound.objects.count() == 1

@@ -137,8 +137,8 @@ def test_the_user_role_cannot_create_a_token(client, company_user):
         == 403
     )
     assert not ApiToken.objects.filter(user=company_user).exists()
-    # the 利用者 keeps 個人設定 through the API with their browser session
-    assert csrf.get(API).status_code == 200
+    # the 利用者 keeps 個人設定 on its page (/account/settings/), not through the API (#12)
+    assert csrf.get(API).status_code == 403
 
 
 def test_the_office_sets_the_required_mails_through_the_api(reviewer, psa, inspector):

@@ -37,17 +37,15 @@ def test_a_user_reads_the_completion_notice_and_nothing_else_of_the_case(
     assert hidden.filter(kind__in=["layout", "contract_evidence"]).exists()
 
     user, owner = _client(company_user), _client(psa)
-    api = user.get(f"/api/v1/enrollments/{completed.pk}/documents").json()["items"]
-    assert [d["id"] for d in api] == [completion.pk]
+    # the 利用者 uses no API (#12): the folder page is theirs
+    assert user.get(f"/api/v1/enrollments/{completed.pk}/documents").status_code == 403
     page = user.get("/folder/").content.decode()
     assert completion.filename in page
     for document in hidden:
-        for url in (
-            f"/documents/{document.pk}/download/",
-            f"/api/v1/documents/{document.pk}",
-            f"/api/v1/documents/{document.pk}/content",
-        ):
-            assert user.get(url).status_code == 404, url
+        assert document.filename not in page
+        assert user.get(f"/documents/{document.pk}/download/").status_code == 404
+        for url in (f"/api/v1/documents/{document.pk}", f"/api/v1/documents/{document.pk}/content"):
+            assert user.get(url).status_code == 403, url
         assert owner.get(f"/documents/{document.pk}/download/").status_code == 200
     assert user.get(f"/documents/{completion.pk}/download/").status_code == 200
     reads = AuditEvent.objects.filter(action="document.read", actor_id=company_user.pk)

@@ -24,7 +24,7 @@ HASH = "A" * 43 + "="
 
 class Actor:
     def __init__(self, user: Any) -> None:
-        self.client = api_client(user, name="equipment")  # the 利用者: a session (#13)
+        self.client = api_client(user, name="equipment")  # the 利用者: a session, refused (#12)
 
     def call(self, method: str, path: str, body: Any = None, *, expect: int = 200) -> Any:
         kwargs: dict[str, Any] = {}
@@ -265,10 +265,12 @@ def test_who_reads_and_who_acts(enrolled, cast, people, terminal):
     request = file(people["psa"], enrolled, "medium", [medium(terminal)])["request"]
     path = f"/equipment-requests/{request['id']}"
     assert people["delegate"].call("get", path)["id"] == request["id"]
-    for who in ("user", "other", "staff"):
+    for who in ("other", "staff"):
         assert people[who].call("get", path, expect=404)["code"] == "not_found"
         listed = people[who].call("get", "/equipment-requests")
         assert listed["count"] == 0
+    for call in (("get", path), ("get", "/equipment-requests")):  # the 利用者 uses no API (#12)
+        assert people["user"].call(*call, expect=403)["code"] == "api_not_for_role"
     people["delegate"].call("post", f"{path}/withdraw", {"reason": "x"}, expect=403)
     people["delegate"].call(
         "post",

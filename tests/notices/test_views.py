@@ -30,6 +30,7 @@ from dsg.notices.render import notice_render, notice_sign
 from dsg.notices.services import notice_issue
 from dsg.notices.verify import notice_verify
 from dsg.orgs.models import Role, User
+from dsg.orgs.permissions import may_use_api
 from tests.factories import CompanyFactory, OfficeFactory, ProviderFactory, SiteFactory, UserFactory
 
 from ..walk import after_commit
@@ -104,8 +105,11 @@ VISIBLE = {
 @pytest.mark.parametrize("who", sorted(VISIBLE))
 def test_each_role_sees_exactly_its_notices_through_the_api(world, who):
     client = _client(world.people[who])
+    api = may_use_api(world.people[who])  # the 利用者 uses no API (#12): its pages only
     response = client.get(f"/api/v1/enrollments/{world.case.pk}/notices")
-    if who in ("provider_staff", "other_psa"):  # the case itself is not theirs to see
+    if not api:
+        assert response.status_code == 403
+    elif who in ("provider_staff", "other_psa"):  # the case itself is not theirs to see
         assert response.status_code == 404
     else:
         numbers = {item["number"] for item in response.json()}
@@ -114,7 +118,7 @@ def test_each_role_sees_exactly_its_notices_through_the_api(world, who):
     for name in ("inspection", "completion"):
         notice = getattr(world, name)
         detail = client.get(f"/api/v1/notices/{notice.pk}")
-        assert detail.status_code == (200 if name in VISIBLE[who] else 404)
+        assert detail.status_code == ((200 if name in VISIBLE[who] else 404) if api else 403)
         page_pdf = client.get(f"/notices/{notice.pk}/pdf/")
         assert page_pdf.status_code == (200 if name in VISIBLE[who] else 404)
 

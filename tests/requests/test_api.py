@@ -23,7 +23,7 @@ LATER = (timezone.localdate() + dt.timedelta(days=40)).isoformat()
 
 class Actor:
     def __init__(self, user: Any) -> None:
-        self.client = api_client(user, name="changes")  # the 利用者: a session (#13)
+        self.client = api_client(user, name="changes")  # the 利用者: a session, refused (#12)
 
     def call(self, method: str, path: str, body: Any = None, *, expect: int = 200) -> Any:
         kwargs: dict[str, Any] = {}
@@ -122,9 +122,9 @@ def test_refusals_are_json_and_change_nothing(enrolled, cast, people):
     assert body["code"] == "date_in_past"
     body = psa.call("post", f"{path}/submit", expect=409)
     assert body["code"] == "change_incomplete"
-    # another company, and a 利用者 of the same company, do not find it
+    # another company does not find it; a 利用者 of the same company uses no API (#12)
     assert other.call("get", path, expect=404)["code"]
-    assert user.call("get", path, expect=404)["code"]
+    assert user.call("get", path, expect=403)["code"] == "api_not_for_role"
     other.call("patch", path, {"site_name": "乗っ取り"}, expect=404)
     assert other.call("get", "/changes") == {"items": [], "count": 0, "next": None}
     assert (

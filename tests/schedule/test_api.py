@@ -9,6 +9,7 @@ from django.test import Client
 
 from dsg.audit.models import AuditEvent
 from dsg.enrollment.models import State
+from dsg.orgs.permissions import may_use_api
 from dsg.orgs.services import api_token_create
 from dsg.schedule.models import StepDuration
 from dsg.schedule.planner import DEFAULT_DURATIONS, latest_start, plan
@@ -83,6 +84,9 @@ def test_plan_refuses_bad_input_with_422(psa, query):
 def test_durations_read_by_anyone_and_written_by_the_reviewer_only(everyone):
     for who, person in everyone.items():
         client = logged_in(person)
+        if not may_use_api(person):  # the 利用者 uses no API (#12); the page shows the plan
+            assert client.get(f"{API}/schedule/durations").status_code == 403
+            continue
         assert client.get(f"{API}/schedule/durations").json() == DURATIONS
         response = client.put(
             f"{API}/schedule/durations",

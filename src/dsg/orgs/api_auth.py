@@ -112,9 +112,21 @@ class BearerToken(HttpBearer):
         return None
 
 
-class SessionLogin(SessionAuth):
+class Session(SessionAuth):
+    """django-ninja auth for a signed-in browser session, held to the rule of the token: a role
+    that may hold no API token (``may_use_api``: the 利用者, #12) uses no API with its session
+    either — refused (403, ``api_not_for_role``, in the person's language) before the CSRF check,
+    so the answer is the same for a read and a write. The session's CSRF check applies."""
+
+    def __call__(self, request: HttpRequest) -> User | None:
+        if request.user.is_authenticated and not may_use_api(request.user):
+            raise api_not_for_role()
+        return super().__call__(request)
+
+
+class SessionLogin(Session):
     """django-ninja auth for what only a signed-in browser session may do (creating an API
-    token): the session's CSRF check applies, and a call made with a bearer token is refused."""
+    token): as ``Session``, and a call made with a bearer token is refused."""
 
     def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
         if getattr(request, TOKEN_AUTH_FLAG, False):
