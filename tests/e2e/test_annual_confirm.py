@@ -2,7 +2,7 @@
 on its page (the companies asked, who is told, the title and due date; a past date said beside
 its field), then the company's PSA answers 「現在の内容に相違ありません」 on its confirmation page
 (what is stated, what the portal holds, that the office is told), 「キャンセル」 changing nothing,
-and reads what comes next (今後の流れ)."""
+and reads what comes next (今後の流れ). axe-core finds nothing serious on either page."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from dsg.enrollment.models import State
 from ..factories import SiteFactory
 from ..walk import new_case, today, walk_to
 from .conftest import ja, shoot
+from .test_accessibility import _violations
 from .test_enrollment_walk import submit
 
 pytestmark = pytest.mark.e2e
@@ -34,11 +35,15 @@ def enrolled_site(company, cast):
 def test_a_round_opened_and_answered_through_the_confirmation_pages(
     actor, cast, reviewer, psa, enrolled_site
 ):
+    from axe_playwright_python.sync_playwright import Axe
+
     office = actor(reviewer)
     office.goto("/annual/")
     submit(office, office.locator("a[data-link=annual-round-new]"))
     expect(office.locator("[data-consequence]")).to_be_visible()
     expect(office.locator("[data-list=companies]")).to_contain_text(enrolled_site.company.name)
+    axe = Axe()
+    assert not _violations(axe, office), "the round's confirmation page"
     form = office.locator("form[data-form=confirm]")
     form.locator("input[name=title]").fill(TITLE)
     form.locator("input[name=due_on]").fill(today().isoformat())  # today: refused
@@ -59,6 +64,7 @@ def test_a_round_opened_and_answered_through_the_confirmation_pages(
     expect(page.locator("[data-told]")).to_contain_text(ja("the office"))
     expect(page.locator("[data-holdings]")).to_contain_text(enrolled_site.name)
     shoot(page, "annual-confirm")
+    assert not _violations(axe, page), "the answer's confirmation page"
     submit(page, page.locator("a[data-cancel]"))  # 「キャンセル」: back, nothing recorded
     assert page.url.endswith(f"/annual/confirmations/{confirmation.pk}/")
     confirmation.refresh_from_db()
