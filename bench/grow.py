@@ -29,7 +29,6 @@ def main() -> None:
     os.environ["BENCH_CASES"] = str(args.cases)
     sys.path.insert(0, str(ROOT / "bench"))
     import office_search  # sets Django up; reads BENCH_CASES
-
     from django.conf import settings
     from django.core.management import call_command
     from django_scopes import scopes_disabled
