@@ -13,7 +13,6 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, F, OuterRef
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +24,9 @@ from dsg.core.todos import (
     Todo,
     TodoQuery,
     TodoRows,
+    kept_objects,
     register_todos,
+    url_maker,
 )
 from dsg.inspections.models import Inspection, InspectionStatus
 from dsg.orgs import permissions
@@ -133,10 +134,16 @@ ROUND_TO_OPEN: dict[str, Any] = {
 }
 
 
-def _url(enrollment_id: int, anchor: str) -> str:
-    if anchor == "application":
-        return reverse("application_overview", args=[enrollment_id])
-    return reverse("enrollment_detail", args=[enrollment_id]) + f"#{anchor}"
+def _urls() -> Any:
+    """``_url`` for many cases: each page's URL reversed once a call (core.todos.url_maker)."""
+    application, detail = url_maker("application_overview"), url_maker("enrollment_detail")
+
+    def url(enrollment_id: int, anchor: str) -> str:
+        if anchor == "application":
+            return application(enrollment_id)
+        return f"{detail(enrollment_id)}#{anchor}"
+
+    return url, detail
 
 
 def _open_rounds() -> Any:
@@ -167,7 +174,8 @@ def enrollment_todos(query: TodoQuery) -> Iterator[Todo]:
     if not query.wants(KEY):
         return
     review_days: int | None = None
-    for case in _cases(query):
+    url, page = _urls()
+    for case in kept_objects(query, "enrollment.cases", KEY, _cases):
         if case.state in ROUND_TO_OPEN:
             if case.round_open:
                 continue
@@ -192,12 +200,12 @@ def enrollment_todos(query: TodoQuery) -> Iterator[Todo]:
             case=(KEY, case.pk),
             who=who,
             what=what,
-            url=_url(case.pk, anchor),
+            url=url(case.pk, anchor),
             action=action,
             due=due,
             since=case.state_changed_at,
             number=case.number,
-            case_url=reverse("enrollment_detail", args=[case.pk]),
+            case_url=page(case.pk),
             company=case.site.company.name,
             site_id=case.site_id,
             site=case.site.name,

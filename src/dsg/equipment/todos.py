@@ -7,12 +7,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import F, Min, OuterRef, Q, Subquery
+from django.db.models import F, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from dsg.core.todos import COMPANY, OFFICE, Todo, TodoQuery, TodoRows, register_todos
+from dsg.core.todos import (
+    COMPANY,
+    OFFICE,
+    Todo,
+    TodoQuery,
+    TodoRows,
+    kept_rows,
+    register_todos,
+    url_maker,
+)
 from dsg.orgs import permissions
 
 from .models import EquipmentRequest, InfoRequest, RequestState
@@ -47,43 +55,80 @@ ITEMS: dict[str, tuple[str, str, Any, str, str, Any]] = {
 }
 
 
-def equipment_todos(query: TodoQuery) -> Iterator[Todo]:
-    if not query.wants(SUBJECT_KEY):
-        return
+def _open_requests(query: TodoQuery) -> QuerySet[Any]:
+    """The open requests ``query.user`` sees, in the states whose party is asked, as the columns
+    of an item (``_COLUMNS``)."""
     states = [state for state, item in ITEMS.items() if query.asks(item[1])]
     requests = EquipmentRequest.objects.filter(state__in=states)
     ids = query.ids(SUBJECT_KEY)
     if ids is not None:
         requests = requests.filter(pk__in=ids)
     unanswered = Q(info_requests__answered_at__isnull=True)
-    rows = (
+    return (
         permissions.restrict(query.user, requests)
         .annotate(
             asked_due=Min("info_requests__due_on", filter=unanswered),
             asked_at=Min("info_requests__asked_at", filter=unanswered),
         )
-        .select_related("site__company")
         .order_by()
+        .values_list(*_COLUMNS)
     )
-    for request in rows:
-        code, who, what, action, anchor, button = ITEMS[request.state]
-        page = reverse("equipment_request_detail", args=[request.pk])
-        asked = request.state == RequestState.INFO_REQUESTED
+
+
+_COLUMNS = (
+    "pk",
+    "state",
+    "kind",
+    "receipt_number",
+    "filed_at",
+    "accepted_at",
+    "asked_due",
+    "asked_at",
+    "site_id",
+    "site__name",
+    "site__company__name",
+)
+
+
+def equipment_todos(query: TodoQuery) -> Iterator[Todo]:
+    """One item per open request: read as rows (its query kept compiled), not instances — a
+    company's home lists every one of them (docs/performance.md)."""
+    if not query.wants(SUBJECT_KEY):
+        return
+    rows = kept_rows(query, "equipment.requests", SUBJECT_KEY, _open_requests)
+    kinds = dict(EquipmentRequest._meta.get_field("kind").flatchoices)
+    page_of = url_maker("equipment_request_detail")
+    for (
+        pk,
+        state,
+        kind,
+        number,
+        filed_at,
+        accepted_at,
+        due,
+        asked_at,
+        site_id,
+        site,
+        company,
+    ) in rows:
+        code, who, what, action, anchor, button = ITEMS[state]
+        page = page_of(pk)
+        asked = state == RequestState.INFO_REQUESTED
         yield Todo(
             code=code,
-            case=(SUBJECT_KEY, request.pk),
+            case=(SUBJECT_KEY, pk),
             who=who,
             what=what,
             url=f"{page}#{anchor}",
             action=action,
-            due=request.asked_due if asked else None,
-            since=(request.asked_at if asked else request.accepted_at) or request.filed_at,
-            number=request.receipt_number,
+            due=due if asked else None,
+            since=(asked_at if asked else accepted_at) or filed_at,
+            number=number,
             case_url=page,
-            company=request.site.company.name,
-            site_id=request.site_id,
-            site=request.site.name,
-            detail=str(request.get_kind_display()),
+            company=company,
+            site_id=site_id,
+            site=site,
+            detail=str(kinds.get(kind, kind)),
             button=button,
         )
 

@@ -14,7 +14,17 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Exists, F, Max, Min, OuterRef, Prefetch, Q, Subquery
+from django.db.models import (
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +39,7 @@ from dsg.core.todos import (
     Todo,
     TodoQuery,
     TodoRows,
+    kept_objects,
     register_todos,
 )
 from dsg.orgs import permissions
@@ -47,20 +58,25 @@ def _rounds(query: TodoQuery) -> Any:
             model = subjects.subject_type(key).model
             wanted |= Q(subject_type=ContentType.objects.get_for_model(model), subject_id__in=ids)
         rounds = rounds.filter(wanted)
+    return permissions.restrict(query.user, rounds).select_related("company").order_by()
+
+
+def _open_rounds(query: TodoQuery) -> list[Any]:
+    """The rounds with open items, their query kept compiled (core.todos.kept_objects), with
+    their dates, unreported deficiencies and subjects."""
+    keys = tuple(query.cases) if query.cases is not None else ()
+    rounds = kept_objects(query, "inspections.rounds", keys, _rounds)
     reported = RemediationReport.objects.filter(deficiency=OuterRef("pk"))
     open_deficiencies = Deficiency.objects.filter(resolved_at__isnull=True).exclude(
         Exists(reported)
     )
-    return (
-        permissions.restrict(query.user, rounds)
-        .select_related("company")
-        .prefetch_related(
-            "appointments",
-            Prefetch("deficiencies", queryset=open_deficiencies, to_attr="unreported"),
-            subjects.subjects_prefetch(),
-        )
-        .order_by()
+    prefetch_related_objects(
+        rounds,
+        "appointments",
+        Prefetch("deficiencies", queryset=open_deficiencies, to_attr="unreported"),
+        subjects.subjects_prefetch(),
     )
+    return rounds
 
 
 def _item(inspection: Inspection) -> tuple[str, str, Any, str, str, Any, Any]:
@@ -116,7 +132,7 @@ def _item(inspection: Inspection) -> tuple[str, str, Any, str, str, Any, Any]:
 def inspection_todos(query: TodoQuery) -> Iterator[Todo]:
     if query.cases is not None and not any(query.cases.values()):
         return
-    for inspection in _rounds(query):
+    for inspection in _open_rounds(query):
         if inspection.status == InspectionStatus.FINISHED and not inspection.unreported:
             continue  # every deficiency reported: the subject's own item (the report, the decision)
         code, who, what, action, anchor, due, button = _item(inspection)

@@ -20,7 +20,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dsg.appointments.models import ACTIVE_STATES, Appointment, AppointmentState
-from dsg.core.todos import COMPANY, PROVIDER, Todo, TodoQuery, TodoRows, register_todos
+from dsg.core.todos import (
+    COMPANY,
+    PROVIDER,
+    Todo,
+    TodoQuery,
+    TodoRows,
+    kept_objects,
+    register_todos,
+)
 from dsg.enrollment.models import Enrollment, State
 from dsg.orgs import permissions
 from dsg.registry.models import ConnectionTest, Terminal
@@ -47,11 +55,12 @@ def _scoped(query: TodoQuery, queryset: QuerySet[Any], path: str) -> QuerySet[An
 
 def _todo(case: Enrollment, **fields: Any) -> Todo:
     anchor = fields.pop("anchor")
+    page = reverse("enrollment_detail", args=[case.pk])
     return Todo(
         case=(KEY, case.pk),
-        url=reverse("enrollment_detail", args=[case.pk]) + f"#{anchor}",
+        url=f"{page}#{anchor}",
         number=case.number,
-        case_url=reverse("enrollment_detail", args=[case.pk]),
+        case_url=page,
         company=case.site.company.name,
         site_id=case.site_id,
         site=case.site.name,
@@ -83,10 +92,24 @@ def _open_dates(query: TodoQuery) -> QuerySet[Any]:
     )
 
 
+def _cases_of(rows: QuerySet[Any], column: str) -> QuerySet[Any]:
+    """The cases (with their site and company) that ``rows`` name in ``column``."""
+    return Enrollment.objects.filter(pk__in=rows.values(column)).select_related("site__company")
+
+
+def _kept(query: TodoQuery, name: str, build: Any) -> list[Any]:
+    """``build(query)``'s instances, its query kept compiled (core.todos.kept_objects)."""
+    return kept_objects(query, f"provisioning.{name}", KEY, build)
+
+
 def _appointments(query: TodoQuery) -> Iterator[Todo]:
-    rows = _open_dates(query)
-    appointments = list(rows.select_related("person"))
-    cases = Enrollment.objects.select_related("site__company").in_bulk({a.subject_id for a in rows})
+    appointments = _kept(query, "dates", lambda q: _open_dates(q).select_related("person"))
+    if not appointments:
+        return
+    cases = {
+        case.pk: case
+        for case in _kept(query, "dates.cases", lambda q: _cases_of(_open_dates(q), "subject_id"))
+    }
     for a in appointments:
         case = cases.get(a.subject_id)
         if case is None:
@@ -154,7 +177,9 @@ def _waiting_links(query: TodoQuery) -> QuerySet[Any]:
 
 
 def _company_work(query: TodoQuery) -> Iterator[Todo]:
-    works = _open_work(query).select_related("enrollment__site__company")
+    works = _kept(
+        query, "work", lambda q: _open_work(q).select_related("enrollment__site__company")
+    )
     for work in works:
         yield _todo(
             work.enrollment,
@@ -167,7 +192,9 @@ def _company_work(query: TodoQuery) -> Iterator[Todo]:
             anchor="provisioning",
             button=_("Record the work as done"),
         )
-    shipments = _unreceived(query).select_related("enrollment__site__company")
+    shipments = _kept(
+        query, "unreceived", lambda q: _unreceived(q).select_related("enrollment__site__company")
+    )
     for shipment in shipments:
         yield _todo(
             shipment.enrollment,
@@ -179,7 +206,11 @@ def _company_work(query: TodoQuery) -> Iterator[Todo]:
             anchor="setup-media",
             button=_("Confirm receipt"),
         )
-    links = _waiting_links(query).select_related("enrollment__site__company", "holder")
+    links = _kept(
+        query,
+        "links",
+        lambda q: _waiting_links(q).select_related("enrollment__site__company", "holder"),
+    )
     for link in links:
         yield _todo(
             link.enrollment,
@@ -198,7 +229,7 @@ def _company_work(query: TodoQuery) -> Iterator[Todo]:
 def _setup(query: TodoQuery) -> Iterator[Todo]:
     """⑥: the setup media to ship, each holder's account to deliver and veins to register (the
     provider), each terminal's connection test (the company)."""
-    unshipped = _unshipped(query).select_related("site__company")
+    unshipped = _kept(query, "unshipped", lambda q: _unshipped(q).select_related("site__company"))
     for case in unshipped:
         yield _todo(
             case,
@@ -210,8 +241,16 @@ def _setup(query: TodoQuery) -> Iterator[Todo]:
             anchor="setup-media",
             button=_("Open the case"),
         )
-    holders = _holders(query).annotate(link_waiting=Exists(_link_waiting()))
-    for holder in holders.select_related("enrollment__site__company"):
+    holders = _kept(
+        query,
+        "holders",
+        lambda q: (
+            _holders(q)
+            .annotate(link_waiting=Exists(_link_waiting()))
+            .select_related("enrollment__site__company")
+        ),
+    )
+    for holder in holders:
         if holder.account_received_at is None and holder.link_waiting:
             continue  # the company's: the link to open
         received = holder.account_received_at is not None
@@ -273,13 +312,21 @@ def _untested_terminals(query: TodoQuery) -> QuerySet[Any]:
 
 
 def _untested(query: TodoQuery) -> Iterator[Todo]:
-    terminals = list(_untested_terminals(query))
-    cases = Enrollment.objects.select_related("site__company").in_bulk(
-        {t.origin_id for t in terminals}
-    )
+    terminals = _kept(query, "untested", _untested_terminals)
+    if not terminals:
+        return
+    cases = {
+        case.pk: case
+        for case in _kept(
+            query, "untested.cases", lambda q: _cases_of(_untested_terminals(q), "origin_id")
+        )
+    }
     for terminal in terminals:
+        case = cases.get(terminal.origin_id)
+        if case is None:  # left set-up between the two reads
+            continue
         yield _todo(
-            cases[terminal.origin_id],
+            case,
             code="connection_test.record",
             who=COMPANY,
             what=_("Set up the terminal and record its connection test"),

@@ -19,6 +19,7 @@ from dsg.core.todos import (
     Todo,
     TodoQuery,
     TodoRows,
+    kept_objects,
     register_todos,
 )
 from dsg.orgs import permissions
@@ -76,12 +77,32 @@ def _scoped(query: TodoQuery, queryset: Any, path: str) -> Any:
     return permissions.restrict(query.user, queryset).order_by()
 
 
+def _open_changes(query: TodoQuery) -> Any:
+    states = [state for state, item in ITEMS.items() if query.asks(item[1])]
+    changes = _scoped(query, ChangeRequest.objects.filter(state__in=states), "pk")
+    return changes.select_related("site__company")
+
+
+def _open_asks(query: TodoQuery) -> Any:
+    return _scoped(
+        query,
+        ActionRequest.objects.filter(answered_at__isnull=True, change__state__in=ASKING_STATES),
+        "change_id",
+    ).select_related("change__site__company")
+
+
+def _open_works(query: TodoQuery) -> Any:
+    return _scoped(
+        query,
+        ProviderWork.objects.filter(done_on__isnull=True, change__state=ChangeState.ACCEPTED),
+        "change_id",
+    ).select_related("change__site__company")
+
+
 def change_todos(query: TodoQuery) -> Iterator[Todo]:
     if not query.wants(KEY):
         return
-    states = [state for state, item in ITEMS.items() if query.asks(item[1])]
-    changes = _scoped(query, ChangeRequest.objects.filter(state__in=states), "pk")
-    for change in changes.select_related("site__company"):
+    for change in kept_objects(query, "requests.changes", KEY, _open_changes):
         code, who, what, action, page, button = ITEMS[change.state]
         yield _todo(
             change,
@@ -95,12 +116,7 @@ def change_todos(query: TodoQuery) -> Iterator[Todo]:
         )
     if not query.asks(COMPANY, PROVIDER):
         return
-    asks = _scoped(
-        query,
-        ActionRequest.objects.filter(answered_at__isnull=True, change__state__in=ASKING_STATES),
-        "change_id",
-    )
-    for ask in asks.select_related("change__site__company"):
+    for ask in kept_objects(query, "requests.asks", KEY, _open_asks):
         yield _todo(
             ask.change,
             code="change.answer",
@@ -113,12 +129,7 @@ def change_todos(query: TodoQuery) -> Iterator[Todo]:
             detail=ask.text[:80],
             button=_("Answer"),
         )
-    works = _scoped(
-        query,
-        ProviderWork.objects.filter(done_on__isnull=True, change__state=ChangeState.ACCEPTED),
-        "change_id",
-    )
-    for work in works.select_related("change__site__company"):
+    for work in kept_objects(query, "requests.works", KEY, _open_works):
         yield _todo(
             work.change,
             code="change.provider_work",
