@@ -65,8 +65,10 @@ def test_the_api_records_lists_and_confirms(site, psa, reviewer, company_user):
     )
     assert again.status_code == 409 and again.json()["code"] == "disposal_already_recorded"
 
-    listed = logged_in(company_user).get(f"{API}/sites/{site.pk}/terminals").json()
+    listed = logged_in(psa).get(f"{API}/sites/{site.pk}/terminals").json()
     assert [(t["name"], t["state"]) for t in listed] == [("PC-01", "disposal_recorded")]
+    refused = logged_in(company_user).get(f"{API}/sites/{site.pk}/terminals")  # uses no API
+    assert refused.status_code == 403 and refused.json()["code"] == "api_not_for_role"
     confirm = f"{API}/disposals/{created['id']}/confirm"
     assert logged_in(psa).post(confirm).status_code == 403
     confirmed = logged_in(reviewer).post(confirm)
@@ -93,9 +95,10 @@ def test_the_openapi_names_the_codes_as_enums(client):
     assert set(schemas["DisposalState"]["enum"]) == {"recorded", "confirmed"}
 
 
-@pytest.mark.parametrize("who", ["provider_staff", "company_user"])
+@pytest.mark.parametrize("who", ["provider_staff", "delegate"])
 def test_who_reads_the_proof(site, cast, everyone, who):
-    """The company's people may open the proof; the provider sees the terminal's state only."""
+    """The company's people may open the proof; the provider sees the terminal's state only.
+    (The 利用者 uses no API: what their registry page shows is tested in test_registry_page.)"""
     from dsg.enrollment.models import State
 
     from ..walk import new_case, walk_to
@@ -103,8 +106,7 @@ def test_who_reads_the_proof(site, cast, everyone, who):
     walk_to(new_case(site, cast), State.SURVEY, cast)  # the provider serves this site
     terminal = terminal_at(site, cast.psa)
     disposal = record(terminal, cast.psa)
-    person = everyone["user" if who == "company_user" else who]
-    body = logged_in(person).get(f"{API}/terminals/{terminal.pk}").json()
+    body = logged_in(everyone[who]).get(f"{API}/terminals/{terminal.pk}").json()
     assert body["state"] == "disposal_recorded"
-    expected = disposal.certificate_id if who == "company_user" else None
+    expected = disposal.certificate_id if who == "delegate" else None
     assert body["disposal"]["certificate_id"] == expected
