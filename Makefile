@@ -107,7 +107,8 @@ test-postgres: $(VENV)/.stamp-dev
 # --- other ---------------------------------------------------------------------------------------
 
 lint: $(VENV)/.stamp-dev
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
