@@ -248,15 +248,11 @@ TodoBuild = Callable[[TodoQuery], QuerySet[Any]]
 def _kept(
     query: TodoQuery, name: str, keys: str | tuple[str, ...], build: TodoBuild
 ) -> tuple[PreparedQuery, list[int]]:
-    shape: tuple[tuple[str, int], ...] | None = None
+    shape: Shape | None = None
     values: list[int] = []
     if query.cases is not None:
-        asked = {
-            key: list(dict.fromkeys(query.cases.get(key, ())))
-            for key in sorted((keys,) if isinstance(keys, str) else keys)
-        }
-        shape = tuple((key, _waiting_slots(len(ids))) for key, ids in asked.items() if ids)
-        values = [pk for key, slots in shape for pk in _padded(asked[key], slots)]
+        names = sorted((keys,) if isinstance(keys, str) else keys)
+        shape, values = _slotted({key: query.cases.get(key, ()) for key in names})
     cache_key = (
         name,
         *person_key(query.user),
@@ -267,13 +263,9 @@ def _kept(
     )
 
     def prepare() -> PreparedQuery:
-        sentinels = int_sentinels(len(values))
-        cases: dict[str, list[int]] | None = None
-        if shape is not None:
-            cases, start = {}, 0
-            for key, slots in shape:
-                cases[key], start = sentinels[start : start + slots], start + slots
-        return PreparedQuery(build(dataclasses.replace(query, cases=cases)), sentinels)
+        sentinels, cases = _sentinel_cases(shape or ())
+        built = build(dataclasses.replace(query, cases=None if shape is None else cases))
+        return PreparedQuery(built, sentinels)
 
     return _KEPT.get(cache_key, prepare), values
 
@@ -489,15 +481,29 @@ def _padded(ids: list[int], slots: int) -> list[int]:
     return ids + [0] * (slots - len(ids))
 
 
-def _waiting_prepared(
-    user: Any, shape: tuple[tuple[str, int], ...]
-) -> tuple[PreparedQuery, dict[str, str]] | None:
-    sentinels = int_sentinels(sum(n for _key, n in shape))
+Shape = tuple[tuple[str, int], ...]  # each kind of case asked, and the ids its query takes
+
+
+def _slotted(cases: Mapping[str, Collection[int]]) -> tuple[Shape, list[int]]:
+    """The shape of a kept query asked for ``cases`` (the kinds with ids, each padded to its
+    slots: a page of 1 case or 50 asks the same query) and the ids to run it with, in order."""
+    asked = {key: list(dict.fromkeys(ids)) for key, ids in cases.items() if ids}
+    shape = tuple((key, _waiting_slots(len(ids))) for key, ids in asked.items())
+    return shape, [pk for key, slots in shape for pk in _padded(asked[key], slots)]
+
+
+def _sentinel_cases(shape: Shape) -> tuple[list[int], dict[str, list[int]]]:
+    """The sentinels a kept query of ``shape`` is built with, and them as the ids of each kind."""
+    sentinels = int_sentinels(sum(slots for _key, slots in shape))
     cases: dict[str, list[int]] = {}
     start = 0
-    for key, n in shape:
-        cases[key] = sentinels[start : start + n]
-        start += n
+    for key, slots in shape:
+        cases[key], start = sentinels[start : start + slots], start + slots
+    return sentinels, cases
+
+
+def _waiting_prepared(user: Any, shape: Shape) -> tuple[PreparedQuery, dict[str, str]] | None:
+    sentinels, cases = _sentinel_cases(shape)
     kinds = todo_rows(user=user, cases=cases)
     combined = _union(kinds)
     if combined is None:
@@ -511,19 +517,17 @@ def waiting_of(*, user: Any, cases: Mapping[str, Collection[int]]) -> dict[CaseR
     """Per case of ``cases``, the parties its open items (those ``user`` sees) wait on, in the
     order of their first item (soonest due first): ``waiting_by_case(todos_for(...))`` read as
     rows in one query, without building the items (nor, most calls, the query: it is kept)."""
-    asked = {key: list(dict.fromkeys(ids)) for key, ids in sorted(cases.items()) if ids}
-    if not asked:
-        return {}
     # A page of 1 case or 50 asks the same query (ids 0 fill it: no row has them), so a list's
     # pages share one, and its number of queries does not depend on how many cases it shows.
-    shape = tuple((key, _waiting_slots(len(ids))) for key, ids in asked.items())
+    shape, values = _slotted(dict(sorted(cases.items())))
+    if not shape:
+        return {}
     cache_key = (*person_key(user), timezone.localdate(), shape, _subject_type_ids())
     prepared = _WAITING.get(cache_key, lambda: _waiting_prepared(user, shape))
     if prepared is None:
         return {}
     query, who_of = prepared
     result: dict[CaseRef, list[str]] = {}
-    values = [pk for key, slots in shape for pk in _padded(asked[key], slots)]
     for _dated, _order, _since, key, case_id, code in query.rows(values):
         parties = result.setdefault((key, case_id), [])
         if who_of[code] not in parties:
