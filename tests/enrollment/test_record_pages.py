@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import resolve, reverse
 from django.utils import timezone, translation
 
 from dsg.enrollment.models import Enrollment, State
@@ -78,6 +79,27 @@ def test_every_step_a_person_takes_has_a_page_of_its_own():
 
     by_people = set(TRANSITION_NAMES) - set(INSPECTION_TRANSITIONS)
     assert by_people <= set(CONFIRM_PAGES), sorted(by_people - set(CONFIRM_PAGES))
+
+
+def test_the_pages_table_is_the_urls_the_words_and_the_forms_of_every_page():
+    """One table names the confirmation pages: each is served at its path with its name, says
+    its words (CONFIRMED, or RECORDED for those the case page's form carries values to) and,
+    carried, draws the fields its transition asks for."""
+    from dsg.enrollment.services import TRANSITION_NAMES
+    from dsg.enrollment.views import CONFIRMED, RECORDED
+
+    assert set(CONFIRM_PAGES) <= set(TRANSITION_NAMES)
+    served = {name: page for name, page in CONFIRM_PAGES.items() if page.slug}
+    assert set(CONFIRMED) == {name for name, page in served.items() if not page.carries}
+    assert set(RECORDED) == {name for name, page in served.items() if page.carries} == set(RECORDS)
+    for name, page in CONFIRM_PAGES.items():
+        url = reverse(page.url_name, args=[7])
+        if page.slug:
+            assert url == f"/enrollments/7/{page.slug}/"
+            assert resolve(url).kwargs == {"enrollment_id": 7, "name": name}
+    assert {name: page.slug for name, page in served.items() if page.carries} == {
+        name: record[0] for name, record in RECORDS.items()
+    }
 
 
 @pytest.mark.parametrize("name", sorted(RECORDS))

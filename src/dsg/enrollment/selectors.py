@@ -76,25 +76,38 @@ class TransitionOption:
     carries: bool = False  # the case page's form sends its values to that page (a step's record)
 
 
+@dataclass(frozen=True)
+class ConfirmPage:
+    """The page a transition goes through instead of one click: its URL name, its path under the
+    case (none for a page of its own) and whether the case page's form carries its values there."""
+
+    url_name: str
+    slug: str = ""
+    carries: bool = False  # a step's record: the date, the router's serial, the comment
+
+
+def _case_confirm(slug: str, *, carries: bool = False) -> ConfirmPage:
+    """A page of ``enrollment_confirm`` at ``enrollments/<id>/<slug>/``."""
+    return ConfirmPage(f"enrollment_{slug.replace('-', '_')}", slug, carries)
+
+
 # Transitions never taken by one click: the irreversible ones through their confirmation page,
-# the submission through 入力内容の確認 (the check-answers page of the task list).
-CONFIRM_PAGES = {
-    "withdraw": "enrollment_withdraw",
-    "reject": "enrollment_reject",
-    "return_for_correction": "enrollment_return",
-    "accept": "enrollment_accept",
-    "report_remediation": "enrollment_report_remediation",
-    "submit": "application_confirm",
-    # the records of ③–⑥ that move the case on (#12): the case page's form (a date, the router's
-    # serial, a comment) is sent to the page, and the step is taken there
-    "complete_survey": "enrollment_complete_survey",
-    "complete_construction": "enrollment_complete_construction",
-    "install_router": "enrollment_install_router",
-    "request_final_inspection": "enrollment_request_final_inspection",
+# the submission through 入力内容の確認 (the check-answers page of the task list). The one table
+# of them: the URLconf draws its paths from it, the case page its links, the view its form.
+CONFIRM_PAGES: dict[str, ConfirmPage] = {
+    "withdraw": _case_confirm("withdraw"),
+    "reject": _case_confirm("reject"),
+    "return_for_correction": _case_confirm("return"),
+    "accept": _case_confirm("accept"),
+    "report_remediation": _case_confirm("report-remediation"),
+    "submit": ConfirmPage("application_confirm"),
+    # the records of ③–⑥ that move the case on, and ⑦'s request (#12): the case page's form (a
+    # date, the router's serial, a comment) is sent to the page, and the step is taken there
+    "complete_survey": _case_confirm("complete-survey", carries=True),
+    "complete_construction": _case_confirm("complete-construction", carries=True),
+    "install_router": _case_confirm("install-router", carries=True),
+    "request_final_inspection": _case_confirm("request-final-inspection", carries=True),
 }
-CARRIED = frozenset(
-    {"complete_survey", "complete_construction", "install_router", "request_final_inspection"}
-)
 
 
 def transition_options_for(*, user: User, enrollment: Enrollment) -> list[TransitionOption]:
@@ -108,14 +121,15 @@ def transition_options_for(*, user: User, enrollment: Enrollment) -> list[Transi
             for rule in conditions_of(transition)
             if not rule(enrollment)
         ]
+        page = CONFIRM_PAGES.get(transition.name)
         options.append(
             TransitionOption(
                 transition.name,
                 transition.custom["label"],
                 transition.custom["payload"],
                 blocked,
-                CONFIRM_PAGES.get(transition.name, ""),
-                transition.name in CARRIED,
+                page.url_name if page else "",
+                bool(page and page.carries),
             )
         )
     return options

@@ -9,6 +9,7 @@ from . import application_views as views
 from . import office_views, schedule_views
 from . import views as case_views
 from .parts import PARTS
+from .selectors import CONFIRM_PAGES
 
 CASE = "enrollments/<int:enrollment_id>/application/"
 
@@ -53,27 +54,17 @@ urlpatterns = [
         case_views.enrollment_deem_by_audit,
         name="inspection_deem_by_audit",
     ),
-    # 取下げ, 却下, 補正, 受理, 改善報告 and the steps' records: each through its confirmation page
-    # (GET states it, POST from it does it)
+    # 取下げ, 却下, 補正, 受理, 改善報告 and the steps' records of ③–⑥ and ⑦'s request: each through
+    # its confirmation page (GET states it, POST from it does it), as CONFIRM_PAGES names them
     *[
         path(
-            f"enrollments/<int:enrollment_id>/{slug}/",
+            f"enrollments/<int:enrollment_id>/{page.slug}/",
             case_views.enrollment_confirm,
             {"name": name},
-            name=f"enrollment_{slug.replace('-', '_')}",
+            name=page.url_name,
         )
-        for slug, name in (
-            ("withdraw", "withdraw"),
-            ("reject", "reject"),
-            ("return", "return_for_correction"),
-            ("accept", "accept"),
-            ("report-remediation", "report_remediation"),
-            # the records of ③–⑥ that move the case on, and ⑦'s request (#12)
-            ("complete-survey", "complete_survey"),
-            ("complete-construction", "complete_construction"),
-            ("install-router", "install_router"),
-            ("request-final-inspection", "request_final_inspection"),
-        )
+        for name, page in CONFIRM_PAGES.items()
+        if page.slug
     ],
     path(
         "enrollments/<int:enrollment_id>/schedule.ics",

@@ -326,7 +326,7 @@ def enrollment_transition(request: HttpRequest, enrollment_id: int, name: str) -
     enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
     back = reverse("enrollment_detail", args=[enrollment.pk])
     if name in selectors.CONFIRM_PAGES:  # never by one click: through its own page, unchanged
-        page = reverse(selectors.CONFIRM_PAGES[name], args=[enrollment.pk])
+        page = reverse(selectors.CONFIRM_PAGES[name].url_name, args=[enrollment.pk])
         return HttpResponseRedirect(page, status=303)
     key = f"transition:{name}"
     form = TransitionForm(request.POST, auto_id=f"{name}-%s")  # as the page draws it
@@ -345,7 +345,8 @@ def enrollment_transition(request: HttpRequest, enrollment_id: int, name: str) -
 
 
 # 取下げ, 却下, 補正, 受理 and 改善報告: each through a page that says what it does and what the
-# other side is told (#12: never by one click).
+# other side is told (#12: never by one click). What each page of selectors.CONFIRM_PAGES says:
+# here those that carry nothing from the case page, in RECORDED those that do.
 CONFIRMED: dict[str, dict[str, Any]] = {
     "withdraw": {
         "permission": "enrollment.withdraw",
@@ -543,7 +544,8 @@ def enrollment_confirm(request: HttpRequest, enrollment_id: int, name: str) -> H
     checked here and refused beside its field."""
     user = request_user(request)
     enrollment = selectors.enrollment_get_for(user=user, pk=enrollment_id)
-    spec = CONFIRMED.get(name) or RECORDED[name]
+    carries = selectors.CONFIRM_PAGES[name].carries
+    spec = (RECORDED if carries else CONFIRMED)[name]
     if not permissions.may(user, spec["permission"], enrollment):
         raise RuleViolation(_("Your role is not allowed to do this."), code="forbidden", status=403)
     back = reverse("enrollment_detail", args=[enrollment.pk])
@@ -566,7 +568,7 @@ def enrollment_confirm(request: HttpRequest, enrollment_id: int, name: str) -> H
         told=spec["told"],
         told_who=spec["told_who"],
         comment=spec.get("comment", "optional"),
-        danger=spec.get("danger", name not in RECORDED),
+        danger=spec.get("danger", not carries),
         crumbs=(
             (_("Dashboard"), reverse("dashboard")),
             (enrollment.site.name, reverse("site_detail", args=[enrollment.site_id])),
@@ -584,7 +586,7 @@ def enrollment_confirm(request: HttpRequest, enrollment_id: int, name: str) -> H
             data=services.TransitionInput(**values),
         )
 
-    if name not in RECORDED:
+    if not carries:
         return confirm_action(request, confirmation, act)
     payload = next(t for t in enrollment.get_all_state_transitions() if t.name == name).custom[
         "payload"
