@@ -93,6 +93,20 @@ def test_the_generic_transition_url_never_takes_an_irreversible_step(site, cast)
         assert case.state == State.SUBMITTED
 
 
+def test_the_generic_transition_url_refuses_what_has_no_page(site, cast):
+    """An inspection's outcome is recorded as a round, and a name that is no step is not found:
+    a crafted POST changes nothing and is told why on the case page."""
+    case = walk_to(new_case(site, cast), State.INSPECTION, cast)
+    inspector = client_of(cast.inspector)
+    answer = inspector.post(f"/enrollments/{case.pk}/transitions/pass_inspection/", follow=True)
+    assert answer.redirect_chain == [(f"/enrollments/{case.pk}/#inspections", 303)]
+    assert "現地確認の結果は、現地確認の回として通知書とともに記録します" in answer.content.decode()
+    unknown = inspector.post(f"/enrollments/{case.pk}/transitions/approve_everything/")
+    assert unknown.status_code == 404
+    case.refresh_from_db()
+    assert case.state == State.INSPECTION
+
+
 def test_the_case_page_links_to_the_confirmation_pages(site, cast):
     case = walk_to(new_case(site, cast), State.SUBMITTED, cast)
     html = client_of(cast.reviewer).get(f"/enrollments/{case.pk}/").content.decode()

@@ -122,6 +122,23 @@ def register_transition_service(name: str, service: TransitionService) -> None:
     TRANSITION_SERVICES[name] = service
 
 
+def transition_refused(name: str) -> RuleViolation | None:
+    """Why ``name`` is never taken by ``enrollment_transition``, whatever the case: it is no step
+    of the procedure, or it is an inspection's outcome (recorded as a round). None otherwise."""
+    if name not in TRANSITION_NAMES:
+        return RuleViolation(_("Unknown action."), code="unknown_transition", status=404)
+    if name in INSPECTION_TRANSITIONS:
+        return RuleViolation(
+            _(
+                "The outcome of an on-site inspection is recorded as a round of the inspection, "
+                "with its notice: open the round from the case page (a round held on paper is "
+                "recorded there with its scanned checklist)."
+            ),
+            code="recorded_by_inspection",
+        )
+    return None
+
+
 def enrollment_transition(
     *, enrollment: Enrollment, name: str, actor: User, data: TransitionInput | None = None
 ) -> Enrollment:
@@ -130,17 +147,9 @@ def enrollment_transition(
     Refusals raise RuleViolation and change nothing.
     """
     data = data or TransitionInput()
-    if name not in TRANSITION_NAMES:
-        raise RuleViolation(_("Unknown action."), code="unknown_transition", status=404)
-    if name in INSPECTION_TRANSITIONS:
-        raise RuleViolation(
-            _(
-                "The outcome of an on-site inspection is recorded as a round of the inspection, "
-                "with its notice: open the round from the case page (a round held on paper is "
-                "recorded there with its scanned checklist)."
-            ),
-            code="recorded_by_inspection",
-        )
+    refusal = transition_refused(name)
+    if refusal is not None:
+        raise refusal
     service = TRANSITION_SERVICES.get(name)
     if service is not None:
         return service(enrollment=enrollment, actor=actor, data=data)

@@ -328,20 +328,15 @@ def enrollment_transition(request: HttpRequest, enrollment_id: int, name: str) -
     if name in selectors.CONFIRM_PAGES:  # never by one click: through its own page, unchanged
         page = reverse(selectors.CONFIRM_PAGES[name].url_name, args=[enrollment.pk])
         return HttpResponseRedirect(page, status=303)
-    key = f"transition:{name}"
-    form = TransitionForm(request.POST, auto_id=f"{name}-%s")  # as the page draws it
-    form.html_id = f"transition-{name}"  # a refusal of no field: the summary links the form
-    if form.is_valid():
-        data = services.TransitionInput(**form.cleaned_data)
-        try:
-            services.enrollment_transition(enrollment=enrollment, name=name, actor=user, data=data)
-        except RuleViolation as refusal:
-            form_refused(form, refusal)
-        else:
-            messages.success(request, transition_done_message(name))
-            return HttpResponseRedirect(back, status=303)
-    enrollment = selectors.enrollment_get_for(user=user, pk=enrollment.pk)  # as it stands now
-    return case_page(request, enrollment, failed=FailedForm(key=key, form=form))
+    # Every step a person takes has its page (CONFIRM_PAGES); what is left is an inspection's
+    # outcome, recorded as a round, or no step at all: refused, said on the case page.
+    refusal = services.transition_refused(name) or RuleViolation(
+        _("Unknown action."), code="unknown_transition", status=404
+    )
+    if refusal.status == 404:
+        raise Http404(str(refusal))
+    messages.error(request, str(refusal))
+    return HttpResponseRedirect(back + "#inspections", status=303)
 
 
 # 取下げ, 却下, 補正, 受理 and 改善報告: each through a page that says what it does and what the
