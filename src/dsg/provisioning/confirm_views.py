@@ -6,7 +6,7 @@ on the page (422). What stays one POST, and why, is in docs/workflows/provider.m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -74,10 +74,6 @@ def _confirmed(
     )
 
 
-def _lines(*lines: Any) -> Sequence[Any]:
-    return tuple(lines)
-
-
 @login_required
 def media_ship(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     """⑥ The provider records the setup media shipped: the PSA is mailed to confirm receipt."""
@@ -93,7 +89,7 @@ def media_ship(request: HttpRequest, enrollment_id: int) -> HttpResponse:
         anchor="setup-media",
         title=_("Record the shipment of the setup media"),
         success=_("The shipment of the setup media was recorded."),
-        consequence=_lines(
+        consequence=(
             _(
                 "The shipment is recorded as entered (media, carrier, tracking number, day "
                 "shipped) and cannot be changed or withdrawn afterwards; another shipment is "
@@ -102,11 +98,11 @@ def media_ship(request: HttpRequest, enrollment_id: int) -> HttpResponse:
             _("The company then confirms in the portal the day the parcel arrived."),
         ),
         told_who=_("the company"),
-        told=_lines(
+        told=(
             _(
                 "The company's protection system administrators receive a mail with the carrier "
                 "and the tracking number, asking them to confirm the receipt in the portal."
-            )
+            ),
         ),
     )
 
@@ -126,14 +122,14 @@ def media_receive(request: HttpRequest, shipment_id: int) -> HttpResponse:
         anchor="setup-media",
         title=_("Confirm the receipt of the setup media"),
         success=_("The receipt of the setup media was confirmed."),
-        consequence=_lines(
+        consequence=(
             _(
                 "The setup media ({media}, tracking number {tracking}) is recorded as received "
                 "on the day entered; the receipt cannot be changed afterwards."
             ).format(media=shipment.media, tracking=shipment.tracking_number),
         ),
         told_who=_("the service provider"),
-        told=_lines(_("No mail is sent: the service provider sees the receipt on the case page.")),
+        told=(_("No mail is sent: the service provider sees the receipt on the case page."),),
         refusal=_("The receipt of this shipment is already confirmed.")
         if shipment.received_on is not None
         else "",
@@ -155,7 +151,7 @@ def ancillary_work_done(request: HttpRequest, work_id: int) -> HttpResponse:
         anchor="provisioning",
         title=_("Mark the ancillary work as done (付帯工事)"),
         success=_("The ancillary work was marked as done."),
-        consequence=_lines(
+        consequence=(
             _(
                 "The ancillary work “{work}” is recorded as done on the day entered; this "
                 "cannot be undone or changed afterwards."
@@ -166,7 +162,7 @@ def ancillary_work_done(request: HttpRequest, work_id: int) -> HttpResponse:
             ),
         ),
         told_who=_("the service provider"),
-        told=_lines(_("No mail is sent: the service provider sees it on the case page.")),
+        told=(_("No mail is sent: the service provider sees it on the case page."),),
         refusal=_("This ancillary work is already marked as done.") if work.done_on else "",
     )
 
@@ -190,18 +186,18 @@ def account_holder_add(request: HttpRequest, enrollment_id: int) -> HttpResponse
         anchor="accounts",
         title=_("Add an account holder (アカウント利用者)"),
         success=_("The account holder was added; the service provider was told."),
-        consequence=_lines(
+        consequence=(
             _(
                 "The person is added as an account holder of this case, with your reason; an "
                 "account holder cannot be removed afterwards."
             ),
         ),
         told_who=_("the service provider"),
-        told=_lines(
+        told=(
             _(
                 "The service provider's staff receive a mail asking them to create the account "
                 "information of the person added."
-            )
+            ),
         ),
     )
 
@@ -226,18 +222,18 @@ def account_delivery_reissue_request(request: HttpRequest, holder_id: int) -> Ht
             "The service provider was asked to issue the account information again; the earlier "
             "link no longer works."
         ),
-        consequence=_lines(
+        consequence=(
             _(
                 "The one-time link of {name}'s account information that was not opened yet "
                 "stops working at once; the request cannot be withdrawn."
             ).format(name=holder.name),
         ),
         told_who=_("the service provider"),
-        told=_lines(
+        told=(
             _(
                 "The service provider's staff receive a mail asking them to issue the account "
                 "information again; it reaches you with a new one-time link."
-            )
+            ),
         ),
         refusal=_("The account information of this holder was already asked for again.")
         if holder.reissue_requested_at is not None
@@ -263,7 +259,7 @@ def account_delivery_create(request: HttpRequest, holder_id: int) -> HttpRespons
         anchor="accounts",
         title=_("Send the account information (アカウント情報)"),
         success=_("The account information is stored; the PSA was sent a one-time link by mail."),
-        consequence=_lines(
+        consequence=(
             _(
                 "The user ID and the initial password of {name} are stored encrypted and the "
                 "account is recorded as issued; they cannot be taken back."
@@ -274,7 +270,7 @@ def account_delivery_create(request: HttpRequest, holder_id: int) -> HttpRespons
             ),
         ),
         told_who=_("the company"),
-        told=_lines(
+        told=(
             _(
                 "The company's protection system administrators receive a mail with a one-time "
                 "link, valid for {days} days; the mail never holds the user ID or the password."
@@ -302,7 +298,7 @@ def appointment_done(request: HttpRequest, appointment_id: int) -> HttpResponse:
         anchor="appointments",
         title=_("Mark the appointment as done"),
         success=_("The appointment was marked as done."),
-        consequence=_lines(
+        consequence=(
             _(
                 "The date ({purpose}, {when}) is recorded as having taken place and is closed: "
                 "it cannot be reopened. For a vein registration, the registration is recorded "
@@ -310,7 +306,7 @@ def appointment_done(request: HttpRequest, appointment_id: int) -> HttpResponse:
             ).format(purpose=appointment.get_purpose_display(), when=when),
         ),
         told_who=_("the company"),
-        told=_lines(_("No mail is sent: the company sees it on the case page.")),
+        told=(_("No mail is sent: the company sees it on the case page."),),
         refusal=""
         if appointment.state == AppointmentState.CONFIRMED
         else _("This date is no longer open."),
