@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from dsg.core.todos import (
     TodoQueue,
     mine,
     todos_for,
+    url_maker,
     waiting_by_case,
     waiting_of,
 )
@@ -103,22 +105,32 @@ mark_waiting = _mark_waiting  # the office's search marks its page's rows the sa
 def _site_rows(
     user: User, todos: list[Todo], waiting: dict[tuple[str, int], list[str]]
 ) -> list[dict[str, object]]:
-    """A company's sites, each with its cases and its open items (the person's own first)."""
+    """A company's sites, each with its cases and its open items (the person's own first).
+
+    A card shows of a case its number, state and step, and of a site its name and address: the
+    rows read those columns only (not the case's application, site and company: #14), and the
+    pages' URLs are reversed once a call."""
+    case_url, site_url = url_maker("enrollment_detail"), url_maker("site_detail")
     cases_of_site: dict[int, list[Enrollment]] = defaultdict(list)
-    for enrollment in selectors.enrollment_list_for(user=user):
+    shown = selectors.enrollment_list_for(user=user).select_related(None)
+    for enrollment in shown.only("site", "state", "created_at"):
+        enrollment.url = case_url(enrollment.pk)  # type: ignore[attr-defined]  # for the template
         cases_of_site[enrollment.site_id].append(enrollment)
     _mark_waiting([c for cases in cases_of_site.values() for c in cases], waiting)
+    may = functools.cache(lambda action: permissions.may(user, action))
     items_of_site: dict[int | None, list[dict[str, object]]] = defaultdict(list)
     for todo in todos:
-        own = todo.who == COMPANY and permissions.may(user, todo.action)
+        own = todo.who == COMPANY and may(todo.action)
         items_of_site[todo.site_id].append({"todo": todo, "own": own})
+    sites = site_list_for(user=user).select_related(None)
     return [
         {
             "site": site,
+            "url": site_url(site.pk),
             "cases": cases_of_site.get(site.pk, []),
             "items": sorted(items_of_site.get(site.pk, []), key=lambda i: not i["own"]),
         }
-        for site in site_list_for(user=user)
+        for site in sites.only("name", "postal_code", "prefecture", "address")
     ]
 
 
