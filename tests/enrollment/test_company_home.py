@@ -21,6 +21,7 @@ from dsg.core.todos import COMPANY, OFFICE, PARTIES, Todo, todos_for
 from dsg.enrollment.models import Enrollment
 from dsg.enrollment.selectors import enrollment_list_for, waiting_parties_of
 from dsg.orgs import permissions
+from dsg.orgs.models import Site
 from dsg.requests import services as changes
 from dsg.requests.models import ActionRequest, ChangeRequest
 
@@ -98,6 +99,80 @@ def test_the_tag_draws_what_the_include_drew_for_every_shape_of_item(language):
         assert "<script>" not in drawn and "&lt;script&gt;alert(&quot;x&quot;)" in drawn
         assert "&amp;b=&lt;2&gt;" in drawn  # the link's URL escaped as {{ t.url }} was
         assert TAG.render(Context({"items": []})) == INCLUDE.render(Context({"items": []}))
+
+
+# The site cards' loop before the tag (enrollment/dashboard.html at 88b5b3f), with the list's
+# include as INCLUDE above: the loop with {% site_card %} must draw what it drew.
+CARDS_BEFORE = Template(
+    "{% load i18n case_tracker %}"
+    '{% translate "Waiting on" as waiting_on %}{% for row in site_rows %}{% with site=row.site %}\n'
+    '      <article class="card site-card" data-site="{{ site.name }}">\n'
+    '        <h3><a href="{{ row.url }}">{{ site.name }}</a></h3>\n'
+    '        <p class="muted">{{ site.full_address }}</p>\n'
+    "        {% if row.items %}\n"
+    '          <h4 class="site-card__todo">{% translate "Open items" %}</h4>\n'
+    "          {{ row.list }}\n"
+    "        {% endif %}\n"
+    "        {% for enrollment in row.cases %}\n"
+    '          <p class="site-card__case" data-case="{{ enrollment.number }}">'
+    '<a href="{{ enrollment.url }}">{{ enrollment.number }}</a> — '
+    "<strong>{{ enrollment.get_state_display }}</strong>\n"
+    "            {% for party, label in enrollment.waiting_parties %}"
+    '<span class="badge badge--{{ party }}" data-waiting="{{ party }}">{{ waiting_on }}: '
+    "{{ label }}</span> {% endfor %}</p>\n"
+    "          {% case_tracker enrollment %}\n"
+    "        {% empty %}\n"
+    '          <p class="muted">{% translate "No enrollment case yet." %} <a href="{{ row.url }}">'
+    '{% translate "Open one from the site\'s page." %}</a></p>\n'
+    "        {% endfor %}\n"
+    "      </article>\n"
+    "    {% endwith %}\n"
+    "    {% empty %}<p>none</p>{% endfor %}"
+)
+CARDS = Template(
+    "{% load company_home %}{% for row in site_rows %}{% site_card row %}\n"
+    "    {% empty %}<p>none</p>{% endfor %}"
+)
+
+
+def _rows() -> list[dict[str, object]]:
+    """Site cards of each shape: with and without items, with no case, one or two (an ended
+    one), waiting on no one, one or two parties, markup in every value shown."""
+    when = timezone.make_aware(dt.datetime(2026, 4, 1, 9))
+    rows = []
+    todos = _todos()
+    for n, state in enumerate(["draft", "survey", "completed", "withdrawn", "inspection"]):
+        site = Site(
+            pk=n + 1,
+            name=f"第{n}拠点{SCRIPT}",
+            postal_code="162-8870",
+            prefecture="13",
+            address=f"新宿区 {SCRIPT} & 5-1",
+        )
+        cases = []
+        for m in range(n % 3):
+            case = Enrollment(pk=10 * n + m + 1, state=state, created_at=when)
+            case.url = f"/enrollments/{case.pk}/?x=<{m}>&y"  # type: ignore[attr-defined]
+            case.last_step = 3 if state == "withdrawn" else None  # type: ignore[attr-defined]
+            case.waiting_parties = [(p, PARTIES[p]) for p in [COMPANY, OFFICE][: n % 3]]  # type: ignore[attr-defined]
+            cases.append(case)
+        items = [{"todo": t, "own": k % 2 == 0} for k, t in enumerate(todos[n : n + 2 * (n % 2)])]
+        rows.append(
+            {"site": site, "url": f"/sites/{site.pk}/?a&<b>", "cases": cases, "items": items}
+        )
+    return rows
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_card_tag_draws_what_the_loop_drew_for_every_shape_of_site(language):
+    with translation.override(language):
+        rows = _rows()
+        for row in rows:
+            row["list"] = INCLUDE.render(Context({"items": row["items"]}))
+        drawn = CARDS.render(Context({"site_rows": rows}))
+        assert drawn == CARDS_BEFORE.render(Context({"site_rows": rows}))
+        assert "<script>" not in drawn and drawn.count("&lt;script&gt;") > 10
+        assert CARDS.render(Context({"site_rows": []})) == "<p>none</p>"
 
 
 def _text(element) -> str:
