@@ -40,6 +40,7 @@ from dsg.enrollment.models import (  # noqa: E402
     State,
     StepRecord,
 )
+from dsg.enrollment.month_rule import month_rule_keep_all  # noqa: E402
 from dsg.orgs.models import Organization, OrganizationKind, Role, Site, User  # noqa: E402
 
 CASES = int(os.environ.get("BENCH_CASES", "5000"))
@@ -152,6 +153,7 @@ def populate() -> User:
                 )
             )
     StepRecord.objects.bulk_create(records)
+    month_rule_keep_all()  # the ④–⑦ rule kept on each case, as the services keep it (#14)
     return reviewer
 
 

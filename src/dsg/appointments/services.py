@@ -32,6 +32,7 @@ from dsg.orgs.models import User
 from dsg.orgs.permissions import is_office
 
 from .models import ACTIVE_STATES, Appointment, AppointmentState
+from .watchers import date_changed
 
 TEXT_MAX = 4000
 # When visits take place: on business days, from 8:00 to 19:00 in Japan.
@@ -188,6 +189,7 @@ def appointments_propose(
             place=appointment.place,
             **({"exception_reason": exception} if refusal is not None else {}),
         )
+        date_changed(appointment)
         created.append(appointment)
     return created
 
@@ -225,6 +227,7 @@ def _change(
     appointment.save(update_fields=["state", *fields])
     plain = {k: v.pk if isinstance(v, models.Model) else v for k, v in fields.items()}
     _record(actor, action, appointment, before=before, **plain)
+    date_changed(appointment)
     return appointment
 
 
@@ -356,6 +359,7 @@ def _move_to(appointment: Appointment, day: dt.date, actor: User) -> None:
     appointment.starts_at += shift
     appointment.ends_at = appointment.ends_at + shift if appointment.ends_at else None
     appointment.save(update_fields=["starts_at", "ends_at"])
+    date_changed(appointment)
     audit_record(
         actor=actor,
         action="appointment.move",

@@ -10,6 +10,7 @@ class EnrollmentConfig(AppConfig):
 
     def ready(self) -> None:
         from .inspection import register_inspected_case
+        from .month_rule import register_month_rule
         from .policy import register_policy
         from .search import register_sqlite_nfkc
         from .subject import register_subject, register_transition_services
@@ -21,3 +22,4 @@ class EnrollmentConfig(AppConfig):
         register_inspected_case()
         connection_created.connect(register_sqlite_nfkc, dispatch_uid="dsg_nfkc")
         register_todos()
+        register_month_rule()

@@ -230,6 +230,12 @@ class Enrollment(FSMModelMixin, models.Model):
     state_changed_at = models.DateTimeField(_("state changed at"), default=timezone.now)
     # Set by the office when it completes the case (the 加入完了通知書 prints it).
     use_starts_on = models.DateField(_("start of use (利用開始日)"), null=True, blank=True)
+    # The guideline's ④–⑦ rule (「④～⑦の作業は、同一月内に実施」), kept when a date that counts
+    # changes (enrollment.month_rule): while the case is at ③–⑦, the first date of ④–⑦ when
+    # those dates span more than one calendar month; NULL otherwise (#14).
+    month_rule_broken_from = models.DateField(
+        _("④–⑦ outside one month, from"), null=True, blank=True, editable=False
+    )
 
     # django-scopes builds its manager class inside ScopedManager(), out of the mypy plugin's
     # sight: the manager's type is declared, and _default_manager with it (related managers
@@ -252,6 +258,12 @@ class Enrollment(FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["state_changed_at", "id"], name="enrollment_since_idx"),
             models.Index(fields=["created_at", "id"], name="enrollment_created_idx"),
+            # The provider's ④–⑦ warnings: the cases that break the rule, earliest first.
+            models.Index(
+                fields=["month_rule_broken_from", "id"],
+                condition=models.Q(month_rule_broken_from__isnull=False),
+                name="enrollment_month_rule_idx",
+            ),
         ]
 
     def __str__(self) -> str:

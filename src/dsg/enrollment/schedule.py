@@ -43,6 +43,8 @@ STEP_OF_PURPOSE = {
 # Dates that count for the plan: proposed, confirmed or done (not declined or cancelled).
 COUNTING_STATES = (AppointmentState.PROPOSED, AppointmentState.CONFIRMED, AppointmentState.DONE)
 MONTH_RULE_STEPS = (4, 5, 6, 7)
+# The states in which the case is warned of (the provider's ③–⑦): the rule is kept for these only.
+MONTH_RULE_STATES = tuple(s for s, step in STEP_OF_STATE.items() if 3 <= step <= 7)
 
 
 # Actual dates, from the step records ------------------------------------------------------------

@@ -22,6 +22,7 @@ from dsg.orgs.models import Site, User
 from dsg.orgs.permissions import require_permission
 
 from .models import Application, ApplicationAccountHolder, Enrollment, StepRecord
+from .month_rule import month_rule_keep
 from .notifications import notify_transition
 from .parts import APPLICATION_FIELDS
 from .rules import conditions_of
@@ -189,6 +190,8 @@ def case_transition(
             data={"router_serial": data.router_serial} if data.router_serial else {},
         )
         yield locked, record
+        # The record's dates and the new state weigh in the ④–⑦ rule kept on the case (#14).
+        locked.month_rule_broken_from = month_rule_keep([locked.pk])[locked.pk]
         notify_transition(locked, record)
         audit_record(
             actor=actor,

@@ -491,10 +491,13 @@ def provider_dashboard_context(request: HttpRequest) -> dict[str, Any]:
         return {}
     rows = worklist.provider_task_rows(user=user)
     page = Paginator(rows, PROVIDER_TASKS_PAGE).get_page(request.GET.get("tasks_page"))
-    warnings = worklist.provider_month_warning_list(user=user)  # the first ones shown (#14)
+    # The ④–⑦ warnings: their count and the first ones, read from the rule kept on the case (#14).
+    broken = worklist.provider_month_rule_cases(user=user)
+    count = broken.count()
+    shown = worklist.month_warnings_of(broken[:MONTH_WARNINGS_SHOWN]) if count else []
     return {
         "provider_tasks": worklist.provider_tasks_complete(list(page.object_list)),
         "provider_tasks_page": page,
-        "month_warnings": worklist.month_warnings_with_cases(warnings[:MONTH_WARNINGS_SHOWN]),
-        "month_warnings_count": len(warnings),
+        "month_warnings": shown,
+        "month_warnings_count": count,
     }

@@ -13,21 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Exists, F, Max, Min, OuterRef, Q, QuerySet, Value
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dsg.appointments.models import ACTIVE_STATES, Appointment, AppointmentState
-from dsg.enrollment.models import STEP_OF_STATE, Enrollment, State, StepRecord
-from dsg.enrollment.schedule import (
-    COUNTING_STATES,
-    MONTH_RULE_STEPS,
-    STEP_OF_PURPOSE,
-    MonthWarning,
-    month_rule_warnings,
-)
-from dsg.inspections.models import Inspection
+from dsg.enrollment.models import Enrollment, State
+from dsg.enrollment.schedule import MonthWarning, month_rule_warnings
 from dsg.orgs import permissions
 from dsg.orgs.models import User
 
@@ -55,9 +48,6 @@ TASK_LABELS: dict[str, Any] = {
 HOLDER_TASKS = ("account", "account_reissue", "vein")
 ADDED_LABEL = _("added after acceptance")
 SETUP_STATES = (State.ROUTER_INSTALLATION, State.TERMINAL_SETUP)
-# What the ④–⑦ rule weighs: the appointments of those steps, and the states of those steps.
-RULE_PURPOSES = [p for p, step in STEP_OF_PURPOSE.items() if step in MONTH_RULE_STEPS]
-RULE_STATES = [s for s, step in STEP_OF_STATE.items() if step in MONTH_RULE_STEPS]
 STEP_STATES = (
     State.SURVEY,
     State.CONSTRUCTION,
@@ -246,89 +236,28 @@ def provider_tasks_complete(rows: list[dict[str, Any]]) -> list[ProviderTask]:
     return tasks
 
 
-def month_rule_candidates(cases: QuerySet[Enrollment]) -> list[int]:
-    """Of ``cases``, those whose dates that may count for ④–⑦ span two calendar months or more:
-    the earliest and latest of each kind of date, per case, read in the database (three
-    grouped queries and the rounds of the cases), not every date of every case in Python. The
-    dates are a superset of those ``month_rule_warnings`` weighs (a step record of ④–⑦ counts
-    here whichever way it moved, by the day given with it and the day it was recorded), so
-    every case it warns of is among these (#14)."""
-    zone = timezone.get_current_timezone()
-    case_type = ContentType.objects.get_for_model(Enrollment)
-    ids = cases.order_by().values("pk")
-    spans: dict[int, list[dt.date]] = {}
-
-    def note(case: int, *days: dt.date | dt.datetime) -> None:
-        for day in days:
-            local = timezone.localtime(day, zone).date() if isinstance(day, dt.datetime) else day
-            spans.setdefault(case, []).append(local)
-
-    appointments = Appointment.objects.order_by().filter(purpose__in=RULE_PURPOSES)
-    planned = (
-        appointments.filter(subject_type=case_type, subject_id__in=ids, state__in=COUNTING_STATES)
-        .values("subject_id")
-        .annotate(first=Min("starts_at"), last=Max("starts_at"))
-    )
-    for row in planned:
-        note(row["subject_id"], row["first"], row["last"])
-    case_of_round = dict(
-        Inspection.objects.filter(subject_type=case_type, subject_id__in=ids).values_list(
-            "pk", "subject_id"
-        )
-    )
-    taken = (
-        appointments.filter(
-            subject_type=ContentType.objects.get_for_model(Inspection),
-            subject_id__in=list(case_of_round),
-            state=AppointmentState.CONFIRMED,
-        )
-        .values("subject_id")
-        .annotate(first=Min("starts_at"), last=Max("starts_at"))
-    )
-    for kept in taken:
-        note(case_of_round[kept["subject_id"]], kept["first"], kept["last"])
-    # A record's day is the day given with it, else the day it was recorded: both count here
-    # (plain MIN/MAX over indexed columns; no date conversion per row).
-    recorded = (
-        StepRecord.objects.order_by()
-        .filter(Q(step__in=MONTH_RULE_STEPS) | Q(to_state__in=RULE_STATES), enrollment_id__in=ids)
-        .values("enrollment_id")
-        .annotate(
-            first=Min("recorded_at"),
-            last=Max("recorded_at"),
-            first_given=Min("performed_on"),
-            last_given=Max("performed_on"),
-        )
-    )
-    for span in recorded:
-        given = [day for day in (span["first_given"], span["last_given"]) if day is not None]
-        note(span["enrollment_id"], span["first"], span["last"], *given)
-    return sorted(
-        case
-        for case, days in spans.items()
-        if (min(days).year, min(days).month) != (max(days).year, max(days).month)
-    )
-
-
-def provider_month_warning_list(*, user: User) -> list[MonthWarning]:
+def provider_month_rule_cases(*, user: User) -> QuerySet[Enrollment]:
     """The provider's cases at ③–⑦ whose ④–⑦ dates no longer fit one calendar month, earliest
-    first: the dates of those that may (``month_rule_candidates``) weighed in Python. The cases
-    themselves are not read: a page loads those it shows (``month_warnings_with_cases``)."""
-    visible = permissions.restrict(user, Enrollment.objects.filter(state__in=STEP_STATES))
-    return month_rule_warnings(month_rule_candidates(visible))
-
-
-def month_warnings_with_cases(
-    warnings: Iterable[MonthWarning],
-) -> list[tuple[Enrollment, MonthWarning]]:
-    """The warnings shown on a page with their cases, site and company (one query)."""
-    warnings = list(warnings)
-    cases = Enrollment.objects.select_related("site", "site__company").in_bulk(
-        [w.enrollment_id for w in warnings]
+    date first, with their site and company: read from the rule's result kept on the case
+    (``Enrollment.month_rule_broken_from``, kept by ``enrollment.month_rule`` whenever a date
+    that counts changes), so that counting them and taking a page is one indexed query each."""
+    broken = Enrollment.objects.filter(state__in=STEP_STATES, month_rule_broken_from__isnull=False)
+    return (
+        permissions.restrict(user, broken)
+        .select_related("site", "site__company")
+        .order_by("month_rule_broken_from", "pk")
     )
-    return [(cases[w.enrollment_id], w) for w in warnings]
+
+
+def month_warnings_of(cases: Iterable[Enrollment]) -> list[tuple[Enrollment, MonthWarning]]:
+    """The warnings of the cases shown (a page of ``provider_month_rule_cases``), in their order:
+    each case's dates weighed afresh by the warning's own rule (``month_rule_warnings``), for its
+    text and months; only these cases' dates are read."""
+    cases = list(cases)
+    weighed = {w.enrollment_id: w for w in month_rule_warnings([case.pk for case in cases])}
+    return [(case, weighed[case.pk]) for case in cases if case.pk in weighed]
 
 
 def provider_month_warnings(*, user: User) -> list[tuple[Enrollment, MonthWarning]]:
-    """Every warning of ``provider_month_warning_list`` with its case."""
-    return month_warnings_with_cases(provider_month_warning_list(user=user))
+    """Every warning of the provider's cases with its case, earliest first."""
+    return month_warnings_of(provider_month_rule_cases(user=user))
