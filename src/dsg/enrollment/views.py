@@ -147,7 +147,7 @@ def _step_sections(user: User) -> list[dict[str, object]]:
             "number": n,
             "name": STEP_NAMES.get(n),
             "count": counts.get(n, 0),
-            "cases": list(selectors.enrollments_at_step(user=user, step=n)[:DASHBOARD_ROWS])
+            "cases": selectors.enrollments_first_at_step(user=user, step=n, limit=DASHBOARD_ROWS)
             if counts.get(n)
             else [],
         }
