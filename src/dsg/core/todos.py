@@ -390,7 +390,8 @@ class TodoQueue:
     given, in the order ``sort`` (``QUEUE_SORTS``), as a sequence Django's ``Paginator`` cuts:
     ``count()`` and each slice are one query each over the kinds' rows (UNION ALL), and a slice
     builds only its own items (each provider asked for the slice's cases) — never every open
-    item, whatever their number."""
+    item, whatever their number. The kinds' rows and their union are kept compiled
+    (``_queue_sql``)."""
 
     def __init__(
         self,
@@ -404,13 +405,12 @@ class TodoQueue:
         self.user = user
         self.parties = tuple(parties)
         self.sort = sort if sort in ORDERINGS else "due"
-        self.kinds = todo_rows(user=user, parties=parties, may=may, codes=codes)
-        self._rows = _union(self.kinds)
+        self.kinds, self._key = _queue_kinds(user=user, parties=parties, may=may, codes=codes)
         self._count: int | None = None
 
     def count(self) -> int:
         if self._count is None:
-            self._count = 0 if self._rows is None else self._rows.count()
+            self._count = _queue_count(self._key, self.kinds)
         return self._count
 
     def __len__(self) -> int:
@@ -419,9 +419,7 @@ class TodoQueue:
     def __getitem__(self, index: slice) -> list[Todo]:
         if not isinstance(index, slice):
             raise TypeError("a TodoQueue is read a slice at a time")
-        if self._rows is None:
-            return []
-        rows = list(self._rows.order_by(*ORDERINGS[self.sort])[index])
+        rows = _queue_slice(self._key, self.kinds, self.sort, index)
         if not rows:
             return []
         wanted: dict[str, set[int]] = {}
@@ -436,6 +434,63 @@ class TodoQueue:
             if found:  # an item closed between the two reads is left out
                 items.append(found.pop(0))
         return items
+
+
+# The queue's kinds of item and their UNION ALL, kept (#14): building the ~25 kinds' querysets
+# and compiling their union cost the office's home ~25 ms a request, running them ~3 ms
+# (docs/performance.md, the sixth run). The kinds are kept per person (the tenancy filters),
+# day, parties and codes asked, and the subjects' content types (what their building reads:
+# no row, tests/core/test_queue_kept.py); ``may`` is asked of each kind's action at each call
+# (a Python call), and the union of the kinds it allows is compiled once per choice of kinds,
+# order and slice. The SQL holds no id: each run reads the rows as they are.
+_QUEUE_KINDS: PreparedCache[list[TodoRows]] = PreparedCache(size=256)
+_QUEUE_SQL: PreparedCache[PreparedQuery | None] = PreparedCache(size=1024)
+
+
+def _queue_kinds(
+    *,
+    user: Any,
+    parties: Collection[str],
+    may: Callable[[str], bool] | None,
+    codes: Collection[str] | None,
+) -> tuple[list[TodoRows], tuple[Any, ...]]:
+    """The kinds of item the queue asks (those ``may`` allows) and the key of their union."""
+    asked = (
+        frozenset(parties),
+        None if codes is None else frozenset(codes),
+    )
+    key = (*person_key(user), timezone.localdate(), *asked, _subject_type_ids())
+    every = _QUEUE_KINDS.get(key, lambda: todo_rows(user=user, parties=asked[0], codes=asked[1]))
+    chosen = [i for i, kind in enumerate(every) if may is None or may(kind.action)]
+    return [every[i] for i in chosen], (*key, tuple(chosen))
+
+
+def _queue_count(key: tuple[Any, ...], kinds: list[TodoRows]) -> int:
+    def prepare() -> PreparedQuery | None:
+        combined = _union(kinds)
+        if combined is None:
+            return None
+        prepared = PreparedQuery(combined, [], raw=True)
+        if prepared.sql:  # the union counted as Django's count() does: in a subquery
+            prepared.sql = f"SELECT COUNT(*) FROM ({prepared.sql}) todo_queue"
+        return prepared
+
+    prepared = _QUEUE_SQL.get(("count", *key), prepare)
+    rows = [] if prepared is None else prepared.rows([])
+    return int(rows[0][0]) if rows else 0
+
+
+def _queue_slice(
+    key: tuple[Any, ...], kinds: list[TodoRows], sort: str, index: slice
+) -> list[tuple[Any, ...]]:
+    def prepare() -> PreparedQuery | None:
+        combined = _union(kinds)
+        if combined is None:
+            return None
+        return PreparedQuery(combined.order_by(*ORDERINGS[sort])[index], [], raw=True)
+
+    prepared = _QUEUE_SQL.get(("slice", *key, sort, index.start, index.stop), prepare)
+    return [] if prepared is None else prepared.rows([])
 
 
 def todo_page(
