@@ -190,11 +190,15 @@ class TerminalReadiness:
         return not self.lacks
 
 
-def terminal_readiness(enrollment: Enrollment) -> list[TerminalReadiness]:
+def terminal_readiness(
+    enrollment: Enrollment, *, terminals: list[TestedTerminal] | None = None
+) -> list[TerminalReadiness]:
     """Per terminal: media received, and for the holder who tested it (or the most advanced
     holder, before any test) account issued and received, vein registered; latest test passed.
-    Three queries whatever the number of terminals and holders."""
-    terminals = list(terminals_of(enrollment))
+    Three queries whatever the number of terminals and holders (two with ``terminals``, the
+    case's ``terminals_of`` already read)."""
+    if terminals is None:
+        terminals = list(terminals_of(enrollment))
     # By their key in the connection tests; a terminal never tested has no holder of its own.
     holders = {h.party: h for h in enrollment.account_holders.select_related("person")}
     media = enrollment.media_shipments.filter(received_on__isnull=False).exists()
@@ -225,13 +229,15 @@ def terminal_readiness(enrollment: Enrollment) -> list[TerminalReadiness]:
     return rows
 
 
-def terminal_readiness_for(*, user: User, enrollment: Enrollment) -> list[TerminalReadiness]:
+def terminal_readiness_for(
+    *, user: User, enrollment: Enrollment, terminals: list[TestedTerminal] | None = None
+) -> list[TerminalReadiness]:
     """What each terminal lacks, as ``user`` reads it: the account holder is named only to those
     who read the account holders (a 利用者 sees what a terminal lacks, not whose account)."""
     named = set(account_holders_for(user=user, enrollment=enrollment).values_list("pk", flat=True))
     return [
         row if row.holder is None or row.holder.pk in named else replace(row, holder=None)
-        for row in terminal_readiness(enrollment)
+        for row in terminal_readiness(enrollment, terminals=terminals)
     ]
 
 

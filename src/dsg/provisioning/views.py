@@ -97,17 +97,21 @@ def provisioning_context(*, user: User, enrollment: Enrollment) -> dict[str, Any
         if may["account_sheet_view"]
         else None
     )
+    # ⑥'s terminals, read once for their table and for what each lacks (from ⑥ on: both shown)
+    terminals = list(selectors.terminals_of(enrollment)) if enrollment.step >= 6 else []
     return {
         "sheet": sheet,
         "provisioning": getattr(enrollment, "provisioning", None),
         "ancillary_works": enrollment.ancillary_works.all(),
-        "terminals": selectors.terminals_of(enrollment),
+        "terminals": terminals,
         "holders": holders,
         "holder_rows": progress,
         "ready_holders": [h for h in holders if h.ready_for_connection_test],
         "appointments": list(selectors.appointments_of(user=user, enrollment=enrollment)),
         "shipments": list(selectors.shipments_of(enrollment)),
-        "readiness": selectors.terminal_readiness_for(user=user, enrollment=enrollment)
+        "readiness": selectors.terminal_readiness_for(
+            user=user, enrollment=enrollment, terminals=terminals
+        )
         if enrollment.step >= 6
         else [],
         "may": may,
