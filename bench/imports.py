@@ -15,12 +15,14 @@ wait in open requests, and each round's work is rolled back after it is timed (i
 round's transaction: the filing's own is a savepoint, for both), so every round meets the same
 site — the bench's requests, never decided, would otherwise pile up there and be what is
 measured. Rounds interleave the two; medians are kept. Prints both, the ratio (import ÷ baseline;
-the goal is ≤ 2) and rows/s. Results go to bench/out/imports.json.
+the goal is ≤ 2), each round's ratio (import ÷ the baseline of the same round) and rows/s.
+Results go to bench/out/imports.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import json
 import os
@@ -37,6 +39,11 @@ os.environ.setdefault("DSG_DATA_DIR", str(OUT / "data"))
 import django  # noqa: E402
 
 django.setup()
+# The process as it serves: dsg.wsgi imports every view and freezes what starting made out of the
+# cyclic garbage collector (gc.freeze). Without it a full collection walked the ~250,000 objects
+# of start-up (~250 ms at load 5), twice or so per 10,000 rows, on whichever side was running
+# then (docs/performance.md, third pass).
+importlib.import_module("dsg.wsgi")
 
 from django.db import transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
@@ -161,6 +168,7 @@ def main() -> None:
                     transaction.set_rollback(True)
     median = {name: statistics.median(values) for name, values in timings.items()}
     ratio = round(median["import"] / median["baseline"], 2)
+    rounds = [round(i / b, 2) for i, b in zip(timings["import"], timings["baseline"], strict=True)]
     result = {
         "rows": rows,
         "forms": args.forms,
@@ -168,6 +176,7 @@ def main() -> None:
         "median_ms": {k: round(v * 1000, 1) for k, v in median.items()},
         "rows_per_s": {k: round(rows / v) for k, v in median.items()},
         "ratio": ratio,
+        "round_ratios": rounds,
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     print(
@@ -183,6 +192,7 @@ def main() -> None:
         f"{result['rows_per_s']['import']:>7} rows/s  ratio {ratio} "
         f"({'goal met' if ratio <= 2 else 'goal NOT met'}: ≤ 2)"
     )
+    print(f"  each round: {', '.join(map(str, rounds))} (worst {max(rounds)})")
     OUT.mkdir(exist_ok=True)
     (OUT / "imports.json").write_text(json.dumps(result, indent=2))
 

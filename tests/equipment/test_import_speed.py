@@ -8,18 +8,25 @@ filing a form costs the same queries whatever its number of lines.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from openpyxl import load_workbook
 
 from dsg.audit.models import AuditEvent
+from dsg.documents.excel import read_workbook
+from dsg.documents.models import Document
+from dsg.equipment import form_upload
 from dsg.equipment.models import EquipmentRequest, RequestKind, TerminalLine
 from dsg.equipment.services import filing
 from dsg.equipment.services.common import lines_snapshot
+from dsg.equipment.workbook import EXAMPLE_SHEET, FORMS, SHEET_KINDS, SITE_SHEET, FormError
 
-from .test_workbook import blank, filled, upload
+from .test_workbook import PURPOSE_ROW, TABLE_ROW, blank, filled, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +84,91 @@ def test_the_removal_check_reads_the_removal_lines_through_the_index(site):
     plan = filing.removal_pending_terminals(site).order_by().explain()
     assert "terminal_line_req_action" in plan, plan
     assert TerminalLine._meta.indexes[0].name == "terminal_line_req_action"
+
+
+# What the third pass (#14: only the form's sheets read, cells taken as texts at once, the lines
+# made from ids) must not change: a refusal still names the row of the worksheet however far down
+# the sheet it is, a serial or a name given twice is still refused, two forms in one workbook are
+# still refused, and the lines still belong to their request.
+def _at_rows(data: bytes, rows: dict[int, dict[str, Any]]) -> bytes:
+    """The terminal form ``data`` with each row of ``rows`` written at that worksheet row."""
+    book = load_workbook(io.BytesIO(data))
+    sheet = book[FORMS[RequestKind.TERMINAL].sheet]
+    sheet.cell(PURPOSE_ROW, 2).value = "端末の増設のため"
+    columns = {sheet.cell(TABLE_ROW, c).value: c for c in range(1, sheet.max_column + 1)}
+    for number, row in rows.items():
+        for header, value in row.items():
+            cell = sheet.cell(number, columns[header])
+            cell.value, cell.data_type = value, "s"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+FAR = 9_999  # a worksheet row far below the table's other lines
+LINES = 200  # the lines above it (a request holds at most 500; fewer keep the test quick)
+
+
+@pytest.mark.parametrize(
+    ("last", "code", "where"),
+    [
+        ({"機種": ""}, "required", "column C (機種): This field is required."),
+        (
+            {"製造番号": "PCSN1"},
+            "duplicate_serial",
+            "column D (製造番号): A terminal with the serial number PCSN1 is already asked for.",
+        ),
+        (
+            {"端末名": f"PC-{LINES - 1}"},
+            "duplicate_name",
+            f"column B (端末名): A terminal named PC-{LINES - 1} is already asked for.",
+        ),
+    ],
+    ids=["required", "serial-twice", "name-twice"],
+)
+def test_the_last_line_far_down_the_sheet_is_refused_naming_its_row(
+    enrolled, cast, last, code, where
+):
+    rows = {TABLE_ROW + n: row for n, row in enumerate(add_rows("PC", LINES - 1), start=1)}
+    rows[FAR] = {**add_rows("LAST", 1)[0], **last}
+    data = _at_rows(blank(enrolled, cast.psa, "terminal"), rows)
+    stored = Document.objects.count(), AuditEvent.objects.count()
+    with translation.override("en"), pytest.raises(FormError) as caught:
+        upload(enrolled, cast.psa, data)
+    assert str(caught.value.message) == f'Sheet "利用端末", row {FAR}, {where}'
+    assert (caught.value.code, caught.value.row) == (code, FAR)
+    assert not EquipmentRequest.objects.exists()
+    assert (Document.objects.count(), AuditEvent.objects.count()) == stored
+
+
+def test_the_same_form_with_the_last_line_right_files_every_line(enrolled, cast):
+    rows = {TABLE_ROW + n: row for n, row in enumerate(add_rows("PC", LINES - 1), start=1)}
+    rows[FAR] = add_rows("LAST", 1)[0]
+    filing = upload(enrolled, cast.psa, _at_rows(blank(enrolled, cast.psa, "terminal"), rows))
+    lines = TerminalLine.objects.filter(request=filing.request).order_by("position")
+    assert lines.count() == LINES
+    assert (lines.last().position, lines.last().name, lines.last().request_id) == (
+        LINES,
+        "LAST-1",
+        filing.request.pk,
+    )
+
+
+def test_a_workbook_holding_two_forms_is_still_refused(enrolled, cast):
+    book = load_workbook(io.BytesIO(blank(enrolled, cast.psa, "terminal")))
+    book.create_sheet(FORMS[RequestKind.MEDIUM].sheet)
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(FormError) as caught:
+        upload(enrolled, cast.psa, out.getvalue())
+    assert caught.value.code == "form_several"
+
+
+def test_only_the_forms_sheet_is_read(enrolled, cast):
+    data = filled(blank(enrolled, cast.psa, "terminal"), "terminal", add_rows("PC", 2))
+    assert list(read_workbook(data)) == ["利用端末", EXAMPLE_SHEET, SITE_SHEET]
+    assert list(read_workbook(data, sheets=SHEET_KINDS)) == ["利用端末"]
+    assert [line["name"] for line in form_upload.form_read(site=enrolled, data=data).lines] == [
+        "PC-1",
+        "PC-2",
+    ]

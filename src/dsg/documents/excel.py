@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Collection
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -155,9 +156,15 @@ def _as_utf8(content: bytes) -> bytes:
 
 
 def read_workbook(
-    data: bytes, *, max_unpacked: int = MAX_UNPACKED, max_members: int = MAX_MEMBERS
+    data: bytes,
+    *,
+    max_unpacked: int = MAX_UNPACKED,
+    max_members: int = MAX_MEMBERS,
+    sheets: Collection[str] | None = None,
 ) -> dict[str, list[list[Any]]]:
-    """Every sheet of a checked .xlsx as rows of Python values (str, int, float, bool, dates)."""
+    """Every sheet of a checked .xlsx as rows of Python values (str, int, float, bool, dates);
+    with ``sheets``, only those of them the workbook has (a form's other sheets — its example,
+    the site's list — were a fifth of reading a filled form; docs/performance.md)."""
     from python_calamine import CalamineWorkbook
 
     check_workbook(data, max_unpacked=max_unpacked, max_members=max_members)
@@ -166,6 +173,7 @@ def read_workbook(
         return {
             name: workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
             for name in workbook.sheet_names
+            if sheets is None or name in sheets
         }
     except Exception as error:  # calamine raises its own error types for damaged parts
         raise _refuse(_("The workbook is damaged and cannot be read."), "excel_corrupt") from error

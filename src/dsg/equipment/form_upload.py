@@ -142,7 +142,8 @@ def form_read(*, site: Site, data: bytes, password: str = "", kind: str = "") ->
         raise too_large()
     if data.startswith(OLE_MAGIC) and password:
         data = decrypt_workbook(data, password)  # then checked like any .xlsx
-    sheets = read_workbook(data)
+    # The forms' sheets only: 記入例 and the site's list are for the person filling it in.
+    sheets = read_workbook(data, sheets=workbook.SHEET_KINDS)
     filled = workbook.read_form(sheets, workbook.form_kind(sheets, kind))
     workbook.check_header(filled, site=site)
     if len(filled.lines) > workbook.LINES_MAX:

@@ -544,6 +544,8 @@ def label_key(value: Any) -> str:
 
 def _cell(value: Any, key: str) -> Any:
     """A cell as checks.py takes it: texts, booleans kept for the yes/no columns."""
+    if value.__class__ is str:  # most cells: a text as typed (one test, per cell of every row)
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -667,12 +669,14 @@ def read_form(sheets: Mapping[str, list[list[Any]]], kind: str) -> FilledForm:
             )
     items, item_rows = _items(rows[:header_index])
     lines, line_rows = [], []
+    keys = list(columns.items())
     for index in range(header_index + 1, len(rows)):
         row = rows[index]
-        values = {key: row[i] if i < len(row) else None for key, i in columns.items()}
-        if all(_blank(v) for v in values.values()):
+        width = len(row)
+        values = [(key, row[i] if i < width else None) for key, i in keys]
+        if all(_blank(value) for _, value in values):
             continue
-        lines.append({key: _cell(value, key) for key, value in values.items()})
+        lines.append({key: _cell(value, key) for key, value in values})
         line_rows.append(index + 1)
     return FilledForm(form, items, item_rows, columns, lines, line_rows)
 

@@ -81,16 +81,24 @@ def removal_pending_terminals(site: Site) -> QuerySet[TerminalLine, int]:
     ).values_list("terminal_id", flat=True)
 
 
-def _pending_removals(site: Site) -> tuple[set[int], set[int]]:
-    """The terminals and media of ``site`` an open or approved removal line already names."""
+def _pending_removals(site: Site, *, terminals: bool, media: bool) -> tuple[set[int], set[int]]:
+    """The terminals and media of ``site`` an open or approved removal line already names; only
+    those asked for are read (a form that removes nothing reads neither)."""
     undecided = Q(request__state__in=OPEN_STATES, decision=LineDecision.PENDING) | Q(
         decision=LineDecision.APPROVED
     )
-    terminals = removal_pending_terminals(site)
-    media = MediumLine.objects.filter(
-        undecided, request__site=site, action=LineAction.REMOVE
-    ).values_list("medium_id", flat=True)
-    return set(terminals.order_by()), set(media.order_by())  # no sort: they become sets
+    removing_terminals = removal_pending_terminals(site) if terminals else None
+    removing_media = (
+        MediumLine.objects.filter(
+            undecided, request__site=site, action=LineAction.REMOVE
+        ).values_list("medium_id", flat=True)
+        if media
+        else None
+    )
+    return (  # no sort: they become sets
+        set() if removing_terminals is None else set(removing_terminals.order_by()),
+        set() if removing_media is None else set(removing_media.order_by()),
+    )
 
 
 def _pending_additions(site: Site, names: set[str], serials: set[str]) -> tuple[set[str], set[str]]:
@@ -183,7 +191,11 @@ class _Asked:
 
 def _check_against_open_requests(site: Site, values: list[Any]) -> None:
     """A removal already asked for, a terminal name or serial asked for twice: refused."""
-    terminals, media = _pending_removals(site)
+    terminals, media = _pending_removals(
+        site,
+        terminals=any(isinstance(v, TerminalLineValues) and v.terminal is not None for v in values),
+        media=any(isinstance(v, MediumLineValues) and v.medium is not None for v in values),
+    )
     adding = [v for v in values if isinstance(v, TerminalLineValues) and v.terminal is None]
     names, serials = _pending_additions(
         site, {v.name for v in adding}, {v.serial_number for v in adding}
@@ -273,7 +285,8 @@ def request_file(
             },
         )
         notifications.filed(request, actor)
-        decide_if_done(request, actor=None)
+        if kind == RequestKind.SOFTWARE:  # only software lines are decided as they are filed
+            decide_if_done(request, actor=None)  # (online ones refused): the others stay pending
     return Filing(request=request, helpdesk=helpdesk)
 
 
@@ -309,14 +322,14 @@ def _create_lines(request: EquipmentRequest, actor: User, values: list[Any]) -> 
         if isinstance(value, TerminalLineValues):
             terminal_lines.append(
                 TerminalLine(
-                    request=request,
+                    # the ids, not the instances: a related-object descriptor per line costs more
+                    # than the line's other fields together
+                    request_id=request.pk,
                     position=position,
                     action=value.action,
                     name=value.name,
                     model_name=value.model_name,
                     serial_number=value.serial_number,
-                    # the id, not the instance: a related-object descriptor per line costs more
-                    # than the line's other fields together
                     terminal_id=value.terminal.pk if value.terminal is not None else None,
                 )
             )
