@@ -59,6 +59,9 @@ NOT_FOR_THE_LEDGER = (
     "django_tasks",
     "django_prometheus",
     "prometheus_client",
+    # on SQLite: the ledger's triggers are not read (dsg.audit.models)
+    "pgtrigger",
+    "psycopg",
 )
 
 COMMAND_PROBE = """

@@ -9,9 +9,10 @@ import sys
 # start-up imports every installed app's models and runs its AppConfig.ready — allauth, the
 # admin, the portal's apps and everything they register — which `dsg audit verify` never uses,
 # and which was about half of its time on 125,000 events (docs/performance.md). The ledger
-# stands on the floor only (dsg.core's plain modules; docs/architecture.md), its triggers on
-# pgtrigger; tests/test_startup.py holds the command to these apps.
-OWN_APPS = {"audit": ("pgtrigger", "dsg.audit")}
+# stands on the floor only (dsg.core's plain modules; docs/architecture.md); reading it needs
+# not pgtrigger, which installs its triggers and imports psycopg (dsg.audit.models).
+# tests/test_startup.py holds the command to this app.
+OWN_APPS = {"audit": ("dsg.audit",)}
 
 
 def main() -> None:

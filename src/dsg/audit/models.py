@@ -10,11 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .triggers import EVENT_TRIGGERS, HEAD_TRIGGERS
+# The database's triggers are declared (pgtrigger's Meta.triggers) whenever pgtrigger is
+# installed: always in the portal, so that its migrations and pgtrigger's registry have them.
+# `dsg audit` starts without it (dsg.cli.OWN_APPS): reading the ledger installs and ignores no
+# trigger, and pgtrigger imports psycopg — on SQLite a third of the command's start-up (#14).
+TRIGGERS = apps.is_installed("pgtrigger")
+if TRIGGERS:
+    from .triggers import EVENT_TRIGGERS, HEAD_TRIGGERS
 
 GENESIS_HASH = "0" * 64
 
@@ -60,7 +67,8 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit events")
         ordering = ["sequence"]
         indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
-        triggers = EVENT_TRIGGERS
+        if TRIGGERS:
+            triggers = EVENT_TRIGGERS
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action} {self.object_type}:{self.object_id}"
@@ -107,7 +115,8 @@ class AuditHead(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(id=1), name="audit_head_singleton")
         ]
-        triggers = HEAD_TRIGGERS
+        if TRIGGERS:
+            triggers = HEAD_TRIGGERS
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.hash[:12]}"
