@@ -8,7 +8,8 @@ tells the other party by mail.
 Every date is proposed on a business day (no Saturday, Sunday, public holiday or 12/29–1/3) between
 8:00 and 19:00 Japan time; the office alone may make an exception, with its reason in the ledger.
 When the record of what a date was for is made (a survey, a round finished), the date is closed
-with it (``appointment_close_for``).
+with it (``appointment_close_for``). Each date written, and each change of its state, is told to
+the watchers the apps above register (``watchers``: the case's ④–⑦ rule), in the same transaction.
 """
 
 from __future__ import annotations
