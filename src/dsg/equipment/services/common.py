@@ -70,9 +70,11 @@ def check_site(site: Site, kind: str) -> None:
         )
 
 
-def site_equipment(site: Site) -> SiteEquipment:
-    media = media_standing(site)
-    return SiteEquipment.of(terminals_standing(site), media)
+def site_equipment(site: Site, *, media: bool = True) -> SiteEquipment:
+    """The site's standing terminals and, unless ``media`` is False, its standing media (only a
+    medium request's lines name media: reading them was a tenth of checking a terminal form's
+    lines; docs/performance.md, imports)."""
+    return SiteEquipment.of(terminals_standing(site), media_standing(site) if media else ())
 
 
 LINE_MODELS: dict[str, type[TerminalLine] | type[SoftwareLine] | type[MediumLine]] = {

@@ -138,7 +138,7 @@ def _check_lines(kind: str, site: Site, rows: Sequence[Mapping[str, Any]]) -> li
             status=422,
             field="lines",
         )
-    equipment = site_equipment(site)
+    equipment = site_equipment(site, media=kind == RequestKind.MEDIUM)
     check: Callable[[Mapping[str, Any], int, SiteEquipment], Any] = {
         RequestKind.TERMINAL: terminal_line,
         RequestKind.SOFTWARE: software_line,
