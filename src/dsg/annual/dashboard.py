@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from dsg.core.panels import Panel, register_panel
+from dsg.core.panels import Panel, kept_list, register_panel
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
 
@@ -31,7 +31,9 @@ def dashboard_panel(request: HttpRequest, obj: Any) -> dict[str, Any] | None:
     today = timezone.localdate()
     soon = today + dt.timedelta(days=DUE_SOON_DAYS)
     if permissions.is_company_member(user) and user.role in READERS:
-        pending = list(pending_due_by(user, dt.date.max)[:LIMIT])
+        pending = kept_list(
+            "annual.pending", user, lambda: pending_due_by(user, dt.date.max)[:LIMIT]
+        )
         if not pending:
             return None
         return {"annual_pending": pending, "annual_office": False, "annual_soon": soon}

@@ -14,7 +14,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 
-from dsg.core.panels import Panel, register_panel
+from dsg.core.panels import Panel, kept_list, register_panel
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
 from dsg.orgs.models import Role
@@ -30,10 +30,14 @@ OPEN_ORDER = (RequestState.FILED, RequestState.UNDER_REVIEW, RequestState.INFO_R
 
 
 def _company(user: Any) -> dict[str, Any] | None:
-    asked = list(
-        selectors.request_list_for(user)
-        .filter(state=RequestState.INFO_REQUESTED)
-        .order_by("filed_at", "pk")[:LIMIT]
+    asked = kept_list(
+        "equipment.asked",
+        user,
+        lambda: (
+            selectors.request_list_for(user)
+            .filter(state=RequestState.INFO_REQUESTED)
+            .order_by("filed_at", "pk")[:LIMIT]
+        ),
     )
     since = timezone.now() - dt.timedelta(days=ANSWERS_SHOWN_DAYS)
     answers = list(

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from dsg.core.panels import Panel, register_panel
+from dsg.core.panels import Panel, kept_list, register_panel
 from dsg.orgs.auth import request_user
 from dsg.orgs.models import Role
 from dsg.orgs.permissions import restrict
@@ -23,20 +23,28 @@ WAITING_ON_COMPANY = (ChangeState.DRAFT, ChangeState.RETURNED)
 WAITING_ON_OFFICE = (ChangeState.SUBMITTED, ChangeState.ACCEPTED)
 
 
-def _changes(user: Any, states: tuple[str, ...]) -> list[ChangeRequest]:
-    rows = restrict(user, ChangeRequest.objects.filter(state__in=states))
-    return list(
-        rows.select_related("site", "kind", "company").order_by("state_changed_at", "pk")[:LIMIT]
-    )
+def _changes(user: Any, states: tuple[str, ...]) -> list[Any]:
+    def build() -> Any:
+        rows = restrict(user, ChangeRequest.objects.filter(state__in=states))
+        return rows.select_related("site", "kind", "company").order_by("state_changed_at", "pk")[
+            :LIMIT
+        ]
+
+    return kept_list(f"requests.changes:{','.join(states)}", user, build)
 
 
-def _open_requests(user: Any, **answered: Any) -> list[ActionRequest]:
-    rows = restrict(user, ActionRequest.objects.filter(change__state__in=OPEN_STATES))
-    return list(
-        rows.filter(**answered)
-        .select_related("change", "change__site", "change__kind")
-        .order_by("due_on", "pk")[:LIMIT]
-    )
+def _open_requests(user: Any, **answered: Any) -> list[Any]:
+    def build() -> Any:
+        rows = restrict(user, ActionRequest.objects.filter(change__state__in=OPEN_STATES))
+        return (
+            rows.filter(**answered)
+            .select_related("change", "change__site", "change__kind")
+            .order_by("due_on", "pk")[:LIMIT]
+        )
+
+    # the filter's values are part of the key (the office's and the provider's: the person)
+    key = ",".join(f"{k}={getattr(v, 'pk', v)}" for k, v in sorted(answered.items()))
+    return kept_list(f"requests.asked:{key}", user, build)
 
 
 def dashboard_panel(request: HttpRequest, obj: Any) -> dict[str, Any] | None:
