@@ -13,6 +13,10 @@ two) whenever a date it reads may change, in the transaction of the change:
   ``appointments`` services tell their watchers (``appointments.watchers``), this app is one;
 - a step of the case (``services.case_transition``): its record's dates, and the case entering
   or leaving ③–⑦.
+
+Every such writer holds the case's row lock already (``enrollment_lock``; an inspection round's
+services lock their subject first), so two changes of one case are weighed one after the other,
+each seeing the other's dates once committed.
 """
 
 from __future__ import annotations
