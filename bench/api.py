@@ -297,13 +297,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="gunicorn: interleaved rounds")
     parser.add_argument("--no-server", action="store_true", help="in process only")
     parser.add_argument("--profile", action="store_true", help="cProfile each API target")
+    parser.add_argument(
+        "--only", default="", help="comma-separated targets (their baselines are kept)"
+    )
     args = parser.parse_args()
 
     info = json.loads((Path(settings.DATA_DIR) / "bench.json").read_text())
     token = info["tokens"][args.who]
     places = {"case": info["case"], "site": _site_of(info["case"]), "list_next": ""}
     places["list_next"] = _next_of("/api/v1/enrollments?limit=50", token)
-    targets = answering([(n, p.format(**places), b) for n, p, b in TARGETS], token)
+    chosen = TARGETS
+    if args.only:
+        names = {name.strip() for name in args.only.split(",")}
+        names |= {"bare", "api bare"}
+        chosen = [t for t in TARGETS if t[0] in names]
+    targets = answering([(n, p.format(**places), b) for n, p, b in chosen], token)
     process = in_process(targets, token, args.calls)
     if args.profile:
         profile(targets, token, args.calls)

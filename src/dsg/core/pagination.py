@@ -21,11 +21,14 @@ the NULL rows), the cursor holds the offset instead: the same contract, without 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core import signing
+from django.db import connections, models
 from django.db.models import F, Model, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +37,7 @@ from ninja import pagination as ninja_pagination
 from ninja.conf import settings
 
 from .errors import RuleViolation
+from .prepared import PreparedCache, PreparedQuery, int_sentinels, text_sentinel
 
 MAX_OFFSET = 2**31 - 1  # far past any list of the portal, within every database's integers
 CURSOR_MAX = 2000  # characters: a signed cursor of a few ordering values is far shorter
@@ -85,19 +89,23 @@ class KeysetPagination(ninja_pagination.PaginationBase):
         self.page_rows = page_rows
 
     def paginate_queryset(
-        self, queryset: QuerySet[Any], pagination: KeysetInput, request: HttpRequest, **params: Any
+        self,
+        queryset: QuerySet[Any] | KeptList,
+        pagination: KeysetInput,
+        request: HttpRequest,
+        **params: Any,
     ) -> dict[str, Any]:
-        columns = ordering_of(queryset)
-        keyset = _keyset_usable(queryset.model, columns)
-        ordered = queryset.order_by(*columns)
-        if keyset:
-            ordered = ordered.annotate(
-                **{f"{_KEY}{i}": F(c.lstrip("-")) for i, c in enumerate(columns)}
-            )
+        if isinstance(queryset, KeptList) and not queryset.kept:
+            queryset = queryset.fresh()
+        if isinstance(queryset, KeptList):
+            pages: _QuerysetPages | _KeptPages = _kept_pages(queryset)
+        else:
+            pages = _QuerysetPages(queryset)
+        columns, keyset = pages.columns, pages.keyset
         limit = pagination.limit
         if pagination.cursor is None:
-            rows = list(ordered[pagination.offset : pagination.offset + limit])
-            count = queryset.count()
+            rows = pages.page(pagination.offset, limit)
+            count = pages.count()
             more = pagination.offset + len(rows) < count
             start = pagination.offset
         else:
@@ -105,12 +113,11 @@ class KeysetPagination(ninja_pagination.PaginationBase):
                 raise _invalid(_("Give either an offset or a cursor, not both."))
             position = _decode(pagination.cursor, request, columns)
             if "k" in position:
-                ordered = ordered.filter(_after(columns, position["k"]))
+                rows = pages.after(position["k"], limit + 1)
                 start = 0
             else:
                 start = position.get("n", 0)
-                ordered = ordered[start:]
-            rows = list(ordered[: limit + 1])
+                rows = pages.page(start, limit + 1)
             more = len(rows) > limit
             rows = rows[:limit]
             count = None
@@ -123,6 +130,179 @@ class KeysetPagination(ninja_pagination.PaginationBase):
         if self.page_rows is not None:
             self.page_rows(request, rows)
         return {"items": rows, "count": count, "next": following}
+
+
+class _QuerysetPages:
+    """The pages of a queryset, each read by building its query (the lists' default)."""
+
+    def __init__(self, queryset: QuerySet[Any]) -> None:
+        self.queryset = queryset
+        self.columns = ordering_of(queryset)
+        self.keyset = _keyset_usable(queryset.model, self.columns)
+        self.ordered = _ordered(queryset, self.columns, self.keyset)
+
+    def page(self, offset: int, limit: int) -> list[Any]:
+        return list(self.ordered[offset : offset + limit])
+
+    def after(self, key: list[Any], limit: int) -> list[Any]:
+        return list(self.ordered.filter(_after(self.columns, key))[:limit])
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+
+def _ordered(queryset: QuerySet[Any], columns: list[Any], keyset: bool) -> QuerySet[Any]:
+    """``queryset`` in the order of ``columns``, each row with its key (when by keyset)."""
+    ordered = queryset.order_by(*columns)
+    if keyset:
+        ordered = ordered.annotate(
+            **{f"{_KEY}{i}": F(c.lstrip("-")) for i, c in enumerate(columns)}
+        )
+    return ordered
+
+
+# Lists kept compiled (issue #14) ---------------------------------------------------------------
+@dataclass(frozen=True)
+class KeptList:
+    """A list (a ``values()`` queryset) whose pages, keyset pages and count are read by queries
+    compiled once per ``key`` (``core.prepared``) instead of built every call.
+
+    ``build()`` makes the list with ``sentinels`` where the call's ``values`` go; ``key`` holds
+    everything else its building reads (the person, the filters' shape, the day…): a kept query
+    is correct only so. ``fresh()`` makes the same list with the values themselves: the list is
+    read from it where a kept query cannot serve (an ordering column of a kind no sentinel
+    stands for, or ``kept`` False), and tests compare the two. ``count_build()``, when given,
+    makes the rows to count (the list without what only its rows need: their joined columns)."""
+
+    key: Hashable
+    build: Callable[[], QuerySet[Any]]
+    sentinels: Sequence[Any]
+    values: Sequence[Any]
+    fresh: Callable[[], QuerySet[Any]]
+    count_build: Callable[[], QuerySet[Any]] | None = None
+    kept: bool = True  # False: read from ``fresh()`` (a shape not worth keeping)
+
+
+class _KeptQueries:
+    """What is kept of one ``KeptList.key``: the order, and each query the first call of its
+    kind compiles (page, keyset page, count)."""
+
+    def __init__(self, source: KeptList) -> None:
+        built = source.build()
+        self.model = built.model
+        self.db = built.db
+        self.columns = ordering_of(built)
+        self.keyset = _keyset_usable(built.model, self.columns)
+        self.fields = [_field_of(built.model, c.lstrip("-")) for c in self.columns]
+        self.queries: dict[str, PreparedQuery | None] = {}
+        self.lock = threading.Lock()
+
+    def query(self, kind: str, source: KeptList) -> PreparedQuery | None:
+        with self.lock:
+            if kind in self.queries:
+                return self.queries[kind]
+        prepared = self._prepare(kind, source)
+        with self.lock:
+            self.queries[kind] = prepared
+        return prepared
+
+    def _prepare(self, kind: str, source: KeptList) -> PreparedQuery | None:
+        sentinels = list(source.sentinels)
+        if kind == "count":
+            counted = (source.count_build or source.build)().order_by().values("pk")
+            return PreparedQuery(counted, sentinels, counted=True)
+        ordered = _ordered(source.build(), self.columns, self.keyset)
+        if kind == "after":
+            key = _key_sentinels(self.fields)
+            if key is None:
+                return None
+            ordered = ordered.filter(_after(self.columns, key))
+            sentinels += [
+                _adapt(field, value, self.db) for field, value in zip(self.fields, key, strict=True)
+            ]
+        return PreparedQuery(ordered, sentinels, paged=True)
+
+
+_KEPT_LISTS: PreparedCache[_KeptQueries] = PreparedCache(size=256)
+
+
+def _kept_pages(source: KeptList) -> _KeptPages:
+    queries = _KEPT_LISTS.get(source.key, lambda: _KeptQueries(source))
+    return _KeptPages(queries, source)
+
+
+class _KeptPages:
+    """The pages of a ``KeptList``, read by its kept queries."""
+
+    def __init__(self, queries: _KeptQueries, source: KeptList) -> None:
+        self.queries = queries
+        self.source = source
+        self.columns = queries.columns
+        self.keyset = queries.keyset
+
+    def _fallback(self) -> _QuerysetPages:
+        return _QuerysetPages(self.source.fresh())
+
+    def page(self, offset: int, limit: int) -> list[Any]:
+        query = self.queries.query("page", self.source)
+        assert query is not None
+        return query.dicts([*self.source.values, limit, offset])
+
+    def after(self, key: list[Any], limit: int) -> list[Any]:
+        query = self.queries.query("after", self.source)
+        if query is None:
+            return self._fallback().after(key, limit)
+        db = self.queries.db
+        adapted = [
+            _adapt(field, value, db) for field, value in zip(self.queries.fields, key, strict=True)
+        ]
+        return query.dicts([*self.source.values, *adapted, limit, 0])
+
+    def count(self) -> int:
+        query = self.queries.query("count", self.source)
+        assert query is not None
+        return query.count(self.source.values)
+
+
+def _field_of(model: type[Model], path: str) -> Any:
+    """The model field at the end of ``path`` (``pk``, a column, through relations); None for
+    an annotation."""
+    current: Any = model
+    field: Any = None
+    for name in path.split("__"):
+        try:
+            field = current._meta.pk if name == "pk" else current._meta.get_field(name)
+        except Exception:
+            return None
+        if field.is_relation:
+            current = field.related_model
+    return field
+
+
+def _key_sentinels(fields: list[Any]) -> list[Any] | None:
+    """A value no row has for each ordering column, by its kind; None where a column is of a
+    kind no sentinel stands for (that list's keyset pages are then built every call)."""
+    ints = iter(int_sentinels(len(fields)))
+    key: list[Any] = []
+    for i, field in enumerate(fields):
+        if isinstance(field, models.DateTimeField):
+            key.append(dt.datetime(1901, 2, 3, 4, 5, 6, 700_000 + i, tzinfo=dt.UTC))
+        elif isinstance(field, models.IntegerField):  # the auto keys too
+            key.append(next(ints))
+        elif isinstance(field, models.CharField | models.TextField):
+            key.append(text_sentinel(f"key{i}"))
+        else:
+            return None
+    return key
+
+
+def _adapt(field: Any, value: Any, db: str) -> Any:
+    """``value`` as a lookup on ``field`` passes it to the database (a datetime as SQLite's
+    text…): how a key's sentinel appears among a query's parameters, and a call's key in its
+    place."""
+    if value is None:
+        return None
+    return field.get_db_prep_value(field.get_prep_value(value), connections[db], prepared=True)
 
 
 def ordering_of(queryset: QuerySet[Any]) -> list[str]:

@@ -62,19 +62,38 @@ class PreparedQuery:
     it with others in their place."""
 
     def __init__(
-        self, queryset: QuerySet[Any], sentinels: Sequence[Any], *, raw: bool = False
+        self,
+        queryset: QuerySet[Any],
+        sentinels: Sequence[Any],
+        *,
+        raw: bool = False,
+        paged: bool = False,
+        counted: bool = False,
     ) -> None:
         """``raw``: ``rows`` gives the database's values unconverted, and the compiler (the
-        query's whole tree, ~0.6 MB for 「次の対応者」's union) is not kept."""
+        query's whole tree, ~0.6 MB for 「次の対応者」's union) is not kept. ``paged``: the
+        SQL ends with ``LIMIT``/``OFFSET`` taken as the last two values of each call (after the
+        sentinels'): a page of a list at any position is one query. ``counted``: the query
+        counts the queryset's rows (``count``) instead of giving them."""
         self.db = queryset.db
-        compiler = queryset.query.get_compiler(using=self.db)
-        self.compiler = None if raw else compiler
+        query = queryset.query
+        # a values() queryset's rows are dicts named as ValuesIterable names them (``dicts``)
+        self.names = list(query.selected or ()) or [
+            *query.extra_select,
+            *query.values_select,
+            *query.annotation_select,
+        ]
+        compiler = query.get_compiler(using=self.db)
+        self.compiler = None if raw or counted else compiler
+        self.paged = paged
         try:
             sql, params = compiler.as_sql()  # fills the compiler's select and klass_info
         except EmptyResultSet:  # a query that can match nothing (``none()``) is never run
             self.sql, self.params = "", []
             self.slots: list[tuple[int, int, Callable[[Any], Any]]] = []
             return
+        if counted:
+            sql = f"SELECT COUNT(*) FROM ({sql}) dsg_counted"
         self.sql = sql
         self.params = list(params)
         # A sentinel may come back wrapped: Django passes some integers to psycopg as its Int8
@@ -88,13 +107,23 @@ class PreparedQuery:
         unused = set(range(len(sentinels))) - {i for _p, i, _kind in self.slots}
         if unused:
             raise ValueError(f"sentinels not found among the query's parameters: {sorted(unused)}")
+        if paged:
+            if query.is_sliced:
+                raise ValueError("a paged query takes its limit and offset from each call")
+            self.sql += " LIMIT %s OFFSET %s"
+            end = len(self.params)
+            self.params += [0, 0]
+            self.slots += [(end, len(sentinels), int), (end + 1, len(sentinels) + 1, int)]
 
     def _fetch(self, values: Sequence[Any]) -> list[tuple[Any, ...]]:
         if not self.sql:
             return []
         params = list(self.params)
+        given = [_in_range(value) for value in values]  # once each (a value may fill many slots)
         for position, i, kind in self.slots:
-            params[position] = kind(_in_range(values[i]))
+            value = given[i]
+            # wrapped as the sentinel was (psycopg's Int8); a value of that type as it is
+            params[position] = value if type(value) is kind else kind(value)
         with connections[self.db].cursor() as cursor:
             cursor.execute(self.sql, params)
             return list(cursor.fetchall())
@@ -105,6 +134,17 @@ class PreparedQuery:
         if self.compiler is None:
             return fetched
         return list(self.compiler.results_iter(results=[fetched], tuple_expected=True))
+
+    def dicts(self, values: Sequence[Any]) -> list[dict[str, Any]]:
+        """The rows of a ``values()`` queryset for ``values``, as dicts (as it gives them)."""
+        names = self.names
+        return [dict(zip(names, row, strict=True)) for row in self.rows(values)]
+
+    def count(self, values: Sequence[Any]) -> int:
+        """The number of rows (a ``counted`` query) for ``values``."""
+        if not self.sql:
+            return 0
+        return int(self._fetch(values)[0][0])
 
     def objects(self, values: Sequence[Any]) -> list[Model]:
         """The model instances for ``values``, with their ``select_related`` objects and

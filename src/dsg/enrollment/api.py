@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import CharField, F, QuerySet, TextField
+from django.db.models import CharField, F, Model, QuerySet, TextField
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, File, Query, Router, Schema, Status
@@ -14,16 +14,18 @@ from pydantic import BaseModel, model_validator
 
 from dsg.core.api_enums import NOT_YET, code_labels
 from dsg.core.errors import RuleViolation
-from dsg.core.pagination import KeysetPagination
+from dsg.core.pagination import KeptList, KeysetPagination
+from dsg.core.prepared import PreparedCache, PreparedQuery, int_sentinels, person_key
 from dsg.core.schemas import ERRORS, READ_ERRORS, Error, list_of, row_schema
+from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
 from dsg.orgs.japan import PREFECTURES, CorporateNumberIn, PhoneIn, PostalCodeIn
+from dsg.orgs.models import User
 from dsg.orgs.permissions import may
 from dsg.orgs.selectors import site_get_for
 from dsg.schedule.api import PlanOut
 
 from . import application_services, excel, selectors, services
-from .application_services import current_version
 from .application_views import MAX_WORKBOOK_BYTES
 from .events import case_events_for
 from .excel import XLSX
@@ -50,7 +52,7 @@ from .search import (
     WAITING_CHOICES,
     CaseQuery,
     behind_plan_mark,
-    enrollment_search,
+    enrollment_search_kept,
 )
 
 router = Router(tags=["enrollment"])
@@ -144,12 +146,13 @@ class ApplicationOut(Schema):
     tasks: list[TaskOut]
 
     @staticmethod
-    def resolve_contacts(obj: Application) -> list[ApplicationContact]:
-        return list(ApplicationContact.objects.filter(application=obj))
+    def resolve_contacts(obj: Application, context: dict[str, Any]) -> list[Model]:
+        return _kept_rows_of("contacts", ApplicationContact, obj.pk, context["request"])
 
     @staticmethod
-    def resolve_account_holders(obj: Application) -> list[ApplicationAccountHolder]:
-        return list(ApplicationAccountHolder.objects.filter(application=obj))
+    def resolve_account_holders(obj: Application, context: dict[str, Any]) -> list[Model]:
+        request = context["request"]
+        return _kept_rows_of("account_holders", ApplicationAccountHolder, obj.pk, request)
 
     @staticmethod
     def resolve_missing(obj: Application) -> list[str]:
@@ -169,12 +172,64 @@ class ApplicationOut(Schema):
         ]
 
     @staticmethod
-    def resolve_status(obj: Application) -> str:
-        return _status(obj)
+    def resolve_status(obj: Application, context: dict[str, Any]) -> str:
+        return _status(obj, context["request"])
 
     @staticmethod
-    def resolve_status_label(obj: Application) -> str:
-        return str(selectors.APPLICATION_STATUS[_status(obj)])
+    def resolve_status_label(obj: Application, context: dict[str, Any]) -> str:
+        return str(selectors.APPLICATION_STATUS[_status(obj, context["request"])])
+
+
+# The detail's reads kept compiled (issue #14): the application's contacts, account holders
+# and latest version, and the case's history as the reader sees it — each a small query whose
+# building cost more than its running, compiled once per person, role and organisation (the
+# tenancy scope the managers add, restrict()'s filters) with the application's or the case's
+# id a parameter. Their building reads no row (tests/enrollment/test_detail_kept.py).
+_ONE_ID = int_sentinels(1)
+_DETAIL_READS: PreparedCache[PreparedQuery] = PreparedCache(size=512)
+
+
+def _kept_rows_of(
+    name: str, model: type[Model], application_id: int, request: HttpRequest
+) -> list[Model]:
+    """The rows of ``model`` of one application, in the model's order, as the reader's scope
+    reads them (the application was read through its visible case)."""
+    user = request_user(request)
+    query = _DETAIL_READS.get(
+        (name, *person_key(user)),
+        lambda: PreparedQuery(model._default_manager.filter(application_id=_ONE_ID[0]), _ONE_ID),
+    )
+    return query.objects([application_id])
+
+
+def _latest_version(enrollment: Enrollment, request: HttpRequest) -> ApplicationVersion | None:
+    """``current_version`` of the case: its latest submitted version, or None."""
+    user = request_user(request)
+    query = _DETAIL_READS.get(
+        ("latest_version", *person_key(user)),
+        lambda: PreparedQuery(
+            ApplicationVersion.objects.filter(application__enrollment_id=_ONE_ID[0]).order_by(
+                "-number"
+            )[:1],
+            _ONE_ID,
+        ),
+    )
+    found = query.objects([enrollment.pk])
+    return cast(ApplicationVersion, found[0]) if found else None
+
+
+def _records_of(user: User, enrollment: Enrollment) -> list[Model]:
+    """``selectors.step_records_for``: the case's records that ``user`` may read."""
+    query = _DETAIL_READS.get(
+        ("records", *person_key(user)),
+        lambda: PreparedQuery(
+            permissions.restrict(
+                user, StepRecord.objects.filter(enrollment_id=_ONE_ID[0]).select_related("actor")
+            ),
+            _ONE_ID,
+        ),
+    )
+    return query.objects([enrollment.pk])
 
 
 # Where _status keeps an application's status while it is serialised (status and its label:
@@ -182,11 +237,11 @@ class ApplicationOut(Schema):
 _STATUS_CACHE = "_api_status"
 
 
-def _status(application: Application) -> str:
+def _status(application: Application, request: HttpRequest) -> str:
     cached: str | None = getattr(application, _STATUS_CACHE, None)
     if cached is None:
         enrollment = application.enrollment
-        cached = selectors.application_status(enrollment, current_version(enrollment))
+        cached = selectors.application_status(enrollment, _latest_version(enrollment, request))
         setattr(application, _STATUS_CACHE, cached)
     return cached
 
@@ -409,9 +464,8 @@ class EnrollmentDetailOut(EnrollmentOut):
         return obj.application if may(user, "application.view", obj) else None
 
     @staticmethod
-    def resolve_records(obj: Enrollment, context: dict[str, Any]) -> list[StepRecord]:
-        user = request_user(context["request"])
-        return list(selectors.step_records_for(user=user, enrollment=obj))
+    def resolve_records(obj: Enrollment, context: dict[str, Any]) -> list[Model]:
+        return _records_of(request_user(context["request"]), obj)
 
 
 class EnrollmentIn(Schema):
@@ -519,14 +573,22 @@ _ROW_JOINED = {
 }
 
 
-def _enrollment_list(request: HttpRequest, filters: Query[CaseSearchQuery]) -> QuerySet[Any]:
+def _list_rows(cases: QuerySet[Enrollment]) -> QuerySet[Any]:
+    return cases.values(*_ROW_COLUMNS, **_ROW_JOINED)
+
+
+def _enrollment_list(request: HttpRequest, filters: Query[CaseSearchQuery]) -> KeptList:
     """The visible cases, newest first, a page at a time (?limit=&offset=, or ?cursor= the
     previous page's ``next``); searched and filtered as the office's search page does
     (?q=&step=&state=&waiting=&overdue=&prefecture=), in the order asked (?ordering=company,
     -since …)."""
-    user = request_user(request)
-    cases = enrollment_search(user=user, query=filters.case_query(), mark_behind=False)
-    return cases.values(*_ROW_COLUMNS, **_ROW_JOINED)
+    # the search, its page and its count compiled once per person and filters' shape (#14)
+    return enrollment_search_kept(
+        user=request_user(request),
+        query=filters.case_query(),
+        rows=_list_rows,
+        name="api.enrollments",
+    )
 
 
 def _complete_page(request: HttpRequest, rows: list[dict[str, Any]]) -> None:

@@ -18,10 +18,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import unicodedata
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Case,
@@ -40,7 +41,9 @@ from django.db.models.functions import Cast, Concat, ExtractYear, LPad
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dsg.core.todos import waiting_on_q
+from dsg.core.pagination import KeptList
+from dsg.core.prepared import person_key, text_sentinel
+from dsg.core.todos import _subject_type_ids, waiting_on_q
 from dsg.orgs import permissions
 from dsg.orgs.japan import PREFECTURES
 from dsg.orgs.models import User
@@ -251,12 +254,18 @@ def _first_submitted_before(day: dt.date) -> Q:
     return Q(first_submitted__lt=end)
 
 
-def behind_plan_q(*, extras: Iterable[int], today: dt.date | None = None) -> Q:
+def behind_plan_q(
+    *,
+    extras: Iterable[int],
+    today: dt.date | None = None,
+    durations: tuple[tuple[int, int], ...] | None = None,
+) -> Q:
     """Open cases whose first plan ended their current step before today (one query: the
-    office's durations), on cases ``with_first_submission``. ``extras``: the ⑥ lengths to
-    consider (``plan_extras``)."""
+    office's durations, unless given), on cases ``with_first_submission``. ``extras``: the ⑥
+    lengths to consider (``plan_extras``)."""
     today = today or timezone.localdate()
-    durations = tuple(sorted(step_durations_current().items()))
+    if durations is None:
+        durations = tuple(sorted(step_durations_current().items()))
     condition = Q(pk__in=[])
     for extra in sorted(set(extras)):
         for step, cutoff in enumerate(_cutoffs(today, durations, extra), start=1):
@@ -367,14 +376,32 @@ def enrollment_search(
     caller that marks its page's rows (``behind_plan_mark``); ``first_submitted`` is there."""
     visible = enrollment_list_for(user=user)
     behind = behind_plan_q(extras=plan_extras(visible)) if mark_behind or query.overdue else Q()
-    cases = with_first_submission(visible)
+    return _searched(
+        visible, user=user, query=query, words=query.words, behind=behind, mark_behind=mark_behind
+    )
+
+
+def _searched(
+    visible: QuerySet[Enrollment],
+    *,
+    user: User,
+    query: CaseQuery,
+    words: list[str],
+    behind: Q,
+    mark_behind: bool,
+    first_submission: bool = True,
+) -> QuerySet[Enrollment]:
+    """``enrollment_search`` of the ``visible`` cases, the words and the behind-plan condition
+    given: it reads nothing itself (``enrollment_search_kept`` builds it with sentinels).
+    ``first_submission=False``: without ``first_submitted`` (its join), for counting the cases
+    when the behind-plan condition is not asked (it names ``first_submitted``)."""
+    cases = with_first_submission(visible) if first_submission or mark_behind else visible
     if mark_behind:
         cases = cases.annotate(
             behind_plan=Case(
                 When(behind, then=Value(True)), default=Value(False), output_field=BooleanField()
             )
         )
-    words = query.words
     if words:
         cases = cases.annotate(
             search_company=Nfkc("site__company__name"),
@@ -389,3 +416,90 @@ def enrollment_search(
         cases = cases.filter(behind)
     column = ("-" if query.descending else "") + SORTS[query.sort]
     return cases.order_by(column, "-pk" if query.descending else "pk")
+
+
+# The search kept compiled (issue #14) ---------------------------------------------------------
+# The API's case list builds the search, its page and its count with sentinels for the values a
+# call gives (the search box's words, the state, the prefecture) and keeps them compiled per
+# person, role, organisation, day and shape of the filters (docs/performance.md, fifth run).
+WORDS_KEPT = 8  # a search of more words is built every call (each shape of the words is kept)
+_STATE = text_sentinel("search-state")
+_PREFECTURE = text_sentinel("search-prefecture")
+
+
+def _like(word: str, db: str) -> str:
+    """``word`` as a ``icontains`` lookup passes it to the database: a kept query's parameter."""
+    return f"%{connections[db].ops.prep_for_like_query(word)}%"
+
+
+def enrollment_search_kept(
+    *,
+    user: User,
+    query: CaseQuery,
+    rows: Callable[[QuerySet[Enrollment]], QuerySet[Any]],
+    name: str,
+) -> KeptList:
+    """``rows(enrollment_search(user=user, query=query, mark_behind=False))`` as a list whose
+    page, keyset page and count are compiled once per ``name``, person, day and shape of
+    ``query`` (``core.pagination.KeptList``): the words, the state and the prefecture go in as
+    values. Reads what ``enrollment_search`` reads (with ``?overdue``: the office's durations
+    and the ⑥ lengths in use, which are then in the key)."""
+    words = query.words
+    db = Enrollment.objects.db
+
+    def fresh() -> QuerySet[Any]:
+        return rows(enrollment_search(user=user, query=query, mark_behind=False))
+
+    if len(words) > WORDS_KEPT:
+        return KeptList(key=None, build=fresh, sentinels=(), values=(), fresh=fresh, kept=False)
+    today = timezone.localdate()
+    key: list[Any] = [name, *person_key(user), today, len(words), query.step, query.waiting]
+    key += [bool(query.state), bool(query.prefecture), query.sort, query.descending]
+    overdue: tuple[tuple[tuple[int, int], ...], frozenset[int]] | None = None
+    if query.overdue:
+        durations = tuple(sorted(step_durations_current().items()))
+        overdue = (durations, frozenset(plan_extras(enrollment_list_for(user=user))))
+    key.append(overdue)
+    if query.waiting:  # the open items' subqueries name the subjects' content types
+        key.append(_subject_type_ids())
+    word_sentinels = [text_sentinel(f"search-word-{i}") for i in range(len(words))]
+    sentinels: list[Any] = [_like(word, db) for word in word_sentinels]
+    values: list[Any] = [_like(word, db) for word in words]
+    if query.state:
+        sentinels.append(_STATE)
+        values.append(query.state)
+    if query.prefecture:
+        sentinels.append(_PREFECTURE)
+        values.append(query.prefecture)
+    shaped = replace(
+        query,
+        q="",
+        state=_STATE if query.state else "",
+        prefecture=_PREFECTURE if query.prefecture else "",
+    )
+
+    def searched(*, counted: bool = False) -> QuerySet[Enrollment]:
+        visible = enrollment_list_for(user=user)
+        behind = Q()
+        if overdue is not None:
+            behind = behind_plan_q(extras=overdue[1], today=today, durations=overdue[0])
+        return _searched(
+            visible,
+            user=user,
+            query=shaped,
+            words=word_sentinels,
+            behind=behind,
+            mark_behind=False,
+            # counted: the first submission's join only where ?overdue names it (a case has
+            # one application and one version 1 at most: the joins never change the count)
+            first_submission=not counted or overdue is not None,
+        )
+
+    return KeptList(
+        key=tuple(key),
+        build=lambda: rows(searched()),
+        sentinels=sentinels,
+        values=values,
+        fresh=fresh,
+        count_build=lambda: searched(counted=True),
+    )
