@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from typing import Any, cast
 
 from django.db.models import CharField, F, Model, QuerySet, TextField
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -531,6 +533,13 @@ class CaseSearchQuery(Schema):
         )
 
 
+@functools.lru_cache(maxsize=256)
+def _state_label(language: str | None, state: str) -> str:
+    """A state's label in ``language`` (the active one): translated once per language, not per
+    row (each row of a list translated its label anew: issue #14)."""
+    return str(STATE_LABELS.get(state, state))
+
+
 def _enrollment_row(row: dict[str, Any]) -> dict[str, Any]:
     """The number, the state's label, step and whom it waits on, as the model says them."""
     if "number" in row:
@@ -539,7 +548,7 @@ def _enrollment_row(row: dict[str, Any]) -> dict[str, Any]:
     row = {
         **row,
         "number": f"DSG-{row['created_at']:%Y}-{row['id']:05d}",
-        "state_label": str(STATE_LABELS.get(state, state)),
+        "state_label": _state_label(get_language(), state),
         "step": STEP_OF_STATE[state],
     }
     if "waiting_parties" not in row:  # a row not given its page's open items
