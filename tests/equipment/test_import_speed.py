@@ -172,3 +172,18 @@ def test_only_the_forms_sheet_is_read(enrolled, cast):
         "PC-1",
         "PC-2",
     ]
+
+
+def test_cells_are_still_normalised_full_width_or_ascii(enrolled, cast):
+    rows = [
+        {"登録/削除": "登録", "端末名": "ＮＢ－０１", "機種": " DSG-T1 ", "製造番号": "ＳＮ１"},
+        {"登録/削除": " 登録", "端末名": "  NB-02\t", "機種": "DSG-T1", "製造番号": "SN2 "},
+    ]
+    filing = upload(
+        enrolled, cast.psa, filled(blank(enrolled, cast.psa, "terminal"), "terminal", rows)
+    )
+    lines = TerminalLine.objects.filter(request=filing.request).order_by("position")
+    assert [(x.name, x.model_name, x.serial_number) for x in lines] == [
+        ("NB-01", "DSG-T1", "SN1"),
+        ("NB-02", "DSG-T1", "SN2"),
+    ]

@@ -41,6 +41,8 @@ def _text(data: Mapping[str, Any], key: str) -> str:
     value = data.get(key)
     if value is None:
         return ""
+    if value.__class__ is str and value.isascii():  # NFKC leaves ASCII as it is: most cells
+        return value.strip()
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 

@@ -567,6 +567,14 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _any_filled(values: list[tuple[str, Any]]) -> bool:
+    """Does a row hold anything (not every value ``_blank``)? One loop, per row of the sheet."""
+    for _key, value in values:
+        if value is not None and (not isinstance(value, str) or value.strip()):
+            return True
+    return False
+
+
 @dataclass
 class FilledForm:
     """What a form says: its kind, the header's entries with their cells, and the lines as
@@ -674,7 +682,7 @@ def read_form(sheets: Mapping[str, list[list[Any]]], kind: str) -> FilledForm:
         row = rows[index]
         width = len(row)
         values = [(key, row[i] if i < width else None) for key, i in keys]
-        if all(_blank(value) for _, value in values):
+        if not _any_filled(values):
             continue
         lines.append({key: _cell(value, key) for key, value in values})
         line_rows.append(index + 1)

@@ -4,6 +4,7 @@ line is decided."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from typing import Any
 
@@ -95,11 +96,14 @@ TERMINAL_LINE_COLUMNS = (
 )
 
 
+_TERMINAL_LINE_VALUES = operator.attrgetter(*TERMINAL_LINE_COLUMNS)  # one line's, as a tuple
+
+
 def terminal_lines_snapshot(lines: Iterable[TerminalLine]) -> list[dict[str, Any]]:
     """``lines_snapshot`` of terminal lines held in memory (just created: no read back)."""
     return [
-        dict(zip(TERMINAL_LINE_KEYS, (getattr(x, c) for c in TERMINAL_LINE_COLUMNS), strict=True))
-        for x in sorted(lines, key=lambda x: x.position)
+        dict(zip(TERMINAL_LINE_KEYS, _TERMINAL_LINE_VALUES(x), strict=True))
+        for x in sorted(lines, key=operator.attrgetter("position"))
     ]
 
 
