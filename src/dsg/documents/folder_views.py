@@ -238,13 +238,12 @@ def storage_reports_panel(request: HttpRequest, _obj: Any) -> dict[str, Any] | N
     user = request_user(request)
     if not permissions.is_office(user):
         return None
-    reports = selectors.storage_reports_for(user)
-    shown = list(reports[:DASHBOARD_REPORTS])
+    shown, count = selectors.storage_reports_first(user, limit=DASHBOARD_REPORTS)
     return {
         "storage_reports": [
             (report, selectors.subject_ref(report.document.subject)) for report in shown
         ],
-        "storage_report_count": reports.count() if len(shown) == DASHBOARD_REPORTS else len(shown),
+        "storage_report_count": count,
         "may_mark_seen": permissions.may(user, "document.report_seen"),
         "folders_url": reverse("own_folder"),
     }

@@ -6,14 +6,24 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 
 from dsg.audit.models import AuditEvent
 from dsg.core import subjects
 from dsg.core.errors import NotVisible
+from dsg.core.prepared import PreparedCache, PreparedQuery, person_key
 from dsg.orgs import permissions
 from dsg.orgs.models import Organization, OrganizationKind, User
 
@@ -274,6 +284,30 @@ def storage_reports_for(user: Any, *, unseen: bool = True) -> QuerySet[StorageRe
     if unseen:
         return rows.filter(seen_at__isnull=True).order_by("reported_at", "pk")
     return rows
+
+
+# The office's home shows the first unseen reports and how many there are: both queries kept
+# compiled per person (the tenancy filters; their building reads no row,
+# tests/documents/test_storage_reports_kept.py), as the homes' other panels' lists (#14).
+_REPORTS: PreparedCache[PreparedQuery] = PreparedCache(size=256)
+
+
+def storage_reports_first(user: Any, *, limit: int) -> tuple[list[StorageReport], int]:
+    """The first ``limit`` of ``storage_reports_for`` (with their documents' subjects) and how
+    many there are (counted only when ``limit`` are shown)."""
+    first = _REPORTS.get(
+        ("first", *person_key(user), limit),
+        lambda: PreparedQuery(storage_reports_for(user)[:limit], []),
+    )
+    shown = cast(list[StorageReport], first.objects([]))
+    prefetch_related_objects(shown, subjects.subjects_prefetch("document__subject"))
+    if len(shown) < limit:
+        return shown, len(shown)
+    counted = _REPORTS.get(
+        ("count", *person_key(user)),
+        lambda: PreparedQuery(storage_reports_for(user).order_by(), [], counted=True),
+    )
+    return shown, counted.count([])
 
 
 def storage_report_get_for(user: Any, pk: int) -> StorageReport:
