@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connections
 from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dsg.appointments.models import ACTIVE_STATES, Appointment, AppointmentState
+from dsg.core.prepared import PreparedCache, PreparedQuery, person_key
 from dsg.enrollment.models import Enrollment, State
 from dsg.enrollment.schedule import MonthWarning, month_rule_warnings
 from dsg.orgs import permissions
@@ -73,8 +75,10 @@ def _row(queryset: QuerySet, kind: Any, at: str, case: str) -> QuerySet:
     )
 
 
-def provider_task_rows(*, user: User) -> QuerySet:
-    """Every open task as (task_kind, task_at, task_case, task_ref), ordered by date."""
+def provider_task_rows(*, user: User, now: dt.datetime | None = None) -> QuerySet:
+    """Every open task as (task_kind, task_at, task_case, task_ref), ordered by date; an account
+    link still valid at ``now`` (the clock's when not given) is delivered."""
+    now = timezone.now() if now is None else now
     cases = permissions.restrict(user, Enrollment.objects.all()).values("pk")
     dates = Appointment.objects.filter(
         subject_type=ContentType.objects.get_for_model(Enrollment),
@@ -141,7 +145,7 @@ def provider_task_rows(*, user: User) -> QuerySet:
     )
     delivered = AccountDelivery.objects.filter(holder=OuterRef("pk")).filter(
         Q(state=AccountDeliveryState.OPENED)
-        | Q(state=AccountDeliveryState.WAITING, expires_at__gt=timezone.now())
+        | Q(state=AccountDeliveryState.WAITING, expires_at__gt=now)
     )  # an expired link is to be issued again
     asked_again = holders.filter(reissue_requested_at__isnull=False)
     accounts = _row(
@@ -169,6 +173,81 @@ def provider_task_rows(*, user: User) -> QuerySet:
         confirmed, repropose, survey, works, media, accounts, reissue, vein, all=True
     )
     return union.order_by("task_at", "task_kind", "task_ref")
+
+
+# The task list kept compiled (#14): building the nine kinds' querysets and compiling their union
+# cost the provider's home ~20 ms a request, and the paginator ran the union twice (its count,
+# then its page). The union is kept per person (the tenancy filters: ``person_key``) and the
+# content type of a case (what its building reads, from Django's cache: no row,
+# tests/provisioning/test_tasks_kept.py); the clock it reads (an account link still valid) is a
+# value of each run, and one run gives a page with the number of tasks (``COUNT(*) OVER ()``).
+_TASK_LISTS: PreparedCache[tuple[PreparedQuery, PreparedQuery]] = PreparedCache(size=256)
+_NOW = dt.datetime(1111, 1, 11, 11, 11, 11, 111111, tzinfo=dt.UTC)  # stands for the clock
+_ORDER = '"task_at", "task_kind", "task_ref"'  # provider_task_rows' order, by its columns' names
+_LIMITED = " LIMIT %s OFFSET %s"
+
+
+def _kept_task_queries(user: User) -> tuple[PreparedQuery, PreparedQuery]:
+    """The kept page (with the whole list's count in each row) and count of ``user``'s tasks."""
+    key = (*person_key(user), ContentType.objects.get_for_model(Enrollment).pk)
+
+    def build() -> tuple[PreparedQuery, PreparedQuery]:
+        union = provider_task_rows(user=user, now=_NOW).order_by()
+        now = connections[union.db].ops.adapt_datetimefield_value(_NOW)  # as the SQL has it
+        page = PreparedQuery(union, [now], paged=True)
+        if page.sql:  # the union's rows ordered, each with their number
+            inner = page.sql.removesuffix(_LIMITED)
+            page.sql = (
+                f"SELECT *, COUNT(*) OVER () FROM ({inner}) provider_tasks"
+                f" ORDER BY {_ORDER}{_LIMITED}"
+            )
+        return page, PreparedQuery(union, [now], counted=True)
+
+    return _TASK_LISTS.get(key, build)
+
+
+class ProviderTaskList:
+    """The rows of ``provider_task_rows`` for ``user`` as a sequence Django's ``Paginator``
+    cuts: a slice is one query over the kept union, which also counts the list; ``count()``
+    before any slice, or after one past the end, is one more. ``expect(offset, limit)`` reads
+    that slice at once (the page the request asks for), so that a page is one query."""
+
+    def __init__(self, *, user: User, now: dt.datetime | None = None) -> None:
+        self.page, self.counted = _kept_task_queries(user)
+        now = timezone.now() if now is None else now
+        ops = connections[self.page.db].ops
+        self.now = ops.adapt_datetimefield_value(now)  # as the kept SQL's parameter was given
+        self._count: int | None = None
+        self._slices: dict[tuple[int, int], list[dict[str, Any]]] = {}
+
+    def expect(self, offset: int, limit: int) -> None:
+        self._read(max(offset, 0), max(limit, 0))
+
+    def _read(self, offset: int, limit: int) -> list[dict[str, Any]]:
+        for (start, length), rows in self._slices.items():  # a slice read holds its first rows
+            if start == offset and length >= limit:
+                return rows[:limit]
+        found = self.page.rows([self.now, limit, offset]) if limit else []
+        if found:
+            self._count = int(found[0][-1])
+        rows = [dict(zip(self.page.names, row[:-1], strict=True)) for row in found]
+        self._slices[offset, limit] = rows
+        return rows
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.counted.count([self.now])
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]:
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("a ProviderTaskList is read a slice at a time")
+        start = index.start or 0
+        stop = self.count() if index.stop is None else index.stop
+        return self._read(start, max(stop - start, 0))
 
 
 @dataclass(frozen=True)
