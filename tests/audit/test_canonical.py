@@ -18,6 +18,7 @@ from dsg.audit.services import (
     _canonical_text,
     _normalise,
     _readers,
+    _time_as_text,
     audit_verify,
     canonical_json,
     chain_hash,
@@ -152,8 +153,9 @@ def test_a_text_put_in_an_integer_column_is_reported_as_a_change():
 
 @pytest.mark.django_db
 def test_a_time_as_the_database_gives_it_is_read_as_the_model_reads_it():
-    """The driver's own value (naive on SQLite, aware on PostgreSQL) and, past that common
-    case, Django's converters: each gives the ISO text of the time the model holds."""
+    """The driver's own value (naive on SQLite, aware on PostgreSQL), the database's text of it
+    (what verify reads: SQLite's stored text, PostgreSQL's in UTC) and, past those common cases,
+    Django's converters: each gives the ISO text of the time the model holds."""
     occurred_at, decoded = _readers(connection)
     aware = dt.datetime(2026, 11, 30, 9, 29, 18, 926637, tzinfo=UTC)
     assert occurred_at(aware) == aware.isoformat() == "2026-11-30T09:29:18.926637+00:00"
@@ -175,6 +177,24 @@ def test_a_time_as_the_database_gives_it_is_read_as_the_model_reads_it():
             assert occurred_at(text) == convert(text, None, connection).isoformat(), text
         # a text Django's converter refuses is not an error here: it no longer matches its hash
         assert occurred_at("2026-13-30 09:29:18") != aware.isoformat()
+    if connection.vendor == "postgresql":  # its text of the time (DateStyle ISO, in UTC)
+        assert _time_as_text(connection)
+        times = [
+            aware,
+            aware.replace(microsecond=0),
+            aware.replace(microsecond=120000),  # the text drops the trailing zeros: ".12"
+            aware.replace(microsecond=1),
+            aware.replace(microsecond=999999),
+            dt.datetime(1, 1, 1, tzinfo=UTC),
+            dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        ]
+        with connection.cursor() as cursor:
+            for time in times:
+                cursor.execute("SELECT %s::timestamptz::text", [time])
+                (text,) = cursor.fetchone()
+                assert occurred_at(text) == time.isoformat(), text
+        assert occurred_at("2026-11-30 18:29:18.926637+09") == aware.isoformat()  # read by Python
+        assert occurred_at("2026-11-30 09:29:18.9x+00") == "2026-11-30 09:29:18.9x+00"  # as it is
     field = AuditEvent._meta.get_field("after")
     texts = ('{"b": 1, "a": "\\u756a"}', ' {"a": [1]}\n', '{"a": 1} x', "nope", '"x"', "", "[]")
     for text in texts:
