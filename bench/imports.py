@@ -39,11 +39,6 @@ os.environ.setdefault("DSG_DATA_DIR", str(OUT / "data"))
 import django  # noqa: E402
 
 django.setup()
-# The process as it serves: dsg.wsgi imports every view and freezes what starting made out of the
-# cyclic garbage collector (gc.freeze). Without it a full collection walked the ~250,000 objects
-# of start-up (~250 ms at load 5), twice or so per 10,000 rows, on whichever side was running
-# then (docs/performance.md, third pass).
-importlib.import_module("dsg.wsgi")
 
 from django.db import transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
@@ -127,6 +122,12 @@ def main() -> None:
     parser.add_argument("--forms", type=int, default=1, help="forms filed one after the other")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
+    # The process as it serves: dsg.wsgi imports every view and freezes what starting made out of
+    # the cyclic garbage collector (gc.freeze). Without it a full collection walked the ~200,000
+    # objects of start-up (~250 ms at load 5), twice or so per 10,000 rows, inside whichever side
+    # was timed then (docs/performance.md, third pass). Here, not at import: tests/test_bench.py
+    # imports this module in its own process.
+    importlib.import_module("dsg.wsgi")
     rows = args.rows * args.forms
     with scopes_disabled():
         # The completed site where the fewest lines wait in open requests (the bench's requests of
