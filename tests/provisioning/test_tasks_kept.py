@@ -23,6 +23,7 @@ from dsg.orgs import permissions
 from dsg.orgs.models import Role
 from dsg.provisioning import services as prov
 from dsg.provisioning import worklist
+from dsg.provisioning.models import AccountHolder
 from dsg.provisioning.worklist import ProviderTaskList, provider_task_rows
 
 from ..appointments.dates import business_day_at
@@ -222,8 +223,44 @@ def test_building_the_kept_list_reads_no_row(scene, everyone, monkeypatch):
     for user in who_all.values():
         user.organization  # noqa: B018  # read with the person
     monkeypatch.setattr(worklist, "_TASK_LISTS", Watched())
+    monkeypatch.setattr(worklist, "_COMPLETING", Watched())
     for user in who_all.values():
         tasks = ProviderTaskList(user=user)
         tasks.count()
-        tasks[0:20]  # noqa: B018
-    assert len(built) == len(who_all)
+        worklist.provider_tasks_complete(tasks[0:20])
+    assert len([key for key in built if len(key) > 2]) == len(who_all)  # a list per person
+    assert {key[0] for key in built if len(key) == 2} == {  # the page's four reads, kept
+        "cases",
+        "appointments",
+        "holders",
+        "works",
+    }
+
+
+def test_a_pages_tasks_are_completed_with_their_objects(scene, cast, monkeypatch):
+    """Each task gets its case (with site and company), its date, holder or work — by kept
+    reads of 32 ids, or more for a longer page (here 4, or more) — as ``in_bulk`` read them."""
+    monkeypatch.setattr(worklist, "_slots", lambda n: max(4, 1 << (n - 1).bit_length()))
+    monkeypatch.setattr(worklist, "_COMPLETING", PreparedCache())
+    rows = list(provider_task_rows(user=cast.staff))
+    assert len(rows) > 4
+    for page in (rows[:3], rows[1:5], rows, rows[:3]):
+        tasks = worklist.provider_tasks_complete(page)
+        with CaptureQueriesContext(connection) as captured:
+            for row, task in zip(page, tasks, strict=True):
+                assert (task.kind, task.at) == (row["task_kind"], row["task_at"])
+                case = Enrollment.objects.select_related("site__company").get(pk=row["task_case"])
+                assert task.enrollment == case
+                assert task.enrollment.site.company.name == case.site.company.name
+                assert task.enrollment.site.name == case.site.name
+                if task.kind.startswith("appointment"):
+                    assert task.appointment is not None and task.appointment.pk == row["task_ref"]
+                elif task.kind == "ancillary_work":
+                    assert task.work is not None and task.work.pk == row["task_ref"]
+                elif task.kind in worklist.HOLDER_TASKS:
+                    assert task.holder is not None and task.holder.pk == row["task_ref"]
+                    assert task.holder.name == AccountHolder.objects.get(pk=row["task_ref"]).name
+        # the case read anew for each task, nothing else: its objects came with it
+        assert len(captured.captured_queries) == len(page) + len(
+            [t for t in tasks if t.kind in worklist.HOLDER_TASKS]
+        )
