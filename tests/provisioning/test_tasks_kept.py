@@ -224,11 +224,16 @@ def test_building_the_kept_list_reads_no_row(scene, everyone, monkeypatch):
         user.organization  # noqa: B018  # read with the person
     monkeypatch.setattr(worklist, "_TASK_LISTS", Watched())
     monkeypatch.setattr(worklist, "_COMPLETING", Watched())
+    monkeypatch.setattr(worklist, "_WARNING_LISTS", Watched())
+    Enrollment.objects.filter(pk=scene["setup"].pk).update(month_rule_broken_from=today())
     for user in who_all.values():
         tasks = ProviderTaskList(user=user)
         tasks.count()
         worklist.provider_tasks_complete(tasks[0:20])
-    assert len([key for key in built if len(key) > 2]) == len(who_all)  # a list per person
+        worklist.provider_month_rule_first(user=user, limit=10)
+    lists = [key for key in built if len(key) > 2 and key[0] not in ("count", "first")]
+    assert len(lists) == len(who_all)  # a list per person
+    assert {key[0] for key in built} >= {"count", "first"}  # the warnings' count and first
     assert {key[0] for key in built if len(key) == 2} == {  # the page's four reads, kept
         "cases",
         "appointments",
@@ -264,3 +269,28 @@ def test_a_pages_tasks_are_completed_with_their_objects(scene, cast, monkeypatch
         assert len(captured.captured_queries) == len(page) + len(
             [t for t in tasks if t.kind in worklist.HOLDER_TASKS]
         )
+
+
+def test_the_kept_warnings_count_and_list_as_built_anew(scene, everyone, cast):
+    """The dashboard's ④–⑦ warnings (``provider_month_rule_first``): as the queryset built anew
+    counts and cuts, for every person, as cases break the rule or keep it again."""
+    worklist._WARNING_LISTS.clear()
+    who_all = people(everyone)
+    cases = [scene["survey"], scene["works"], scene["setup"], scene["again"]]
+
+    def fresh(user, limit):
+        broken = worklist.provider_month_rule_cases(user=user)
+        first = list(broken[:limit])
+        return broken.count(), [(c.pk, c.site.name, c.site.company.name) for c in first]
+
+    def kept_first(user, limit):
+        count, first = worklist.provider_month_rule_first(user=user, limit=limit)
+        return count, [(c.pk, c.site.name, c.site.company.name) for c in first]
+
+    for broken_from in ([None] * 4, [today()] * 2 + [None] * 2, [today()] * 4, [None] * 4):
+        for case, day in zip(cases, broken_from, strict=True):
+            Enrollment.objects.filter(pk=case.pk).update(month_rule_broken_from=day)
+        for who, user in who_all.items():
+            for limit in (1, 3, 10):
+                assert kept_first(user, limit) == fresh(user, limit), (who, limit)
+        assert kept_first(cast.staff, 10)[0] == sum(day is not None for day in broken_from)

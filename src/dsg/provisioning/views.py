@@ -500,9 +500,8 @@ def provider_dashboard_context(request: HttpRequest) -> dict[str, Any]:
     listed = cast(list[dict[str, Any]], rows)  # a sequence the paginator counts and cuts
     page = Paginator(listed, PROVIDER_TASKS_PAGE).get_page(asked)
     # The ④–⑦ warnings: their count and the first ones, read from the rule kept on the case (#14).
-    broken = worklist.provider_month_rule_cases(user=user)
-    count = broken.count()
-    shown = worklist.month_warnings_of(broken[:MONTH_WARNINGS_SHOWN]) if count else []
+    count, first = worklist.provider_month_rule_first(user=user, limit=MONTH_WARNINGS_SHOWN)
+    shown = worklist.month_warnings_of(first) if count else []
     return {
         "provider_tasks": worklist.provider_tasks_complete(list(page.object_list)),
         "provider_tasks_page": page,

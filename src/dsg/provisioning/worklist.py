@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections
@@ -358,6 +358,29 @@ def provider_month_rule_cases(*, user: User) -> QuerySet[Enrollment]:
         .select_related("site", "site__company")
         .order_by("month_rule_broken_from", "pk")
     )
+
+
+# The dashboard's count of them and its first ones, kept compiled per person and length (#14):
+# built each request, the two cost more than the indexed reads they run.
+_WARNING_LISTS: PreparedCache[PreparedQuery] = PreparedCache(size=256)
+
+
+def provider_month_rule_first(*, user: User, limit: int) -> tuple[int, list[Enrollment]]:
+    """How many of ``provider_month_rule_cases`` there are, and the first ``limit`` of them
+    (with their site and company): two indexed reads, kept compiled."""
+    count = _WARNING_LISTS.get(
+        ("count", *person_key(user)),
+        lambda: PreparedQuery(
+            provider_month_rule_cases(user=user).select_related(None).order_by(), [], counted=True
+        ),
+    ).count([])
+    if not count:
+        return 0, []
+    first = _WARNING_LISTS.get(
+        ("first", *person_key(user), limit),
+        lambda: PreparedQuery(provider_month_rule_cases(user=user)[:limit], []),
+    )
+    return count, cast(list[Enrollment], first.objects([]))
 
 
 def month_warnings_of(cases: Iterable[Enrollment]) -> list[tuple[Enrollment, MonthWarning]]:
