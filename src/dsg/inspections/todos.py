@@ -9,6 +9,8 @@ every round the person sees, whatever their number.
 
 from __future__ import annotations
 
+import dataclasses
+from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,10 +22,8 @@ from django.db.models import (
     Max,
     Min,
     OuterRef,
-    Prefetch,
     Q,
     Subquery,
-    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
@@ -61,21 +61,67 @@ def _rounds(query: TodoQuery) -> Any:
     return permissions.restrict(query.user, rounds).select_related("company").order_by()
 
 
+_ROUNDS = "inspections.round"  # the rounds' ids, as the kept queries below are asked them
+
+
+def _round_dates(query: TodoQuery) -> Any:
+    return Appointment.objects.filter(
+        subject_type=ContentType.objects.get_for_model(Inspection),
+        subject_id__in=query.ids(_ROUNDS) or (),
+    )
+
+
+def _round_unreported(query: TodoQuery) -> Any:
+    reported = RemediationReport.objects.filter(deficiency=OuterRef("pk"))
+    return Deficiency.objects.filter(
+        resolved_at__isnull=True, inspection_id__in=query.ids(_ROUNDS) or ()
+    ).exclude(Exists(reported))
+
+
+def _round_subjects(known: subjects.SubjectType) -> Any:
+    def build(query: TodoQuery) -> Any:
+        rows = known.model._default_manager.select_related(*known.related)
+        return rows.filter(pk__in=query.ids(_ROUNDS))
+
+    return build
+
+
 def _open_rounds(query: TodoQuery) -> list[Any]:
-    """The rounds with open items, their query kept compiled (core.todos.kept_objects), with
-    their dates, unreported deficiencies and subjects."""
+    """The rounds with open items, with their dates, unreported deficiencies and subjects: each
+    query kept compiled (core.todos.kept_objects; the rounds' ids put in at each call) and its
+    rows set on the rounds as ``prefetch_related_objects`` sets them (#14: building the three
+    prefetches each request was most of this provider's time)."""
     keys = tuple(query.cases) if query.cases is not None else ()
     rounds = kept_objects(query, "inspections.rounds", keys, _rounds)
-    reported = RemediationReport.objects.filter(deficiency=OuterRef("pk"))
-    open_deficiencies = Deficiency.objects.filter(resolved_at__isnull=True).exclude(
-        Exists(reported)
-    )
-    prefetch_related_objects(
-        rounds,
-        "appointments",
-        Prefetch("deficiencies", queryset=open_deficiencies, to_attr="unreported"),
-        subjects.subjects_prefetch(),
-    )
+    if not rounds:
+        return rounds
+    asked = dataclasses.replace(query, cases={_ROUNDS: [r.pk for r in rounds]})
+    dates: dict[int, list[Any]] = defaultdict(list)
+    for date in kept_objects(asked, "inspections.round_dates", _ROUNDS, _round_dates):
+        dates[date.subject_id].append(date)
+    unreported: dict[int, list[Any]] = defaultdict(list)
+    for deficiency in kept_objects(asked, "inspections.unreported", _ROUNDS, _round_unreported):
+        unreported[deficiency.inspection_id].append(deficiency)
+    subject_of: dict[tuple[int, int], Any] = {}
+    for known in subjects.subject_types():
+        type_id = ContentType.objects.get_for_model(known.model).pk
+        ids = [r.subject_id for r in rounds if r.subject_type_id == type_id]
+        if ids:
+            wanted = dataclasses.replace(query, cases={_ROUNDS: ids})
+            name = f"inspections.subjects:{known.key}"
+            for subject in kept_objects(wanted, name, _ROUNDS, _round_subjects(known)):
+                subject_of[(type_id, subject.pk)] = subject
+    link = Inspection._meta.get_field("subject")
+    for inspection in rounds:
+        manager = inspection.appointments  # as prefetch_related_objects leaves it
+        cached = manager.get_queryset()
+        cached._result_cache = dates.get(inspection.pk, [])
+        cached._prefetch_done = True
+        inspection._prefetched_objects_cache = {"appointments": cached}
+        inspection.unreported = unreported.get(inspection.pk, [])
+        subject = subject_of.get((inspection.subject_type_id, inspection.subject_id))
+        if subject is not None:
+            link.set_cached_value(inspection, subject)
     return rounds
 
 
