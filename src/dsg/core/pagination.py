@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -37,7 +36,7 @@ from ninja import pagination as ninja_pagination
 from ninja.conf import settings
 
 from .errors import RuleViolation
-from .prepared import PreparedCache, PreparedQuery, int_sentinels, text_sentinel
+from .prepared import KeptList, PreparedCache, PreparedQuery, int_sentinels, text_sentinel
 
 MAX_OFFSET = 2**31 - 1  # far past any list of the portal, within every database's integers
 CURSOR_MAX = 2000  # characters: a signed cursor of a few ordering values is far shorter
@@ -162,27 +161,6 @@ def _ordered(queryset: QuerySet[Any], columns: list[Any], keyset: bool) -> Query
 
 
 # Lists kept compiled (issue #14) ---------------------------------------------------------------
-@dataclass(frozen=True)
-class KeptList:
-    """A list (a ``values()`` queryset) whose pages, keyset pages and count are read by queries
-    compiled once per ``key`` (``core.prepared``) instead of built every call.
-
-    ``build()`` makes the list with ``sentinels`` where the call's ``values`` go; ``key`` holds
-    everything else its building reads (the person, the filters' shape, the day…): a kept query
-    is correct only so. ``fresh()`` makes the same list with the values themselves: the list is
-    read from it where a kept query cannot serve (an ordering column of a kind no sentinel
-    stands for, or ``kept`` False), and tests compare the two. ``count_build()``, when given,
-    makes the rows to count (the list without what only its rows need: their joined columns)."""
-
-    key: Hashable
-    build: Callable[[], QuerySet[Any]]
-    sentinels: Sequence[Any]
-    values: Sequence[Any]
-    fresh: Callable[[], QuerySet[Any]]
-    count_build: Callable[[], QuerySet[Any]] | None = None
-    kept: bool = True  # False: read from ``fresh()`` (a shape not worth keeping)
-
-
 class _KeptQueries:
     """What is kept of one ``KeptList.key``: the order, and each query the first call of its
     kind compiles (page, keyset page, count)."""

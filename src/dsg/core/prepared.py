@@ -21,6 +21,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
@@ -208,3 +209,27 @@ class PreparedCache(Generic[_T]):
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+
+# A list kept compiled: its pages and count are read by core.pagination (the API's lists). It is
+# declared here, apart from django-ninja, so that a selector can make one without importing the
+# API's stack at start-up (tests/test_startup.py).
+@dataclass(frozen=True)
+class KeptList:
+    """A list (a ``values()`` queryset) whose pages, keyset pages and count are read by queries
+    compiled once per ``key`` (``core.prepared``) instead of built every call.
+
+    ``build()`` makes the list with ``sentinels`` where the call's ``values`` go; ``key`` holds
+    everything else its building reads (the person, the filters' shape, the day…): a kept query
+    is correct only so. ``fresh()`` makes the same list with the values themselves: the list is
+    read from it where a kept query cannot serve (an ordering column of a kind no sentinel
+    stands for, or ``kept`` False), and tests compare the two. ``count_build()``, when given,
+    makes the rows to count (the list without what only its rows need: their joined columns)."""
+
+    key: Hashable
+    build: Callable[[], QuerySet[Any]]
+    sentinels: Sequence[Any]
+    values: Sequence[Any]
+    fresh: Callable[[], QuerySet[Any]]
+    count_build: Callable[[], QuerySet[Any]] | None = None
+    kept: bool = True  # False: read from ``fresh()`` (a shape not worth keeping)

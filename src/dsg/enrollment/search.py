@@ -41,8 +41,7 @@ from django.db.models.functions import Cast, Concat, ExtractYear, LPad
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dsg.core.pagination import KeptList
-from dsg.core.prepared import person_key, text_sentinel
+from dsg.core.prepared import KeptList, person_key, text_sentinel
 from dsg.core.todos import _subject_type_ids, waiting_on_q
 from dsg.orgs import permissions
 from dsg.orgs.japan import PREFECTURES
