@@ -134,7 +134,7 @@ def test_building_the_kept_queue_reads_no_row(scene, everyone, monkeypatch):  # 
 
             return super().get(key, watched)
 
-    todos._subject_type_ids()  # the content types: read once (Django keeps them), in the key
+    todos.subject_type_ids()  # the content types: read once (Django keeps them), in the key
     for user in everyone.values():
         user.organization  # noqa: B018  # read with the person
     monkeypatch.setattr(todos, "_QUEUE_KINDS", Watched())

@@ -98,7 +98,7 @@ def test_building_the_kept_queries_reads_no_row(scene, everyone, monkeypatch):  
 
             return super().get(key, watched)
 
-    todos._subject_type_ids()  # the content types: read once (Django keeps them), in the key
+    todos.subject_type_ids()  # the content types: read once (Django keeps them), in the key
     monkeypatch.setattr(todos, "_KEPT", Watched(size=2048))
     ids = [case.pk for case in scene.values()]
     for user in everyone.values():

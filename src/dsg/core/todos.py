@@ -259,7 +259,7 @@ def _kept(
         query.today,
         query.parties,
         shape,
-        _subject_type_ids(),
+        subject_type_ids(),
     )
 
     def prepare() -> PreparedQuery:
@@ -459,7 +459,7 @@ def _queue_kinds(
         frozenset(parties),
         None if codes is None else frozenset(codes),
     )
-    key = (*person_key(user), timezone.localdate(), *asked, _subject_type_ids())
+    key = (*person_key(user), timezone.localdate(), *asked, subject_type_ids())
     every = _QUEUE_KINDS.get(key, lambda: todo_rows(user=user, parties=asked[0], codes=asked[1]))
     chosen = [i for i, kind in enumerate(every) if may is None or may(kind.action)]
     return [every[i] for i in chosen], (*key, tuple(chosen))
@@ -518,7 +518,7 @@ def todo_page(
 _WAITING: PreparedCache[tuple[PreparedQuery, dict[str, str]] | None] = PreparedCache(size=256)
 
 
-def _subject_type_ids() -> tuple[int, ...]:
+def subject_type_ids() -> tuple[int, ...]:
     """The content types the kinds of item name (the subjects'): in the key, so a query kept
     never names one a flush renumbered, and a call reads them (from Django's cache) whether
     the query was kept or built."""
@@ -577,7 +577,7 @@ def waiting_of(*, user: Any, cases: Mapping[str, Collection[int]]) -> dict[CaseR
     shape, values = _slotted(dict(sorted(cases.items())))
     if not shape:
         return {}
-    cache_key = (*person_key(user), timezone.localdate(), shape, _subject_type_ids())
+    cache_key = (*person_key(user), timezone.localdate(), shape, subject_type_ids())
     prepared = _WAITING.get(cache_key, lambda: _waiting_prepared(user, shape))
     if prepared is None:
         return {}

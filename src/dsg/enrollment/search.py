@@ -42,7 +42,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dsg.core.prepared import KeptList, person_key, text_sentinel
-from dsg.core.todos import _subject_type_ids, waiting_on_q
+from dsg.core.todos import subject_type_ids, waiting_on_q
 from dsg.orgs import permissions
 from dsg.orgs.japan import PREFECTURES
 from dsg.orgs.models import User
@@ -460,7 +460,7 @@ def enrollment_search_kept(
         overdue = (durations, frozenset(plan_extras(enrollment_list_for(user=user))))
     key.append(overdue)
     if query.waiting:  # the open items' subqueries name the subjects' content types
-        key.append(_subject_type_ids())
+        key.append(subject_type_ids())
     word_sentinels = [text_sentinel(f"search-word-{i}") for i in range(len(words))]
     sentinels: list[Any] = [_like(word, db) for word in word_sentinels]
     values: list[Any] = [_like(word, db) for word in words]
