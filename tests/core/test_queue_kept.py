@@ -7,16 +7,14 @@ union built anew — for every role, whatever ``may`` allows, after items opened
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from dsg.core import todos
-from dsg.core.prepared import PreparedCache
 from dsg.core.todos import COMPANY, INSPECTOR, OFFICE, ORDERINGS, PROVIDER, TodoQueue
 from dsg.enrollment.models import State
 from dsg.orgs import permissions
 
 from ..factories import SiteFactory
+from ..kept_builds import Builds
 from ..walk import act, new_case, walk_to
 from .test_todo_rows import scene, terminal_line  # noqa: F401  # the fixture: items of every app
 
@@ -121,27 +119,15 @@ def test_another_companys_items_never_appear_in_a_kept_queue(
 
 
 def test_building_the_kept_queue_reads_no_row(scene, everyone, monkeypatch):  # noqa: F811
-    built: list[str] = []
-
-    class Watched(PreparedCache):
-        def get(self, key, build):
-            def watched():
-                with CaptureQueriesContext(connection) as captured:
-                    result = build()
-                assert captured.captured_queries == [], key
-                built.append(key[0])
-                return result
-
-            return super().get(key, watched)
-
+    builds = Builds()
     todos.subject_type_ids()  # the content types: read once (Django keeps them), in the key
     for user in everyone.values():
         user.organization  # noqa: B018  # read with the person
-    monkeypatch.setattr(todos, "_QUEUE_KINDS", Watched())
-    monkeypatch.setattr(todos, "_QUEUE_SQL", Watched())
+    monkeypatch.setattr(todos, "_QUEUE_KINDS", builds.cache())
+    monkeypatch.setattr(todos, "_QUEUE_SQL", builds.cache())
     for user in everyone.values():
         for parties in PARTIES:
             queue = TodoQueue(user=user, parties=parties)
             queue.count()
             todos._queue_slice(queue._key, queue.kinds, "due", slice(0, 20))
-    assert {"count", "slice"} <= set(built)
+    assert {"count", "slice"} <= builds.firsts()

@@ -10,17 +10,15 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dsg.core import todos
-from dsg.core.prepared import PreparedCache
 from dsg.core.todos import OFFICE, todos_for, url_maker
 from dsg.enrollment.models import State
 from dsg.equipment import services as equipment
 
 from ..factories import SiteFactory
+from ..kept_builds import Builds
 from ..walk import new_case, walk_to
 from .test_todo_rows import scene, terminal_line  # noqa: F401  # the fixture: items of every app
 
@@ -85,27 +83,15 @@ def test_kept_queries_answer_as_built_anew_for_every_role_and_other_cases(
 
 
 def test_building_the_kept_queries_reads_no_row(scene, everyone, monkeypatch):  # noqa: F811
-    built: list[str] = []
-
-    class Watched(PreparedCache):
-        def get(self, key, build):
-            def watched():
-                with CaptureQueriesContext(connection) as captured:
-                    result = build()
-                assert captured.captured_queries == [], key[0]
-                built.append(key[0])
-                return result
-
-            return super().get(key, watched)
-
+    builds = Builds()
     todos.subject_type_ids()  # the content types: read once (Django keeps them), in the key
-    monkeypatch.setattr(todos, "_KEPT", Watched(size=2048))
+    monkeypatch.setattr(todos, "_KEPT", builds.cache(size=2048))
     ids = [case.pk for case in scene.values()]
     for user in everyone.values():
         todos_for(user=user)
         todos_for(user=user, cases={"enrollment": ids, "equipment_request": [1, 2]})
         todos_for(user=user, parties=[OFFICE])
-    assert {name.split(".")[0] for name in built} == set(PROVIDERS)
+    assert {name.split(".")[0] for name in builds.firsts()} == set(PROVIDERS)
 
 
 def test_a_new_open_item_appears_on_the_next_call_and_a_closed_one_goes(

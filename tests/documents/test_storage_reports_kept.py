@@ -6,12 +6,10 @@ are filed and marked seen — and nobody but the office sees one; building them 
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from dsg.core.prepared import PreparedCache
 from dsg.documents import folder, selectors
 
+from ..kept_builds import Builds
 from . import files
 from .test_folder import store
 
@@ -65,22 +63,10 @@ def test_the_kept_reports_answer_as_built_anew_for_every_role(everyone, company,
 def test_building_the_reports_queries_reads_no_row(everyone, company, monkeypatch):
     for n in range(2):
         store(everyone["psa"], company, files.xlsx(), name=f"申請書{n}.xlsx")
-    built: list[tuple] = []
-
-    class Watched(PreparedCache):
-        def get(self, key, build):
-            def watched():
-                with CaptureQueriesContext(connection) as captured:
-                    result = build()
-                assert captured.captured_queries == [], key
-                built.append(key)
-                return result
-
-            return super().get(key, watched)
-
+    builds = Builds()
     for user in everyone.values():
         user.organization  # noqa: B018  # read with the person
-    monkeypatch.setattr(selectors, "_REPORTS", Watched())
+    monkeypatch.setattr(selectors, "_REPORTS", builds.cache())
     for user in everyone.values():
         selectors.storage_reports_first(user, limit=1)
-    assert {key[0] for key in built} == {"first", "count"}
+    assert builds.firsts() == {"first", "count"}

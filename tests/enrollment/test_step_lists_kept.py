@@ -14,11 +14,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dsg.core.prepared import PreparedCache
 from dsg.enrollment import selectors
 from dsg.enrollment.models import STEP_OF_STATE, State
 
 from ..factories import SiteFactory
+from ..kept_builds import Builds
 from ..walk import new_case, walk_to
 
 pytestmark = pytest.mark.django_db
@@ -98,23 +98,11 @@ def test_another_companys_cases_never_appear(cases, everyone):
 
 
 def test_building_the_step_lists_reads_no_row(cases, everyone, monkeypatch):
-    built: list[tuple] = []
-
-    class Watched(PreparedCache):
-        def get(self, key, build):
-            def watched():
-                with CaptureQueriesContext(connection) as captured:
-                    result = build()
-                assert captured.captured_queries == [], key
-                built.append(key)
-                return result
-
-            return super().get(key, watched)
-
+    builds = Builds()
     for user in everyone.values():
         user.organization  # noqa: B018  # the person's organisation: read with the person
-    monkeypatch.setattr(selectors, "_STEP_LISTS", Watched())
+    monkeypatch.setattr(selectors, "_STEP_LISTS", builds.cache())
     for user in everyone.values():
         kept(user, 10)
-    assert {key[0] for key in built} == {"counts", "at_step"}
-    assert len(built) == len(everyone) * (1 + len(STEPS))
+    assert builds.firsts() == {"counts", "at_step"}
+    assert len(builds.keys) == len(everyone) * (1 + len(STEPS))

@@ -9,15 +9,13 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from django.db import connection
 from django.db.models import prefetch_related_objects
-from django.test.utils import CaptureQueriesContext
 
-from dsg.core.prepared import PreparedCache
 from dsg.enrollment.models import State
 from dsg.inspections import selectors
 
 from ..factories import SiteFactory
+from ..kept_builds import Builds
 from ..walk import new_case, report_every_deficiency, walk_to
 
 pytestmark = pytest.mark.django_db
@@ -88,23 +86,11 @@ def test_the_kept_rounds_answer_as_built_anew_for_every_role_and_subject(subject
 
 
 def test_building_the_rounds_query_reads_no_row(subjects, everyone, monkeypatch):
-    built: list[tuple] = []
-
-    class Watched(PreparedCache):
-        def get(self, key, build):
-            def watched():
-                with CaptureQueriesContext(connection) as captured:
-                    result = build()
-                assert captured.captured_queries == [], key
-                built.append(key)
-                return result
-
-            return super().get(key, watched)
-
+    builds = Builds()
     selectors._content_type_ids()  # the content types: read once (Django keeps them), in the key
     for user in everyone.values():
         user.organization  # noqa: B018  # read with the person
-    monkeypatch.setattr(selectors, "_ROUNDS", Watched())
+    monkeypatch.setattr(selectors, "_ROUNDS", builds.cache())
     for user in everyone.values():
         selectors.inspections_of(user=user, subject=subjects[0])
-    assert len(built) == len(everyone)
+    assert len(builds.keys) == len(everyone)

@@ -28,6 +28,7 @@ from dsg.provisioning.worklist import ProviderTaskList, provider_task_rows
 
 from ..appointments.dates import business_day_at
 from ..factories import ProviderFactory, SiteFactory, UserFactory
+from ..kept_builds import Builds
 from ..walk import new_case, today, walk_to
 
 pytestmark = pytest.mark.django_db
@@ -205,36 +206,24 @@ def test_cases_the_person_may_not_see_never_appear(scene, everyone, other_compan
 
 
 def test_building_the_kept_list_reads_no_row(scene, everyone, monkeypatch):
-    built: list[object] = []
-
-    class Watched(PreparedCache):
-        def get(self, key, build):
-            def watched():
-                with CaptureQueriesContext(connection) as captured:
-                    result = build()
-                assert captured.captured_queries == [], key
-                built.append(key)
-                return result
-
-            return super().get(key, watched)
-
+    builds = Builds()
     ContentType.objects.get_for_model(Enrollment)  # read once (Django keeps it), in the key
     who_all = people(everyone)
     for user in who_all.values():
         user.organization  # noqa: B018  # read with the person
-    monkeypatch.setattr(worklist, "_TASK_LISTS", Watched())
-    monkeypatch.setattr(worklist, "_COMPLETING", Watched())
-    monkeypatch.setattr(worklist, "_WARNING_LISTS", Watched())
+    monkeypatch.setattr(worklist, "_TASK_LISTS", builds.cache())
+    monkeypatch.setattr(worklist, "_COMPLETING", builds.cache())
+    monkeypatch.setattr(worklist, "_WARNING_LISTS", builds.cache())
     Enrollment.objects.filter(pk=scene["setup"].pk).update(month_rule_broken_from=today())
     for user in who_all.values():
         tasks = ProviderTaskList(user=user)
         tasks.count()
         worklist.provider_tasks_complete(tasks[0:20])
         worklist.provider_month_rule_first(user=user, limit=10)
-    lists = [key for key in built if len(key) > 2 and key[0] not in ("count", "first")]
+    lists = [key for key in builds.keys if len(key) > 2 and key[0] not in ("count", "first")]
     assert len(lists) == len(who_all)  # a list per person
-    assert {key[0] for key in built} >= {"count", "first"}  # the warnings' count and first
-    assert {key[0] for key in built if len(key) == 2} == {  # the page's four reads, kept
+    assert builds.firsts() >= {"count", "first"}  # the warnings' count and first
+    assert {key[0] for key in builds.keys if len(key) == 2} == {  # the page's four reads, kept
         "cases",
         "appointments",
         "holders",
