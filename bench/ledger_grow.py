@@ -39,23 +39,8 @@ from dsg.audit.models import AuditEvent, AuditHead  # noqa: E402
 from dsg.audit.services import chain_hash  # noqa: E402
 from dsg.audit.triggers import ledger_unlocked  # noqa: E402
 
-COPIED = (
-    "id",
-    "sequence",
-    "occurred_at",
-    "actor_id",
-    "actor_label",
-    "organization_id",
-    "company_id",
-    "action",
-    "object_type",
-    "object_id",
-    "before",
-    "after",
-    "request_id",
-    "previous_hash",
-    "hash",
-)
+# Every column of the ledger's table, copied as it is (the hashes with the rest).
+COPIED = tuple(field.column for field in AuditEvent._meta.concrete_fields)
 BATCH = 5000
 
 
