@@ -283,3 +283,27 @@ def test_the_kept_warnings_count_and_list_as_built_anew(scene, everyone, cast):
             for limit in (1, 3, 10):
                 assert kept_first(user, limit) == fresh(user, limit), (who, limit)
         assert kept_first(cast.staff, 10)[0] == sum(day is not None for day in broken_from)
+
+
+def test_the_api_pages_the_kept_list_as_the_list_built_anew(scene, cast, client):
+    """``/api/v1/provider/tasks`` reads the dashboard's kept list: each page and the count as
+    the union built anew; an offset past the end is an empty page with the count, one past what
+    a database's integers hold is refused (422) and reads nothing."""
+    client.force_login(cast.staff)
+    fresh = provider_task_rows(user=cast.staff)
+    total = fresh.count()
+    assert total > 4
+    for offset, limit in ((0, 50), (0, 2), (2, 2), (3, 1), (total - 1, 5), (total + 10, 5)):
+        answer = client.get(f"/api/v1/provider/tasks?offset={offset}&limit={limit}")
+        assert answer.status_code == 200, (offset, limit)
+        body = answer.json()
+        expected = worklist.provider_tasks_complete(list(fresh[offset : offset + limit]))
+        assert body["count"] == total
+        assert [(i["kind"], i["enrollment_id"], i["appointment_id"]) for i in body["items"]] == [
+            (t.kind, t.enrollment.pk, t.appointment.pk if t.appointment else None)
+            for t in expected
+        ], (offset, limit)
+    with CaptureQueriesContext(connection) as read:
+        refused = client.get("/api/v1/provider/tasks?offset=99999999999999999999")
+    assert refused.status_code == 422
+    assert not [q for q in read.captured_queries if "provisioning" in q["sql"]]

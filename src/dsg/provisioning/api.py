@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from dsg.appointments.models import Appointment, AppointmentState
+from dsg.core.pagination import MAX_OFFSET
 from dsg.core.schemas import ERRORS, READ_ERRORS, Error
 from dsg.enrollment.selectors import enrollment_get_for
 from dsg.orgs.auth import request_user
@@ -728,13 +729,15 @@ class ProviderTaskPage(Schema):
 def provider_tasks(
     request: HttpRequest,
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
-    """The provider's open tasks across every case, by date (the dashboard's list)."""
+    """The provider's open tasks across every case, by date (the dashboard's list, read as the
+    dashboard reads it: the kept list, a page and its count in one query)."""
     user = request_user(request)
     require_permission(actor=user, action="provider.tasks")
-    rows = worklist.provider_task_rows(user=user)
-    tasks = worklist.provider_tasks_complete(list(rows[offset : offset + limit]))
+    rows = worklist.ProviderTaskList(user=user)
+    rows.expect(offset, limit)
+    tasks = worklist.provider_tasks_complete(rows[offset : offset + limit])
     return {
         "count": rows.count(),
         "items": [
