@@ -66,6 +66,8 @@ def test_the_list_names_subject_readers_and_filters(psa, reviewer, company, site
     assert [d["id"] for d in by_case["items"]] == [filed.pk]
     bad = client.get(f"{API}/companies/{company.pk}/folder?kind=nonsense")
     assert bad.status_code == 422 and bad.json()["code"] == "invalid"
+    past = client.get(f"{API}/companies/{company.pk}/folder?offset=99999999999999999999")
+    assert past.status_code == 422 and past.json()["code"] == "invalid"  # not the database's
 
 
 def test_upload_a_protected_workbook_and_the_office_is_told(psa, company, reviewer):

@@ -338,6 +338,9 @@ def test_checklist_templates_through_the_api(client, cast):
         ).status_code
         == 200
     )
+    too_far = {**item, "code": "A-2", "order": 2**31}  # past what the column holds: refused
+    refused = client.post(f"{API}/checklists/{tid}/items", too_far, content_type="application/json")
+    assert refused.status_code == 422 and refused.json()["code"] == "invalid"
     assert client.post(f"{API}/checklists/{tid}/publish").status_code == 200
     patched = client.patch(
         f"{API}/checklists/{tid}", {"is_default": True}, content_type="application/json"

@@ -17,7 +17,7 @@ from ninja.pagination import paginate
 from dsg.core import subjects
 from dsg.core.api_enums import code_labels
 from dsg.core.errors import RuleViolation
-from dsg.core.pagination import LimitOffsetPagination
+from dsg.core.pagination import MAX_OFFSET, LimitOffsetPagination
 from dsg.core.schemas import ERRORS, READ_ERRORS
 from dsg.orgs.auth import request_user
 
@@ -293,7 +293,7 @@ class FolderQuery(Schema):
 
 class FolderListQuery(FolderQuery):
     limit: int = Field(settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)  # past it a 422, not the database's overflow
 
 
 class FolderPage(Schema):

@@ -289,10 +289,13 @@ class TemplatePatch(Schema):
     is_default: bool = False
 
 
+ORDER_MAX = 2**31 - 1  # what the column holds on every database (PositiveIntegerField)
+
+
 class ItemIn(Schema):
     code: str = Field(..., max_length=20)
     theme: str = Field(..., max_length=50)
-    order: int = Field(0, ge=0)
+    order: int = Field(0, ge=0, le=ORDER_MAX)
     text: str = Field(..., max_length=4000)
     guidance: str = Field("", max_length=4000)
     evidence: str = Field("", max_length=300)
