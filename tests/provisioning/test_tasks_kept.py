@@ -300,8 +300,7 @@ def test_the_api_pages_the_kept_list_as_the_list_built_anew(scene, cast, client)
         expected = worklist.provider_tasks_complete(list(fresh[offset : offset + limit]))
         assert body["count"] == total
         assert [(i["kind"], i["enrollment_id"], i["appointment_id"]) for i in body["items"]] == [
-            (t.kind, t.enrollment.pk, t.appointment.pk if t.appointment else None)
-            for t in expected
+            (t.kind, t.enrollment.pk, t.appointment.pk if t.appointment else None) for t in expected
         ], (offset, limit)
     with CaptureQueriesContext(connection) as read:
         refused = client.get("/api/v1/provider/tasks?offset=99999999999999999999")
