@@ -174,6 +174,20 @@ class PreparedQuery:
 _T = TypeVar("_T")
 
 
+NO_ROW = 0  # an id no row has (ids start at 1): the places of a kept query a call leaves empty
+
+
+def id_slots(n: int, least: int) -> int:
+    """The places for ids a kept query takes for ``n`` ids: ``least``, or the next power of 2 —
+    a list of 1 id and one of ``least`` ask the same query, a longer one one of a few more."""
+    return max(least, 1 << (n - 1).bit_length())
+
+
+def padded(ids: list[int], slots: int) -> list[int]:
+    """``ids`` with ``NO_ROW`` in the places they leave empty."""
+    return ids + [NO_ROW] * (slots - len(ids))
+
+
 def person_key(user: Any) -> tuple[Any, Any, Any]:
     """What a query restricted to ``user`` reads of them when it is built (the tenancy and role
     filters: the person, their role, their organisation): the part of a kept query's cache key

@@ -36,7 +36,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .prepared import PreparedCache, PreparedQuery, int_sentinels, person_key
+from .prepared import PreparedCache, PreparedQuery, id_slots, int_sentinels, padded, person_key
 from .subjects import subject_types
 
 # Who acts on an item: the company (its PSA or the role the item's action names), the office's
@@ -527,15 +527,6 @@ def subject_type_ids() -> tuple[int, ...]:
     return tuple(found[model].pk for model in models)
 
 
-def _waiting_slots(n: int) -> int:
-    """The ids a prepared 「次の対応者」 query takes for ``n`` cases: 64, or the next power of 2."""
-    return max(64, 1 << (n - 1).bit_length())
-
-
-def _padded(ids: list[int], slots: int) -> list[int]:
-    return ids + [0] * (slots - len(ids))
-
-
 Shape = tuple[tuple[str, int], ...]  # each kind of case asked, and the ids its query takes
 
 
@@ -543,8 +534,8 @@ def _slotted(cases: Mapping[str, Collection[int]]) -> tuple[Shape, list[int]]:
     """The shape of a kept query asked for ``cases`` (the kinds with ids, each padded to its
     slots: a page of 1 case or 50 asks the same query) and the ids to run it with, in order."""
     asked = {key: list(dict.fromkeys(ids)) for key, ids in cases.items() if ids}
-    shape = tuple((key, _waiting_slots(len(ids))) for key, ids in asked.items())
-    return shape, [pk for key, slots in shape for pk in _padded(asked[key], slots)]
+    shape = tuple((key, id_slots(len(ids), 64)) for key, ids in asked.items())
+    return shape, [pk for key, slots in shape for pk in padded(asked[key], slots)]
 
 
 def _sentinel_cases(shape: Shape) -> tuple[list[int], dict[str, list[int]]]:

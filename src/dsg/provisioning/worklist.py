@@ -20,7 +20,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dsg.appointments.models import ACTIVE_STATES, Appointment, AppointmentState
-from dsg.core.prepared import PreparedCache, PreparedQuery, int_sentinels, person_key
+from dsg.core.prepared import (
+    PreparedCache,
+    PreparedQuery,
+    id_slots,
+    int_sentinels,
+    padded,
+    person_key,
+)
 from dsg.enrollment.models import Enrollment, State
 from dsg.enrollment.schedule import MonthWarning, month_rule_warnings
 from dsg.orgs import permissions
@@ -287,7 +294,7 @@ _COMPLETING: PreparedCache[PreparedQuery] = PreparedCache(size=64)
 def _slots(n: int) -> int:
     """The ids a kept read takes for ``n`` ids: 32 (a page of the dashboard), or the next power
     of 2."""
-    return max(32, 1 << (n - 1).bit_length())
+    return id_slots(n, 32)
 
 
 def _in_bulk(name: str, queryset: Callable[[], QuerySet], ids: set[int]) -> dict[Any, Any]:
@@ -300,10 +307,7 @@ def _in_bulk(name: str, queryset: Callable[[], QuerySet], ids: set[int]) -> dict
         (name, slots), lambda: PreparedQuery(queryset().filter(pk__in=sentinels), sentinels)
     )
     given = sorted(ids)
-    return {obj.pk: obj for obj in query.objects(given + [_NO_ROW] * (slots - len(given)))}
-
-
-_NO_ROW = 0  # an id no row has (ids start at 1)
+    return {obj.pk: obj for obj in query.objects(padded(given, slots))}
 
 
 def provider_tasks_complete(rows: list[dict[str, Any]]) -> list[ProviderTask]:
