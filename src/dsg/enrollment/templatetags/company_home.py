@@ -23,7 +23,6 @@ What an item shows (``items``: ``[{"todo": Todo, "own": bool}]``, ``enrollment.v
 from __future__ import annotations
 
 import html
-from functools import cache
 from typing import Any
 
 from django import template
@@ -32,7 +31,7 @@ from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from ..models import Enrollment
+from ..models import STATE_LABELS
 from .case_tracker import case_tracker
 
 register = template.Library()
@@ -125,12 +124,6 @@ _WAITING = '<span class="badge badge--{}" data-waiting="{}">{}: {}</span> '
 _NO_CASE = '\n          <p class="muted">{} <a href="{}">{}</a></p>\n        '
 
 
-@cache
-def _state_labels() -> dict[Any, Any]:
-    """The states' names as ``get_state_display`` looks them up (it makes this dict each call)."""
-    return dict(Enrollment._meta.get_field("state").flatchoices)
-
-
 def _case_line(case: Any, waiting_on: str) -> str:
     """A case of the card: its number and page, its state, whom it waits on, its tracker."""
     waiting = "".join(
@@ -138,7 +131,7 @@ def _case_line(case: Any, waiting_on: str) -> str:
         for party, label in case.waiting_parties
     )
     number = _e(case.number)
-    state = _e(_state_labels().get(case.state, case.state))
+    state = _e(STATE_LABELS.get(case.state, case.state))
     return _CASE.format(number, _e(case.url), number, state, waiting, case_tracker(case))
 
 
