@@ -106,3 +106,39 @@ def test_building_the_step_lists_reads_no_row(cases, everyone, monkeypatch):
         kept(user, 10)
     assert builds.firsts() == {"counts", "at_step"}
     assert len(builds.keys) == len(everyone) * (1 + len(STEPS))
+
+
+def test_a_steps_first_cases_keep_the_plain_order_across_its_states_and_ties(
+    company, other_company, other_psa, everyone, cast
+):
+    """The first cases of a step are chosen by their ids first, then read with their site and
+    company (the eighth run): for a step of several states, dates shared by several cases (the
+    id breaks the tie) and lists longer and shorter than the step, the same cases in the same
+    order as the plain query's — and again after the dates and states changed."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_scopes import scopes_disabled
+
+    from dsg.enrollment.models import Enrollment
+
+    cases = [new_case(SiteFactory(company=company), cast) for _ in range(14)]
+    theirs_cast = dataclasses.replace(cast, psa=other_psa)
+    cases += [new_case(SiteFactory(company=other_company), theirs_cast) for _ in range(4)]
+    states = list(State.values)
+    start = timezone.now() - timedelta(days=30)
+
+    def shuffle(turn: int) -> None:
+        with scopes_disabled():
+            for i, case in enumerate(cases):
+                Enrollment.objects.filter(pk=case.pk).update(
+                    state=states[(i * 5 + turn) % len(states)],
+                    state_changed_at=start + timedelta(days=(i * 7 + turn) % 4),  # ties
+                )
+
+    selectors._STEP_LISTS.clear()
+    for turn in range(3):
+        shuffle(turn)
+        for who, user in everyone.items():
+            for limit in (1, 2, 3, 10):
+                assert kept(user, limit) == fresh(user, limit), (turn, who, limit)

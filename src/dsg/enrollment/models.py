@@ -258,6 +258,10 @@ class Enrollment(FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["state_changed_at", "id"], name="enrollment_since_idx"),
             models.Index(fields=["created_at", "id"], name="enrollment_created_idx"),
+            # The homes' step lists: a step's longest waiting, read in order (#14).
+            models.Index(
+                fields=["state", "state_changed_at", "id"], name="enrollment_state_since_idx"
+            ),
             # The provider's ④–⑦ warnings: the cases that break the rule, earliest first.
             models.Index(
                 fields=["month_rule_broken_from", "id"],
