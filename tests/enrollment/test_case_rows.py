@@ -72,3 +72,37 @@ def test_case_rows_draw_what_the_template_loop_drew(language):
 
 def test_no_case_draws_no_row():
     assert engines["django"].from_string(TAG).render({"cases": []}) == "  "
+
+
+@pytest.mark.parametrize("timezone_name", ["Asia/Tokyo", "UTC", "America/Los_Angeles"])
+def test_case_rows_write_the_date_as_the_date_filter_did(timezone_name):
+    """The tag writes a case's date itself (#14): in the current time zone, the year in four
+    digits and the month and day in two, as ``|date:"Y-m-d"`` wrote them — a year below 1000,
+    a day that is another in the zone, the last second of a year."""
+    from django.utils import timezone
+
+    company = Organization(pk=3, name="会社")
+    site = Site(pk=5, name="拠点", company=company)
+    moments = [
+        dt.datetime(999, 5, 6, 7, 8, tzinfo=dt.UTC),
+        dt.datetime(2026, 12, 31, 15, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),
+        dt.datetime(2027, 1, 1, 0, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 8, 9, 59, tzinfo=dt.UTC),
+    ]
+    listed = [
+        Enrollment(
+            pk=n,
+            site=site,
+            state=State.SURVEY,
+            created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            state_changed_at=moment,
+        )
+        for n, moment in enumerate(moments, start=1)
+    ]
+    engine = engines["django"]
+    with timezone.override(timezone_name):
+        expected = engine.from_string(LOOP).render({"cases": listed})
+        drawn = engine.from_string(TAG).render({"cases": listed})
+    assert drawn == expected
+    assert "<td>0999-05-0" in drawn  # the 6th, or the 5th west of Greenwich
