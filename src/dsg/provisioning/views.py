@@ -25,7 +25,7 @@ from dsg.enrollment.selectors import enrollment_get_for
 from dsg.enrollment.views import FailedForm, case_page
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
-from dsg.orgs.models import Role, User
+from dsg.orgs.models import User
 from dsg.registry.selectors import terminal_get_for
 
 from . import ical, selectors, services, worklist
@@ -33,7 +33,6 @@ from .forms import (
     AccountHolderForm,
     AncillaryWorkForm,
     AppointmentForm,
-    CancelForm,
     ConnectionTestForm,
     DoneForm,
     EmptyForm,
@@ -50,104 +49,113 @@ from .forms import (
 from .models import AccountHolderSource
 from .templatetags.provisioning_forms import form_key
 
+PANEL_ACTIONS = (
+    "survey.record",
+    "ancillary_work.add",
+    "ancillary_work.mark_done",
+    "terminal.register",
+    "account_holder.add",
+    "account.issue",
+    "vein_registration.record",
+    "connection_test.record",
+    "appointment.propose",
+    "appointment.respond",
+    "appointment.close",
+    "media.ship",
+    "media.receive",
+    "account_delivery.create",
+    "account_delivery.reissue_request",
+    "account_sheet.view",
+    "router.identify",
+)
+
 
 def provisioning_context(*, user: User, enrollment: Enrollment) -> dict[str, Any]:
     """What the case page shows of ③–⑥, and which forms this user gets."""
-    may_add = permissions.may(user, "account_holder.add", enrollment)
-    people = (
-        [
-            (p.pk, str(p))
-            for p in User.objects.filter(
-                organization_id=enrollment.site.company_id, role__in=(Role.PSA, Role.DELEGATE)
-            )
-        ]
-        if may_add
-        else []
-    )
     may = {
         action.replace(".", "_"): permissions.may(user, action, enrollment)
-        for action in (
-            "survey.record",
-            "ancillary_work.add",
-            "ancillary_work.mark_done",
-            "terminal.register",
-            "account_holder.add",
-            "account.issue",
-            "vein_registration.record",
-            "connection_test.record",
-            "appointment.propose",
-            "appointment.respond",
-            "appointment.close",
-            "media.ship",
-            "media.receive",
-            "account_delivery.create",
-            "account_delivery.reissue_request",
-            "account_sheet.view",
-            "router.identify",
-        )
+        for action in PANEL_ACTIONS
     }
-    progress = (
-        selectors.holder_progress(user=user, enrollment=enrollment) if enrollment.step >= 6 else []
+    state = enrollment.state
+    panel = selectors.case_panel_for(
+        user=user,
+        enrollment=enrollment,
+        sheet=may["account_sheet_view"],  # whom the provider calls: the PSA and contacts
+        people=may["account_holder_add"] and state == State.TERMINAL_SETUP,  # the holder form's
     )
-    holders = [row.holder for row in progress]
-    # Whom the provider calls to agree dates and visits (③–⑥): the accepted application's PSA
-    # and contacts, from the account sheet (no other part of the application).
-    sheet = (
-        selectors.account_sheet_for(user=user, enrollment=enrollment)
-        if may["account_sheet_view"]
-        else None
-    )
-    # ⑥'s terminals, read once for their table and for what each lacks (from ⑥ on: both shown)
-    terminals = list(selectors.terminals_of(enrollment)) if enrollment.step >= 6 else []
+    flags = {
+        "in_survey": state == State.SURVEY,
+        "in_setup": state == State.TERMINAL_SETUP,
+        "in_provisioning": state in services.PROVISIONING_STATES,
+        "media_open": state in services.MEDIA_STATES,
+        "router_open": state == State.TERMINAL_SETUP,
+    }
+    holders = [row.holder for row in panel.holder_rows]
     return {
-        "sheet": sheet,
-        "provisioning": getattr(enrollment, "provisioning", None),
-        "ancillary_works": enrollment.ancillary_works.all(),
-        "terminals": terminals,
+        "sheet": panel.sheet,
+        "provisioning": panel.provisioning,
+        "ancillary_works": panel.ancillary_works,
+        "terminals": panel.terminals,
         "holders": holders,
-        "holder_rows": progress,
+        "holder_rows": panel.holder_rows,
         "ready_holders": [h for h in holders if h.ready_for_connection_test],
-        "appointments": list(selectors.appointments_of(user=user, enrollment=enrollment)),
-        "shipments": list(selectors.shipments_of(enrollment)),
-        "readiness": selectors.terminal_readiness_for(
-            user=user, enrollment=enrollment, terminals=terminals
-        )
-        if enrollment.step >= 6
-        else [],
+        "appointments": panel.appointments,
+        "shipments": panel.shipments,
+        "readiness": panel.readiness,
         "may": may,
-        "in_survey": enrollment.state == State.SURVEY,
-        "in_setup": enrollment.state == State.TERMINAL_SETUP,
-        "in_provisioning": enrollment.state in services.PROVISIONING_STATES,
-        "media_open": enrollment.state in services.MEDIA_STATES,
-        "router_open": enrollment.state == State.TERMINAL_SETUP,
-        "survey_form": SurveyForm(),
-        "ancillary_form": AncillaryWorkForm(),
-        "done_form": DoneForm(),
-        "terminal_form": TerminalForm(),
-        "holder_form": AccountHolderForm(people=people) if may_add else None,
-        "reissue_form": ReissueForm(),
-        "issued_form": IssuedForm(),
-        "vein_form": VeinForm(),
-        "test_form": ConnectionTestForm(
-            holders=[(h.pk, h.name) for h in holders if h.ready_for_connection_test]
-        ),
-        "appointment_form": AppointmentForm(
-            holders=[(h.pk, h.name) for h in holders if h.account_received],
-            purposes=[
-                p for p, states in services.PROPOSE_STATES.items() if enrollment.state in states
-            ],
-        ),
-        "other_date_form": OtherDateForm(),
-        "cancel_form": CancelForm(),
-        "router_form": RouterForm(
-            initial={
-                "router_model": getattr(enrollment, "provisioning", None)
-                and enrollment.provisioning.router_model,
-            }
-        ),
-        "shipment_form": ShipmentForm(),
-        "received_form": ReceivedForm(),
+        **flags,
+        **_panel_forms(may, flags, enrollment, panel, holders),
     }
+
+
+def _panel_forms(
+    may: dict[str, bool],
+    flags: dict[str, bool],
+    enrollment: Enrollment,
+    panel: selectors.CasePanel,
+    holders: list[Any],
+) -> dict[str, forms.Form | None]:
+    """The panel's empty forms, each built only where the panel's template draws it: for those
+    who may take its action, at the state that takes it (others get None, never drawn)."""
+    survey, setup, people = flags["in_survey"], flags["in_setup"], panel.people
+    shown: dict[str, tuple[bool, Callable[[], forms.Form]]] = {
+        "survey_form": (survey and may["survey_record"], SurveyForm),
+        "ancillary_form": (survey and may["ancillary_work_add"], AncillaryWorkForm),
+        "done_form": (survey and may["ancillary_work_mark_done"], DoneForm),
+        "terminal_form": (setup and may["terminal_register"], TerminalForm),
+        "holder_form": (
+            setup and may["account_holder_add"],
+            lambda: AccountHolderForm(people=people),
+        ),
+        "reissue_form": (setup and may["account_delivery_reissue_request"], ReissueForm),
+        "issued_form": (setup and may["account_issue"], IssuedForm),
+        "vein_form": (setup and may["vein_registration_record"], VeinForm),
+        "test_form": (
+            setup and may["connection_test_record"],
+            lambda: ConnectionTestForm(
+                holders=[(h.pk, h.name) for h in holders if h.ready_for_connection_test]
+            ),
+        ),
+        "appointment_form": (
+            flags["in_provisioning"] and may["appointment_propose"],
+            lambda: AppointmentForm(
+                holders=[(h.pk, h.name) for h in holders if h.account_received],
+                purposes=[
+                    p for p, states in services.PROPOSE_STATES.items() if enrollment.state in states
+                ],
+            ),
+        ),
+        "other_date_form": (flags["in_provisioning"] and may["appointment_respond"], OtherDateForm),
+        "router_form": (
+            flags["router_open"] and may["router_identify"],
+            lambda: RouterForm(
+                initial={"router_model": panel.provisioning and panel.provisioning.router_model}
+            ),
+        ),
+        "shipment_form": (flags["media_open"] and may["media_ship"], ShipmentForm),
+        "received_form": (flags["media_open"] and may["media_receive"], ReceivedForm),
+    }
+    return {name: build() if drawn else None for name, (drawn, build) in shown.items()}
 
 
 def _post(
