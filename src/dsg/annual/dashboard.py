@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, QuerySet, Value, When
 from django.http import HttpRequest
 from django.utils import timezone
 
 from dsg.core.panels import Panel, kept_list, register_panel
+from dsg.core.prepared import PreparedCache, PreparedQuery, person_key
 from dsg.orgs import permissions
 from dsg.orgs.auth import request_user
 
@@ -39,22 +40,52 @@ def dashboard_panel(request: HttpRequest, obj: Any) -> dict[str, Any] | None:
         return {"annual_pending": pending, "annual_office": False, "annual_soon": soon}
     if not permissions.is_office(user):
         return None
-    flagged = list(pending_due_by(user, soon)[:LIMIT])
-    counts = confirmation_list_for(user=user).aggregate(
-        overdue=Count("pk", filter=Q(state=ConfirmationState.PENDING, round__due_on__lt=today)),
-        due_soon=Count(
-            "pk",
-            filter=Q(
-                state=ConfirmationState.PENDING, round__due_on__gte=today, round__due_on__lte=soon
-            ),
-        ),
-    )
+    flagged, counts = office_due(user=user, today=today)
     return {
         "annual_pending": flagged,
         "annual_office": True,
         "annual_counts": counts,
         "annual_may_open": permissions.may(user, "annual.open"),
     }
+
+
+# The office's list and counts, kept compiled per person and day (#14): the day is in their SQL
+# (due before today, within DUE_SOON_DAYS), so it is in their key; building and compiling them
+# each view cost more than running them. Their building reads no row
+# (tests/annual/test_dashboard_kept.py).
+_OFFICE: PreparedCache[PreparedQuery] = PreparedCache(size=64)
+
+
+def office_due(*, user: Any, today: dt.date) -> tuple[list[Any], dict[str, int]]:
+    """The office's first ``LIMIT`` pending confirmations due by ``today`` + ``DUE_SOON_DAYS``
+    (the earliest first), and how many pending ones are overdue and due soon."""
+    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    key = (*person_key(user), today)
+    flagged = _OFFICE.get(
+        ("flagged", *key), lambda: PreparedQuery(pending_due_by(user, soon)[:LIMIT], [])
+    )
+    counts = _OFFICE.get(
+        ("counts", *key), lambda: PreparedQuery(_due_counts(user, today, soon), [])
+    )
+    by_bucket = dict(counts.rows([]))
+    return flagged.objects([]), {
+        "overdue": by_bucket.get("overdue", 0),
+        "due_soon": by_bucket.get("due_soon", 0),
+    }
+
+
+def _due_counts(user: Any, today: dt.date, soon: dt.date) -> QuerySet[Any]:
+    """The pending confirmations due by ``soon``, counted as overdue (due before ``today``) or
+    due soon (the rest: due from ``today`` to ``soon``): one row per kind."""
+    bucket = Case(When(round__due_on__lt=today, then=Value("overdue")), default=Value("due_soon"))
+    return (
+        confirmation_list_for(user=user)
+        .filter(state=ConfirmationState.PENDING, round__due_on__lte=soon)
+        .order_by()
+        .annotate(bucket=bucket)
+        .values_list("bucket")
+        .annotate(n=Count("pk"))
+    )
 
 
 def register_dashboard_panel() -> None:
