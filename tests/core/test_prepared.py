@@ -48,13 +48,14 @@ def test_waiting_of_reuses_its_query_for_other_cases_and_answers_as_built(
 
 def test_building_the_waiting_query_reads_no_row(cases, everyone):
     """What the building reads must be in the cache's key: nothing from the database."""
-    shape = (("enrollment", 3),)
+    keys = ("enrollment",)
     for user in everyone.values():
-        todos._waiting_prepared(user, shape)  # content types are read (and kept) once
+        todos._waiting_prepared(user, keys)  # content types are read (and kept) once
     for who, user in everyone.items():
         with CaptureQueriesContext(connection) as captured:
-            todos._waiting_prepared(user, shape)
+            built = todos._waiting_prepared(user, keys)
         assert captured.captured_queries == [], who
+        assert built is not None and built[0].sql, who  # a query was built, for every role
 
 
 def test_a_prepared_query_gives_the_querysets_rows_and_objects(company, other_company):

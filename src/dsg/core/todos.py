@@ -25,18 +25,29 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import DateField, DateTimeField, F, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .prepared import PreparedCache, PreparedQuery, id_slots, int_sentinels, padded, person_key
+from .prepared import (
+    PreparedCache,
+    PreparedQuery,
+    id_slots,
+    int_sentinels,
+    padded,
+    person_key,
+    text_sentinel,
+)
 from .subjects import subject_types
 
 # Who acts on an item: the company (its PSA or the role the item's action names), the office's
@@ -510,11 +521,18 @@ def todo_page(
     return TodoPage(items=items, count=count)
 
 
-# 「次の対応者」's query compiled once per person, day and size of the list of cases asked (its
-# building, ~25 kinds of item, cost ten times its running: docs/performance.md). The building
-# reads no row but the subjects' content types (tests/core/test_prepared.py) and no clock but
-# today: the person, their role and organisation (the tenancy filters), the day and those
-# content types, all in the key.
+# 「次の対応者」's query compiled once per person, day and kinds of case asked (its building, ~25
+# kinds of item, cost ten times its running: docs/performance.md). The building reads no row
+# but the subjects' content types (tests/core/test_prepared.py) and no clock but today: the
+# person, their role and organisation (the tenancy filters), the day and those content types,
+# all in the key.
+#
+# Its running was then most of the API's case list and detail (#14, docs/performance.md, "「次の
+# 対応者」 from one parameter"): each of the ~25 kinds took the page's ids as 64 placeholders of
+# its own (~1,800 parameters, a 24,000-character statement rewritten by Django's SQLite backend
+# on each run, an IN list built per kind), and the union was sorted kind by kind (SQLite sorts
+# each part of a compound ORDER BY, then merges them). Now each kind reads the ids from one
+# parameter, the JSON list of the call's ids (``_asked_ids``), and the union is sorted once.
 _WAITING: PreparedCache[tuple[PreparedQuery, dict[str, str]] | None] = PreparedCache(size=256)
 
 
@@ -548,33 +566,62 @@ def _sentinel_cases(shape: Shape) -> tuple[list[int], dict[str, list[int]]]:
     return sentinels, cases
 
 
-def _waiting_prepared(user: Any, shape: Shape) -> tuple[PreparedQuery, dict[str, str]] | None:
-    sentinels, cases = _sentinel_cases(shape)
-    kinds = todo_rows(user=user, cases=cases)
+def _asked_ids(sentinel: str) -> Any:
+    """The ids of the cases asked, read from one parameter (a JSON list of integers): a kind
+    filters ``<case>__in`` it as it filters a list, and its SQL holds one placeholder for them
+    instead of one per id."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT (jsonb_array_elements_text(%s::jsonb))::bigint", [sentinel])
+    return RawSQL("SELECT value FROM json_each(%s)", [sentinel])
+
+
+def _ids_json(ids: Collection[int]) -> str:
+    """``ids`` as the parameter ``_asked_ids`` reads: each once, an id beyond 64 bits (which no
+    row has; PostgreSQL's cast would refuse it) left out."""
+    return json.dumps([pk for pk in dict.fromkeys(ids) if pk in _INT64])
+
+
+_INT64 = range(-(2**63), 2**63)
+_WAITING_ORDER = ", ".join(ORDERINGS["due"])
+
+
+def _waiting_prepared(
+    user: Any, keys: tuple[str, ...]
+) -> tuple[PreparedQuery, dict[str, str]] | None:
+    sentinels = [text_sentinel(f"waiting:{key}") for key in keys]
+    asked = {key: _asked_ids(sentinel) for key, sentinel in zip(keys, sentinels, strict=True)}
+    kinds = todo_rows(user=user, cases=asked)  # each kind filters ``__in`` the ids, as a list
     combined = _union(kinds)
     if combined is None:
         return None
     who_of = {kind.code: kind.who for kind in kinds}  # a kind of item waits on one party
     # raw: the key, case id and code need no conversion; the union's tree is not kept
-    return PreparedQuery(combined.order_by(*ORDERINGS["due"]), sentinels, raw=True), who_of
+    prepared = PreparedQuery(combined, sentinels, raw=True)
+    if prepared.sql:  # sorted once, as the union's own ORDER BY sorts it
+        prepared.sql = (
+            f"SELECT todo_key, todo_case, todo_code FROM ({prepared.sql}) dsg_waiting "
+            f"ORDER BY {_WAITING_ORDER}"
+        )
+    return prepared, who_of
 
 
 def waiting_of(*, user: Any, cases: Mapping[str, Collection[int]]) -> dict[CaseRef, list[str]]:
     """Per case of ``cases``, the parties its open items (those ``user`` sees) wait on, in the
     order of their first item (soonest due first): ``waiting_by_case(todos_for(...))`` read as
     rows in one query, without building the items (nor, most calls, the query: it is kept)."""
-    # A page of 1 case or 50 asks the same query (ids 0 fill it: no row has them), so a list's
-    # pages share one, and its number of queries does not depend on how many cases it shows.
-    shape, values = _slotted(dict(sorted(cases.items())))
-    if not shape:
+    # One query whatever the number of cases (their ids are one parameter of each kind asked),
+    # so a list's pages and the detail share it.
+    asked = {key: ids for key, ids in sorted(cases.items()) if ids}
+    if not asked:
         return {}
-    cache_key = (*person_key(user), timezone.localdate(), shape, subject_type_ids())
-    prepared = _WAITING.get(cache_key, lambda: _waiting_prepared(user, shape))
+    keys = tuple(asked)
+    cache_key = (*person_key(user), timezone.localdate(), keys, subject_type_ids())
+    prepared = _WAITING.get(cache_key, lambda: _waiting_prepared(user, keys))
     if prepared is None:
         return {}
     query, who_of = prepared
     result: dict[CaseRef, list[str]] = {}
-    for _dated, _order, _since, key, case_id, code in query.rows(values):
+    for key, case_id, code in query.rows([_ids_json(ids) for ids in asked.values()]):
         parties = result.setdefault((key, case_id), [])
         if who_of[code] not in parties:
             parties.append(who_of[code])
