@@ -35,6 +35,8 @@ def _e(value: Any) -> str:
     """``conditional_escape(value)`` without its lazy-argument wrapper (a sixth of the rows'
     time, #14): a value that knows its HTML gives it, any other is escaped as Django's
     ``escape`` does (``html.escape`` of its text)."""
+    if type(value) is str:  # most values: plain text (a str subclass may know its HTML)
+        return html.escape(value)
     if hasattr(value, "__html__"):
         return str(value.__html__())
     return html.escape(str(value))
