@@ -7,6 +7,8 @@ company, the PSA and the delegate read their own (the 利用者 role does not).
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from itertools import groupby
 from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, cast
 
@@ -15,11 +17,9 @@ from django.db.models import (
     Count,
     Model,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
-    prefetch_related_objects,
 )
 from django.utils import timezone
 
@@ -123,20 +123,64 @@ def inspections_of(*, user: User, subject: Any) -> list[Inspection]:
     rounds = cast(list[Inspection], query.objects([subject.pk]))
     for inspection in rounds:
         inspection.subject = subject  # the one asked about: no query for it
-    prefetch_related_objects(
-        rounds,
-        "appointments",
-        Prefetch(
-            "deficiencies",
-            queryset=Deficiency.objects.select_related("finding__item").prefetch_related(
-                Prefetch(
-                    "reports",
-                    queryset=RemediationReport.objects.select_related("reported_by", "evidence"),
-                )
-            ),
-        ),
-    )
+    if rounds:
+        dates, deficiencies, reports = _ROUND_PARTS.get(key, lambda: _round_parts(user, kind))
+        _prefetched(rounds, "appointments", dates.objects([subject.pk]), "subject_id")
+        found = cast(list[Deficiency], deficiencies.objects([subject.pk]))
+        _prefetched(rounds, "deficiencies", found, "inspection_id", back="inspection")
+        _prefetched(found, "reports", reports.objects([subject.pk]), "deficiency_id", "deficiency")
     return rounds
+
+
+# What inspections_of's rounds carry, as ``prefetch_related_objects`` gave it: their dates,
+# deficiencies (with the finding's item) and the deficiencies' reports, each read by a query kept
+# compiled with the rounds' (the same key), over the rounds of the subject the person sees — the
+# subject's id a parameter. Building the three prefetches cost the case page ~10 ms at ② and ⑦
+# (docs/performance.md); their building reads no row (tests/inspections/test_rounds_kept.py).
+_ROUND_PARTS: PreparedCache[tuple[PreparedQuery, PreparedQuery, PreparedQuery]] = PreparedCache(
+    size=256
+)
+
+
+def _round_parts(
+    user: User, kind: type[Model]
+) -> tuple[PreparedQuery, PreparedQuery, PreparedQuery]:
+    seen = subjects.attached_to(
+        permissions.restrict(user, Inspection.objects.all()), kind(pk=_SUBJECT[0])
+    )
+    rounds = seen.order_by().values("pk")
+    dates = Appointment.objects.filter(
+        subject_type=ContentType.objects.get_for_model(Inspection), subject_id__in=rounds
+    )
+    deficiencies = Deficiency.objects.filter(inspection__in=rounds).select_related("finding__item")
+    reports = RemediationReport.objects.filter(deficiency__inspection__in=rounds).select_related(
+        "reported_by", "evidence"
+    )
+    return (
+        PreparedQuery(dates, _SUBJECT),
+        PreparedQuery(deficiencies, _SUBJECT),
+        PreparedQuery(reports, _SUBJECT),
+    )
+
+
+def _prefetched(
+    owners: Sequence[Model], name: str, rows: Sequence[Model], key: str, back: str = ""
+) -> None:
+    """``rows`` set on their ``owners`` (by the owner's id in ``key``) as ``name``, as
+    ``prefetch_related_objects`` sets them (and each row's ``back`` to its owner)."""
+    of: dict[Any, list[Model]] = defaultdict(list)
+    for row in rows:
+        of[getattr(row, key)].append(row)
+    for owner in owners:
+        mine = of.get(owner.pk, [])
+        if back:
+            for row in mine:
+                setattr(row, back, owner)
+        cached = getattr(owner, name).get_queryset()
+        cached._result_cache = mine
+        cached._prefetch_done = True
+        prefetched: dict[str, Any] = owner.__dict__.setdefault("_prefetched_objects_cache", {})
+        prefetched[name] = cached
 
 
 def findings_of(inspection: Inspection) -> list[Finding]:
