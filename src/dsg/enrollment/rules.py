@@ -14,8 +14,10 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dsg.core.errors import RuleViolation
+from dsg.core.prepared import PreparedCache, PreparedQuery, int_sentinels
 from dsg.inspections.models import Deficiency, InspectionKind, InspectionStatus, Outcome
 from dsg.inspections.selectors import rounds_of
+from dsg.orgs.models import Site
 from dsg.registry.selectors import TestedTerminal, terminals_of, untested
 
 if TYPE_CHECKING:
@@ -122,13 +124,40 @@ def site_terminals(enrollment: Enrollment) -> QuerySet[TestedTerminal]:
     )
 
 
+# ⑥ → ⑦'s two conditions ask whether the site has terminals and whether any has not passed:
+# asked on every case page a PSA or delegate opens at ⑥ (the transition's options) and by the
+# step's service. Each query is compiled once per model and content type (core.prepared), the
+# site's id a parameter: building them took the case page ~15 ms, running them well under one
+# (#14; tests/enrollment/test_terminal_rules_kept.py).
+_TERMINAL_RULES: PreparedCache[PreparedQuery] = PreparedCache(size=16)
+_SITE = int_sentinels(1)
+
+
+def _any_site_terminal(
+    enrollment: Enrollment, narrow: Callable[[QuerySet[Any]], QuerySet[Any]]
+) -> bool:
+    """Whether ``narrow(site_terminals(enrollment))`` has a row."""
+    model = type(enrollment)
+
+    def build() -> PreparedQuery:
+        terminals = narrow(site_terminals(model(site=Site(pk=_SITE[0]))))
+        return PreparedQuery(terminals.values("pk")[:1], _SITE)
+
+    key = (narrow.__name__, model, ContentType.objects.get_for_model(model).pk)
+    return bool(_TERMINAL_RULES.get(key, build).rows([enrollment.site_id]))
+
+
+def _every(terminals: QuerySet[Any]) -> QuerySet[Any]:
+    return terminals
+
+
 def _has_terminals(enrollment: Enrollment) -> bool:
-    return site_terminals(enrollment).exists()
+    return _any_site_terminal(enrollment, _every)
 
 
 def _every_terminal_passed(enrollment: Enrollment) -> bool:
     """Every terminal's latest connection test passed (a later failure undoes an earlier pass)."""
-    return not untested(site_terminals(enrollment)).exists()
+    return not _any_site_terminal(enrollment, untested)
 
 
 APPLICATION_COMPLETE = Rule(
