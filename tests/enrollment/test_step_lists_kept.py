@@ -67,10 +67,19 @@ def test_the_kept_step_lists_answer_as_built_anew_for_every_role(cases, everyone
             expected = fresh(user, limit)
             assert kept(user, limit) == expected, (who, limit)  # built and kept
             assert kept(user, limit) == expected, (who, limit)  # the kept queries
-    # the rows as the page shows them: with their site and company, read in the same query
+    # the rows as the page shows them: with their site and company, read in the same query —
+    # what {% case_rows %} and 「次の対応者」 read of them, no column left to a query of its own
     [row] = selectors.enrollments_first_at_step(user=everyone["reviewer"], step=1, limit=1)
     with CaptureQueriesContext(connection) as captured:
-        shown = (row.site.name, row.site.company.name)
+        shown = (
+            row.site.name,
+            row.site.company.name,
+            row.number,
+            row.state,
+            row.get_state_display(),
+            row.state_changed_at,
+            row.waiting_on,
+        )
     assert captured.captured_queries == [] and all(shown)
     # cases move and are opened: the next call answers what the database holds
     ours, _theirs = cases

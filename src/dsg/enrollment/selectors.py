@@ -192,12 +192,24 @@ def _first_at_step(*, user: User, step: int, limit: int) -> QuerySet[Enrollment]
         .order_by("state_changed_at", "pk")
         .values("pk")[:limit]
     )
-    cases = Enrollment.objects.select_related("site", "site__company")
+    cases = Enrollment.objects.select_related("site", "site__company").only(*_LISTED)
     return (
         permissions.restrict(user, cases)
         .filter(pk__in=first_ids)
         .order_by("state_changed_at", "pk")[:limit]
     )
+
+
+# What a home's step list shows of a case (its number, state, since when, site and company:
+# ``{% case_rows %}``) and what 「次の対応者」 reads (its id and state): the other columns of the
+# case, its site and company are not read, nor converted (#14).
+_LISTED = (
+    "state",
+    "created_at",
+    "state_changed_at",
+    "site__name",
+    "site__company__name",
+)
 
 
 def enrollments_at_step(*, user: User, step: int) -> QuerySet[Enrollment]:
