@@ -205,6 +205,24 @@ def test_cases_the_person_may_not_see_never_appear(scene, everyone, other_compan
         }
 
 
+def test_each_person_has_every_task_of_the_cases_they_see(scene, everyone, other_company, cast):
+    """The union asks of each row whether the person sees its case (EXISTS, #14): every role's
+    list, built anew and kept, is the office's list of every task (the office sees every case)
+    cut to the cases ``restrict`` gives that person — none missing, none more, in order."""
+    theirs = dataclasses.replace(cast, psa=everyone["other_psa"])
+    walk_to(new_case(SiteFactory(company=other_company), theirs), State.TERMINAL_SETUP, theirs)
+    now = timezone.now()
+    every = list(provider_task_rows(user=everyone["reviewer"], now=now))
+    assert {r["task_kind"] for r in every} >= {"survey", "media", "appointment_repropose"}
+    for who, user in people(everyone).items():
+        sees = set(
+            permissions.restrict(user, Enrollment.objects.all()).values_list("pk", flat=True)
+        )
+        expected = [r for r in every if r["task_case"] in sees]
+        assert list(provider_task_rows(user=user, now=now)) == expected, who
+        assert kept(user, now, slice(0, 500)) == (len(expected), expected), who
+
+
 def test_building_the_kept_list_reads_no_row(scene, everyone, monkeypatch):
     builds = Builds()
     ContentType.objects.get_for_model(Enrollment)  # read once (Django keeps it), in the key
