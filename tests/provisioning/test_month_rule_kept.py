@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from dsg.appointments.models import Appointment, AppointmentState
 from dsg.enrollment.models import Enrollment, State
-from dsg.enrollment.month_rule import month_rule_keep_all
+from dsg.enrollment.month_rule import month_rule_keep_all, month_rule_warnings_shown
 from dsg.enrollment.schedule import MONTH_RULE_STATES, month_rule_warnings
 from dsg.inspections import services as insp
 from dsg.inspections.models import Inspection
@@ -27,6 +27,7 @@ from dsg.provisioning import services as prov
 from dsg.provisioning import worklist
 
 from ..factories import SiteFactory
+from ..kept_builds import Builds
 from ..walk import act, new_case, today, walk_to
 from .test_provider_dashboard import at, first_of_next_month
 
@@ -272,3 +273,55 @@ def test_the_warnings_count_and_page_in_one_query_each(company, cast):
     sql = captured[0]["sql"] + captured[1]["sql"]
     assert "month_rule_broken_from" in sql
     assert "enrollment_stepreco" not in sql and "appointments_appointment" not in sql
+
+
+def test_the_warnings_shown_read_their_dates_by_kept_queries(company, cast, monkeypatch):
+    """``month_rule_warnings_shown`` (the dashboard's first ten, a page of fifty): the same
+    warnings as ``month_rule_warnings`` — cases, order, dates, months, text — for any number of
+    cases (fewer places than ids, more, none), again after dates change with the queries already
+    kept; three queries, none for no case; building them reads no row."""
+    from dsg.enrollment import month_rule
+
+    builds = Builds()
+    monkeypatch.setattr(month_rule, "_DATE_READS", builds.cache())
+    month, later = first_of_next_month(), first_of_next_month(2)
+    by_router, fits, by_record = (_at_survey(company, cast) for _ in range(3))
+    for c in (by_router, fits):
+        _propose(c, cast, "construction", month)
+    router = _propose(by_router, cast, "router", later)
+    fitting = _propose(fits, cast, "router", month.replace(day=9))
+    by_final = walk_to(new_case(SiteFactory(company=company), cast), State.FINAL_INSPECTION, cast)
+    final = insp.inspection_open(subject=by_final, actor=cast.inspector)
+    [slot] = insp.inspection_propose_slots(
+        inspection=final, actor=cast.reviewer, starts=[at(later)]
+    )
+    insp.inspection_pick_slot(inspection=final, actor=cast.psa, slot_id=slot.pk)
+    walked = walk_to(new_case(SiteFactory(company=company), cast), State.CONSTRUCTION, cast)
+    act(walked, "complete_construction", cast.staff, performed_on=today() - dt.timedelta(days=40))
+
+    def same(ids: list[int]) -> list:
+        shown = month_rule_warnings_shown(ids)
+        assert [(w.enrollment_id, w.dates, w.months, w.message) for w in shown] == [
+            (w.enrollment_id, w.dates, w.months, w.message) for w in month_rule_warnings(ids)
+        ]
+        return shown
+
+    every = list(Enrollment.objects.values_list("pk", flat=True))
+    assert {w.enrollment_id for w in same(every)} == {by_router.pk, by_final.pk, walked.pk}
+    for ids in ([by_router.pk], [fits.pk, by_record.pk], every[::-1], every * 6, []):
+        same(ids)
+    kept_before = list(builds.keys)
+    # Dates change with the queries kept: no new build, the new dates read.
+    prov.appointment_cancel(appointment=router, actor=cast.staff, reason="延期")
+    prov.appointment_cancel(appointment=fitting, actor=cast.staff, reason="延期")
+    _propose(fits, cast, "router", later)
+    insp.inspection_propose_slots(inspection=final, actor=cast.reviewer, starts=[at(later)])
+    assert {w.enrollment_id for w in same(every)} == {fits.pk, walked.pk}
+    assert builds.keys == kept_before
+    assert {key[0] for key in builds.keys} == {"cases", "rounds", "records"}
+    with CaptureQueriesContext(connection) as captured:
+        month_rule_warnings_shown(every)
+    assert len(captured) == 3
+    with CaptureQueriesContext(connection) as captured:
+        assert month_rule_warnings_shown([]) == []
+    assert len(captured) == 0

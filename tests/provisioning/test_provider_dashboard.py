@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from dsg.core.calendar import business_day_on_or_after
 from dsg.enrollment.models import State
-from dsg.enrollment.schedule import month_rule_breaks
+from dsg.enrollment.schedule import month_rule_breaks, month_rule_warnings
 from dsg.provisioning import services as prov
 from dsg.provisioning import views, warning_views, worklist
 from dsg.provisioning.views import PROVIDER_TASKS_PAGE
@@ -337,7 +337,7 @@ def _breaking_cases(company, cast, n: int) -> list:
                 enrollment=case, actor=cast.staff, purpose=purpose, starts_at=at(day)
             )
         cases.append(case)
-    return sorted(cases, key=lambda c: (worklist.month_rule_warnings([c.pk])[0].first, c.pk))
+    return sorted(cases, key=lambda c: (month_rule_warnings([c.pk])[0].first, c.pk))
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,9 +181,16 @@ class MonthWarning:
         return min(d for ds in self.dates.values() for d in ds)
 
 
-def month_rule_warnings(ids: Iterable[int]) -> list[MonthWarning]:
-    """The cases among ``ids`` whose ④–⑦ no longer fit one calendar month, earliest first."""
-    found = step_dates(list(ids), MONTH_RULE_STEPS)  # ④–⑦'s dates only (#14)
+def month_rule_warnings(
+    ids: Iterable[int],
+    *,
+    dates_of: Callable[[list[int]], dict[int, dict[int, list[dt.date]]]] | None = None,
+) -> list[MonthWarning]:
+    """The cases among ``ids`` whose ④–⑦ no longer fit one calendar month, earliest first;
+    ``dates_of`` reads what ``step_dates(ids, MONTH_RULE_STEPS)`` does (``month_rule``'s kept
+    reads), by default that."""
+    ids = list(ids)
+    found = dates_of(ids) if dates_of else step_dates(ids, MONTH_RULE_STEPS)  # ④–⑦'s only (#14)
     warnings = []
     for case, steps in found.items():
         dates = {step: sorted(set(steps[step])) for step in MONTH_RULE_STEPS if steps.get(step)}

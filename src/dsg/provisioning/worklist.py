@@ -29,7 +29,8 @@ from dsg.core.prepared import (
     person_key,
 )
 from dsg.enrollment.models import Enrollment, State
-from dsg.enrollment.schedule import MonthWarning, month_rule_warnings
+from dsg.enrollment.month_rule import month_rule_warnings_shown
+from dsg.enrollment.schedule import MonthWarning
 from dsg.orgs import permissions
 from dsg.orgs.models import User
 
@@ -397,9 +398,10 @@ def provider_month_rule_first(*, user: User, limit: int) -> tuple[int, list[Enro
 def month_warnings_of(cases: Iterable[Enrollment]) -> list[tuple[Enrollment, MonthWarning]]:
     """The warnings of the cases shown (a page of ``provider_month_rule_cases``), in their order:
     each case's dates weighed afresh by the warning's own rule (``month_rule_warnings``), for its
-    text and months; only these cases' dates are read."""
+    text and months; only these cases' dates are read, by queries kept compiled
+    (``month_rule_warnings_shown``)."""
     cases = list(cases)
-    weighed = {w.enrollment_id: w for w in month_rule_warnings([case.pk for case in cases])}
+    weighed = {w.enrollment_id: w for w in month_rule_warnings_shown([case.pk for case in cases])}
     return [(case, weighed[case.pk]) for case in cases if case.pk in weighed]
 
 
