@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dsg.audit.models import AuditEvent
@@ -205,3 +206,39 @@ def test_the_api_lists_only_the_caller_s_notifications_and_marks_them_read(clien
     assert client.post(
         "/api/v1/notifications/read", {}, content_type="application/json"
     ).json() == {"unread": 0}
+
+
+def test_the_header_count_kept_counts_as_the_query_built_anew(psa, reviewer, monkeypatch):
+    """``inbox_unread_count`` runs a count kept compiled (#14): for each person it answers what
+    the query built anew answers — as mails arrive, are read, made unread, read all at once —
+    another person's mails never counted; building it reads no row."""
+    from dsg.notifications import selectors
+
+    from ..kept_builds import Builds
+
+    builds = Builds()
+    monkeypatch.setattr(selectors, "_UNREAD", builds.cache())
+    people = [psa, reviewer]
+
+    def assert_counts() -> None:
+        for person in people:
+            fresh = Notification.objects.filter(user=person, read_at__isnull=True).count()
+            assert selectors.inbox_unread_count(user_id=person.pk) == fresh
+
+    assert_counts()
+    _queue([psa.email], subject="一通目")
+    _queue([psa.email, reviewer.email], subject="二通目")
+    assert_counts()
+    assert selectors.inbox_unread_count(user_id=psa.pk) == 2
+    assert selectors.inbox_unread_count(user_id=reviewer.pk) == 1
+    first = Notification.objects.filter(user=psa).order_by("pk").first()
+    assert first is not None
+    Notification.objects.filter(pk=first.pk).update(read_at=timezone.now())
+    assert_counts()
+    assert selectors.inbox_unread_count(user_id=psa.pk) == 1
+    Notification.objects.filter(user=psa).update(read_at=timezone.now())
+    assert_counts()
+    assert selectors.inbox_unread_count(user_id=psa.pk) == 0
+    assert selectors.inbox_unread_count(user_id=reviewer.pk) == 1
+    assert selectors.inbox_unread_count(user_id=10**9) == 0  # no such person
+    assert builds.keys == ["unread"]  # built once, for everyone
