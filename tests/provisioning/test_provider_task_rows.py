@@ -61,6 +61,14 @@ def tasks() -> list[ProviderTask]:
             made.append(ProviderTask(kind, at, case, holder=holder))
         else:
             made.append(ProviderTask(kind, at, case))
+    # a moment with microseconds, one in another zone, one of the year 999, and none
+    moments = [
+        dt.datetime(2026, 12, 31, 23, 59, 59, 123456, tzinfo=dt.UTC),
+        dt.datetime(2026, 6, 1, 8, 5, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+        dt.datetime(999, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
+        None,
+    ]
+    made += [ProviderTask("survey", at, made[0].enrollment) for at in moments]  # type: ignore[arg-type]
     return made
 
 
