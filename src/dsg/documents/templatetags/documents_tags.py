@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.db.models import Count, Q
 
-from dsg.documents.selectors import documents_for
+from dsg.documents.selectors import folder_summary_for
 from dsg.orgs.auth import request_user
 
 register = template.Library()
@@ -15,13 +14,8 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def folder_summary(context: dict[str, Any], subject: Any) -> dict[str, Any]:
-    """How many documents of ``subject`` the user sees, how many protected (one query)."""
+    """How many documents of ``subject`` the user sees, how many protected (one query, kept)."""
     request = context.get("request")
     if request is None or subject is None:
         return {"count": 0}
-    counts = documents_for(request_user(request), subject).aggregate(
-        count=Count("pk"),
-        protected=Count("pk", filter=Q(password_protected=True)),
-        audit=Count("pk", filter=Q(kind="audit_result", is_current=True)),
-    )
-    return counts
+    return folder_summary_for(request_user(request), subject)
