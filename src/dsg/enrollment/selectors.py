@@ -184,8 +184,8 @@ def _first_at_step(*, user: User, step: int, limit: int) -> QuerySet[Enrollment]
     that order: a step of one state is read in order and stops at ``limit``, a step of several
     sorts their index entries only), then those cases are read with their site and company.
     SQLite joined every case of the step to its site and company and sorted them all (~1 ms a
-    large step; docs/performance.md, the eighth run). The same rows in the same order
-    (tests/enrollment/test_step_lists_kept.py)."""
+    large step; docs/performance.md, the office dashboard's run of 2026-12-01). The same rows in
+    the same order (tests/enrollment/test_step_lists_kept.py)."""
     first_ids = (
         permissions.restrict(user, Enrollment.objects.all())
         .filter(state__in=states_of_step(step))
