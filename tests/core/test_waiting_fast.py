@@ -13,15 +13,18 @@ import dataclasses
 import random
 
 import pytest
+from django.db import connection
 
 from dsg.appointments.models import Appointment
 from dsg.core import todos
+from dsg.core.prepared import PreparedQuery, int_sentinels, text_sentinel
 from dsg.core.todos import todos_for, waiting_by_case, waiting_of
 from dsg.enrollment.models import Enrollment, State
 from dsg.equipment import services as equipment
 from dsg.equipment.models import EquipmentRequest, RequestState
 from dsg.inspections import services as insp
 from dsg.inspections.selectors import rounds_of
+from dsg.orgs.models import Organization
 from dsg.provisioning import services as prov
 
 from ..appointments.dates import business_day_at
@@ -187,3 +190,36 @@ def test_one_query_whatever_the_number_of_cases(scene, everyone, django_assert_n
         with django_assert_num_queries(1):
             waiting_of(user=user, cases={"enrollment": page})
     assert len(todos._WAITING._items) == 1  # one kept query for a page of 1 case or 140
+
+
+SQLITE_ONLY = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="the constants are written into SQLite's statement"
+)
+
+
+@SQLITE_ONLY
+def test_on_sqlite_the_kept_statement_takes_the_ids_only(scene, everyone):  # noqa: F811
+    """SQLite compiles a statement again after a parameter a partial index's choice depended on
+    is bound (with more than 31 parameters, after any): the account links' state was one, and
+    the whole union was compiled on every run. Only the ids are parameters now."""
+    for who, user in everyone.items():
+        query, _who_of = todos._waiting_prepared(user, ("enrollment",))
+        assert set(query.params) == {text_sentinel("waiting:enrollment")}, who
+        assert "'account_delivery.open'" in query.sql or who in ("user", "other_psa"), who
+
+
+@SQLITE_ONLY
+def test_constants_written_into_the_sql_answer_as_bound(company):
+    """Quotes, percent signs and a placeholder's look-alike in a value are written as the value."""
+    name = "O'Brien & 100%s %% '--"
+    Organization.objects.filter(pk=company.pk).update(name=name)
+    ids = int_sentinels(1)
+    rows = Organization.objects.filter(name=name, pk__in=ids, kind=company.kind)
+    bound = PreparedQuery(rows.values_list("pk", "name", "kind"), ids, raw=True)
+    written = PreparedQuery(rows.values_list("pk", "name", "kind"), ids, raw=True)
+    todos._write_constants(written)
+    assert len(written.params) == 1 < len(bound.params)
+    assert (
+        written.rows([company.pk]) == bound.rows([company.pk]) == [(company.pk, name, company.kind)]
+    )
+    assert written.rows([0]) == []

@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -276,7 +277,10 @@ def _kept(
     def prepare() -> PreparedQuery:
         sentinels, cases = _sentinel_cases(shape or ())
         built = build(dataclasses.replace(query, cases=None if shape is None else cases))
-        return PreparedQuery(built, sentinels)
+        prepared = PreparedQuery(built, sentinels)
+        if connection.vendor == "sqlite":  # else compiled again on each run (_write_constants)
+            _write_constants(prepared)
+        return prepared
 
     return _KEPT.get(cache_key, prepare), values
 
@@ -602,7 +606,57 @@ def _waiting_prepared(
             f"SELECT todo_key, todo_case, todo_code FROM ({prepared.sql}) dsg_waiting "
             f"ORDER BY {_WAITING_ORDER}"
         )
+        if connection.vendor == "sqlite":
+            _write_constants(prepared)
     return prepared, who_of
+
+
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+def _literal(value: Any) -> str | None:
+    """``value`` as an SQLite literal of the type it is bound as (None: left a parameter)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, str):  # a choice's value too (a str subclass), as sqlite3 binds it
+        return "'" + str.__str__(value).replace("'", "''").replace("%", "%%") + "'"
+    return None
+
+
+def _write_constants(prepared: PreparedQuery) -> None:
+    """The statement's constant values (states, codes, content types…) written into its SQL,
+    its parameters left for the ids only (SQLite). SQLite compiles a statement again on the
+    run after a parameter is bound that a partial index's choice depended on — and with more
+    than 31 parameters every parameter counts as that one: the account links' kinds compare
+    their state with a parameter (the partial index ``one_waiting_delivery_per_holder``), and
+    the whole union was compiled again on every run (~0.8 ms, docs/performance.md)."""
+    kept = {position for position, _i, _kind in prepared.slots}
+    params: list[Any] = []
+    moved: dict[int, int] = {}
+    position = 0
+
+    def place(match: re.Match[str]) -> str:
+        nonlocal position
+        if match.group() == "%%":
+            return "%%"
+        value, at = prepared.params[position], position
+        position += 1
+        text = None if at in kept else _literal(value)
+        if text is not None:
+            return text
+        moved[at] = len(params)
+        params.append(value)
+        return "%s"
+
+    sql = _PLACEHOLDER.sub(place, prepared.sql)
+    if position != len(prepared.params):  # not the statement's own placeholders: left as it is
+        return
+    prepared.sql, prepared.params = sql, params
+    prepared.slots = [(moved[at], i, kind) for at, i, kind in prepared.slots]
 
 
 def waiting_of(*, user: Any, cases: Mapping[str, Collection[int]]) -> dict[CaseRef, list[str]]:
