@@ -1,8 +1,8 @@
 """``{% todo_queue_rows %}`` and ``{% todo_visit_rows %}`` (enrollment/templatetags/todo_queue.py,
-#14) draw the rows of the office's home's queue and coming visits in Python: byte for byte what
-the template loops they replaced drew — due or not, overdue, due today, later; an age or none; a
-detail or none; a link's own text; texts to escape, a text that knows its HTML, a lazy one; in
-Japanese and English, in several time zones."""
+#14) draw the rows of the office's queue and coming visits in Python: byte for byte what the
+template loops they replaced drew (the home's, and the queue's page's indented less) — due or
+not, overdue, due today, later; an age or none; a detail or none; a link's own text; texts to
+escape, a text that knows its HTML, a lazy one; in Japanese and English, in several time zones."""
 
 from __future__ import annotations
 
@@ -27,7 +27,15 @@ QUEUE_LOOP = """{% load i18n %}<tbody>{% for t in queue %}
 VISIT_LOOP = """{% load i18n %}<tbody>{% for t in visits %}
       <tr data-todo="{{ t.code }}"><td>{{ t.due|date:"Y-m-d" }}</td><td><a href="{{ t.case_url }}">{{ t.number }}</a></td><td>{{ t.company }}</td><td>{{ t.site }}</td><td><a href="{{ t.url }}">{{ t.link_text }}</a>{% if t.detail %} <span class="muted">{{ t.detail }}</span>{% endif %}</td></tr>
     {% endfor %}</tbody>"""  # noqa: E501
+# The queue's own page (office_queue.html) drew the same rows two spaces less indented.
+PAGE_LOOP = """{% load i18n %}  <tbody>{% for t in items %}
+    <tr data-todo="{{ t.code }}" data-todo-case="{{ t.number }}"><td>{% if t.due %}{{ t.due|date:"Y-m-d" }}{% if t.is_overdue %} <span class="badge badge--late">{% translate "Overdue" %}</span>{% endif %}{% else %}—{% endif %}</td>
+      <td>{{ t.age_days|default_if_none:"—" }}</td>
+      <td><a href="{{ t.case_url }}">{{ t.number }}</a></td><td>{{ t.company }}</td><td>{{ t.site }}</td>
+      <td><a href="{{ t.url }}">{{ t.what }}</a>{% if t.detail %} <span class="muted">{{ t.detail }}</span>{% endif %}</td></tr>
+  {% endfor %}</tbody>"""  # noqa: E501
 QUEUE_TAG = "{% load todo_queue %}<tbody>{% todo_queue_rows queue %}</tbody>"
+PAGE_TAG = "{% load todo_queue %}  <tbody>{% todo_queue_rows items indent=2 %}</tbody>"
 VISIT_TAG = "{% load todo_queue %}<tbody>{% todo_visit_rows visits %}</tbody>"
 
 WHATS = [
@@ -77,6 +85,7 @@ def test_the_rows_are_what_the_loops_drew(language, zone):
         for loop, tag, name in (
             (QUEUE_LOOP, QUEUE_TAG, "queue"),
             (VISIT_LOOP, VISIT_TAG, "visits"),
+            (PAGE_LOOP, PAGE_TAG, "items"),
         ):
             expected = engine.from_string(loop).render({name: listed})
             drawn = engine.from_string(tag).render({name: listed})

@@ -1,9 +1,9 @@
-"""The rows of the office's home's queue and coming visits (``enrollment/_todo_queue.html``),
-drawn in Python.
+"""The rows of the office's queue and coming visits (``enrollment/_todo_queue.html`` on the home,
+``enrollment/office_queue.html``), drawn in Python.
 
-The office's home shows the first 20 items of its queue and 20 coming visits; drawn by the
-template language (a dozen variables, two ``date`` filters and a translation a row) they were
-~6 ms of the page (#14, docs/performance.md, the sixth run). ``{% todo_queue_rows queue %}``
+The office's home shows the first 20 items of its queue and 20 coming visits, the queue's page
+50 items; drawn by the template language (a dozen variables, two ``date`` filters and a
+translation a row) the home's were ~6 ms of the page (#14, docs/performance.md, the sixth run). ``{% todo_queue_rows queue %}``
 and ``{% todo_visit_rows visits %}`` write the same HTML, byte for byte, as the loops they
 replaced (``tests/enrollment/test_todo_queue_rows.py`` holds them together): each value as a
 template variable renders it (localised, then escaped unless it knows its HTML).
@@ -46,21 +46,20 @@ def _detail(t: Any) -> str:
     return f' <span class="muted">{_v(t.detail)}</span>' if t.detail else ""
 
 
-def _queue_row(t: Any, overdue: str) -> str:
+def _queue_row(t: Any, overdue: str, pad: str) -> str:
     if t.due:
-        due = _ymd(t.due) + (
-            f' <span class="badge badge--late">{overdue}</span>' if t.is_overdue else ""
-        )
+        late = f' <span class="badge badge--late">{overdue}</span>' if t.is_overdue else ""
+        due = _ymd(t.due) + late
     else:
         due = "—"
     age = t.age_days
     number = _v(t.number)
     return (
-        f'\n      <tr data-todo="{_v(t.code)}" data-todo-case="{number}"><td>{due}</td>\n'
-        f"        <td>{'—' if age is None else _v(age)}</td>\n"
-        f'        <td><a href="{_v(t.case_url)}">{number}</a></td><td>{_v(t.company)}</td>'
+        f'\n{pad}  <tr data-todo="{_v(t.code)}" data-todo-case="{number}"><td>{due}</td>\n'
+        f"{pad}    <td>{'—' if age is None else _v(age)}</td>\n"
+        f'{pad}    <td><a href="{_v(t.case_url)}">{number}</a></td><td>{_v(t.company)}</td>'
         f"<td>{_v(t.site)}</td>\n"
-        f'        <td><a href="{_v(t.url)}">{_v(t.what)}</a>{_detail(t)}</td></tr>\n    '
+        f'{pad}    <td><a href="{_v(t.url)}">{_v(t.what)}</a>{_detail(t)}</td></tr>\n{pad}'
     )
 
 
@@ -74,10 +73,13 @@ def _visit_row(t: Any) -> str:
 
 
 @register.simple_tag
-def todo_queue_rows(items: Iterable[Any]) -> SafeString:
-    """``{% todo_queue_rows queue %}``: each item's row of the queue, as the loop drew it."""
+def todo_queue_rows(items: Iterable[Any], indent: int = 4) -> SafeString:
+    """``{% todo_queue_rows queue %}``: each item's row of the queue, as the loop drew it —
+    indented by ``indent`` spaces as the loop's ``{% endfor %}`` was (the home's 4, the queue's
+    page's 2)."""
     overdue = gettext("Overdue")  # as {% translate %} gives it: a template's text, not escaped
-    return mark_safe("".join(_queue_row(t, overdue) for t in items))  # noqa: S308 - escaped
+    pad = " " * indent
+    return mark_safe("".join(_queue_row(t, overdue, pad) for t in items))  # noqa: S308 - escaped
 
 
 @register.simple_tag
