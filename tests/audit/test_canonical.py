@@ -7,9 +7,12 @@ holding those events must verify."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, models, transaction
+from django.utils.translation import gettext_lazy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +22,7 @@ from dsg.audit.services import (
     _normalise,
     _readers,
     _time_as_text,
+    audit_record,
     audit_verify,
     canonical_json,
     chain_hash,
@@ -248,3 +252,75 @@ def test_the_written_json_is_the_canonical_json_of_the_payload(
         request_id=request_id,
     )
     assert _text(event).encode() == canonical_json(event.canonical_payload())
+
+
+# audit_record writes before/after once as canonical JSON: the text the hash covers is the text
+# the column stores (#14, the .xlsx import's fourth pass). What it appends must be what the
+# definition gives (chain_hash of the stored event's canonical_payload), the values as they read
+# back (_normalise), and the chain must verify — whatever the values hold.
+class _Choice(models.TextChoices):
+    ADD = "add", "Add"
+
+
+ODD_VALUES = [
+    {"lines": [{"line": n, "name": f"PC-{n}", "terminal": None} for n in range(1, 501)]},
+    {
+        "when": dt.datetime(2026, 12, 1, 1, 2, 3, 4, tzinfo=UTC),
+        "on": dt.date(2026, 12, 1),
+        "amount": Decimal("1.50"),
+        "id": uuid.UUID("12345678-1234-5678-1234-567812345678"),
+        "pair": (3, 1),
+        "lazy": gettext_lazy("Approved"),
+        "choice": _Choice.ADD,
+        "全角": "ＤＳＧ－１ 😀 \u2028",
+        "float": 0.1,
+        "big": 10**20,
+        "nested": {"b": [1.5, None, True], "a": {}},
+    },
+    {2: "an int key", 10: "another"},  # json sorts as text, not as numbers
+    {1: "int", "b": "text", None: "null key"},  # keys of several types: not sortable as given
+    {},
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "value", ODD_VALUES, ids=["snapshot", "special", "int-keys", "mixed", "empty"]
+)
+def test_an_appended_event_hashes_and_reads_back_as_the_definition_says(value, office):
+    with transaction.atomic():
+        event = audit_record(actor=None, action="test.odd", obj=office, before=value, after=value)
+        audit_record(actor=None, action="test.next", obj=office, after={"n": 1})
+    assert event.after == event.before == _normalise(value)
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert stored.after == stored.before == _normalise(value)
+    assert event.hash == stored.hash == chain_hash(stored.previous_hash, stored.canonical_payload())
+    assert event.hash == chain_hash(event.previous_hash, event.canonical_payload())
+    if connection.vendor == "sqlite":  # the column holds the text the hash covers
+        table = connection.ops.quote_name(AuditEvent._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT after FROM {table} WHERE id = %s", [event.pk])  # noqa: S608
+            (text,) = cursor.fetchone()
+        assert text.encode() == canonical_json(_normalise(value))
+    result = audit_verify()
+    assert result.ok, result
+    head = AuditHead.objects.get()
+    assert head.sequence == result.checked == event.sequence + 1
+
+
+@settings(
+    max_examples=60,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    deadline=None,
+)
+@given(before=JSON, after=JSON)
+@pytest.mark.django_db
+def test_appended_payloads_drawn_by_hypothesis_hash_as_the_definition_says(before, after, office):
+    with transaction.atomic():
+        event = audit_record(
+            actor=None, action="test.drawn", obj=office, before=before, after=after
+        )
+        stored = AuditEvent.objects.get(pk=event.pk)
+        assert (stored.before, stored.after) == (event.before, event.after)
+        assert event.hash == chain_hash(stored.previous_hash, stored.canonical_payload())
+        transaction.set_rollback(True)

@@ -46,13 +46,21 @@ def audit_record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain; must run inside the transaction of the change it records."""
-    if not transaction.get_connection().in_atomic_block:
+    """Append one event to the chain; must run inside the transaction of the change it records.
+
+    ``before`` and ``after`` are normalised as they read back (``_normalise``), then written
+    once as canonical JSON: that text is both what the hash covers and what the column stores
+    (it decodes to the normalised value, which verify writes again as the same text). Before,
+    a 500-line snapshot was encoded three times: the round trip, the hash, the column (#14)."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("audit_record must run inside the change's transaction")
-    head, _created = AuditHead.objects.select_for_update().get_or_create(id=1)
+    previous_sequence, previous_hash = _head_locked(connection)
     is_person = actor is not None and getattr(actor, "is_authenticated", False)
+    before, before_text = _encoded(before)
+    after, after_text = _encoded(after)
     event = AuditEvent(
-        sequence=head.sequence + 1,
+        sequence=previous_sequence + 1,
         occurred_at=timezone.now(),
         actor_id=actor.pk if is_person else None,
         actor_label=f"{actor.email}" if is_person else str(actor or "system"),
@@ -61,16 +69,106 @@ def audit_record(
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
-        before=_normalise(before),
-        after=_normalise(after),
+        before=before,
+        after=after,
         request_id=current_request_id(),
-        previous_hash=head.hash,
+        previous_hash=previous_hash,
     )
-    event.hash = chain_hash(head.hash, event.canonical_payload())
+    event.hash = hashlib.sha256(
+        (previous_hash + _event_text(event, before_text, after_text)).encode()
+    ).hexdigest()
+    # The columns get the texts just written (JSONField would encode the values once more).
+    event.before, event.after = _json_column(before_text), _json_column(after_text)
     event.save()
-    head.sequence, head.hash = event.sequence, event.hash
-    head.save(update_fields=["sequence", "hash"])
+    event.before, event.after = before, after
+    _head_move(connection, event.sequence, event.hash)
     return event
+
+
+# The chain's head read under its lock and moved, as plain SQL: building the two ORM queries
+# cost more than running them, three times a filing of an .xlsx form (#14).
+_HEAD = AuditHead._meta.db_table
+
+
+def _head_locked(connection: Any) -> tuple[int, str]:
+    """The head's sequence and hash, its row locked until the transaction ends (created at the
+    first event)."""
+    table = connection.ops.quote_name(_HEAD)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT sequence, hash FROM {table} WHERE id = 1{lock}")  # noqa: S608
+        row = cursor.fetchone()
+    if row is None:
+        head, _created = AuditHead.objects.select_for_update().get_or_create(id=1)
+        return head.sequence, head.hash
+    return int(row[0]), str(row[1])
+
+
+def _head_move(connection: Any, sequence: int, hash_: str) -> None:
+    table = connection.ops.quote_name(_HEAD)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET sequence = %s, hash = %s WHERE id = 1",  # noqa: S608
+            [sequence, hash_],
+        )
+
+
+# json.dumps without sort_keys (a dict's keys of several types cannot be sorted): what
+# _normalise encodes with, built once.
+_PLAIN = DjangoJSONEncoder(ensure_ascii=False)
+
+
+def _encoded(value: Any) -> tuple[Any, str | None]:
+    """``_normalise(value)`` and its canonical JSON text (None for None)."""
+    if value is None:
+        return None, None
+    normalised = json.loads(_PLAIN.encode(value))
+    return normalised, _json_text(normalised)
+
+
+def _event_text(event: AuditEvent, before_text: str | None, after_text: str | None) -> str:
+    """``canonical_json(event.canonical_payload())`` as text, ``before`` and ``after`` given
+    as their canonical texts; any value not of its column's plain type goes the general way."""
+    ints = (event.sequence, event.actor_id, event.organization_id, event.company_id)
+    texts = (event.actor_label, event.action, event.object_type, event.object_id)
+    if (
+        all(type(v) is int or v is None for v in ints)
+        and all(type(v) is str for v in texts)
+        and (event.request_id is None or type(event.request_id) is str)
+    ):
+        return _canonical_of_texts(
+            event.sequence,
+            event.occurred_at.isoformat(),
+            event.actor_id,
+            event.actor_label,
+            event.organization_id,
+            event.company_id,
+            event.action,
+            event.object_type,
+            event.object_id,
+            "null" if before_text is None else before_text,
+            "null" if after_text is None else after_text,
+            event.request_id,
+        )
+    return canonical_json(event.canonical_payload()).decode()
+
+
+class _JSONColumn(models.Expression):
+    """A JSON column's value given as its JSON text (PostgreSQL: cast to jsonb)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(output_field=models.JSONField())
+        self.text = text
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[str]]:
+        return "%s", (self.text,)
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, tuple[str]]:
+        return "%s::jsonb", (self.text,)
+
+
+def _json_column(text: str | None) -> _JSONColumn | None:
+    return None if text is None else _JSONColumn(text)
 
 
 @dataclass(frozen=True)
@@ -137,6 +235,41 @@ _COLUMNS = (
 )
 
 
+def _canonical_of_texts(
+    sequence: int,
+    occurred_at: str,
+    actor_id: int | None,
+    actor_label: str,
+    organization_id: int | None,
+    company_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: str,
+    before_text: str,
+    after_text: str,
+    request_id: str | None,
+) -> str:
+    """``canonical_json(event.canonical_payload())`` of an event's values, as text, written out:
+    the top level's keys in their sorted order, its numbers and strings as _CANONICAL writes
+    them, ``before`` and ``after`` given as their canonical texts ("null" for None). Raises
+    TypeError for a value not of its column's type (``_canonical_text`` then goes the general
+    way)."""
+    return (
+        f'{{"action":{_string(action)},'
+        f'"actor_id":{"null" if actor_id is None else int.__repr__(actor_id)},'
+        f'"actor_label":{_string(actor_label)},'
+        f'"after":{after_text},'
+        f'"before":{before_text},'
+        f'"company_id":{"null" if company_id is None else int.__repr__(company_id)},'
+        f'"object_id":{_string(object_id)},"object_type":{_string(object_type)},'
+        f'"occurred_at":{_string(occurred_at)},'
+        f'"organization_id":'
+        f"{'null' if organization_id is None else int.__repr__(organization_id)},"
+        + ("" if request_id is None else f'"request_id":{_string(request_id)},')
+        + f'"sequence":{int.__repr__(sequence)}}}'
+    )
+
+
 def _canonical_text(
     sequence: int,
     occurred_at: str,
@@ -151,45 +284,76 @@ def _canonical_text(
     after: Any,
     request_id: str | None,
 ) -> str:
-    """``canonical_json(event.canonical_payload())`` of an event's values, as text, written out:
-    the top level's keys in their sorted order, its numbers and strings as _CANONICAL writes
-    them, ``before`` and ``after`` by _CANONICAL itself. The same bytes (tests/audit: every
-    event of a walk, payloads drawn by hypothesis, and digests fixed before this existed); it
-    spares verify building and sorting a dict per event (#14). A value not of its column's type
-    (a row changed in the database: SQLite keeps a text in an integer column) is written by
-    _CANONICAL like any other, so that the event is reported as changed."""
+    """``canonical_json(event.canonical_payload())`` of an event's values, as text: the top
+    level written out (``_canonical_of_texts``), ``before`` and ``after`` by _CANONICAL itself.
+    The same bytes (tests/audit: every event of a walk, payloads drawn by hypothesis, and
+    digests fixed before this existed); it spares verify building and sorting a dict per event
+    (#14). A value not of its column's type (a row changed in the database: SQLite keeps a text
+    in an integer column) is written by _CANONICAL like any other, so that the event is
+    reported as changed."""
     try:
-        return (
-            f'{{"action":{_string(action)},'
-            f'"actor_id":{"null" if actor_id is None else int.__repr__(actor_id)},'
-            f'"actor_label":{_string(actor_label)},'
-            f'"after":{"null" if after is None else _json_text(after)},'
-            f'"before":{"null" if before is None else _json_text(before)},'
-            f'"company_id":{"null" if company_id is None else int.__repr__(company_id)},'
-            f'"object_id":{_string(object_id)},"object_type":{_string(object_type)},'
-            f'"occurred_at":{_string(occurred_at)},'
-            f'"organization_id":'
-            f"{'null' if organization_id is None else int.__repr__(organization_id)},"
-            + ("" if request_id is None else f'"request_id":{_string(request_id)},')
-            + f'"sequence":{int.__repr__(sequence)}}}'
+        return _canonical_of_texts(
+            sequence,
+            occurred_at,
+            actor_id,
+            actor_label,
+            organization_id,
+            company_id,
+            action,
+            object_type,
+            object_id,
+            "null" if before is None else _json_text(before),
+            "null" if after is None else _json_text(after),
+            request_id,
         )
     except TypeError:
-        payload = {
-            "sequence": sequence,
-            "occurred_at": occurred_at,
-            "actor_id": actor_id,
-            "actor_label": actor_label,
-            "organization_id": organization_id,
-            "company_id": company_id,
-            "action": action,
-            "object_type": object_type,
-            "object_id": object_id,
-            "before": before,
-            "after": after,
-        }
-        if request_id is not None:
-            payload["request_id"] = request_id
-        return str(_CANONICAL.encode(payload))
+        return _canonical_general(
+            sequence,
+            occurred_at,
+            actor_id,
+            actor_label,
+            organization_id,
+            company_id,
+            action,
+            object_type,
+            object_id,
+            before,
+            after,
+            request_id,
+        )
+
+
+def _canonical_general(
+    sequence: Any,
+    occurred_at: Any,
+    actor_id: Any,
+    actor_label: Any,
+    organization_id: Any,
+    company_id: Any,
+    action: Any,
+    object_type: Any,
+    object_id: Any,
+    before: Any,
+    after: Any,
+    request_id: Any,
+) -> str:
+    """What _CANONICAL writes of the payload dict of these values, whatever their types."""
+    payload = {
+        "sequence": sequence,
+        "occurred_at": occurred_at,
+        "actor_id": actor_id,
+        "actor_label": actor_label,
+        "organization_id": organization_id,
+        "company_id": company_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "before": before,
+        "after": after,
+    }
+    if request_id is not None:
+        payload["request_id"] = request_id
+    return str(_CANONICAL.encode(payload))
 
 
 def _readers(connection: Any) -> tuple[Callable[[Any], str], Callable[[Any], Any]]:
@@ -309,7 +473,7 @@ def _verify_stretch(bounds: tuple[int | None, int | None], batch_size: int = 200
         columns[1] = Cast("occurred_at", models.TextField())
     sql, params = rows.values_list(*columns).query.sql_with_params()
     occurred_at, decoded = _readers(connection)
-    text, sha256 = _canonical_text, hashlib.sha256
+    text, json_text, sha256 = _canonical_of_texts, _json_text, hashlib.sha256
     first_sequence: int | None = None
     first_previous = expected_previous = ""
     expected_sequence, checked = 0, 0
@@ -358,20 +522,39 @@ def _verify_stretch(bounds: tuple[int | None, int | None], batch_size: int = 200
                         sequence,
                     )
                 # chain_hash of the event's canonical_payload: the same bytes.
-                payload = text(
-                    sequence,
-                    occurred_at(at),
-                    actor_id,
-                    actor_label,
-                    organization_id,
-                    company_id,
-                    action,
-                    object_type,
-                    object_id,
-                    None if before is None else decoded(before),
-                    None if after is None else decoded(after),
-                    request_id,
-                )
+                at = occurred_at(at)
+                before = None if before is None else decoded(before)
+                after = None if after is None else decoded(after)
+                try:
+                    payload = text(
+                        sequence,
+                        at,
+                        actor_id,
+                        actor_label,
+                        organization_id,
+                        company_id,
+                        action,
+                        object_type,
+                        object_id,
+                        "null" if before is None else json_text(before),
+                        "null" if after is None else json_text(after),
+                        request_id,
+                    )
+                except TypeError:  # a value not of its column's type: written the general way
+                    payload = _canonical_text(
+                        sequence,
+                        at,
+                        actor_id,
+                        actor_label,
+                        organization_id,
+                        company_id,
+                        action,
+                        object_type,
+                        object_id,
+                        before,
+                        after,
+                        request_id,
+                    )
                 if sha256((previous_hash + payload).encode()).hexdigest() != hash_:
                     return stretch(
                         "content does not match its hash (the event was changed)", sequence
