@@ -18,14 +18,22 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from dsg.audit.models import AuditEvent
+from dsg.core.errors import RuleViolation
 from dsg.documents.excel import read_workbook
 from dsg.documents.models import Document
 from dsg.equipment import form_upload
-from dsg.equipment.models import EquipmentRequest, RequestKind, TerminalLine
+from dsg.equipment.models import (
+    OPEN_STATES,
+    EquipmentRequest,
+    RequestKind,
+    RequestState,
+    TerminalLine,
+)
 from dsg.equipment.services import filing
 from dsg.equipment.services.common import lines_snapshot
 from dsg.equipment.workbook import EXAMPLE_SHEET, FORMS, SHEET_KINDS, SITE_SHEET, FormError
 
+from ..factories import SiteFactory
 from .test_workbook import PURPOSE_ROW, TABLE_ROW, blank, filled, upload
 
 pytestmark = pytest.mark.django_db
@@ -187,3 +195,144 @@ def test_cells_are_still_normalised_full_width_or_ascii(enrolled, cast):
         ("NB-01", "DSG-T1", "SN1"),
         ("NB-02", "DSG-T1", "SN2"),
     ]
+
+
+# The match against the site's open registrations is one query, the names and the serials each
+# one parameter (#14, the fourth pass): it must answer as the plain rule read line by line — a
+# pending registration of an open request of this site, never another site's or another
+# company's, a decided or withdrawn request's, a refused line's or a removal's.
+def _requests(site, psa, tag):
+    """A request of ``site`` in each state, with lines of every kind on each."""
+    made = []
+    for n, state in enumerate(RequestState.values):
+        request = EquipmentRequest.objects.create(
+            site=site,
+            kind=RequestKind.TERMINAL,
+            receipt_number=f"{tag}{n}",
+            purpose="test",
+            channel="page",
+            filed_by=psa,
+        )
+        EquipmentRequest.objects.filter(pk=request.pk).update(state=state)
+        for m, (action, decision) in enumerate(
+            [("add", "pending"), ("add", "refused"), ("add", "approved"), ("remove", "pending")]
+        ):
+            TerminalLine.objects.create(
+                request=request,
+                position=m + 1,
+                action=action,
+                decision=decision,
+                name=f"{tag}-{state}-{m}",
+                serial_number=f"{tag}SN-{state}-{m}",
+            )
+        made.append(request)
+    return made
+
+
+def _asked_plainly(site, names, serials):
+    """The rule read line by line in Python, over every line of the database."""
+    lines = [
+        line
+        for line in TerminalLine.objects.select_related("request")
+        if line.request.site_id == site.pk
+        and line.request.state in OPEN_STATES
+        and line.action == "add"
+        and line.decision == "pending"
+    ]
+    return (
+        {x.name for x in lines} & names,
+        {x.serial_number for x in lines} & serials,
+    )
+
+
+def test_the_match_with_open_registrations_answers_as_the_rule_read_line_by_line(
+    site, company, other_company, psa
+):
+    neighbour = SiteFactory(company=company)
+    elsewhere = SiteFactory(company=other_company)
+    _requests(site, psa, "OWN")
+    _requests(neighbour, psa, "NB")
+    _requests(elsewhere, psa, "OTHER")
+    odd = ["O'Brien", 'say "hi"', "50%_off", "ＰＣ－１", "😀", "a\\b", "[1]", "null", "0", " "]
+    for n, text in enumerate(odd):  # texts an SQL or JSON parameter could mistake
+        request = EquipmentRequest.objects.create(
+            site=site,
+            kind=RequestKind.TERMINAL,
+            receipt_number=f"ODD{n}",
+            purpose="test",
+            channel="page",
+            filed_by=psa,
+        )
+        TerminalLine.objects.create(
+            request=request, position=1, action="add", name=text, serial_number=f"{text}#"
+        )
+    every = {x for pair in TerminalLine.objects.values_list("name", "serial_number") for x in pair}
+    candidates = [
+        (every, every),
+        ({"OWN-filed-0", "NB-filed-0", "OTHER-filed-0"}, set()),
+        (set(), {"OWNSN-under_review-0", "OWNSN-decided-0", "OTHERSN-filed-0"}),
+        ({f"NEW-{i}" for i in range(600)} | {"O'Brien"}, {f"NEWSN{i}" for i in range(600)}),
+        (set(odd), {f"{text}#" for text in odd}),
+        ({"50%"}, {"%"}),  # no pattern: only the same text matches
+        (set(), set()),
+    ]
+    for names, serials in candidates:
+        with CaptureQueriesContext(connection) as queries:
+            asked = filing._pending_additions(site, set(names), set(serials))
+        assert asked == _asked_plainly(site, set(names), set(serials)), (names, serials)
+        assert len(queries) == (1 if names or serials else 0)
+    assert filing._pending_additions(site, set(odd), set())[0] == set(odd)
+    assert filing._pending_additions(elsewhere, {"OWN-filed-0"}, {"OWNSN-filed-0"}) == (
+        set(),
+        set(),
+    )
+
+
+def test_a_form_files_its_request_in_the_forms_transaction_without_a_savepoint(enrolled, cast):
+    """The form's filing runs ``request_file`` in the form's own transaction, without a
+    savepoint of its own (#14): the savepoints are this block's, the form's and the stored
+    document's. A refused line still leaves nothing (the tests above)."""
+    data = filled(blank(enrolled, cast.psa, "terminal"), "terminal", add_rows("PC", 3))
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        filed = upload(enrolled, cast.psa, data)
+        assert filed.request.terminal_lines.count() == 3
+        transaction.set_rollback(True)
+    savepoints = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]
+    assert len(savepoints) == 2, savepoints  # the form's and the document's (this block's: before)
+
+
+def test_filing_in_a_transaction_is_refused_outside_one(enrolled, cast, monkeypatch):
+    monkeypatch.setattr(transaction.get_connection(), "in_atomic_block", False)
+    with pytest.raises(RuntimeError):
+        filing.request_file_in_transaction(
+            site=enrolled, actor=cast.psa, kind="terminal", purpose="x", lines=[]
+        )
+
+
+def test_a_forms_upload_is_unpacked_once_and_a_refusal_is_checked_every_time(
+    enrolled, cast, monkeypatch
+):
+    """Filing a form checked its upload's zip twice, before reading it and before storing it
+    (#14): the same bytes found safe under the same limits are not unpacked again. Only what
+    passed is remembered; a refused workbook, or the same bytes under other limits, is checked
+    again and refused again."""
+    from dsg.documents import excel
+
+    from ..documents import files
+
+    unpacked = []
+    parts = excel._check_parts
+    monkeypatch.setattr(excel, "_check_parts", lambda *a: (unpacked.append(1), parts(*a))[1])
+    data = filled(blank(enrolled, cast.psa, "terminal"), "terminal", add_rows("PC", 2))
+    upload(enrolled, cast.psa, data)
+    assert len(unpacked) == 1
+    assert Document.objects.filter(kind="request_form").count() == 1
+    with pytest.raises(RuleViolation) as caught:
+        excel.check_workbook(data, max_members=3)
+    assert caught.value.code == "excel_too_many_parts"
+    entity = files.xlsx_with_entity()
+    for _try in range(2):
+        with pytest.raises(RuleViolation) as caught:
+            excel.check_workbook(entity)
+        assert caught.value.code == "excel_xml_entities"
+    assert len(unpacked) == 3

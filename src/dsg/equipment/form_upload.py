@@ -6,7 +6,8 @@ Filing from a form is whole or nothing, in one transaction: the upload is checke
 of the folder is (before anything is written), read with calamine, every row checked as a line
 by ``request_file``; then the form is stored in the company's folder (kind 申請書 — the office is
 told, 「格納した旨を連絡」) and the request filed with the stored form as its ``form_document``.
-Both happen inside one ``transaction.atomic``: a row that fails rolls back the document's row,
+Both happen inside one ``transaction.atomic`` (the request filed in it, without a savepoint of
+its own: ``request_file_in_transaction``): a row that fails rolls back the document's row,
 its ledger event, the storage report and its mail; the encrypted file written for it is removed
 by the documents' storage when its transaction rolls back (``storage.store``). A refused form
 leaves nothing behind.
@@ -33,7 +34,7 @@ from . import workbook
 from .checks import LineError
 from .models import Channel, EquipmentRequest, HelpdeskRequest, RequestKind
 from .selectors import lines_of
-from .services import request_file
+from .services.filing import request_file_in_transaction
 from .workbook import FilledForm, FormError
 
 # The folder's kind for the forms: the documents app's Excel request form (申請書, Excel).
@@ -114,7 +115,7 @@ def request_file_xlsx(
                 data=data,
                 password=password,
             )
-            filing = request_file(
+            filing = request_file_in_transaction(  # in this transaction: no savepoint
                 site=site,
                 actor=actor,
                 kind=filled.form.kind,
