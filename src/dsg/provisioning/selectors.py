@@ -12,6 +12,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy as _
 
 from dsg.appointments.models import Appointment
+from dsg.core import subjects
 from dsg.core.errors import NotVisible, RuleViolation
 from dsg.core.prepared import PreparedCache, PreparedQuery, person_key
 from dsg.enrollment.application_services import accepted_version
@@ -326,7 +327,7 @@ def progress_of(
 # The case page's ③–⑥ panel, read by queries kept compiled (#14) -------------------------------
 # Building and compiling the panel's dozen querysets on each request was ~40 % of the case page,
 # running them well under a millisecond (docs/performance.md). Each read is compiled once per
-# person (``person_key``: what ``restrict()`` reads of them) and the case's content type, the
+# person (``person_key``: what ``restrict()`` reads of them) and the content types, the
 # case's and its site's ids parameters, and gives rows only of a case the person sees (``_gate``):
 # run with any id, a person's kept query never answers of another company's case. Building them
 # reads no row (tests/provisioning/test_case_panel_kept.py). Positive sentinels: an appointment's
@@ -372,8 +373,16 @@ def _kept(
             queryset[:1] if first else queryset, [_CASE_ID, _SITE_ID] if site else [_CASE_ID]
         )
 
-    case_type = ContentType.objects.get_for_model(Enrollment).pk
-    return _PANEL.get((name, *person_key(user), case_type), prepare)
+    return _PANEL.get((name, *person_key(user), _content_types()), prepare)
+
+
+def _content_types() -> tuple[int, ...]:
+    """The content types a read's building names (the case's; the subjects' in ``restrict()``
+    of an appointment): in the key, so a kept query never names one a flush renumbered, and
+    read (from Django's cache) before a query is built."""
+    models: list[type[Model]] = [Enrollment, *(known.model for known in subjects.subject_types())]
+    found = ContentType.objects.get_for_models(*models)
+    return tuple(found[model].pk for model in models)
 
 
 def _holders_named_for(user: User) -> Callable[[Enrollment], QuerySet[AccountHolder]]:
