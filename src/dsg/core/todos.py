@@ -488,7 +488,7 @@ def _queue_count(key: tuple[Any, ...], kinds: list[TodoRows]) -> int:
         prepared = PreparedQuery(combined, [], raw=True)
         if prepared.sql:  # the union counted as Django's count() does: in a subquery
             prepared.sql = f"SELECT COUNT(*) FROM ({prepared.sql}) todo_queue"
-        return prepared
+        return _constants_written(prepared)
 
     prepared = _QUEUE_SQL.get(("count", *key), prepare)
     rows = [] if prepared is None else prepared.rows([])
@@ -502,7 +502,8 @@ def _queue_slice(
         combined = _union(kinds)
         if combined is None:
             return None
-        return PreparedQuery(combined.order_by(*ORDERINGS[sort])[index], [], raw=True)
+        ordered = combined.order_by(*ORDERINGS[sort])[index]
+        return _constants_written(PreparedQuery(ordered, [], raw=True))
 
     prepared = _QUEUE_SQL.get(("slice", *key, sort, index.start, index.stop), prepare)
     return [] if prepared is None else prepared.rows([])
@@ -625,6 +626,15 @@ def _literal(value: Any) -> str | None:
     if isinstance(value, str):  # a choice's value too (a str subclass), as sqlite3 binds it
         return "'" + str.__str__(value).replace("'", "''").replace("%", "%%") + "'"
     return None
+
+
+def _constants_written(prepared: PreparedQuery) -> PreparedQuery:
+    """``prepared`` with its constants written into its SQL on SQLite (``_write_constants``): the
+    queue's union holds the account links' kinds when it asks the company's or the provider's
+    items."""
+    if connection.vendor == "sqlite":
+        _write_constants(prepared)
+    return prepared
 
 
 def _write_constants(prepared: PreparedQuery) -> None:
