@@ -1,12 +1,13 @@
 """The rows of the office's queue and coming visits (``enrollment/_todo_queue.html`` on the home,
 ``enrollment/office_queue.html``), drawn in Python.
 
-The office's home shows the first 20 items of its queue and 20 coming visits, the queue's page
-50 items; drawn by the template language (a dozen variables, two ``date`` filters and a
-translation a row) the home's were ~6 ms of the page (#14, docs/performance.md, the sixth run). ``{% todo_queue_rows queue %}``
-and ``{% todo_visit_rows visits %}`` write the same HTML, byte for byte, as the loops they
-replaced (``tests/enrollment/test_todo_queue_rows.py`` holds them together): each value as a
-template variable renders it (localised, then escaped unless it knows its HTML).
+The office's home shows the first 20 items of its queue and 20 coming visits, the queue's page 50
+items; drawn by the template language (a dozen variables, two ``date`` filters and a translation a
+row) the home's were ~6 ms of the page (#14, docs/performance.md, the sixth run).
+``{% todo_queue_rows queue %}`` and ``{% todo_visit_rows visits %}`` write the same HTML, byte for
+byte, as the loops they replaced (``tests/enrollment/test_todo_queue_rows.py`` holds them
+together): each value as a template variable renders it (localised, then escaped unless it knows
+its HTML).
 """
 
 from __future__ import annotations
