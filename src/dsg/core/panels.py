@@ -63,3 +63,10 @@ def kept_list(name: str, user: Any, build: Callable[[], QuerySet[Any]]) -> list[
     nothing but the person (the tenancy filters, ``restrict``): no row, no clock."""
     prepared = _KEPT.get((name, *person_key(user)), lambda: PreparedQuery(build(), []))
     return prepared.objects([])
+
+
+def kept_dicts(name: str, user: Any, build: Callable[[], QuerySet[Any]]) -> list[dict[str, Any]]:
+    """The rows of the panel's ``values()`` query ``name`` (a count per state…) as ``user``
+    sees them, as dicts; kept as ``kept_list`` keeps a list, with the same rule for ``build``."""
+    prepared = _KEPT.get((name, *person_key(user)), lambda: PreparedQuery(build(), []))
+    return prepared.dicts([])

@@ -45,13 +45,17 @@ def request_queue_for(user: Any) -> QuerySet[EquipmentRequest]:
 
 def request_counts_for(user: Any) -> dict[str, int]:
     """How many visible requests are in each open state (one query)."""
-    rows = (
+    return {row["state"]: row["n"] for row in request_counts_query(user)}
+
+
+def request_counts_query(user: Any) -> QuerySet[Any]:
+    """``request_counts_for``'s query: a row of ``state`` and ``n`` per open state."""
+    return (
         restrict(user, EquipmentRequest.objects.filter(state__in=OPEN_STATES))
         .order_by()
         .values("state")
         .annotate(n=Count("pk"))
     )
-    return {row["state"]: row["n"] for row in rows}
 
 
 def lines_of(user: Any, request: EquipmentRequest) -> list[Any]:
