@@ -10,6 +10,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -34,7 +35,23 @@ def chain_hash(previous_hash: str, payload: dict[str, Any]) -> str:
 
 def _normalise(value: Any) -> Any:
     """Round-trip through JSON so the stored value hashes the same when read back."""
-    return None if value is None else json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder), parse_float=_as_stored)
+
+
+def _as_stored(literal: str) -> float | int:
+    """A JSON number with a fraction or an exponent as both databases' JSON columns give it
+    back: PostgreSQL's ``jsonb`` keeps numbers as ``numeric``, which writes a float of 10¹⁶ or
+    more (Python's ``1e+16``) in full and has no negative zero. Written so before it is hashed,
+    an event holding such a number verifies on PostgreSQL as on SQLite (it used to read back as
+    another number there: a false alarm of a changed event)."""
+    value = float(literal)
+    if value == 0.0:
+        return 0.0  # -0.0: numeric has no sign for zero
+    if ("e" in literal or "E" in literal) and value.is_integer():
+        return int(Decimal(literal))  # 1e+16: numeric writes it 10000000000000000
+    return value
 
 
 def audit_record(
@@ -122,7 +139,7 @@ def _encoded(value: Any) -> tuple[Any, str | None]:
     """``_normalise(value)`` and its canonical JSON text (None for None)."""
     if value is None:
         return None, None
-    normalised = json.loads(_PLAIN.encode(value))
+    normalised = json.loads(_PLAIN.encode(value), parse_float=_as_stored)
     return normalised, _json_text(normalised)
 
 
