@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -32,10 +33,16 @@ from dsg.registry.policy_api import router as policy_router
 from dsg.requests.api import router as requests_router
 from dsg.schedule.api import router as schedule_router
 
+# What no database column can store: NUL (PostgreSQL refuses it in text) and a lone surrogate
+# (``"\ud800"`` in a JSON body decodes to one: it is not Unicode text, and encoding it for the
+# database failed — a 500 on both databases instead of a 422).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
 
 def _has_nul(value: Any) -> bool:
+    """Whether ``value`` holds a text no column can store (NUL, a lone surrogate)."""
     if isinstance(value, str):
-        return "\x00" in value
+        return _UNSTORABLE.search(value) is not None
     if isinstance(value, dict):
         return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
     if isinstance(value, list):
@@ -44,15 +51,16 @@ def _has_nul(value: Any) -> bool:
 
 
 class JsonParser(Parser):
-    """A JSON object without NUL characters: every body here is an object (ninja took ``[]`` for
-    an empty one), and PostgreSQL cannot store NUL (a 500 there, instead of a 422)."""
+    """A JSON object without NUL characters or lone surrogates: every body here is an object
+    (ninja took ``[]`` for an empty one), and no database stores either (a 500, instead of a
+    422)."""
 
     def parse_body(self, request: HttpRequest) -> Any:
         data = json.loads(request.body)
         if not isinstance(data, dict):
             raise ValueError("the body is not a JSON object")
         if _has_nul(data):
-            raise ValueError("the body contains a NUL character")
+            raise ValueError("the body contains a NUL character or a lone surrogate")
         return data
 
 

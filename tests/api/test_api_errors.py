@@ -238,6 +238,22 @@ def test_a_nul_character_is_refused_with_422_not_a_server_error(site, cast):
     assert snapshot() == before
 
 
+def test_a_lone_surrogate_is_refused_with_422_not_a_server_error(site, cast):
+    """A JSON body's ``\\ud800`` decodes to a lone surrogate, which no database can store:
+    encoding it for the database failed, a 500 on both (found by the ledger's hypothesis test)."""
+    case = walk_to(new_case(site, cast), State.SUBMITTED, cast)
+    before = snapshot()
+    url = f"{API}/enrollments/{case.pk}/transitions/return_for_correction"
+    refused(post(as_user(cast.reviewer), url, {"comment": "補正\ud800"}), 422, "invalid_json")
+    site_data = {"name": "a\udfff", "postal_code": "100-0001", "prefecture": "13", "address": "x"}
+    refused(post(as_user(cast.psa), f"{API}/sites", site_data), 422, "invalid_json")
+    refused(post(as_user(cast.psa), f"{API}/sites", {"\ud83d": 1}), 422, "invalid_json")
+    assert snapshot() == before
+    # a pair of surrogates written as escapes is one character (😀): stored, not refused
+    emoji = {**site_data, "name": "拠点\ud83d\ude00"}
+    assert post(as_user(cast.psa), f"{API}/sites", emoji).status_code == 201
+
+
 # --------------------------------------------------------------------------------------------
 # 403: the role may not; 409: the case is not in the right state
 # --------------------------------------------------------------------------------------------
