@@ -39,14 +39,14 @@ from dsg.schedule.api import router as schedule_router
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def _has_nul(value: Any) -> bool:
+def _unstorable(value: Any) -> bool:
     """Whether ``value`` holds a text no column can store (NUL, a lone surrogate)."""
     if isinstance(value, str):
         return _UNSTORABLE.search(value) is not None
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+        return any(_unstorable(v) for v in value)
     return False
 
 
@@ -59,7 +59,7 @@ class JsonParser(Parser):
         data = json.loads(request.body)
         if not isinstance(data, dict):
             raise ValueError("the body is not a JSON object")
-        if _has_nul(data):
+        if _unstorable(data):
             raise ValueError("the body contains a NUL character or a lone surrogate")
         return data
 
